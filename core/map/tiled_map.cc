@@ -1,0 +1,378 @@
+#include "core/map/tiled_map.h"
+
+#include <array>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "core/bytes/encoding.h"
+#include "core/bytes/reader.h"
+#include "core/map/memory_map.h"
+
+namespace keytrail::map {
+namespace {
+
+constexpr uint8_t kRecordFormat = 1;
+constexpr int kChildren = 1 << TiledMap::kStratumBits;  // 16
+constexpr uint8_t kRootKeyByte = 0xff;  // tile keys start with a depth <= 252
+
+using Children = std::array<Summary, kChildren>;
+
+// ---- Prefix arithmetic ----
+
+int NibbleAt(const Hash& index, int depth) {
+  uint8_t byte = index[depth / 8];
+  return (depth % 8 == 0) ? (byte >> 4) : (byte & 0x0f);
+}
+
+Hash WithNibble(Hash prefix, int depth, int nibble) {
+  uint8_t& byte = prefix[depth / 8];
+  if (depth % 8 == 0) {
+    byte = static_cast<uint8_t>((byte & 0x0f) | (nibble << 4));
+  } else {
+    byte = static_cast<uint8_t>((byte & 0xf0) | nibble);
+  }
+  return prefix;
+}
+
+// `index` with every bit from `depth` on cleared.
+Hash PrefixOf(const Hash& index, int depth) {
+  Hash p{};
+  for (int i = 0; i < depth / 8; ++i) p[i] = index[i];
+  if (depth % 8 != 0) {
+    p[depth / 8] = static_cast<uint8_t>(index[depth / 8] & (0xff << (8 - depth % 8)));
+  }
+  return p;
+}
+
+// ---- Summaries ----
+
+Summary SummaryOfLeaves(absl::Span<const MapLeaf> leaves, int depth) {
+  Summary s;
+  s.count = leaves.size();
+  if (leaves.size() == 1) {
+    s.hash = MapLeafHash(leaves[0]);
+    s.single = leaves[0].index;
+  } else if (leaves.size() > 1) {
+    s.hash = MemoryMap::SubtreeHash(leaves, depth);
+  }
+  return s;
+}
+
+// The summary of the union of two sibling subtrees. A subtree with at most
+// one leaf hashes as that leaf (or as zeros); only two or more make a node.
+Summary Combine(const Summary& left, const Summary& right) {
+  uint64_t total = left.count + right.count;
+  if (total <= 1) return left.count == 1 ? left : right;
+  Summary s;
+  s.count = total;
+  s.hash = MapNodeHash(left.hash, right.hash);
+  return s;
+}
+
+// The binary tree inside one tile, heap-ordered: node 1 is the tile's root,
+// node i has children 2i and 2i+1, nodes 16..31 are the 16 child subtrees.
+using TileTree = std::array<Summary, 2 * kChildren>;
+
+TileTree ExpandTile(const Children& children) {
+  TileTree t;
+  for (int c = 0; c < kChildren; ++c) t[kChildren + c] = children[c];
+  for (int i = kChildren - 1; i >= 1; --i) t[i] = Combine(t[2 * i], t[2 * i + 1]);
+  return t;
+}
+
+// ---- Record encodings (docs/STORAGE.md) ----
+
+void WriteSummary(ByteWriter& w, const Summary& s) {
+  w.U64(s.count);
+  w.Array(s.hash);
+  if (s.count == 1) w.Array(s.single);
+}
+
+bool ReadSummary(ByteReader& r, Summary* s) {
+  if (!r.ReadU64(&s->count) || !r.ReadArray(&s->hash)) return false;
+  if (s->count == 1 && !r.ReadArray(&s->single)) return false;
+  return true;
+}
+
+std::string EncodeRoot(const Summary& s) {
+  ByteWriter w;
+  w.U8(kRecordFormat);
+  WriteSummary(w, s);
+  return w.Release();
+}
+
+absl::StatusOr<Summary> DecodeRoot(absl::string_view bytes) {
+  ByteReader r(bytes);
+  uint8_t format;
+  Summary s;
+  if (!r.ReadU8(&format) || format != kRecordFormat || !ReadSummary(r, &s) ||
+      !r.Finish("map root record").ok() || (s.count == 0 && s.hash != Hash{})) {
+    return absl::DataLossError("corrupt map root record");
+  }
+  return s;
+}
+
+std::string EncodeTile(const Children& children) {
+  ByteWriter w;
+  w.U8(kRecordFormat);
+  uint16_t mask = 0;
+  for (int c = 0; c < kChildren; ++c) {
+    if (children[c].count > 0) mask |= static_cast<uint16_t>(1u << c);
+  }
+  w.U16(mask);
+  for (int c = 0; c < kChildren; ++c) {
+    if (children[c].count > 0) WriteSummary(w, children[c]);
+  }
+  return w.Release();
+}
+
+absl::StatusOr<Children> DecodeTile(absl::string_view bytes,
+                                    absl::string_view key) {
+  auto corrupt = [&](absl::string_view why) {
+    return absl::DataLossError(
+        absl::StrCat("corrupt map tile ", HexEncode(key), ": ", why));
+  };
+  ByteReader r(bytes);
+  uint8_t format;
+  uint16_t mask;
+  if (!r.ReadU8(&format) || !r.ReadU16(&mask)) return corrupt("truncated");
+  if (format != kRecordFormat) return corrupt("unknown format");
+  Children children;
+  for (int c = 0; c < kChildren; ++c) {
+    if ((mask & (1u << c)) == 0) continue;
+    if (!ReadSummary(r, &children[c])) return corrupt("truncated");
+    if (children[c].count == 0) return corrupt("empty child listed");
+  }
+  if (!r.empty()) return corrupt("trailing bytes");
+  return children;
+}
+
+// ---- Reading ----
+
+absl::StatusOr<Children> LoadTile(MapReader& reader, const Hash& prefix,
+                                  int depth, uint64_t expected_count) {
+  std::string key = TiledMap::TileKey(prefix, depth);
+  auto record = reader.GetTile(key);
+  if (!record.ok()) return record.status();
+  if (!record->has_value()) {
+    return absl::DataLossError(absl::StrCat(
+        "map tile ", HexEncode(key), " is missing for a subtree of ",
+        expected_count, " leaves"));
+  }
+  auto children = DecodeTile(**record, key);
+  if (!children.ok()) return children.status();
+  uint64_t total = 0;
+  for (const Summary& s : *children) total += s.count;
+  if (total != expected_count) {
+    return absl::DataLossError(absl::StrCat("map tile ", HexEncode(key),
+                                            " holds ", total, " leaves, want ",
+                                            expected_count));
+  }
+  return children;
+}
+
+absl::StatusOr<std::vector<MapLeaf>> LoadLeaves(MapReader& reader,
+                                                const Hash& prefix, int depth,
+                                                uint64_t expected_count) {
+  std::vector<MapLeaf> leaves;
+  if (expected_count == 0) return leaves;
+  absl::Status s = reader.ScanLeaves(prefix, depth, &leaves);
+  if (!s.ok()) return s;
+  if (leaves.size() != expected_count) {
+    return absl::DataLossError(absl::StrCat(
+        "map subtree at depth ", depth, " prefix ", HexEncode(HashView(prefix)),
+        " has ", leaves.size(), " stored leaves, want ", expected_count));
+  }
+  if (!MemoryMap::IsSortedSubtree(leaves, depth)) {
+    return absl::DataLossError(absl::StrCat(
+        "map subtree at depth ", depth, " prefix ", HexEncode(HashView(prefix)),
+        ": stored leaves are out of order or outside the subtree"));
+  }
+  return leaves;
+}
+
+// ---- Applying an epoch ----
+
+// `leaves` (sorted) with `changes` (sorted) applied.
+absl::StatusOr<std::vector<MapLeaf>> Merge(const std::vector<MapLeaf>& leaves,
+                                           absl::Span<const LeafChange> changes) {
+  std::vector<MapLeaf> out;
+  out.reserve(leaves.size() + changes.size());
+  size_t i = 0;
+  for (const LeafChange& change : changes) {
+    while (i < leaves.size() && leaves[i].index < change.leaf.index) {
+      out.push_back(leaves[i++]);
+    }
+    bool exists = i < leaves.size() && leaves[i].index == change.leaf.index;
+    if (exists == change.is_new) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "map change for index ", HexEncode(HashView(change.leaf.index)),
+          exists ? " is marked new but the leaf exists"
+                 : " is marked existing but there is no leaf"));
+    }
+    if (exists) ++i;
+    out.push_back(change.leaf);
+  }
+  while (i < leaves.size()) out.push_back(leaves[i++]);
+  return out;
+}
+
+// Splits a span sorted by index into the runs sharing each nibble at `depth`.
+template <typename T, typename IndexOf>
+std::array<absl::Span<const T>, kChildren> GroupByNibble(absl::Span<const T> items,
+                                                         int depth,
+                                                         IndexOf index_of) {
+  std::array<absl::Span<const T>, kChildren> groups;
+  size_t begin = 0;
+  while (begin < items.size()) {
+    int nibble = NibbleAt(index_of(items[begin]), depth);
+    size_t end = begin + 1;
+    while (end < items.size() && NibbleAt(index_of(items[end]), depth) == nibble) ++end;
+    groups[nibble] = items.subspan(begin, end - begin);
+    begin = end;
+  }
+  return groups;
+}
+
+absl::StatusOr<Summary> ApplySubtree(MapReader& reader, MapWriter& writer,
+                                     int depth, const Hash& prefix,
+                                     const Summary& old,
+                                     absl::Span<const LeafChange> changes) {
+  uint64_t added = 0;
+  for (const LeafChange& c : changes) added += c.is_new ? 1 : 0;
+  const uint64_t new_count = old.count + added;
+
+  if (new_count <= TiledMap::kTileThreshold) {
+    // Small subtree: no tile before or after; rehash it from its leaves.
+    auto leaves = LoadLeaves(reader, prefix, depth, old.count);
+    if (!leaves.ok()) return leaves.status();
+    auto merged = Merge(*leaves, changes);
+    if (!merged.ok()) return merged.status();
+    return SummaryOfLeaves(*merged, depth);
+  }
+
+  Children children;
+  if (old.count > TiledMap::kTileThreshold) {
+    auto tile = LoadTile(reader, prefix, depth, old.count);
+    if (!tile.ok()) return tile.status();
+    children = *tile;
+  } else {
+    // The subtree grows past the threshold in this epoch: its first tile is
+    // built from the leaves it held before.
+    auto leaves = LoadLeaves(reader, prefix, depth, old.count);
+    if (!leaves.ok()) return leaves.status();
+    auto groups = GroupByNibble(absl::Span<const MapLeaf>(*leaves), depth,
+                                [](const MapLeaf& l) -> const Hash& { return l.index; });
+    for (int c = 0; c < kChildren; ++c) {
+      children[c] = SummaryOfLeaves(groups[c], depth + TiledMap::kStratumBits);
+    }
+  }
+
+  auto change_groups = GroupByNibble(
+      changes, depth, [](const LeafChange& c) -> const Hash& { return c.leaf.index; });
+  for (int c = 0; c < kChildren; ++c) {
+    if (change_groups[c].empty()) continue;
+    auto child = ApplySubtree(reader, writer, depth + TiledMap::kStratumBits,
+                              WithNibble(prefix, depth, c), children[c],
+                              change_groups[c]);
+    if (!child.ok()) return child.status();
+    children[c] = *child;
+  }
+  writer.PutTile(TiledMap::TileKey(prefix, depth), EncodeTile(children));
+  return ExpandTile(children)[1];
+}
+
+}  // namespace
+
+std::string TiledMap::TileKey(const Hash& prefix, int depth) {
+  std::string key(1, static_cast<char>(depth));
+  key.append(reinterpret_cast<const char*>(prefix.data()), (depth + 7) / 8);
+  return key;
+}
+
+std::string TiledMap::RootKey() { return std::string(1, static_cast<char>(kRootKeyByte)); }
+
+absl::StatusOr<Summary> TiledMap::RootSummary(MapReader& reader) {
+  auto record = reader.GetTile(RootKey());
+  if (!record.ok()) return record.status();
+  if (!record->has_value()) return Summary{};
+  return DecodeRoot(**record);
+}
+
+absl::StatusOr<Summary> TiledMap::Apply(MapReader& reader,
+                                        absl::Span<const LeafChange> changes,
+                                        MapWriter& writer) {
+  for (size_t i = 1; i < changes.size(); ++i) {
+    if (!(changes[i - 1].leaf.index < changes[i].leaf.index)) {
+      return absl::InvalidArgumentError(
+          "map changes must be sorted by index, each index once");
+    }
+  }
+  auto root = RootSummary(reader);
+  if (!root.ok()) return root.status();
+  if (changes.empty()) return *root;
+  auto updated = ApplySubtree(reader, writer, 0, Hash{}, *root, changes);
+  if (!updated.ok()) return updated.status();
+  for (const LeafChange& c : changes) writer.PutLeaf(c.leaf);
+  writer.PutTile(RootKey(), EncodeRoot(*updated));
+  return *updated;
+}
+
+absl::StatusOr<MapProof> TiledMap::Prove(MapReader& reader, const Hash& index) {
+  auto root = RootSummary(reader);
+  if (!root.ok()) return root.status();
+  MapProof proof;
+  Summary node = *root;
+  int depth = 0;
+  while (node.count >= 2) {
+    // `depth` is a stratum boundary here.
+    if (node.count > kTileThreshold) {
+      auto children = LoadTile(reader, PrefixOf(index, depth), depth, node.count);
+      if (!children.ok()) return children.status();
+      TileTree tree = ExpandTile(*children);
+      int i = 1;
+      for (int k = 0; k < kStratumBits && node.count >= 2; ++k) {
+        bool right = IndexBit(index, depth);
+        proof.siblings.push_back(tree[2 * i + (right ? 0 : 1)].hash);
+        i = 2 * i + (right ? 1 : 0);
+        node = tree[i];
+        ++depth;
+      }
+      continue;
+    }
+    // Small subtree: walk the sorted leaves, rehashing the sibling halves.
+    auto loaded = LoadLeaves(reader, PrefixOf(index, depth), depth, node.count);
+    if (!loaded.ok()) return loaded.status();
+    absl::Span<const MapLeaf> leaves(*loaded);
+    while (leaves.size() >= 2) {
+      size_t split = 0;
+      while (split < leaves.size() && !IndexBit(leaves[split].index, depth)) ++split;
+      bool right = IndexBit(index, depth);
+      absl::Span<const MapLeaf> mine = right ? leaves.subspan(split) : leaves.subspan(0, split);
+      absl::Span<const MapLeaf> other = right ? leaves.subspan(0, split) : leaves.subspan(split);
+      proof.siblings.push_back(SummaryOfLeaves(other, depth + 1).hash);
+      leaves = mine;
+      ++depth;
+    }
+    node = SummaryOfLeaves(leaves, depth);
+  }
+
+  if (node.count == 0) {
+    proof.terminal = MapProof::Terminal::kEmpty;
+  } else if (node.single == index) {
+    proof.terminal = MapProof::Terminal::kLeaf;
+  } else {
+    auto other = reader.GetLeaf(node.single);
+    if (!other.ok()) return other.status();
+    if (!other->has_value()) {
+      return absl::DataLossError(absl::StrCat(
+          "map leaf ", HexEncode(HashView(node.single)), " is listed but missing"));
+    }
+    proof.terminal = MapProof::Terminal::kOtherLeaf;
+    proof.other_leaf = **other;
+  }
+  return proof;
+}
+
+}  // namespace keytrail::map

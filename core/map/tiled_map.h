@@ -1,0 +1,77 @@
+// TiledMap: the map of docs/PROTOCOL.md kept in storage as tiles, so that an
+// epoch rewrites a few kilobytes per thousand updates instead of every node
+// on every path, and a proof reads a handful of records.
+//
+// Layout (docs/STORAGE.md): the tree is cut into strata 4 bits deep. A subtree
+// rooted at a depth that is a multiple of 4 and holding more than
+// kTileThreshold leaves has a tile: the summaries (leaf count, hash, and the
+// index when the count is 1) of its 16 child subtrees 4 levels down. Smaller
+// subtrees have no tile; their hashes are recomputed from their leaves, which
+// a range scan returns in index order. Leaf counts only grow (an account
+// never leaves the map), so once a subtree has a tile it keeps it. One root
+// record holds the whole map's summary.
+//
+// All functions are stateless: they read through a MapReader (a consistent
+// snapshot) and write through a MapWriter. Thread-safe as long as each call
+// has its own reader and writer.
+//
+// Errors: storage errors pass through unchanged; records that fail to decode
+// or contradict each other (counts that don't add up) are DataLoss.
+#ifndef KEYTRAIL_CORE_MAP_TILED_MAP_H_
+#define KEYTRAIL_CORE_MAP_TILED_MAP_H_
+
+#include <cstdint>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/types/span.h"
+#include "core/crypto/sha256.h"
+#include "core/map/hasher.h"
+#include "core/map/map_storage.h"
+#include "core/map/proof.h"
+
+namespace keytrail::map {
+
+// A new value for one leaf. is_new must say exactly whether the index had no
+// leaf before: the map's leaf counts depend on it.
+struct LeafChange {
+  MapLeaf leaf;
+  bool is_new;
+};
+
+// What is known about one subtree without looking inside it.
+struct Summary {
+  uint64_t count = 0;  // leaves in the subtree
+  Hash hash{};         // its MapHash (zeros when empty)
+  Hash single{};       // the index of its leaf, when count == 1
+};
+
+class TiledMap {
+ public:
+  // Subtrees with more leaves than this get a tile.
+  static constexpr uint64_t kTileThreshold = 32;
+  static constexpr int kStratumBits = 4;
+
+  // The summary of the whole map (count 0 and zero hash for a new store).
+  static absl::StatusOr<Summary> RootSummary(MapReader& reader);
+
+  // Applies one epoch's changes, which must be sorted by index with no index
+  // twice (InvalidArgument otherwise). Writes the changed leaves, tiles and
+  // root record to `writer` and returns the new root summary. Reads see the
+  // state before the epoch.
+  static absl::StatusOr<Summary> Apply(MapReader& reader,
+                                       absl::Span<const LeafChange> changes,
+                                       MapWriter& writer);
+
+  // A membership proof if `index` has a leaf, otherwise a non-membership
+  // proof, against RootSummary(reader).hash.
+  static absl::StatusOr<MapProof> Prove(MapReader& reader, const Hash& index);
+
+  // Storage keys, exposed for storage layers and tests.
+  static std::string TileKey(const Hash& prefix, int depth);
+  static std::string RootKey();
+};
+
+}  // namespace keytrail::map
+
+#endif  // KEYTRAIL_CORE_MAP_TILED_MAP_H_

@@ -1,0 +1,223 @@
+#include "core/map/tiled_map.h"
+
+#include <algorithm>
+#include <map>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "core/map/memory_map.h"
+#include "core/map/proof.h"
+#include "gtest/gtest.h"
+
+namespace keytrail::map {
+namespace {
+
+// Storage in two std::maps; writes land in a pending batch until Commit(),
+// like a RocksDB write batch on top of a snapshot.
+class FakeStorage : public MapReader, public MapWriter {
+ public:
+  absl::StatusOr<std::optional<std::string>> GetTile(absl::string_view key) override {
+    ++tile_reads;
+    auto it = tiles_.find(std::string(key));
+    if (it == tiles_.end()) return std::optional<std::string>();
+    return std::optional<std::string>(it->second);
+  }
+  absl::Status ScanLeaves(const Hash& prefix, int depth, std::vector<MapLeaf>* out) override {
+    ++scans;
+    for (const auto& [index, leaf] : leaves_) {
+      if (CommonPrefixBits(index, prefix) >= depth) out->push_back(leaf);
+    }
+    return absl::OkStatus();
+  }
+  absl::StatusOr<std::optional<MapLeaf>> GetLeaf(const Hash& index) override {
+    auto it = leaves_.find(index);
+    if (it == leaves_.end()) return std::optional<MapLeaf>();
+    return std::optional<MapLeaf>(it->second);
+  }
+  void PutTile(std::string key, std::string value) override {
+    pending_tiles_[std::move(key)] = std::move(value);
+  }
+  void PutLeaf(const MapLeaf& leaf) override { pending_leaves_[leaf.index] = leaf; }
+
+  void Commit() {
+    for (auto& [k, v] : pending_tiles_) tiles_[k] = v;
+    for (auto& [k, v] : pending_leaves_) leaves_[k] = v;
+    pending_tiles_.clear();
+    pending_leaves_.clear();
+  }
+  size_t tile_count() const { return tiles_.size(); }
+  std::map<std::string, std::string>& tiles() { return tiles_; }
+
+  int tile_reads = 0;
+  int scans = 0;
+
+ private:
+  std::map<std::string, std::string> tiles_, pending_tiles_;
+  std::map<Hash, MapLeaf> leaves_, pending_leaves_;
+};
+
+Hash RandomHash(std::mt19937_64& rng) {
+  Hash h;
+  for (auto& b : h) b = static_cast<uint8_t>(rng());
+  return h;
+}
+
+class TiledMapTest : public ::testing::Test {
+ protected:
+  // Applies a batch of new values for `indexes` to both maps.
+  void ApplyBatch(std::vector<Hash> indexes, uint64_t version_base) {
+    std::sort(indexes.begin(), indexes.end());
+    indexes.erase(std::unique(indexes.begin(), indexes.end()), indexes.end());
+    std::vector<LeafChange> changes;
+    for (const Hash& index : indexes) {
+      auto old = reference_.Get(index);
+      MapLeaf leaf{index, old ? old->version + 1 : version_base, RandomHash(rng_)};
+      changes.push_back({leaf, !old.has_value()});
+      reference_.Set(leaf);
+    }
+    auto root = TiledMap::Apply(storage_, changes, storage_);
+    ASSERT_TRUE(root.ok()) << root.status();
+    storage_.Commit();
+    EXPECT_EQ(root->hash, reference_.Root());
+    EXPECT_EQ(root->count, reference_.size());
+    auto stored = TiledMap::RootSummary(storage_);
+    ASSERT_TRUE(stored.ok());
+    EXPECT_EQ(stored->hash, root->hash);
+  }
+
+  void CheckProof(const Hash& index) {
+    auto proof = TiledMap::Prove(storage_, index);
+    ASSERT_TRUE(proof.ok()) << proof.status();
+    MapProof want = reference_.Prove(index);
+    EXPECT_EQ(EncodeMapProof(*proof), EncodeMapProof(want));
+    auto leaf = reference_.Get(index);
+    Hash root = reference_.Root();
+    if (leaf) {
+      EXPECT_TRUE(VerifyMapMembership(root, *leaf, *proof).ok());
+    } else {
+      EXPECT_TRUE(VerifyMapNonMembership(root, index, *proof).ok());
+    }
+  }
+
+  std::mt19937_64 rng_{42};
+  FakeStorage storage_;
+  MemoryMap reference_;
+};
+
+TEST_F(TiledMapTest, EmptyMap) {
+  auto root = TiledMap::RootSummary(storage_);
+  ASSERT_TRUE(root.ok());
+  EXPECT_EQ(root->count, 0u);
+  EXPECT_EQ(root->hash, Hash{});
+  CheckProof(RandomHash(rng_));
+  auto same = TiledMap::Apply(storage_, {}, storage_);
+  ASSERT_TRUE(same.ok());
+  EXPECT_EQ(same->count, 0u);
+}
+
+TEST_F(TiledMapTest, GrowsPastTheTileThresholdAndMatchesTheReference) {
+  std::vector<Hash> all;
+  // Batches of varied sizes: single leaves, then bursts that cross the tile
+  // threshold at the root and below, then updates of existing leaves.
+  for (int batch : {1, 1, 2, 5, 30, 3, 100, 7, 500, 1, 2000}) {
+    std::vector<Hash> indexes;
+    for (int i = 0; i < batch; ++i) {
+      indexes.push_back(RandomHash(rng_));
+      all.push_back(indexes.back());
+    }
+    // Some updates of leaves that already exist.
+    for (int i = 0; i < batch / 3 && !all.empty(); ++i) {
+      indexes.push_back(all[rng_() % all.size()]);
+    }
+    ApplyBatch(indexes, 1);
+    for (int i = 0; i < 20; ++i) CheckProof(all[rng_() % all.size()]);
+    for (int i = 0; i < 20; ++i) CheckProof(RandomHash(rng_));
+  }
+  EXPECT_GT(storage_.tile_count(), 17u);  // root record + several tiles
+}
+
+TEST_F(TiledMapTest, AdversarialLongCommonPrefixes) {
+  // Indexes that share 250 bits: tiles deep in the tree, empty siblings.
+  Hash base = RandomHash(rng_);
+  std::vector<Hash> indexes;
+  for (int i = 0; i < 64; ++i) {
+    Hash h = base;
+    h[31] = static_cast<uint8_t>((h[31] & 0xc0) | i);
+    indexes.push_back(h);
+  }
+  ApplyBatch({indexes.begin(), indexes.begin() + 3}, 1);
+  ApplyBatch({indexes.begin() + 3, indexes.end()}, 1);
+  for (const Hash& h : indexes) CheckProof(h);
+  Hash absent = base;
+  absent[31] ^= 0x80;
+  CheckProof(absent);
+  absent = base;
+  absent[0] ^= 0x01;
+  CheckProof(absent);
+}
+
+TEST_F(TiledMapTest, RejectsUnsortedOrDuplicateChanges) {
+  MapLeaf a{RandomHash(rng_), 1, {}}, b{RandomHash(rng_), 1, {}};
+  if (b.index < a.index) std::swap(a, b);
+  std::vector<LeafChange> unsorted = {{b, true}, {a, true}};
+  EXPECT_EQ(TiledMap::Apply(storage_, unsorted, storage_).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  std::vector<LeafChange> dup = {{a, true}, {a, true}};
+  EXPECT_EQ(TiledMap::Apply(storage_, dup, storage_).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(TiledMapTest, RejectsWrongNewness) {
+  MapLeaf a{RandomHash(rng_), 1, {}};
+  std::vector<LeafChange> not_there = {{a, false}};
+  EXPECT_EQ(TiledMap::Apply(storage_, not_there, storage_).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  ApplyBatch({a.index}, 1);
+  std::vector<LeafChange> already = {{a, true}};
+  EXPECT_EQ(TiledMap::Apply(storage_, already, storage_).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(TiledMapTest, DamagedTilesAreDataLoss) {
+  std::vector<Hash> indexes;
+  for (int i = 0; i < 200; ++i) indexes.push_back(RandomHash(rng_));
+  ApplyBatch(indexes, 1);
+  std::string root_tile_key = TiledMap::TileKey(Hash{}, 0);
+  ASSERT_TRUE(storage_.tiles().count(root_tile_key));
+
+  std::string saved = storage_.tiles()[root_tile_key];
+  storage_.tiles()[root_tile_key] = saved.substr(0, saved.size() - 1);
+  EXPECT_EQ(TiledMap::Prove(storage_, indexes[0]).status().code(),
+            absl::StatusCode::kDataLoss);
+  storage_.tiles()[root_tile_key] = saved + "x";
+  EXPECT_EQ(TiledMap::Prove(storage_, indexes[0]).status().code(),
+            absl::StatusCode::kDataLoss);
+  // A count that doesn't add up to the root record's.
+  std::string bumped = saved;
+  bumped[3 + 7] ^= 0x01;  // low byte of the first child's count
+  storage_.tiles()[root_tile_key] = bumped;
+  EXPECT_EQ(TiledMap::Prove(storage_, indexes[0]).status().code(),
+            absl::StatusCode::kDataLoss);
+  storage_.tiles().erase(root_tile_key);
+  EXPECT_EQ(TiledMap::Prove(storage_, indexes[0]).status().code(),
+            absl::StatusCode::kDataLoss);
+  storage_.tiles()[TiledMap::RootKey()] = "\x01";
+  EXPECT_EQ(TiledMap::RootSummary(storage_).status().code(),
+            absl::StatusCode::kDataLoss);
+}
+
+TEST_F(TiledMapTest, ProofReadsAFewRecords) {
+  std::vector<Hash> indexes;
+  for (int i = 0; i < 5000; ++i) indexes.push_back(RandomHash(rng_));
+  ApplyBatch(indexes, 1);
+  storage_.tile_reads = 0;
+  storage_.scans = 0;
+  ASSERT_TRUE(TiledMap::Prove(storage_, indexes[17]).ok());
+  // 5000 leaves: tiles at depths 0, 4 (and sometimes 8), then one scan.
+  EXPECT_LE(storage_.tile_reads, 4);
+  EXPECT_LE(storage_.scans, 1);
+}
+
+}  // namespace
+}  // namespace keytrail::map

@@ -1,0 +1,533 @@
+#include "core/protocol/key_set.h"
+
+#include <string>
+#include <utility>
+
+#include "core/bytes/encoding.h"
+#include "core/bytes/reader.h"
+#include "core/crypto/ed25519.h"
+#include "core/protocol/limits.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace keytrail {
+namespace {
+
+using ::testing::HasSubstr;
+
+// clang-format off
+// Golden encodings, written out field by field so the format cannot drift
+// silently. protocol_golden.py prints the same bytes from its own encoder.
+const std::string kPlainEncoding(
+    "\x01"                      // format
+    "\x00"                      // has_account_key
+    "\x00\x02"                  // device_count
+    "\x06" "laptop"             // device 0: id (sorts before "phone")
+    "\x00\x02" "\xaa\xbb"       // device 0: key
+    "\x05" "phone"              // device 1: id
+    "\x00\x03" "\x01\x02\x03",  // device 1: key
+    26);
+
+KeySet PlainKeySet() {
+  return KeySet{std::nullopt,
+                {Device{"laptop", "\xaa\xbb", ""},
+                 Device{"phone", "\x01\x02\x03", ""}}};
+}
+
+const std::string kSignedEncoding =
+    std::string("\x01\x01", 2) +          // format, has_account_key
+    std::string(32, '\xaa') +             // account_key
+    std::string("\x00\x01", 2) +          // device_count
+    std::string("\x03" "tab", 4) +        // device 0: id
+    std::string("\x00\x01\x0f", 3) +      // device 0: key
+    std::string(64, '\x5a');              // device 0: signature
+// clang-format on
+
+KeySet SignedKeySet() {
+  return KeySet{std::string(32, '\xaa'),
+                {Device{"tab", "\x0f", std::string(64, '\x5a')}}};
+}
+
+// protocol_golden.py's key_set_signed.
+const char kSignedHex[] =
+    "0101aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+    "aaaa00010374616200010f5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a"
+    "5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a"
+    "5a5a5a5a5a5a5a5a5a5a5a";
+
+const std::string kEmptyEncoding("\x01\x00\x00\x00", 4);
+
+void ExpectInvalid(const absl::StatusOr<KeySet>& result,
+                   absl::string_view message_part) {
+  EXPECT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument)
+      << result.status();
+  EXPECT_THAT(std::string(result.status().message()), HasSubstr(message_part));
+}
+
+void ExpectInvalid(const absl::StatusOr<std::string>& result,
+                   absl::string_view message_part) {
+  EXPECT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument)
+      << result.status();
+  EXPECT_THAT(std::string(result.status().message()), HasSubstr(message_part));
+}
+
+void ExpectInvalid(const absl::Status& status, absl::string_view message_part) {
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << status;
+  EXPECT_THAT(std::string(status.message()), HasSubstr(message_part));
+}
+
+TEST(KeySetTest, GoldenEncodings) {
+  // Output of protocol_golden.py.
+  EXPECT_EQ(HexEncode(kPlainEncoding),
+            "01000002066c6170746f700002aabb0570686f6e650003010203");
+  EXPECT_EQ(HexEncode(kEmptyEncoding), "01000000");
+  EXPECT_EQ(HexEncode(kSignedEncoding), kSignedHex);
+
+  EXPECT_EQ(EncodeKeySet(PlainKeySet()).value(), kPlainEncoding);
+  EXPECT_EQ(EncodeKeySet(SignedKeySet()).value(), kSignedEncoding);
+  EXPECT_EQ(EncodeKeySet(KeySet{}).value(), kEmptyEncoding);
+}
+
+TEST(KeySetTest, GoldenDecodings) {
+  EXPECT_EQ(DecodeKeySet(kPlainEncoding).value(), PlainKeySet());
+  EXPECT_EQ(DecodeKeySet(kSignedEncoding).value(), SignedKeySet());
+  absl::StatusOr<KeySet> empty = DecodeKeySet(kEmptyEncoding);
+  ASSERT_TRUE(empty.ok()) << empty.status();
+  EXPECT_TRUE(IsEmpty(*empty));
+  EXPECT_FALSE(empty->account_key.has_value());
+  EXPECT_FALSE(IsEmpty(PlainKeySet()));
+}
+
+TEST(KeySetTest, RoundTripsAtTheLimits) {
+  // One device at the id and key maxima, with an account key.
+  KeySet big{std::string(32, '\x01'),
+             {Device{std::string(kMaxDeviceIdSize, '\xff'),
+                     std::string(kMaxDeviceKeySize, '\x02'),
+                     std::string(64, '\x03')}}};
+  absl::StatusOr<std::string> encoded = EncodeKeySet(big);
+  ASSERT_TRUE(encoded.ok()) << encoded.status();
+  EXPECT_EQ(DecodeKeySet(*encoded).value(), big);
+
+  // 32 devices, ids of every length 1..32.
+  KeySet many;
+  for (size_t i = 1; i <= kMaxDevicesPerKeySet; ++i) {
+    many.devices.push_back(
+        Device{std::string(i, 'd'), std::string(i, 'k'), ""});
+  }
+  encoded = EncodeKeySet(many);
+  ASSERT_TRUE(encoded.ok()) << encoded.status();
+  EXPECT_EQ(DecodeKeySet(*encoded).value(), many);
+}
+
+TEST(KeySetTest, OperatorEqualsComparesEveryField) {
+  KeySet a = SignedKeySet();
+  KeySet b = a;
+  EXPECT_EQ(a, b);
+  b.account_key = std::nullopt;
+  EXPECT_NE(a, b);
+  b = a;
+  b.devices[0].device_id = "tac";
+  EXPECT_NE(a, b);
+  b = a;
+  b.devices[0].device_key = "\x10";
+  EXPECT_NE(a, b);
+  b = a;
+  b.devices[0].signature[63] = 'x';
+  EXPECT_NE(a, b);
+  b = a;
+  b.devices.push_back(Device{"x", "y", ""});
+  EXPECT_NE(a, b);
+}
+
+TEST(KeySetTest, EveryTruncatedPrefixFails) {
+  for (const std::string& encoding :
+       {kPlainEncoding, kSignedEncoding, kEmptyEncoding}) {
+    for (size_t n = 0; n < encoding.size(); ++n) {
+      absl::StatusOr<KeySet> result = DecodeKeySet(encoding.substr(0, n));
+      EXPECT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument)
+          << HexEncode(encoding) << " prefix " << n;
+    }
+  }
+  EXPECT_EQ(DecodeKeySet(kPlainEncoding.substr(0, 20)).status().message(),
+            "key set: truncated at device 1 id");
+}
+
+TEST(KeySetTest, TrailingBytesFail) {
+  for (const std::string& encoding :
+       {kPlainEncoding, kSignedEncoding, kEmptyEncoding}) {
+    ExpectInvalid(DecodeKeySet(encoding + std::string(1, '\0')),
+                  "1 trailing bytes");
+  }
+}
+
+TEST(KeySetTest, DecodeRejectsUnknownFormat) {
+  for (char format : {'\x00', '\x02', '\xff'}) {
+    std::string bad = kPlainEncoding;
+    bad[0] = format;
+    ExpectInvalid(DecodeKeySet(bad), "key set: unknown format");
+  }
+}
+
+TEST(KeySetTest, DecodeRejectsHasAccountKeyTwo) {
+  std::string bad = kEmptyEncoding;
+  bad[1] = '\x02';
+  absl::StatusOr<KeySet> result = DecodeKeySet(bad);
+  ExpectInvalid(result, "has_account_key must be 0 or 1, got 2");
+}
+
+// The encoder must refuse every limit broken by one, and accept the limit.
+TEST(KeySetTest, EncodeEnforcesDeviceIdBounds) {
+  KeySet ks{std::nullopt, {Device{"", "k", ""}}};
+  EXPECT_EQ(
+      EncodeKeySet(ks).status().message(),
+      "key set: device 0 (id \"\"): device id must be 1..64 bytes, got 0");
+  ks.devices[0].device_id = std::string(65, 'i');
+  EXPECT_EQ(EncodeKeySet(ks).status().message(),
+            "key set: device 0 (id \"" + std::string(64, 'i') +
+                "\"...): device id must be 1..64 bytes, got 65");
+  EXPECT_EQ(EncodeKeySet(ks).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  ks.devices[0].device_id = std::string(64, 'i');
+  EXPECT_TRUE(EncodeKeySet(ks).ok());
+}
+
+TEST(KeySetTest, EncodeEnforcesDeviceKeyBounds) {
+  KeySet ks;
+  for (const char* id : {"a", "b", "c", "phone"}) {
+    ks.devices.push_back(Device{id, "k", ""});
+  }
+  ks.devices[3].device_key = "";
+  absl::StatusOr<std::string> result = EncodeKeySet(ks);
+  EXPECT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(result.status().message(),
+            "key set: device 3 (id \"phone\"): device key must be 1..8192 "
+            "bytes, got 0");
+  ks.devices[3].device_key = std::string(8193, 'k');
+  ExpectInvalid(EncodeKeySet(ks),
+                "device 3 (id \"phone\"): device key must be 1..8192 bytes, "
+                "got 8193");
+  ks.devices[3].device_key = std::string(8192, 'k');
+  EXPECT_TRUE(EncodeKeySet(ks).ok());
+}
+
+TEST(KeySetTest, EncodeEnforcesDeviceCount) {
+  KeySet ks;
+  for (int i = 0; i < 33; ++i) {
+    ks.devices.push_back(
+        Device{std::string(1, static_cast<char>('A' + i)), "k", ""});
+  }
+  ExpectInvalid(EncodeKeySet(ks),
+                "key set: device count must be 0..32, got 33");
+  ks.devices.pop_back();
+  EXPECT_TRUE(EncodeKeySet(ks).ok());
+}
+
+TEST(KeySetTest, EncodeEnforcesAccountKeySize) {
+  KeySet ks = SignedKeySet();
+  ks.account_key = std::string(31, '\xaa');
+  ExpectInvalid(EncodeKeySet(ks),
+                "key set: account key must be 32 bytes, got 31");
+  ks.account_key = std::string(33, '\xaa');
+  ExpectInvalid(EncodeKeySet(ks), "account key must be 32 bytes, got 33");
+}
+
+TEST(KeySetTest, EncodeEnforcesSignaturePresence) {
+  // A signature without an account key.
+  KeySet ks = PlainKeySet();
+  ks.devices[1].signature = std::string(64, 's');
+  ExpectInvalid(EncodeKeySet(ks),
+                "device 1 (id \"phone\"): signature present but the key set "
+                "has no account key");
+  // An account key with a device that has no signature, or a short one.
+  ks = SignedKeySet();
+  ks.devices[0].signature.clear();
+  ExpectInvalid(EncodeKeySet(ks),
+                "device 0 (id \"tab\"): signature must be 64 bytes, got 0");
+  ks.devices[0].signature = std::string(63, 's');
+  ExpectInvalid(EncodeKeySet(ks), "signature must be 64 bytes, got 63");
+}
+
+TEST(KeySetTest, EncodeRejectsEmptyKeySetWithAccountKey) {
+  KeySet ks{std::string(32, '\xaa'), {}};
+  ExpectInvalid(EncodeKeySet(ks),
+                "key set: the empty key set must not have an account key");
+}
+
+TEST(KeySetTest, EncodeRejectsDuplicateAndUnsortedIds) {
+  KeySet ks{std::nullopt, {Device{"a", "k", ""}, Device{"a", "k2", ""}}};
+  ExpectInvalid(EncodeKeySet(ks), "device 1 (id \"a\"): duplicate device id");
+  ks = KeySet{std::nullopt, {Device{"b", "k", ""}, Device{"a", "k", ""}}};
+  ExpectInvalid(EncodeKeySet(ks),
+                "device 1 (id \"a\"): device ids must be strictly increasing");
+  // Shorter first on a common prefix.
+  ks = KeySet{std::nullopt, {Device{"ab", "k", ""}, Device{"a", "k", ""}}};
+  ExpectInvalid(EncodeKeySet(ks), "strictly increasing");
+}
+
+TEST(KeySetTest, SortOrderIsBytewiseUnsigned) {
+  // 0x80 sorts after 0x7f (a signed char compare would put it first), and a
+  // prefix sorts before its extensions.
+  KeySet ks{std::nullopt,
+            {Device{"\x80", "k", ""}, Device{"ab", "k", ""},
+             Device{"\x7f", "k", ""}, Device{"a", "k", ""}}};
+  EXPECT_FALSE(EncodeKeySet(ks).ok());
+  SortDevices(&ks);
+  ASSERT_EQ(ks.devices.size(), 4u);
+  EXPECT_EQ(ks.devices[0].device_id, "a");
+  EXPECT_EQ(ks.devices[1].device_id, "ab");
+  EXPECT_EQ(ks.devices[2].device_id, "\x7f");
+  EXPECT_EQ(ks.devices[3].device_id, "\x80");
+  absl::StatusOr<std::string> encoded = EncodeKeySet(ks);
+  ASSERT_TRUE(encoded.ok()) << encoded.status();
+  EXPECT_EQ(DecodeKeySet(*encoded).value(), ks);
+}
+
+TEST(KeySetTest, SortDevicesKeepsDuplicatesForEncodeToReject) {
+  KeySet ks{std::nullopt,
+            {Device{"b", "1", ""}, Device{"a", "2", ""}, Device{"b", "3", ""}}};
+  SortDevices(&ks);
+  EXPECT_EQ(ks.devices[1].device_key, "1");  // stable
+  EXPECT_EQ(ks.devices[2].device_key, "3");
+  ExpectInvalid(EncodeKeySet(ks), "duplicate device id");
+}
+
+TEST(KeySetTest, WholeEncodingLimit) {
+  // Seven devices with 8192-byte keys and one with 8156 make exactly 65536
+  // bytes: 4 + 7 * (1 + 1 + 2 + 8192) + (1 + 1 + 2 + 8156).
+  KeySet ks;
+  for (char id = '0'; id < '8'; ++id) {
+    ks.devices.push_back(
+        Device{std::string(1, id), std::string(8192, 'k'), ""});
+  }
+  ks.devices.back().device_key.resize(8156);
+  absl::StatusOr<std::string> encoded = EncodeKeySet(ks);
+  ASSERT_TRUE(encoded.ok()) << encoded.status();
+  EXPECT_EQ(encoded->size(), kMaxKeySetSize);
+  EXPECT_EQ(DecodeKeySet(*encoded).value(), ks);
+
+  ks.devices.back().device_key.push_back('k');
+  ExpectInvalid(EncodeKeySet(ks),
+                "key set: encoding must be at most 65536 bytes, got 65537");
+
+  // The same 65537 bytes, spelled out, are refused by the decoder too.
+  std::string too_big = *encoded;
+  // The last key's u16 length sits just before its 8156 bytes: 0x1fdc.
+  ASSERT_EQ(too_big[too_big.size() - 8157], '\xdc');
+  too_big[too_big.size() - 8157] = '\xdd';  // 8157
+  too_big.push_back('k');
+  ASSERT_EQ(too_big.size(), kMaxKeySetSize + 1);
+  ExpectInvalid(DecodeKeySet(too_big),
+                "key set: encoding must be at most 65536 bytes, got 65537");
+}
+
+// Hand-made encodings that break one rule each, for the decoder.
+std::string Encoding(
+    bool has_account_key, uint16_t count,
+    const std::vector<std::pair<std::string, std::string>>& devices,
+    size_t account_key_size = 32) {
+  ByteWriter w;
+  w.U8(1);
+  w.U8(has_account_key ? 1 : 0);
+  if (has_account_key) w.Bytes(std::string(account_key_size, '\xaa'));
+  w.U16(count);
+  for (const auto& d : devices) {
+    w.U8Prefixed(d.first);
+    w.U16Prefixed(d.second);
+    if (has_account_key) w.Bytes(std::string(64, 's'));
+  }
+  return w.Release();
+}
+
+TEST(KeySetTest, HandMadeEncodingIsAccepted) {
+  // So that the rejections below are due to the one thing each changes.
+  EXPECT_TRUE(DecodeKeySet(Encoding(false, 2, {{"a", "k"}, {"b", "k"}})).ok());
+  EXPECT_TRUE(DecodeKeySet(Encoding(true, 1, {{"a", "k"}})).ok());
+}
+
+TEST(KeySetTest, DecodeEnforcesLimits) {
+  ExpectInvalid(DecodeKeySet(Encoding(false, 1, {{"", "k"}})),
+                "device 0 (id \"\"): device id must be 1..64 bytes, got 0");
+  ExpectInvalid(DecodeKeySet(Encoding(false, 1, {{std::string(65, 'i'), "k"}})),
+                "device id must be 1..64 bytes, got 65");
+  EXPECT_TRUE(
+      DecodeKeySet(Encoding(false, 1, {{std::string(64, 'i'), "k"}})).ok());
+  ExpectInvalid(DecodeKeySet(Encoding(false, 2, {{"a", "k"}, {"phone", ""}})),
+                "device 1 (id \"phone\"): device key must be 1..8192 bytes, "
+                "got 0");
+  ExpectInvalid(
+      DecodeKeySet(Encoding(false, 1, {{"a", std::string(8193, 'k')}})),
+      "device key must be 1..8192 bytes, got 8193");
+  EXPECT_TRUE(
+      DecodeKeySet(Encoding(false, 1, {{"a", std::string(8192, 'k')}})).ok());
+
+  std::vector<std::pair<std::string, std::string>> devices;
+  for (int i = 0; i < 33; ++i) {
+    devices.emplace_back(std::string(1, static_cast<char>('A' + i)), "k");
+  }
+  ExpectInvalid(DecodeKeySet(Encoding(false, 33, devices)),
+                "key set: device count must be 0..32, got 33");
+  devices.pop_back();
+  EXPECT_TRUE(DecodeKeySet(Encoding(false, 32, devices)).ok());
+  // A count far beyond the limit must not make the decoder reserve for it.
+  ExpectInvalid(DecodeKeySet(Encoding(false, 0xffff, {})),
+                "device count must be 0..32, got 65535");
+}
+
+TEST(KeySetTest, DecodeRejectsShortAccountKey) {
+  // A 31-byte key shifts every later field; whatever it hits, it must fail.
+  ExpectInvalid(DecodeKeySet(Encoding(true, 1, {{"a", "k"}}, 31)), "key set");
+}
+
+TEST(KeySetTest, DecodeRejectsDuplicateAndUnsortedIds) {
+  ExpectInvalid(DecodeKeySet(Encoding(false, 2, {{"a", "k"}, {"a", "k"}})),
+                "device 1 (id \"a\"): duplicate device id");
+  ExpectInvalid(DecodeKeySet(Encoding(false, 2, {{"b", "k"}, {"a", "k"}})),
+                "device 1 (id \"a\"): device ids must be strictly increasing");
+  ExpectInvalid(DecodeKeySet(Encoding(false, 2, {{"ab", "k"}, {"a", "k"}})),
+                "strictly increasing");
+  ExpectInvalid(
+      DecodeKeySet(Encoding(false, 2, {{"\x80", "k"}, {"\x7f", "k"}})),
+      "strictly increasing");
+}
+
+TEST(KeySetTest, DecodeRejectsEmptyKeySetWithAccountKey) {
+  ExpectInvalid(DecodeKeySet(Encoding(true, 0, {})),
+                "key set: the empty key set must not have an account key");
+}
+
+TEST(KeySetTest, DecodeRejectsSignatureWithoutAccountKey) {
+  // Without an account key there is no signature field: the 64 bytes after
+  // the key are trailing.
+  std::string bad = Encoding(false, 1, {{"a", "k"}}) + std::string(64, 's');
+  ExpectInvalid(DecodeKeySet(bad), "key set: 64 trailing bytes");
+}
+
+// --- Device signatures ---------------------------------------------------
+
+const char kAccount[] = "alice@example.com";
+
+Ed25519PrivateKey AccountKey(char seed_byte) {
+  return Ed25519PrivateKey::FromSeed(std::string(32, seed_byte)).value();
+}
+
+TEST(DeviceSignatureTest, GoldenMessage) {
+  // clang-format off
+  const std::string want(
+      "keytrail device-key v1\x00"    // context, NUL-terminated
+      "\x00\x11" "alice@example.com"  // opaque16 account
+      "\x05" "phone"                  // opaque8 device_id
+      "\x00\x03" "\x01\x02\x03",      // opaque16 device_key
+      23 + 2 + 17 + 1 + 5 + 2 + 3);
+  // clang-format on
+  EXPECT_EQ(DeviceSignatureMessage(kAccount, "phone", "\x01\x02\x03"), want);
+  // Output of protocol_golden.py.
+  EXPECT_EQ(HexEncode(want),
+            "6b6579747261696c206465766963652d6b6579207631000011616c696365406578"
+            "616d706c652e636f6d0570686f6e650003010203");
+}
+
+TEST(DeviceSignatureTest, GoldenSignature) {
+  // protocol_golden.py, with Python's `cryptography` (Ed25519, seed 07*32).
+  Ed25519PrivateKey key = AccountKey('\x07');
+  EXPECT_EQ(HexEncode(key.public_key().bytes()),
+            "ea4a6c63e29c520abef5507b132ec5f9954776aebebe7b92421eea691446d22c");
+  EXPECT_EQ(HexEncode(SignDevice(key, kAccount, "phone", "\x01\x02\x03")),
+            "eb93f7399205de8f06d2785668f44bb7a07097727809cb69564acdef1df6ba34"
+            "1a707e6700a5ea75b208a6d91253ededf15f3981405a06b71b99231041a1ec0a");
+}
+
+KeySet SignedBy(const Ed25519PrivateKey& key) {
+  KeySet ks{key.public_key().bytes(), {}};
+  for (const char* id : {"laptop", "phone", "tablet"}) {
+    std::string device_key = std::string("key of ") + id;
+    ks.devices.push_back(
+        Device{id, device_key, SignDevice(key, kAccount, id, device_key)});
+  }
+  return ks;
+}
+
+TEST(DeviceSignatureTest, ValidSignaturesVerify) {
+  KeySet ks = SignedBy(AccountKey('\x07'));
+  EXPECT_TRUE(VerifyDeviceSignatures(kAccount, ks).ok());
+  // The same after an encode/decode round trip, as a client receives it.
+  KeySet decoded = DecodeKeySet(EncodeKeySet(ks).value()).value();
+  EXPECT_TRUE(VerifyDeviceSignatures(kAccount, decoded).ok());
+}
+
+TEST(DeviceSignatureTest, NoAccountKeyHasNothingToVerify) {
+  EXPECT_TRUE(VerifyDeviceSignatures(kAccount, PlainKeySet()).ok());
+  EXPECT_TRUE(VerifyDeviceSignatures(kAccount, KeySet{}).ok());
+}
+
+TEST(DeviceSignatureTest, DeviceAddedWithoutSignature) {
+  KeySet ks = SignedBy(AccountKey('\x07'));
+  ks.devices.push_back(Device{"zz-server", "injected", ""});
+  ExpectInvalid(VerifyDeviceSignatures(kAccount, ks),
+                "device 3 (id \"zz-server\"): signature must be 64 bytes, "
+                "got 0");
+}
+
+TEST(DeviceSignatureTest, SignatureOverAnotherAccount) {
+  Ed25519PrivateKey key = AccountKey('\x07');
+  KeySet ks = SignedBy(key);
+  ks.devices[1].signature =
+      SignDevice(key, "mallory@example.com", "phone", "key of phone");
+  EXPECT_EQ(VerifyDeviceSignatures(kAccount, ks).message(),
+            "key set: device 1 (id \"phone\"): signature does not verify "
+            "under the account key");
+  EXPECT_EQ(VerifyDeviceSignatures(kAccount, ks).code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST(DeviceSignatureTest, SignatureOverAnotherDeviceId) {
+  Ed25519PrivateKey key = AccountKey('\x07');
+  KeySet ks = SignedBy(key);
+  ks.devices[2].signature = SignDevice(key, kAccount, "phone", "key of tablet");
+  ExpectInvalid(VerifyDeviceSignatures(kAccount, ks),
+                "device 2 (id \"tablet\"): signature does not verify");
+}
+
+TEST(DeviceSignatureTest, SignatureOverAnotherKey) {
+  Ed25519PrivateKey key = AccountKey('\x07');
+  KeySet ks = SignedBy(key);
+  // The server swaps in its own key but keeps the user's signature.
+  ks.devices[0].device_key = "server's key";
+  ExpectInvalid(VerifyDeviceSignatures(kAccount, ks),
+                "device 0 (id \"laptop\"): signature does not verify");
+}
+
+TEST(DeviceSignatureTest, SignatureByAnotherAccountKey) {
+  KeySet ks = SignedBy(AccountKey('\x07'));
+  ks.devices[1].signature =
+      SignDevice(AccountKey('\x08'), kAccount, "phone", "key of phone");
+  ExpectInvalid(VerifyDeviceSignatures(kAccount, ks),
+                "device 1 (id \"phone\"): signature does not verify");
+}
+
+TEST(DeviceSignatureTest, ReplacedOrBadAccountKey) {
+  KeySet ks = SignedBy(AccountKey('\x07'));
+  ks.account_key = AccountKey('\x08').public_key().bytes();
+  ExpectInvalid(VerifyDeviceSignatures(kAccount, ks),
+                "device 0 (id \"laptop\"): signature does not verify");
+  // Not a point on the curve: either the key or the first signature fails,
+  // depending on how much the crypto library checks when parsing.
+  ks.account_key = std::string(32, '\xff');
+  ExpectInvalid(VerifyDeviceSignatures(kAccount, ks), "key set: ");
+}
+
+TEST(DeviceSignatureTest, RejectsInvalidInputsBeforeVerifying) {
+  KeySet ks = SignedBy(AccountKey('\x07'));
+  ExpectInvalid(VerifyDeviceSignatures("", ks), "account id: must be 1..256");
+  ExpectInvalid(VerifyDeviceSignatures(std::string(257, 'a'), ks),
+                "account id: must be 1..256 bytes, got 257");
+  std::swap(ks.devices[0], ks.devices[1]);
+  ExpectInvalid(VerifyDeviceSignatures(kAccount, ks), "strictly increasing");
+  // An oversized id must be refused, not passed on to the message builder.
+  ks = SignedBy(AccountKey('\x07'));
+  ks.devices[2].device_id = std::string(300, 'z');
+  ExpectInvalid(VerifyDeviceSignatures(kAccount, ks),
+                "device id must be 1..64 bytes, got 300");
+}
+
+}  // namespace
+}  // namespace keytrail

@@ -1,0 +1,48 @@
+// The size limits of keytrail protocol version 1 (docs/PROTOCOL.md, "Limits").
+// Encoders refuse, and decoders reject, anything outside them; a request that
+// breaks one fails with InvalidArgument naming the field.
+//
+// Pure constants and a pure function: thread-safe, no state.
+#ifndef KEYTRAIL_CORE_PROTOCOL_LIMITS_H_
+#define KEYTRAIL_CORE_PROTOCOL_LIMITS_H_
+
+#include <cstddef>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+
+namespace keytrail {
+
+// Account id: 1..256 bytes.
+constexpr size_t kMaxAccountIdSize = 256;
+// Device id: 1..64 bytes.
+constexpr size_t kMaxDeviceIdSize = 64;
+// Device public key: 1..8192 bytes, so post-quantum keys of a few KB fit.
+constexpr size_t kMaxDeviceKeySize = 8192;
+// Devices in one key set: 0..32 (0 is the empty key set).
+constexpr size_t kMaxDevicesPerKeySet = 32;
+// A whole encoded key set. 32 devices at their individual maxima would not
+// fit; this cap is what bounds a key set.
+constexpr size_t kMaxKeySetSize = 65536;
+// Commitment opening: 16..64 bytes; the log server makes kOpeningSize random
+// bytes.
+constexpr size_t kMinOpeningSize = 16;
+constexpr size_t kMaxOpeningSize = 64;
+constexpr size_t kOpeningSize = 32;
+// Updates in one BatchUpdate call: 1..1000.
+constexpr size_t kMaxBatchUpdates = 1000;
+// One gRPC request: 8 MiB.
+constexpr size_t kMaxRequestBytes = size_t{8} << 20;
+// Versions in one History answer.
+constexpr size_t kMaxHistoryVersions = 10000;
+// Entries in one GetEntries answer.
+constexpr size_t kMaxEntriesPerRequest = 1000;
+
+// OK if `account` is 1..kMaxAccountIdSize bytes; otherwise InvalidArgument
+// "account id: must be 1..256 bytes, got N". Account ids are opaque bytes:
+// any byte values are allowed.
+absl::Status ValidateAccountId(absl::string_view account);
+
+}  // namespace keytrail
+
+#endif  // KEYTRAIL_CORE_PROTOCOL_LIMITS_H_

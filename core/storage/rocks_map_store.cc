@@ -1,0 +1,80 @@
+#include "core/storage/rocks_map_store.h"
+
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+#include "core/bytes/reader.h"
+#include "rocksdb/iterator.h"
+
+namespace keytrail {
+namespace {
+
+// The first index after every index that starts with `prefix`'s first
+// `depth` bits; nullopt when there is none (the prefix is all ones).
+std::optional<Hash> PrefixEnd(const Hash& prefix, int depth) {
+  if (depth == 0) return std::nullopt;
+  Hash end = prefix;
+  // Set the bits past the prefix to one, then add one.
+  for (int bit = depth; bit < 256; ++bit) end[bit / 8] |= static_cast<uint8_t>(0x80 >> (bit % 8));
+  for (int i = 31; i >= 0; --i) {
+    if (end[i] != 0xff) {
+      ++end[i];
+      for (int j = i + 1; j < 32; ++j) end[j] = 0;
+      return end;
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+absl::StatusOr<std::optional<std::string>> RocksMapReader::GetTile(absl::string_view key) {
+  return db_.Get(tiles_, key, snapshot_);
+}
+
+absl::Status RocksMapReader::ScanLeaves(const Hash& prefix, int depth,
+                                        std::vector<map::MapLeaf>* out) {
+  Hash begin{};
+  for (int bit = 0; bit < depth; ++bit) {
+    begin[bit / 8] |= static_cast<uint8_t>(prefix[bit / 8] & (0x80 >> (bit % 8)));
+  }
+  std::optional<Hash> end = PrefixEnd(begin, depth);
+  rocksdb::ReadOptions read;
+  read.snapshot = snapshot_;
+  rocksdb::Slice upper;
+  if (end) {
+    upper = rocksdb::Slice(reinterpret_cast<const char*>(end->data()), end->size());
+    read.iterate_upper_bound = &upper;
+  }
+  std::unique_ptr<rocksdb::Iterator> it(db_.raw()->NewIterator(read, leaves_));
+  for (it->Seek(ToSlice(HashView(begin))); it->Valid(); it->Next()) {
+    auto leaf = map::DecodeMapLeaf(ToView(it->value()));
+    if (!leaf.ok() || HashView(leaf->index) != ToView(it->key())) {
+      return absl::DataLossError("corrupt map leaf record");
+    }
+    out->push_back(*leaf);
+  }
+  return FromRocksStatus(it->status(), "scanning map leaves");
+}
+
+absl::StatusOr<std::optional<map::MapLeaf>> RocksMapReader::GetLeaf(const Hash& index) {
+  auto value = db_.Get(leaves_, HashView(index), snapshot_);
+  if (!value.ok()) return value.status();
+  if (!value->has_value()) return std::optional<map::MapLeaf>();
+  auto leaf = map::DecodeMapLeaf(**value);
+  if (!leaf.ok() || leaf->index != index) {
+    return absl::DataLossError("corrupt map leaf record");
+  }
+  return std::optional<map::MapLeaf>(*leaf);
+}
+
+void BatchMapWriter::PutTile(std::string key, std::string value) {
+  batch_->Put(tiles_, ToSlice(key), ToSlice(value));
+}
+
+void BatchMapWriter::PutLeaf(const map::MapLeaf& leaf) {
+  std::string value = map::EncodeMapLeaf(leaf);
+  batch_->Put(leaves_, ToSlice(HashView(leaf.index)), ToSlice(value));
+}
+
+}  // namespace keytrail

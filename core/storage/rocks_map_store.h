@@ -1,0 +1,54 @@
+// The map's storage on RocksDB: MapReader over a snapshot (or the latest
+// state) and MapWriter into a write batch, on two column families
+// (map_tiles: tile key -> tile record; map_leaves: index -> map_leaf).
+//
+// Leaves that fail to decode are DataLoss. A reader or writer is used by one
+// thread at a time; the Database, column families, snapshot and batch are
+// borrowed and must outlive it.
+#ifndef KEYTRAIL_CORE_STORAGE_ROCKS_MAP_STORE_H_
+#define KEYTRAIL_CORE_STORAGE_ROCKS_MAP_STORE_H_
+
+#include "core/map/map_storage.h"
+#include "core/storage/database.h"
+#include "rocksdb/write_batch.h"
+
+namespace keytrail {
+
+class RocksMapReader : public map::MapReader {
+ public:
+  // `snapshot` may be null: read the latest committed state.
+  RocksMapReader(const Database& db, rocksdb::ColumnFamilyHandle* tiles,
+                 rocksdb::ColumnFamilyHandle* leaves,
+                 const rocksdb::Snapshot* snapshot)
+      : db_(db), tiles_(tiles), leaves_(leaves), snapshot_(snapshot) {}
+
+  absl::StatusOr<std::optional<std::string>> GetTile(absl::string_view key) override;
+  absl::Status ScanLeaves(const Hash& prefix, int depth,
+                          std::vector<map::MapLeaf>* out) override;
+  absl::StatusOr<std::optional<map::MapLeaf>> GetLeaf(const Hash& index) override;
+
+ private:
+  const Database& db_;
+  rocksdb::ColumnFamilyHandle* tiles_;
+  rocksdb::ColumnFamilyHandle* leaves_;
+  const rocksdb::Snapshot* snapshot_;
+};
+
+class BatchMapWriter : public map::MapWriter {
+ public:
+  BatchMapWriter(rocksdb::WriteBatch* batch, rocksdb::ColumnFamilyHandle* tiles,
+                 rocksdb::ColumnFamilyHandle* leaves)
+      : batch_(batch), tiles_(tiles), leaves_(leaves) {}
+
+  void PutTile(std::string key, std::string value) override;
+  void PutLeaf(const map::MapLeaf& leaf) override;
+
+ private:
+  rocksdb::WriteBatch* batch_;
+  rocksdb::ColumnFamilyHandle* tiles_;
+  rocksdb::ColumnFamilyHandle* leaves_;
+};
+
+}  // namespace keytrail
+
+#endif  // KEYTRAIL_CORE_STORAGE_ROCKS_MAP_STORE_H_

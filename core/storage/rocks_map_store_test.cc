@@ -1,0 +1,111 @@
+#include "core/storage/rocks_map_store.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <random>
+
+#include "core/map/memory_map.h"
+#include "core/map/proof.h"
+#include "core/map/tiled_map.h"
+#include "gtest/gtest.h"
+
+namespace keytrail {
+namespace {
+
+Hash RandomHash(std::mt19937_64& rng) {
+  Hash h;
+  for (auto& b : h) b = static_cast<uint8_t>(rng());
+  return h;
+}
+
+class RocksMapStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const char* base = std::getenv("TEST_TMPDIR");
+    DatabaseOptions o;
+    o.column_families = {"map_tiles", "map_leaves"};
+    o.block_cache_bytes = 1 << 20;
+    auto db = Database::Open(std::string(base ? base : "/tmp") + "/" +
+                                 ::testing::UnitTest::GetInstance()->current_test_info()->name(),
+                             o);
+    ASSERT_TRUE(db.ok()) << db.status();
+    db_ = *std::move(db);
+  }
+
+  // Applies a batch to RocksDB and to the reference map.
+  map::Summary Apply(std::vector<Hash> indexes) {
+    std::sort(indexes.begin(), indexes.end());
+    indexes.erase(std::unique(indexes.begin(), indexes.end()), indexes.end());
+    std::vector<map::LeafChange> changes;
+    for (const Hash& index : indexes) {
+      auto old = reference_.Get(index);
+      map::MapLeaf leaf{index, old ? old->version + 1 : 1, RandomHash(rng_)};
+      changes.push_back({leaf, !old.has_value()});
+      reference_.Set(leaf);
+    }
+    RocksMapReader reader(*db_, db_->cf(0), db_->cf(1), nullptr);
+    rocksdb::WriteBatch batch;
+    BatchMapWriter writer(&batch, db_->cf(0), db_->cf(1));
+    auto root = map::TiledMap::Apply(reader, changes, writer);
+    EXPECT_TRUE(root.ok()) << root.status();
+    EXPECT_TRUE(db_->Commit(&batch).ok());
+    return root.ok() ? *root : map::Summary{};
+  }
+
+  std::mt19937_64 rng_{7};
+  std::unique_ptr<Database> db_;
+  map::MemoryMap reference_;
+};
+
+TEST_F(RocksMapStoreTest, TiledMapOnRocksDbMatchesTheReference) {
+  std::vector<Hash> all;
+  for (int batch : {1, 40, 300, 2000}) {
+    std::vector<Hash> indexes;
+    for (int i = 0; i < batch; ++i) indexes.push_back(RandomHash(rng_));
+    all.insert(all.end(), indexes.begin(), indexes.end());
+    for (int i = 0; i < batch / 4; ++i) indexes.push_back(all[rng_() % all.size()]);
+    map::Summary root = Apply(indexes);
+    EXPECT_EQ(root.hash, reference_.Root());
+    EXPECT_EQ(root.count, reference_.size());
+  }
+  RocksMapReader reader(*db_, db_->cf(0), db_->cf(1), nullptr);
+  for (int i = 0; i < 200; ++i) {
+    Hash index = (i % 2 == 0) ? all[rng_() % all.size()] : RandomHash(rng_);
+    auto proof = map::TiledMap::Prove(reader, index);
+    ASSERT_TRUE(proof.ok()) << proof.status();
+    EXPECT_EQ(map::EncodeMapProof(*proof), map::EncodeMapProof(reference_.Prove(index)));
+  }
+}
+
+TEST_F(RocksMapStoreTest, SnapshotReadersSeeTheOldRoot) {
+  std::vector<Hash> first;
+  for (int i = 0; i < 100; ++i) first.push_back(RandomHash(rng_));
+  map::Summary old_root = Apply(first);
+  Snapshot snap = db_->GetSnapshot();
+  Hash fresh = RandomHash(rng_);
+  map::Summary new_root = Apply({fresh});
+  ASSERT_NE(old_root.hash, new_root.hash);
+
+  RocksMapReader old_reader(*db_, db_->cf(0), db_->cf(1), snap.get());
+  auto root = map::TiledMap::RootSummary(old_reader);
+  ASSERT_TRUE(root.ok());
+  EXPECT_EQ(root->hash, old_root.hash);
+  auto proof = map::TiledMap::Prove(old_reader, fresh);
+  ASSERT_TRUE(proof.ok());
+  EXPECT_TRUE(map::VerifyMapNonMembership(old_root.hash, fresh, *proof).ok());
+}
+
+TEST_F(RocksMapStoreTest, CorruptLeafIsDataLoss) {
+  Hash index = RandomHash(rng_);
+  Apply({index});
+  rocksdb::WriteBatch batch;
+  batch.Put(db_->cf(1), ToSlice(HashView(index)), "garbage");
+  ASSERT_TRUE(db_->Commit(&batch).ok());
+  RocksMapReader reader(*db_, db_->cf(0), db_->cf(1), nullptr);
+  EXPECT_EQ(reader.GetLeaf(index).status().code(), absl::StatusCode::kDataLoss);
+  std::vector<map::MapLeaf> out;
+  EXPECT_EQ(reader.ScanLeaves(index, 8, &out).code(), absl::StatusCode::kDataLoss);
+}
+
+}  // namespace
+}  // namespace keytrail

@@ -8,6 +8,11 @@
 //   cosigning key          PRIVATE+KEY+<name>+<hash>+<base64(0x04 || seed)>
 //                          (keytrail's, by analogy; cosignature.h)     0600
 //   cosignature verifier   <name>+<hash>+<base64(0x04 || public key)>  0644
+//   VRF key                PRIVATE+KEY+<name>+<hash>+<base64(0x81 || scalar)>
+//                          (keytrail's; the 32-byte P-256 scalar)      0600
+//   VRF public key         <name>+<hash>+<base64(0x81 || 33-byte point)> 0644
+//   (0x81 is outside the type bytes c2sp.org/signed-note assigns, so a VRF
+//   key string can never be mistaken for a note key.)
 //
 // Every loader returns the ReadKeyFile codes (NotFound, PermissionDenied,
 // InvalidArgument for an empty/oversized/multi-line file), and
@@ -35,6 +40,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "core/crypto/ecvrf.h"
 #include "core/keys/key_file.h"
 #include "core/note/cosignature.h"
 #include "core/note/ed25519_note.h"
@@ -56,6 +62,30 @@ absl::StatusOr<note::CosignatureVerifier> LoadCosignatureVerifier(
 absl::StatusOr<std::string> GenerateCosignatureKeyPair(
     const std::string& name, const std::string& private_path,
     const std::string& public_path);
+
+// The key type byte of VRF key strings.
+constexpr uint8_t kKeyTypeVrfP256 = 0x81;
+
+// A VRF key with the name it was generated under (the log's origin).
+struct NamedVrfPrivateKey {
+  std::string name;
+  VrfPrivateKey key;
+};
+struct NamedVrfPublicKey {
+  std::string name;
+  VrfPublicKey key;
+};
+absl::StatusOr<NamedVrfPrivateKey> ParseVrfPrivateKeyString(absl::string_view skey);
+absl::StatusOr<NamedVrfPublicKey> ParseVrfPublicKeyString(absl::string_view vkey);
+std::string FormatVrfPrivateKeyString(absl::string_view name, const VrfPrivateKey& key);
+std::string FormatVrfPublicKeyString(absl::string_view name, const VrfPublicKey& key);
+
+absl::StatusOr<VrfPrivateKey> LoadVrfPrivateKey(const std::string& path);
+absl::StatusOr<VrfPublicKey> LoadVrfPublicKey(const std::string& path);
+// Returns the public key string.
+absl::StatusOr<std::string> GenerateVrfKeyPair(const std::string& name,
+                                               const std::string& private_path,
+                                               const std::string& public_path);
 
 // ---- Building blocks for the functions above (and future key types). ----
 

@@ -194,3 +194,72 @@ TEST_F(KeysTest, DamagedVerifierKeyFiles) {
 
 }  // namespace
 }  // namespace keytrail
+
+namespace keytrail {
+namespace {
+
+std::string VrfTempPath(const std::string& name) {
+  const char* base = std::getenv("TEST_TMPDIR");
+  return std::string(base ? base : "/tmp") + "/vrf_" + name;
+}
+
+TEST(VrfKeysTest, GenerateLoadAndProve) {
+  std::string priv = VrfTempPath("gen.key"), pub = VrfTempPath("gen.pub");
+  auto vkey = GenerateVrfKeyPair("example.org/log", priv, pub);
+  ASSERT_TRUE(vkey.ok()) << vkey.status();
+  EXPECT_EQ(vkey->rfind("example.org/log+", 0), 0u);
+  auto sk = LoadVrfPrivateKey(priv);
+  ASSERT_TRUE(sk.ok()) << sk.status();
+  auto pk = LoadVrfPublicKey(pub);
+  ASSERT_TRUE(pk.ok()) << pk.status();
+  EXPECT_EQ(pk->bytes(), sk->public_key().bytes());
+  std::string proof = sk->Prove("alice");
+  EXPECT_TRUE(pk->Verify("alice", proof).ok());
+  struct stat st;
+  ASSERT_EQ(stat(priv.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  // Generating over existing files is refused.
+  EXPECT_EQ(GenerateVrfKeyPair("example.org/log", priv, pub).status().code(),
+            absl::StatusCode::kAlreadyExists);
+}
+
+TEST(VrfKeysTest, StringsRoundTripAndRejectDamage) {
+  VrfPrivateKey key = VrfPrivateKey::Generate();
+  std::string skey = FormatVrfPrivateKeyString("log.example", key);
+  std::string vkey = FormatVrfPublicKeyString("log.example", key.public_key());
+  auto sk = ParseVrfPrivateKeyString(skey);
+  ASSERT_TRUE(sk.ok()) << sk.status();
+  EXPECT_EQ(sk->name, "log.example");
+  EXPECT_EQ(sk->key.bytes(), key.bytes());
+  auto pk = ParseVrfPublicKeyString(vkey);
+  ASSERT_TRUE(pk.ok()) << pk.status();
+  EXPECT_EQ(pk->key.bytes(), key.public_key().bytes());
+  // A note key is not a VRF key, and vice versa.
+  auto note_signer = note::Ed25519NoteSigner::Generate("log.example");
+  ASSERT_TRUE(note_signer.ok());
+  EXPECT_EQ(ParseVrfPrivateKeyString(note_signer->PrivateKeyString()).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ParseVrfPublicKeyString(note_signer->VerifierKey()).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  // The key hash binds the name.
+  std::string renamed = vkey;
+  renamed.replace(0, std::string("log.example").size(), "log.exampla");
+  EXPECT_EQ(ParseVrfPublicKeyString(renamed).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  // A private string never parses as a public one.
+  EXPECT_FALSE(ParseVrfPublicKeyString(skey).ok());
+  // Errors never quote the secret.
+  std::string damaged = skey.substr(0, skey.size() - 2) + "!!";
+  auto bad = ParseVrfPrivateKeyString(damaged);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(std::string(bad.status().message()).find(skey.substr(skey.rfind('+') + 1, 10)),
+            std::string::npos);
+}
+
+TEST(VrfKeysTest, BadNamesAreRefused) {
+  EXPECT_EQ(GenerateVrfKeyPair("has space", VrfTempPath("n1"), VrfTempPath("n2")).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace keytrail

@@ -55,7 +55,8 @@ class Database {
   rocksdb::ColumnFamilyHandle* cf(size_t i) const { return handles_[i + 1]; }
   rocksdb::DB* raw() const { return db_.get(); }
 
-  // A consistent point-in-time view for reads.
+  // A consistent point-in-time view for reads. REQUIRES: every copy is
+  // released before the Database is destroyed.
   Snapshot GetSnapshot() const;
 
   // The value under `key`, or nullopt when absent. `snapshot` may be null

@@ -1,0 +1,235 @@
+#include "log_server/epoch_builder.h"
+
+#include <map>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "core/bytes/reader.h"
+#include "core/crypto/random.h"
+#include "core/map/tiled_map.h"
+#include "core/merkle/hasher.h"
+#include "core/note/checkpoint.h"
+#include "core/protocol/chain.h"
+#include "core/protocol/commitment.h"
+#include "core/protocol/entry.h"
+#include "core/protocol/limits.h"
+#include "core/storage/rocks_map_store.h"
+
+namespace keytrail {
+namespace {
+
+// The in-epoch view of one account index touched by this epoch.
+struct Touched {
+  map::MapLeaf leaf;
+  bool is_new;  // no leaf before this epoch
+};
+
+absl::Status CheckConfig(const LogConfig& stored, const LogConfig& wanted) {
+  if (stored.origin != wanted.origin) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "data directory belongs to origin \"", stored.origin, "\", not \"",
+        wanted.origin, "\""));
+  }
+  if (stored.note_verifier_key != wanted.note_verifier_key) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "data directory was created with note key ", stored.note_verifier_key,
+        ", but the key given is ", wanted.note_verifier_key));
+  }
+  if (stored.vrf_public_key != wanted.vrf_public_key) {
+    return absl::FailedPreconditionError(
+        "data directory was created with a different VRF key");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<EpochBuilder>> EpochBuilder::Open(
+    LogStorage* storage, const LogConfig& config, note::Ed25519NoteSigner signer,
+    Clock clock) {
+  auto builder = std::unique_ptr<EpochBuilder>(
+      new EpochBuilder(storage, std::move(signer), std::move(clock)));
+  auto stored = storage->GetConfig();
+  if (!stored.ok()) return stored.status();
+  auto state = storage->GetState(nullptr);
+  if (!state.ok()) return state.status();
+  if (stored->has_value() != state->has_value()) {
+    return absl::DataLossError("log config and log state records disagree: one is missing");
+  }
+  if (stored->has_value()) {
+    absl::Status s = CheckConfig(**stored, config);
+    if (!s.ok()) return s;
+    s = builder->Reload();
+    if (!s.ok()) return s;
+    return builder;
+  }
+  // A new log: the genesis epoch and the config are committed together.
+  absl::Status s = builder->Reload();
+  if (!s.ok()) return s;
+  builder->pending_config_ = EncodeLogConfig(config);
+  auto genesis = builder->BuildEpoch({});
+  if (!genesis.ok()) return genesis.status();
+  return builder;
+}
+
+absl::Status EpochBuilder::Reload() {
+  auto state = storage_->GetState(nullptr);
+  if (!state.ok()) return state.status();
+  if (!state->has_value()) {
+    state_.reset();
+    range_ = merkle::CompactRange();
+    auto tiles = LogTileWriter::Resume(storage_->db(), storage_->cf(LogCf::kLogTiles), 0);
+    if (!tiles.ok()) return tiles.status();
+    tiles_ = *std::move(tiles);
+    published_.reset();
+    return absl::OkStatus();
+  }
+  state_ = **state;
+  auto range = merkle::CompactRange::FromHashes(state_->tree_size, state_->frontier);
+  if (!range.ok()) return AsDataLoss(range.status(), "log state frontier");
+  range_ = *std::move(range);
+  auto tiles = LogTileWriter::Resume(storage_->db(), storage_->cf(LogCf::kLogTiles),
+                                     state_->tree_size);
+  if (!tiles.ok()) return tiles.status();
+  tiles_ = *std::move(tiles);
+  auto published = LoadPublishedState(*storage_, storage_->db().GetSnapshot());
+  if (!published.ok()) return published.status();
+  published_ = *std::move(published);
+  return absl::OkStatus();
+}
+
+std::string EpochBuilder::SignCheckpoint(uint64_t size, const Hash& root) const {
+  note::Checkpoint checkpoint;
+  checkpoint.origin = signer_.name();
+  checkpoint.size = size;
+  checkpoint.root = root;
+  std::string text = note::FormatCheckpoint(checkpoint);
+  note::Note signed_note;
+  signed_note.text = text;
+  signed_note.signatures.push_back(
+      note::NoteSignature{signer_.name(), signer_.key_hash(), signer_.Sign(text)});
+  return note::FormatNote(signed_note);
+}
+
+absl::StatusOr<EpochResult> EpochBuilder::BuildEpoch(
+    absl::Span<const PreparedUpdate> updates) {
+  auto result = Build(updates);
+  if (!result.ok()) {
+    // Drop whatever the failed epoch did to the in-memory tree and tiles.
+    absl::Status reload = Reload();
+    if (!reload.ok()) {
+      return absl::Status(result.status().code(),
+                          absl::StrCat(result.status().message(),
+                                       "; reloading state also failed: ",
+                                       reload.message()));
+    }
+  }
+  return result;
+}
+
+absl::StatusOr<EpochResult> EpochBuilder::Build(absl::Span<const PreparedUpdate> updates) {
+  const uint64_t epoch = state_ ? state_->epoch + 1 : 0;
+  const uint64_t timestamp_ms =
+      state_ ? std::max(clock_(), state_->timestamp_ms) : clock_();
+  Database& db = storage_->db();
+  rocksdb::WriteBatch batch;
+  RocksMapReader map_reader(db, storage_->cf(LogCf::kMapTiles),
+                            storage_->cf(LogCf::kMapLeaves), nullptr);
+  auto on_node = [this](merkle::NodeId id, const Hash& h) { tiles_->Add(id, h); };
+  auto append_entry = [&](const std::string& entry) {
+    uint64_t index = range_->size();
+    range_->Append(EntryLeafHash(entry), on_node);
+    batch.Put(storage_->cf(LogCf::kEntries), ToSlice(U64Key(index)), ToSlice(entry));
+    return index;
+  };
+
+  EpochResult result;
+  result.outcomes.reserve(updates.size());
+  std::map<Hash, Touched> touched;  // sorted by index, as the map wants
+  uint64_t update_count = 0;
+  for (const PreparedUpdate& u : updates) {
+    const Hash& index = u.account_record.index;
+    auto it = touched.find(index);
+    if (it == touched.end()) {
+      auto leaf = map_reader.GetLeaf(index);
+      if (!leaf.ok()) return leaf.status();
+      Touched t;
+      t.is_new = !leaf->has_value();
+      t.leaf = leaf->has_value() ? **leaf : map::MapLeaf{index, 0, GenesisHead()};
+      it = touched.emplace(index, t).first;
+    }
+    Touched& t = it->second;
+    const uint64_t current = t.leaf.version;
+    if (u.expected_version.has_value() && *u.expected_version != current) {
+      result.outcomes.push_back(absl::AbortedError(absl::StrCat(
+          "account is at version ", current, ", the update expected version ",
+          *u.expected_version)));
+      continue;
+    }
+    if (current == 0) {
+      // First version of a new account: its VRF index and proof are fixed
+      // now, in the same batch.
+      std::string record = EncodeAccountRecord(u.account_record);
+      batch.Put(storage_->cf(LogCf::kAccounts), ToSlice(u.account), ToSlice(record));
+    }
+    const uint64_t version = current + 1;
+    VersionRecord rec;
+    rec.opening = RandomString(kOpeningSize);
+    auto commitment = Commit(rec.opening, u.account, version, u.key_set);
+    if (!commitment.ok()) return commitment.status();  // validated before; a bug
+    rec.epoch = epoch;
+    rec.previous_head = t.leaf.head;
+    rec.key_set = u.key_set;
+    rec.log_index = append_entry(EncodeEntry(UpdateEntry{index, version, epoch, *commitment}));
+    std::string value = EncodeVersionRecord(rec);
+    batch.Put(storage_->cf(LogCf::kVersions), ToSlice(VersionKey(index, version)),
+              ToSlice(value));
+    t.leaf.version = version;
+    t.leaf.head = ChainHead(t.leaf.head, version, epoch, *commitment);
+    ++update_count;
+    result.outcomes.push_back(UpdateOutcome{version, epoch, rec.log_index, 0});
+  }
+
+  std::vector<map::LeafChange> changes;
+  changes.reserve(touched.size());
+  for (const auto& [index, t] : touched) {
+    if (t.leaf.version > 0) changes.push_back({t.leaf, t.is_new});
+  }
+  BatchMapWriter map_writer(&batch, storage_->cf(LogCf::kMapTiles),
+                            storage_->cf(LogCf::kMapLeaves));
+  auto map_root = map::TiledMap::Apply(map_reader, changes, map_writer);
+  if (!map_root.ok()) return map_root.status();
+
+  append_entry(EncodeEntry(EpochEntry{epoch, timestamp_ms, map_root->hash, update_count}));
+  tiles_->Flush(&batch);
+
+  LogState next;
+  next.epoch = epoch;
+  next.tree_size = range_->size();
+  next.timestamp_ms = timestamp_ms;
+  next.frontier = range_->hashes();
+  std::string checkpoint = SignCheckpoint(next.tree_size, range_->Root());
+  std::string epoch_value = EncodeEpochRecord(EpochRecord{next.tree_size, checkpoint});
+  batch.Put(storage_->cf(LogCf::kEpochs), ToSlice(U64Key(epoch)), ToSlice(epoch_value));
+  std::string state_value = EncodeLogState(next);
+  batch.Put(storage_->cf(LogCf::kMeta), "state", ToSlice(state_value));
+  if (!pending_config_.empty()) {
+    batch.Put(storage_->cf(LogCf::kMeta), "config", ToSlice(pending_config_));
+  }
+
+  absl::Status committed = db.Commit(&batch);
+  if (!committed.ok()) return committed;
+  pending_config_.clear();
+  state_ = next;
+
+  auto published = LoadPublishedState(*storage_, db.GetSnapshot());
+  if (!published.ok()) return published.status();
+  published_ = *published;
+  result.published = *std::move(published);
+  for (auto& outcome : result.outcomes) {
+    if (outcome.ok()) outcome->tree_size = next.tree_size;
+  }
+  return result;
+}
+
+}  // namespace keytrail

@@ -1,0 +1,98 @@
+// EpochBuilder: turns a batch of validated updates into the next epoch —
+// update entries, map changes, the epoch entry, a signed checkpoint — and
+// commits all of it in one synced RocksDB write batch.
+//
+// After BuildEpoch returns OK the epoch is durable: it survives kill -9.
+// If anything fails before the commit, nothing of the epoch is visible (the
+// batch is never written) and the builder reloads its in-memory state from
+// storage, so the next call starts from the last committed epoch.
+//
+// Not thread-safe: one sequencer thread owns the builder. It is the only
+// writer of the log's database.
+#ifndef KEYTRAIL_LOG_SERVER_EPOCH_BUILDER_H_
+#define KEYTRAIL_LOG_SERVER_EPOCH_BUILDER_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/types/span.h"
+#include "core/merkle/compact_range.h"
+#include "core/note/note.h"
+#include "log_server/log_storage.h"
+#include "log_server/log_tiles.h"
+#include "log_server/published_state.h"
+#include "log_server/records.h"
+
+namespace keytrail {
+
+// An update that passed validation (limits, canonical key set, device
+// signatures) and whose VRF index is known.
+struct PreparedUpdate {
+  std::string account;
+  AccountRecord account_record;  // VRF index and proof of `account`
+  std::string key_set;           // canonical key_set encoding
+  std::optional<uint64_t> expected_version;
+};
+
+struct UpdateOutcome {
+  uint64_t version = 0;
+  uint64_t epoch = 0;
+  uint64_t log_index = 0;
+  uint64_t tree_size = 0;  // size of the checkpoint that commits the epoch
+};
+
+struct EpochResult {
+  // One per update, in order: the outcome, or ABORTED for a failed
+  // expected_version.
+  std::vector<absl::StatusOr<UpdateOutcome>> outcomes;
+  std::shared_ptr<const PublishedState> published;
+};
+
+class EpochBuilder {
+ public:
+  // Milliseconds since the Unix epoch; injectable for tests.
+  using Clock = std::function<uint64_t()>;
+
+  // Opens the log in `storage`. A new database gets `config` and the genesis
+  // epoch 0 (no updates, empty map). An existing one must have been created
+  // for the same origin, note key and VRF key: FailedPrecondition naming the
+  // difference otherwise. DataLoss if its records are damaged.
+  static absl::StatusOr<std::unique_ptr<EpochBuilder>> Open(
+      LogStorage* storage, const LogConfig& config, note::Ed25519NoteSigner signer,
+      Clock clock);
+
+  // Builds and commits the next epoch (an empty batch makes an epoch with no
+  // updates). Errors: storage errors as LogStorage reports them; nothing is
+  // committed then.
+  absl::StatusOr<EpochResult> BuildEpoch(absl::Span<const PreparedUpdate> updates);
+
+  // The state published by the last commit (or found at Open).
+  std::shared_ptr<const PublishedState> published() const { return published_; }
+
+ private:
+  EpochBuilder(LogStorage* storage, note::Ed25519NoteSigner signer, Clock clock)
+      : storage_(storage), signer_(std::move(signer)), clock_(std::move(clock)) {}
+  // (Re)loads state_, range_ and tiles_ from the latest committed state.
+  absl::Status Reload();
+  absl::StatusOr<EpochResult> Build(absl::Span<const PreparedUpdate> updates);
+  std::string SignCheckpoint(uint64_t size, const Hash& root) const;
+
+  LogStorage* storage_;
+  const note::Ed25519NoteSigner signer_;
+  const Clock clock_;
+
+  std::optional<LogState> state_;  // nullopt before genesis
+  std::optional<merkle::CompactRange> range_;
+  std::optional<LogTileWriter> tiles_;
+  std::shared_ptr<const PublishedState> published_;
+  std::string pending_config_;  // written with the genesis epoch
+};
+
+}  // namespace keytrail
+
+#endif  // KEYTRAIL_LOG_SERVER_EPOCH_BUILDER_H_

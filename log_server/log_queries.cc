@@ -1,0 +1,222 @@
+#include "log_server/log_queries.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "core/map/proof.h"
+#include "core/map/tiled_map.h"
+#include "core/merkle/hash_list.h"
+#include "core/merkle/proof_builder.h"
+#include "core/protocol/chain.h"
+#include "core/protocol/commitment.h"
+#include "core/protocol/limits.h"
+#include "core/storage/rocks_map_store.h"
+#include "log_server/log_tiles.h"
+
+namespace keytrail {
+namespace {
+
+constexpr uint32_t kProtocolVersion = 1;
+
+void FillVersion(uint64_t version, const VersionRecord& rec, v1::AccountVersion* out) {
+  out->set_version(version);
+  out->set_epoch(rec.epoch);
+  out->set_key_set(rec.key_set);
+  out->set_opening(rec.opening);
+  out->set_log_index(rec.log_index);
+}
+
+absl::Status CheckTreeSize(uint64_t size, const PublishedState& state,
+                           absl::string_view field) {
+  if (size > state.log.tree_size) {
+    return absl::OutOfRangeError(absl::StrCat(field, " ", size,
+                                              " is beyond the log's size ",
+                                              state.log.tree_size));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+std::shared_ptr<const PublishedState> LogQueries::State() const { return published_.Get(); }
+
+absl::Status LogQueries::FillLogProof(const PublishedState& state,
+                                      uint64_t last_verified_size,
+                                      v1::LogProof* log) const {
+  absl::Status s = CheckTreeSize(last_verified_size, state, "last_verified_size");
+  if (!s.ok()) return s;
+  log->set_checkpoint(state.checkpoint);
+  log->set_epoch_entry(state.epoch_entry);
+  log->set_epoch_inclusion_proof(merkle::EncodeHashList(state.epoch_inclusion_proof));
+  if (last_verified_size > 0 && last_verified_size < state.log.tree_size) {
+    LogTileReader tiles(storage_.db(), storage_.cf(LogCf::kLogTiles), state.snapshot.get());
+    auto proof = merkle::BuildConsistencyProof(last_verified_size, state.log.tree_size, tiles);
+    if (!proof.ok()) return proof.status();
+    log->set_consistency_proof(merkle::EncodeHashList(*proof));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<LogQueries::AccountProofs> LogQueries::ProveAccount(
+    const PublishedState& state, absl::string_view account, uint64_t last_verified_size,
+    v1::LogProof* log, std::string* vrf_proof, std::string* map_proof) const {
+  absl::Status s = ValidateAccountId(account);
+  if (!s.ok()) return s;
+  s = FillLogProof(state, last_verified_size, log);
+  if (!s.ok()) return s;
+  AccountProofs out;
+  auto record = preparer_.AccountIndex(account, state.snapshot.get());
+  if (!record.ok()) return record.status();
+  out.account = *std::move(record);
+  *vrf_proof = out.account.vrf_proof;
+
+  RocksMapReader map_reader(storage_.db(), storage_.cf(LogCf::kMapTiles),
+                            storage_.cf(LogCf::kMapLeaves), state.snapshot.get());
+  auto proof = map::TiledMap::Prove(map_reader, out.account.index);
+  if (!proof.ok()) return proof.status();
+  *map_proof = map::EncodeMapProof(*proof);
+  if (proof->terminal == map::MapProof::Terminal::kLeaf) {
+    auto leaf = map_reader.GetLeaf(out.account.index);
+    if (!leaf.ok()) return leaf.status();
+    if (!leaf->has_value()) return absl::DataLossError("map proves a leaf that is not stored");
+    out.current_version = (*leaf)->version;
+    out.current_head = (*leaf)->head;
+  }
+  return out;
+}
+
+absl::Status LogQueries::Lookup(const v1::LookupRequest& request,
+                                v1::LookupResponse* response) const {
+  auto state = State();
+  auto proofs = ProveAccount(*state, request.account(), request.last_verified_size(),
+                             response->mutable_log(), response->mutable_vrf_proof(),
+                             response->mutable_map_proof());
+  if (!proofs.ok()) return proofs.status();
+  if (proofs->current_version == 0) return absl::OkStatus();
+  auto rec = storage_.GetVersion(proofs->account.index, proofs->current_version,
+                                 state->snapshot.get());
+  if (!rec.ok()) return rec.status();
+  if (!rec->has_value()) {
+    return absl::DataLossError(absl::StrCat("version ", proofs->current_version,
+                                            " of a mapped account is missing"));
+  }
+  FillVersion(proofs->current_version, **rec, response->mutable_current());
+  response->set_previous_head(HashString((*rec)->previous_head));
+  return absl::OkStatus();
+}
+
+absl::Status LogQueries::History(const v1::HistoryRequest& request,
+                                 v1::HistoryResponse* response) const {
+  if (request.since_version() == 0) {
+    return absl::InvalidArgumentError("since_version: versions start at 1");
+  }
+  auto state = State();
+  auto proofs = ProveAccount(*state, request.account(), request.last_verified_size(),
+                             response->mutable_log(), response->mutable_vrf_proof(),
+                             response->mutable_map_proof());
+  if (!proofs.ok()) return proofs.status();
+  const uint64_t since = request.since_version();
+  const uint64_t current = proofs->current_version;
+  if (since > current + 1) {
+    return absl::OutOfRangeError(absl::StrCat("since_version ", since,
+                                              " is beyond the account's next version ",
+                                              current + 1));
+  }
+  if (since == current + 1) {
+    // Nothing new: the head the client should already hold.
+    response->set_previous_head(HashString(current == 0 ? GenesisHead() : proofs->current_head));
+    return absl::OkStatus();
+  }
+  if (current - since + 1 > kMaxHistoryVersions) {
+    return absl::OutOfRangeError(absl::StrCat(
+        "history since version ", since, " holds ", current - since + 1,
+        " versions; one answer holds at most ", kMaxHistoryVersions,
+        ": ask since a later version"));
+  }
+  auto records = storage_.GetVersions(proofs->account.index, since, current,
+                                      state->snapshot.get());
+  if (!records.ok()) return records.status();
+  response->set_previous_head(HashString((*records)[0].previous_head));
+  for (size_t i = 0; i < records->size(); ++i) {
+    FillVersion(since + i, (*records)[i], response->add_versions());
+  }
+  return absl::OkStatus();
+}
+
+absl::Status LogQueries::GetCheckpoint(v1::GetCheckpointResponse* response) const {
+  response->set_checkpoint(State()->checkpoint);
+  return absl::OkStatus();
+}
+
+absl::Status LogQueries::GetEntries(const v1::GetEntriesRequest& request,
+                                    v1::GetEntriesResponse* response) const {
+  auto state = State();
+  if (request.count() == 0) return absl::InvalidArgumentError("count: must be at least 1");
+  if (request.start() >= state->log.tree_size) {
+    return absl::OutOfRangeError(absl::StrCat("start ", request.start(),
+                                              " is at or beyond the log's size ",
+                                              state->log.tree_size));
+  }
+  uint64_t count = std::min<uint64_t>({request.count(), kMaxEntriesPerRequest,
+                                       state->log.tree_size - request.start()});
+  auto entries = storage_.GetEntries(request.start(), count, state->snapshot.get());
+  if (!entries.ok()) return entries.status();
+  for (std::string& e : *entries) response->add_entries(std::move(e));
+  return absl::OkStatus();
+}
+
+absl::Status LogQueries::GetInclusionProof(const v1::GetInclusionProofRequest& request,
+                                           v1::GetInclusionProofResponse* response) const {
+  auto state = State();
+  absl::Status s = CheckTreeSize(request.tree_size(), *state, "tree_size");
+  if (!s.ok()) return s;
+  if (request.index() >= request.tree_size()) {
+    return absl::InvalidArgumentError(absl::StrCat("index ", request.index(),
+                                                   " is not below tree_size ",
+                                                   request.tree_size()));
+  }
+  LogTileReader tiles(storage_.db(), storage_.cf(LogCf::kLogTiles), state->snapshot.get());
+  auto proof = merkle::BuildInclusionProof(request.index(), request.tree_size(), tiles);
+  if (!proof.ok()) return proof.status();
+  response->set_proof(merkle::EncodeHashList(*proof));
+  return absl::OkStatus();
+}
+
+absl::Status LogQueries::GetConsistencyProof(const v1::GetConsistencyProofRequest& request,
+                                             v1::GetConsistencyProofResponse* response) const {
+  auto state = State();
+  absl::Status s = CheckTreeSize(request.second_size(), *state, "second_size");
+  if (!s.ok()) return s;
+  if (request.first_size() == 0 || request.first_size() > request.second_size()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "first_size ", request.first_size(), " must be in [1, second_size ",
+        request.second_size(), "]"));
+  }
+  LogTileReader tiles(storage_.db(), storage_.cf(LogCf::kLogTiles), state->snapshot.get());
+  auto proof = merkle::BuildConsistencyProof(request.first_size(), request.second_size(), tiles);
+  if (!proof.ok()) return proof.status();
+  response->set_proof(merkle::EncodeHashList(*proof));
+  return absl::OkStatus();
+}
+
+void LogQueries::GetLogInfo(v1::GetLogInfoResponse* response) const {
+  response->set_origin(info_.origin);
+  response->set_note_verifier_key(info_.note_verifier_key);
+  response->set_vrf_public_key(info_.vrf_public_key);
+  response->set_commitment_key(CommitmentKey());
+  response->set_protocol_version(kProtocolVersion);
+  response->set_epoch_interval_ms(info_.epoch_interval_ms);
+  response->set_max_epoch_age_ms(info_.max_epoch_age_ms);
+  v1::Limits* limits = response->mutable_limits();
+  limits->set_max_account_id_bytes(kMaxAccountIdSize);
+  limits->set_max_device_id_bytes(kMaxDeviceIdSize);
+  limits->set_max_device_key_bytes(kMaxDeviceKeySize);
+  limits->set_max_devices(kMaxDevicesPerKeySet);
+  limits->set_max_key_set_bytes(kMaxKeySetSize);
+  limits->set_max_batch_updates(kMaxBatchUpdates);
+  limits->set_max_request_bytes(kMaxRequestBytes);
+  limits->set_max_history_versions(kMaxHistoryVersions);
+  limits->set_max_entries_per_request(kMaxEntriesPerRequest);
+}
+
+}  // namespace keytrail

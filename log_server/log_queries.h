@@ -1,0 +1,77 @@
+// LogQueries: the log server's read side. Every answer comes from one
+// PublishedState (one RocksDB snapshot), so it is consistent even while the
+// next epoch is being committed.
+//
+// Status codes (carried unchanged to gRPC):
+//   InvalidArgument  a malformed request (bad account id, since_version 0,
+//                    count 0, first_size 0 or > second_size, index >= size);
+//   OutOfRange       a tree size beyond the log's current size (including a
+//                    last_verified_size the log never reached), a start past
+//                    the end, more history than one answer may hold;
+//   DataLoss         the log's own records are damaged or inconsistent;
+//   Unavailable      storage trouble.
+// Thread-safe.
+#ifndef KEYTRAIL_LOG_SERVER_LOG_QUERIES_H_
+#define KEYTRAIL_LOG_SERVER_LOG_QUERIES_H_
+
+#include "absl/status/status.h"
+#include "log_server/log_storage.h"
+#include "log_server/published_state.h"
+#include "log_server/update_preparer.h"
+#include "proto/keytrail.pb.h"
+
+namespace keytrail {
+
+struct LogIdentity {
+  std::string origin;
+  std::string note_verifier_key;
+  std::string vrf_public_key;
+  uint64_t epoch_interval_ms = 0;
+  uint64_t max_epoch_age_ms = 0;
+};
+
+class LogQueries {
+ public:
+  // Arguments are borrowed and must outlive this object.
+  LogQueries(const LogStorage& storage, const StateHolder& published,
+             const UpdatePreparer& preparer, LogIdentity info)
+      : storage_(storage), published_(published), preparer_(preparer),
+        info_(std::move(info)) {}
+
+  absl::Status Lookup(const v1::LookupRequest& request, v1::LookupResponse* response) const;
+  absl::Status History(const v1::HistoryRequest& request, v1::HistoryResponse* response) const;
+  absl::Status GetCheckpoint(v1::GetCheckpointResponse* response) const;
+  absl::Status GetEntries(const v1::GetEntriesRequest& request,
+                          v1::GetEntriesResponse* response) const;
+  absl::Status GetInclusionProof(const v1::GetInclusionProofRequest& request,
+                                 v1::GetInclusionProofResponse* response) const;
+  absl::Status GetConsistencyProof(const v1::GetConsistencyProofRequest& request,
+                                   v1::GetConsistencyProofResponse* response) const;
+  void GetLogInfo(v1::GetLogInfoResponse* response) const;
+
+ private:
+  // What Lookup and History share: the log proof, the VRF proof, the map
+  // proof, and the account's current leaf version (0 when absent).
+  struct AccountProofs {
+    AccountRecord account;
+    uint64_t current_version = 0;
+    Hash current_head{};
+  };
+  absl::StatusOr<AccountProofs> ProveAccount(const PublishedState& state,
+                                             absl::string_view account,
+                                             uint64_t last_verified_size,
+                                             v1::LogProof* log, std::string* vrf_proof,
+                                             std::string* map_proof) const;
+  absl::Status FillLogProof(const PublishedState& state, uint64_t last_verified_size,
+                            v1::LogProof* log) const;
+  std::shared_ptr<const PublishedState> State() const;
+
+  const LogStorage& storage_;
+  const StateHolder& published_;
+  const UpdatePreparer& preparer_;
+  const LogIdentity info_;
+};
+
+}  // namespace keytrail
+
+#endif  // KEYTRAIL_LOG_SERVER_LOG_QUERIES_H_

@@ -1,0 +1,56 @@
+// LogServer: a running keytrail log — storage, sequencer, queries and the
+// gRPC listener — assembled from options. main.cc is a thin flag parser in
+// front of it; tests start it in-process on a port the OS picks.
+//
+// Start() fails with one clear status when a key is missing or unreadable
+// (NotFound / PermissionDenied / InvalidArgument naming the file), when
+// --origin and the note key's name disagree (InvalidArgument), when the data
+// directory belongs to another origin or key (FailedPrecondition), when the
+// directory is locked by another process (FailedPrecondition), or when the
+// listener can't bind (Unavailable).
+#ifndef KEYTRAIL_LOG_SERVER_LOG_SERVER_H_
+#define KEYTRAIL_LOG_SERVER_LOG_SERVER_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "log_server/sequencer.h"
+
+namespace keytrail {
+
+struct LogServerOptions {
+  std::string listen_address = "localhost:8090";  // host:port; port 0 = any
+  std::string data_dir;
+  std::string note_key_file;  // private note key (made by `keytrail keygen`)
+  std::string vrf_key_file;   // private VRF key
+  std::string origin;         // optional; must equal the note key's name
+  SequencerOptions sequencer;
+  std::string write_token_file;    // bearer token for writes
+  std::string tls_cert_file;       // TLS for the listener (PEM)
+  std::string tls_key_file;
+  std::string tls_client_ca_file;  // accept writes from client certs it signed
+  size_t block_cache_bytes = 256 << 20;
+};
+
+class LogServer {
+ public:
+  static absl::StatusOr<std::unique_ptr<LogServer>> Start(const LogServerOptions& options);
+  ~LogServer();
+
+  // The port the listener bound (useful with port 0).
+  int port() const;
+  // Stops accepting calls, finishes in-flight ones (up to `grace`), commits
+  // what is queued and closes the database.
+  void Shutdown(absl::Duration grace = absl::Seconds(5));
+
+  struct Parts;  // defined in log_server.cc
+
+ private:
+  explicit LogServer(std::unique_ptr<Parts> parts);
+  std::unique_ptr<Parts> parts_;
+};
+
+}  // namespace keytrail
+
+#endif  // KEYTRAIL_LOG_SERVER_LOG_SERVER_H_

@@ -1,0 +1,137 @@
+#include "log_server/log_service.h"
+
+#include <atomic>
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+#include "core/protocol/limits.h"
+
+namespace keytrail {
+namespace {
+
+grpc::ServerUnaryReactor* Finish(grpc::CallbackServerContext* context,
+                                 const absl::Status& status) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  reactor->Finish(ToGrpcStatus(status));
+  return reactor;
+}
+
+void FillOutcome(const UpdateOutcome& o, v1::UpdateResponse* out) {
+  out->set_version(o.version);
+  out->set_epoch(o.epoch);
+  out->set_log_index(o.log_index);
+  out->set_tree_size(o.tree_size);
+}
+
+}  // namespace
+
+grpc::Status ToGrpcStatus(const absl::Status& s) {
+  if (s.ok()) return grpc::Status::OK;
+  return grpc::Status(static_cast<grpc::StatusCode>(s.code()), std::string(s.message()));
+}
+
+grpc::ServerUnaryReactor* LogService::Update(grpc::CallbackServerContext* context,
+                                             const v1::UpdateRequest* request,
+                                             v1::UpdateResponse* response) {
+  absl::Status s = auth_.Check(*context);
+  if (!s.ok()) return Finish(context, s);
+  auto prepared = preparer_.Prepare(*request);
+  if (!prepared.ok()) return Finish(context, prepared.status());
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  sequencer_.Submit(*std::move(prepared),
+                    [reactor, response](absl::StatusOr<UpdateOutcome> outcome) {
+                      if (outcome.ok()) FillOutcome(*outcome, response);
+                      reactor->Finish(ToGrpcStatus(outcome.status()));
+                    });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* LogService::BatchUpdate(grpc::CallbackServerContext* context,
+                                                  const v1::BatchUpdateRequest* request,
+                                                  v1::BatchUpdateResponse* response) {
+  absl::Status s = auth_.Check(*context);
+  if (!s.ok()) return Finish(context, s);
+  const int n = request->updates_size();
+  if (n == 0 || n > static_cast<int>(kMaxBatchUpdates)) {
+    return Finish(context, absl::InvalidArgumentError(absl::StrCat(
+                               "updates: a batch holds 1..", kMaxBatchUpdates,
+                               " updates, got ", n)));
+  }
+  // Results are filled in place: the response is sized before any update is
+  // queued, so the sequencer thread and this one never resize it.
+  for (int i = 0; i < n; ++i) response->add_results();
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  // One count per queued update plus one held until all are queued, so the
+  // call can't finish while this thread still touches the response.
+  auto pending = std::make_shared<std::atomic<int>>(1);
+  auto finish_one = [reactor, pending]() {
+    if (pending->fetch_sub(1) == 1) reactor->Finish(grpc::Status::OK);
+  };
+  for (int i = 0; i < n; ++i) {
+    v1::UpdateResult* result = response->mutable_results(i);
+    auto prepared = preparer_.Prepare(request->updates(i));
+    if (!prepared.ok()) {
+      result->set_code(static_cast<int>(prepared.status().code()));
+      result->set_message(std::string(prepared.status().message()));
+      continue;
+    }
+    pending->fetch_add(1);
+    sequencer_.Submit(*std::move(prepared),
+                      [result, finish_one](absl::StatusOr<UpdateOutcome> outcome) {
+                        if (outcome.ok()) {
+                          FillOutcome(*outcome, result->mutable_response());
+                        } else {
+                          result->set_code(static_cast<int>(outcome.status().code()));
+                          result->set_message(std::string(outcome.status().message()));
+                        }
+                        finish_one();
+                      });
+  }
+  finish_one();
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* LogService::Lookup(grpc::CallbackServerContext* context,
+                                             const v1::LookupRequest* request,
+                                             v1::LookupResponse* response) {
+  return Finish(context, queries_.Lookup(*request, response));
+}
+
+grpc::ServerUnaryReactor* LogService::History(grpc::CallbackServerContext* context,
+                                              const v1::HistoryRequest* request,
+                                              v1::HistoryResponse* response) {
+  return Finish(context, queries_.History(*request, response));
+}
+
+grpc::ServerUnaryReactor* LogService::GetCheckpoint(grpc::CallbackServerContext* context,
+                                                    const v1::GetCheckpointRequest*,
+                                                    v1::GetCheckpointResponse* response) {
+  return Finish(context, queries_.GetCheckpoint(response));
+}
+
+grpc::ServerUnaryReactor* LogService::GetEntries(grpc::CallbackServerContext* context,
+                                                 const v1::GetEntriesRequest* request,
+                                                 v1::GetEntriesResponse* response) {
+  return Finish(context, queries_.GetEntries(*request, response));
+}
+
+grpc::ServerUnaryReactor* LogService::GetInclusionProof(
+    grpc::CallbackServerContext* context, const v1::GetInclusionProofRequest* request,
+    v1::GetInclusionProofResponse* response) {
+  return Finish(context, queries_.GetInclusionProof(*request, response));
+}
+
+grpc::ServerUnaryReactor* LogService::GetConsistencyProof(
+    grpc::CallbackServerContext* context, const v1::GetConsistencyProofRequest* request,
+    v1::GetConsistencyProofResponse* response) {
+  return Finish(context, queries_.GetConsistencyProof(*request, response));
+}
+
+grpc::ServerUnaryReactor* LogService::GetLogInfo(grpc::CallbackServerContext* context,
+                                                 const v1::GetLogInfoRequest*,
+                                                 v1::GetLogInfoResponse* response) {
+  queries_.GetLogInfo(response);
+  return Finish(context, absl::OkStatus());
+}
+
+}  // namespace keytrail

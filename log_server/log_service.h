@@ -1,0 +1,68 @@
+// LogService: the KeyTransparencyLog gRPC service (proto/log_service.proto)
+// on gRPC's callback API. Reads are answered on the calling thread from the
+// latest published state; writes are authorized, prepared (validation, VRF)
+// on the calling thread and finished by the sequencer once their epoch is
+// durable, so no gRPC thread blocks while an epoch is built.
+//
+// Every status comes from the component that produced it, code unchanged
+// (absl and gRPC codes are numerically identical).
+#ifndef KEYTRAIL_LOG_SERVER_LOG_SERVICE_H_
+#define KEYTRAIL_LOG_SERVER_LOG_SERVICE_H_
+
+#include "absl/status/status.h"
+#include "grpcpp/grpcpp.h"
+#include "log_server/log_queries.h"
+#include "log_server/sequencer.h"
+#include "log_server/update_preparer.h"
+#include "log_server/write_auth.h"
+#include "proto/log_service.grpc.pb.h"
+
+namespace keytrail {
+
+grpc::Status ToGrpcStatus(const absl::Status& s);
+
+class LogService final : public v1::KeyTransparencyLog::CallbackService {
+ public:
+  // All arguments are borrowed and must outlive the service.
+  LogService(const WriteAuthorizer& auth, const UpdatePreparer& preparer,
+             Sequencer& sequencer, const LogQueries& queries)
+      : auth_(auth), preparer_(preparer), sequencer_(sequencer), queries_(queries) {}
+
+  grpc::ServerUnaryReactor* Update(grpc::CallbackServerContext* context,
+                                   const v1::UpdateRequest* request,
+                                   v1::UpdateResponse* response) override;
+  grpc::ServerUnaryReactor* BatchUpdate(grpc::CallbackServerContext* context,
+                                        const v1::BatchUpdateRequest* request,
+                                        v1::BatchUpdateResponse* response) override;
+  grpc::ServerUnaryReactor* Lookup(grpc::CallbackServerContext* context,
+                                   const v1::LookupRequest* request,
+                                   v1::LookupResponse* response) override;
+  grpc::ServerUnaryReactor* History(grpc::CallbackServerContext* context,
+                                    const v1::HistoryRequest* request,
+                                    v1::HistoryResponse* response) override;
+  grpc::ServerUnaryReactor* GetCheckpoint(grpc::CallbackServerContext* context,
+                                          const v1::GetCheckpointRequest* request,
+                                          v1::GetCheckpointResponse* response) override;
+  grpc::ServerUnaryReactor* GetEntries(grpc::CallbackServerContext* context,
+                                       const v1::GetEntriesRequest* request,
+                                       v1::GetEntriesResponse* response) override;
+  grpc::ServerUnaryReactor* GetInclusionProof(
+      grpc::CallbackServerContext* context, const v1::GetInclusionProofRequest* request,
+      v1::GetInclusionProofResponse* response) override;
+  grpc::ServerUnaryReactor* GetConsistencyProof(
+      grpc::CallbackServerContext* context, const v1::GetConsistencyProofRequest* request,
+      v1::GetConsistencyProofResponse* response) override;
+  grpc::ServerUnaryReactor* GetLogInfo(grpc::CallbackServerContext* context,
+                                       const v1::GetLogInfoRequest* request,
+                                       v1::GetLogInfoResponse* response) override;
+
+ private:
+  const WriteAuthorizer& auth_;
+  const UpdatePreparer& preparer_;
+  Sequencer& sequencer_;
+  const LogQueries& queries_;
+};
+
+}  // namespace keytrail
+
+#endif  // KEYTRAIL_LOG_SERVER_LOG_SERVICE_H_

@@ -1,0 +1,93 @@
+// log_server: the keytrail log. Flags are documented in docs/OPERATIONS.md;
+// `log_server --help` lists them.
+//
+// Exits 1 with one line on stderr ("log_server: <why>") when it can't start;
+// on SIGINT or SIGTERM it stops accepting calls, commits what is queued and
+// exits 0.
+#include <signal.h>
+
+#include <cstdio>
+#include <string>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/time/time.h"
+#include "core/util/logging.h"
+#include "log_server/log_server.h"
+
+ABSL_FLAG(std::string, listen, "localhost:8090", "host:port to serve gRPC on (port 0: any)");
+ABSL_FLAG(std::string, data_dir, "", "RocksDB directory (created if missing)");
+ABSL_FLAG(std::string, note_key, "", "private note signing key file (keytrail keygen note)");
+ABSL_FLAG(std::string, vrf_key, "", "private VRF key file (keytrail keygen vrf)");
+ABSL_FLAG(std::string, origin, "", "log origin; must equal the note key's name (optional)");
+ABSL_FLAG(absl::Duration, epoch_interval, absl::Seconds(1),
+          "minimum time between epochs while updates wait");
+ABSL_FLAG(int64_t, max_epoch_updates, 100000, "most updates in one epoch");
+ABSL_FLAG(absl::Duration, max_epoch_age, absl::Seconds(60),
+          "publish an epoch at least this often, even with no updates");
+ABSL_FLAG(std::string, write_token_file, "", "file holding the bearer token writers present");
+ABSL_FLAG(std::string, tls_cert_file, "", "PEM certificate chain for the listener");
+ABSL_FLAG(std::string, tls_key_file, "", "PEM private key for the listener");
+ABSL_FLAG(std::string, tls_client_ca_file, "",
+          "PEM CA: clients with a certificate it signed may write");
+ABSL_FLAG(int64_t, block_cache_mb, 256, "RocksDB block cache size");
+
+namespace {
+
+int Fail(const std::string& why) {
+  std::fprintf(stderr, "log_server: %s\n", why.c_str());
+  return 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(
+      "keytrail log server.\n  log_server --data_dir=DIR --note_key=FILE --vrf_key=FILE "
+      "--write_token_file=FILE [--listen=HOST:PORT]");
+  std::vector<char*> rest = absl::ParseCommandLine(argc, argv);
+  if (rest.size() > 1) return Fail(std::string("unexpected argument: ") + rest[1]);
+  keytrail::SetLogProgramName("log_server");
+
+  keytrail::LogServerOptions o;
+  o.listen_address = absl::GetFlag(FLAGS_listen);
+  o.data_dir = absl::GetFlag(FLAGS_data_dir);
+  o.note_key_file = absl::GetFlag(FLAGS_note_key);
+  o.vrf_key_file = absl::GetFlag(FLAGS_vrf_key);
+  o.origin = absl::GetFlag(FLAGS_origin);
+  o.sequencer.epoch_interval = absl::GetFlag(FLAGS_epoch_interval);
+  o.sequencer.max_epoch_age = absl::GetFlag(FLAGS_max_epoch_age);
+  int64_t max_updates = absl::GetFlag(FLAGS_max_epoch_updates);
+  if (max_updates < 1) return Fail("--max_epoch_updates must be at least 1");
+  o.sequencer.max_epoch_updates = static_cast<size_t>(max_updates);
+  if (o.sequencer.epoch_interval < absl::ZeroDuration()) {
+    return Fail("--epoch_interval must not be negative");
+  }
+  if (o.sequencer.max_epoch_age <= absl::ZeroDuration()) {
+    return Fail("--max_epoch_age must be positive");
+  }
+  o.write_token_file = absl::GetFlag(FLAGS_write_token_file);
+  o.tls_cert_file = absl::GetFlag(FLAGS_tls_cert_file);
+  o.tls_key_file = absl::GetFlag(FLAGS_tls_key_file);
+  o.tls_client_ca_file = absl::GetFlag(FLAGS_tls_client_ca_file);
+  int64_t cache_mb = absl::GetFlag(FLAGS_block_cache_mb);
+  if (cache_mb < 1) return Fail("--block_cache_mb must be at least 1");
+  o.block_cache_bytes = static_cast<size_t>(cache_mb) << 20;
+
+  // Signals are taken by sigwait below, not by a handler, so every thread
+  // must block them; threads inherit the mask from here.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  auto server = keytrail::LogServer::Start(o);
+  if (!server.ok()) return Fail(std::string(server.status().message()));
+  int signal_number = 0;
+  sigwait(&signals, &signal_number);
+  keytrail::LogInfo("received signal %d, shutting down", signal_number);
+  (*server)->Shutdown();
+  return 0;
+}

@@ -1,0 +1,82 @@
+// The log server's RocksDB records: column families, keys and value
+// encodings (docs/STORAGE.md is the reference). Every value starts with a
+// format byte; decoders go through ByteReader and report damage as DataLoss.
+#ifndef KEYTRAIL_LOG_SERVER_RECORDS_H_
+#define KEYTRAIL_LOG_SERVER_RECORDS_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "core/crypto/sha256.h"
+
+namespace keytrail {
+
+// Column families, in the order LogStorage opens them.
+enum class LogCf : size_t {
+  kMeta = 0,      // "config" -> LogConfig, "state" -> LogState
+  kEntries,       // u64 index -> entry (docs/PROTOCOL.md)
+  kLogTiles,      // LogTileKey -> tile
+  kAccounts,      // account id -> AccountRecord
+  kVersions,      // index || u64 version -> VersionRecord
+  kMapLeaves,     // index -> map_leaf
+  kMapTiles,      // map tile key -> map tile record
+  kEpochs,        // u64 epoch -> EpochRecord
+};
+std::vector<std::string> LogColumnFamilyNames();
+
+// What the data directory was created for; checked at every start.
+struct LogConfig {
+  std::string origin;
+  std::string note_verifier_key;  // C2SP vkey of the note signing key
+  std::string vrf_public_key;     // 33 bytes
+};
+std::string EncodeLogConfig(const LogConfig& c);
+absl::StatusOr<LogConfig> DecodeLogConfig(absl::string_view bytes);
+
+// Where the log stands after its last committed epoch.
+struct LogState {
+  uint64_t epoch = 0;
+  uint64_t tree_size = 0;
+  uint64_t timestamp_ms = 0;
+  std::vector<Hash> frontier;  // CompactRange hashes for tree_size
+};
+std::string EncodeLogState(const LogState& s);
+absl::StatusOr<LogState> DecodeLogState(absl::string_view bytes);
+
+// An account's VRF index and proof, fixed when its first version is written.
+struct AccountRecord {
+  Hash index{};
+  std::string vrf_proof;  // 81 bytes
+};
+std::string EncodeAccountRecord(const AccountRecord& r);
+absl::StatusOr<AccountRecord> DecodeAccountRecord(absl::string_view bytes);
+
+// One version of an account.
+struct VersionRecord {
+  uint64_t epoch = 0;
+  uint64_t log_index = 0;
+  Hash previous_head{};   // chain head of the version before (head_0 for 1)
+  std::string opening;
+  std::string key_set;    // canonical encoding
+};
+std::string EncodeVersionRecord(const VersionRecord& r);
+absl::StatusOr<VersionRecord> DecodeVersionRecord(absl::string_view bytes);
+
+// One committed epoch: the tree size its checkpoint covers and the
+// checkpoint as signed by the log.
+struct EpochRecord {
+  uint64_t tree_size = 0;
+  std::string checkpoint;
+};
+std::string EncodeEpochRecord(const EpochRecord& r);
+absl::StatusOr<EpochRecord> DecodeEpochRecord(absl::string_view bytes);
+
+std::string U64Key(uint64_t v);
+std::string VersionKey(const Hash& index, uint64_t version);
+
+}  // namespace keytrail
+
+#endif  // KEYTRAIL_LOG_SERVER_RECORDS_H_

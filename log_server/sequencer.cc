@@ -1,0 +1,126 @@
+#include "log_server/sequencer.h"
+
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "core/util/logging.h"
+
+namespace keytrail {
+
+Sequencer::Sequencer(std::unique_ptr<EpochBuilder> builder, SequencerOptions options,
+                     StateHolder* published)
+    : options_(options), published_(published), builder_(std::move(builder)) {
+  published_->Set(builder_->published());
+  last_epoch_ = absl::Now();
+}
+
+Sequencer::~Sequencer() { Stop(); }
+
+void Sequencer::Start() {
+  absl::MutexLock lock(&mu_);
+  if (running_ || stopping_) return;
+  running_ = true;
+  thread_ = std::thread([this] { Run(); });
+}
+
+void Sequencer::Stop() {
+  {
+    absl::MutexLock lock(&mu_);
+    if (stopping_) return;
+    stopping_ = true;
+    wake_.SignalAll();
+  }
+  if (thread_.joinable()) thread_.join();
+  // Never started: nothing will drain the queue.
+  std::deque<Queued> left;
+  {
+    absl::MutexLock lock(&mu_);
+    left.swap(queue_);
+  }
+  for (Queued& q : left) q.done(absl::UnavailableError("log server is shutting down"));
+}
+
+void Sequencer::Submit(PreparedUpdate update, UpdateCallback done) {
+  absl::Status refused;
+  {
+    absl::MutexLock lock(&mu_);
+    if (stopping_) {
+      refused = absl::UnavailableError("log server is shutting down");
+    } else if (queue_.size() >= options_.max_queued_updates) {
+      refused = absl::ResourceExhaustedError(absl::StrCat(
+          "update queue is full (", options_.max_queued_updates, " updates); retry later"));
+    } else {
+      queue_.push_back(Queued{std::move(update), std::move(done)});
+      if (queue_.size() >= options_.max_epoch_updates) wake_.Signal();
+      return;
+    }
+  }
+  done(refused);
+}
+
+uint64_t Sequencer::epochs_built() const {
+  absl::MutexLock lock(&mu_);
+  return epochs_built_;
+}
+
+bool Sequencer::EpochDue(absl::Time now) const {
+  if (queue_.size() >= options_.max_epoch_updates) return true;
+  if (!queue_.empty() && now - last_epoch_ >= options_.epoch_interval) return true;
+  return now - last_epoch_ >= options_.max_epoch_age;
+}
+
+void Sequencer::Run() {
+  for (;;) {
+    std::deque<Queued> batch;
+    {
+      absl::MutexLock lock(&mu_);
+      for (;;) {
+        absl::Time now = absl::Now();
+        if (stopping_ || EpochDue(now)) break;
+        absl::Duration wait = options_.max_epoch_age - (now - last_epoch_);
+        if (!queue_.empty()) {
+          wait = std::min(wait, options_.epoch_interval - (now - last_epoch_));
+        }
+        wake_.WaitWithTimeout(&mu_, std::max(wait, absl::Milliseconds(1)));
+      }
+      if (stopping_ && queue_.empty()) return;
+      size_t n = std::min(queue_.size(), options_.max_epoch_updates);
+      for (size_t i = 0; i < n; ++i) {
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+      last_epoch_ = absl::Now();
+    }
+    BuildOne(std::move(batch));
+  }
+}
+
+void Sequencer::BuildOne(std::deque<Queued> batch) {
+  std::vector<PreparedUpdate> updates;
+  updates.reserve(batch.size());
+  for (Queued& q : batch) updates.push_back(std::move(q.update));
+  absl::Time start = absl::Now();
+  auto result = builder_->BuildEpoch(updates);
+  if (!result.ok()) {
+    LogError("epoch with %d updates failed, nothing committed: %s", updates.size(),
+             result.status().ToString());
+    for (Queued& q : batch) q.done(result.status());
+    return;
+  }
+  published_->Set(result->published);
+  const PublishedState& state = *result->published;
+  size_t accepted = 0;
+  for (const auto& o : result->outcomes) accepted += o.ok() ? 1 : 0;
+  LogInfo("epoch %d committed: %d updates (%d rejected), tree size %d, %d accounts, %.1f ms",
+          state.log.epoch, accepted, updates.size() - accepted, state.log.tree_size,
+          state.map_size, absl::ToDoubleMilliseconds(absl::Now() - start));
+  {
+    absl::MutexLock lock(&mu_);
+    ++epochs_built_;
+  }
+  for (size_t i = 0; i < batch.size(); ++i) batch[i].done(std::move(result->outcomes[i]));
+}
+
+}  // namespace keytrail

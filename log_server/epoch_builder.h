@@ -13,6 +13,7 @@
 #define KEYTRAIL_LOG_SERVER_EPOCH_BUILDER_H_
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -20,9 +21,13 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "absl/types/span.h"
+#include "absl/container/flat_hash_set.h"
+#include "core/map/hasher.h"
 #include "core/merkle/compact_range.h"
 #include "core/note/note.h"
+#include "log_server/entry_bundles.h"
 #include "log_server/log_storage.h"
 #include "log_server/log_tiles.h"
 #include "log_server/published_state.h"
@@ -37,6 +42,14 @@ struct PreparedUpdate {
   AccountRecord account_record;  // VRF index and proof of `account`
   std::string key_set;           // canonical key_set encoding
   std::optional<uint64_t> expected_version;
+  std::string opening;           // the commitment opening (random, 32 bytes)
+
+  // Read ahead, off the sequencer thread: the account's map leaf as of the
+  // committed epoch `leaf_epoch` (nullopt leaf: none then). The builder uses
+  // it only if it can tell no later epoch touched the index; otherwise it
+  // reads storage. Unset leaf_epoch: no hint.
+  std::optional<map::MapLeaf> leaf;
+  std::optional<uint64_t> leaf_epoch;
 };
 
 struct UpdateOutcome {
@@ -51,6 +64,10 @@ struct EpochResult {
   // expected_version.
   std::vector<absl::StatusOr<UpdateOutcome>> outcomes;
   std::shared_ptr<const PublishedState> published;
+  // Where the time went, for the sequencer's log line.
+  absl::Duration sequence_time;  // versions, entries, commitments
+  absl::Duration map_time;       // applying the epoch to the map
+  absl::Duration commit_time;    // the synced write and publication
 };
 
 class EpochBuilder {
@@ -77,7 +94,8 @@ class EpochBuilder {
  private:
   EpochBuilder(LogStorage* storage, note::Ed25519NoteSigner signer, Clock clock)
       : storage_(storage), signer_(std::move(signer)), clock_(std::move(clock)) {}
-  // (Re)loads state_, range_ and tiles_ from the latest committed state.
+  // (Re)loads state_, range_, tiles_ and entries_ from the latest committed
+  // state.
   absl::Status Reload();
   absl::StatusOr<EpochResult> Build(absl::Span<const PreparedUpdate> updates);
   std::string SignCheckpoint(uint64_t size, const Hash& root) const;
@@ -89,8 +107,15 @@ class EpochBuilder {
   std::optional<LogState> state_;  // nullopt before genesis
   std::optional<merkle::CompactRange> range_;
   std::optional<LogTileWriter> tiles_;
+  std::optional<EntryBundleWriter> entries_;
   std::shared_ptr<const PublishedState> published_;
   std::string pending_config_;  // written with the genesis epoch
+
+  // The indexes each of the last few committed epochs touched, oldest first:
+  // what decides whether a PreparedUpdate's leaf hint is still current.
+  static constexpr size_t kHintEpochs = 8;
+  std::deque<std::pair<uint64_t, absl::flat_hash_set<Hash>>> recent_;
+  bool HintIsCurrent(const PreparedUpdate& u) const;
 };
 
 }  // namespace keytrail

@@ -247,3 +247,59 @@ TEST_F(EpochBuilderTest, DamagedStateIsDataLoss) {
 
 }  // namespace
 }  // namespace keytrail
+
+namespace keytrail {
+namespace {
+
+// A leaf read ahead (by the preparer) is used only while no later epoch has
+// touched the account; a stale one must not roll the account's version back.
+TEST_F(EpochBuilderTest, StaleLeafHintsAreNotUsed) {
+  ASSERT_TRUE(builder_->BuildEpoch({Update("alice", "phone")}).ok());  // epoch 1: v1
+  const uint64_t read_at = builder_->published()->log.epoch;
+  PreparedUpdate hinted = Update("alice", "laptop");
+  RocksMapReader reader(storage_->db(), storage_->cf(LogCf::kMapTiles),
+                        storage_->cf(LogCf::kMapLeaves), builder_->published()->snapshot.get());
+  hinted.leaf = reader.GetLeaf(hinted.account_record.index).value();
+  hinted.leaf_epoch = read_at;
+  ASSERT_TRUE(hinted.leaf.has_value());
+  EXPECT_EQ(hinted.leaf->version, 1u);
+
+  // A current hint is used and right.
+  auto r = builder_->BuildEpoch({hinted});  // epoch 2: v2
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->outcomes[0]->version, 2u);
+  // The same hint is now stale (epoch 2 touched alice): storage decides.
+  r = builder_->BuildEpoch({hinted});  // epoch 3: v3
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->outcomes[0]->version, 3u);
+  // A hint from an epoch that touched other accounts only is still current.
+  r = builder_->BuildEpoch({Update("bob", "phone")});  // epoch 4
+  ASSERT_TRUE(r.ok());
+  PreparedUpdate later = Update("alice", "tablet");
+  later.leaf = RocksMapReader(storage_->db(), storage_->cf(LogCf::kMapTiles),
+                              storage_->cf(LogCf::kMapLeaves), nullptr)
+                   .GetLeaf(later.account_record.index)
+                   .value();
+  later.leaf_epoch = 3;
+  r = builder_->BuildEpoch({later});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->outcomes[0]->version, 4u);
+  // And the chain is intact: the map proves head_4 computed from storage.
+  Hash index = later.account_record.index;
+  auto records = storage_->GetVersions(index, 1, 4, r->published->snapshot.get());
+  ASSERT_TRUE(records.ok());
+  Hash head = GenesisHead();
+  for (uint64_t v = 1; v <= 4; ++v) {
+    const VersionRecord& rec = (*records)[v - 1];
+    EXPECT_EQ(rec.previous_head, head) << v;
+    head = ChainHead(head, v, rec.epoch, Commit(rec.opening, "alice", v, rec.key_set).value());
+  }
+  RocksMapReader now(storage_->db(), storage_->cf(LogCf::kMapTiles),
+                     storage_->cf(LogCf::kMapLeaves), r->published->snapshot.get());
+  auto proof = map::TiledMap::Prove(now, index);
+  ASSERT_TRUE(proof.ok());
+  EXPECT_TRUE(map::VerifyMapMembership(r->published->map_root, map::MapLeaf{index, 4, head}, *proof).ok());
+}
+
+}  // namespace
+}  // namespace keytrail

@@ -1,6 +1,7 @@
 #include "log_server/log_storage.h"
 
 #include "absl/strings/str_cat.h"
+#include "log_server/entry_bundles.h"
 #include "rocksdb/iterator.h"
 
 namespace keytrail {
@@ -79,25 +80,7 @@ absl::StatusOr<std::optional<EpochRecord>> LogStorage::GetEpoch(
 
 absl::StatusOr<std::vector<std::string>> LogStorage::GetEntries(
     uint64_t start, uint64_t count, const rocksdb::Snapshot* snap) const {
-  std::vector<std::string> out;
-  if (count == 0) return out;
-  out.reserve(count);
-  rocksdb::ReadOptions read;
-  read.snapshot = snap;
-  std::string upper = U64Key(start + count);
-  rocksdb::Slice upper_slice = ToSlice(upper);
-  read.iterate_upper_bound = &upper_slice;
-  std::unique_ptr<rocksdb::Iterator> it(db_->raw()->NewIterator(read, cf(LogCf::kEntries)));
-  uint64_t want = start;
-  for (it->Seek(ToSlice(U64Key(start))); it->Valid(); it->Next(), ++want) {
-    if (ToView(it->key()) != U64Key(want)) break;
-    out.emplace_back(ToView(it->value()));
-  }
-  if (!it->status().ok()) return FromRocksStatus(it->status(), "reading entries");
-  if (want != start + count) {
-    return absl::DataLossError(absl::StrCat("log entry ", want, " is missing"));
-  }
-  return out;
+  return ReadEntries(*db_, cf(LogCf::kEntries), snap, start, count);
 }
 
 }  // namespace keytrail

@@ -7,6 +7,7 @@
 #include <signal.h>
 
 #include <cstdio>
+#include <fstream>
 #include <string>
 
 #include "absl/flags/flag.h"
@@ -32,6 +33,8 @@ ABSL_FLAG(std::string, tls_key_file, "", "PEM private key for the listener");
 ABSL_FLAG(std::string, tls_client_ca_file, "",
           "PEM CA: clients with a certificate it signed may write");
 ABSL_FLAG(int64_t, block_cache_mb, 256, "RocksDB block cache size");
+ABSL_FLAG(std::string, port_file, "",
+          "once listening, write the bound port to this file (for --listen=host:0)");
 
 namespace {
 
@@ -85,6 +88,20 @@ int main(int argc, char** argv) {
 
   auto server = keytrail::LogServer::Start(o);
   if (!server.ok()) return Fail(std::string(server.status().message()));
+  const std::string port_file = absl::GetFlag(FLAGS_port_file);
+  if (!port_file.empty()) {
+    // Written under a temporary name and renamed, so a reader never sees a
+    // partial number.
+    std::string tmp = port_file + ".tmp";
+    {
+      std::ofstream out(tmp, std::ios::trunc);
+      out << (*server)->port() << "\n";
+      if (!out) return Fail("can't write --port_file " + tmp);
+    }
+    if (std::rename(tmp.c_str(), port_file.c_str()) != 0) {
+      return Fail("can't write --port_file " + port_file);
+    }
+  }
   int signal_number = 0;
   sigwait(&signals, &signal_number);
   keytrail::LogInfo("received signal %d, shutting down", signal_number);

@@ -17,7 +17,7 @@ namespace keytrail {
 // Column families, in the order LogStorage opens them.
 enum class LogCf : size_t {
   kMeta = 0,      // "config" -> LogConfig, "state" -> LogState
-  kEntries,       // u64 index -> entry (docs/PROTOCOL.md)
+  kEntries,       // u64 bundle -> 256 entries (entry_bundles.h)
   kLogTiles,      // LogTileKey -> tile
   kAccounts,      // account id -> AccountRecord
   kVersions,      // index || u64 version -> VersionRecord

@@ -120,3 +120,25 @@ TEST_F(SequencerTest, StopCommitsWhatIsQueued) {
 
 }  // namespace
 }  // namespace keytrail
+
+namespace keytrail {
+namespace {
+
+// A lone update on an idle log is sequenced after epoch_interval, not after
+// the (much longer) heartbeat.
+TEST_F(SequencerTest, LoneUpdateDoesNotWaitForTheHeartbeat) {
+  SequencerOptions o;
+  o.epoch_interval = absl::Milliseconds(10);
+  o.max_epoch_age = absl::Hours(1);
+  Sequencer seq(std::move(builder_), o, &published_);
+  seq.Start();
+  absl::SleepFor(absl::Milliseconds(50));  // the thread is asleep now
+  absl::Notification done;
+  absl::Time start = absl::Now();
+  seq.Submit(Update("a"), [&](absl::StatusOr<UpdateOutcome>) { done.Notify(); });
+  ASSERT_TRUE(done.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  EXPECT_LT(absl::Now() - start, absl::Seconds(5));
+}
+
+}  // namespace
+}  // namespace keytrail

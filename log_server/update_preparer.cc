@@ -1,7 +1,9 @@
 #include "log_server/update_preparer.h"
 
 #include "absl/strings/str_cat.h"
+#include "core/crypto/random.h"
 #include "core/protocol/limits.h"
+#include "core/storage/rocks_map_store.h"
 
 namespace keytrail {
 
@@ -52,10 +54,26 @@ absl::StatusOr<PreparedUpdate> UpdatePreparer::Prepare(
     if (!s.ok()) return s;
   }
   auto state = published_.Get();
-  auto record = AccountIndex(request.account(), state ? state->snapshot.get() : nullptr);
+  const rocksdb::Snapshot* snapshot = state ? state->snapshot.get() : nullptr;
+  auto stored = storage_.GetAccount(request.account(), snapshot);
+  if (!stored.ok()) return stored.status();
+  auto record = stored->has_value() ? absl::StatusOr<AccountRecord>(**stored)
+                                    : AccountIndex(request.account(), snapshot);
   if (!record.ok()) return record.status();
 
   PreparedUpdate prepared;
+  prepared.opening = RandomString(kOpeningSize);
+  if (state != nullptr) {
+    // Read the leaf here, in parallel, so the sequencer usually needn't.
+    prepared.leaf_epoch = state->log.epoch;
+    if (stored->has_value()) {
+      RocksMapReader map_reader(storage_.db(), storage_.cf(LogCf::kMapTiles),
+                                storage_.cf(LogCf::kMapLeaves), snapshot);
+      auto leaf = map_reader.GetLeaf(record->index);
+      if (!leaf.ok()) return leaf.status();
+      prepared.leaf = *leaf;
+    }
+  }
   prepared.account = request.account();
   prepared.account_record = *std::move(record);
   prepared.key_set = *std::move(encoded);

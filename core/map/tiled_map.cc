@@ -1,6 +1,8 @@
 #include "core/map/tiled_map.h"
 
 #include <array>
+#include <cstdlib>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -235,10 +237,61 @@ std::array<absl::Span<const T>, kChildren> GroupByNibble(absl::Span<const T> ite
   return groups;
 }
 
+// Collects tile writes made on a worker thread, for the caller's writer.
+class BufferedTiles : public MapWriter {
+ public:
+  void PutTile(std::string key, std::string value) override {
+    tiles.emplace_back(std::move(key), std::move(value));
+  }
+  void PutLeaf(const MapLeaf&) override { std::abort(); }  // leaves go in at the top
+  std::vector<std::pair<std::string, std::string>> tiles;
+};
+
 absl::StatusOr<Summary> ApplySubtree(MapReader& reader, MapWriter& writer,
                                      int depth, const Hash& prefix,
                                      const Summary& old,
-                                     absl::Span<const LeafChange> changes) {
+                                     absl::Span<const LeafChange> changes,
+                                     absl::Span<MapReader* const> extra_readers);
+
+// Applies the changed children of a tile, on 1 + extra_readers.size()
+// threads. Worker w takes children w, w + n, w + 2n, ...
+absl::Status ApplyChildren(MapReader& reader, MapWriter& writer, int depth,
+                           const Hash& prefix, Children& children,
+                           const std::array<absl::Span<const LeafChange>, kChildren>& groups,
+                           absl::Span<MapReader* const> extra_readers) {
+  const size_t workers = 1 + extra_readers.size();
+  std::vector<BufferedTiles> buffers(workers);
+  std::vector<absl::Status> statuses(workers);
+  auto work = [&](size_t w) {
+    MapReader& r = (w == 0) ? reader : *extra_readers[w - 1];
+    for (size_t c = w; c < kChildren; c += workers) {
+      if (groups[c].empty()) continue;
+      auto child = ApplySubtree(r, buffers[w], depth + TiledMap::kStratumBits,
+                                WithNibble(prefix, depth, static_cast<int>(c)), children[c],
+                                groups[c], {});
+      if (!child.ok()) {
+        statuses[w] = child.status();
+        return;
+      }
+      children[c] = *child;
+    }
+  };
+  std::vector<std::thread> threads;
+  for (size_t w = 1; w < workers; ++w) threads.emplace_back(work, w);
+  work(0);
+  for (auto& t : threads) t.join();
+  for (size_t w = 0; w < workers; ++w) {
+    if (!statuses[w].ok()) return statuses[w];
+    for (auto& [key, value] : buffers[w].tiles) writer.PutTile(std::move(key), std::move(value));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Summary> ApplySubtree(MapReader& reader, MapWriter& writer,
+                                     int depth, const Hash& prefix,
+                                     const Summary& old,
+                                     absl::Span<const LeafChange> changes,
+                                     absl::Span<MapReader* const> extra_readers) {
   uint64_t added = 0;
   for (const LeafChange& c : changes) added += c.is_new ? 1 : 0;
   const uint64_t new_count = old.count + added;
@@ -271,14 +324,9 @@ absl::StatusOr<Summary> ApplySubtree(MapReader& reader, MapWriter& writer,
 
   auto change_groups = GroupByNibble(
       changes, depth, [](const LeafChange& c) -> const Hash& { return c.leaf.index; });
-  for (int c = 0; c < kChildren; ++c) {
-    if (change_groups[c].empty()) continue;
-    auto child = ApplySubtree(reader, writer, depth + TiledMap::kStratumBits,
-                              WithNibble(prefix, depth, c), children[c],
-                              change_groups[c]);
-    if (!child.ok()) return child.status();
-    children[c] = *child;
-  }
+  absl::Status applied =
+      ApplyChildren(reader, writer, depth, prefix, children, change_groups, extra_readers);
+  if (!applied.ok()) return applied;
   writer.PutTile(TiledMap::TileKey(prefix, depth), EncodeTile(children));
   return ExpandTile(children)[1];
 }
@@ -302,7 +350,8 @@ absl::StatusOr<Summary> TiledMap::RootSummary(MapReader& reader) {
 
 absl::StatusOr<Summary> TiledMap::Apply(MapReader& reader,
                                         absl::Span<const LeafChange> changes,
-                                        MapWriter& writer) {
+                                        MapWriter& writer,
+                                        absl::Span<MapReader* const> extra_readers) {
   for (size_t i = 1; i < changes.size(); ++i) {
     if (!(changes[i - 1].leaf.index < changes[i].leaf.index)) {
       return absl::InvalidArgumentError(
@@ -312,7 +361,7 @@ absl::StatusOr<Summary> TiledMap::Apply(MapReader& reader,
   auto root = RootSummary(reader);
   if (!root.ok()) return root.status();
   if (changes.empty()) return *root;
-  auto updated = ApplySubtree(reader, writer, 0, Hash{}, *root, changes);
+  auto updated = ApplySubtree(reader, writer, 0, Hash{}, *root, changes, extra_readers);
   if (!updated.ok()) return updated.status();
   for (const LeafChange& c : changes) writer.PutLeaf(c.leaf);
   writer.PutTile(RootKey(), EncodeRoot(*updated));

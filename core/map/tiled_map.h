@@ -59,9 +59,15 @@ class TiledMap {
   // twice (InvalidArgument otherwise). Writes the changed leaves, tiles and
   // root record to `writer` and returns the new root summary. Reads see the
   // state before the epoch.
+  //
+  // `extra_readers` (views of the same state, one per extra thread) let the
+  // 16 subtrees under the root be applied on that many more threads; the
+  // result and the writes are the same either way. The writer is only
+  // called from the calling thread.
   static absl::StatusOr<Summary> Apply(MapReader& reader,
                                        absl::Span<const LeafChange> changes,
-                                       MapWriter& writer);
+                                       MapWriter& writer,
+                                       absl::Span<MapReader* const> extra_readers = {});
 
   // A membership proof if `index` has a leaf, otherwise a non-membership
   // proof, against RootSummary(reader).hash.

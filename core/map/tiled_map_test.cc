@@ -1,6 +1,7 @@
 #include "core/map/tiled_map.h"
 
 #include <algorithm>
+#include <atomic>
 #include <map>
 #include <random>
 #include <string>
@@ -49,8 +50,8 @@ class FakeStorage : public MapReader, public MapWriter {
   size_t tile_count() const { return tiles_.size(); }
   std::map<std::string, std::string>& tiles() { return tiles_; }
 
-  int tile_reads = 0;
-  int scans = 0;
+  std::atomic<int> tile_reads{0};
+  std::atomic<int> scans{0};
 
  private:
   std::map<std::string, std::string> tiles_, pending_tiles_;
@@ -65,8 +66,9 @@ Hash RandomHash(std::mt19937_64& rng) {
 
 class TiledMapTest : public ::testing::Test {
  protected:
-  // Applies a batch of new values for `indexes` to both maps.
-  void ApplyBatch(std::vector<Hash> indexes, uint64_t version_base) {
+  // Applies a batch of new values for `indexes` to both maps, on
+  // 1 + extra_threads threads.
+  void ApplyBatch(std::vector<Hash> indexes, uint64_t version_base, int extra_threads = 0) {
     std::sort(indexes.begin(), indexes.end());
     indexes.erase(std::unique(indexes.begin(), indexes.end()), indexes.end());
     std::vector<LeafChange> changes;
@@ -76,7 +78,8 @@ class TiledMapTest : public ::testing::Test {
       changes.push_back({leaf, !old.has_value()});
       reference_.Set(leaf);
     }
-    auto root = TiledMap::Apply(storage_, changes, storage_);
+    std::vector<MapReader*> extra(extra_threads, &storage_);  // reads are thread-safe
+    auto root = TiledMap::Apply(storage_, changes, storage_, extra);
     ASSERT_TRUE(root.ok()) << root.status();
     storage_.Commit();
     EXPECT_EQ(root->hash, reference_.Root());
@@ -135,6 +138,20 @@ TEST_F(TiledMapTest, GrowsPastTheTileThresholdAndMatchesTheReference) {
     for (int i = 0; i < 20; ++i) CheckProof(RandomHash(rng_));
   }
   EXPECT_GT(storage_.tile_count(), 17u);  // root record + several tiles
+}
+
+TEST_F(TiledMapTest, ParallelApplyMatchesTheReference) {
+  std::vector<Hash> all;
+  for (int batch : {50, 3000, 1, 2000}) {
+    std::vector<Hash> indexes;
+    for (int i = 0; i < batch; ++i) {
+      indexes.push_back(RandomHash(rng_));
+      all.push_back(indexes.back());
+    }
+    for (int i = 0; i < batch / 2; ++i) indexes.push_back(all[rng_() % all.size()]);
+    ApplyBatch(indexes, 1, /*extra_threads=*/2);
+  }
+  for (int i = 0; i < 50; ++i) CheckProof(all[rng_() % all.size()]);
 }
 
 TEST_F(TiledMapTest, AdversarialLongCommonPrefixes) {

@@ -39,15 +39,14 @@ absl::Status RocksMapReader::ScanLeaves(const Hash& prefix, int depth,
     begin[bit / 8] |= static_cast<uint8_t>(prefix[bit / 8] & (0x80 >> (bit % 8)));
   }
   std::optional<Hash> end = PrefixEnd(begin, depth);
-  rocksdb::ReadOptions read;
-  read.snapshot = snapshot_;
-  rocksdb::Slice upper;
-  if (end) {
-    upper = rocksdb::Slice(reinterpret_cast<const char*>(end->data()), end->size());
-    read.iterate_upper_bound = &upper;
+  if (leaf_iterator_ == nullptr) {
+    rocksdb::ReadOptions read;
+    read.snapshot = snapshot_;
+    leaf_iterator_.reset(db_.raw()->NewIterator(read, leaves_));
   }
-  std::unique_ptr<rocksdb::Iterator> it(db_.raw()->NewIterator(read, leaves_));
+  rocksdb::Iterator* it = leaf_iterator_.get();
   for (it->Seek(ToSlice(HashView(begin))); it->Valid(); it->Next()) {
+    if (end && ToView(it->key()) >= HashView(*end)) break;
     auto leaf = map::DecodeMapLeaf(ToView(it->value()));
     if (!leaf.ok() || HashView(leaf->index) != ToView(it->key())) {
       return absl::DataLossError("corrupt map leaf record");

@@ -8,6 +8,8 @@
 #ifndef KEYTRAIL_CORE_STORAGE_ROCKS_MAP_STORE_H_
 #define KEYTRAIL_CORE_STORAGE_ROCKS_MAP_STORE_H_
 
+#include <memory>
+
 #include "core/map/map_storage.h"
 #include "core/storage/database.h"
 #include "rocksdb/write_batch.h"
@@ -32,6 +34,11 @@ class RocksMapReader : public map::MapReader {
   rocksdb::ColumnFamilyHandle* tiles_;
   rocksdb::ColumnFamilyHandle* leaves_;
   const rocksdb::Snapshot* snapshot_;
+  // One iterator serves every ScanLeaves of this reader: creating a RocksDB
+  // iterator costs far more than a Seek, and an epoch scans tens of
+  // thousands of small subtrees. It reads as of its creation (or the
+  // snapshot), which is the view this reader promises.
+  std::unique_ptr<rocksdb::Iterator> leaf_iterator_;
 };
 
 class BatchMapWriter : public map::MapWriter {

@@ -1,0 +1,367 @@
+#include "cli/client_commands.h"
+
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "absl/time/clock.h"
+#include "core/bytes/encoding.h"
+#include "core/keys/key_file.h"
+#include "core/keys/keys.h"
+#include "core/protocol/entry.h"
+#include "core/protocol/key_set.h"
+#include "grpcpp/grpcpp.h"
+#include "proto/log_service.grpc.pb.h"
+#include "verifier/history.h"
+#include "verifier/log_trust.h"
+#include "verifier/lookup.h"
+
+ABSL_FLAG(std::string, server, "localhost:8090", "log server address host:port");
+ABSL_FLAG(std::string, token_file, "", "write token file (update)");
+ABSL_FLAG(std::string, account, "", "account id");
+ABSL_FLAG(std::vector<std::string>, device, {},
+          "device as ID=HEXKEY; repeat or comma-separate for several (update)");
+ABSL_FLAG(std::string, account_key, "",
+          "account private key file (keygen account): sign every device (update)");
+ABSL_FLAG(int64_t, expected_version, -1,
+          "apply the update only if the account is at this version (update)");
+ABSL_FLAG(std::string, state_dir, "",
+          "where lookup/history pin the log's keys and remember the last verified "
+          "checkpoint (empty: trust what the server says this once)");
+ABSL_FLAG(int64_t, since, 1, "first version to fetch (history)");
+ABSL_FLAG(int64_t, start, 0, "first entry (entries)");
+ABSL_FLAG(int64_t, count, 10, "how many entries (entries)");
+ABSL_FLAG(absl::Duration, timeout, absl::Seconds(30), "deadline of each call");
+
+namespace keytrail::cli {
+namespace {
+
+using v1::KeyTransparencyLog;
+
+absl::Status FromGrpc(const grpc::Status& s, absl::string_view call) {
+  if (s.ok()) return absl::OkStatus();
+  return absl::Status(static_cast<absl::StatusCode>(s.error_code()),
+                      absl::StrCat(call, ": ", s.error_message()));
+}
+
+std::unique_ptr<KeyTransparencyLog::Stub> Connect() {
+  return KeyTransparencyLog::NewStub(
+      grpc::CreateChannel(absl::GetFlag(FLAGS_server), grpc::InsecureChannelCredentials()));
+}
+
+void SetDeadline(grpc::ClientContext* ctx) {
+  ctx->set_deadline(std::chrono::system_clock::now() +
+                    absl::ToChronoMilliseconds(absl::GetFlag(FLAGS_timeout)));
+}
+
+absl::StatusOr<std::string> ReadWhole(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat("can't read ", path));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+absl::Status WriteWhole(const std::string& path, const std::string& data) {
+  std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << data;
+    if (!out) return absl::UnavailableError(absl::StrCat("can't write ", tmp));
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    return absl::UnavailableError(absl::StrCat("can't write ", path));
+  }
+  return absl::OkStatus();
+}
+
+// ---- The client's trust state (--state_dir) ----
+
+struct ClientState {
+  std::optional<verifier::LogTrust> trust;  // set by LoadState
+  verifier::TrustedCheckpoint last;
+  std::string dir;
+};
+
+absl::StatusOr<ClientState> LoadState(KeyTransparencyLog::Stub& stub) {
+  ClientState state;
+  state.dir = absl::GetFlag(FLAGS_state_dir);
+  if (!state.dir.empty() && ::mkdir(state.dir.c_str(), 0700) != 0 && errno != EEXIST) {
+    return absl::UnavailableError(absl::StrCat("can't create --state_dir ", state.dir));
+  }
+  v1::GetLogInfoResponse info;
+  std::string info_path = state.dir + "/log_info.pb";
+  auto pinned = state.dir.empty() ? absl::StatusOr<std::string>(absl::NotFoundError(""))
+                                  : ReadWhole(info_path);
+  if (pinned.ok()) {
+    if (!info.ParseFromString(*pinned)) {
+      return absl::DataLossError(absl::StrCat(info_path, " is damaged"));
+    }
+  } else {
+    grpc::ClientContext ctx;
+    SetDeadline(&ctx);
+    absl::Status s = FromGrpc(stub.GetLogInfo(&ctx, v1::GetLogInfoRequest(), &info), "GetLogInfo");
+    if (!s.ok()) return s;
+    if (!state.dir.empty()) {
+      s = WriteWhole(info_path, info.SerializeAsString());
+      if (!s.ok()) return s;
+      std::fprintf(stderr, "keytrail: pinned log %s (%s) in %s\n", info.origin().c_str(),
+                   info.note_verifier_key().c_str(), info_path.c_str());
+    }
+  }
+  auto trust = verifier::LogTrust::FromLogInfo(info);
+  if (!trust.ok()) return trust.status();
+  state.trust.emplace(*std::move(trust));
+  if (!state.dir.empty()) {
+    auto text = ReadWhole(state.dir + "/checkpoint");
+    if (text.ok()) {
+      std::vector<std::string> parts = absl::StrSplit(absl::StripAsciiWhitespace(*text), ' ');
+      auto root = parts.size() == 2 ? HexDecode(parts[1]) : absl::StatusOr<std::string>("");
+      if (parts.size() != 2 || !absl::SimpleAtoi(parts[0], &state.last.size) || !root.ok() ||
+          !HashFromBytes(*root, &state.last.root)) {
+        return absl::DataLossError(absl::StrCat(state.dir, "/checkpoint is damaged"));
+      }
+    }
+  }
+  return state;
+}
+
+absl::Status SaveCheckpoint(const ClientState& state, const note::Checkpoint& checkpoint) {
+  if (state.dir.empty()) return absl::OkStatus();
+  return WriteWhole(state.dir + "/checkpoint",
+                    absl::StrCat(checkpoint.size, " ", HexEncode(HashView(checkpoint.root)), "\n"));
+}
+
+uint64_t NowMs() { return static_cast<uint64_t>(absl::ToUnixMillis(absl::Now())); }
+
+void PrintKeySet(const KeySet& ks) {
+  if (ks.devices.empty()) {
+    std::printf("  no devices (account deactivated)\n");
+    return;
+  }
+  if (ks.account_key) {
+    std::printf("  account key %s (every device signed by it)\n",
+                HexEncode(*ks.account_key).c_str());
+  }
+  for (const Device& d : ks.devices) {
+    std::printf("  device %s: key %s\n", absl::CEscape(d.device_id).c_str(),
+                HexEncode(d.device_key).c_str());
+  }
+}
+
+// ---- Commands ----
+
+absl::Status Info(KeyTransparencyLog::Stub& stub) {
+  grpc::ClientContext ctx;
+  SetDeadline(&ctx);
+  v1::GetLogInfoResponse info;
+  absl::Status s = FromGrpc(stub.GetLogInfo(&ctx, v1::GetLogInfoRequest(), &info), "GetLogInfo");
+  if (!s.ok()) return s;
+  std::printf("origin            %s\nnote key          %s\nVRF key           %s\n"
+              "commitment key    %s\nprotocol version  %u\nepoch interval    %llu ms\n"
+              "max epoch age     %llu ms\n",
+              info.origin().c_str(), info.note_verifier_key().c_str(),
+              HexEncode(info.vrf_public_key()).c_str(), HexEncode(info.commitment_key()).c_str(),
+              info.protocol_version(), static_cast<unsigned long long>(info.epoch_interval_ms()),
+              static_cast<unsigned long long>(info.max_epoch_age_ms()));
+  return absl::OkStatus();
+}
+
+absl::Status Checkpoint(KeyTransparencyLog::Stub& stub) {
+  grpc::ClientContext ctx;
+  SetDeadline(&ctx);
+  v1::GetCheckpointResponse r;
+  absl::Status s =
+      FromGrpc(stub.GetCheckpoint(&ctx, v1::GetCheckpointRequest(), &r), "GetCheckpoint");
+  if (!s.ok()) return s;
+  std::fputs(r.checkpoint().c_str(), stdout);
+  return absl::OkStatus();
+}
+
+absl::Status Update(KeyTransparencyLog::Stub& stub) {
+  v1::UpdateRequest req;
+  req.set_account(absl::GetFlag(FLAGS_account));
+  if (req.account().empty()) return absl::InvalidArgumentError("update: --account is required");
+  std::optional<Ed25519PrivateKey> account_key;
+  if (!absl::GetFlag(FLAGS_account_key).empty()) {
+    auto signer = LoadNoteSigner(absl::GetFlag(FLAGS_account_key));
+    if (!signer.ok()) return signer.status();
+    auto contents = ReadKeyFile(absl::GetFlag(FLAGS_account_key));
+    if (!contents.ok()) return contents.status();
+    auto parsed = note::ParsePrivateKeyString(*contents, note::kKeyTypeEd25519, 32, "account key");
+    if (!parsed.ok()) return parsed.status();
+    auto key = Ed25519PrivateKey::FromSeed(parsed->key);
+    if (!key.ok()) return key.status();
+    account_key = *std::move(key);
+    req.mutable_key_set()->set_account_key(account_key->public_key().bytes());
+  }
+  for (const std::string& spec : absl::GetFlag(FLAGS_device)) {
+    std::pair<std::string, std::string> parts = absl::StrSplit(spec, absl::MaxSplits('=', 1));
+    auto key = HexDecode(parts.second, "--device key");
+    if (parts.first.empty() || !key.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("update: --device must be ID=HEXKEY, got \"", spec, "\""));
+    }
+    v1::Device* d = req.mutable_key_set()->add_devices();
+    d->set_device_id(parts.first);
+    d->set_device_key(*key);
+    if (account_key) {
+      d->set_signature(SignDevice(*account_key, req.account(), d->device_id(), d->device_key()));
+    }
+  }
+  if (absl::GetFlag(FLAGS_expected_version) >= 0) {
+    req.set_expected_version(static_cast<uint64_t>(absl::GetFlag(FLAGS_expected_version)));
+  }
+  std::string token_file = absl::GetFlag(FLAGS_token_file);
+  if (token_file.empty()) return absl::InvalidArgumentError("update: --token_file is required");
+  auto token = ReadKeyFile(token_file);
+  if (!token.ok()) return token.status();
+  grpc::ClientContext ctx;
+  SetDeadline(&ctx);
+  ctx.AddMetadata("authorization", "Bearer " + *token);
+  v1::UpdateResponse resp;
+  absl::Status s = FromGrpc(stub.Update(&ctx, req, &resp), "Update");
+  if (!s.ok()) return s;
+  std::printf("%s is now at version %llu (epoch %llu, log index %llu, checkpoint size %llu)\n",
+              absl::CEscape(req.account()).c_str(), static_cast<unsigned long long>(resp.version()),
+              static_cast<unsigned long long>(resp.epoch()),
+              static_cast<unsigned long long>(resp.log_index()),
+              static_cast<unsigned long long>(resp.tree_size()));
+  return absl::OkStatus();
+}
+
+absl::Status Lookup(KeyTransparencyLog::Stub& stub) {
+  auto state = LoadState(stub);
+  if (!state.ok()) return state.status();
+  v1::LookupRequest req;
+  req.set_account(absl::GetFlag(FLAGS_account));
+  req.set_last_verified_size(state->last.size);
+  grpc::ClientContext ctx;
+  SetDeadline(&ctx);
+  v1::LookupResponse resp;
+  absl::Status s = FromGrpc(stub.Lookup(&ctx, req, &resp), "Lookup");
+  if (!s.ok()) return s;
+  auto verified = verifier::VerifyLookup(*state->trust, req.account(), resp, state->last, NowMs());
+  if (!verified.ok()) {
+    return absl::Status(verified.status().code(),
+                        absl::StrCat("the log's answer does not verify: ",
+                                     verified.status().message()));
+  }
+  s = SaveCheckpoint(*state, verified->log.checkpoint);
+  if (!s.ok()) return s;
+  std::printf("verified against checkpoint %llu (epoch %llu)\n",
+              static_cast<unsigned long long>(verified->log.checkpoint.size),
+              static_cast<unsigned long long>(verified->log.epoch.epoch));
+  if (!verified->current) {
+    std::printf("%s: no keys in the log (proven absent)\n", absl::CEscape(req.account()).c_str());
+    return absl::OkStatus();
+  }
+  std::printf("%s: version %llu, epoch %llu\n", absl::CEscape(req.account()).c_str(),
+              static_cast<unsigned long long>(verified->current->version),
+              static_cast<unsigned long long>(verified->current->epoch));
+  PrintKeySet(verified->current->key_set);
+  return absl::OkStatus();
+}
+
+absl::Status History(KeyTransparencyLog::Stub& stub) {
+  auto state = LoadState(stub);
+  if (!state.ok()) return state.status();
+  int64_t since = absl::GetFlag(FLAGS_since);
+  if (since < 1) return absl::InvalidArgumentError("history: --since must be at least 1");
+  v1::HistoryRequest req;
+  req.set_account(absl::GetFlag(FLAGS_account));
+  req.set_since_version(static_cast<uint64_t>(since));
+  req.set_last_verified_size(state->last.size);
+  grpc::ClientContext ctx;
+  SetDeadline(&ctx);
+  v1::HistoryResponse resp;
+  absl::Status s = FromGrpc(stub.History(&ctx, req, &resp), "History");
+  if (!s.ok()) return s;
+  auto verified = verifier::VerifyHistory(*state->trust, req.account(), req.since_version(),
+                                          std::nullopt, resp, state->last, NowMs());
+  if (!verified.ok()) {
+    return absl::Status(verified.status().code(),
+                        absl::StrCat("the log's answer does not verify: ",
+                                     verified.status().message()));
+  }
+  s = SaveCheckpoint(*state, verified->log.checkpoint);
+  if (!s.ok()) return s;
+  std::printf("verified against checkpoint %llu; %zu versions since %lld\n",
+              static_cast<unsigned long long>(verified->log.checkpoint.size),
+              verified->versions.size(), static_cast<long long>(since));
+  for (const auto& v : verified->versions) {
+    std::printf("version %llu (epoch %llu, log index %llu)\n",
+                static_cast<unsigned long long>(v.version), static_cast<unsigned long long>(v.epoch),
+                static_cast<unsigned long long>(v.log_index));
+    PrintKeySet(v.key_set);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Entries(KeyTransparencyLog::Stub& stub) {
+  v1::GetEntriesRequest req;
+  if (absl::GetFlag(FLAGS_start) < 0 || absl::GetFlag(FLAGS_count) < 1) {
+    return absl::InvalidArgumentError("entries: --start must be >= 0 and --count >= 1");
+  }
+  req.set_start(static_cast<uint64_t>(absl::GetFlag(FLAGS_start)));
+  req.set_count(static_cast<uint64_t>(absl::GetFlag(FLAGS_count)));
+  grpc::ClientContext ctx;
+  SetDeadline(&ctx);
+  v1::GetEntriesResponse resp;
+  absl::Status s = FromGrpc(stub.GetEntries(&ctx, req, &resp), "GetEntries");
+  if (!s.ok()) return s;
+  uint64_t index = req.start();
+  for (const std::string& bytes : resp.entries()) {
+    auto entry = DecodeEntry(bytes);
+    if (!entry.ok()) return entry.status();
+    if (const auto* u = std::get_if<UpdateEntry>(&*entry)) {
+      std::printf("%llu update index=%s version=%llu epoch=%llu commitment=%s\n",
+                  static_cast<unsigned long long>(index), HexEncode(HashView(u->index)).c_str(),
+                  static_cast<unsigned long long>(u->version),
+                  static_cast<unsigned long long>(u->epoch),
+                  HexEncode(HashView(u->commitment)).c_str());
+    } else {
+      const auto& e = std::get<EpochEntry>(*entry);
+      std::printf("%llu epoch %llu time_ms=%llu updates=%llu map_root=%s\n",
+                  static_cast<unsigned long long>(index), static_cast<unsigned long long>(e.epoch),
+                  static_cast<unsigned long long>(e.timestamp_ms),
+                  static_cast<unsigned long long>(e.update_count),
+                  HexEncode(HashView(e.map_root)).c_str());
+    }
+    ++index;
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status RunClientCommand(int argc, char** argv) {
+  std::vector<char*> rest = absl::ParseCommandLine(argc, argv);
+  if (rest.size() != 2) {
+    return absl::InvalidArgumentError("expected one command; see `keytrail help`");
+  }
+  const std::string command = rest[1];
+  auto stub = Connect();
+  if (command == "info") return Info(*stub);
+  if (command == "checkpoint") return Checkpoint(*stub);
+  if (command == "update") return Update(*stub);
+  if (command == "lookup") return Lookup(*stub);
+  if (command == "history") return History(*stub);
+  if (command == "entries") return Entries(*stub);
+  return absl::InvalidArgumentError(
+      absl::StrCat("unknown command \"", command, "\"; see `keytrail help`"));
+}
+
+}  // namespace keytrail::cli

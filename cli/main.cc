@@ -1,0 +1,50 @@
+// keytrail: the command-line tool. `keytrail help` lists the commands.
+// Exits 0 on success; otherwise prints one line "keytrail: <why>" (plus
+// usage for a wrong command line) and exits 1 (2 for usage errors).
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "cli/client_commands.h"
+#include "cli/keygen.h"
+
+namespace {
+
+constexpr char kHelp[] =
+    "keytrail: key transparency for contact key verification\n"
+    "\n"
+    "  keytrail keygen note|vrf|cosigner NAME PRIVATE_FILE PUBLIC_FILE\n"
+    "  keytrail keygen account PRIVATE_FILE PUBLIC_FILE\n"
+    "  keytrail keygen token FILE\n"
+    "  keytrail info       --server=HOST:PORT\n"
+    "  keytrail checkpoint --server=HOST:PORT\n"
+    "  keytrail update     --server=HOST:PORT --token_file=F --account=A\n"
+    "                      --device=ID=HEXKEY ... [--account_key=F] [--expected_version=N]\n"
+    "  keytrail lookup     --server=HOST:PORT --account=A [--state_dir=DIR]\n"
+    "  keytrail history    --server=HOST:PORT --account=A [--since=N] [--state_dir=DIR]\n"
+    "  keytrail entries    --server=HOST:PORT --start=N [--count=N]\n"
+    "\n"
+    "lookup and history verify every proof in the answer against the log's\n"
+    "keys (fetched once and pinned in --state_dir) and the last checkpoint\n"
+    "this client verified.\n";
+
+int Exit(const absl::Status& s) {
+  if (s.ok()) return 0;
+  std::fprintf(stderr, "keytrail: %s\n", std::string(s.message()).c_str());
+  return s.code() == absl::StatusCode::kInvalidArgument ? 2 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "help" || args[0] == "--help" || args[0] == "-h") {
+    std::fputs(kHelp, args.empty() ? stderr : stdout);
+    return args.empty() ? 2 : 0;
+  }
+  if (args[0] == "keygen") {
+    return Exit(keytrail::cli::RunKeygen(std::vector<std::string>(args.begin() + 1, args.end())));
+  }
+  return Exit(keytrail::cli::RunClientCommand(argc, argv));
+}

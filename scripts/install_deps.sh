@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Installs what keytrail builds and tests with, from Debian 12's archive.
+# Idempotent: when everything is present it only checks (a few seconds).
+set -euo pipefail
+
+PACKAGES=(
+  # build
+  bazel-bootstrap bazel-bootstrap-source g++ pkg-config
+  # libraries
+  libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
+  librocksdb-dev libabsl-dev libssl-dev android-libboringssl-dev
+  # tests and benchmarks
+  libgtest-dev googletest libbenchmark-dev nlohmann-json3-dev
+  # independent implementations the interop tests check against
+  golang-go golang-golang-x-mod-dev python3-grpcio python3-grpc-tools
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install_deps: all ${#PACKAGES[@]} packages present"
+  exit 0
+fi
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null 2>&1; then SUDO="sudo"; else
+    echo "install_deps: need root (or sudo) to install: ${missing[*]}" >&2
+    exit 1
+  fi
+fi
+echo "install_deps: installing ${missing[*]}"
+# The package lists start empty or stale on a fresh machine.
+$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "install_deps: done"

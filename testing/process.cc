@@ -1,0 +1,113 @@
+#include "testing/process.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "absl/time/clock.h"
+
+namespace keytrail::testing {
+
+absl::StatusOr<ChildProcess> ChildProcess::Start(const std::string& program,
+                                                 const std::vector<std::string>& args,
+                                                 const std::string& log_file) {
+  int log = ::open(log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  if (log < 0) return absl::UnavailableError(absl::StrCat("can't open ", log_file));
+  std::vector<char*> argv;
+  argv.push_back(const_cast<char*>(program.c_str()));
+  for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  pid_t pid = ::fork();
+  if (pid < 0) {
+    ::close(log);
+    return absl::UnavailableError("fork failed");
+  }
+  if (pid == 0) {
+    ::setpgid(0, 0);
+    ::dup2(log, STDOUT_FILENO);
+    ::dup2(log, STDERR_FILENO);
+    ::execv(program.c_str(), argv.data());
+    ::_exit(127);
+  }
+  ::close(log);
+  return ChildProcess(pid);
+}
+
+ChildProcess::ChildProcess(ChildProcess&& other) noexcept : pid_(other.pid_) { other.pid_ = -1; }
+
+ChildProcess::~ChildProcess() {
+  if (pid_ > 0) {
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, nullptr, 0);
+  }
+}
+
+void ChildProcess::Signal(int signal) {
+  if (pid_ > 0) ::kill(pid_, signal);
+}
+
+absl::StatusOr<int> ChildProcess::Wait(absl::Duration timeout) {
+  absl::Time deadline = absl::Now() + timeout;
+  while (pid_ > 0) {
+    int status = 0;
+    pid_t r = ::waitpid(pid_, &status, WNOHANG);
+    if (r == pid_) {
+      pid_ = -1;
+      if (WIFEXITED(status)) return WEXITSTATUS(status);
+      if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+      return -1;
+    }
+    if (absl::Now() > deadline) return absl::DeadlineExceededError("child still running");
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  return absl::FailedPreconditionError("no child");
+}
+
+absl::StatusOr<int> RunProgram(const std::string& program, const std::vector<std::string>& args,
+                               const std::string& log_file, absl::Duration timeout) {
+  auto child = ChildProcess::Start(program, args, log_file);
+  if (!child.ok()) return child.status();
+  return child->Wait(timeout);
+}
+
+std::string Runfile(const std::string& path) {
+  const char* dir = std::getenv("TEST_SRCDIR");
+  if (dir == nullptr) return path;
+  return absl::StrCat(dir, "/keytrail/", path);
+}
+
+std::string TempDir(const std::string& name) {
+  const char* base = std::getenv("TEST_TMPDIR");
+  std::string dir = absl::StrCat(base ? base : "/tmp", "/", name);
+  ::mkdir(dir.c_str(), 0700);
+  return dir;
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+absl::StatusOr<int> WaitForPortFile(const std::string& path, absl::Duration timeout) {
+  absl::Time deadline = absl::Now() + timeout;
+  while (absl::Now() < deadline) {
+    std::string text = ReadFile(path);
+    int port = 0;
+    if (absl::SimpleAtoi(absl::StripAsciiWhitespace(text), &port) && port > 0) return port;
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  return absl::DeadlineExceededError(absl::StrCat("no port in ", path));
+}
+
+}  // namespace keytrail::testing

@@ -1,0 +1,62 @@
+// ChildProcess: starts a program for an end-to-end test and controls it
+// (signals, waiting), with its stderr captured to a file. Test-only.
+//
+// The child runs in its own process group so a test can kill everything it
+// started. The destructor kills a child that is still running (SIGKILL) and
+// reaps it. Not thread-safe.
+#ifndef KEYTRAIL_TESTING_PROCESS_H_
+#define KEYTRAIL_TESTING_PROCESS_H_
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+
+namespace keytrail::testing {
+
+class ChildProcess {
+ public:
+  // Starts `program` with `args`; stdout and stderr go to `log_file`.
+  static absl::StatusOr<ChildProcess> Start(const std::string& program,
+                                            const std::vector<std::string>& args,
+                                            const std::string& log_file);
+  ChildProcess(ChildProcess&& other) noexcept;
+  ChildProcess& operator=(ChildProcess&&) = delete;
+  ~ChildProcess();
+
+  pid_t pid() const { return pid_; }
+  void Signal(int signal);
+  // Waits for the child to exit; returns its exit status (128 + signal when
+  // killed), or DeadlineExceeded after `timeout`.
+  absl::StatusOr<int> Wait(absl::Duration timeout);
+  bool running() const { return pid_ > 0; }
+
+ private:
+  explicit ChildProcess(pid_t pid) : pid_(pid) {}
+  pid_t pid_;
+};
+
+// Runs a program to completion (stdout+stderr to `log_file`); returns its
+// exit status.
+absl::StatusOr<int> RunProgram(const std::string& program,
+                               const std::vector<std::string>& args,
+                               const std::string& log_file,
+                               absl::Duration timeout = absl::Seconds(60));
+
+// The path of a runfile of this workspace ("log_server/log_server").
+std::string Runfile(const std::string& path);
+
+// A fresh directory under TEST_TMPDIR.
+std::string TempDir(const std::string& name);
+
+// Polls until `path` holds a port number (written by --port_file).
+absl::StatusOr<int> WaitForPortFile(const std::string& path, absl::Duration timeout);
+
+std::string ReadFile(const std::string& path);
+
+}  // namespace keytrail::testing
+
+#endif  // KEYTRAIL_TESTING_PROCESS_H_

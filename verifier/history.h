@@ -1,0 +1,72 @@
+// Checks a History answer: every version of one account since the version
+// the client asks from, chained head to head up to the head the map proves
+// (docs/PROTOCOL.md, "What a Lookup answer proves", last paragraph). This is
+// how an app watches its own account and its contacts: no version can be
+// left out or rewritten without breaking the chain.
+//
+// Pure function: no I/O, no clock (the caller passes now), thread-safe. The
+// result owns its data.
+#ifndef KEYTRAIL_VERIFIER_HISTORY_H_
+#define KEYTRAIL_VERIFIER_HISTORY_H_
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "core/crypto/sha256.h"
+#include "proto/keytrail.pb.h"
+#include "verifier/account_version.h"
+#include "verifier/log_proof.h"
+#include "verifier/log_trust.h"
+
+namespace keytrail {
+namespace verifier {
+
+struct VerifiedHistory {
+  VerifiedLog log;
+  Hash index{};  // the account's VRF index
+  // Versions since_version, since_version + 1, ..., the current one; empty
+  // when the account has nothing newer than since_version - 1.
+  std::vector<AccountState> versions;
+  // The head the map proves: after the last version, or, when `versions` is
+  // empty, the head of since_version - 1 (the trusted head if one was given;
+  // the genesis head when since_version is 1 and the account is absent).
+  // Store it to ask for the next history from versions.back().version + 1.
+  Hash head{};
+};
+
+// Returns what `response` proves about `account` since `since_version`
+// (>= 1), when every check passes:
+//  1. response.log, as VerifyLogProof (log_proof.h), against `last`;
+//  2. vrf_proof, as VerifyAccountIndex (account_index.h); map_proof decodes;
+//  3. at most kMaxHistoryVersions versions, numbered since_version,
+//     since_version + 1, ... with no gap; epochs never decrease; log_index
+//     strictly increases;
+//  4. the chain starts from: the genesis head if since_version is 1 (then
+//     `trusted_previous_head`, if given, must be the genesis head too); else
+//     *trusted_previous_head if given (the head the client verified for
+//     since_version - 1); else the response's previous_head. The response's
+//     previous_head must be 32 bytes and equal that start;
+//  5. each version checks out as VerifyAccountVersion (account_version.h),
+//     chained from the one before;
+//  6. the map proves (index, last version, last head); with no versions it
+//     proves (index, since_version - 1, start head), or, for since_version 1,
+//     that the account is absent.
+// Without a trusted head (since_version > 1), the answer proves only that
+// its versions lead from the previous_head it states to the head the map
+// holds, not how the account got to that previous head.
+// Every failure is InvalidArgument whose message names the check: those of
+// the functions above, plus "since_version: ...", "history: ..." (count,
+// numbering, epoch order), "previous_head: ..." and "map proof: ...".
+absl::StatusOr<VerifiedHistory> VerifyHistory(const LogTrust& trust, absl::string_view account,
+                                              uint64_t since_version,
+                                              const std::optional<Hash>& trusted_previous_head,
+                                              const v1::HistoryResponse& response,
+                                              const TrustedCheckpoint& last, uint64_t now_ms);
+
+}  // namespace verifier
+}  // namespace keytrail
+
+#endif  // KEYTRAIL_VERIFIER_HISTORY_H_

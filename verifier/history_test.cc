@@ -1,0 +1,275 @@
+#include "verifier/history.h"
+
+#include <string>
+
+#include "core/crypto/ed25519.h"
+#include "core/protocol/chain.h"
+#include "core/protocol/key_set.h"
+#include "core/protocol/limits.h"
+#include "gtest/gtest.h"
+#include "verifier/fake_log.h"
+#include "verifier/test_status.h"
+
+namespace keytrail {
+namespace verifier {
+namespace {
+
+constexpr uint64_t kT0 = FakeLog::kGenesisTimeMs;
+
+KeySet Plain(std::initializer_list<const char*> ids) {
+  KeySet ks;
+  for (const char* id : ids) ks.devices.push_back(Device{id, std::string("key of ") + id, ""});
+  SortDevices(&ks);
+  return ks;
+}
+
+KeySet Signed(const Ed25519PrivateKey& key, const std::string& account,
+              std::initializer_list<const char*> ids) {
+  KeySet ks;
+  ks.account_key = key.public_key().bytes();
+  for (const char* id : ids) {
+    const std::string device_key = std::string("key of ") + id;
+    ks.devices.push_back(Device{id, device_key, SignDevice(key, account, id, device_key)});
+  }
+  SortDevices(&ks);
+  return ks;
+}
+
+// alice: versions 1 and 2 in epoch 1, 3 in epoch 2, none in epoch 3, 4 (with
+// an account key) in epoch 4. bob: version 1 in epoch 2.
+class HistoryTest : public ::testing::Test {
+ protected:
+  HistoryTest() : alice_key_(Ed25519PrivateKey::Generate()), trust_(log_.Trust()) {
+    log_.Update("alice", Plain({"phone"}));
+    log_.Update("alice", Plain({"phone", "laptop"}));
+    log_.CloseEpoch(kT0 + 1000);
+    log_.Update("alice", Plain({"laptop"}));
+    log_.Update("bob", Plain({"phone"}));
+    log_.CloseEpoch(kT0 + 2000);
+    log_.CloseEpoch(kT0 + 3000);
+    log_.Update("alice", Signed(alice_key_, "alice", {"laptop", "phone"}));
+    log_.CloseEpoch(kT0 + 4000);
+  }
+
+  absl::StatusOr<VerifiedHistory> Verify(absl::string_view account, uint64_t since,
+                                         const std::optional<Hash>& trusted,
+                                         const v1::HistoryResponse& r,
+                                         const TrustedCheckpoint& last = {}) const {
+    return VerifyHistory(trust_, account, since, trusted, r, last, log_.timestamp_ms());
+  }
+
+  FakeLog log_;
+  Ed25519PrivateKey alice_key_;
+  LogTrust trust_;
+};
+
+// ---- Honest answers ----
+
+TEST_F(HistoryTest, EveryVersionAcrossEpochs) {
+  auto v = Verify("alice", 1, std::nullopt, log_.History("alice", 1));
+  ASSERT_TRUE(v.ok()) << v.status();
+  EXPECT_EQ(v->index, log_.Index("alice"));
+  ASSERT_EQ(v->versions.size(), 4u);
+  const uint64_t epochs[] = {1, 1, 2, 4};
+  for (size_t i = 0; i < 4; ++i) {
+    EXPECT_EQ(v->versions[i].version, i + 1);
+    EXPECT_EQ(v->versions[i].epoch, epochs[i]);
+    EXPECT_EQ(v->versions[i].previous_head, log_.Head("alice", i));
+    EXPECT_EQ(v->versions[i].head, log_.Head("alice", i + 1));
+  }
+  EXPECT_EQ(v->versions[1].key_set, Plain({"phone", "laptop"}));
+  EXPECT_EQ(v->versions[3].key_set.account_key, alice_key_.public_key().bytes());
+  EXPECT_EQ(v->head, log_.Head("alice", 4));
+  // Asking with the genesis head as the trusted one is the same.
+  EXPECT_TRUE(Verify("alice", 1, GenesisHead(), log_.History("alice", 1)).ok());
+}
+
+TEST_F(HistoryTest, SinceTheLastVerifiedHead) {
+  auto v = Verify("alice", 3, log_.Head("alice", 2), log_.History("alice", 3));
+  ASSERT_TRUE(v.ok()) << v.status();
+  ASSERT_EQ(v->versions.size(), 2u);
+  EXPECT_EQ(v->versions[0].version, 3u);
+  EXPECT_EQ(v->versions[1].version, 4u);
+  EXPECT_EQ(v->head, log_.Head("alice", 4));
+}
+
+TEST_F(HistoryTest, SinceAVersionWithoutTrustedHead) {
+  auto v = Verify("alice", 2, std::nullopt, log_.History("alice", 2));
+  ASSERT_TRUE(v.ok()) << v.status();
+  EXPECT_EQ(v->versions.size(), 3u);
+  EXPECT_EQ(v->versions[0].previous_head, log_.Head("alice", 1));
+}
+
+TEST_F(HistoryTest, NothingNew) {
+  auto v = Verify("alice", 5, log_.Head("alice", 4), log_.History("alice", 5));
+  ASSERT_TRUE(v.ok()) << v.status();
+  EXPECT_TRUE(v->versions.empty());
+  EXPECT_EQ(v->head, log_.Head("alice", 4));
+  auto untrusted = Verify("alice", 5, std::nullopt, log_.History("alice", 5));
+  ASSERT_TRUE(untrusted.ok()) << untrusted.status();
+  EXPECT_EQ(untrusted->head, log_.Head("alice", 4));
+}
+
+TEST_F(HistoryTest, AbsentAccount) {
+  auto v = Verify("carol", 1, std::nullopt, log_.History("carol", 1));
+  ASSERT_TRUE(v.ok()) << v.status();
+  EXPECT_TRUE(v->versions.empty());
+  EXPECT_EQ(v->head, GenesisHead());
+}
+
+TEST_F(HistoryTest, ConsistentWithAnEarlierCheckpoint) {
+  const TrustedCheckpoint old = log_.CheckpointAt(log_.EpochEntryIndex(2) + 1);
+  auto v = Verify("bob", 1, std::nullopt, log_.History("bob", 1, old.size), old);
+  ASSERT_TRUE(v.ok()) << v.status();
+  EXPECT_EQ(v->versions.size(), 1u);
+}
+
+// ---- Request and numbering ----
+
+TEST_F(HistoryTest, SinceVersionZero) {
+  EXPECT_INVALID(Verify("alice", 0, std::nullopt, log_.History("alice", 1)),
+                 "since_version: versions start at 1");
+}
+
+TEST_F(HistoryTest, Gap) {
+  v1::HistoryResponse r = log_.History("alice", 1);
+  r.mutable_versions()->DeleteSubrange(1, 1);  // 1, 3, 4
+  EXPECT_INVALID(Verify("alice", 1, std::nullopt, r),
+                 "history: version at position 1 is 3, want since_version + 1");
+}
+
+TEST_F(HistoryTest, Reordered) {
+  v1::HistoryResponse r = log_.History("alice", 1);
+  r.mutable_versions()->SwapElements(1, 2);  // 1, 3, 2, 4
+  EXPECT_INVALID(Verify("alice", 1, std::nullopt, r), "history: version at position 1 is 3");
+}
+
+TEST_F(HistoryTest, StartsAtAnotherVersion) {
+  EXPECT_INVALID(Verify("alice", 2, log_.Head("alice", 1), log_.History("alice", 1)),
+                 "history: version at position 0 is 1, want since_version + 0");
+}
+
+TEST_F(HistoryTest, LastVersionLeftOut) {
+  v1::HistoryResponse r = log_.History("alice", 1);
+  r.mutable_versions()->RemoveLast();  // 1..3, but the map holds 4
+  EXPECT_INVALID(Verify("alice", 1, std::nullopt, r),
+                 "version 3: computed head");
+}
+
+TEST_F(HistoryTest, TooManyVersions) {
+  v1::HistoryResponse r = log_.History("alice", 1);
+  r.clear_versions();
+  for (uint64_t v = 1; v <= kMaxHistoryVersions + 1; ++v) r.add_versions()->set_version(v);
+  EXPECT_INVALID(Verify("alice", 1, std::nullopt, r),
+                 "history: 10001 versions; one answer holds at most 10000");
+}
+
+TEST_F(HistoryTest, EpochGoesBack) {
+  v1::HistoryResponse r = log_.History("alice", 1);
+  r.mutable_versions(2)->set_epoch(0);
+  EXPECT_INVALID(Verify("alice", 1, std::nullopt, r),
+                 "history: version 3 has epoch 0, before version 2's epoch 1");
+}
+
+TEST_F(HistoryTest, LogIndexGoesBack) {
+  v1::HistoryResponse r = log_.History("alice", 1);
+  r.mutable_versions(1)->set_log_index(r.versions(0).log_index());
+  EXPECT_INVALID(Verify("alice", 1, std::nullopt, r), "history: version 2 has log_index");
+}
+
+TEST_F(HistoryTest, EpochAfterTheCheckpoint) {
+  v1::HistoryResponse r = log_.History("alice", 1);
+  r.mutable_versions(3)->set_epoch(9);
+  EXPECT_INVALID(Verify("alice", 1, std::nullopt, r), "version 4: epoch 9 is after");
+}
+
+// ---- Where the chain starts ----
+
+TEST_F(HistoryTest, WrongTrustedHead) {
+  EXPECT_INVALID(Verify("alice", 3, log_.Head("alice", 1), log_.History("alice", 3)),
+                 "previous_head: ");
+  EXPECT_INVALID(Verify("alice", 3, log_.Head("alice", 1), log_.History("alice", 3)),
+                 "differs from the trusted head");
+  // A server that agrees with a wrong trusted head still cannot reach the
+  // head the map holds.
+  v1::HistoryResponse r = log_.History("alice", 3);
+  r.set_previous_head(HashString(log_.Head("alice", 1)));
+  EXPECT_INVALID(Verify("alice", 3, log_.Head("alice", 1), r), "does not match the map");
+}
+
+TEST_F(HistoryTest, TrustedHeadBeforeVersionOneIsGenesis) {
+  EXPECT_INVALID(Verify("alice", 1, log_.Head("alice", 1), log_.History("alice", 1)),
+                 "previous_head: the trusted head before version 1 must be the genesis head");
+}
+
+TEST_F(HistoryTest, PreviousHeadBeforeVersionOneIsGenesis) {
+  v1::HistoryResponse r = log_.History("alice", 1);
+  r.set_previous_head(HashString(log_.Head("bob", 1)));
+  EXPECT_INVALID(Verify("alice", 1, std::nullopt, r),
+                 "given for version 0, want the genesis head");
+}
+
+TEST_F(HistoryTest, PreviousHeadTampered) {
+  v1::HistoryResponse r = log_.History("alice", 3);
+  r.mutable_previous_head()->back() ^= 1;
+  EXPECT_INVALID(Verify("alice", 3, std::nullopt, r), "version 4: computed head");
+  r.mutable_previous_head()->pop_back();
+  EXPECT_INVALID(Verify("alice", 3, std::nullopt, r), "previous_head: must be 32 bytes, got 31");
+}
+
+// ---- The versions ----
+
+TEST_F(HistoryTest, KeySetTamperedInAnEarlierVersion) {
+  // Version 2 claims other devices: its head changes, and so every later
+  // head, up to the one the map holds.
+  v1::HistoryResponse r = log_.History("alice", 1);
+  r.mutable_versions(1)->set_key_set(EncodeKeySet(Plain({"phone", "evil"})).value());
+  EXPECT_INVALID(Verify("alice", 1, std::nullopt, r), "version 4: computed head");
+}
+
+TEST_F(HistoryTest, OpeningTamperedInAnEarlierVersion) {
+  v1::HistoryResponse r = log_.History("alice", 1);
+  r.mutable_versions(0)->mutable_opening()->front() ^= 1;
+  EXPECT_INVALID(Verify("alice", 1, std::nullopt, r), "does not match the map");
+}
+
+TEST_F(HistoryTest, DeviceWithoutValidSignatureInTheMiddle) {
+  KeySet bad = Signed(alice_key_, "alice", {"laptop"});
+  bad.devices.push_back(Device{"server-added", "key", std::string(64, '\x01')});
+  log_.Update("alice", bad);
+  log_.CloseEpoch(kT0 + 5000);
+  log_.Update("alice", Signed(alice_key_, "alice", {"laptop"}));
+  log_.CloseEpoch(kT0 + 6000);
+  EXPECT_INVALID(Verify("alice", 4, log_.Head("alice", 3), log_.History("alice", 4)),
+                 "version 5: key set: device 1 (id \"server-added\"): signature does not verify");
+}
+
+// ---- Field combinations ----
+
+TEST_F(HistoryTest, EmptyButTheMapHoldsANewerVersion) {
+  v1::HistoryResponse r = log_.History("alice", 4);
+  r.clear_versions();
+  r.set_previous_head(HashString(log_.Head("alice", 3)));
+  EXPECT_INVALID(Verify("alice", 4, log_.Head("alice", 3), r), "version 3: computed head");
+}
+
+TEST_F(HistoryTest, EmptySinceOneButTheMapHoldsAVersion) {
+  v1::HistoryResponse r = log_.History("alice", 1);
+  r.clear_versions();
+  EXPECT_INVALID(Verify("alice", 1, std::nullopt, r),
+                 "map proof: proves the account has a version");
+}
+
+TEST_F(HistoryTest, VersionsButTheMapProvesAbsence) {
+  v1::HistoryResponse r = log_.History("carol", 1);
+  *r.mutable_versions() = log_.History("bob", 1).versions();  // no account key
+  EXPECT_INVALID(Verify("carol", 1, std::nullopt, r), "does not prove membership");
+}
+
+TEST_F(HistoryTest, AnotherAccountsHistory) {
+  EXPECT_INVALID(Verify("alice", 1, std::nullopt, log_.History("bob", 1)), "vrf proof:");
+}
+
+}  // namespace
+}  // namespace verifier
+}  // namespace keytrail

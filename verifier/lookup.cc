@@ -1,0 +1,60 @@
+#include "verifier/lookup.h"
+
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "core/map/proof.h"
+#include "verifier/account_index.h"
+#include "verifier/account_map.h"
+
+namespace keytrail {
+namespace verifier {
+
+absl::StatusOr<VerifiedLookup> VerifyLookup(const LogTrust& trust, absl::string_view account,
+                                            const v1::LookupResponse& response,
+                                            const TrustedCheckpoint& last, uint64_t now_ms) {
+  VerifiedLookup out;
+  auto log = VerifyLogProof(trust, response.log(), last, now_ms);
+  if (!log.ok()) return log.status();
+  out.log = *std::move(log);
+  auto index = VerifyAccountIndex(trust, account, response.vrf_proof());
+  if (!index.ok()) return index.status();
+  out.index = *index;
+  auto proof = map::DecodeMapProof(response.map_proof());  // "map proof: ..."
+  if (!proof.ok()) return proof.status();
+  const Hash& map_root = out.log.epoch.map_root;
+
+  if (!response.has_current()) {
+    // An absent account has no previous head to give; one given anyway means
+    // the server and this client disagree about what the answer is.
+    if (!response.previous_head().empty()) {
+      return absl::InvalidArgumentError(
+          "previous_head: given, but the answer has no current version");
+    }
+    if (proof->terminal == map::MapProof::Terminal::kLeaf) {
+      return absl::InvalidArgumentError(
+          "map proof: proves the account has a version, but the answer has no current "
+          "version");
+    }
+    absl::Status s = VerifyAccountAbsent(map_root, out.index, *proof);
+    if (!s.ok()) return s;
+    return out;
+  }
+
+  Hash previous_head;
+  if (!HashFromBytes(response.previous_head(), &previous_head)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "previous_head: must be 32 bytes, got ", response.previous_head().size()));
+  }
+  auto state = VerifyAccountVersion(account, response.current(), previous_head,
+                                    out.log.epoch.epoch, out.log.checkpoint.size);
+  if (!state.ok()) return state.status();
+  absl::Status s = VerifyAccountInMap(map_root, out.index, state->version, state->head, *proof);
+  if (!s.ok()) return s;
+  out.current = *std::move(state);
+  return out;
+}
+
+}  // namespace verifier
+}  // namespace keytrail

@@ -1,0 +1,14 @@
+#include "verifier/status_util.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace keytrail {
+namespace verifier {
+
+absl::Status Annotate(const absl::Status& status, absl::string_view what) {
+  if (status.ok()) return status;
+  return absl::Status(status.code(), absl::StrCat(what, ": ", status.message()));
+}
+
+}  // namespace verifier
+}  // namespace keytrail

@@ -48,6 +48,7 @@ ABSL_FLAG(int64_t, updates, 300000, "updates of existing accounts to time");
 ABSL_FLAG(int, threads, 2, "client threads preparing and submitting updates");
 ABSL_FLAG(std::string, dir, "/tmp/keytrail-bench", "data directory (wiped first)");
 ABSL_FLAG(int, device_key_bytes, 32, "size of each account's one device key");
+ABSL_FLAG(int64_t, block_cache_mb, 1024, "RocksDB block cache (the server's default)");
 ABSL_FLAG(bool, reuse, false,
           "keep --dir from an earlier run with the same --accounts and skip the create phase");
 
@@ -120,7 +121,8 @@ std::unique_ptr<Server> OpenServer(const std::string& dir) {
   auto s = std::make_unique<Server>();
   auto signer = LoadNoteSigner(dir + "/note.key").value();
   s->vrf = std::make_unique<VrfPrivateKey>(LoadVrfPrivateKey(dir + "/vrf.key").value());
-  auto storage = LogStorage::Open(dir + "/data", 256 << 20);
+  auto storage = LogStorage::Open(
+      dir + "/data", static_cast<size_t>(absl::GetFlag(FLAGS_block_cache_mb)) << 20);
   if (!storage.ok()) {
     std::fprintf(stderr, "update_bench: %s\n", storage.status().ToString().c_str());
     std::exit(1);

@@ -30,7 +30,7 @@ struct LogServerOptions {
   std::string tls_cert_file;       // TLS for the listener (PEM)
   std::string tls_key_file;
   std::string tls_client_ca_file;  // accept writes from client certs it signed
-  size_t block_cache_bytes = 256 << 20;
+  size_t block_cache_bytes = size_t{1024} << 20;
 };
 
 class LogServer {

@@ -32,7 +32,8 @@ ABSL_FLAG(std::string, tls_cert_file, "", "PEM certificate chain for the listene
 ABSL_FLAG(std::string, tls_key_file, "", "PEM private key for the listener");
 ABSL_FLAG(std::string, tls_client_ca_file, "",
           "PEM CA: clients with a certificate it signed may write");
-ABSL_FLAG(int64_t, block_cache_mb, 256, "RocksDB block cache size");
+ABSL_FLAG(int64_t, block_cache_mb, 1024,
+          "RocksDB block cache size; about 450 bytes per account keeps lookups in memory");
 ABSL_FLAG(std::string, port_file, "",
           "once listening, write the bound port to this file (for --listen=host:0)");
 

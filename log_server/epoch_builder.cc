@@ -1,7 +1,6 @@
 #include "log_server/epoch_builder.h"
 
 #include <algorithm>
-#include <map>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -90,34 +89,39 @@ bool EpochBuilder::HintIsCurrent(const PreparedUpdate& u) const {
   return true;
 }
 
+absl::StatusOr<std::optional<map::MapLeaf>> EpochBuilder::CurrentLeaf(
+    const PreparedUpdate& u, map::MapReader& reader) const {
+  const Hash& index = u.account_record.index;
+  // The last finished epoch may still be on its way to storage.
+  auto finished = finished_leaves_.find(index);
+  if (finished != finished_leaves_.end()) return std::optional<map::MapLeaf>(finished->second);
+  if (HintIsCurrent(u)) return u.leaf;
+  return reader.GetLeaf(index);
+}
+
 absl::Status EpochBuilder::Reload() {
   recent_.clear();
+  finished_leaves_.clear();
   auto state = storage_->GetState(nullptr);
   if (!state.ok()) return state.status();
-  if (!state->has_value()) {
+  const uint64_t size = state->has_value() ? (*state)->tree_size : 0;
+  if (state->has_value()) {
+    state_ = **state;
+    auto range = merkle::CompactRange::FromHashes(state_->tree_size, state_->frontier);
+    if (!range.ok()) return AsDataLoss(range.status(), "log state frontier");
+    range_ = *std::move(range);
+  } else {
     state_.reset();
     range_ = merkle::CompactRange();
-    auto tiles = LogTileWriter::Resume(storage_->db(), storage_->cf(LogCf::kLogTiles), 0);
-    if (!tiles.ok()) return tiles.status();
-    tiles_ = *std::move(tiles);
-    auto entries = EntryBundleWriter::Resume(storage_->db(), storage_->cf(LogCf::kEntries), 0);
-    if (!entries.ok()) return entries.status();
-    entries_ = *std::move(entries);
-    published_.reset();
-    return absl::OkStatus();
   }
-  state_ = **state;
-  auto range = merkle::CompactRange::FromHashes(state_->tree_size, state_->frontier);
-  if (!range.ok()) return AsDataLoss(range.status(), "log state frontier");
-  range_ = *std::move(range);
-  auto tiles = LogTileWriter::Resume(storage_->db(), storage_->cf(LogCf::kLogTiles),
-                                     state_->tree_size);
+  auto tiles = LogTileWriter::Resume(storage_->db(), storage_->cf(LogCf::kLogTiles), size);
   if (!tiles.ok()) return tiles.status();
   tiles_ = *std::move(tiles);
-  auto entries = EntryBundleWriter::Resume(storage_->db(), storage_->cf(LogCf::kEntries),
-                                           state_->tree_size);
+  auto entries = EntryBundleWriter::Resume(storage_->db(), storage_->cf(LogCf::kEntries), size);
   if (!entries.ok()) return entries.status();
   entries_ = *std::move(entries);
+  published_.reset();
+  if (!state_.has_value()) return absl::OkStatus();
   auto published = LoadPublishedState(*storage_, storage_->db().GetSnapshot());
   if (!published.ok()) return published.status();
   published_ = *std::move(published);
@@ -139,61 +143,54 @@ std::string EpochBuilder::SignCheckpoint(uint64_t size, const Hash& root) const 
 
 absl::StatusOr<EpochResult> EpochBuilder::BuildEpoch(
     absl::Span<const PreparedUpdate> updates) {
-  auto result = Build(updates);
-  if (!result.ok()) {
+  auto fail = [this](absl::Status error) -> absl::Status {
     // Drop whatever the failed epoch did to the in-memory tree and tiles.
     absl::Status reload = Reload();
-    if (!reload.ok()) {
-      return absl::Status(result.status().code(),
-                          absl::StrCat(result.status().message(),
-                                       "; reloading state also failed: ",
-                                       reload.message()));
-    }
-  }
-  return result;
+    if (reload.ok()) return error;
+    return absl::Status(error.code(), absl::StrCat(error.message(),
+                                                   "; reloading state also failed: ",
+                                                   reload.message()));
+  };
+  auto epoch = Sequence(updates);
+  if (!epoch.ok()) return fail(epoch.status());
+  absl::Status s = Finish(**epoch);
+  if (!s.ok()) return fail(s);
+  auto published = Write(**epoch);
+  if (!published.ok()) return fail(published.status());
+  MarkWritten(**epoch, *published);
+  return std::move((*epoch)->result);
 }
 
-absl::StatusOr<EpochResult> EpochBuilder::Build(absl::Span<const PreparedUpdate> updates) {
+absl::StatusOr<std::unique_ptr<PendingEpoch>> EpochBuilder::Sequence(
+    absl::Span<const PreparedUpdate> updates) {
+  auto pending = std::make_unique<PendingEpoch>();
+  const absl::Time start = absl::Now();
   const uint64_t epoch = state_ ? state_->epoch + 1 : 0;
-  const uint64_t timestamp_ms =
-      state_ ? std::max(clock_(), state_->timestamp_ms) : clock_();
-  Database& db = storage_->db();
-  rocksdb::WriteBatch batch;
-  RocksMapReader map_reader(db, storage_->cf(LogCf::kMapTiles),
+  pending->epoch = epoch;
+  pending->timestamp_ms = state_ ? std::max(clock_(), state_->timestamp_ms) : clock_();
+  rocksdb::WriteBatch& batch = pending->batch;
+  EpochResult& result = pending->result;
+  RocksMapReader map_reader(storage_->db(), storage_->cf(LogCf::kMapTiles),
                             storage_->cf(LogCf::kMapLeaves), nullptr);
   auto on_node = [this](merkle::NodeId id, const Hash& h) { tiles_->Add(id, h); };
-  auto append_entry = [&](std::string entry) {
-    uint64_t index = range_->size();
-    range_->Append(EntryLeafHash(entry), on_node);
-    entries_->Add(std::move(entry));
-    return index;
-  };
 
-  EpochResult result;
   result.outcomes.reserve(updates.size());
-  absl::Time phase_start = absl::Now();
   // Version records go into the batch sorted by key: RocksDB inserts a batch
   // in order, and its memtable insert is much cheaper when each key lands
   // next to the previous one than at a random place.
   std::vector<std::pair<std::string, std::string>> version_records;
   version_records.reserve(updates.size());
-  std::map<Hash, Touched> touched;  // sorted by index, as the map wants
-  uint64_t update_count = 0;
+  absl::flat_hash_map<Hash, Touched> touched;
+  touched.reserve(updates.size());
   for (const PreparedUpdate& u : updates) {
     const Hash& index = u.account_record.index;
     auto it = touched.find(index);
     if (it == touched.end()) {
-      std::optional<map::MapLeaf> leaf;
-      if (HintIsCurrent(u)) {
-        leaf = u.leaf;
-      } else {
-        auto stored = map_reader.GetLeaf(index);
-        if (!stored.ok()) return stored.status();
-        leaf = *stored;
-      }
+      auto leaf = CurrentLeaf(u, map_reader);
+      if (!leaf.ok()) return leaf.status();
       Touched t;
-      t.is_new = !leaf.has_value();
-      t.leaf = leaf.has_value() ? *leaf : map::MapLeaf{index, 0, GenesisHead()};
+      t.is_new = !leaf->has_value();
+      t.leaf = leaf->has_value() ? **leaf : map::MapLeaf{index, 0, GenesisHead()};
       it = touched.emplace(index, t).first;
     }
     Touched& t = it->second;
@@ -218,11 +215,14 @@ absl::StatusOr<EpochResult> EpochBuilder::Build(absl::Span<const PreparedUpdate>
     rec.epoch = epoch;
     rec.previous_head = t.leaf.head;
     rec.key_set = u.key_set;
-    rec.log_index = append_entry(EncodeEntry(UpdateEntry{index, version, epoch, *commitment}));
+    std::string entry = EncodeEntry(UpdateEntry{index, version, epoch, *commitment});
+    rec.log_index = range_->size();
+    range_->Append(EntryLeafHash(entry), on_node);
+    entries_->Add(std::move(entry));
     version_records.emplace_back(VersionKey(index, version), EncodeVersionRecord(rec));
     t.leaf.version = version;
     t.leaf.head = ChainHead(t.leaf.head, version, epoch, *commitment);
-    ++update_count;
+    ++pending->update_count;
     result.outcomes.push_back(UpdateOutcome{version, epoch, rec.log_index, 0});
   }
 
@@ -230,62 +230,91 @@ absl::StatusOr<EpochResult> EpochBuilder::Build(absl::Span<const PreparedUpdate>
   for (const auto& [key, value] : version_records) {
     batch.Put(storage_->cf(LogCf::kVersions), ToSlice(key), ToSlice(value));
   }
-
-  std::vector<map::LeafChange> changes;
-  changes.reserve(touched.size());
+  pending->changes.reserve(touched.size());
   for (const auto& [index, t] : touched) {
-    if (t.leaf.version > 0) changes.push_back({t.leaf, t.is_new});
+    if (t.leaf.version > 0) pending->changes.push_back({t.leaf, t.is_new});
   }
-  BatchMapWriter map_writer(&batch, storage_->cf(LogCf::kMapTiles),
-                            storage_->cf(LogCf::kMapLeaves));
-  result.sequence_time = absl::Now() - phase_start;
-  phase_start = absl::Now();
+  std::sort(pending->changes.begin(), pending->changes.end(),
+            [](const map::LeafChange& a, const map::LeafChange& b) {
+              return a.leaf.index < b.leaf.index;
+            });
+  result.sequence_time = absl::Now() - start;
+  return pending;
+}
+
+absl::Status EpochBuilder::Finish(PendingEpoch& pending) {
+  const absl::Time start = absl::Now();
+  Database& db = storage_->db();
+  rocksdb::WriteBatch& batch = pending.batch;
+  // Reads see the last committed epoch, which must be the one before this.
+  RocksMapReader map_reader(db, storage_->cf(LogCf::kMapTiles),
+                            storage_->cf(LogCf::kMapLeaves), nullptr);
   // A second reader lets the map work use the second core.
   RocksMapReader second_reader(db, storage_->cf(LogCf::kMapTiles),
                                storage_->cf(LogCf::kMapLeaves), nullptr);
   map::MapReader* extra[] = {&second_reader};
-  auto map_root = map::TiledMap::Apply(map_reader, changes, map_writer, extra);
-  result.map_time = absl::Now() - phase_start;
+  BatchMapWriter map_writer(&batch, storage_->cf(LogCf::kMapTiles),
+                            storage_->cf(LogCf::kMapLeaves));
+  auto map_root = map::TiledMap::Apply(map_reader, pending.changes, map_writer, extra);
   if (!map_root.ok()) return map_root.status();
+  pending.result.map_time = absl::Now() - start;
 
-  append_entry(EncodeEntry(EpochEntry{epoch, timestamp_ms, map_root->hash, update_count}));
+  std::string entry = EncodeEntry(
+      EpochEntry{pending.epoch, pending.timestamp_ms, map_root->hash, pending.update_count});
+  range_->Append(EntryLeafHash(entry),
+                 [this](merkle::NodeId id, const Hash& h) { tiles_->Add(id, h); });
+  entries_->Add(std::move(entry));
   tiles_->Flush(&batch);
   entries_->Flush(&batch);
 
   LogState next;
-  next.epoch = epoch;
+  next.epoch = pending.epoch;
   next.tree_size = range_->size();
-  next.timestamp_ms = timestamp_ms;
+  next.timestamp_ms = pending.timestamp_ms;
   next.frontier = range_->hashes();
   std::string checkpoint = SignCheckpoint(next.tree_size, range_->Root());
   std::string epoch_value = EncodeEpochRecord(EpochRecord{next.tree_size, checkpoint});
-  batch.Put(storage_->cf(LogCf::kEpochs), ToSlice(U64Key(epoch)), ToSlice(epoch_value));
+  batch.Put(storage_->cf(LogCf::kEpochs), ToSlice(U64Key(pending.epoch)), ToSlice(epoch_value));
   std::string state_value = EncodeLogState(next);
   batch.Put(storage_->cf(LogCf::kMeta), "state", ToSlice(state_value));
   if (!pending_config_.empty()) {
     batch.Put(storage_->cf(LogCf::kMeta), "config", ToSlice(pending_config_));
+    pending_config_.clear();
   }
 
-  phase_start = absl::Now();
-  absl::Status committed = db.Commit(&batch);
-  if (!committed.ok()) return committed;
-  pending_config_.clear();
+  // From here on the next epoch builds on this one.
   state_ = next;
+  finished_leaves_.clear();
   absl::flat_hash_set<Hash> indexes;
-  indexes.reserve(touched.size());
-  for (const auto& [index, t] : touched) indexes.insert(index);
-  recent_.emplace_back(epoch, std::move(indexes));
+  indexes.reserve(pending.changes.size());
+  for (const map::LeafChange& c : pending.changes) {
+    finished_leaves_.emplace(c.leaf.index, c.leaf);
+    indexes.insert(c.leaf.index);
+  }
+  recent_.emplace_back(pending.epoch, std::move(indexes));
   if (recent_.size() > kHintEpochs) recent_.pop_front();
-
-  auto published = LoadPublishedState(*storage_, db.GetSnapshot());
-  if (!published.ok()) return published.status();
-  published_ = *published;
-  result.published = *std::move(published);
-  result.commit_time = absl::Now() - phase_start;
-  for (auto& outcome : result.outcomes) {
+  for (auto& outcome : pending.result.outcomes) {
     if (outcome.ok()) outcome->tree_size = next.tree_size;
   }
-  return result;
+  pending.finished = true;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::shared_ptr<const PublishedState>> EpochBuilder::Write(
+    PendingEpoch& pending) const {
+  if (!pending.finished) return absl::InternalError("commit of an unfinished epoch");
+  const absl::Time start = absl::Now();
+  absl::Status committed = storage_->db().Commit(&pending.batch);
+  if (!committed.ok()) return committed;
+  auto published = LoadPublishedState(*storage_, storage_->db().GetSnapshot());
+  pending.result.commit_time = absl::Now() - start;
+  return published;
+}
+
+void EpochBuilder::MarkWritten(PendingEpoch& pending,
+                             std::shared_ptr<const PublishedState> published) {
+  published_ = published;
+  pending.result.published = std::move(published);
 }
 
 }  // namespace keytrail

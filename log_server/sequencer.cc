@@ -78,59 +78,119 @@ bool Sequencer::EpochDue(absl::Time now) const {
 
 void Sequencer::Run() {
   pthread_setname_np(pthread_self(), "sequencer");  // shows in top, perf, gdb
+  std::optional<InFlight> in_flight;
   for (;;) {
     std::deque<Queued> batch;
+    bool build = false;
     {
       absl::MutexLock lock(&mu_);
       for (;;) {
         absl::Time now = absl::Now();
-        if (stopping_ || EpochDue(now)) break;
+        if (EpochDue(now) || (stopping_ && !queue_.empty())) {
+          build = true;
+          break;
+        }
+        // Nothing due: finish the epoch in flight first, or stop, or sleep.
+        if (in_flight.has_value() || stopping_) break;
         absl::Duration wait = options_.max_epoch_age - (now - last_epoch_);
         if (!queue_.empty()) {
           wait = std::min(wait, options_.epoch_interval - (now - last_epoch_));
         }
         wake_.WaitWithTimeout(&mu_, std::max(wait, absl::Milliseconds(1)));
       }
-      if (stopping_ && queue_.empty()) return;
-      size_t n = std::min(queue_.size(), options_.max_epoch_updates);
-      for (size_t i = 0; i < n; ++i) {
-        batch.push_back(std::move(queue_.front()));
-        queue_.pop_front();
+      if (build) {
+        size_t n = std::min(queue_.size(), options_.max_epoch_updates);
+        for (size_t i = 0; i < n; ++i) {
+          batch.push_back(std::move(queue_.front()));
+          queue_.pop_front();
+        }
+        last_epoch_ = absl::Now();
       }
-      last_epoch_ = absl::Now();
     }
-    BuildOne(std::move(batch));
+    if (build) {
+      in_flight = Advance(std::move(batch), std::move(in_flight));
+    } else if (in_flight.has_value()) {
+      (void)Complete(*in_flight);
+      in_flight.reset();
+    } else {
+      return;  // stopping, queue empty, nothing in flight
+    }
   }
 }
 
-void Sequencer::BuildOne(std::deque<Queued> batch) {
+void Sequencer::Fail(std::deque<Queued>& batch, const absl::Status& error) {
+  for (Queued& q : batch) q.done(error);
+}
+
+void Sequencer::ReloadAfter(const absl::Status& error) {
+  LogError("epoch failed, nothing of it committed: %s", error.ToString());
+  absl::Status reload = builder_->Reload();
+  if (!reload.ok()) LogError("reloading the log's state failed too: %s", reload.ToString());
+}
+
+std::optional<Sequencer::InFlight> Sequencer::Advance(std::deque<Queued> batch,
+                                                      std::optional<InFlight> in_flight) {
   std::vector<PreparedUpdate> updates;
   updates.reserve(batch.size());
   for (Queued& q : batch) updates.push_back(std::move(q.update));
   absl::Time start = absl::Now();
-  auto result = builder_->BuildEpoch(updates);
-  if (!result.ok()) {
-    LogError("epoch with %d updates failed, nothing committed: %s", updates.size(),
-             result.status().ToString());
-    for (Queued& q : batch) q.done(result.status());
-    return;
+  // Overlaps the commit in flight.
+  auto epoch = builder_->Sequence(updates);
+  if (in_flight.has_value()) {
+    absl::Status previous = Complete(*in_flight);
+    if (!previous.ok()) {
+      // This epoch was built on the one that failed; Complete reloaded.
+      Fail(batch, absl::UnavailableError(absl::StrCat(
+                      "an earlier epoch failed to commit: ", previous.message())));
+      return std::nullopt;
+    }
   }
-  published_->Set(result->published);
-  const PublishedState& state = *result->published;
+  absl::Status s = epoch.ok() ? builder_->Finish(**epoch) : epoch.status();
+  if (!s.ok()) {
+    ReloadAfter(s);
+    Fail(batch, s);
+    return std::nullopt;
+  }
+  InFlight next;
+  next.epoch = *std::move(epoch);
+  next.batch = std::move(batch);
+  next.started = start;
+  PendingEpoch* pending = next.epoch.get();
+  next.commit = std::async(std::launch::async, [this, pending] {
+    return builder_->Write(*pending);
+  });
+  return next;
+}
+
+absl::Status Sequencer::Complete(InFlight& in_flight) {
+  auto published = in_flight.commit.get();
+  if (!published.ok()) {
+    ReloadAfter(published.status());
+    Fail(in_flight.batch, published.status());
+    return published.status();
+  }
+  builder_->MarkWritten(*in_flight.epoch, *published);
+  published_->Set(*published);
+  const EpochResult& result = in_flight.epoch->result;
+  const PublishedState& state = **published;
   size_t accepted = 0;
-  for (const auto& o : result->outcomes) accepted += o.ok() ? 1 : 0;
+  for (const auto& o : result.outcomes) accepted += o.ok() ? 1 : 0;
   LogInfo("epoch %d committed: %d updates (%d rejected), tree size %d, %d accounts, "
           "%.1f ms (sequence %.1f, map %.1f, commit %.1f)",
-          state.log.epoch, accepted, updates.size() - accepted, state.log.tree_size,
-          state.map_size, absl::ToDoubleMilliseconds(absl::Now() - start),
-          absl::ToDoubleMilliseconds(result->sequence_time),
-          absl::ToDoubleMilliseconds(result->map_time),
-          absl::ToDoubleMilliseconds(result->commit_time));
+          state.log.epoch, accepted, result.outcomes.size() - accepted, state.log.tree_size,
+          state.map_size, absl::ToDoubleMilliseconds(absl::Now() - in_flight.started),
+          absl::ToDoubleMilliseconds(result.sequence_time),
+          absl::ToDoubleMilliseconds(result.map_time),
+          absl::ToDoubleMilliseconds(result.commit_time));
   {
     absl::MutexLock lock(&mu_);
     ++epochs_built_;
   }
-  for (size_t i = 0; i < batch.size(); ++i) batch[i].done(std::move(result->outcomes[i]));
+  std::vector<absl::StatusOr<UpdateOutcome>>& outcomes = in_flight.epoch->result.outcomes;
+  for (size_t i = 0; i < in_flight.batch.size(); ++i) {
+    in_flight.batch[i].done(std::move(outcomes[i]));
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace keytrail

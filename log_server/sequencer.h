@@ -8,6 +8,12 @@
 // its epoch is durable (or failed): an update is acknowledged only once it
 // survives a crash.
 //
+// Epochs are pipelined: while epoch N's synced write runs on a second
+// thread, the sequencer thread already sequences epoch N+1 (versions,
+// commitments, entries); N+1's map work waits for N's commit. If a commit
+// fails, the epoch sequenced behind it fails with it (nothing of either is
+// visible) and the builder reloads from storage.
+//
 // Thread-safe: Submit() from any thread. Stop() (or the destructor) builds a
 // last epoch from what is queued and then fails nothing silently: updates
 // submitted after Stop get UNAVAILABLE.
@@ -16,6 +22,8 @@
 
 #include <deque>
 #include <functional>
+#include <future>
+#include <optional>
 #include <memory>
 #include <thread>
 
@@ -61,9 +69,23 @@ class Sequencer {
     PreparedUpdate update;
     UpdateCallback done;
   };
+  // An epoch whose commit runs on another thread.
+  struct InFlight {
+    std::unique_ptr<PendingEpoch> epoch;
+    std::deque<Queued> batch;
+    std::future<absl::StatusOr<std::shared_ptr<const PublishedState>>> commit;
+    absl::Time started;
+  };
   void Run();
   bool EpochDue(absl::Time now) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void BuildOne(std::deque<Queued> batch);
+  // Sequences `batch`; finishes the epoch in flight (if any) before
+  // finishing and launching this one. Returns the new epoch in flight.
+  std::optional<InFlight> Advance(std::deque<Queued> batch, std::optional<InFlight> in_flight);
+  // Waits for the commit, publishes and runs the callbacks. Returns the
+  // commit's status.
+  absl::Status Complete(InFlight& in_flight);
+  void Fail(std::deque<Queued>& batch, const absl::Status& error);
+  void ReloadAfter(const absl::Status& error);
 
   const SequencerOptions options_;
   StateHolder* const published_;

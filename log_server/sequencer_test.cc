@@ -142,3 +142,54 @@ TEST_F(SequencerTest, LoneUpdateDoesNotWaitForTheHeartbeat) {
 
 }  // namespace
 }  // namespace keytrail
+
+namespace keytrail {
+namespace {
+
+// Many small epochs, each sequenced while the previous one is still being
+// written: versions stay consecutive per account and the last epoch's map
+// proves what storage holds.
+TEST_F(SequencerTest, PipelinedEpochsKeepVersionsConsecutive) {
+  SequencerOptions o;
+  o.epoch_interval = absl::ZeroDuration();
+  o.max_epoch_updates = 3;
+  Sequencer seq(std::move(builder_), o, &published_);
+  seq.Start();
+  constexpr int kUpdates = 300;
+  absl::Mutex mu;
+  std::vector<absl::StatusOr<UpdateOutcome>> outcomes(kUpdates, absl::UnknownError(""));
+  int done = 0;
+  for (int i = 0; i < kUpdates; ++i) {
+    seq.Submit(Update("user" + std::to_string(i % 5)), [&, i](absl::StatusOr<UpdateOutcome> r) {
+      absl::MutexLock lock(&mu);
+      outcomes[i] = r;
+      ++done;
+    });
+  }
+  {
+    absl::MutexLock lock(&mu);
+    ASSERT_TRUE(mu.AwaitWithTimeout(absl::Condition(+[](int* d) { return *d == kUpdates; }, &done),
+                                    absl::Seconds(60)));
+  }
+  EXPECT_GE(seq.epochs_built(), 50u);
+  std::map<int, uint64_t> last;
+  for (int i = 0; i < kUpdates; ++i) {
+    ASSERT_TRUE(outcomes[i].ok()) << outcomes[i].status();
+    EXPECT_EQ(outcomes[i]->version, last[i % 5] + 1) << i;
+    last[i % 5] = outcomes[i]->version;
+  }
+  auto state = published_.Get();
+  EXPECT_EQ(state->map_size, 5u);
+  // Every version record is there, in order, for every account.
+  for (int a = 0; a < 5; ++a) {
+    PreparedUpdate u = Update("user" + std::to_string(a));
+    auto versions = storage_->GetVersions(u.account_record.index, 1, last[a], state->snapshot.get());
+    ASSERT_TRUE(versions.ok()) << versions.status();
+    for (size_t v = 1; v < versions->size(); ++v) {
+      EXPECT_LE((*versions)[v - 1].epoch, (*versions)[v].epoch);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace keytrail

@@ -1,5 +1,7 @@
 #include "verifier/history.h"
 
+#include "verifier/account_answer.h"
+
 #include <utility>
 
 #include "absl/status/status.h"
@@ -95,15 +97,13 @@ absl::StatusOr<VerifiedHistory> VerifyHistory(const LogTrust& trust, absl::strin
   absl::Status s = CheckNumbering(since_version, response.versions());
   if (!s.ok()) return s;
 
+  auto answer = VerifyAccountAnswer(trust, account, response.log(), response.vrf_proof(),
+                                    response.map_proof(), last, now_ms);
+  if (!answer.ok()) return answer.status();
   VerifiedHistory out;
-  auto log = VerifyLogProof(trust, response.log(), last, now_ms);
-  if (!log.ok()) return log.status();
-  out.log = *std::move(log);
-  auto index = VerifyAccountIndex(trust, account, response.vrf_proof());
-  if (!index.ok()) return index.status();
-  out.index = *index;
-  auto proof = map::DecodeMapProof(response.map_proof());  // "map proof: ..."
-  if (!proof.ok()) return proof.status();
+  out.log = std::move(answer->log);
+  out.index = answer->index;
+  const map::MapProof* proof = &answer->proof;
   const Hash& map_root = out.log.epoch.map_root;
 
   auto start = StartHead(since_version, trusted_previous_head, response.previous_head());

@@ -1,5 +1,7 @@
 #include "verifier/lookup.h"
 
+#include "verifier/account_answer.h"
+
 #include <utility>
 
 #include "absl/status/status.h"
@@ -14,15 +16,13 @@ namespace verifier {
 absl::StatusOr<VerifiedLookup> VerifyLookup(const LogTrust& trust, absl::string_view account,
                                             const v1::LookupResponse& response,
                                             const TrustedCheckpoint& last, uint64_t now_ms) {
+  auto answer = VerifyAccountAnswer(trust, account, response.log(), response.vrf_proof(),
+                                    response.map_proof(), last, now_ms);
+  if (!answer.ok()) return answer.status();
   VerifiedLookup out;
-  auto log = VerifyLogProof(trust, response.log(), last, now_ms);
-  if (!log.ok()) return log.status();
-  out.log = *std::move(log);
-  auto index = VerifyAccountIndex(trust, account, response.vrf_proof());
-  if (!index.ok()) return index.status();
-  out.index = *index;
-  auto proof = map::DecodeMapProof(response.map_proof());  // "map proof: ..."
-  if (!proof.ok()) return proof.status();
+  out.log = std::move(answer->log);
+  out.index = answer->index;
+  const map::MapProof* proof = &answer->proof;
   const Hash& map_root = out.log.epoch.map_root;
 
   if (!response.has_current()) {

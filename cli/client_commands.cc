@@ -32,7 +32,7 @@ ABSL_FLAG(std::string, server, "localhost:8090", "log server address host:port")
 ABSL_FLAG(std::string, token_file, "", "write token file (update)");
 ABSL_FLAG(std::string, account, "", "account id");
 ABSL_FLAG(std::vector<std::string>, device, {},
-          "device as ID=HEXKEY; repeat or comma-separate for several (update)");
+          "device as ID=HEXKEY; repeat it, or comma-separate, for several (update)");
 ABSL_FLAG(std::string, account_key, "",
           "account private key file (keygen account): sign every device (update)");
 ABSL_FLAG(int64_t, expected_version, -1,
@@ -146,6 +146,20 @@ absl::Status SaveCheckpoint(const ClientState& state, const note::Checkpoint& ch
 
 uint64_t NowMs() { return static_cast<uint64_t>(absl::ToUnixMillis(absl::Now())); }
 
+// A verified answer advances the client's trusted checkpoint; a failed
+// verification is reported as such.
+template <typename Verified>
+absl::StatusOr<Verified> Accept(const ClientState& state, absl::StatusOr<Verified> verified) {
+  if (!verified.ok()) {
+    return absl::Status(verified.status().code(),
+                        absl::StrCat("the log's answer does not verify: ",
+                                     verified.status().message()));
+  }
+  absl::Status s = SaveCheckpoint(state, verified->log.checkpoint);
+  if (!s.ok()) return s;
+  return verified;
+}
+
 void PrintKeySet(const KeySet& ks) {
   if (ks.devices.empty()) {
     std::printf("  no devices (account deactivated)\n");
@@ -190,7 +204,7 @@ absl::Status Checkpoint(KeyTransparencyLog::Stub& stub) {
   return absl::OkStatus();
 }
 
-absl::Status Update(KeyTransparencyLog::Stub& stub) {
+absl::Status Update(KeyTransparencyLog::Stub& stub, const std::vector<std::string>& devices) {
   v1::UpdateRequest req;
   req.set_account(absl::GetFlag(FLAGS_account));
   if (req.account().empty()) return absl::InvalidArgumentError("update: --account is required");
@@ -207,7 +221,7 @@ absl::Status Update(KeyTransparencyLog::Stub& stub) {
     account_key = *std::move(key);
     req.mutable_key_set()->set_account_key(account_key->public_key().bytes());
   }
-  for (const std::string& spec : absl::GetFlag(FLAGS_device)) {
+  for (const std::string& spec : devices) {
     std::pair<std::string, std::string> parts = absl::StrSplit(spec, absl::MaxSplits('=', 1));
     auto key = HexDecode(parts.second, "--device key");
     if (parts.first.empty() || !key.ok()) {
@@ -253,14 +267,9 @@ absl::Status Lookup(KeyTransparencyLog::Stub& stub) {
   v1::LookupResponse resp;
   absl::Status s = FromGrpc(stub.Lookup(&ctx, req, &resp), "Lookup");
   if (!s.ok()) return s;
-  auto verified = verifier::VerifyLookup(*state->trust, req.account(), resp, state->last, NowMs());
-  if (!verified.ok()) {
-    return absl::Status(verified.status().code(),
-                        absl::StrCat("the log's answer does not verify: ",
-                                     verified.status().message()));
-  }
-  s = SaveCheckpoint(*state, verified->log.checkpoint);
-  if (!s.ok()) return s;
+  auto verified = Accept(
+      *state, verifier::VerifyLookup(*state->trust, req.account(), resp, state->last, NowMs()));
+  if (!verified.ok()) return verified.status();
   std::printf("verified against checkpoint %llu (epoch %llu)\n",
               static_cast<unsigned long long>(verified->log.checkpoint.size),
               static_cast<unsigned long long>(verified->log.epoch.epoch));
@@ -289,15 +298,10 @@ absl::Status History(KeyTransparencyLog::Stub& stub) {
   v1::HistoryResponse resp;
   absl::Status s = FromGrpc(stub.History(&ctx, req, &resp), "History");
   if (!s.ok()) return s;
-  auto verified = verifier::VerifyHistory(*state->trust, req.account(), req.since_version(),
-                                          std::nullopt, resp, state->last, NowMs());
-  if (!verified.ok()) {
-    return absl::Status(verified.status().code(),
-                        absl::StrCat("the log's answer does not verify: ",
-                                     verified.status().message()));
-  }
-  s = SaveCheckpoint(*state, verified->log.checkpoint);
-  if (!s.ok()) return s;
+  auto verified = Accept(*state, verifier::VerifyHistory(*state->trust, req.account(),
+                                                        req.since_version(), std::nullopt, resp,
+                                                        state->last, NowMs()));
+  if (!verified.ok()) return verified.status();
   std::printf("verified against checkpoint %llu; %zu versions since %lld\n",
               static_cast<unsigned long long>(verified->log.checkpoint.size),
               verified->versions.size(), static_cast<long long>(since));
@@ -345,9 +349,31 @@ absl::Status Entries(KeyTransparencyLog::Stub& stub) {
   return absl::OkStatus();
 }
 
+// Every --device given. absl keeps only the last occurrence of a repeated
+// flag; silently dropping a user's device would publish the wrong key set.
+std::vector<std::string> AllDevices(int argc, char** argv) {
+  std::vector<std::string> devices;
+  for (int i = 1; i < argc; ++i) {
+    absl::string_view arg = argv[i];
+    absl::string_view value;
+    if (absl::ConsumePrefix(&arg, "--device=")) {
+      value = arg;
+    } else if (arg == "--device" && i + 1 < argc) {
+      value = argv[++i];
+    } else {
+      continue;
+    }
+    for (absl::string_view part : absl::StrSplit(value, ',', absl::SkipEmpty())) {
+      devices.emplace_back(part);
+    }
+  }
+  return devices;
+}
+
 }  // namespace
 
 absl::Status RunClientCommand(int argc, char** argv) {
+  const std::vector<std::string> devices = AllDevices(argc, argv);
   std::vector<char*> rest = absl::ParseCommandLine(argc, argv);
   if (rest.size() != 2) {
     return absl::InvalidArgumentError("expected one command; see `keytrail help`");
@@ -356,7 +382,7 @@ absl::Status RunClientCommand(int argc, char** argv) {
   auto stub = Connect();
   if (command == "info") return Info(*stub);
   if (command == "checkpoint") return Checkpoint(*stub);
-  if (command == "update") return Update(*stub);
+  if (command == "update") return Update(*stub, devices);
   if (command == "lookup") return Lookup(*stub);
   if (command == "history") return History(*stub);
   if (command == "entries") return Entries(*stub);

@@ -1,6 +1,8 @@
 // keytrail: the command-line tool. `keytrail help` lists the commands.
 // Exits 0 on success; otherwise prints one line "keytrail: <why>" (plus
-// usage for a wrong command line) and exits 1 (2 for usage errors).
+// usage for a wrong command line) and exits 2 when the request itself was
+// invalid (a usage error, or INVALID_ARGUMENT from the server or the
+// verifier), 1 for anything else (the server refused or failed).
 #include <cstdio>
 #include <string>
 #include <vector>

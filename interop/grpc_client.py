@@ -42,6 +42,17 @@ EXPECTED_LIMITS = {
 TIMEOUT = 30  # seconds per call
 
 checks = 0
+problems = []  # failures that later checks do not depend on; reported at the end
+
+
+def defer(cond, msg):
+    """A check whose failure is reported at exit, after every other check ran."""
+    global checks
+    checks += 1
+    if not cond:
+        print("grpc_client: FAIL: " + msg, file=sys.stderr)
+        problems.append(msg)
+    return cond
 
 
 def fail(msg):
@@ -257,10 +268,16 @@ def main():
     # The descriptor the server serves for the service must match ours.
     from google.protobuf import descriptor_pb2
     fd_resp = [v for f, _, v in parse_fields(answers[1]) if f == 4]
-    check(len(fd_resp) == 1, "reflection file_containing_symbol: no file_descriptor_response in %r"
-          % answers[1][:200])
+    # ErrorResponse (field 7): error_code = 1, error_message = 2.
+    errors = ["code %d %r" % (dict((f, v) for f, _, v in parse_fields(err)).get(1, 0),
+                              dict((f, v) for f, _, v in parse_fields(err)).get(2, b"").decode())
+              for f, _, err in parse_fields(answers[1]) if f == 7]
     served = {}
-    for f, _, raw in parse_fields(fd_resp[0]):
+    defer(len(fd_resp) == 1,
+          "reflection file_containing_symbol(%s) gave no file_descriptor_response but %s; "
+          "clients that describe the service by reflection (grpcurl, grpc_cli) cannot use it"
+          % (ACCOUNT_LOG_KEY, errors or repr(answers[1][:200])))
+    for f, _, raw in (parse_fields(fd_resp[0]) if fd_resp else []):
         if f != 1:
             continue
         fdp = descriptor_pb2.FileDescriptorProto.FromString(raw)
@@ -269,10 +286,12 @@ def main():
                 served = {m.name: (m.input_type, m.output_type) for m in s.method}
     ours = {m.name: ("." + m.input_type.full_name, "." + m.output_type.full_name)
             for m in svc_pb.DESCRIPTOR.services_by_name["KeyTransparencyLog"].methods}
-    check(served == ours, "reflection serves methods %r, proto/log_service.proto has %r"
-          % (served, ours))
-    print("grpc_client: reflection: services %s; %d methods match proto/log_service.proto"
-          % (sorted(services), len(ours)))
+    if fd_resp:
+        defer(served == ours, "reflection serves methods %r, proto/log_service.proto has %r"
+              % (served, ours))
+    print("grpc_client: reflection: lists %s; service descriptor %s"
+          % (sorted(services), "matches proto/log_service.proto (%d methods)" % len(ours)
+             if fd_resp and served == ours else "NOT SERVED CORRECTLY"))
 
     # ---- helpers
     def update_req(account, devices, expected_version=None):
@@ -282,6 +301,10 @@ def main():
             req.key_set.devices.add(device_id=device_id, device_key=device_key)
         if expected_version is not None:
             req.expected_version = expected_version
+            check(req.HasField("expected_version")
+                  and b"\x18" + bytes([expected_version]) in req.SerializeToString(),
+                  "the generated UpdateRequest does not put expected_version %d on the wire: %s"
+                  % (expected_version, req.SerializeToString().hex()))
         return req
 
     def get_checkpoint():
@@ -336,18 +359,29 @@ def main():
                   metadata=auth)
     check(e.code() == grpc.StatusCode.ABORTED,
           "Update with a stale expected_version gave %s, want ABORTED" % e.code())
+    # expected_version = 0 ("never had a version") must reach the server as
+    # set: its presence, not its value, is what matters.
+    r = update(b"erin@example.org", [(b"phone", b"e1")], expected_version=0)
+    check(r.version == 1, "erin's update with expected_version 0 became version %d, want 1" % r.version)
+    e = rpc_error(stub.Update, update_req(b"erin@example.org", [(b"phone", b"e2")],
+                                          expected_version=0), metadata=auth)
+    check(e.code() == grpc.StatusCode.ABORTED,
+          "a second update with expected_version 0 gave %s, want ABORTED (was the 0 sent?)"
+          % e.code())
     batch = [
         (b"carol@example.org", [(b"phone", b"c1")]),
         (b"dave@example.org", [(b"desktop", b"d1"), (b"phone", b"d2")]),
         (b"", [(b"phone", b"k")]),  # fails on its own
         (b"alice@example.org", [(b"phone", b"\x0a\x0b\x0c")]),
     ]
+    # More accounts, so the tree has a few levels and uneven edges.
+    batch += [(b"user%02d@example.org" % i, [(b"phone", b"u%d" % i)]) for i in range(37)]
     bresp = stub.BatchUpdate(
         pb.BatchUpdateRequest(updates=[update_req(a, d) for a, d in batch]),
         metadata=auth, timeout=TIMEOUT)
     check(len(bresp.results) == len(batch),
           "BatchUpdate gave %d results for %d updates" % (len(bresp.results), len(batch)))
-    want_versions = [1, 1, None, 2]
+    want_versions = [1, 1, None, 2] + [1] * 37
     for (account, devices), res, want in zip(batch, bresp.results, want_versions):
         if want is None:
             check(res.code == grpc.StatusCode.INVALID_ARGUMENT.value[0],
@@ -485,7 +519,9 @@ def main():
           "%d inclusion and %d consistency proofs; %d checks passed"
           % (len(out["checkpoints"]), genesis["size"], earlier["size"], lookup_size,
              latest["size"], len(entries), len(out["inclusion_proofs"]),
-             len(out["consistency_proofs"]), checks))
+             len(out["consistency_proofs"]), checks - len(problems)))
+    if problems:
+        fail("%d check(s) failed (listed above); the rest passed" % len(problems))
 
 
 if __name__ == "__main__":

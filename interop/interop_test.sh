@@ -74,16 +74,24 @@ PORT="$(tr -d '[:space:]' <"$TMP/port")"
 echo "interop_test: log_server pid $SERVER_PID listening on 127.0.0.1:$PORT"
 
 # ---- Python stubs from the repository's .proto files, with Debian's grpc_tools
+# (python3-grpc-tools 1.14.1 bundles protoc 3.5.1: no proto3 `optional`,
+# which is why UpdateRequest.expected_version is a one-field oneof).
 "$PY" -B -m grpc_tools.protoc -I. --python_out="$TMP/stubs" --grpc_python_out="$TMP/stubs" \
   proto/keytrail.proto proto/log_service.proto >"$TMP/protoc.log" 2>&1 ||
-  die "grpc_tools.protoc failed on proto/*.proto: $(cat "$TMP/protoc.log")"
+  die "$("$PY" -m grpc_tools.protoc --version) (python3-grpc-tools) cannot compile proto/*.proto:" \
+    "$(cat "$TMP/protoc.log")"
 
 # ---- 1. the Python gRPC client
-"$PY" -B interop/grpc_client.py \
+# It exits 1 on any failed check. When only checks nothing later depends on
+# failed (reflection), it still saves its JSON, so the Go step runs too and
+# the test reports everything it found before failing.
+py_rc=0
+"$PY" -B -u interop/grpc_client.py \
   --server="127.0.0.1:$PORT" --stubs="$TMP/stubs" \
   --token_file="$TMP/keys/write.token" --note_pub="$TMP/keys/note.pub" \
   --origin="$ORIGIN" --epoch_interval_ms=$EPOCH_INTERVAL_MS \
-  --out="$TMP/saved.json" ||
+  --out="$TMP/saved.json" || py_rc=$?
+[[ -s "$TMP/saved.json" ]] ||
   { server_log; die "the Python gRPC client found a problem (see grpc_client: FAIL above)"; }
 
 # ---- 2. the Go verifier (golang.org/x/mod/sumdb/note and tlog)
@@ -91,12 +99,13 @@ env HOME="$TMP/home" GOCACHE="$TMP/gocache" GOPATH="$GOCODE" GO111MODULE=off \
   GOFLAGS= GOPROXY=off CGO_ENABLED=0 \
   "$GO" run interop/verify_tlog.go "$TMP/saved.json" ||
   die "the Go tlog/note verifier found a problem (see verify_tlog: FAIL above)"
-
 # ---- the server stops cleanly on SIGTERM
 kill -TERM "$SERVER_PID"
 rc=0
 wait "$SERVER_PID" || rc=$?
 SERVER_PID=""
 [[ $rc -eq 0 ]] || { server_log; die "log_server exited $rc on SIGTERM, want 0"; }
+[[ $py_rc -eq 0 ]] ||
+  die "the Python gRPC client found a problem (see grpc_client: FAIL above); the Go checks passed"
 
 echo "interop_test: PASS: Python grpcio client and Go sumdb/note+tlog agree with log_server"

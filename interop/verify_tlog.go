@@ -194,7 +194,7 @@ func main() {
 
 	// ---- inclusion proofs
 	for _, p := range s.InclusionProofs {
-		what := fmt.Sprintf("inclusion proof of entry %d in size %d %s", p.Index, p.Checkpoint, p.What)
+		what := strings.TrimSpace(fmt.Sprintf("inclusion proof of entry %d in size %d %s", p.Index, p.Checkpoint, p.What))
 		root, ok := roots[p.Checkpoint]
 		check(ok, "%s: no signed checkpoint of that size was saved", what)
 		check(p.Index >= 0 && p.Index < int64(len(leaves)), "%s: no such entry", what)
@@ -215,7 +215,7 @@ func main() {
 
 	// ---- consistency proofs
 	for _, p := range s.ConsistencyProofs {
-		what := fmt.Sprintf("consistency proof %d -> %d %s", p.First, p.Second, p.What)
+		what := strings.TrimSpace(fmt.Sprintf("consistency proof %d -> %d %s", p.First, p.Second, p.What))
 		first, ok1 := roots[p.First]
 		second, ok2 := roots[p.Second]
 		check(ok1 && ok2, "%s: no signed checkpoints of those sizes were saved", what)

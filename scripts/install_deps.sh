@@ -5,7 +5,7 @@ set -euo pipefail
 
 PACKAGES=(
   # build
-  bazel-bootstrap bazel-bootstrap-source g++ pkg-config
+  bazel-bootstrap bazel-bootstrap-source g++ pkg-config openssl
   # libraries
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   librocksdb-dev libabsl-dev libssl-dev android-libboringssl-dev

@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -88,7 +89,9 @@ std::string Runfile(const std::string& path) {
 std::string TempDir(const std::string& name) {
   const char* base = std::getenv("TEST_TMPDIR");
   std::string dir = absl::StrCat(base ? base : "/tmp", "/", name);
-  ::mkdir(dir.c_str(), 0700);
+  for (int n = 2; ::mkdir(dir.c_str(), 0700) != 0 && errno == EEXIST; ++n) {
+    dir = absl::StrCat(base ? base : "/tmp", "/", name, "-", n);
+  }
   return dir;
 }
 

@@ -49,7 +49,9 @@ absl::StatusOr<int> RunProgram(const std::string& program,
 // The path of a runfile of this workspace ("log_server/log_server").
 std::string Runfile(const std::string& path);
 
-// A fresh directory under TEST_TMPDIR.
+// A fresh, empty directory under TEST_TMPDIR named after `name` (with a
+// number appended when that name is taken, e.g. by an earlier test of the
+// same binary).
 std::string TempDir(const std::string& name);
 
 // Polls until `path` holds a port number (written by --port_file).

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "testing/temp_database.h"
 #include "log_server/records.h"
 
 namespace keytrail {
@@ -12,14 +13,8 @@ namespace {
 class EntryBundlesTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    const char* base = std::getenv("TEST_TMPDIR");
-    DatabaseOptions o;
-    o.column_families = {"entries"};
-    o.block_cache_bytes = 1 << 20;
-    db_ = Database::Open(std::string(base ? base : "/tmp") + "/" +
-                             ::testing::UnitTest::GetInstance()->current_test_info()->name(),
-                         o)
-              .value();
+    db_ = testing::OpenTempDatabase({"entries"});
+    ASSERT_NE(db_, nullptr);
   }
 
   // Appends n entries in one epoch, resuming from what is stored.

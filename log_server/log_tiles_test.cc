@@ -8,6 +8,7 @@
 #include "core/merkle/proof_builder.h"
 #include "core/merkle/verify.h"
 #include "gtest/gtest.h"
+#include "testing/temp_database.h"
 
 namespace keytrail {
 namespace {
@@ -15,15 +16,8 @@ namespace {
 class LogTilesTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    const char* base = std::getenv("TEST_TMPDIR");
-    DatabaseOptions o;
-    o.column_families = {"log_tiles"};
-    o.block_cache_bytes = 1 << 20;
-    auto db = Database::Open(std::string(base ? base : "/tmp") + "/" +
-                                 ::testing::UnitTest::GetInstance()->current_test_info()->name(),
-                             o);
-    ASSERT_TRUE(db.ok()) << db.status();
-    db_ = *std::move(db);
+    db_ = testing::OpenTempDatabase({"log_tiles"});
+    ASSERT_NE(db_, nullptr);
   }
 
   // Appends `n` leaves in one "epoch" and commits the tiles they touched.

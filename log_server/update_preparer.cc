@@ -33,6 +33,10 @@ absl::StatusOr<AccountRecord> UpdatePreparer::AccountIndex(
   auto stored = storage_.GetAccount(account, snapshot);
   if (!stored.ok()) return stored.status();
   if (stored->has_value()) return **stored;
+  return NewAccountIndex(account);
+}
+
+absl::StatusOr<AccountRecord> UpdatePreparer::NewAccountIndex(absl::string_view account) const {
   AccountRecord fresh;
   fresh.vrf_proof = vrf_key_.Prove(account);
   auto beta = VrfProofToHash(fresh.vrf_proof);
@@ -58,7 +62,7 @@ absl::StatusOr<PreparedUpdate> UpdatePreparer::Prepare(
   auto stored = storage_.GetAccount(request.account(), snapshot);
   if (!stored.ok()) return stored.status();
   auto record = stored->has_value() ? absl::StatusOr<AccountRecord>(**stored)
-                                    : AccountIndex(request.account(), snapshot);
+                                    : NewAccountIndex(request.account());
   if (!record.ok()) return record.status();
 
   PreparedUpdate prepared;

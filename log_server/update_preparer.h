@@ -39,6 +39,9 @@ class UpdatePreparer {
                                              const rocksdb::Snapshot* snapshot) const;
 
  private:
+  // The VRF proof and index of an account the log doesn't know yet.
+  absl::StatusOr<AccountRecord> NewAccountIndex(absl::string_view account) const;
+
   const LogStorage& storage_;
   const VrfPrivateKey& vrf_key_;
   const StateHolder& published_;

@@ -8,6 +8,7 @@
 #include "core/map/proof.h"
 #include "core/map/tiled_map.h"
 #include "gtest/gtest.h"
+#include "testing/temp_database.h"
 
 namespace keytrail {
 namespace {
@@ -21,15 +22,8 @@ Hash RandomHash(std::mt19937_64& rng) {
 class RocksMapStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    const char* base = std::getenv("TEST_TMPDIR");
-    DatabaseOptions o;
-    o.column_families = {"map_tiles", "map_leaves"};
-    o.block_cache_bytes = 1 << 20;
-    auto db = Database::Open(std::string(base ? base : "/tmp") + "/" +
-                                 ::testing::UnitTest::GetInstance()->current_test_info()->name(),
-                             o);
-    ASSERT_TRUE(db.ok()) << db.status();
-    db_ = *std::move(db);
+    db_ = testing::OpenTempDatabase({"map_tiles", "map_leaves"});
+    ASSERT_NE(db_, nullptr);
   }
 
   // Applies a batch to RocksDB and to the reference map.

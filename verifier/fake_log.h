@@ -22,6 +22,7 @@
 #define KEYTRAIL_VERIFIER_FAKE_LOG_H_
 
 #include <cstdint>
+#include <initializer_list>
 #include <map>
 #include <string>
 #include <vector>
@@ -40,6 +41,12 @@
 
 namespace keytrail {
 namespace verifier {
+
+// Key sets for tests: devices named `ids`, each with the key "key of <id>";
+// SignedKeySet adds `key` as the account key and signs every device.
+KeySet PlainKeySet(std::initializer_list<const char*> ids);
+KeySet SignedKeySet(const Ed25519PrivateKey& key, const std::string& account,
+                    std::initializer_list<const char*> ids);
 
 class FakeLog {
  public:

@@ -16,38 +16,20 @@ namespace {
 
 constexpr uint64_t kT0 = FakeLog::kGenesisTimeMs;
 
-KeySet Plain(std::initializer_list<const char*> ids) {
-  KeySet ks;
-  for (const char* id : ids) ks.devices.push_back(Device{id, std::string("key of ") + id, ""});
-  SortDevices(&ks);
-  return ks;
-}
-
-KeySet Signed(const Ed25519PrivateKey& key, const std::string& account,
-              std::initializer_list<const char*> ids) {
-  KeySet ks;
-  ks.account_key = key.public_key().bytes();
-  for (const char* id : ids) {
-    const std::string device_key = std::string("key of ") + id;
-    ks.devices.push_back(Device{id, device_key, SignDevice(key, account, id, device_key)});
-  }
-  SortDevices(&ks);
-  return ks;
-}
 
 // alice: versions 1 and 2 in epoch 1, 3 in epoch 2, none in epoch 3, 4 (with
 // an account key) in epoch 4. bob: version 1 in epoch 2.
 class HistoryTest : public ::testing::Test {
  protected:
   HistoryTest() : alice_key_(Ed25519PrivateKey::Generate()), trust_(log_.Trust()) {
-    log_.Update("alice", Plain({"phone"}));
-    log_.Update("alice", Plain({"phone", "laptop"}));
+    log_.Update("alice", PlainKeySet({"phone"}));
+    log_.Update("alice", PlainKeySet({"phone", "laptop"}));
     log_.CloseEpoch(kT0 + 1000);
-    log_.Update("alice", Plain({"laptop"}));
-    log_.Update("bob", Plain({"phone"}));
+    log_.Update("alice", PlainKeySet({"laptop"}));
+    log_.Update("bob", PlainKeySet({"phone"}));
     log_.CloseEpoch(kT0 + 2000);
     log_.CloseEpoch(kT0 + 3000);
-    log_.Update("alice", Signed(alice_key_, "alice", {"laptop", "phone"}));
+    log_.Update("alice", SignedKeySet(alice_key_, "alice", {"laptop", "phone"}));
     log_.CloseEpoch(kT0 + 4000);
   }
 
@@ -77,7 +59,7 @@ TEST_F(HistoryTest, EveryVersionAcrossEpochs) {
     EXPECT_EQ(v->versions[i].previous_head, log_.Head("alice", i));
     EXPECT_EQ(v->versions[i].head, log_.Head("alice", i + 1));
   }
-  EXPECT_EQ(v->versions[1].key_set, Plain({"phone", "laptop"}));
+  EXPECT_EQ(v->versions[1].key_set, PlainKeySet({"phone", "laptop"}));
   EXPECT_EQ(v->versions[3].key_set.account_key, alice_key_.public_key().bytes());
   EXPECT_EQ(v->head, log_.Head("alice", 4));
   // Asking with the genesis head as the trusted one is the same.
@@ -223,7 +205,7 @@ TEST_F(HistoryTest, KeySetTamperedInAnEarlierVersion) {
   // Version 2 claims other devices: its head changes, and so every later
   // head, up to the one the map holds.
   v1::HistoryResponse r = log_.History("alice", 1);
-  r.mutable_versions(1)->set_key_set(EncodeKeySet(Plain({"phone", "evil"})).value());
+  r.mutable_versions(1)->set_key_set(EncodeKeySet(PlainKeySet({"phone", "evil"})).value());
   EXPECT_INVALID(Verify("alice", 1, std::nullopt, r), "version 4: computed head");
 }
 
@@ -234,11 +216,11 @@ TEST_F(HistoryTest, OpeningTamperedInAnEarlierVersion) {
 }
 
 TEST_F(HistoryTest, DeviceWithoutValidSignatureInTheMiddle) {
-  KeySet bad = Signed(alice_key_, "alice", {"laptop"});
+  KeySet bad = SignedKeySet(alice_key_, "alice", {"laptop"});
   bad.devices.push_back(Device{"server-added", "key", std::string(64, '\x01')});
   log_.Update("alice", bad);
   log_.CloseEpoch(kT0 + 5000);
-  log_.Update("alice", Signed(alice_key_, "alice", {"laptop"}));
+  log_.Update("alice", SignedKeySet(alice_key_, "alice", {"laptop"}));
   log_.CloseEpoch(kT0 + 6000);
   EXPECT_INVALID(Verify("alice", 4, log_.Head("alice", 3), log_.History("alice", 4)),
                  "version 5: key set: device 1 (id \"server-added\"): signature does not verify");

@@ -17,24 +17,6 @@ namespace {
 
 constexpr uint64_t kT0 = FakeLog::kGenesisTimeMs;
 
-KeySet Plain(std::initializer_list<const char*> ids) {
-  KeySet ks;
-  for (const char* id : ids) ks.devices.push_back(Device{id, std::string("key of ") + id, ""});
-  SortDevices(&ks);
-  return ks;
-}
-
-KeySet Signed(const Ed25519PrivateKey& key, const std::string& account,
-              std::initializer_list<const char*> ids) {
-  KeySet ks;
-  ks.account_key = key.public_key().bytes();
-  for (const char* id : ids) {
-    const std::string device_key = std::string("key of ") + id;
-    ks.devices.push_back(Device{id, device_key, SignDevice(key, account, id, device_key)});
-  }
-  SortDevices(&ks);
-  return ks;
-}
 
 map::MapProof::Terminal TerminalOf(const v1::LookupResponse& r) {
   return map::DecodeMapProof(r.map_proof()).value().terminal;
@@ -45,11 +27,11 @@ map::MapProof::Terminal TerminalOf(const v1::LookupResponse& r) {
 class LookupTest : public ::testing::Test {
  protected:
   LookupTest() : bob_key_(Ed25519PrivateKey::Generate()), trust_(log_.Trust()) {
-    log_.Update("alice", Plain({"phone"}));
-    for (int i = 0; i < 6; ++i) log_.Update("filler-" + std::to_string(i), Plain({"phone"}));
+    log_.Update("alice", PlainKeySet({"phone"}));
+    for (int i = 0; i < 6; ++i) log_.Update("filler-" + std::to_string(i), PlainKeySet({"phone"}));
     log_.CloseEpoch(kT0 + 1000);
-    log_.Update("alice", Plain({"phone", "laptop"}));
-    log_.Update("bob", Signed(bob_key_, "bob", {"phone", "tablet"}));
+    log_.Update("alice", PlainKeySet({"phone", "laptop"}));
+    log_.Update("bob", SignedKeySet(bob_key_, "bob", {"phone", "tablet"}));
     log_.CloseEpoch(kT0 + 2000);
   }
 
@@ -80,7 +62,7 @@ TEST_F(LookupTest, PresentAccount) {
   ASSERT_TRUE(v->current.has_value());
   EXPECT_EQ(v->current->version, 2u);
   EXPECT_EQ(v->current->epoch, 2u);
-  EXPECT_EQ(v->current->key_set, Plain({"phone", "laptop"}));
+  EXPECT_EQ(v->current->key_set, PlainKeySet({"phone", "laptop"}));
   EXPECT_EQ(v->current->previous_head, log_.Head("alice", 1));
   EXPECT_EQ(v->current->head, log_.Head("alice", 2));
 }
@@ -127,8 +109,8 @@ TEST_F(LookupTest, AbsentAccountBothTerminalKinds) {
     const std::string name = "member-" + std::to_string(i);
     if (map::CommonPrefixBits(first, log.Index(name)) == 1) second = name;
   }
-  log.Update("member-0", Plain({"phone"}));
-  log.Update(second, Plain({"phone"}));
+  log.Update("member-0", PlainKeySet({"phone"}));
+  log.Update(second, PlainKeySet({"phone"}));
   log.CloseEpoch(kT0 + 1000);
 
   bool saw_empty = false, saw_other_leaf = false;
@@ -201,9 +183,9 @@ TEST_F(LookupTest, InvalidAccountId) {
 
 TEST_F(LookupTest, KeySetTamperedFailsTheCommitment) {
   // A well-formed key set other than the committed one: a device swapped.
-  EXPECT_INVALID(Verify("alice", AliceWithKeySet(Plain({"phone", "evil-laptop"}))),
+  EXPECT_INVALID(Verify("alice", AliceWithKeySet(PlainKeySet({"phone", "evil-laptop"}))),
                  "version 2: computed head");
-  EXPECT_INVALID(Verify("alice", AliceWithKeySet(Plain({"phone"}))), "does not match the map");
+  EXPECT_INVALID(Verify("alice", AliceWithKeySet(PlainKeySet({"phone"}))), "does not match the map");
   // Bytes that do not decode.
   v1::LookupResponse r = log_.Lookup("alice");
   r.mutable_current()->mutable_key_set()->push_back('\0');
@@ -261,7 +243,7 @@ TEST_F(LookupTest, LogIndexOutsideTheTree) {
 TEST_F(LookupTest, DeviceAddedWithoutValidSignature) {
   // The log itself commits a device that bob's account key never signed:
   // every proof is honest, the key set is not.
-  KeySet ks = Signed(bob_key_, "bob", {"phone", "tablet"});
+  KeySet ks = SignedKeySet(bob_key_, "bob", {"phone", "tablet"});
   ks.devices.push_back(Device{"zz-server-device", "key of the server", std::string(64, '\0')});
   log_.Update("bob", ks);
   log_.CloseEpoch(kT0 + 3000);
@@ -270,7 +252,7 @@ TEST_F(LookupTest, DeviceAddedWithoutValidSignature) {
                  "verify under the account key");
   // Signed by another account key than the key set names: same failure.
   Ed25519PrivateKey other = Ed25519PrivateKey::Generate();
-  KeySet mixed = Signed(bob_key_, "bob", {"phone"});
+  KeySet mixed = SignedKeySet(bob_key_, "bob", {"phone"});
   mixed.devices.push_back(Device{"tablet", "key of tablet",
                                  SignDevice(other, "bob", "tablet", "key of tablet")});
   log_.Update("bob", mixed);

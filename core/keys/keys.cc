@@ -129,9 +129,8 @@ absl::StatusOr<VrfPublicKey> LoadVrfPublicKey(const std::string& path) {
 absl::StatusOr<std::string> GenerateVrfKeyPair(const std::string& name,
                                                const std::string& private_path,
                                                const std::string& public_path) {
-  if (!note::IsValidKeyName(name)) {
-    return absl::InvalidArgumentError("VRF key name: must be a valid note key name");
-  }
+  absl::Status name_ok = note::CheckKeyName(name, "VRF key");
+  if (!name_ok.ok()) return name_ok;
   VrfPrivateKey key = VrfPrivateKey::Generate();
   return WriteKeyPairFiles(FormatVrfPrivateKeyString(name, key),
                            FormatVrfPublicKeyString(name, key.public_key()), private_path,

@@ -19,13 +19,6 @@ absl::Status Error(absl::string_view reason) {
   return absl::InvalidArgumentError(absl::StrCat("cosignature: ", reason));
 }
 
-absl::Status CheckName(absl::string_view name, absl::string_view what) {
-  if (IsValidKeyName(name)) return absl::OkStatus();
-  return absl::InvalidArgumentError(absl::StrCat(
-      what, ": invalid key name (empty, or has a space, '+' or control "
-            "character, or is not UTF-8)"));
-}
-
 // Splits timestamp || signature (72 bytes).
 absl::Status ReadTimestamped(absl::string_view bytes, uint64_t* timestamp,
                              absl::string_view* signature) {
@@ -52,7 +45,7 @@ std::string CosignatureMessage(absl::string_view checkpoint_text,
 
 absl::StatusOr<CosignatureVerifier> CosignatureVerifier::Create(
     std::string name, Ed25519PublicKey key) {
-  absl::Status ok = CheckName(name, "cosignature verifier");
+  absl::Status ok = CheckKeyName(name, "cosignature verifier");
   if (!ok.ok()) return ok;
   const uint32_t hash = KeyHash(name, kKeyTypeCosignatureV1, key.bytes());
   return CosignatureVerifier(std::move(name), hash, std::move(key));
@@ -100,7 +93,7 @@ std::string CosignatureVerifier::VerifierKey() const {
 
 absl::StatusOr<CosignatureSigner> CosignatureSigner::Create(
     std::string name, Ed25519PrivateKey key) {
-  absl::Status ok = CheckName(name, "cosignature signer");
+  absl::Status ok = CheckKeyName(name, "cosignature signer");
   if (!ok.ok()) return ok;
   const uint32_t hash =
       KeyHash(name, kKeyTypeCosignatureV1, key.public_key().bytes());

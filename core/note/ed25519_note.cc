@@ -6,20 +6,10 @@
 
 namespace keytrail {
 namespace note {
-namespace {
-
-absl::Status CheckName(absl::string_view name, absl::string_view what) {
-  if (IsValidKeyName(name)) return absl::OkStatus();
-  return absl::InvalidArgumentError(absl::StrCat(
-      what, ": invalid key name (empty, or has a space, '+' or control "
-            "character, or is not UTF-8)"));
-}
-
-}  // namespace
 
 absl::StatusOr<Ed25519NoteVerifier> Ed25519NoteVerifier::Create(
     std::string name, Ed25519PublicKey key) {
-  absl::Status ok = CheckName(name, "note verifier");
+  absl::Status ok = CheckKeyName(name, "note verifier");
   if (!ok.ok()) return ok;
   const uint32_t hash = KeyHash(name, kKeyTypeEd25519, key.bytes());
   return Ed25519NoteVerifier(std::move(name), hash, std::move(key));
@@ -31,7 +21,7 @@ std::string Ed25519NoteVerifier::VerifierKey() const {
 
 absl::StatusOr<Ed25519NoteSigner> Ed25519NoteSigner::Create(
     std::string name, Ed25519PrivateKey key) {
-  absl::Status ok = CheckName(name, "note signer");
+  absl::Status ok = CheckKeyName(name, "note signer");
   if (!ok.ok()) return ok;
   const uint32_t hash =
       KeyHash(name, kKeyTypeEd25519, key.public_key().bytes());

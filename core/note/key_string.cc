@@ -46,11 +46,8 @@ absl::StatusOr<ParsedKey> ParseFields(absl::string_view s, uint8_t want_type,
     return absl::InvalidArgumentError(
         absl::StrCat(what, ": not of the form <name>+<hash>+<key>"));
   }
-  if (!IsValidKeyName(name)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        what, ": invalid key name (empty, or has a space, '+' or control "
-              "character, or is not UTF-8)"));
-  }
+  absl::Status name_ok = CheckKeyName(name, what);
+  if (!name_ok.ok()) return name_ok;
   if (hash_hex.size() != 8 || !IsLowerHex(hash_hex)) {
     return absl::InvalidArgumentError(
         absl::StrCat(what, ": key hash is not 8 lowercase hex digits"));

@@ -92,5 +92,12 @@ bool IsValidKeyName(absl::string_view name) {
   return true;
 }
 
+absl::Status CheckKeyName(absl::string_view name, absl::string_view what) {
+  if (IsValidKeyName(name)) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(
+      what, ": invalid key name (empty, or has a space, '+' or control "
+            "character, or is not UTF-8)"));
+}
+
 }  // namespace note
 }  // namespace keytrail

@@ -28,6 +28,11 @@ absl::Status CheckNoteCharacters(absl::string_view s, absl::string_view what);
 // never sign a note that opens.
 bool IsValidKeyName(absl::string_view name);
 
+// OK iff IsValidKeyName(name); otherwise InvalidArgument "<what>: invalid key
+// name (...)". The message never quotes the name: in a damaged private key
+// string the "name" may hold the secret.
+absl::Status CheckKeyName(absl::string_view name, absl::string_view what);
+
 }  // namespace note
 }  // namespace keytrail
 

@@ -21,6 +21,7 @@
 #include "core/protocol/entry.h"
 #include "core/protocol/key_set.h"
 #include "gtest/gtest.h"
+#include "testing/log_checks.h"
 #include "testing/log_server_harness.h"
 #include "verifier/history.h"
 #include "verifier/log_trust.h"
@@ -174,33 +175,10 @@ class CrashTest : public ::testing::Test {
       }
     }
 
-    // 3. No partial epoch: walk every entry.
-    uint64_t expected_epoch = 0, updates = 0;
-    for (uint64_t start = 0; start < current.size;) {
-      grpc::ClientContext c;
-      v1::GetEntriesRequest req;
-      req.set_start(start);
-      req.set_count(current.size - start);
-      v1::GetEntriesResponse resp;
-      ASSERT_TRUE(h_->stub().GetEntries(&c, req, &resp).ok());
-      ASSERT_GT(resp.entries_size(), 0);
-      for (const std::string& bytes : resp.entries()) {
-        auto entry = DecodeEntry(bytes);
-        ASSERT_TRUE(entry.ok()) << "entry " << start;
-        if (auto* u = std::get_if<UpdateEntry>(&*entry)) {
-          ASSERT_EQ(u->epoch, expected_epoch) << "entry " << start;
-          ++updates;
-        } else {
-          const auto& e = std::get<EpochEntry>(*entry);
-          ASSERT_EQ(e.epoch, expected_epoch) << "entry " << start;
-          ASSERT_EQ(e.update_count, updates) << "epoch " << e.epoch;
-          ++expected_epoch;
-          updates = 0;
-        }
-        ++start;
-      }
-    }
-    EXPECT_EQ(updates, 0u) << "the log ends inside an epoch";
+    // 3. No partial epoch: the log decodes into whole epochs.
+    auto entries = testing::FetchEntries(h_->stub(), current.size);
+    ASSERT_TRUE(entries.ok()) << entries.status();
+    EXPECT_TRUE(testing::CheckWholeEpochs(*entries).ok()) << testing::CheckWholeEpochs(*entries);
 
     // Resynchronise the writers' view with what the log holds (updates in
     // flight at the kill may or may not have landed; either is fine).

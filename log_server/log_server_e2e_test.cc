@@ -16,6 +16,7 @@
 #include "core/protocol/key_set.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "gtest/gtest.h"
+#include "testing/log_checks.h"
 #include "testing/log_server_harness.h"
 #include "verifier/history.h"
 #include "verifier/log_trust.h"
@@ -294,29 +295,11 @@ TEST_F(LogServerE2eTest, EntriesAndProofsVerifyAgainstCheckpoints) {
   }
   verifier::VerifiedLookup any = Lookup("user1");
   const note::Checkpoint& cp = any.log.checkpoint;
-  // Walk the whole log: entries decode, epochs are consecutive and each
-  // closes exactly the updates before it; the last leaf is an epoch entry.
-  grpc::ClientContext ctx;
-  v1::GetEntriesRequest ereq;
-  ereq.set_start(0);
-  ereq.set_count(cp.size);
-  v1::GetEntriesResponse eresp;
-  ASSERT_TRUE(h_->stub().GetEntries(&ctx, ereq, &eresp).ok());
-  ASSERT_EQ(static_cast<uint64_t>(eresp.entries_size()), cp.size);
-  uint64_t expected_epoch = 0, updates = 0;
-  for (int i = 0; i < eresp.entries_size(); ++i) {
-    auto entry = DecodeEntry(eresp.entries(i));
-    ASSERT_TRUE(entry.ok()) << i;
-    if (auto* u = std::get_if<UpdateEntry>(&*entry)) {
-      EXPECT_EQ(u->epoch, expected_epoch);
-      ++updates;
-    } else {
-      auto& e = std::get<EpochEntry>(*entry);
-      EXPECT_EQ(e.epoch, expected_epoch);
-      EXPECT_EQ(e.update_count, updates);
-      ++expected_epoch;
-      updates = 0;
-    }
+  // The whole log: entries decode into whole epochs, each in the checkpoint.
+  auto entries = testing::FetchEntries(h_->stub(), cp.size);
+  ASSERT_TRUE(entries.ok()) << entries.status();
+  EXPECT_TRUE(testing::CheckWholeEpochs(*entries).ok()) << testing::CheckWholeEpochs(*entries);
+  for (uint64_t i = 0; i < cp.size; ++i) {
     // Every entry is in the checkpoint.
     grpc::ClientContext pctx;
     v1::GetInclusionProofRequest preq;
@@ -326,9 +309,8 @@ TEST_F(LogServerE2eTest, EntriesAndProofsVerifyAgainstCheckpoints) {
     ASSERT_TRUE(h_->stub().GetInclusionProof(&pctx, preq, &presp).ok());
     auto proof = merkle::DecodeHashList(presp.proof(), 64, "proof");
     ASSERT_TRUE(proof.ok());
-    EXPECT_TRUE(merkle::VerifyInclusion(i, cp.size, EntryLeafHash(eresp.entries(i)), *proof, cp.root).ok());
+    EXPECT_TRUE(merkle::VerifyInclusion(i, cp.size, EntryLeafHash((*entries)[i]), *proof, cp.root).ok());
   }
-  EXPECT_EQ(updates, 0u);  // the log ends on an epoch entry
   // Consistency from the genesis checkpoint (size 1) to now.
   grpc::ClientContext cctx;
   v1::GetConsistencyProofRequest creq;
@@ -339,7 +321,7 @@ TEST_F(LogServerE2eTest, EntriesAndProofsVerifyAgainstCheckpoints) {
   auto proof = merkle::DecodeHashList(cresp.proof(), 64, "proof");
   ASSERT_TRUE(proof.ok());
   EXPECT_TRUE(merkle::VerifyConsistency(1, cp.size, *proof,
-                                        EntryLeafHash(eresp.entries(0)), cp.root)
+                                        EntryLeafHash((*entries)[0]), cp.root)
                   .ok());
 }
 

@@ -23,7 +23,7 @@
 #include "core/note/note.h"
 #include "log_server/entry_bundles.h"
 #include "log_server/log_storage.h"
-#include "log_server/log_tiles.h"
+#include "core/storage/log_tiles.h"
 #include "log_server/published_state.h"
 #include "log_server/records.h"
 #include "rocksdb/write_batch.h"

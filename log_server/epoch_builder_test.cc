@@ -17,7 +17,7 @@
 #include "core/protocol/key_set.h"
 #include "core/storage/rocks_map_store.h"
 #include "gtest/gtest.h"
-#include "log_server/log_tiles.h"
+#include "core/storage/log_tiles.h"
 
 namespace keytrail {
 namespace {

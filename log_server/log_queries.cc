@@ -11,7 +11,7 @@
 #include "core/protocol/commitment.h"
 #include "core/protocol/limits.h"
 #include "core/storage/rocks_map_store.h"
-#include "log_server/log_tiles.h"
+#include "core/storage/log_tiles.h"
 
 namespace keytrail {
 namespace {

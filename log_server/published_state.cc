@@ -6,7 +6,7 @@
 #include "core/merkle/compact_range.h"
 #include "core/merkle/proof_builder.h"
 #include "core/storage/rocks_map_store.h"
-#include "log_server/log_tiles.h"
+#include "core/storage/log_tiles.h"
 
 namespace keytrail {
 

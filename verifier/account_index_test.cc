@@ -4,7 +4,7 @@
 
 #include "core/crypto/ecvrf.h"
 #include "gtest/gtest.h"
-#include "verifier/fake_log.h"
+#include "testing/fake_log.h"
 #include "verifier/test_status.h"
 
 namespace keytrail {

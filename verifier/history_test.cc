@@ -7,7 +7,7 @@
 #include "core/protocol/key_set.h"
 #include "core/protocol/limits.h"
 #include "gtest/gtest.h"
-#include "verifier/fake_log.h"
+#include "testing/fake_log.h"
 #include "verifier/test_status.h"
 
 namespace keytrail {

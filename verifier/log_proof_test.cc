@@ -8,7 +8,7 @@
 #include "core/note/note.h"
 #include "core/protocol/entry.h"
 #include "gtest/gtest.h"
-#include "verifier/fake_log.h"
+#include "testing/fake_log.h"
 #include "verifier/test_status.h"
 
 namespace keytrail {

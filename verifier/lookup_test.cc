@@ -8,7 +8,7 @@
 #include "core/protocol/chain.h"
 #include "core/protocol/key_set.h"
 #include "gtest/gtest.h"
-#include "verifier/fake_log.h"
+#include "testing/fake_log.h"
 #include "verifier/test_status.h"
 
 namespace keytrail {

@@ -8,8 +8,8 @@
 // whose row 0 it is), so any proof node is one lookup away: proofs never
 // rehash tile contents. Tiles are append-only; only each tile level's
 // rightmost tile is ever rewritten. docs/STORAGE.md has the encoding.
-#ifndef KEYTRAIL_LOG_SERVER_LOG_TILES_H_
-#define KEYTRAIL_LOG_SERVER_LOG_TILES_H_
+#ifndef KEYTRAIL_CORE_STORAGE_LOG_TILES_H_
+#define KEYTRAIL_CORE_STORAGE_LOG_TILES_H_
 
 #include <array>
 #include <cstdint>
@@ -100,4 +100,4 @@ class LogTileReader : public merkle::HashSource {
 
 }  // namespace keytrail
 
-#endif  // KEYTRAIL_LOG_SERVER_LOG_TILES_H_
+#endif  // KEYTRAIL_CORE_STORAGE_LOG_TILES_H_

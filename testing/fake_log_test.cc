@@ -1,7 +1,7 @@
 // Checks the fake log with core's own verifiers, independently of the
 // verifier library, so that the verifier tests start from answers known to
 // be honest.
-#include "verifier/fake_log.h"
+#include "testing/fake_log.h"
 
 #include "core/map/proof.h"
 #include "core/merkle/hash_list.h"

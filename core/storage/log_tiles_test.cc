@@ -1,4 +1,4 @@
-#include "log_server/log_tiles.h"
+#include "core/storage/log_tiles.h"
 
 #include <cstdlib>
 #include <string>

@@ -1,4 +1,4 @@
-#include "verifier/fake_log.h"
+#include "testing/fake_log.h"
 
 #include <cstdio>
 #include <cstdlib>

@@ -18,8 +18,8 @@
 // Thread-compatible: one thread at a time; const methods may run
 // concurrently. Functions abort (via absl::StatusOr::value or an explicit
 // check) on misuse; they never return errors.
-#ifndef KEYTRAIL_VERIFIER_FAKE_LOG_H_
-#define KEYTRAIL_VERIFIER_FAKE_LOG_H_
+#ifndef KEYTRAIL_TESTING_FAKE_LOG_H_
+#define KEYTRAIL_TESTING_FAKE_LOG_H_
 
 #include <cstdint>
 #include <initializer_list>
@@ -162,4 +162,4 @@ class FakeLog {
 }  // namespace verifier
 }  // namespace keytrail
 
-#endif  // KEYTRAIL_VERIFIER_FAKE_LOG_H_
+#endif  // KEYTRAIL_TESTING_FAKE_LOG_H_

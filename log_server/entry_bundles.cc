@@ -9,7 +9,36 @@
 
 namespace keytrail {
 namespace {
+
 constexpr uint8_t kBundleFormat = 1;
+
+// Malformed bytes are InvalidArgument here, as ByteReader reports them;
+// DecodeEntryBundle relabels them DataLoss (they come from our storage).
+absl::StatusOr<std::vector<std::string>> ParseEntryBundle(absl::string_view bytes) {
+  constexpr absl::string_view kWhat = "entry bundle";
+  ByteReader r(bytes);
+  uint8_t format;
+  uint16_t n;
+  if (!r.ReadU8(&format)) return TruncatedError(kWhat, "format");
+  if (format != kBundleFormat) {
+    return absl::InvalidArgumentError(absl::StrCat(kWhat, ": unknown format ", format));
+  }
+  if (!r.ReadU16(&n)) return TruncatedError(kWhat, "entry count");
+  if (n == 0 || n > kEntriesPerBundle) {
+    return absl::InvalidArgumentError(absl::StrCat(kWhat, ": ", n, " entries, want 1..",
+                                                   kEntriesPerBundle));
+  }
+  std::vector<std::string> entries;
+  entries.reserve(n);
+  for (uint16_t i = 0; i < n; ++i) {
+    absl::string_view e;
+    if (!r.ReadU16Prefixed(&e)) return TruncatedError(kWhat, absl::StrCat("entry ", i));
+    entries.emplace_back(e);
+  }
+  if (absl::Status s = r.Finish(kWhat); !s.ok()) return s;
+  return entries;
+}
+
 }  // namespace
 
 std::string EncodeEntryBundle(const std::vector<std::string>& entries) {
@@ -21,22 +50,9 @@ std::string EncodeEntryBundle(const std::vector<std::string>& entries) {
 }
 
 absl::StatusOr<std::vector<std::string>> DecodeEntryBundle(absl::string_view bytes) {
-  ByteReader r(bytes);
-  uint8_t format;
-  uint16_t n;
-  if (!r.ReadU8(&format) || !r.ReadU16(&n) || format != kBundleFormat || n == 0 ||
-      n > kEntriesPerBundle) {
-    return absl::DataLossError("corrupt entry bundle header");
-  }
-  std::vector<std::string> entries;
-  entries.reserve(n);
-  for (uint16_t i = 0; i < n; ++i) {
-    absl::string_view e;
-    if (!r.ReadU16Prefixed(&e)) return absl::DataLossError("corrupt entry bundle: truncated");
-    entries.emplace_back(e);
-  }
-  if (!r.empty()) return absl::DataLossError("corrupt entry bundle: trailing bytes");
-  return entries;
+  auto parsed = ParseEntryBundle(bytes);
+  if (!parsed.ok()) return AsDataLoss(parsed.status(), "stored entry bundle");
+  return parsed;
 }
 
 absl::StatusOr<EntryBundleWriter> EntryBundleWriter::Resume(const Database& db,

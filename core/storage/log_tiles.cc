@@ -53,21 +53,32 @@ std::string LogTile::Encode() const {
 }
 
 absl::StatusOr<LogTile> LogTile::Decode(absl::string_view bytes) {
-  ByteReader r(bytes);
-  uint8_t format;
-  uint16_t width;
-  if (!r.ReadU8(&format) || !r.ReadU16(&width) || format != kTileFormat ||
-      width == 0 || width > kWidth) {
-    return absl::DataLossError("corrupt log tile header");
-  }
-  LogTile tile;
-  for (int k = 0; k < kHeight; ++k) {
-    tile.rows_[k].resize(width >> k);
-    for (Hash& h : tile.rows_[k]) {
-      if (!r.ReadArray(&h)) return absl::DataLossError("corrupt log tile: truncated");
+  constexpr absl::string_view kWhat = "log tile";
+  auto parse = [&]() -> absl::StatusOr<LogTile> {
+    ByteReader r(bytes);
+    uint8_t format;
+    uint16_t width;
+    if (!r.ReadU8(&format)) return TruncatedError(kWhat, "format");
+    if (format != kTileFormat) {
+      return absl::InvalidArgumentError(absl::StrCat(kWhat, ": unknown format ", format));
     }
-  }
-  if (!r.empty()) return absl::DataLossError("corrupt log tile: trailing bytes");
+    if (!r.ReadU16(&width)) return TruncatedError(kWhat, "width");
+    if (width == 0 || width > kWidth) {
+      return absl::InvalidArgumentError(absl::StrCat(kWhat, ": width ", width, ", want 1..",
+                                                     kWidth));
+    }
+    LogTile tile;
+    for (int k = 0; k < kHeight; ++k) {
+      tile.rows_[k].resize(width >> k);
+      for (Hash& h : tile.rows_[k]) {
+        if (!r.ReadArray(&h)) return TruncatedError(kWhat, absl::StrCat("row ", k));
+      }
+    }
+    if (absl::Status s = r.Finish(kWhat); !s.ok()) return s;
+    return tile;
+  };
+  auto tile = parse();
+  if (!tile.ok()) return AsDataLoss(tile.status(), "stored log tile");
   return tile;
 }
 

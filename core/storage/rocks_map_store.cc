@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "absl/strings/str_cat.h"
+#include "core/bytes/encoding.h"
 #include "core/bytes/reader.h"
 #include "rocksdb/iterator.h"
 
@@ -26,6 +27,19 @@ std::optional<Hash> PrefixEnd(const Hash& prefix, int depth) {
   return std::nullopt;
 }
 
+// The leaf stored under `key`. DataLoss when the value does not decode
+// (map::DecodeMapLeaf ends with ByteReader::Finish) or names another index.
+absl::StatusOr<map::MapLeaf> DecodeStoredLeaf(absl::string_view key, absl::string_view value) {
+  auto leaf = map::DecodeMapLeaf(value);
+  if (!leaf.ok()) return AsDataLoss(leaf.status(), "stored map leaf");
+  if (HashView(leaf->index) != key) {
+    return absl::DataLossError(absl::StrCat("corrupt stored map leaf: stored under index ",
+                                            HexEncode(key), ", holds index ",
+                                            HexEncode(HashView(leaf->index))));
+  }
+  return leaf;
+}
+
 }  // namespace
 
 absl::StatusOr<std::optional<std::string>> RocksMapReader::GetTile(absl::string_view key) {
@@ -47,10 +61,8 @@ absl::Status RocksMapReader::ScanLeaves(const Hash& prefix, int depth,
   rocksdb::Iterator* it = leaf_iterator_.get();
   for (it->Seek(ToSlice(HashView(begin))); it->Valid(); it->Next()) {
     if (end && ToView(it->key()) >= HashView(*end)) break;
-    auto leaf = map::DecodeMapLeaf(ToView(it->value()));
-    if (!leaf.ok() || HashView(leaf->index) != ToView(it->key())) {
-      return absl::DataLossError("corrupt map leaf record");
-    }
+    auto leaf = DecodeStoredLeaf(ToView(it->key()), ToView(it->value()));
+    if (!leaf.ok()) return leaf.status();
     out->push_back(*leaf);
   }
   return FromRocksStatus(it->status(), "scanning map leaves");
@@ -60,10 +72,8 @@ absl::StatusOr<std::optional<map::MapLeaf>> RocksMapReader::GetLeaf(const Hash& 
   auto value = db_.Get(leaves_, HashView(index), snapshot_);
   if (!value.ok()) return value.status();
   if (!value->has_value()) return std::optional<map::MapLeaf>();
-  auto leaf = map::DecodeMapLeaf(**value);
-  if (!leaf.ok() || leaf->index != index) {
-    return absl::DataLossError("corrupt map leaf record");
-  }
+  auto leaf = DecodeStoredLeaf(HashView(index), **value);
+  if (!leaf.ok()) return leaf.status();
   return std::optional<map::MapLeaf>(*leaf);
 }
 

@@ -14,7 +14,6 @@
 #include "core/protocol/commitment.h"
 #include "core/protocol/entry.h"
 #include "core/protocol/limits.h"
-#include "core/storage/rocks_map_store.h"
 
 namespace keytrail {
 namespace {
@@ -23,6 +22,13 @@ namespace {
 struct Touched {
   map::MapLeaf leaf;
   bool is_new;  // no leaf before this epoch
+};
+
+// A version record on its way into the epoch's batch.
+struct NewVersion {
+  Hash index;
+  uint64_t version;
+  VersionRecord record;
 };
 
 absl::Status CheckConfig(const LogConfig& stored, const LogConfig& wanted) {
@@ -50,9 +56,10 @@ absl::StatusOr<std::unique_ptr<EpochBuilder>> EpochBuilder::Open(
     Clock clock) {
   auto builder = std::unique_ptr<EpochBuilder>(
       new EpochBuilder(storage, std::move(signer), std::move(clock)));
-  auto stored = storage->GetConfig();
+  const LogReader latest = storage->Reader(nullptr);
+  auto stored = latest.GetConfig();
   if (!stored.ok()) return stored.status();
-  auto state = storage->GetState(nullptr);
+  auto state = latest.GetState();
   if (!state.ok()) return state.status();
   if (stored->has_value() != state->has_value()) {
     return absl::DataLossError("log config and log state records disagree: one is missing");
@@ -67,7 +74,7 @@ absl::StatusOr<std::unique_ptr<EpochBuilder>> EpochBuilder::Open(
   // A new log: the genesis epoch and the config are committed together.
   absl::Status s = builder->Reload();
   if (!s.ok()) return s;
-  builder->pending_config_ = EncodeLogConfig(config);
+  builder->pending_config_ = config;
   auto genesis = builder->BuildEpoch({});
   if (!genesis.ok()) return genesis.status();
   return builder;
@@ -92,17 +99,17 @@ bool EpochBuilder::HintIsCurrent(const PreparedUpdate& u) const {
 absl::StatusOr<std::optional<map::MapLeaf>> EpochBuilder::CurrentLeaf(
     const PreparedUpdate& u, map::MapReader& reader) const {
   const Hash& index = u.account_record.index;
-  // The last finished epoch may still be on its way to storage.
-  auto finished = finished_leaves_.find(index);
-  if (finished != finished_leaves_.end()) return std::optional<map::MapLeaf>(finished->second);
+  // The last sealed epoch may still be on its way to storage.
+  auto sealed = sealed_leaves_.find(index);
+  if (sealed != sealed_leaves_.end()) return std::optional<map::MapLeaf>(sealed->second);
   if (HintIsCurrent(u)) return u.leaf;
   return reader.GetLeaf(index);
 }
 
 absl::Status EpochBuilder::Reload() {
   recent_.clear();
-  finished_leaves_.clear();
-  auto state = storage_->GetState(nullptr);
+  sealed_leaves_.clear();
+  auto state = storage_->Reader(nullptr).GetState();
   if (!state.ok()) return state.status();
   const uint64_t size = state->has_value() ? (*state)->tree_size : 0;
   if (state->has_value()) {
@@ -114,15 +121,15 @@ absl::Status EpochBuilder::Reload() {
     state_.reset();
     range_ = merkle::CompactRange();
   }
-  auto tiles = LogTileWriter::Resume(storage_->db(), storage_->cf(LogCf::kLogTiles), size);
+  auto tiles = storage_->ResumeLogTiles(size);
   if (!tiles.ok()) return tiles.status();
   tiles_ = *std::move(tiles);
-  auto entries = EntryBundleWriter::Resume(storage_->db(), storage_->cf(LogCf::kEntries), size);
+  auto entries = storage_->ResumeEntryBundles(size);
   if (!entries.ok()) return entries.status();
   entries_ = *std::move(entries);
   published_.reset();
   if (!state_.has_value()) return absl::OkStatus();
-  auto published = LoadPublishedState(*storage_, storage_->db().GetSnapshot());
+  auto published = LoadPublishedState(*storage_, storage_->GetSnapshot());
   if (!published.ok()) return published.status();
   published_ = *std::move(published);
   return absl::OkStatus();
@@ -151,35 +158,33 @@ absl::StatusOr<EpochResult> EpochBuilder::BuildEpoch(
                                                    "; reloading state also failed: ",
                                                    reload.message()));
   };
-  auto epoch = Sequence(updates);
+  auto epoch = SequenceUpdates(updates);
   if (!epoch.ok()) return fail(epoch.status());
-  absl::Status s = Finish(**epoch);
+  absl::Status s = SealEpoch(**epoch);
   if (!s.ok()) return fail(s);
-  auto published = Write(**epoch);
+  auto published = CommitEpoch(**epoch);
   if (!published.ok()) return fail(published.status());
-  MarkWritten(**epoch, *published);
+  RecordCommitted(**epoch, *published);
   return std::move((*epoch)->result);
 }
 
-absl::StatusOr<std::unique_ptr<PendingEpoch>> EpochBuilder::Sequence(
+absl::StatusOr<std::unique_ptr<PendingEpoch>> EpochBuilder::SequenceUpdates(
     absl::Span<const PreparedUpdate> updates) {
-  auto pending = std::make_unique<PendingEpoch>();
+  auto pending = std::make_unique<PendingEpoch>(*storage_);
   const absl::Time start = absl::Now();
   const uint64_t epoch = state_ ? state_->epoch + 1 : 0;
   pending->epoch = epoch;
   pending->timestamp_ms = state_ ? std::max(clock_(), state_->timestamp_ms) : clock_();
-  rocksdb::WriteBatch& batch = pending->batch;
+  EpochBatch& batch = pending->batch;
   EpochResult& result = pending->result;
-  RocksMapReader map_reader(storage_->db(), storage_->cf(LogCf::kMapTiles),
-                            storage_->cf(LogCf::kMapLeaves), nullptr);
+  RocksMapReader map_reader = storage_->Reader(nullptr).MapReader();
   auto on_node = [this](merkle::NodeId id, const Hash& h) { tiles_->Add(id, h); };
 
   result.outcomes.reserve(updates.size());
-  // Version records go into the batch sorted by key: RocksDB inserts a batch
-  // in order, and its memtable insert is much cheaper when each key lands
-  // next to the previous one than at a random place.
-  std::vector<std::pair<std::string, std::string>> version_records;
-  version_records.reserve(updates.size());
+  // Version records go into the batch sorted (EpochBatch::PutVersion says
+  // why), so they are collected first.
+  std::vector<NewVersion> versions;
+  versions.reserve(updates.size());
   absl::flat_hash_map<Hash, Touched> touched;
   touched.reserve(updates.size());
   for (const PreparedUpdate& u : updates) {
@@ -204,8 +209,7 @@ absl::StatusOr<std::unique_ptr<PendingEpoch>> EpochBuilder::Sequence(
     if (current == 0) {
       // First version of a new account: its VRF index and proof are fixed
       // now, in the same batch.
-      std::string record = EncodeAccountRecord(u.account_record);
-      batch.Put(storage_->cf(LogCf::kAccounts), ToSlice(u.account), ToSlice(record));
+      batch.PutAccount(u.account, u.account_record);
     }
     const uint64_t version = current + 1;
     VersionRecord rec;
@@ -219,17 +223,17 @@ absl::StatusOr<std::unique_ptr<PendingEpoch>> EpochBuilder::Sequence(
     rec.log_index = range_->size();
     range_->Append(EntryLeafHash(entry), on_node);
     entries_->Add(std::move(entry));
-    version_records.emplace_back(VersionKey(index, version), EncodeVersionRecord(rec));
+    result.outcomes.push_back(UpdateOutcome{version, epoch, rec.log_index, 0});
+    versions.push_back(NewVersion{index, version, std::move(rec)});
     t.leaf.version = version;
     t.leaf.head = ChainHead(t.leaf.head, version, epoch, *commitment);
     ++pending->update_count;
-    result.outcomes.push_back(UpdateOutcome{version, epoch, rec.log_index, 0});
   }
 
-  std::sort(version_records.begin(), version_records.end());
-  for (const auto& [key, value] : version_records) {
-    batch.Put(storage_->cf(LogCf::kVersions), ToSlice(key), ToSlice(value));
-  }
+  std::sort(versions.begin(), versions.end(), [](const NewVersion& a, const NewVersion& b) {
+    return a.index != b.index ? a.index < b.index : a.version < b.version;
+  });
+  for (const NewVersion& v : versions) batch.PutVersion(v.index, v.version, v.record);
   pending->changes.reserve(touched.size());
   for (const auto& [index, t] : touched) {
     if (t.leaf.version > 0) pending->changes.push_back({t.leaf, t.is_new});
@@ -242,19 +246,16 @@ absl::StatusOr<std::unique_ptr<PendingEpoch>> EpochBuilder::Sequence(
   return pending;
 }
 
-absl::Status EpochBuilder::Finish(PendingEpoch& pending) {
+absl::Status EpochBuilder::SealEpoch(PendingEpoch& pending) {
   const absl::Time start = absl::Now();
-  Database& db = storage_->db();
-  rocksdb::WriteBatch& batch = pending.batch;
+  EpochBatch& batch = pending.batch;
   // Reads see the last committed epoch, which must be the one before this.
-  RocksMapReader map_reader(db, storage_->cf(LogCf::kMapTiles),
-                            storage_->cf(LogCf::kMapLeaves), nullptr);
+  const LogReader committed = storage_->Reader(nullptr);
+  RocksMapReader map_reader = committed.MapReader();
   // A second reader lets the map work use the second core.
-  RocksMapReader second_reader(db, storage_->cf(LogCf::kMapTiles),
-                               storage_->cf(LogCf::kMapLeaves), nullptr);
+  RocksMapReader second_reader = committed.MapReader();
   map::MapReader* extra[] = {&second_reader};
-  BatchMapWriter map_writer(&batch, storage_->cf(LogCf::kMapTiles),
-                            storage_->cf(LogCf::kMapLeaves));
+  BatchMapWriter map_writer = batch.MapWriter();
   auto map_root = map::TiledMap::Apply(map_reader, pending.changes, map_writer, extra);
   if (!map_root.ok()) return map_root.status();
   pending.result.map_time = absl::Now() - start;
@@ -264,31 +265,29 @@ absl::Status EpochBuilder::Finish(PendingEpoch& pending) {
   range_->Append(EntryLeafHash(entry),
                  [this](merkle::NodeId id, const Hash& h) { tiles_->Add(id, h); });
   entries_->Add(std::move(entry));
-  tiles_->Flush(&batch);
-  entries_->Flush(&batch);
+  batch.PutLogTiles(*tiles_);
+  batch.PutEntryBundles(*entries_);
 
   LogState next;
   next.epoch = pending.epoch;
   next.tree_size = range_->size();
   next.timestamp_ms = pending.timestamp_ms;
   next.frontier = range_->hashes();
-  std::string checkpoint = SignCheckpoint(next.tree_size, range_->Root());
-  std::string epoch_value = EncodeEpochRecord(EpochRecord{next.tree_size, checkpoint});
-  batch.Put(storage_->cf(LogCf::kEpochs), ToSlice(U64Key(pending.epoch)), ToSlice(epoch_value));
-  std::string state_value = EncodeLogState(next);
-  batch.Put(storage_->cf(LogCf::kMeta), "state", ToSlice(state_value));
-  if (!pending_config_.empty()) {
-    batch.Put(storage_->cf(LogCf::kMeta), "config", ToSlice(pending_config_));
-    pending_config_.clear();
+  batch.PutEpoch(pending.epoch,
+                 EpochRecord{next.tree_size, SignCheckpoint(next.tree_size, range_->Root())});
+  batch.PutState(next);
+  if (pending_config_.has_value()) {
+    batch.PutConfig(*pending_config_);
+    pending_config_.reset();
   }
 
   // From here on the next epoch builds on this one.
   state_ = next;
-  finished_leaves_.clear();
+  sealed_leaves_.clear();
   absl::flat_hash_set<Hash> indexes;
   indexes.reserve(pending.changes.size());
   for (const map::LeafChange& c : pending.changes) {
-    finished_leaves_.emplace(c.leaf.index, c.leaf);
+    sealed_leaves_.emplace(c.leaf.index, c.leaf);
     indexes.insert(c.leaf.index);
   }
   recent_.emplace_back(pending.epoch, std::move(indexes));
@@ -296,23 +295,23 @@ absl::Status EpochBuilder::Finish(PendingEpoch& pending) {
   for (auto& outcome : pending.result.outcomes) {
     if (outcome.ok()) outcome->tree_size = next.tree_size;
   }
-  pending.finished = true;
+  pending.sealed = true;
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::shared_ptr<const PublishedState>> EpochBuilder::Write(
+absl::StatusOr<std::shared_ptr<const PublishedState>> EpochBuilder::CommitEpoch(
     PendingEpoch& pending) const {
-  if (!pending.finished) return absl::InternalError("commit of an unfinished epoch");
+  if (!pending.sealed) return absl::InternalError("commit of an epoch not sealed");
   const absl::Time start = absl::Now();
-  absl::Status committed = storage_->db().Commit(&pending.batch);
+  absl::Status committed = storage_->Commit(pending.batch);
   if (!committed.ok()) return committed;
-  auto published = LoadPublishedState(*storage_, storage_->db().GetSnapshot());
+  auto published = LoadPublishedState(*storage_, storage_->GetSnapshot());
   pending.result.commit_time = absl::Now() - start;
   return published;
 }
 
-void EpochBuilder::MarkWritten(PendingEpoch& pending,
-                             std::shared_ptr<const PublishedState> published) {
+void EpochBuilder::RecordCommitted(PendingEpoch& pending,
+                                   std::shared_ptr<const PublishedState> published) {
   published_ = published;
   pending.result.published = std::move(published);
 }

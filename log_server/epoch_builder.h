@@ -21,31 +21,14 @@
 #include "core/map/tiled_map.h"
 #include "core/merkle/compact_range.h"
 #include "core/note/note.h"
+#include "core/storage/log_tiles.h"
 #include "log_server/entry_bundles.h"
 #include "log_server/log_storage.h"
-#include "core/storage/log_tiles.h"
+#include "log_server/prepared_update.h"
 #include "log_server/published_state.h"
 #include "log_server/records.h"
-#include "rocksdb/write_batch.h"
 
 namespace keytrail {
-
-// An update that passed validation (limits, canonical key set, device
-// signatures) and whose VRF index is known.
-struct PreparedUpdate {
-  std::string account;
-  AccountRecord account_record;  // VRF index and proof of `account`
-  std::string key_set;           // canonical key_set encoding
-  std::optional<uint64_t> expected_version;
-  std::string opening;           // the commitment opening (random, 32 bytes)
-
-  // Read ahead, off the sequencer thread: the account's map leaf as of the
-  // committed epoch `leaf_epoch` (nullopt leaf: none then). The builder uses
-  // it only if it can tell no later epoch touched the index; otherwise it
-  // reads storage. Unset leaf_epoch: no hint.
-  std::optional<map::MapLeaf> leaf;
-  std::optional<uint64_t> leaf_epoch;
-};
 
 struct UpdateOutcome {
   uint64_t version = 0;
@@ -65,36 +48,40 @@ struct EpochResult {
   absl::Duration commit_time;    // the synced write and publication
 };
 
-// An epoch on its way to storage: built by Sequence() and Finish(), written
-// by Write(). Owned by the caller.
+// An epoch on its way to storage: built by SequenceUpdates() and
+// SealEpoch(), written by CommitEpoch(). Owned by the caller; must not
+// outlive the storage.
 struct PendingEpoch {
+  explicit PendingEpoch(const LogStorage& storage) : batch(storage) {}
   uint64_t epoch = 0;
-  rocksdb::WriteBatch batch;
-  EpochResult result;  // outcomes (tree_size filled at commit) and timings
+  EpochBatch batch;    // everything the epoch writes
+  EpochResult result;  // outcomes (tree_size filled when sealed) and timings
   // The epoch's final map leaves, sorted by index, new ones marked.
   std::vector<map::LeafChange> changes;
   uint64_t update_count = 0;
   uint64_t timestamp_ms = 0;
-  bool finished = false;
+  bool sealed = false;
 };
 
-// Builds epochs. The work is split so that one epoch's commit (the synced
-// write, on any thread) can overlap the next epoch's sequencing:
+// Builds epochs. The work is split in stages so that one epoch's synced
+// write (on any thread) can overlap the next epoch's sequencing:
 //
-//   Sequence(N)    versions, commitments, entries; needs Finish(N-1) done
-//   Finish(N)      map, epoch entry, checkpoint; needs Write(N-1) done
-//   Write(N)       the synced write; touches only the database
-//   MarkWritten(N) records the publication (on the builder's thread)
+//   SequenceUpdates(N)  versions, commitments, update entries;
+//                       needs SealEpoch(N-1) done
+//   SealEpoch(N)        map, epoch entry, signed checkpoint;
+//                       needs CommitEpoch(N-1) returned OK
+//   CommitEpoch(N)      the synced write; touches only the database
+//   RecordCommitted(N)  makes N the builder's published state
 //
-// BuildEpoch() runs all four in order. If any step fails, the caller must
+// BuildEpoch() runs all four in order. If any stage fails, the caller must
 // Reload() (after any commit in flight has returned) before going on; the
 // failed epoch and any epoch sequenced after it are dropped, nothing of them
 // visible.
 //
-// After Write returns OK the epoch is durable: it survives kill -9. Not
-// thread-safe, except that Write may run on another thread while the owning
-// thread runs Sequence for the next epoch. The builder is the only writer of
-// the log's database.
+// After CommitEpoch returns OK the epoch is durable: it survives kill -9.
+// Not thread-safe, except that CommitEpoch may run on another thread while
+// the owning thread runs SequenceUpdates for the next epoch. The builder is
+// the only writer of the log's storage.
 class EpochBuilder {
  public:
   // Milliseconds since the Unix epoch; injectable for tests.
@@ -113,13 +100,35 @@ class EpochBuilder {
   // committed then, and the builder has reloaded.
   absl::StatusOr<EpochResult> BuildEpoch(absl::Span<const PreparedUpdate> updates);
 
-  absl::StatusOr<std::unique_ptr<PendingEpoch>> Sequence(
+  // Stage 1: gives each update its version (or ABORTED for a failed
+  // expected_version), commitment and chain head, appends its update entry
+  // to the in-memory tree, and puts its version record (and a new account's
+  // record) into the epoch's batch. Reads the map as last committed, plus
+  // the leaves of the last sealed epoch. REQUIRES: the previous epoch is
+  // sealed. Errors: storage errors reading a leaf; nothing is written then.
+  absl::StatusOr<std::unique_ptr<PendingEpoch>> SequenceUpdates(
       absl::Span<const PreparedUpdate> updates);
-  absl::Status Finish(PendingEpoch& epoch);
-  // Thread-safe with respect to Sequence(); touches only the database.
-  absl::StatusOr<std::shared_ptr<const PublishedState>> Write(PendingEpoch& epoch) const;
-  void MarkWritten(PendingEpoch& epoch, std::shared_ptr<const PublishedState> published);
-  // Drops everything not committed and reloads from storage.
+  // Stage 2: applies the epoch's leaf changes to the map, appends the epoch
+  // entry, signs the checkpoint and completes the batch (tiles, entry
+  // bundles, epoch and state records). From here on the next epoch builds
+  // on this one. REQUIRES: `epoch` is the last one sequenced, and the epoch
+  // before it is committed (the map is read from storage). Errors: storage
+  // errors (DataLoss for a damaged map) from the map update.
+  absl::Status SealEpoch(PendingEpoch& epoch);
+  // Stage 3: writes the sealed epoch's batch, synced, and loads the state
+  // it publishes. Touches only the database, so it may run on another
+  // thread while SequenceUpdates runs for the next epoch. Errors:
+  // Internal for an epoch not sealed; the storage's write error; DataLoss
+  // if the committed records do not load back.
+  absl::StatusOr<std::shared_ptr<const PublishedState>> CommitEpoch(
+      PendingEpoch& epoch) const;
+  // Stage 4, on the builder's thread after CommitEpoch returned OK: makes
+  // `published` what published() returns, and stores it in the epoch's
+  // result.
+  void RecordCommitted(PendingEpoch& epoch, std::shared_ptr<const PublishedState> published);
+  // Drops everything not committed and reloads from storage: the in-memory
+  // tree, the tiles' and bundles' right edge, the published state. Errors:
+  // storage errors, DataLoss for damaged records.
   absl::Status Reload();
 
   // The state published by the last commit (or found at Open).
@@ -130,7 +139,7 @@ class EpochBuilder {
       : storage_(storage), signer_(std::move(signer)), clock_(std::move(clock)) {}
   std::string SignCheckpoint(uint64_t size, const Hash& root) const;
   bool HintIsCurrent(const PreparedUpdate& u) const;
-  // The leaf of `index` as of the last finished epoch.
+  // The leaf of `index` as of the last sealed epoch.
   absl::StatusOr<std::optional<map::MapLeaf>> CurrentLeaf(const PreparedUpdate& u,
                                                           map::MapReader& reader) const;
 
@@ -138,18 +147,18 @@ class EpochBuilder {
   const note::Ed25519NoteSigner signer_;
   const Clock clock_;
 
-  // All as of the last *finished* epoch (which may not be committed yet).
+  // All as of the last *sealed* epoch (which may not be committed yet).
   std::optional<LogState> state_;  // nullopt before genesis
   std::optional<merkle::CompactRange> range_;
   std::optional<LogTileWriter> tiles_;
   std::optional<EntryBundleWriter> entries_;
-  // The last finished epoch's leaves: storage may not hold them yet.
-  absl::flat_hash_map<Hash, map::MapLeaf> finished_leaves_;
+  // The last sealed epoch's leaves: storage may not hold them yet.
+  absl::flat_hash_map<Hash, map::MapLeaf> sealed_leaves_;
 
   std::shared_ptr<const PublishedState> published_;
-  std::string pending_config_;  // written with the genesis epoch
+  std::optional<LogConfig> pending_config_;  // written with the genesis epoch
 
-  // The indexes each of the last few finished epochs touched, oldest first:
+  // The indexes each of the last few sealed epochs touched, oldest first:
   // what decides whether a PreparedUpdate's leaf hint is still current.
   static constexpr size_t kHintEpochs = 8;
   std::deque<std::pair<uint64_t, absl::flat_hash_set<Hash>>> recent_;

@@ -128,8 +128,9 @@ TEST_F(EpochBuilderTest, UpdatesGetConsecutiveVersionsAndProvableState) {
 
   // alice's chain: v1 then v2, both in epoch 1; the map holds head_2.
   Hash index = batch[0].account_record.index;
-  auto v1 = storage_->GetVersion(index, 1, state.snapshot.get()).value();
-  auto v2 = storage_->GetVersion(index, 2, state.snapshot.get()).value();
+  const LogReader reader = storage_->Reader(state.snapshot.get());
+  auto v1 = reader.GetVersion(index, 1).value();
+  auto v2 = reader.GetVersion(index, 2).value();
   ASSERT_TRUE(v1 && v2);
   EXPECT_EQ(v1->previous_head, GenesisHead());
   Hash c1 = Commit(v1->opening, "alice", 1, v1->key_set).value();
@@ -139,15 +140,14 @@ TEST_F(EpochBuilderTest, UpdatesGetConsecutiveVersionsAndProvableState) {
   Hash head2 = ChainHead(head1, 2, 1, c2);
   EXPECT_EQ(v2->key_set, KeySetWithDevice("tablet"));
 
-  RocksMapReader reader(storage_->db(), storage_->cf(LogCf::kMapTiles),
-                        storage_->cf(LogCf::kMapLeaves), state.snapshot.get());
-  auto proof = map::TiledMap::Prove(reader, index);
+  RocksMapReader map_reader = reader.MapReader();
+  auto proof = map::TiledMap::Prove(map_reader, index);
   ASSERT_TRUE(proof.ok());
   EXPECT_TRUE(map::VerifyMapMembership(epoch.map_root, map::MapLeaf{index, 2, head2}, *proof).ok());
 
   // The log holds exactly: genesis, update(alice,1), update(bob,1),
   // update(alice,2), epoch 1.
-  auto entries = storage_->GetEntries(0, 5, state.snapshot.get());
+  auto entries = reader.GetEntries(0, 5);
   ASSERT_TRUE(entries.ok());
   auto u3 = DecodeUpdateEntry((*entries)[3]);
   ASSERT_TRUE(u3.ok());
@@ -186,8 +186,7 @@ TEST_F(EpochBuilderTest, ReopenResumesFromTheLastEpoch) {
   EXPECT_EQ(next->outcomes[0]->version, 2u);
   EXPECT_EQ(next->outcomes[0]->epoch, 3u);
   // The new tree is consistent with the one before the reopen.
-  LogTileReader tiles(storage_->db(), storage_->cf(LogCf::kLogTiles),
-                      next->published->snapshot.get());
+  LogTileReader tiles = storage_->Reader(next->published->snapshot.get()).LogTiles();
   auto consistency = merkle::BuildConsistencyProof(before_size,
                                                    next->published->log.tree_size, tiles);
   ASSERT_TRUE(consistency.ok());
@@ -236,11 +235,15 @@ TEST_F(EpochBuilderTest, RefusesADirectoryOfAnotherLog) {
             absl::StatusCode::kFailedPrecondition);
 }
 
+// A state record that decodes but whose frontier cannot be the tree it
+// names (undecodable records are records_test's and log_storage_test's).
 TEST_F(EpochBuilderTest, DamagedStateIsDataLoss) {
   builder_.reset();
-  rocksdb::WriteBatch batch;
-  batch.Put(storage_->cf(LogCf::kMeta), "state", "\x01garbage");
-  ASSERT_TRUE(storage_->db().Commit(&batch).ok());
+  LogState state = storage_->Reader(nullptr).GetState()->value();
+  state.frontier.clear();
+  EpochBatch batch(*storage_);
+  batch.PutState(state);
+  ASSERT_TRUE(storage_->Commit(batch).ok());
   auto b = EpochBuilder::Open(storage_.get(), config_, *signer_, [] { return uint64_t{1}; });
   EXPECT_EQ(b.status().code(), absl::StatusCode::kDataLoss);
 }
@@ -257,9 +260,10 @@ TEST_F(EpochBuilderTest, StaleLeafHintsAreNotUsed) {
   ASSERT_TRUE(builder_->BuildEpoch({Update("alice", "phone")}).ok());  // epoch 1: v1
   const uint64_t read_at = builder_->published()->log.epoch;
   PreparedUpdate hinted = Update("alice", "laptop");
-  RocksMapReader reader(storage_->db(), storage_->cf(LogCf::kMapTiles),
-                        storage_->cf(LogCf::kMapLeaves), builder_->published()->snapshot.get());
-  hinted.leaf = reader.GetLeaf(hinted.account_record.index).value();
+  hinted.leaf = storage_->Reader(builder_->published()->snapshot.get())
+                    .MapReader()
+                    .GetLeaf(hinted.account_record.index)
+                    .value();
   hinted.leaf_epoch = read_at;
   ASSERT_TRUE(hinted.leaf.has_value());
   EXPECT_EQ(hinted.leaf->version, 1u);
@@ -276,17 +280,14 @@ TEST_F(EpochBuilderTest, StaleLeafHintsAreNotUsed) {
   r = builder_->BuildEpoch({Update("bob", "phone")});  // epoch 4
   ASSERT_TRUE(r.ok());
   PreparedUpdate later = Update("alice", "tablet");
-  later.leaf = RocksMapReader(storage_->db(), storage_->cf(LogCf::kMapTiles),
-                              storage_->cf(LogCf::kMapLeaves), nullptr)
-                   .GetLeaf(later.account_record.index)
-                   .value();
+  later.leaf = storage_->Reader(nullptr).MapReader().GetLeaf(later.account_record.index).value();
   later.leaf_epoch = 3;
   r = builder_->BuildEpoch({later});
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->outcomes[0]->version, 4u);
   // And the chain is intact: the map proves head_4 computed from storage.
   Hash index = later.account_record.index;
-  auto records = storage_->GetVersions(index, 1, 4, r->published->snapshot.get());
+  auto records = storage_->Reader(r->published->snapshot.get()).GetVersions(index, 1, 4);
   ASSERT_TRUE(records.ok());
   Hash head = GenesisHead();
   for (uint64_t v = 1; v <= 4; ++v) {
@@ -294,8 +295,7 @@ TEST_F(EpochBuilderTest, StaleLeafHintsAreNotUsed) {
     EXPECT_EQ(rec.previous_head, head) << v;
     head = ChainHead(head, v, rec.epoch, Commit(rec.opening, "alice", v, rec.key_set).value());
   }
-  RocksMapReader now(storage_->db(), storage_->cf(LogCf::kMapTiles),
-                     storage_->cf(LogCf::kMapLeaves), r->published->snapshot.get());
+  RocksMapReader now = storage_->Reader(r->published->snapshot.get()).MapReader();
   auto proof = map::TiledMap::Prove(now, index);
   ASSERT_TRUE(proof.ok());
   EXPECT_TRUE(map::VerifyMapMembership(r->published->map_root, map::MapLeaf{index, 4, head}, *proof).ok());

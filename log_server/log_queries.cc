@@ -10,8 +10,7 @@
 #include "core/protocol/chain.h"
 #include "core/protocol/commitment.h"
 #include "core/protocol/limits.h"
-#include "core/storage/rocks_map_store.h"
-#include "core/storage/log_tiles.h"
+#include "log_server/account_index.h"
 
 namespace keytrail {
 namespace {
@@ -49,7 +48,7 @@ absl::Status LogQueries::FillLogProof(const PublishedState& state,
   log->set_epoch_entry(state.epoch_entry);
   log->set_epoch_inclusion_proof(merkle::EncodeHashList(state.epoch_inclusion_proof));
   if (last_verified_size > 0 && last_verified_size < state.log.tree_size) {
-    LogTileReader tiles(storage_.db(), storage_.cf(LogCf::kLogTiles), state.snapshot.get());
+    LogTileReader tiles = storage_.Reader(state.snapshot.get()).LogTiles();
     auto proof = merkle::BuildConsistencyProof(last_verified_size, state.log.tree_size, tiles);
     if (!proof.ok()) return proof.status();
     log->set_consistency_proof(merkle::EncodeHashList(*proof));
@@ -64,14 +63,14 @@ absl::StatusOr<LogQueries::AccountProofs> LogQueries::ProveAccount(
   if (!s.ok()) return s;
   s = FillLogProof(state, last_verified_size, log);
   if (!s.ok()) return s;
+  const LogReader reader = storage_.Reader(state.snapshot.get());
   AccountProofs out;
-  auto record = preparer_.AccountIndex(account, state.snapshot.get());
-  if (!record.ok()) return record.status();
-  out.account = *std::move(record);
+  auto index = FindAccountIndex(reader, vrf_key_, account);
+  if (!index.ok()) return index.status();
+  out.account = std::move(index->record);
   *vrf_proof = out.account.vrf_proof;
 
-  RocksMapReader map_reader(storage_.db(), storage_.cf(LogCf::kMapTiles),
-                            storage_.cf(LogCf::kMapLeaves), state.snapshot.get());
+  RocksMapReader map_reader = reader.MapReader();
   auto proof = map::TiledMap::Prove(map_reader, out.account.index);
   if (!proof.ok()) return proof.status();
   *map_proof = map::EncodeMapProof(*proof);
@@ -93,8 +92,8 @@ absl::Status LogQueries::Lookup(const v1::LookupRequest& request,
                              response->mutable_map_proof());
   if (!proofs.ok()) return proofs.status();
   if (proofs->current_version == 0) return absl::OkStatus();
-  auto rec = storage_.GetVersion(proofs->account.index, proofs->current_version,
-                                 state->snapshot.get());
+  auto rec = storage_.Reader(state->snapshot.get())
+                 .GetVersion(proofs->account.index, proofs->current_version);
   if (!rec.ok()) return rec.status();
   if (!rec->has_value()) {
     return absl::DataLossError(absl::StrCat("version ", proofs->current_version,
@@ -133,8 +132,8 @@ absl::Status LogQueries::History(const v1::HistoryRequest& request,
         " versions; one answer holds at most ", kMaxHistoryVersions,
         ": ask since a later version"));
   }
-  auto records = storage_.GetVersions(proofs->account.index, since, current,
-                                      state->snapshot.get());
+  auto records = storage_.Reader(state->snapshot.get())
+                     .GetVersions(proofs->account.index, since, current);
   if (!records.ok()) return records.status();
   response->set_previous_head(HashString((*records)[0].previous_head));
   for (size_t i = 0; i < records->size(); ++i) {
@@ -159,7 +158,7 @@ absl::Status LogQueries::GetEntries(const v1::GetEntriesRequest& request,
   }
   uint64_t count = std::min<uint64_t>({request.count(), kMaxEntriesPerRequest,
                                        state->log.tree_size - request.start()});
-  auto entries = storage_.GetEntries(request.start(), count, state->snapshot.get());
+  auto entries = storage_.Reader(state->snapshot.get()).GetEntries(request.start(), count);
   if (!entries.ok()) return entries.status();
   for (std::string& e : *entries) response->add_entries(std::move(e));
   return absl::OkStatus();
@@ -175,7 +174,7 @@ absl::Status LogQueries::GetInclusionProof(const v1::GetInclusionProofRequest& r
                                                    " is not below tree_size ",
                                                    request.tree_size()));
   }
-  LogTileReader tiles(storage_.db(), storage_.cf(LogCf::kLogTiles), state->snapshot.get());
+  LogTileReader tiles = storage_.Reader(state->snapshot.get()).LogTiles();
   auto proof = merkle::BuildInclusionProof(request.index(), request.tree_size(), tiles);
   if (!proof.ok()) return proof.status();
   response->set_proof(merkle::EncodeHashList(*proof));
@@ -192,7 +191,7 @@ absl::Status LogQueries::GetConsistencyProof(const v1::GetConsistencyProofReques
         "first_size ", request.first_size(), " must be in [1, second_size ",
         request.second_size(), "]"));
   }
-  LogTileReader tiles(storage_.db(), storage_.cf(LogCf::kLogTiles), state->snapshot.get());
+  LogTileReader tiles = storage_.Reader(state->snapshot.get()).LogTiles();
   auto proof = merkle::BuildConsistencyProof(request.first_size(), request.second_size(), tiles);
   if (!proof.ok()) return proof.status();
   response->set_proof(merkle::EncodeHashList(*proof));

@@ -15,9 +15,9 @@
 #define KEYTRAIL_LOG_SERVER_LOG_QUERIES_H_
 
 #include "absl/status/status.h"
+#include "core/crypto/ecvrf.h"
 #include "log_server/log_storage.h"
 #include "log_server/published_state.h"
-#include "log_server/update_preparer.h"
 #include "proto/keytrail.pb.h"
 
 namespace keytrail {
@@ -32,10 +32,11 @@ struct LogIdentity {
 
 class LogQueries {
  public:
-  // Arguments are borrowed and must outlive this object.
+  // Arguments are borrowed and must outlive this object. `vrf_key` proves
+  // the index of accounts the log does not know yet.
   LogQueries(const LogStorage& storage, const StateHolder& published,
-             const UpdatePreparer& preparer, LogIdentity info)
-      : storage_(storage), published_(published), preparer_(preparer),
+             const VrfPrivateKey& vrf_key, LogIdentity info)
+      : storage_(storage), published_(published), vrf_key_(vrf_key),
         info_(std::move(info)) {}
 
   absl::Status Lookup(const v1::LookupRequest& request, v1::LookupResponse* response) const;
@@ -68,7 +69,7 @@ class LogQueries {
 
   const LogStorage& storage_;
   const StateHolder& published_;
-  const UpdatePreparer& preparer_;
+  const VrfPrivateKey& vrf_key_;
   const LogIdentity info_;
 };
 

@@ -132,7 +132,7 @@ absl::StatusOr<std::unique_ptr<LogServer>> LogServer::Start(const LogServerOptio
   info.epoch_interval_ms = absl::ToInt64Milliseconds(o.sequencer.epoch_interval);
   info.max_epoch_age_ms = absl::ToInt64Milliseconds(o.sequencer.max_epoch_age);
   parts->queries = std::make_unique<LogQueries>(*parts->storage, parts->published,
-                                                *parts->preparer, info);
+                                                *parts->vrf_key, info);
   parts->service = std::make_unique<LogService>(*parts->auth, *parts->preparer,
                                                 *parts->sequencer, *parts->queries);
 

@@ -1,26 +1,61 @@
 #include "log_server/log_storage.h"
 
 #include "absl/strings/str_cat.h"
-#include "log_server/entry_bundles.h"
 #include "rocksdb/iterator.h"
 
 namespace keytrail {
+namespace {
+
+// The column families, in the order Open declares them (docs/STORAGE.md).
+enum Family : size_t {
+  kMeta = 0,   // "config" -> LogConfig, "state" -> LogState
+  kEntries,    // U64Key(bundle) -> entry bundle (entry_bundles.h)
+  kLogTiles,   // LogTileKey(level, index) -> log tile (core/storage/log_tiles.h)
+  kAccounts,   // account id -> AccountRecord
+  kVersions,   // VersionKey(index, version) -> VersionRecord
+  kMapLeaves,  // index -> map leaf (core/storage/rocks_map_store.h)
+  kMapTiles,   // map tile key -> map tile record (core/map/tiled_map.h)
+  kEpochs,     // U64Key(epoch) -> EpochRecord
+};
+
+std::vector<std::string> FamilyNames() {
+  return {"meta", "entries", "log_tiles", "accounts", "versions",
+          "map_leaves", "map_tiles", "epochs"};
+}
+
+constexpr absl::string_view kConfigKey = "config";
+constexpr absl::string_view kStateKey = "state";
+
+}  // namespace
+
+// ---- LogStorage ----
 
 absl::StatusOr<std::unique_ptr<LogStorage>> LogStorage::Open(const std::string& data_dir,
                                                              size_t block_cache_bytes) {
   DatabaseOptions options;
-  options.column_families = LogColumnFamilyNames();
+  options.column_families = FamilyNames();
   options.block_cache_bytes = block_cache_bytes;
   auto db = Database::Open(data_dir, options);
   if (!db.ok()) return db.status();
   return std::unique_ptr<LogStorage>(new LogStorage(*std::move(db)));
 }
 
+absl::StatusOr<LogTileWriter> LogStorage::ResumeLogTiles(uint64_t tree_size) const {
+  return LogTileWriter::Resume(*db_, family(kLogTiles), tree_size);
+}
+
+absl::StatusOr<EntryBundleWriter> LogStorage::ResumeEntryBundles(uint64_t tree_size) const {
+  return EntryBundleWriter::Resume(*db_, family(kEntries), tree_size);
+}
+
+absl::Status LogStorage::Commit(EpochBatch& batch) { return db_->Commit(&batch.batch_); }
+
+// ---- LogReader ----
+
 template <typename T, typename Decode>
-absl::StatusOr<std::optional<T>> LogStorage::GetRecord(LogCf f, absl::string_view key,
-                                                       const rocksdb::Snapshot* snap,
-                                                       Decode decode) const {
-  auto value = db_->Get(cf(f), key, snap);
+absl::StatusOr<std::optional<T>> LogReader::GetRecord(size_t f, absl::string_view key,
+                                                      Decode decode) const {
+  auto value = storage_->db_->Get(storage_->family(f), key, snapshot_);
   if (!value.ok()) return value.status();
   if (!value->has_value()) return std::optional<T>();
   absl::StatusOr<T> record = decode(**value);
@@ -28,37 +63,36 @@ absl::StatusOr<std::optional<T>> LogStorage::GetRecord(LogCf f, absl::string_vie
   return std::optional<T>(*std::move(record));
 }
 
-absl::StatusOr<std::optional<LogConfig>> LogStorage::GetConfig() const {
-  return GetRecord<LogConfig>(LogCf::kMeta, "config", nullptr, DecodeLogConfig);
+absl::StatusOr<std::optional<LogConfig>> LogReader::GetConfig() const {
+  return GetRecord<LogConfig>(kMeta, kConfigKey, DecodeLogConfig);
 }
 
-absl::StatusOr<std::optional<LogState>> LogStorage::GetState(
-    const rocksdb::Snapshot* snap) const {
-  return GetRecord<LogState>(LogCf::kMeta, "state", snap, DecodeLogState);
+absl::StatusOr<std::optional<LogState>> LogReader::GetState() const {
+  return GetRecord<LogState>(kMeta, kStateKey, DecodeLogState);
 }
 
-absl::StatusOr<std::optional<AccountRecord>> LogStorage::GetAccount(
-    absl::string_view account, const rocksdb::Snapshot* snap) const {
-  return GetRecord<AccountRecord>(LogCf::kAccounts, account, snap, DecodeAccountRecord);
+absl::StatusOr<std::optional<AccountRecord>> LogReader::GetAccount(
+    absl::string_view account) const {
+  return GetRecord<AccountRecord>(kAccounts, account, DecodeAccountRecord);
 }
 
-absl::StatusOr<std::optional<VersionRecord>> LogStorage::GetVersion(
-    const Hash& index, uint64_t version, const rocksdb::Snapshot* snap) const {
-  return GetRecord<VersionRecord>(LogCf::kVersions, VersionKey(index, version), snap,
-                                  DecodeVersionRecord);
+absl::StatusOr<std::optional<VersionRecord>> LogReader::GetVersion(const Hash& index,
+                                                                   uint64_t version) const {
+  return GetRecord<VersionRecord>(kVersions, VersionKey(index, version), DecodeVersionRecord);
 }
 
-absl::StatusOr<std::vector<VersionRecord>> LogStorage::GetVersions(
-    const Hash& index, uint64_t first, uint64_t last,
-    const rocksdb::Snapshot* snap) const {
+absl::StatusOr<std::vector<VersionRecord>> LogReader::GetVersions(const Hash& index,
+                                                                  uint64_t first,
+                                                                  uint64_t last) const {
   std::vector<VersionRecord> out;
   if (first > last) return out;
   rocksdb::ReadOptions read;
-  read.snapshot = snap;
+  read.snapshot = snapshot_;
   std::string upper = VersionKey(index, last + 1);
   rocksdb::Slice upper_slice = ToSlice(upper);
   read.iterate_upper_bound = &upper_slice;
-  std::unique_ptr<rocksdb::Iterator> it(db_->raw()->NewIterator(read, cf(LogCf::kVersions)));
+  std::unique_ptr<rocksdb::Iterator> it(
+      storage_->db_->raw()->NewIterator(read, storage_->family(kVersions)));
   uint64_t want = first;
   for (it->Seek(ToSlice(VersionKey(index, first))); it->Valid(); it->Next(), ++want) {
     if (ToView(it->key()) != VersionKey(index, want)) break;
@@ -73,14 +107,58 @@ absl::StatusOr<std::vector<VersionRecord>> LogStorage::GetVersions(
   return out;
 }
 
-absl::StatusOr<std::optional<EpochRecord>> LogStorage::GetEpoch(
-    uint64_t epoch, const rocksdb::Snapshot* snap) const {
-  return GetRecord<EpochRecord>(LogCf::kEpochs, U64Key(epoch), snap, DecodeEpochRecord);
+absl::StatusOr<std::optional<EpochRecord>> LogReader::GetEpoch(uint64_t epoch) const {
+  return GetRecord<EpochRecord>(kEpochs, U64Key(epoch), DecodeEpochRecord);
 }
 
-absl::StatusOr<std::vector<std::string>> LogStorage::GetEntries(
-    uint64_t start, uint64_t count, const rocksdb::Snapshot* snap) const {
-  return ReadEntries(*db_, cf(LogCf::kEntries), snap, start, count);
+absl::StatusOr<std::vector<std::string>> LogReader::GetEntries(uint64_t start,
+                                                               uint64_t count) const {
+  return ReadEntries(*storage_->db_, storage_->family(kEntries), snapshot_, start, count);
+}
+
+RocksMapReader LogReader::MapReader() const {
+  return RocksMapReader(*storage_->db_, storage_->family(kMapTiles),
+                        storage_->family(kMapLeaves), snapshot_);
+}
+
+LogTileReader LogReader::LogTiles() const {
+  return LogTileReader(*storage_->db_, storage_->family(kLogTiles), snapshot_);
+}
+
+// ---- EpochBatch ----
+
+void EpochBatch::PutConfig(const LogConfig& config) {
+  std::string value = EncodeLogConfig(config);
+  batch_.Put(storage_.family(kMeta), ToSlice(kConfigKey), ToSlice(value));
+}
+
+void EpochBatch::PutAccount(absl::string_view account, const AccountRecord& record) {
+  std::string value = EncodeAccountRecord(record);
+  batch_.Put(storage_.family(kAccounts), ToSlice(account), ToSlice(value));
+}
+
+void EpochBatch::PutVersion(const Hash& index, uint64_t version, const VersionRecord& record) {
+  std::string key = VersionKey(index, version);
+  std::string value = EncodeVersionRecord(record);
+  batch_.Put(storage_.family(kVersions), ToSlice(key), ToSlice(value));
+}
+
+void EpochBatch::PutEpoch(uint64_t epoch, const EpochRecord& record) {
+  std::string value = EncodeEpochRecord(record);
+  batch_.Put(storage_.family(kEpochs), ToSlice(U64Key(epoch)), ToSlice(value));
+}
+
+void EpochBatch::PutState(const LogState& state) {
+  std::string value = EncodeLogState(state);
+  batch_.Put(storage_.family(kMeta), ToSlice(kStateKey), ToSlice(value));
+}
+
+void EpochBatch::PutLogTiles(LogTileWriter& tiles) { tiles.Flush(&batch_); }
+
+void EpochBatch::PutEntryBundles(EntryBundleWriter& entries) { entries.Flush(&batch_); }
+
+BatchMapWriter EpochBatch::MapWriter() {
+  return BatchMapWriter(&batch_, storage_.family(kMapTiles), storage_.family(kMapLeaves));
 }
 
 }  // namespace keytrail

@@ -1,55 +1,137 @@
-// LogStorage: the log server's RocksDB database and typed reads of its
-// records (records.h). Writes happen only in the sequencer's epoch batches.
+// LogStorage: the log server's RocksDB database. The only code that knows its
+// column families and keys (docs/STORAGE.md has the layout); everyone else
+// reads through a LogReader and writes through an EpochBatch.
 //
-// Reads take a snapshot (nullptr = latest committed state) and return
-// nullopt for absent records, DataLoss for damaged ones, and the mapped
-// RocksDB error otherwise. Thread-safe.
+//   LogReader   the records, the map and the log tiles as of one snapshot
+//               (or the latest committed state);
+//   EpochBatch  everything one epoch writes, committed by Commit() in one
+//               synced write.
+//
+// Reads return nullopt for an absent record, DataLoss for a damaged one, and
+// the mapped RocksDB error (core/storage/database.h) otherwise.
+//
+// Thread safety: LogStorage is thread-safe. A LogReader may be shared by
+// threads, but the map and tile readers it hands out are for one thread
+// each. An EpochBatch is used by one thread at a time. Ownership: a
+// LogReader, an EpochBatch and everything they hand out borrow the storage
+// (and the snapshot), which must outlive them.
 #ifndef KEYTRAIL_LOG_SERVER_LOG_STORAGE_H_
 #define KEYTRAIL_LOG_SERVER_LOG_STORAGE_H_
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "core/crypto/sha256.h"
 #include "core/storage/database.h"
+#include "core/storage/log_tiles.h"
+#include "core/storage/rocks_map_store.h"
+#include "log_server/entry_bundles.h"
 #include "log_server/records.h"
+#include "rocksdb/write_batch.h"
 
 namespace keytrail {
 
+class LogStorage;
+
+// Typed reads as of one snapshot. A small value: make one per request.
+class LogReader {
+ public:
+  // What the data directory was created for.
+  absl::StatusOr<std::optional<LogConfig>> GetConfig() const;
+  // Where the log stood after the last epoch committed in the snapshot.
+  absl::StatusOr<std::optional<LogState>> GetState() const;
+  absl::StatusOr<std::optional<AccountRecord>> GetAccount(absl::string_view account) const;
+  absl::StatusOr<std::optional<VersionRecord>> GetVersion(const Hash& index,
+                                                          uint64_t version) const;
+  // Versions first..last (inclusive) of one index, in order. DataLoss if any
+  // is missing.
+  absl::StatusOr<std::vector<VersionRecord>> GetVersions(const Hash& index, uint64_t first,
+                                                         uint64_t last) const;
+  absl::StatusOr<std::optional<EpochRecord>> GetEpoch(uint64_t epoch) const;
+  // Entries [start, start + count). DataLoss if any is missing.
+  absl::StatusOr<std::vector<std::string>> GetEntries(uint64_t start, uint64_t count) const;
+
+  // The map (core/map/tiled_map.h reads and proves through it).
+  RocksMapReader MapReader() const;
+  // The log tree's hashes, for inclusion and consistency proofs.
+  LogTileReader LogTiles() const;
+
+ private:
+  friend class LogStorage;
+  LogReader(const LogStorage& storage, const rocksdb::Snapshot* snapshot)
+      : storage_(&storage), snapshot_(snapshot) {}
+  template <typename T, typename Decode>
+  absl::StatusOr<std::optional<T>> GetRecord(size_t family, absl::string_view key,
+                                             Decode decode) const;
+
+  const LogStorage* storage_;
+  const rocksdb::Snapshot* snapshot_;
+};
+
+// Everything one epoch writes, collected in a RocksDB write batch and
+// written by LogStorage::Commit: either all of it survives a crash or none.
+class EpochBatch {
+ public:
+  explicit EpochBatch(const LogStorage& storage) : storage_(storage) {}
+
+  // The log's identity; written once, with the genesis epoch.
+  void PutConfig(const LogConfig& config);
+  // An account's VRF index and proof; written with its first version.
+  void PutAccount(absl::string_view account, const AccountRecord& record);
+  // One version of the account at `index`. RocksDB inserts a batch in
+  // order, and its memtable insert is much cheaper when each key lands next
+  // to the previous one: put an epoch's versions sorted by (index, version).
+  void PutVersion(const Hash& index, uint64_t version, const VersionRecord& record);
+  // The epoch's record: the tree size and the signed checkpoint.
+  void PutEpoch(uint64_t epoch, const EpochRecord& record);
+  // Where the log stands after this epoch; what a restart resumes from.
+  void PutState(const LogState& state);
+  // The log tiles and entry bundles changed since the writers' last flush.
+  // The writers must come from this storage's Resume* methods.
+  void PutLogTiles(LogTileWriter& tiles);
+  void PutEntryBundles(EntryBundleWriter& entries);
+  // Where TiledMap::Apply puts the epoch's map leaves and tiles.
+  BatchMapWriter MapWriter();
+
+ private:
+  friend class LogStorage;
+  const LogStorage& storage_;
+  rocksdb::WriteBatch batch_;
+};
+
 class LogStorage {
  public:
-  // Opens or creates the database in `data_dir`.
+  // Opens or creates the database in `data_dir`. FailedPrecondition when
+  // another process holds it.
   static absl::StatusOr<std::unique_ptr<LogStorage>> Open(const std::string& data_dir,
                                                           size_t block_cache_bytes);
 
-  Database& db() const { return *db_; }
-  rocksdb::ColumnFamilyHandle* cf(LogCf f) const { return db_->cf(static_cast<size_t>(f)); }
+  // A consistent point-in-time view. REQUIRES: every copy is released
+  // before the storage is destroyed.
+  Snapshot GetSnapshot() const { return db_->GetSnapshot(); }
+  // Reads as of `snapshot` (borrowed); nullptr reads the latest state.
+  LogReader Reader(const rocksdb::Snapshot* snapshot) const { return LogReader(*this, snapshot); }
 
-  absl::StatusOr<std::optional<LogConfig>> GetConfig() const;
-  absl::StatusOr<std::optional<LogState>> GetState(const rocksdb::Snapshot* snap) const;
-  absl::StatusOr<std::optional<AccountRecord>> GetAccount(
-      absl::string_view account, const rocksdb::Snapshot* snap) const;
-  absl::StatusOr<std::optional<VersionRecord>> GetVersion(
-      const Hash& index, uint64_t version, const rocksdb::Snapshot* snap) const;
-  // Versions first..last (inclusive) of one index, in order. DataLoss if any
-  // is missing.
-  absl::StatusOr<std::vector<VersionRecord>> GetVersions(
-      const Hash& index, uint64_t first, uint64_t last,
-      const rocksdb::Snapshot* snap) const;
-  absl::StatusOr<std::optional<EpochRecord>> GetEpoch(
-      uint64_t epoch, const rocksdb::Snapshot* snap) const;
-  // Entries [start, start + count). DataLoss if any is missing.
-  absl::StatusOr<std::vector<std::string>> GetEntries(
-      uint64_t start, uint64_t count, const rocksdb::Snapshot* snap) const;
+  // The writers that carry the log tiles' and the entry bundles' right edge
+  // from one epoch to the next, loaded for a log of `tree_size` entries as
+  // last committed. DataLoss if the edge is missing or damaged.
+  absl::StatusOr<LogTileWriter> ResumeLogTiles(uint64_t tree_size) const;
+  absl::StatusOr<EntryBundleWriter> ResumeEntryBundles(uint64_t tree_size) const;
+
+  // Writes the batch atomically and durably (synced): when this returns OK
+  // the epoch survives kill -9. Safe to call while other threads read.
+  absl::Status Commit(EpochBatch& batch);
 
  private:
+  friend class LogReader;
+  friend class EpochBatch;
   explicit LogStorage(std::unique_ptr<Database> db) : db_(std::move(db)) {}
-  template <typename T, typename Decode>
-  absl::StatusOr<std::optional<T>> GetRecord(LogCf f, absl::string_view key,
-                                             const rocksdb::Snapshot* snap,
-                                             Decode decode) const;
+  rocksdb::ColumnFamilyHandle* family(size_t f) const { return db_->cf(f); }
   std::unique_ptr<Database> db_;
 };
 

@@ -5,8 +5,6 @@
 #include "core/map/tiled_map.h"
 #include "core/merkle/compact_range.h"
 #include "core/merkle/proof_builder.h"
-#include "core/storage/rocks_map_store.h"
-#include "core/storage/log_tiles.h"
 
 namespace keytrail {
 
@@ -14,12 +12,13 @@ absl::StatusOr<std::shared_ptr<const PublishedState>> LoadPublishedState(
     const LogStorage& storage, Snapshot snapshot) {
   auto state = std::make_shared<PublishedState>();
   state->snapshot = snapshot;
-  auto log = storage.GetState(snapshot.get());
+  const LogReader reader = storage.Reader(snapshot.get());
+  auto log = reader.GetState();
   if (!log.ok()) return log.status();
   if (!log->has_value()) return absl::DataLossError("log state record is missing");
   state->log = **log;
 
-  auto epoch = storage.GetEpoch(state->log.epoch, snapshot.get());
+  auto epoch = reader.GetEpoch(state->log.epoch);
   if (!epoch.ok()) return epoch.status();
   if (!epoch->has_value() || (*epoch)->tree_size != state->log.tree_size) {
     return absl::DataLossError(
@@ -31,17 +30,16 @@ absl::StatusOr<std::shared_ptr<const PublishedState>> LoadPublishedState(
   if (!range.ok()) return AsDataLoss(range.status(), "log state frontier");
   state->log_root = range->Root();
 
-  auto last = storage.GetEntries(state->log.tree_size - 1, 1, snapshot.get());
+  auto last = reader.GetEntries(state->log.tree_size - 1, 1);
   if (!last.ok()) return last.status();
   state->epoch_entry = (*last)[0];
 
-  LogTileReader tiles(storage.db(), storage.cf(LogCf::kLogTiles), snapshot.get());
+  LogTileReader tiles = reader.LogTiles();
   auto proof = merkle::BuildInclusionProof(state->log.tree_size - 1, state->log.tree_size, tiles);
   if (!proof.ok()) return proof.status();
   state->epoch_inclusion_proof = *std::move(proof);
 
-  RocksMapReader map_reader(storage.db(), storage.cf(LogCf::kMapTiles),
-                            storage.cf(LogCf::kMapLeaves), snapshot.get());
+  RocksMapReader map_reader = reader.MapReader();
   auto map_root = map::TiledMap::RootSummary(map_reader);
   if (!map_root.ok()) return map_root.status();
   state->map_root = map_root->hash;

@@ -8,22 +8,98 @@ namespace {
 
 constexpr uint8_t kFormat = 1;
 
-absl::Status Corrupt(absl::string_view what) {
-  return absl::DataLossError(absl::StrCat("corrupt ", what, " record"));
+// The parsers below report malformed bytes as ByteReader does
+// (InvalidArgument); the Decode* functions relabel that as DataLoss, since
+// these bytes come from the log's own storage.
+template <typename T>
+absl::StatusOr<T> FromStorage(absl::StatusOr<T> parsed) {
+  if (!parsed.ok()) return AsDataLoss(parsed.status(), "stored record");
+  return parsed;
 }
 
-// Reads the format byte; false unless it is kFormat.
-bool ReadFormat(ByteReader& r) {
-  uint8_t f;
-  return r.ReadU8(&f) && f == kFormat;
+absl::Status ReadFormat(ByteReader& r, absl::string_view what) {
+  uint8_t format;
+  if (!r.ReadU8(&format)) return TruncatedError(what, "format");
+  if (format != kFormat) {
+    return absl::InvalidArgumentError(absl::StrCat(what, ": unknown format ", format));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<LogConfig> ParseLogConfig(absl::string_view bytes) {
+  constexpr absl::string_view kWhat = "log config";
+  ByteReader r(bytes);
+  if (absl::Status s = ReadFormat(r, kWhat); !s.ok()) return s;
+  absl::string_view origin, vkey, vrf;
+  if (!r.ReadU16Prefixed(&origin)) return TruncatedError(kWhat, "origin");
+  if (!r.ReadU16Prefixed(&vkey)) return TruncatedError(kWhat, "note verifier key");
+  if (!r.ReadU8Prefixed(&vrf)) return TruncatedError(kWhat, "VRF public key");
+  if (absl::Status s = r.Finish(kWhat); !s.ok()) return s;
+  return LogConfig{std::string(origin), std::string(vkey), std::string(vrf)};
+}
+
+absl::StatusOr<LogState> ParseLogState(absl::string_view bytes) {
+  constexpr absl::string_view kWhat = "log state";
+  ByteReader r(bytes);
+  if (absl::Status s = ReadFormat(r, kWhat); !s.ok()) return s;
+  LogState state;
+  uint8_t n;
+  if (!r.ReadU64(&state.epoch)) return TruncatedError(kWhat, "epoch");
+  if (!r.ReadU64(&state.tree_size)) return TruncatedError(kWhat, "tree size");
+  if (!r.ReadU64(&state.timestamp_ms)) return TruncatedError(kWhat, "timestamp");
+  if (!r.ReadU8(&n)) return TruncatedError(kWhat, "frontier size");
+  state.frontier.resize(n);
+  for (Hash& h : state.frontier) {
+    if (!r.ReadArray(&h)) return TruncatedError(kWhat, "frontier");
+  }
+  if (absl::Status s = r.Finish(kWhat); !s.ok()) return s;
+  return state;
+}
+
+absl::StatusOr<AccountRecord> ParseAccountRecord(absl::string_view bytes) {
+  constexpr absl::string_view kWhat = "account record";
+  ByteReader r(bytes);
+  if (absl::Status s = ReadFormat(r, kWhat); !s.ok()) return s;
+  AccountRecord rec;
+  absl::string_view proof;
+  if (!r.ReadArray(&rec.index)) return TruncatedError(kWhat, "index");
+  if (!r.ReadU8Prefixed(&proof)) return TruncatedError(kWhat, "VRF proof");
+  if (absl::Status s = r.Finish(kWhat); !s.ok()) return s;
+  rec.vrf_proof = std::string(proof);
+  return rec;
+}
+
+absl::StatusOr<VersionRecord> ParseVersionRecord(absl::string_view bytes) {
+  constexpr absl::string_view kWhat = "version record";
+  ByteReader r(bytes);
+  if (absl::Status s = ReadFormat(r, kWhat); !s.ok()) return s;
+  VersionRecord rec;
+  absl::string_view opening, key_set;
+  if (!r.ReadU64(&rec.epoch)) return TruncatedError(kWhat, "epoch");
+  if (!r.ReadU64(&rec.log_index)) return TruncatedError(kWhat, "log index");
+  if (!r.ReadArray(&rec.previous_head)) return TruncatedError(kWhat, "previous head");
+  if (!r.ReadU8Prefixed(&opening)) return TruncatedError(kWhat, "opening");
+  if (!r.ReadU32Prefixed(&key_set)) return TruncatedError(kWhat, "key set");
+  if (absl::Status s = r.Finish(kWhat); !s.ok()) return s;
+  rec.opening = std::string(opening);
+  rec.key_set = std::string(key_set);
+  return rec;
+}
+
+absl::StatusOr<EpochRecord> ParseEpochRecord(absl::string_view bytes) {
+  constexpr absl::string_view kWhat = "epoch record";
+  ByteReader r(bytes);
+  if (absl::Status s = ReadFormat(r, kWhat); !s.ok()) return s;
+  EpochRecord rec;
+  absl::string_view checkpoint;
+  if (!r.ReadU64(&rec.tree_size)) return TruncatedError(kWhat, "tree size");
+  if (!r.ReadU32Prefixed(&checkpoint)) return TruncatedError(kWhat, "checkpoint");
+  if (absl::Status s = r.Finish(kWhat); !s.ok()) return s;
+  rec.checkpoint = std::string(checkpoint);
+  return rec;
 }
 
 }  // namespace
-
-std::vector<std::string> LogColumnFamilyNames() {
-  return {"meta", "entries", "log_tiles", "accounts", "versions",
-          "map_leaves", "map_tiles", "epochs"};
-}
 
 std::string EncodeLogConfig(const LogConfig& c) {
   ByteWriter w;
@@ -35,13 +111,7 @@ std::string EncodeLogConfig(const LogConfig& c) {
 }
 
 absl::StatusOr<LogConfig> DecodeLogConfig(absl::string_view bytes) {
-  ByteReader r(bytes);
-  absl::string_view origin, vkey, vrf;
-  if (!ReadFormat(r) || !r.ReadU16Prefixed(&origin) || !r.ReadU16Prefixed(&vkey) ||
-      !r.ReadU8Prefixed(&vrf) || !r.empty()) {
-    return Corrupt("log config");
-  }
-  return LogConfig{std::string(origin), std::string(vkey), std::string(vrf)};
+  return FromStorage(ParseLogConfig(bytes));
 }
 
 std::string EncodeLogState(const LogState& s) {
@@ -56,19 +126,7 @@ std::string EncodeLogState(const LogState& s) {
 }
 
 absl::StatusOr<LogState> DecodeLogState(absl::string_view bytes) {
-  ByteReader r(bytes);
-  LogState s;
-  uint8_t n;
-  if (!ReadFormat(r) || !r.ReadU64(&s.epoch) || !r.ReadU64(&s.tree_size) ||
-      !r.ReadU64(&s.timestamp_ms) || !r.ReadU8(&n)) {
-    return Corrupt("log state");
-  }
-  s.frontier.resize(n);
-  for (Hash& h : s.frontier) {
-    if (!r.ReadArray(&h)) return Corrupt("log state");
-  }
-  if (!r.empty()) return Corrupt("log state");
-  return s;
+  return FromStorage(ParseLogState(bytes));
 }
 
 std::string EncodeAccountRecord(const AccountRecord& rec) {
@@ -80,15 +138,7 @@ std::string EncodeAccountRecord(const AccountRecord& rec) {
 }
 
 absl::StatusOr<AccountRecord> DecodeAccountRecord(absl::string_view bytes) {
-  ByteReader r(bytes);
-  AccountRecord rec;
-  absl::string_view proof;
-  if (!ReadFormat(r) || !r.ReadArray(&rec.index) || !r.ReadU8Prefixed(&proof) ||
-      !r.empty()) {
-    return Corrupt("account");
-  }
-  rec.vrf_proof = std::string(proof);
-  return rec;
+  return FromStorage(ParseAccountRecord(bytes));
 }
 
 std::string EncodeVersionRecord(const VersionRecord& rec) {
@@ -103,17 +153,7 @@ std::string EncodeVersionRecord(const VersionRecord& rec) {
 }
 
 absl::StatusOr<VersionRecord> DecodeVersionRecord(absl::string_view bytes) {
-  ByteReader r(bytes);
-  VersionRecord rec;
-  absl::string_view opening, key_set;
-  if (!ReadFormat(r) || !r.ReadU64(&rec.epoch) || !r.ReadU64(&rec.log_index) ||
-      !r.ReadArray(&rec.previous_head) || !r.ReadU8Prefixed(&opening) ||
-      !r.ReadU32Prefixed(&key_set) || !r.empty()) {
-    return Corrupt("version");
-  }
-  rec.opening = std::string(opening);
-  rec.key_set = std::string(key_set);
-  return rec;
+  return FromStorage(ParseVersionRecord(bytes));
 }
 
 std::string EncodeEpochRecord(const EpochRecord& rec) {
@@ -125,15 +165,7 @@ std::string EncodeEpochRecord(const EpochRecord& rec) {
 }
 
 absl::StatusOr<EpochRecord> DecodeEpochRecord(absl::string_view bytes) {
-  ByteReader r(bytes);
-  EpochRecord rec;
-  absl::string_view checkpoint;
-  if (!ReadFormat(r) || !r.ReadU64(&rec.tree_size) ||
-      !r.ReadU32Prefixed(&checkpoint) || !r.empty()) {
-    return Corrupt("epoch");
-  }
-  rec.checkpoint = std::string(checkpoint);
-  return rec;
+  return FromStorage(ParseEpochRecord(bytes));
 }
 
 std::string U64Key(uint64_t v) {

@@ -1,6 +1,9 @@
-// The log server's RocksDB records: column families, keys and value
-// encodings (docs/STORAGE.md is the reference). Every value starts with a
-// format byte; decoders go through ByteReader and report damage as DataLoss.
+// The log server's stored records: their keys and value encodings
+// (docs/STORAGE.md is the reference; log_storage.h decides which column
+// family each lives in). Every value starts with a format byte. Decoders go
+// through ByteReader, end with Finish(), and report bytes that do not decode
+// (truncated, trailing bytes, unknown format) as DataLoss, since they come
+// from the log's own storage. Pure functions; thread-safe.
 #ifndef KEYTRAIL_LOG_SERVER_RECORDS_H_
 #define KEYTRAIL_LOG_SERVER_RECORDS_H_
 
@@ -13,19 +16,6 @@
 #include "core/crypto/sha256.h"
 
 namespace keytrail {
-
-// Column families, in the order LogStorage opens them.
-enum class LogCf : size_t {
-  kMeta = 0,      // "config" -> LogConfig, "state" -> LogState
-  kEntries,       // u64 bundle -> 256 entries (entry_bundles.h)
-  kLogTiles,      // LogTileKey -> tile
-  kAccounts,      // account id -> AccountRecord
-  kVersions,      // index || u64 version -> VersionRecord
-  kMapLeaves,     // index -> map_leaf
-  kMapTiles,      // map tile key -> map tile record
-  kEpochs,        // u64 epoch -> EpochRecord
-};
-std::vector<std::string> LogColumnFamilyNames();
 
 // What the data directory was created for; checked at every start.
 struct LogConfig {
@@ -74,7 +64,11 @@ struct EpochRecord {
 std::string EncodeEpochRecord(const EpochRecord& r);
 absl::StatusOr<EpochRecord> DecodeEpochRecord(absl::string_view bytes);
 
+// Keys. Both sort in numeric order under RocksDB's bytewise comparator.
+// U64Key: a big-endian u64 (entry bundles, epochs).
 std::string U64Key(uint64_t v);
+// VersionKey: index || big-endian u64 version, so one account's versions
+// are adjacent and in order.
 std::string VersionKey(const Hash& index, uint64_t version);
 
 }  // namespace keytrail

@@ -90,7 +90,7 @@ void Sequencer::Run() {
           build = true;
           break;
         }
-        // Nothing due: finish the epoch in flight first, or stop, or sleep.
+        // Nothing due: acknowledge the epoch in flight first, or stop, or sleep.
         if (in_flight.has_value() || stopping_) break;
         absl::Duration wait = options_.max_epoch_age - (now - last_epoch_);
         if (!queue_.empty()) {
@@ -110,7 +110,7 @@ void Sequencer::Run() {
     if (build) {
       in_flight = Advance(std::move(batch), std::move(in_flight));
     } else if (in_flight.has_value()) {
-      (void)Complete(*in_flight);
+      (void)AwaitCommitAndAcknowledge(*in_flight);
       in_flight.reset();
     } else {
       return;  // stopping, queue empty, nothing in flight
@@ -135,17 +135,17 @@ std::optional<Sequencer::InFlight> Sequencer::Advance(std::deque<Queued> batch,
   for (Queued& q : batch) updates.push_back(std::move(q.update));
   absl::Time start = absl::Now();
   // Overlaps the commit in flight.
-  auto epoch = builder_->Sequence(updates);
+  auto epoch = builder_->SequenceUpdates(updates);
   if (in_flight.has_value()) {
-    absl::Status previous = Complete(*in_flight);
+    absl::Status previous = AwaitCommitAndAcknowledge(*in_flight);
     if (!previous.ok()) {
-      // This epoch was built on the one that failed; Complete reloaded.
+      // This epoch was built on the one that failed; AwaitCommitAndAcknowledge reloaded.
       Fail(batch, absl::UnavailableError(absl::StrCat(
                       "an earlier epoch failed to commit: ", previous.message())));
       return std::nullopt;
     }
   }
-  absl::Status s = epoch.ok() ? builder_->Finish(**epoch) : epoch.status();
+  absl::Status s = epoch.ok() ? builder_->SealEpoch(**epoch) : epoch.status();
   if (!s.ok()) {
     ReloadAfter(s);
     Fail(batch, s);
@@ -157,19 +157,19 @@ std::optional<Sequencer::InFlight> Sequencer::Advance(std::deque<Queued> batch,
   next.started = start;
   PendingEpoch* pending = next.epoch.get();
   next.commit = std::async(std::launch::async, [this, pending] {
-    return builder_->Write(*pending);
+    return builder_->CommitEpoch(*pending);
   });
   return next;
 }
 
-absl::Status Sequencer::Complete(InFlight& in_flight) {
+absl::Status Sequencer::AwaitCommitAndAcknowledge(InFlight& in_flight) {
   auto published = in_flight.commit.get();
   if (!published.ok()) {
     ReloadAfter(published.status());
     Fail(in_flight.batch, published.status());
     return published.status();
   }
-  builder_->MarkWritten(*in_flight.epoch, *published);
+  builder_->RecordCommitted(*in_flight.epoch, *published);
   published_->Set(*published);
   const EpochResult& result = in_flight.epoch->result;
   const PublishedState& state = **published;

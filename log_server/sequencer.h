@@ -78,12 +78,16 @@ class Sequencer {
   };
   void Run();
   bool EpochDue(absl::Time now) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Sequences `batch`; finishes the epoch in flight (if any) before
-  // finishing and launching this one. Returns the new epoch in flight.
+  // Sequences `batch` (overlapping the commit in flight), then awaits the
+  // epoch in flight (if any), seals this one and launches its commit.
+  // Returns the new epoch in flight, or nullopt when this epoch failed (its
+  // callbacks have run then).
   std::optional<InFlight> Advance(std::deque<Queued> batch, std::optional<InFlight> in_flight);
-  // Waits for the commit, publishes and runs the callbacks. Returns the
+  // Waits for the epoch's commit; on success publishes its state, logs it
+  // and runs each update's callback with its outcome; on failure reloads the
+  // builder and fails the callbacks with the commit's error. Returns the
   // commit's status.
-  absl::Status Complete(InFlight& in_flight);
+  absl::Status AwaitCommitAndAcknowledge(InFlight& in_flight);
   void Fail(std::deque<Queued>& batch, const absl::Status& error);
   void ReloadAfter(const absl::Status& error);
 

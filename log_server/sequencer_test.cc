@@ -183,7 +183,8 @@ TEST_F(SequencerTest, PipelinedEpochsKeepVersionsConsecutive) {
   // Every version record is there, in order, for every account.
   for (int a = 0; a < 5; ++a) {
     PreparedUpdate u = Update("user" + std::to_string(a));
-    auto versions = storage_->GetVersions(u.account_record.index, 1, last[a], state->snapshot.get());
+    auto versions =
+        storage_->Reader(state->snapshot.get()).GetVersions(u.account_record.index, 1, last[a]);
     ASSERT_TRUE(versions.ok()) << versions.status();
     for (size_t v = 1; v < versions->size(); ++v) {
       EXPECT_LE((*versions)[v - 1].epoch, (*versions)[v].epoch);

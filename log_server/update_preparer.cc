@@ -3,7 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "core/crypto/random.h"
 #include "core/protocol/limits.h"
-#include "core/storage/rocks_map_store.h"
+#include "log_server/account_index.h"
 
 namespace keytrail {
 
@@ -28,23 +28,6 @@ absl::StatusOr<KeySet> KeySetFromProto(const v1::KeySet& proto) {
   return key_set;
 }
 
-absl::StatusOr<AccountRecord> UpdatePreparer::AccountIndex(
-    absl::string_view account, const rocksdb::Snapshot* snapshot) const {
-  auto stored = storage_.GetAccount(account, snapshot);
-  if (!stored.ok()) return stored.status();
-  if (stored->has_value()) return **stored;
-  return NewAccountIndex(account);
-}
-
-absl::StatusOr<AccountRecord> UpdatePreparer::NewAccountIndex(absl::string_view account) const {
-  AccountRecord fresh;
-  fresh.vrf_proof = vrf_key_.Prove(account);
-  auto beta = VrfProofToHash(fresh.vrf_proof);
-  if (!beta.ok()) return absl::InternalError("VRF proof of our own key does not decode");
-  fresh.index = *beta;
-  return fresh;
-}
-
 absl::StatusOr<PreparedUpdate> UpdatePreparer::Prepare(
     const v1::UpdateRequest& request) const {
   absl::Status s = ValidateAccountId(request.account());
@@ -58,28 +41,23 @@ absl::StatusOr<PreparedUpdate> UpdatePreparer::Prepare(
     if (!s.ok()) return s;
   }
   auto state = published_.Get();
-  const rocksdb::Snapshot* snapshot = state ? state->snapshot.get() : nullptr;
-  auto stored = storage_.GetAccount(request.account(), snapshot);
-  if (!stored.ok()) return stored.status();
-  auto record = stored->has_value() ? absl::StatusOr<AccountRecord>(**stored)
-                                    : NewAccountIndex(request.account());
-  if (!record.ok()) return record.status();
+  const LogReader reader = storage_.Reader(state ? state->snapshot.get() : nullptr);
+  auto index = FindAccountIndex(reader, vrf_key_, request.account());
+  if (!index.ok()) return index.status();
 
   PreparedUpdate prepared;
   prepared.opening = RandomString(kOpeningSize);
   if (state != nullptr) {
     // Read the leaf here, in parallel, so the sequencer usually needn't.
     prepared.leaf_epoch = state->log.epoch;
-    if (stored->has_value()) {
-      RocksMapReader map_reader(storage_.db(), storage_.cf(LogCf::kMapTiles),
-                                storage_.cf(LogCf::kMapLeaves), snapshot);
-      auto leaf = map_reader.GetLeaf(record->index);
+    if (index->stored) {
+      auto leaf = reader.MapReader().GetLeaf(index->record.index);
       if (!leaf.ok()) return leaf.status();
       prepared.leaf = *leaf;
     }
   }
   prepared.account = request.account();
-  prepared.account_record = *std::move(record);
+  prepared.account_record = std::move(index->record);
   prepared.key_set = *std::move(encoded);
   if (request.has_expected_version()) prepared.expected_version = request.expected_version();
   return prepared;

@@ -3,18 +3,19 @@
 // thread does only what must be sequential.
 //
 // Prepare() returns a PreparedUpdate, or InvalidArgument naming the field
-// that broke a limit or the device whose signature fails. For an account the
-// log has never seen it computes the VRF proof (the one expensive step);
-// known accounts reuse the proof stored with their first version. Storage
-// errors pass through. Thread-safe.
+// that broke a limit or the device whose signature fails. It finds the
+// account's VRF index (FindAccountIndex: stored, or computed for a new
+// account, the one expensive step), draws the commitment opening, and reads
+// ahead a known account's map leaf. Storage errors pass through.
+// Thread-safe.
 #ifndef KEYTRAIL_LOG_SERVER_UPDATE_PREPARER_H_
 #define KEYTRAIL_LOG_SERVER_UPDATE_PREPARER_H_
 
 #include "absl/status/statusor.h"
 #include "core/crypto/ecvrf.h"
 #include "core/protocol/key_set.h"
-#include "log_server/epoch_builder.h"
 #include "log_server/log_storage.h"
+#include "log_server/prepared_update.h"
 #include "log_server/published_state.h"
 #include "proto/keytrail.pb.h"
 
@@ -33,15 +34,7 @@ class UpdatePreparer {
 
   absl::StatusOr<PreparedUpdate> Prepare(const v1::UpdateRequest& request) const;
 
-  // The account's VRF index and proof: stored ones for a known account,
-  // freshly computed ones otherwise.
-  absl::StatusOr<AccountRecord> AccountIndex(absl::string_view account,
-                                             const rocksdb::Snapshot* snapshot) const;
-
  private:
-  // The VRF proof and index of an account the log doesn't know yet.
-  absl::StatusOr<AccountRecord> NewAccountIndex(absl::string_view account) const;
-
   const LogStorage& storage_;
   const VrfPrivateKey& vrf_key_;
   const StateHolder& published_;

@@ -1,0 +1,61 @@
+#include "log_server/account_index.h"
+
+#include <cstdlib>
+#include <string>
+
+#include "core/crypto/ecvrf.h"
+#include "gtest/gtest.h"
+#include "log_server/log_storage.h"
+
+namespace keytrail {
+namespace {
+
+class AccountIndexTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const char* base = std::getenv("TEST_TMPDIR");
+    auto storage = LogStorage::Open(
+        std::string(base ? base : "/tmp") + "/" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name(),
+        1 << 20);
+    ASSERT_TRUE(storage.ok()) << storage.status();
+    storage_ = *std::move(storage);
+  }
+
+  VrfPrivateKey vrf_ = VrfPrivateKey::Generate();
+  std::unique_ptr<LogStorage> storage_;
+};
+
+TEST_F(AccountIndexTest, AnUnknownAccountGetsItsProvableIndex) {
+  auto index = FindAccountIndex(storage_->Reader(nullptr), vrf_, "alice");
+  ASSERT_TRUE(index.ok()) << index.status();
+  EXPECT_FALSE(index->stored);
+  auto verified = vrf_.public_key().Verify("alice", index->record.vrf_proof);
+  ASSERT_TRUE(verified.ok()) << verified.status();
+  EXPECT_EQ(*verified, index->record.index);
+}
+
+TEST_F(AccountIndexTest, AKnownAccountGetsTheStoredIndexAsOfTheSnapshot) {
+  Snapshot before = storage_->GetSnapshot();
+  // A record no VRF would compute: what comes back must be the stored one.
+  AccountRecord stored;
+  stored.index.fill(7);
+  stored.vrf_proof = "stored proof";
+  EpochBatch batch(*storage_);
+  batch.PutAccount("alice", stored);
+  ASSERT_TRUE(storage_->Commit(batch).ok());
+
+  auto now = FindAccountIndex(storage_->Reader(nullptr), vrf_, "alice");
+  ASSERT_TRUE(now.ok()) << now.status();
+  EXPECT_TRUE(now->stored);
+  EXPECT_EQ(now->record.index, stored.index);
+  EXPECT_EQ(now->record.vrf_proof, stored.vrf_proof);
+
+  auto then = FindAccountIndex(storage_->Reader(before.get()), vrf_, "alice");
+  ASSERT_TRUE(then.ok()) << then.status();
+  EXPECT_FALSE(then->stored);
+  EXPECT_EQ(then->record.vrf_proof, vrf_.Prove("alice"));
+}
+
+}  // namespace
+}  // namespace keytrail

@@ -105,14 +105,25 @@ std::string EncodeRoot(const Summary& s) {
 }
 
 absl::StatusOr<Summary> DecodeRoot(absl::string_view bytes) {
-  ByteReader r(bytes);
-  uint8_t format;
-  Summary s;
-  if (!r.ReadU8(&format) || format != kRecordFormat || !ReadSummary(r, &s) ||
-      !r.Finish("map root record").ok() || (s.count == 0 && s.hash != Hash{})) {
-    return absl::DataLossError("corrupt map root record");
-  }
-  return s;
+  constexpr absl::string_view kWhat = "map root record";
+  auto parse = [&]() -> absl::StatusOr<Summary> {
+    ByteReader r(bytes);
+    uint8_t format;
+    Summary s;
+    if (!r.ReadU8(&format)) return TruncatedError(kWhat, "format");
+    if (format != kRecordFormat) {
+      return absl::InvalidArgumentError(absl::StrCat(kWhat, ": unknown format ", format));
+    }
+    if (!ReadSummary(r, &s)) return TruncatedError(kWhat, "summary");
+    if (absl::Status st = r.Finish(kWhat); !st.ok()) return st;
+    if (s.count == 0 && s.hash != Hash{}) {
+      return absl::InvalidArgumentError(absl::StrCat(kWhat, ": empty map with a nonzero hash"));
+    }
+    return s;
+  };
+  auto root = parse();
+  if (!root.ok()) return AsDataLoss(root.status(), "stored map root");
+  return root;
 }
 
 std::string EncodeTile(const Children& children) {
@@ -131,22 +142,31 @@ std::string EncodeTile(const Children& children) {
 
 absl::StatusOr<Children> DecodeTile(absl::string_view bytes,
                                     absl::string_view key) {
-  auto corrupt = [&](absl::string_view why) {
-    return absl::DataLossError(
-        absl::StrCat("corrupt map tile ", HexEncode(key), ": ", why));
+  const std::string what = absl::StrCat("map tile ", HexEncode(key));
+  auto parse = [&]() -> absl::StatusOr<Children> {
+    ByteReader r(bytes);
+    uint8_t format;
+    uint16_t mask;
+    if (!r.ReadU8(&format)) return TruncatedError(what, "format");
+    if (format != kRecordFormat) {
+      return absl::InvalidArgumentError(absl::StrCat(what, ": unknown format ", format));
+    }
+    if (!r.ReadU16(&mask)) return TruncatedError(what, "child mask");
+    Children children;
+    for (int c = 0; c < kChildren; ++c) {
+      if ((mask & (1u << c)) == 0) continue;
+      if (!ReadSummary(r, &children[c])) {
+        return TruncatedError(what, absl::StrCat("child ", c));
+      }
+      if (children[c].count == 0) {
+        return absl::InvalidArgumentError(absl::StrCat(what, ": empty child ", c, " listed"));
+      }
+    }
+    if (absl::Status st = r.Finish(what); !st.ok()) return st;
+    return children;
   };
-  ByteReader r(bytes);
-  uint8_t format;
-  uint16_t mask;
-  if (!r.ReadU8(&format) || !r.ReadU16(&mask)) return corrupt("truncated");
-  if (format != kRecordFormat) return corrupt("unknown format");
-  Children children;
-  for (int c = 0; c < kChildren; ++c) {
-    if ((mask & (1u << c)) == 0) continue;
-    if (!ReadSummary(r, &children[c])) return corrupt("truncated");
-    if (children[c].count == 0) return corrupt("empty child listed");
-  }
-  if (!r.empty()) return corrupt("trailing bytes");
+  auto children = parse();
+  if (!children.ok()) return AsDataLoss(children.status(), "stored map tile");
   return children;
 }
 

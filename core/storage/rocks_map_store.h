@@ -1,6 +1,7 @@
 // The map's storage on RocksDB: MapReader over a snapshot (or the latest
 // state) and MapWriter into a write batch, on two column families
-// (map_tiles: tile key -> tile record; map_leaves: index -> map_leaf).
+// (map_tiles: tile key -> tile record; map_leaves: index -> map_leaf;
+// docs/STORAGE.md has the layout).
 //
 // Leaves that fail to decode are DataLoss. A reader or writer is used by one
 // thread at a time; the Database, column families, snapshot and batch are

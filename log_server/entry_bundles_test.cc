@@ -65,8 +65,15 @@ TEST_F(EntryBundlesTest, DamageIsDataLoss) {
   for (size_t n = 0; n < good.size(); ++n) {
     EXPECT_EQ(DecodeEntryBundle(good.substr(0, n)).status().code(), absl::StatusCode::kDataLoss);
   }
-  EXPECT_FALSE(DecodeEntryBundle(good + "x").ok());
-  EXPECT_FALSE(DecodeEntryBundle(std::string("\x01\x00\x00", 3)).ok());  // empty bundle
+  constexpr auto kDataLoss = absl::StatusCode::kDataLoss;
+  EXPECT_EQ(DecodeEntryBundle(good + "x").status().code(), kDataLoss);
+  EXPECT_EQ(DecodeEntryBundle(std::string("\x01\x00\x00", 3)).status().code(),
+            kDataLoss);  // empty bundle
+  EXPECT_EQ(DecodeEntryBundle(std::string("\x01\x01\x01", 3)).status().code(),
+            kDataLoss);  // 257 entries
+  std::string wrong_format = good;
+  wrong_format[0] = 2;
+  EXPECT_EQ(DecodeEntryBundle(wrong_format).status().code(), kDataLoss);
   rocksdb::WriteBatch batch;
   batch.Put(db_->cf(0), ToSlice(U64Key(0)), "junk");
   ASSERT_TRUE(db_->Commit(&batch).ok());

@@ -104,10 +104,18 @@ TEST(LogTileTest, EncodingIsStrict) {
   EXPECT_EQ(back->width(), 5u);
   EXPECT_EQ(*back->Get(2, 0), p);
   EXPECT_EQ(back->Get(2, 1), nullptr);
-  EXPECT_FALSE(LogTile::Decode(enc.substr(0, enc.size() - 1)).ok());
-  EXPECT_FALSE(LogTile::Decode(enc + "x").ok());
-  EXPECT_FALSE(LogTile::Decode(std::string("\x01\x00\x00", 3)).ok());  // width 0
-  EXPECT_FALSE(LogTile::Decode(std::string("\x01\x01\x01", 3)).ok());  // width 257
+  constexpr auto kDataLoss = absl::StatusCode::kDataLoss;
+  for (size_t n = 0; n < enc.size(); ++n) {
+    EXPECT_EQ(LogTile::Decode(enc.substr(0, n)).status().code(), kDataLoss) << n;
+  }
+  EXPECT_EQ(LogTile::Decode(enc + "x").status().code(), kDataLoss);
+  EXPECT_EQ(LogTile::Decode(std::string("\x01\x00\x00", 3)).status().code(),
+            kDataLoss);  // width 0
+  EXPECT_EQ(LogTile::Decode(std::string("\x01\x01\x01", 3)).status().code(),
+            kDataLoss);  // width 257
+  std::string wrong_format = enc;
+  wrong_format[0] = 2;
+  EXPECT_EQ(LogTile::Decode(wrong_format).status().code(), kDataLoss);
 }
 
 }  // namespace

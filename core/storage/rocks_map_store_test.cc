@@ -101,5 +101,20 @@ TEST_F(RocksMapStoreTest, CorruptLeafIsDataLoss) {
   EXPECT_EQ(reader.ScanLeaves(index, 8, &out).code(), absl::StatusCode::kDataLoss);
 }
 
+// A well-formed leaf stored under another index is damage too: scans and
+// proofs trust the key to be the leaf's index.
+TEST_F(RocksMapStoreTest, LeafUnderAnotherIndexIsDataLoss) {
+  Hash index = RandomHash(rng_);
+  Hash other = RandomHash(rng_);
+  rocksdb::WriteBatch batch;
+  batch.Put(db_->cf(1), ToSlice(HashView(index)),
+            map::EncodeMapLeaf(map::MapLeaf{other, 1, Hash{}}));
+  ASSERT_TRUE(db_->Commit(&batch).ok());
+  RocksMapReader reader(*db_, db_->cf(0), db_->cf(1), nullptr);
+  EXPECT_EQ(reader.GetLeaf(index).status().code(), absl::StatusCode::kDataLoss);
+  std::vector<map::MapLeaf> out;
+  EXPECT_EQ(reader.ScanLeaves(index, 8, &out).code(), absl::StatusCode::kDataLoss);
+}
+
 }  // namespace
 }  // namespace keytrail

@@ -15,9 +15,9 @@
 #include "core/protocol/commitment.h"
 #include "core/protocol/entry.h"
 #include "core/protocol/key_set.h"
+#include "core/storage/log_tiles.h"
 #include "core/storage/rocks_map_store.h"
 #include "gtest/gtest.h"
-#include "core/storage/log_tiles.h"
 
 namespace keytrail {
 namespace {

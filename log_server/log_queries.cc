@@ -10,6 +10,8 @@
 #include "core/protocol/chain.h"
 #include "core/protocol/commitment.h"
 #include "core/protocol/limits.h"
+#include "core/storage/log_tiles.h"
+#include "core/storage/rocks_map_store.h"
 #include "log_server/account_index.h"
 
 namespace keytrail {

@@ -5,6 +5,8 @@
 #include "core/map/tiled_map.h"
 #include "core/merkle/compact_range.h"
 #include "core/merkle/proof_builder.h"
+#include "core/storage/log_tiles.h"
+#include "core/storage/rocks_map_store.h"
 
 namespace keytrail {
 

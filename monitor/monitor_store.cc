@@ -1,0 +1,142 @@
+#include "monitor/monitor_store.h"
+
+#include "absl/strings/str_cat.h"
+#include "core/bytes/reader.h"
+#include "core/merkle/proof_builder.h"
+#include "core/storage/log_tiles.h"
+
+namespace keytrail::monitor {
+namespace {
+
+constexpr uint8_t kStateFormat = 1;
+constexpr absl::string_view kStateKey = "state";
+constexpr absl::string_view kStateWhat = "monitor state";
+
+std::string U64Key(uint64_t v) {
+  std::string out;
+  ByteWriter w(&out);
+  w.U64(v);
+  return out;
+}
+
+}  // namespace
+
+std::string EncodeAuditState(const AuditState& s) {
+  std::string out;
+  ByteWriter w(&out);
+  w.U8(kStateFormat);
+  w.U16Prefixed(s.origin);
+  w.U64(s.size);
+  if (s.size > 0) w.Bytes(EncodeEntry(s.last_epoch));
+  w.U8(static_cast<uint8_t>(s.frontier.size()));
+  for (const Hash& h : s.frontier) w.Array(h);
+  w.U16Prefixed(s.checkpoint);
+  return out;
+}
+
+absl::StatusOr<AuditState> DecodeAuditState(absl::string_view bytes) {
+  ByteReader r(bytes);
+  AuditState s;
+  uint8_t format, count;
+  absl::string_view origin, entry, checkpoint;
+  if (!r.ReadU8(&format) || format != kStateFormat) {
+    return absl::DataLossError("monitor state: unknown format");
+  }
+  if (!r.ReadU16Prefixed(&origin) || !r.ReadU64(&s.size)) {
+    return absl::DataLossError("monitor state: truncated");
+  }
+  s.origin = std::string(origin);
+  if (s.size > 0) {
+    if (!r.ReadBytes(kEpochEntrySize, &entry)) return absl::DataLossError("monitor state: truncated");
+    auto epoch = DecodeEpochEntry(entry);
+    if (!epoch.ok()) return AsDataLoss(epoch.status(), kStateWhat);
+    s.last_epoch = *epoch;
+  }
+  if (!r.ReadU8(&count) || count != static_cast<uint8_t>(__builtin_popcountll(s.size))) {
+    return absl::DataLossError("monitor state: frontier does not match the size");
+  }
+  s.frontier.resize(count);
+  for (Hash& h : s.frontier) {
+    if (!r.ReadArray(&h)) return absl::DataLossError("monitor state: truncated");
+  }
+  if (!r.ReadU16Prefixed(&checkpoint)) return absl::DataLossError("monitor state: truncated");
+  s.checkpoint = std::string(checkpoint);
+  if (s.size > 0 && s.checkpoint.empty()) {
+    return absl::DataLossError("monitor state: no checkpoint");
+  }
+  absl::Status finished = r.Finish(kStateWhat);
+  if (!finished.ok()) return AsDataLoss(finished, kStateWhat);
+  return s;
+}
+
+absl::StatusOr<std::unique_ptr<MonitorStore>> MonitorStore::Open(const std::string& path,
+                                                                 const std::string& origin,
+                                                                 size_t block_cache_bytes) {
+  DatabaseOptions options;
+  options.column_families = {"meta", "log_tiles", "map_tiles", "map_leaves", "evidence"};
+  options.block_cache_bytes = block_cache_bytes;
+  auto db = Database::Open(path, options);
+  if (!db.ok()) return db.status();
+  auto store = std::unique_ptr<MonitorStore>(new MonitorStore(*std::move(db), origin));
+  auto state = store->GetState();
+  if (!state.ok()) return state.status();
+  if (state->origin != origin) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "monitor database ", path, " belongs to origin \"", state->origin, "\", not \"", origin,
+        "\""));
+  }
+  return store;
+}
+
+absl::StatusOr<AuditState> MonitorStore::GetState() const {
+  auto value = db_->Get(cf(MonitorCf::kMeta), kStateKey, nullptr);
+  if (!value.ok()) return value.status();
+  if (!value->has_value()) {
+    AuditState fresh;
+    fresh.origin = origin_;
+    return fresh;
+  }
+  return DecodeAuditState(**value);
+}
+
+void MonitorStore::PutState(const AuditState& state, rocksdb::WriteBatch* batch) const {
+  std::string value = EncodeAuditState(state);
+  batch->Put(cf(MonitorCf::kMeta), ToSlice(kStateKey), ToSlice(value));
+}
+
+absl::StatusOr<Hash> MonitorStore::RootAt(uint64_t size) const {
+  Snapshot snapshot = db_->GetSnapshot();
+  LogTileReader reader(*db_, cf(MonitorCf::kLogTiles), snapshot.get());
+  return merkle::RootAt(size, reader);
+}
+
+absl::StatusOr<std::vector<Hash>> MonitorStore::ConsistencyProof(uint64_t size1,
+                                                                 uint64_t size2) const {
+  Snapshot snapshot = db_->GetSnapshot();
+  LogTileReader reader(*db_, cf(MonitorCf::kLogTiles), snapshot.get());
+  return merkle::BuildConsistencyProof(size1, size2, reader);
+}
+
+absl::StatusOr<uint64_t> MonitorStore::AddEvidence(const std::string& encoded) {
+  auto existing = ListEvidence();
+  if (!existing.ok()) return existing.status();
+  const uint64_t seq = existing->size();
+  rocksdb::WriteBatch batch;
+  std::string key = U64Key(seq);
+  batch.Put(cf(MonitorCf::kEvidence), ToSlice(key), ToSlice(encoded));
+  absl::Status s = db_->Commit(&batch);
+  if (!s.ok()) return s;
+  return seq;
+}
+
+absl::StatusOr<std::vector<std::string>> MonitorStore::ListEvidence() const {
+  std::vector<std::string> out;
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->raw()->NewIterator(rocksdb::ReadOptions(), cf(MonitorCf::kEvidence)));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) out.emplace_back(ToView(it->value()));
+  absl::Status s = FromRocksStatus(it->status(), "scan evidence");
+  if (!s.ok()) return s;
+  return out;
+}
+
+}  // namespace keytrail::monitor

@@ -1,0 +1,148 @@
+// Follower: follows and audits one log. A thread polls the log's newest
+// checkpoint (GetCheckpoint with newest = true), verifies its signature and
+// its consistency with what was verified before, fetches the new entries
+// (GetEntries, up to 1,000 per call, a few calls in flight), replays them
+// through the Auditor and commits each verified checkpoint in one synced
+// batch. After a restart it resumes from the stored state.
+//
+// On misbehaviour (a split view, or a broken rule whose entries the log's
+// own inclusion proofs place in its signed checkpoint) it stores the
+// evidence in its database and as a file, logs one line, stops following
+// and CheckAudited answers FailedPrecondition from then on (also after a
+// restart). An unreachable log, or answers that do not verify but prove
+// nothing (a bad signature, a bad proof), make it UNREACHABLE: retried with
+// exponential backoff, no evidence.
+//
+// Thread safety: Status and CheckAudited may be called from any thread while
+// the follower thread runs. Step is for tests that drive it by hand (never
+// with the thread running).
+#ifndef KEYTRAIL_MONITOR_FOLLOWER_H_
+#define KEYTRAIL_MONITOR_FOLLOWER_H_
+
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "core/evidence/evidence.h"
+#include "core/note/checkpoint.h"
+#include "core/note/note.h"
+#include "grpcpp/grpcpp.h"
+#include "monitor/auditor.h"
+#include "monitor/monitor_store.h"
+#include "proto/log_service.grpc.pb.h"
+#include "proto/monitor_config.pb.h"
+#include "proto/monitor_service.pb.h"
+
+namespace keytrail::monitor {
+
+struct FollowerOptions {
+  v1::FollowedLog log;
+  std::string db_dir;        // this log's RocksDB
+  std::string evidence_dir;  // evidence files go here (created if missing)
+  // Commit a proven prefix at least this often while catching up, so a
+  // restart does not start over.
+  uint64_t commit_every_entries = 100000;
+  int entries_in_flight = 4;  // GetEntries calls pipelined
+  absl::Duration max_backoff = absl::Seconds(30);
+  absl::Duration rpc_timeout = absl::Seconds(20);
+  absl::Duration progress_every = absl::Seconds(5);
+  size_t block_cache_bytes = 64 << 20;
+  Auditor::ClockMs clock;  // default: the system clock
+};
+
+class Follower {
+ public:
+  // Opens the log's store (creating it) and loads its state and evidence.
+  // InvalidArgument for a bad note key; storage errors as MonitorStore::Open.
+  static absl::StatusOr<std::unique_ptr<Follower>> Create(FollowerOptions options,
+                                                          std::shared_ptr<grpc::Channel> channel);
+  ~Follower();  // stops the thread
+
+  void Start();
+  void Stop();
+
+  // One round: checkpoint, consistency, catch-up. OK when audited up to the
+  // newest checkpoint (or already misbehaving); FailedPrecondition when this
+  // round found misbehaviour; Unavailable/other codes when it could not
+  // finish (the state is then UNREACHABLE).
+  absl::Status Step();
+
+  const std::string& origin() const { return options_.log.origin(); }
+  const note::Ed25519NoteVerifier& verifier() const { return verifier_; }
+
+  // AuditedLogs::CheckAudited for this log (see monitor/audited_logs.h).
+  absl::Status CheckAudited(absl::string_view signed_note, const note::Checkpoint& checkpoint,
+                            absl::Time deadline);
+
+  v1::LogStatus Status() const;
+
+ private:
+  struct Signed {
+    std::string text;  // the whole signed note
+    note::Checkpoint checkpoint;
+  };
+
+  Follower(FollowerOptions options, note::Ed25519NoteVerifier verifier,
+           std::unique_ptr<MonitorStore> store, std::unique_ptr<Auditor> auditor,
+           std::unique_ptr<v1::KeyTransparencyLog::Stub> stub);
+  void Run();
+  uint64_t NowMs() const { return options_.clock(); }
+
+  absl::StatusOr<Signed> Open(const std::string& text) const;
+  absl::Status Consider(const Signed& cp);
+  // small.size <= big.size; both log-signed.
+  absl::Status CheckConsistent(const Signed& small, const Signed& big);
+  // `small`'s root is not `root_in_big`, big's tree's root at small's size.
+  absl::Status ProveSplit(const Signed& small, const Signed& big, const Hash& root_in_big,
+                          std::vector<Hash> proof);
+  absl::Status CatchUp();
+  absl::Status CommitPrefix(const Signed& target);
+  absl::Status ReportViolation(const Violation& v, const Signed& target);
+  // Verifies, stores and files the evidence; marks the log misbehaving.
+  // Returns FailedPrecondition (the code for "misbehaving") on success.
+  absl::Status Emit(const evidence::Evidence& e);
+  void Publish();  // copies the auditor's verified state for other threads
+
+  absl::StatusOr<std::vector<Hash>> LogConsistencyProof(uint64_t size1, uint64_t size2);
+  absl::StatusOr<std::vector<Hash>> LogInclusionProof(uint64_t index, uint64_t size);
+  void FetchLogInfo();
+
+  const FollowerOptions options_;
+  const note::Ed25519NoteVerifier verifier_;
+  std::unique_ptr<MonitorStore> store_;
+  std::unique_ptr<Auditor> auditor_;  // follower thread only
+  std::unique_ptr<v1::KeyTransparencyLog::Stub> stub_;
+  std::optional<Signed> target_;      // follower thread only: newest consistent checkpoint
+  uint64_t max_epoch_age_ms_ = 0;     // follower thread only
+
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::optional<Signed> hint_;           // a checkpoint CheckAudited wants audited
+  std::optional<Signed> verified_;       // the stored verified checkpoint
+  uint64_t verified_size_ = 0;
+  Hash verified_root_{};
+  EpochEntry last_epoch_{};
+  bool misbehaving_ = false;
+  std::vector<v1::EvidenceInfo> evidence_;
+  std::string last_error_;
+  uint64_t log_size_ = 0;
+  uint64_t entries_audited_ = 0;
+  uint64_t fed_size_ = 0;
+  double rate_ = 0;
+  uint64_t stale_after_ms_ = 0;
+  std::mutex evidence_mu_;  // serializes Emit
+  std::thread thread_;
+};
+
+}  // namespace keytrail::monitor
+
+#endif  // KEYTRAIL_MONITOR_FOLLOWER_H_

@@ -1,0 +1,64 @@
+// monitor: follows keytrail logs, replays and checks every epoch, keeps
+// evidence of misbehaviour and reports its status (docs/MONITOR.md).
+//
+//   monitor --config=FILE [--port_file=FILE]
+//
+// Exits 1 with one line on stderr ("monitor: <why>") when it can't start;
+// on SIGINT or SIGTERM it stops and exits 0.
+#include <signal.h>
+
+#include <cstdio>
+#include <fstream>
+#include <string>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "core/util/logging.h"
+#include "monitor/config.h"
+#include "monitor/monitor.h"
+
+ABSL_FLAG(std::string, config, "", "monitor configuration file (protobuf text format)");
+ABSL_FLAG(std::string, port_file, "",
+          "once listening, write the gRPC status port to this file (for grpc_listen host:0)");
+
+namespace {
+
+int Fail(const std::string& why) {
+  std::fprintf(stderr, "monitor: %s\n", why.c_str());
+  return 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage("keytrail monitor.\n  monitor --config=FILE");
+  std::vector<char*> rest = absl::ParseCommandLine(argc, argv);
+  if (rest.size() > 1) return Fail(std::string("unexpected argument: ") + rest[1]);
+  keytrail::SetLogProgramName("monitor");
+  if (absl::GetFlag(FLAGS_config).empty()) return Fail("--config is required");
+  auto config = keytrail::monitor::LoadMonitorConfig(absl::GetFlag(FLAGS_config));
+  if (!config.ok()) return Fail(std::string(config.status().message()));
+
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);  // before any thread starts
+
+  keytrail::monitor::MonitorOptions options;
+  options.config = *std::move(config);
+  auto monitor = keytrail::monitor::Monitor::Start(std::move(options));
+  if (!monitor.ok()) return Fail(std::string(monitor.status().message()));
+  const std::string port_file = absl::GetFlag(FLAGS_port_file);
+  if (!port_file.empty()) {
+    const std::string tmp = port_file + ".tmp";
+    { std::ofstream(tmp) << (*monitor)->grpc_port() << "\n"; }
+    std::rename(tmp.c_str(), port_file.c_str());
+  }
+  int sig = 0;
+  sigwait(&signals, &sig);
+  keytrail::LogInfo("signal %d: stopping", sig);
+  (*monitor)->Shutdown();
+  return 0;
+}

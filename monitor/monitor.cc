@@ -1,0 +1,123 @@
+#include "monitor/monitor.h"
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "core/bytes/encoding.h"
+#include "core/crypto/sha256.h"
+#include "core/keys/keys.h"
+#include "core/util/logging.h"
+#include "grpcpp/health_check_service_interface.h"
+#include "monitor/metrics.h"
+
+namespace keytrail::monitor {
+
+std::string LogDbDir(const std::string& data_dir, const std::string& origin) {
+  std::string safe;
+  for (char c : origin) safe += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+  // The hash keeps two origins that differ only in punctuation apart.
+  return absl::StrCat(data_dir, "/logs/", safe, "-",
+                      HexEncode(HashView(Sha256Of(origin))).substr(0, 12));
+}
+
+absl::StatusOr<std::shared_ptr<grpc::Channel>> LogChannel(const v1::FollowedLog& log) {
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(16 << 20);
+  if (log.tls_ca_file().empty()) {
+    return grpc::CreateCustomChannel(log.grpc_address(), grpc::InsecureChannelCredentials(), args);
+  }
+  std::ifstream in(log.tls_ca_file());
+  if (!in) return absl::NotFoundError(absl::StrCat("can't read TLS CA file ", log.tls_ca_file()));
+  std::stringstream pem;
+  pem << in.rdbuf();
+  grpc::SslCredentialsOptions ssl;
+  ssl.pem_root_certs = pem.str();
+  return grpc::CreateCustomChannel(log.grpc_address(), grpc::SslCredentials(ssl), args);
+}
+
+absl::StatusOr<std::unique_ptr<Monitor>> Monitor::Start(MonitorOptions options) {
+  auto m = std::unique_ptr<Monitor>(new Monitor(std::move(options)));
+  const v1::MonitorConfig& config = m->options_.config;
+  if (!config.cosigner_key_file().empty()) {
+    auto key = LoadCosignatureSigner(config.cosigner_key_file());
+    if (!key.ok()) return key.status();
+    m->cosigner_.emplace(*std::move(key));
+  }
+  for (const v1::FollowedLog& log : config.logs()) {
+    FollowerOptions o = m->options_.follower;
+    o.log = log;
+    o.db_dir = LogDbDir(config.data_dir(), log.origin());
+    o.evidence_dir = config.data_dir() + "/evidence";
+    std::error_code ec;
+    std::filesystem::create_directories(o.db_dir, ec);
+    auto channel = LogChannel(log);
+    if (!channel.ok()) return channel.status();
+    auto follower = Follower::Create(std::move(o), *channel);
+    if (!follower.ok()) {
+      return absl::Status(follower.status().code(),
+                          absl::StrCat(log.origin(), ": ", follower.status().message()));
+    }
+    m->followers_.push_back(*std::move(follower));
+  }
+  Monitor* self = m.get();
+  m->service_ = std::make_unique<StatusService>([self] { return self->Status(); });
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::ServerBuilder builder;
+  const std::string listen = config.grpc_listen().empty() ? "localhost:8091" : config.grpc_listen();
+  builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &m->grpc_port_);
+  builder.RegisterService(m->service_.get());
+  m->server_ = builder.BuildAndStart();
+  if (m->server_ == nullptr || m->grpc_port_ == 0) {
+    return absl::UnavailableError(absl::StrCat("can't listen on ", listen));
+  }
+  m->server_->GetHealthCheckService()->SetServingStatus(true);
+  for (auto& f : m->followers_) f->Start();
+  LogInfo("monitoring %d log(s); status on port %d%s", m->followers_.size(), m->grpc_port_,
+          m->cosigner_.has_value() ? absl::StrCat("; cosigner ", m->cosigner_->name()) : "");
+  return m;
+}
+
+Monitor::~Monitor() { Shutdown(); }
+
+void Monitor::Shutdown() {
+  if (shut_down_) return;
+  shut_down_ = true;
+  if (server_ != nullptr) {
+    server_->GetHealthCheckService()->SetServingStatus(false);
+    server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+    server_->Wait();
+  }
+  for (auto& f : followers_) f->Stop();
+  LogInfo("stopped");
+}
+
+Follower* Monitor::Find(absl::string_view origin) const {
+  for (const auto& f : followers_) {
+    if (f->origin() == origin) return f.get();
+  }
+  return nullptr;
+}
+
+const note::NoteVerifier* Monitor::LogVerifier(absl::string_view origin) const {
+  Follower* f = Find(origin);
+  return f == nullptr ? nullptr : &f->verifier();
+}
+
+absl::Status Monitor::CheckAudited(absl::string_view origin, absl::string_view signed_note,
+                                   const note::Checkpoint& checkpoint, absl::Time deadline) {
+  Follower* f = Find(origin);
+  if (f == nullptr) return absl::NotFoundError(absl::StrCat("not following ", origin));
+  return f->CheckAudited(signed_note, checkpoint, deadline);
+}
+
+v1::GetStatusResponse Monitor::Status() const {
+  v1::GetStatusResponse out;
+  for (const auto& f : followers_) *out.add_logs() = f->Status();
+  return out;
+}
+
+std::string Monitor::MetricsText() const { return RenderMetrics(Status()); }
+
+}  // namespace keytrail::monitor

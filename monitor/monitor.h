@@ -1,0 +1,86 @@
+// Monitor: the assembly of an auditing monitor. Opens one store and one
+// Follower per configured log (data_dir/logs/<origin>-<hash>/, evidence in
+// data_dir/evidence/), loads the cosigning key (checked at start; the
+// witness side signs with it), serves MonitorService.GetStatus and the
+// standard gRPC health service on grpc_listen, and implements AuditedLogs
+// for the tlog-witness handler.
+//
+// Extending it (the witness's HTTP server): construct the server with
+// `monitor` as its AuditedLogs, `monitor->cosigner()` as its key and
+// [monitor] { return monitor->MetricsText(); } as its /metrics callback,
+// and listen on config().http_listen().
+//
+// Thread safety: every method may be called from any thread.
+#ifndef KEYTRAIL_MONITOR_MONITOR_H_
+#define KEYTRAIL_MONITOR_MONITOR_H_
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "core/note/cosignature.h"
+#include "grpcpp/grpcpp.h"
+#include "monitor/audited_logs.h"
+#include "monitor/follower.h"
+#include "monitor/status_service.h"
+#include "proto/monitor_config.pb.h"
+
+namespace keytrail::monitor {
+
+struct MonitorOptions {
+  v1::MonitorConfig config;
+  // Applied to every follower (log, db_dir and evidence_dir are set from
+  // the config).
+  FollowerOptions follower;
+};
+
+class Monitor final : public AuditedLogs {
+ public:
+  // Opens everything and starts the followers and the gRPC server. Errors:
+  // a bad or unreadable cosigning key (its loader's code), storage errors
+  // (FailedPrecondition if another process holds a database), Unavailable
+  // when grpc_listen can't be bound.
+  static absl::StatusOr<std::unique_ptr<Monitor>> Start(MonitorOptions options);
+  ~Monitor() override;
+
+  // Stops the gRPC server and the followers (also done by the destructor).
+  void Shutdown();
+
+  int grpc_port() const { return grpc_port_; }
+  const v1::MonitorConfig& config() const { return options_.config; }
+  // The cosigning key, when the config names one.
+  const std::optional<note::CosignatureSigner>& cosigner() const { return cosigner_; }
+
+  const note::NoteVerifier* LogVerifier(absl::string_view origin) const override;
+  absl::Status CheckAudited(absl::string_view origin, absl::string_view signed_note,
+                            const note::Checkpoint& checkpoint, absl::Time deadline) override;
+
+  v1::GetStatusResponse Status() const;
+  std::string MetricsText() const;
+
+ private:
+  explicit Monitor(MonitorOptions options) : options_(std::move(options)) {}
+  Follower* Find(absl::string_view origin) const;
+
+  MonitorOptions options_;
+  std::optional<note::CosignatureSigner> cosigner_;
+  std::vector<std::unique_ptr<Follower>> followers_;
+  std::unique_ptr<StatusService> service_;
+  std::unique_ptr<grpc::Server> server_;
+  int grpc_port_ = 0;
+  bool shut_down_ = false;
+};
+
+// The database directory of `origin` under data_dir.
+std::string LogDbDir(const std::string& data_dir, const std::string& origin);
+
+// A channel to a followed log: TLS with its CA file when set, else plaintext.
+// NotFound if the CA file can't be read.
+absl::StatusOr<std::shared_ptr<grpc::Channel>> LogChannel(const v1::FollowedLog& log);
+
+}  // namespace keytrail::monitor
+
+#endif  // KEYTRAIL_MONITOR_MONITOR_H_

@@ -9,7 +9,9 @@
 
 #include "absl/status/status.h"
 #include "cli/client_commands.h"
+#include "cli/evidence_command.h"
 #include "cli/keygen.h"
+#include "cli/monitor_status_command.h"
 
 namespace {
 
@@ -26,10 +28,13 @@ constexpr char kHelp[] =
     "  keytrail lookup     --server=HOST:PORT --account=A [--state_dir=DIR]\n"
     "  keytrail history    --server=HOST:PORT --account=A [--since=N] [--state_dir=DIR]\n"
     "  keytrail entries    --server=HOST:PORT --start=N [--count=N]\n"
+    "  keytrail monitor status --server=HOST:PORT\n"
+    "  keytrail evidence verify FILE\n"
     "\n"
     "lookup and history verify every proof in the answer against the log's\n"
     "keys (fetched once and pinned in --state_dir) and the last checkpoint\n"
-    "this client verified.\n";
+    "this client verified. evidence verify checks a monitor's evidence file\n"
+    "and exits non-zero if it proves nothing.\n";
 
 int Exit(const absl::Status& s) {
   if (s.ok()) return 0;
@@ -47,6 +52,12 @@ int main(int argc, char** argv) {
   }
   if (args[0] == "keygen") {
     return Exit(keytrail::cli::RunKeygen(std::vector<std::string>(args.begin() + 1, args.end())));
+  }
+  if (args[0] == "evidence") {
+    return Exit(keytrail::cli::RunEvidenceCommand(std::vector<std::string>(args.begin() + 1, args.end())));
+  }
+  if (args[0] == "monitor") {
+    return Exit(keytrail::cli::RunMonitorCommand(std::vector<std::string>(args.begin() + 1, args.end())));
   }
   return Exit(keytrail::cli::RunClientCommand(argc, argv));
 }

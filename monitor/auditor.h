@@ -90,8 +90,9 @@ class Auditor {
   // entry, nullopt otherwise. REQUIRES: fed_size() == size.
   std::optional<Violation> CheckCheckpointEnd(uint64_t size) const;
 
-  // Persists the replayed epochs as verified, with `checkpoint` (the signed
-  // note the caller proved them to be a prefix of): one synced batch.
+  // Persists the replayed epochs (up to replayed_size(); an open epoch stays
+  // in memory) as verified, with `checkpoint` (the signed note the caller
+  // proved them to be a prefix of): one synced batch.
   absl::Status Commit(const std::string& checkpoint);
 
   // Drops everything not committed and reloads the verified state.

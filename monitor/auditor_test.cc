@@ -101,6 +101,18 @@ TEST_F(AuditorTest, HonestLogReplaysAndResumesAfterRestart) {
   EXPECT_EQ(*proof, log_.ConsistencyProof(102, size));
   log_.HonestEpoch(Indexes(250, 400), kT + 4);
   FeedHonestAndCommit();
+  // A commit while an epoch is open keeps the open epoch in memory.
+  log_.HonestEpoch(Indexes(0, 3), kT + 5);
+  {
+    std::vector<std::string> part;
+    for (uint64_t i = auditor_->fed_size(); i < log_.size() - 2; ++i) part.push_back(log_.entry(i));
+    ASSERT_FALSE(auditor_->Feed(part)->has_value());
+    const uint64_t replayed = auditor_->replayed_size();
+    ASSERT_TRUE(auditor_->Commit(log_.SignedCheckpoint()).ok());
+    EXPECT_EQ(auditor_->verified().size, replayed);
+    EXPECT_EQ(auditor_->fed_size(), log_.size() - 2);
+    FeedHonestAndCommit();
+  }
   // An uncommitted epoch is forgotten by Reset.
   log_.HonestEpoch(Indexes(0, 5), kT + 5);
   ASSERT_FALSE(FeedAll().has_value());

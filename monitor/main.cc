@@ -19,6 +19,8 @@
 #include "monitor/monitor.h"
 
 ABSL_FLAG(std::string, config, "", "monitor configuration file (protobuf text format)");
+ABSL_FLAG(int64_t, commit_every_entries, 100000,
+          "while catching up, commit a proven prefix at least this often (entries)");
 ABSL_FLAG(std::string, port_file, "",
           "once listening, write the gRPC status port to this file (for grpc_listen host:0)");
 
@@ -48,6 +50,9 @@ int main(int argc, char** argv) {
 
   keytrail::monitor::MonitorOptions options;
   options.config = *std::move(config);
+  const int64_t commit_every = absl::GetFlag(FLAGS_commit_every_entries);
+  if (commit_every < 1) return Fail("--commit_every_entries must be at least 1");
+  options.follower.commit_every_entries = static_cast<uint64_t>(commit_every);
   auto monitor = keytrail::monitor::Monitor::Start(std::move(options));
   if (!monitor.ok()) return Fail(std::string(monitor.status().message()));
   const std::string port_file = absl::GetFlag(FLAGS_port_file);

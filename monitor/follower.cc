@@ -12,6 +12,7 @@
 #include "core/bytes/encoding.h"
 #include "core/evidence/old_root.h"
 #include "core/merkle/hash_list.h"
+#include "core/merkle/hasher.h"
 #include "core/merkle/verify.h"
 #include "core/protocol/limits.h"
 #include "core/util/logging.h"
@@ -256,12 +257,37 @@ absl::Status Follower::CheckConsistent(const Signed& small, const Signed& big) {
   auto old_root = evidence::OldRootFromConsistencyProof(small.checkpoint.size,
                                                         big.checkpoint.size, *proof,
                                                         big.checkpoint.root);
+  if (!old_root.ok()) old_root = PowerOfTwoOldRoot(small.checkpoint.size, big);
   if (old_root.ok() && *old_root != small.checkpoint.root) {
     return ProveSplit(small, big, *old_root, *std::move(proof));
   }
   return absl::UnavailableError(absl::StrCat("the log's consistency proof from ",
                                              small.checkpoint.size, " to ", big.checkpoint.size,
                                              " does not verify: ", s.message()));
+}
+
+absl::StatusOr<Hash> Follower::PowerOfTwoOldRoot(uint64_t size, const Signed& big) {
+  // [0, size) is a complete subtree of the big tree: the inclusion proof of
+  // its last leaf starts with the subtree's own log2(size) hashes.
+  if (size == 0 || (size & (size - 1)) != 0) return absl::InvalidArgumentError("not a power of two");
+  v1::GetEntriesRequest req;
+  req.set_start(size - 1);
+  req.set_count(1);
+  v1::GetEntriesResponse resp;
+  auto ctx = Context(options_.rpc_timeout);
+  absl::Status s = FromGrpc(stub_->GetEntries(ctx.get(), req, &resp), "GetEntries");
+  if (!s.ok()) return s;
+  if (resp.entries_size() != 1) return absl::UnavailableError("GetEntries: no entry");
+  auto proof = LogInclusionProof(size - 1, big.checkpoint.size);
+  if (!proof.ok()) return proof.status();
+  s = merkle::VerifyInclusion(size - 1, big.checkpoint.size, EntryLeafHash(resp.entries(0)), *proof,
+                              big.checkpoint.root);
+  if (!s.ok()) return absl::UnavailableError(s.message());
+  Hash node = EntryLeafHash(resp.entries(0));
+  for (uint64_t width = 1, i = 0; width < size; width <<= 1, ++i) {
+    node = merkle::HashChildren((*proof)[i], node);  // the leaf is rightmost: siblings on the left
+  }
+  return node;
 }
 
 absl::Status Follower::ProveSplit(const Signed& small, const Signed& big, const Hash& root_in_big,

@@ -103,6 +103,9 @@ class Follower {
   // `small`'s root is not `root_in_big`, big's tree's root at small's size.
   absl::Status ProveSplit(const Signed& small, const Signed& big, const Hash& root_in_big,
                           std::vector<Hash> proof);
+  // The big tree's root at `size`, a power of two, from the log's inclusion
+  // proof of leaf size - 1 (verified against big).
+  absl::StatusOr<Hash> PowerOfTwoOldRoot(uint64_t size, const Signed& big);
   absl::Status CatchUp();
   absl::Status CommitPrefix(const Signed& target);
   absl::Status ReportViolation(const Violation& v, const Signed& target);

@@ -185,6 +185,17 @@ TEST_F(FollowerTest, InconsistentGrowth) {
   ExpectMisbehaving(follower_->Step(), "split view");
 }
 
+TEST_F(FollowerTest, InconsistentGrowthFromAPowerOfTwo) {
+  // Audited size 32 (a power of two: the consistency proof leaves the old
+  // root out); the log then signs a tree that rewrote leaf 5.
+  ASSERT_TRUE(follower_->Step().ok());
+  CraftedLog other(log_.signer());
+  for (uint64_t i = 0; i < 32; ++i) other.Append(i == 5 ? std::string("\x01\x02rewritten") : log_.entry(i));
+  other.Append(log_.entry(31));
+  server_->SetLog(&other);
+  ExpectMisbehaving(follower_->Step(), "split view");
+}
+
 TEST_F(FollowerTest, BadLogSignatureProvesNothing) {
   CraftedLog impostor(log_.signer().name());  // same origin, another key
   impostor.HonestEpoch({}, kT);

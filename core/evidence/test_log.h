@@ -23,6 +23,8 @@ namespace keytrail::evidence::testing {
 class CraftedLog {
  public:
   explicit CraftedLog(std::string origin = "example.org/crafted");
+  // An empty log signed with `signer` (e.g. another history of one log).
+  explicit CraftedLog(note::Ed25519NoteSigner signer) : signer_(std::move(signer)) {}
 
   // Appends raw entry bytes.
   void Append(std::string entry);

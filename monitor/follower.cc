@@ -206,6 +206,16 @@ absl::Status Follower::Step() {
   last_error_ = result.ok() ? "" : std::string(result.message());
   if (target_.has_value()) log_size_ = std::max(log_size_, target_->checkpoint.size);
   stale_after_ms_ = max_epoch_age_ms_;
+  const uint64_t now = NowMs();
+  const bool stale = stale_after_ms_ > 0 && verified_size_ > 0 &&
+                     now > last_epoch_.timestamp_ms + stale_after_ms_ + options_.log.poll_interval_ms();
+  if (stale && !stale_) {
+    LogWarning("%s: STALE: no new epoch for %d s (its max_epoch_age is %d s)", origin(),
+               (now - last_epoch_.timestamp_ms) / 1000, stale_after_ms_ / 1000);
+  } else if (!stale && stale_) {
+    LogInfo("%s: fresh again: epoch %d", origin(), last_epoch_.epoch);
+  }
+  stale_ = stale;
   return result;
 }
 

@@ -142,6 +142,7 @@ class Follower {
   uint64_t fed_size_ = 0;
   double rate_ = 0;
   uint64_t stale_after_ms_ = 0;
+  bool stale_ = false;  // as last logged
   std::mutex evidence_mu_;  // serializes Emit
   std::thread thread_;
 };

@@ -4,6 +4,7 @@
 // (UNREACHABLE, no evidence).
 #include "monitor/follower.h"
 
+#include <atomic>
 #include <filesystem>
 
 #include "gtest/gtest.h"
@@ -47,7 +48,7 @@ class FollowerTest : public ::testing::Test {
     o.evidence_dir = dir_ + "/evidence";
     o.commit_every_entries = 50;
     o.rpc_timeout = absl::Seconds(5);
-    o.clock = [] { return kT + 1000; };
+    o.clock = [this] { return now_.load(); };
     auto f = Follower::Create(o, server_->Channel());
     ASSERT_TRUE(f.ok()) << f.status();
     follower_ = *std::move(f);
@@ -80,6 +81,7 @@ class FollowerTest : public ::testing::Test {
     EXPECT_EQ(CheckAudited(log_, 1).code(), absl::StatusCode::kFailedPrecondition);
   }
 
+  std::atomic<uint64_t> now_{kT + 1000};
   std::string dir_;
   CraftedLog log_;
   std::unique_ptr<testing::CraftedLogServer> server_;
@@ -194,6 +196,21 @@ TEST_F(FollowerTest, InconsistentGrowthFromAPowerOfTwo) {
   other.Append(log_.entry(31));
   server_->SetLog(&other);
   ExpectMisbehaving(follower_->Step(), "split view");
+}
+
+TEST_F(FollowerTest, QuietLogIsStaleNotMisbehaving) {
+  ASSERT_TRUE(follower_->Step().ok());
+  EXPECT_EQ(follower_->Status().state(), v1::LogStatus::OK);
+  now_ += 60000 + 20 + 1;  // past max_epoch_age (GetLogInfo) and one poll
+  EXPECT_TRUE(follower_->Step().ok());
+  v1::LogStatus status = follower_->Status();
+  EXPECT_EQ(status.state(), v1::LogStatus::STALE);
+  EXPECT_EQ(status.evidence_size(), 0);
+  EXPECT_TRUE(CheckAudited(log_, log_.size()).ok());
+  // A new epoch makes it fresh again.
+  log_.HonestEpoch({}, now_.load());
+  EXPECT_TRUE(follower_->Step().ok());
+  EXPECT_EQ(follower_->Status().state(), v1::LogStatus::OK);
 }
 
 TEST_F(FollowerTest, BadLogSignatureProvesNothing) {

@@ -1,0 +1,41 @@
+#include "cli/evidence_command.h"
+
+#include <fstream>
+
+#include "gtest/gtest.h"
+#include "core/evidence/evidence.h"
+#include "core/evidence/test_log.h"
+#include "testing/process.h"
+
+namespace keytrail::cli {
+namespace {
+
+TEST(EvidenceCommandTest, VerifiesProofAndRejectsWhatProvesNothing) {
+  const std::string dir = keytrail::testing::TempDir("evidence_command");
+  evidence::testing::CraftedLog log;
+  log.HonestEpoch({}, 1700000000000);
+  evidence::testing::CraftedLog fork = log;
+  log.HonestEpoch({evidence::testing::TestIndex(1)}, 1700000000001);
+  fork.HonestEpoch({evidence::testing::TestIndex(2)}, 1700000000001);
+  evidence::Evidence e;
+  e.kind = evidence::EvidenceKind::kSplitView;
+  e.log_key = log.VerifierKey();
+  e.checkpoint_a = log.SignedCheckpoint();
+  e.checkpoint_b = fork.SignedCheckpoint();
+  const std::string good = dir + "/good.evidence";
+  std::ofstream(good, std::ios::binary) << evidence::EncodeEvidence(e);
+  EXPECT_TRUE(RunEvidenceCommand({"verify", good}).ok());
+
+  e.checkpoint_b = e.checkpoint_a;  // agrees: proves nothing
+  const std::string nothing = dir + "/nothing.evidence";
+  std::ofstream(nothing, std::ios::binary) << evidence::EncodeEvidence(e);
+  EXPECT_EQ(RunEvidenceCommand({"verify", nothing}).code(), absl::StatusCode::kInvalidArgument);
+  const std::string garbage = dir + "/garbage.evidence";
+  std::ofstream(garbage, std::ios::binary) << "garbage";
+  EXPECT_EQ(RunEvidenceCommand({"verify", garbage}).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(RunEvidenceCommand({"verify", dir + "/missing"}).code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(RunEvidenceCommand({"check", good}).code(), absl::StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace keytrail::cli

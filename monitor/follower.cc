@@ -554,7 +554,11 @@ absl::Status Follower::CheckAudited(absl::string_view signed_note,
   if (!root.ok()) return absl::UnavailableError(root.status().message());
   if (*root == checkpoint.root) return absl::OkStatus();
   // Another root at a size already audited: a split view.
-  if (!big.has_value()) return absl::InternalError("audited size without a checkpoint");
+  if (!big.has_value()) {
+    // Only a size-0 checkpoint gets here (nothing audited yet), and its root
+    // is not the empty tree's: nonsense, but no evidence of anything.
+    return absl::UnavailableError("nothing audited yet");
+  }
   Signed small{std::string(signed_note), checkpoint};
   if (checkpoint.size == big->checkpoint.size) return ProveSplit(small, *big, *root, {});
   absl::StatusOr<std::vector<Hash>> proof =

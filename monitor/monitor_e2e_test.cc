@@ -13,7 +13,9 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "gtest/gtest.h"
 #include "grpcpp/grpcpp.h"
 #include "proto/log_service.grpc.pb.h"
@@ -150,6 +152,9 @@ TEST(MonitorE2eTest, HonestLogIsAuditedToItsNewestCheckpointWithoutAlarm) {
   EXPECT_EQ(s.evidence_size(), 0) << m.log();
   EXPECT_NE(s.state(), v1::LogStatus::MISBEHAVING);
   EXPECT_GT(s.epoch(), 5u);
+  for (absl::string_view line : absl::StrSplit(m.log(), '\n')) {
+    if (absl::StrContains(line, "audited up to")) std::printf("%s\n", std::string(line).c_str());
+  }
   // More updates while it runs: followed live.
   Populate(**h, 3000, 3000);
   const uint64_t size2 = LogSize(**h);

@@ -1,0 +1,92 @@
+// The assembly: followers from the config, AuditedLogs, the gRPC status and
+// health services, the metrics text.
+#include "monitor/monitor.h"
+
+#include "gtest/gtest.h"
+#include "core/evidence/test_log.h"
+#include "core/note/checkpoint.h"
+#include "grpcpp/grpcpp.h"
+#include "monitor/crafted_log_service.h"
+#include "proto/monitor_service.grpc.pb.h"
+#include "grpcpp/generic/generic_stub.h"
+#include "testing/process.h"
+
+namespace keytrail::monitor {
+namespace {
+
+TEST(MonitorTest, ServesStatusAndAnswersForTheLogsItFollows) {
+  evidence::testing::CraftedLog log;
+  const uint64_t now = static_cast<uint64_t>(absl::ToUnixMillis(absl::Now()));
+  log.HonestEpoch({}, now);
+  log.HonestEpoch({evidence::testing::TestIndex(1)}, now);
+  testing::CraftedLogServer server(&log);
+  MonitorOptions o;
+  o.config.set_data_dir(keytrail::testing::TempDir("monitor_assembly"));
+  o.config.set_grpc_listen("127.0.0.1:0");
+  v1::FollowedLog* l = o.config.add_logs();
+  l->set_origin(log.signer().name());
+  l->set_note_verifier_key(log.VerifierKey());
+  l->set_grpc_address("127.0.0.1:" + std::to_string(server.port()));
+  l->set_poll_interval_ms(20);
+  auto m = Monitor::Start(o);
+  ASSERT_TRUE(m.ok()) << m.status();
+
+  EXPECT_NE((*m)->LogVerifier(log.signer().name()), nullptr);
+  EXPECT_EQ((*m)->LogVerifier("other"), nullptr);
+  const std::string text = log.SignedCheckpoint();
+  const note::Checkpoint cp = note::ParseCheckpoint(note::ParseNote(text)->text).value();
+  EXPECT_TRUE((*m)->CheckAudited(cp.origin, text, cp, absl::Now() + absl::Seconds(10)).ok());
+  EXPECT_EQ((*m)->CheckAudited("other", text, cp, absl::Now()).code(), absl::StatusCode::kNotFound);
+
+  auto channel = grpc::CreateChannel("127.0.0.1:" + std::to_string((*m)->grpc_port()),
+                                     grpc::InsecureChannelCredentials());
+  {
+    grpc::ClientContext ctx;
+    v1::GetStatusResponse resp;
+    ASSERT_TRUE(v1::MonitorService::NewStub(channel)->GetStatus(&ctx, {}, &resp).ok());
+    ASSERT_EQ(resp.logs_size(), 1);
+    EXPECT_EQ(resp.logs(0).state(), v1::LogStatus::OK);
+    EXPECT_EQ(resp.logs(0).verified_size(), log.size());
+  }
+  {
+    // grpc.health.v1.Health/Check with an empty request; SERVING is 08 01.
+    grpc::GenericStub generic(channel);
+    grpc::ClientContext ctx;
+    grpc::Slice empty_message("");
+    grpc::ByteBuffer request(&empty_message, 1), response;
+    std::mutex mu;
+    std::condition_variable cv;
+    bool done = false;
+    grpc::Status status;
+    generic.UnaryCall(&ctx, "/grpc.health.v1.Health/Check", grpc::StubOptions(), &request,
+                      &response, [&](grpc::Status s) {
+                        std::lock_guard<std::mutex> lock(mu);
+                        status = s;
+                        done = true;
+                        cv.notify_one();
+                      });
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait(lock, [&] { return done; });
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    std::vector<grpc::Slice> slices;
+    ASSERT_TRUE(response.Dump(&slices).ok());
+    std::string bytes;
+    for (auto& sl : slices) bytes.append(reinterpret_cast<const char*>(sl.begin()), sl.size());
+    EXPECT_EQ(bytes, std::string("\x08\x01", 2));
+  }
+  EXPECT_NE((*m)->MetricsText().find("keytrail_monitor_verified_size{origin=\"" +
+                                     log.signer().name() + "\"} " + std::to_string(log.size()) + "\n"),
+            std::string::npos)
+      << (*m)->MetricsText();
+  (*m)->Shutdown();
+}
+
+TEST(MonitorTest, RefusesAMissingCosignerKey) {
+  MonitorOptions o;
+  o.config.set_data_dir(keytrail::testing::TempDir("monitor_assembly_key"));
+  o.config.set_cosigner_key_file("/nonexistent/cosigner.key");
+  EXPECT_FALSE(Monitor::Start(o).ok());
+}
+
+}  // namespace
+}  // namespace keytrail::monitor

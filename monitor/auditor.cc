@@ -135,6 +135,12 @@ absl::Status Auditor::Reset() {
 absl::StatusOr<std::optional<Violation>> Auditor::Feed(absl::Span<const std::string> entries) {
   for (const std::string& raw : entries) {
     const uint64_t index = fed_size();
+    if (raw.empty() || raw.size() > 0xffff) {
+      // No entry is this long (or empty); evidence could not carry it, and
+      // GetEntries answers are bounded, so this is a broken answer, not proof.
+      return absl::UnavailableError(
+          absl::StrCat("GetEntries: entry ", index, " is ", raw.size(), " bytes long"));
+    }
     auto decoded = DecodeEntry(raw);
     if (!decoded.ok()) {
       Violation v;

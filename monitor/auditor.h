@@ -82,7 +82,8 @@ class Auditor {
 
   // Checks and replays the next entries (leaf fed_size() onward). Returns a
   // Violation for the first broken rule; after one, only Reset helps.
-  // Storage errors pass through (then Reset too).
+  // Storage errors pass through (then Reset too); an empty entry or one
+  // longer than 65,535 bytes is Unavailable (a broken answer).
   absl::StatusOr<std::optional<Violation>> Feed(absl::Span<const std::string> entries);
 
   // For a checkpoint of `size` once every entry up to it was fed: a

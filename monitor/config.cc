@@ -45,6 +45,7 @@ absl::StatusOr<v1::MonitorConfig> ParseMonitorConfig(const std::string& text) {
       return Bad(absl::StrCat("log ", log.origin(), ": note key is named \"", key->name(),
                               "\", not after the origin"));
     }
+    if (log.note_verifier_key().size() > 1024) return Bad(absl::StrCat("log ", log.origin(), ": note key too long"));
     if (log.grpc_address().empty()) return Bad(absl::StrCat("log ", log.origin(), ": no grpc_address"));
     if (log.poll_interval_ms() == 0) log.set_poll_interval_ms(1000);
   }

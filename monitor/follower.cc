@@ -141,6 +141,11 @@ void Follower::Run() {
 }
 
 absl::StatusOr<Follower::Signed> Follower::Open(const std::string& text) const {
+  if (text.size() > evidence::kMaxNoteBytes) {
+    // Evidence could not carry it; no honest checkpoint comes near this.
+    return absl::UnavailableError(absl::StrCat("checkpoint note of ", text.size(),
+                                               " bytes, more than ", evidence::kMaxNoteBytes));
+  }
   const note::NoteVerifier* verifiers[] = {&verifier_};
   auto opened = note::OpenNote(text, verifiers);
   if (!opened.ok()) {
@@ -531,6 +536,9 @@ absl::Status Follower::CheckAudited(absl::string_view signed_note,
     return absl::FailedPreconditionError(absl::StrCat(origin(), " is misbehaving: not cosigning"));
   };
   if (misbehaving_) return misbehaving();
+  if (signed_note.size() > evidence::kMaxNoteBytes) {
+    return absl::UnavailableError("checkpoint note too large to audit");
+  }
   if (checkpoint.size > verified_size_) {
     if (!hint_.has_value() || hint_->checkpoint.size < checkpoint.size) {
       hint_ = Signed{std::string(signed_note), checkpoint};

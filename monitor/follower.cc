@@ -244,7 +244,10 @@ absl::Status Follower::Consider(const Signed& cp) {
     auto root = cp.checkpoint.size == verified ? absl::StatusOr<Hash>(verified_root_)
                                                : store_->RootAt(cp.checkpoint.size);
     if (!root.ok()) return root.status();
-    if (*root == cp.checkpoint.root) return absl::OkStatus();
+    if (*root == cp.checkpoint.root) {
+      NoteOlder(cp, big);
+      return absl::OkStatus();
+    }
     if (cp.checkpoint.size == big.checkpoint.size) return ProveSplit(cp, big, *root, {});
     absl::StatusOr<std::vector<Hash>> proof =
         big.checkpoint.size == verified ? store_->ConsistencyProof(cp.checkpoint.size, verified)
@@ -252,11 +255,28 @@ absl::Status Follower::Consider(const Signed& cp) {
     if (!proof.ok()) return proof.status();
     return ProveSplit(cp, big, *root, *std::move(proof));
   }
-  if (cp.checkpoint.size <= big.checkpoint.size) return CheckConsistent(cp, big);
+  if (cp.checkpoint.size <= big.checkpoint.size) {
+    absl::Status s = CheckConsistent(cp, big);
+    if (s.ok()) NoteOlder(cp, big);
+    return s;
+  }
+  serving_older_ = false;
   absl::Status s = CheckConsistent(big, cp);
   if (!s.ok()) return s;
   target_ = cp;
   return absl::OkStatus();
+}
+
+void Follower::NoteOlder(const Signed& cp, const Signed& big) {
+  // Consistent, so no evidence; but clients that saw the newer checkpoint
+  // will get OUT_OF_RANGE from this log. Said once per episode.
+  const bool older = cp.checkpoint.size < big.checkpoint.size;
+  if (older && !serving_older_) {
+    LogWarning("%s: the log serves checkpoint size %d, older than size %d it signed before "
+               "(consistent: a rollback or a lagging replica, not proof of misbehaviour)",
+               origin(), cp.checkpoint.size, big.checkpoint.size);
+  }
+  serving_older_ = older;
 }
 
 absl::Status Follower::CheckConsistent(const Signed& small, const Signed& big) {

@@ -98,6 +98,8 @@ class Follower {
 
   absl::StatusOr<Signed> Open(const std::string& text) const;
   absl::Status Consider(const Signed& cp);
+  // Logs once when the log starts serving a consistent but older checkpoint.
+  void NoteOlder(const Signed& cp, const Signed& big);
   // small.size <= big.size; both log-signed.
   absl::Status CheckConsistent(const Signed& small, const Signed& big);
   // `small`'s root is not `root_in_big`, big's tree's root at small's size.
@@ -125,6 +127,7 @@ class Follower {
   std::unique_ptr<v1::KeyTransparencyLog::Stub> stub_;
   std::optional<Signed> target_;      // follower thread only: newest consistent checkpoint
   uint64_t max_epoch_age_ms_ = 0;     // follower thread only
+  bool serving_older_ = false;        // follower thread only: as last logged
 
   mutable std::mutex mu_;
   std::condition_variable cv_;

@@ -191,6 +191,13 @@ TEST(MonitorE2eTest, KilledDuringCatchUpResumesFromItsState) {
   }
   m.Kill();
   const uint64_t killed_at = s.verified_size();
+  if (killed_at < size) {
+    // Caught mid-way: the status says so, with the lag and the speed.
+    EXPECT_EQ(s.state(), v1::LogStatus::CATCHING_UP) << s.DebugString();
+    EXPECT_EQ(s.log_size(), size);
+    EXPECT_EQ(s.lag(), size - killed_at);
+    EXPECT_GT(s.entries_per_second(), 0);
+  }
   ASSERT_GT(killed_at, 0u) << m.log();
   m.Start({"--commit_every_entries=2000"});
   s = m.Status();

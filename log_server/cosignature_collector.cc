@@ -4,43 +4,15 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "core/bytes/reader.h"
 #include "core/util/logging.h"
 
 namespace keytrail {
 namespace {
 
-constexpr uint8_t kCosignedRecordVersion = 1;
 // Epochs kept waiting for cosignatures behind the newest one.
 constexpr uint64_t kPendingEpochs = 16;
 
 }  // namespace
-
-std::string EncodeCosignedRecord(uint64_t epoch, absl::string_view note) {
-  ByteWriter w;
-  w.U8(kCosignedRecordVersion);
-  w.U64(epoch);
-  w.U32Prefixed(note);
-  return w.Release();
-}
-
-absl::Status DecodeCosignedRecord(absl::string_view bytes, uint64_t* epoch,
-                                  std::string* note) {
-  ByteReader r(bytes);
-  uint8_t version = 0;
-  absl::string_view n;
-  if (!r.ReadU8(&version)) return TruncatedError("cosigned record", "version");
-  if (version != kCosignedRecordVersion) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("cosigned record: unknown version ", version));
-  }
-  if (!r.ReadU64(epoch)) return TruncatedError("cosigned record", "epoch");
-  if (!r.ReadU32Prefixed(&n)) return TruncatedError("cosigned record", "note");
-  absl::Status done = r.Finish("cosigned record");
-  if (!done.ok()) return done;
-  *note = std::string(n);
-  return absl::OkStatus();
-}
 
 CosignatureCollector::CosignatureCollector(CollectorOptions options,
                                            StateHolder* served,

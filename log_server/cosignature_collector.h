@@ -63,13 +63,6 @@ using StateProofSource = std::function<absl::StatusOr<std::vector<Hash>>(
 using CosignedPersister =
     std::function<absl::Status(uint64_t epoch, const std::string& note)>;
 
-// The stored record of the cosigned checkpoint: u8 version (1) || u64 epoch
-// || u32-prefixed note. Decode: InvalidArgument for anything else (callers
-// reading it from disk relabel that DataLoss).
-std::string EncodeCosignedRecord(uint64_t epoch, absl::string_view note);
-absl::Status DecodeCosignedRecord(absl::string_view bytes, uint64_t* epoch,
-                                  std::string* note);
-
 class CosignatureCollector {
  public:
   // `served` (not owned) receives the state reads answer with. REQUIRES:

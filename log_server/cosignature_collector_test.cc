@@ -125,22 +125,5 @@ TEST_F(CollectorTest, RestoredCosignaturesCount) {
   c->Stop();
 }
 
-TEST(CosignedRecordTest, RoundTripAndRejects) {
-  const std::string bytes = EncodeCosignedRecord(12, "note\n");
-  uint64_t epoch = 0;
-  std::string note;
-  ASSERT_TRUE(DecodeCosignedRecord(bytes, &epoch, &note).ok());
-  EXPECT_EQ(epoch, 12u);
-  EXPECT_EQ(note, "note\n");
-  for (size_t n = 0; n < bytes.size(); ++n) {
-    EXPECT_EQ(DecodeCosignedRecord(bytes.substr(0, n), &epoch, &note).code(),
-              absl::StatusCode::kInvalidArgument);
-  }
-  EXPECT_FALSE(DecodeCosignedRecord(bytes + "x", &epoch, &note).ok());
-  std::string v2 = bytes;
-  v2[0] = 2;
-  EXPECT_FALSE(DecodeCosignedRecord(v2, &epoch, &note).ok());
-}
-
 }  // namespace
 }  // namespace keytrail

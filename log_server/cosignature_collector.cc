@@ -63,7 +63,8 @@ void CosignatureCollector::Publish(std::shared_ptr<const PublishedState> newest)
     std::vector<const note::NoteVerifier*> keys;
     for (const MonitorEndpoint& m : options_.monitors) keys.push_back(&m.key);
     auto opened = note::OpenNote(restored_note_, keys);
-    if (opened.ok() && opened->text == note::ParseNote(newest->checkpoint)->text) {
+    auto ours = note::ParseNote(newest->checkpoint);
+    if (opened.ok() && ours.ok() && opened->text == ours->text) {
       for (const note::VerifiedSignature& v : opened->verified) {
         for (size_t i = 0; i < options_.monitors.size(); ++i) {
           if (v.verifier == &options_.monitors[i].key) p.cosignatures[i] = v.signature;

@@ -19,6 +19,8 @@
 #include "monitor/witness_http.h"
 #include "testing/log_server_harness.h"
 #include "testing/process.h"
+#include "verifier/log_trust.h"
+#include "verifier/lookup.h"
 
 namespace keytrail::monitor {
 namespace {
@@ -146,8 +148,21 @@ TEST_F(WitnessLogE2eTest, LookupCarriesTheWitnessCosignature) {
   grpc::ClientContext ctx;
   ASSERT_TRUE(h_->stub().Lookup(&ctx, req, &resp).ok());
   EXPECT_EQ(Cosignatures(resp.log().checkpoint()), 1u);
+  // The client library accepts it under a policy requiring this monitor.
+  grpc::ClientContext info_ctx;
+  v1::GetLogInfoResponse info;
+  ASSERT_TRUE(h_->stub().GetLogInfo(&info_ctx, {}, &info).ok());
+  auto trust = verifier::LogTrust::FromLogInfo(info);
+  ASSERT_TRUE(trust.ok()) << trust.status();
+  trust->monitors.push_back(*witness_key_);
+  trust->min_cosignatures = 1;
+  auto verified = verifier::VerifyLookup(
+      *trust, "alice", resp, {}, static_cast<uint64_t>(absl::ToUnixMillis(absl::Now())));
+  ASSERT_TRUE(verified.ok()) << verified.status();
+  EXPECT_EQ(verified->log.cosignatures, 1u);
+  EXPECT_TRUE(verified->current.has_value());
 
-  // The witness's own monitoring endpoint has it too, and it state moved.
+  // The witness's own monitoring endpoint has it too, and its state moved.
   auto state = store_->Get(note::ParseCheckpoint(note::ParseNote(cosigned)->text)->origin);
   ASSERT_TRUE(state.ok() && state->has_value());
   EXPECT_GE((*state)->size, Size(newest));

@@ -2,6 +2,8 @@
 
 #include <memory>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
@@ -189,6 +191,34 @@ TEST_F(WitnessTest, MisbehavingLogIs422AndNothingStored) {
   EXPECT_EQ(r.status, 422);
   EXPECT_NE(r.body.find("misbehaving"), std::string::npos);
   EXPECT_FALSE(store_->Get(log_.origin())->has_value());
+}
+
+TEST_F(WitnessTest, RacingPushesFromOneSizeCosignOnce) {
+  ASSERT_EQ(witness_->AddCheckpoint(log_.Body(0, 5)).status, 200);
+  // Pushes from size 5 to sizes 6..13 at once: one wins, every other one
+  // gets 409 with the winner's size; the state never goes back.
+  std::vector<WitnessResponse> responses(8);
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < responses.size(); ++i) {
+    threads.emplace_back(
+        [&, i] { responses[i] = witness_->AddCheckpoint(log_.Body(5, 6 + i)); });
+  }
+  for (auto& t : threads) t.join();
+  int wins = 0;
+  uint64_t winner = 0;
+  for (size_t i = 0; i < responses.size(); ++i) {
+    if (responses[i].status == 200) {
+      ++wins;
+      winner = 6 + i;
+    } else {
+      EXPECT_EQ(responses[i].status, 409);
+    }
+  }
+  EXPECT_EQ(wins, 1);
+  for (const WitnessResponse& r : responses) {
+    if (r.status == 409) EXPECT_EQ(r.body, absl::StrCat(winner, "\n"));
+  }
+  EXPECT_EQ((*store_->Get(log_.origin()))->size, winner);
 }
 
 TEST_F(WitnessTest, MetricsCountOutcomes) {

@@ -62,7 +62,9 @@ struct WitnessResponse {
 
 struct WitnessOptions {
   // How long one request waits for the audit to reach its checkpoint.
-  absl::Duration audit_timeout = absl::Seconds(10);
+  // Below the log server's default push timeout (10 s), so a log hears
+  // 503 rather than timing out.
+  absl::Duration audit_timeout = absl::Seconds(5);
   // Retry-After sent with 503.
   int retry_after_seconds = 5;
   // The cosignature timestamp source (tests pin it).

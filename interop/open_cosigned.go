@@ -59,7 +59,8 @@ type cosigner struct {
 
 // parseCosignerKey reads "<name>+<hex hash>+<base64(0x04 || key)>".
 func parseCosignerKey(vkey string) cosigner {
-	parts := strings.Split(strings.TrimSpace(vkey), "+")
+	// The base64 key may itself hold "+": split off the name and hash only.
+	parts := strings.SplitN(strings.TrimSpace(vkey), "+", 3)
 	if len(parts) != 3 {
 		fail("witness key %q: want name+hash+key", vkey)
 	}

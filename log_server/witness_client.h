@@ -48,9 +48,10 @@ struct MonitorEndpoint {
   note::CosignatureVerifier key;
 };
 
-// Parses one --monitor flag value "NAME=URL=VKEY": NAME up to the first '=',
-// VKEY after the last '=' (a cosignature verifier key never holds '='), URL
-// in between ("http://host:port[/prefix]"). InvalidArgument otherwise.
+// Parses one --monitors entry "NAME=URL=VKEY": NAME up to the first '=',
+// VKEY after the last '=' (its base64 never holds one; a key name with '='
+// is not supported), URL in between ("http://host:port[/prefix]").
+// InvalidArgument otherwise.
 absl::StatusOr<MonitorEndpoint> ParseMonitorFlag(absl::string_view value);
 
 // The consistency proof from `from` to the checkpoint's size (empty for 0).

@@ -53,6 +53,7 @@ size_t CosignatureCollector::served_cosignatures() const {
 }
 
 void CosignatureCollector::Publish(std::shared_ptr<const PublishedState> newest) {
+  if (newest == nullptr) return;
   absl::MutexLock lock(&mu_);
   const uint64_t epoch = newest->log.epoch;
   newest_ = newest;

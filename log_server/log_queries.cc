@@ -147,7 +147,14 @@ absl::Status LogQueries::History(const v1::HistoryRequest& request,
 
 absl::Status LogQueries::GetCheckpoint(const v1::GetCheckpointRequest& request,
                                        v1::GetCheckpointResponse* response) const {
-  response->set_checkpoint(request.newest() ? Newest()->checkpoint : State()->checkpoint);
+  auto served = State();
+  if (request.newest()) {
+    // The newest log-signed checkpoint, with the cosignatures it has so far
+    // (those are on the served copy when it is the same epoch).
+    auto newest = Newest();
+    if (newest->log.epoch != served->log.epoch) served = std::move(newest);
+  }
+  response->set_checkpoint(served->checkpoint);
   return absl::OkStatus();
 }
 

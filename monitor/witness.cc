@@ -1,5 +1,6 @@
 #include "monitor/witness.h"
 
+#include <algorithm>
 #include <utility>
 #include <vector>
 

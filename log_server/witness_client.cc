@@ -15,18 +15,18 @@ absl::StatusOr<MonitorEndpoint> ParseMonitorFlag(absl::string_view value) {
   const size_t last = value.rfind('=');
   if (first == absl::string_view::npos || first == last || first == 0) {
     return absl::InvalidArgumentError(
-        "--monitor: want NAME=URL=VKEY (URL like http://host:port)");
+        "--monitors: want NAME=URL=VKEY (URL like http://host:port)");
   }
   std::string url(value.substr(first + 1, last - first - 1));
   if (!absl::StartsWith(url, "http://") && !absl::StartsWith(url, "https://")) {
     return absl::InvalidArgumentError(
-        absl::StrCat("--monitor: URL \"", url, "\" must start with http:// or https://"));
+        absl::StrCat("--monitors: URL \"", url, "\" must start with http:// or https://"));
   }
   while (!url.empty() && url.back() == '/') url.pop_back();
   auto key = note::ParseCosignatureVerifierKey(value.substr(last + 1));
   if (!key.ok()) {
     return absl::InvalidArgumentError(
-        absl::StrCat("--monitor ", value.substr(0, first), ": ", key.status().message()));
+        absl::StrCat("--monitors ", value.substr(0, first), ": ", key.status().message()));
   }
   return MonitorEndpoint{std::string(value.substr(0, first)), std::move(url), *std::move(key)};
 }

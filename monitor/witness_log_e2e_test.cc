@@ -195,5 +195,31 @@ TEST_F(WitnessLogE2eTest, RefusedCheckpointsAreNotServed) {
   EXPECT_NE(h_->log().find("refused epoch"), std::string::npos);
 }
 
+TEST_F(WitnessLogE2eTest, BadMonitorFlagsRefuseToStart) {
+  const std::vector<std::string> base = {
+      "--listen=127.0.0.1:0", "--data_dir=" + h_->path("data"),
+      "--note_key=" + h_->path("note.key"), "--vrf_key=" + h_->path("vrf.key"),
+      "--write_token_file=" + h_->path("token")};
+  const std::pair<std::string, std::string> cases[] = {
+      {"--monitors=w1=http://127.0.0.1:1", "--monitors"},
+      {"--monitors=w1=http://127.0.0.1:1=nonsense", "cosignature verifier key"},
+      {absl::StrCat("--monitors=w1=http://127.0.0.1:1=", witness_key_->VerifierKey()),
+       ""},  // with the next flag: more required than configured
+  };
+  for (const auto& [flag, want] : cases) {
+    std::vector<std::string> args = base;
+    args.push_back(flag);
+    if (want.empty()) args.push_back("--required_cosignatures=2");
+    const std::string log = h_->path("bad_flags.log");
+    auto rc = keytrail::testing::RunProgram(
+        keytrail::testing::Runfile("log_server/log_server"), args, log, absl::Seconds(30));
+    ASSERT_TRUE(rc.ok()) << rc.status();
+    EXPECT_EQ(*rc, 1) << flag;
+    const std::string out = keytrail::testing::ReadFile(log);
+    EXPECT_NE(out.find(want.empty() ? "exceeds the 1 monitors" : want), std::string::npos)
+        << out;
+  }
+}
+
 }  // namespace
 }  // namespace keytrail::monitor

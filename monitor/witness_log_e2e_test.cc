@@ -4,6 +4,7 @@
 // the cosigned checkpoint; GetCheckpoint newest=true gets the newest
 // log-signed one. Also: a restart keeps serving, and a witness that refuses
 // to cosign leaves reads on the last cosigned checkpoint.
+#include <cstdio>
 #include <memory>
 #include <string>
 
@@ -138,9 +139,13 @@ class WitnessLogE2eTest : public ::testing::Test {
 TEST_F(WitnessLogE2eTest, LookupCarriesTheWitnessCosignature) {
   ASSERT_TRUE(h_->Start(Flags()).ok()) << h_->log();
   Update("alice");
+  const absl::Time acknowledged = absl::Now();
   const std::string newest = Checkpoint(true);
   const std::string cosigned = WaitCosigned(Size(newest));
   ASSERT_FALSE(cosigned.empty());
+  // Informational: acknowledged (durable) -> served cosigned, polled every 50 ms.
+  std::printf("cosigned checkpoint served %.0f ms after the update was acknowledged\n",
+              absl::ToDoubleMilliseconds(absl::Now() - acknowledged));
 
   v1::LookupRequest req;
   req.set_account("alice");

@@ -39,7 +39,8 @@ absl::Status CheckTreeSize(uint64_t size, const PublishedState& state,
 
 }  // namespace
 
-std::shared_ptr<const PublishedState> LogQueries::State() const { return published_.Get(); }
+std::shared_ptr<const PublishedState> LogQueries::State() const { return served_.Get(); }
+std::shared_ptr<const PublishedState> LogQueries::Newest() const { return published_.Get(); }
 
 absl::Status LogQueries::FillLogProof(const PublishedState& state,
                                       uint64_t last_verified_size,
@@ -144,14 +145,22 @@ absl::Status LogQueries::History(const v1::HistoryRequest& request,
   return absl::OkStatus();
 }
 
-absl::Status LogQueries::GetCheckpoint(v1::GetCheckpointResponse* response) const {
-  response->set_checkpoint(State()->checkpoint);
+absl::Status LogQueries::GetCheckpoint(const v1::GetCheckpointRequest& request,
+                                       v1::GetCheckpointResponse* response) const {
+  auto served = State();
+  if (request.newest()) {
+    // The newest log-signed checkpoint, with the cosignatures it has so far
+    // (those are on the served copy when it is the same epoch).
+    auto newest = Newest();
+    if (newest->log.epoch != served->log.epoch) served = std::move(newest);
+  }
+  response->set_checkpoint(served->checkpoint);
   return absl::OkStatus();
 }
 
 absl::Status LogQueries::GetEntries(const v1::GetEntriesRequest& request,
                                     v1::GetEntriesResponse* response) const {
-  auto state = State();
+  auto state = Newest();
   if (request.count() == 0) return absl::InvalidArgumentError("count: must be at least 1");
   if (request.start() >= state->log.tree_size) {
     return absl::OutOfRangeError(absl::StrCat("start ", request.start(),
@@ -168,7 +177,7 @@ absl::Status LogQueries::GetEntries(const v1::GetEntriesRequest& request,
 
 absl::Status LogQueries::GetInclusionProof(const v1::GetInclusionProofRequest& request,
                                            v1::GetInclusionProofResponse* response) const {
-  auto state = State();
+  auto state = Newest();
   absl::Status s = CheckTreeSize(request.tree_size(), *state, "tree_size");
   if (!s.ok()) return s;
   if (request.index() >= request.tree_size()) {
@@ -185,7 +194,7 @@ absl::Status LogQueries::GetInclusionProof(const v1::GetInclusionProofRequest& r
 
 absl::Status LogQueries::GetConsistencyProof(const v1::GetConsistencyProofRequest& request,
                                              v1::GetConsistencyProofResponse* response) const {
-  auto state = State();
+  auto state = Newest();
   absl::Status s = CheckTreeSize(request.second_size(), *state, "second_size");
   if (!s.ok()) return s;
   if (request.first_size() == 0 || request.first_size() > request.second_size()) {

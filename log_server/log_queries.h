@@ -33,15 +33,24 @@ struct LogIdentity {
 class LogQueries {
  public:
   // Arguments are borrowed and must outlive this object. `vrf_key` proves
-  // the index of accounts the log does not know yet.
+  // the index of accounts the log does not know yet. `published` holds the
+  // newest committed state; `served` (when not null) the state Lookup,
+  // History and GetCheckpoint answer with: the newest one carrying the
+  // cosignatures the log requires (cosignature_collector.h). Entries and
+  // proofs reach up to the newest state, so monitors can audit it.
   LogQueries(const LogStorage& storage, const StateHolder& published,
-             const VrfPrivateKey& vrf_key, LogIdentity info)
-      : storage_(storage), published_(published), vrf_key_(vrf_key),
+             const VrfPrivateKey& vrf_key, LogIdentity info,
+             const StateHolder* served = nullptr)
+      : storage_(storage), published_(published),
+        served_(served != nullptr ? *served : published), vrf_key_(vrf_key),
         info_(std::move(info)) {}
 
   absl::Status Lookup(const v1::LookupRequest& request, v1::LookupResponse* response) const;
   absl::Status History(const v1::HistoryRequest& request, v1::HistoryResponse* response) const;
-  absl::Status GetCheckpoint(v1::GetCheckpointResponse* response) const;
+  // request.newest: the newest log-signed checkpoint instead of the served
+  // one.
+  absl::Status GetCheckpoint(const v1::GetCheckpointRequest& request,
+                             v1::GetCheckpointResponse* response) const;
   absl::Status GetEntries(const v1::GetEntriesRequest& request,
                           v1::GetEntriesResponse* response) const;
   absl::Status GetInclusionProof(const v1::GetInclusionProofRequest& request,
@@ -65,10 +74,14 @@ class LogQueries {
                                              std::string* map_proof) const;
   absl::Status FillLogProof(const PublishedState& state, uint64_t last_verified_size,
                             v1::LogProof* log) const;
+  // The state Lookup, History and GetCheckpoint answer with.
   std::shared_ptr<const PublishedState> State() const;
+  // The newest committed state (entries, proofs, GetCheckpoint newest).
+  std::shared_ptr<const PublishedState> Newest() const;
 
   const LogStorage& storage_;
   const StateHolder& published_;
+  const StateHolder& served_;
   const VrfPrivateKey& vrf_key_;
   const LogIdentity info_;
 };

@@ -7,11 +7,14 @@
 #include "absl/time/clock.h"
 #include "core/crypto/ecvrf.h"
 #include "core/keys/keys.h"
+#include "core/merkle/proof_builder.h"
 #include "core/protocol/limits.h"
+#include "core/storage/log_tiles.h"
 #include "core/util/logging.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
+#include "log_server/cosignature_collector.h"
 #include "log_server/epoch_builder.h"
 #include "log_server/log_queries.h"
 #include "log_server/log_service.h"
@@ -27,6 +30,9 @@ struct LogServer::Parts {
   std::unique_ptr<LogStorage> storage;
   std::unique_ptr<VrfPrivateKey> vrf_key;
   StateHolder published;
+  StateHolder served;  // what reads answer with when monitors are configured
+  // Outlives the sequencer, whose last epoch at Stop it still hears of.
+  std::unique_ptr<CosignatureCollector> collector;
   std::unique_ptr<WriteAuthorizer> auth;
   std::unique_ptr<UpdatePreparer> preparer;
   std::unique_ptr<Sequencer> sequencer;
@@ -75,6 +81,11 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ListenerCredentials(
   }
   return grpc::SslServerCredentials(ssl);
 }
+
+// Starts collecting cosignatures from o.monitors, if any: `published`'s
+// every new state is pushed to them and `served` gets the state reads
+// answer with.
+absl::Status StartCollector(const LogServerOptions& o, LogServer::Parts& parts);
 
 }  // namespace
 
@@ -131,8 +142,11 @@ absl::StatusOr<std::unique_ptr<LogServer>> LogServer::Start(const LogServerOptio
   info.vrf_public_key = config.vrf_public_key;
   info.epoch_interval_ms = absl::ToInt64Milliseconds(o.sequencer.epoch_interval);
   info.max_epoch_age_ms = absl::ToInt64Milliseconds(o.sequencer.max_epoch_age);
-  parts->queries = std::make_unique<LogQueries>(*parts->storage, parts->published,
-                                                *parts->vrf_key, info);
+  absl::Status collecting = StartCollector(o, *parts);
+  if (!collecting.ok()) return collecting;
+  parts->queries = std::make_unique<LogQueries>(
+      *parts->storage, parts->published, *parts->vrf_key, info,
+      parts->collector != nullptr ? &parts->served : nullptr);
   parts->service = std::make_unique<LogService>(*parts->auth, *parts->preparer,
                                                 *parts->sequencer, *parts->queries);
 
@@ -164,8 +178,53 @@ void LogServer::Shutdown(absl::Duration grace) {
   parts_->server->Shutdown(std::chrono::system_clock::now() +
                            absl::ToChronoMilliseconds(grace));
   parts_->sequencer->Stop();
+  if (parts_->collector != nullptr) parts_->collector->Stop();
   parts_->server->Wait();
   LogInfo("stopped");
 }
 
+namespace {
+
+absl::Status StartCollector(const LogServerOptions& o, LogServer::Parts& parts) {
+  if (o.required_cosignatures > o.monitors.size()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--required_cosignatures ", o.required_cosignatures, " exceeds the ",
+        o.monitors.size(), " monitors configured"));
+  }
+  if (o.monitors.empty()) return absl::OkStatus();
+  CollectorOptions c;
+  for (const std::string& flag : o.monitors) {
+    auto monitor = ParseMonitorFlag(flag);
+    if (!monitor.ok()) return monitor.status();
+    c.monitors.push_back(*std::move(monitor));
+  }
+  c.required_cosignatures = o.required_cosignatures;
+  c.request_timeout = o.monitor_timeout;
+  LogStorage* storage = parts.storage.get();
+  auto proofs = [storage](const PublishedState& state,
+                          uint64_t from) -> absl::StatusOr<std::vector<Hash>> {
+    LogTileReader tiles = storage->Reader(state.snapshot.get()).LogTiles();
+    return merkle::BuildConsistencyProof(from, state.log.tree_size, tiles);
+  };
+  auto persist = [storage](uint64_t epoch, const std::string& note) {
+    EpochBatch batch(*storage);
+    batch.PutCosigned(CosignedRecord{epoch, note});
+    return storage->Commit(batch);
+  };
+  parts.collector = std::make_unique<CosignatureCollector>(std::move(c), &parts.served,
+                                                           proofs, persist);
+  auto stored = storage->Reader(nullptr).GetCosigned();
+  if (!stored.ok()) return stored.status();
+  if (stored->has_value()) parts.collector->Restore((*stored)->epoch, (*stored)->note);
+  CosignatureCollector* collector = parts.collector.get();
+  collector->Publish(parts.published.Get());
+  parts.published.OnSet(
+      [collector](const std::shared_ptr<const PublishedState>& s) { collector->Publish(s); });
+  collector->Start();
+  LogInfo("pushing checkpoints to %d monitors; reads need %d cosignatures",
+          o.monitors.size(), o.required_cosignatures);
+  return absl::OkStatus();
+}
+
+}  // namespace
 }  // namespace keytrail

@@ -7,12 +7,15 @@
 // --origin and the note key's name disagree (InvalidArgument), when the data
 // directory belongs to another origin or key (FailedPrecondition), when the
 // directory is locked by another process (FailedPrecondition), or when the
-// listener can't bind (Unavailable).
+// listener can't bind (Unavailable), when a --monitors entry is malformed or
+// more cosignatures are required than monitors are configured
+// (InvalidArgument).
 #ifndef KEYTRAIL_LOG_SERVER_LOG_SERVER_H_
 #define KEYTRAIL_LOG_SERVER_LOG_SERVER_H_
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "log_server/sequencer.h"
@@ -31,6 +34,13 @@ struct LogServerOptions {
   std::string tls_key_file;
   std::string tls_client_ca_file;  // accept writes from client certs it signed
   size_t block_cache_bytes = size_t{1024} << 20;
+  // Monitors to push every checkpoint to, each "NAME=URL=VKEY"
+  // (witness_client.h), and how many of their cosignatures a checkpoint
+  // needs before Lookup, History and GetCheckpoint serve it. None: reads
+  // serve the newest log-signed checkpoint, as before.
+  std::vector<std::string> monitors;
+  size_t required_cosignatures = 0;
+  absl::Duration monitor_timeout = absl::Seconds(10);
 };
 
 class LogServer {

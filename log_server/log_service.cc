@@ -104,9 +104,9 @@ grpc::ServerUnaryReactor* LogService::History(grpc::CallbackServerContext* conte
 }
 
 grpc::ServerUnaryReactor* LogService::GetCheckpoint(grpc::CallbackServerContext* context,
-                                                    const v1::GetCheckpointRequest*,
+                                                    const v1::GetCheckpointRequest* request,
                                                     v1::GetCheckpointResponse* response) {
-  return Finish(context, queries_.GetCheckpoint(response));
+  return Finish(context, queries_.GetCheckpoint(*request, response));
 }
 
 grpc::ServerUnaryReactor* LogService::GetEntries(grpc::CallbackServerContext* context,

@@ -8,7 +8,7 @@ namespace {
 
 // The column families, in the order Open declares them (docs/STORAGE.md).
 enum Family : size_t {
-  kMeta = 0,   // "config" -> LogConfig, "state" -> LogState
+  kMeta = 0,   // "config" -> LogConfig, "state" -> LogState, "cosigned" -> CosignedRecord
   kEntries,    // U64Key(bundle) -> entry bundle (entry_bundles.h)
   kLogTiles,   // LogTileKey(level, index) -> log tile (core/storage/log_tiles.h)
   kAccounts,   // account id -> AccountRecord
@@ -25,6 +25,7 @@ std::vector<std::string> FamilyNames() {
 
 constexpr absl::string_view kConfigKey = "config";
 constexpr absl::string_view kStateKey = "state";
+constexpr absl::string_view kCosignedKey = "cosigned";
 
 }  // namespace
 
@@ -107,6 +108,10 @@ absl::StatusOr<std::vector<VersionRecord>> LogReader::GetVersions(const Hash& in
   return out;
 }
 
+absl::StatusOr<std::optional<CosignedRecord>> LogReader::GetCosigned() const {
+  return GetRecord<CosignedRecord>(kMeta, kCosignedKey, DecodeCosignedRecord);
+}
+
 absl::StatusOr<std::optional<EpochRecord>> LogReader::GetEpoch(uint64_t epoch) const {
   return GetRecord<EpochRecord>(kEpochs, U64Key(epoch), DecodeEpochRecord);
 }
@@ -151,6 +156,11 @@ void EpochBatch::PutEpoch(uint64_t epoch, const EpochRecord& record) {
 void EpochBatch::PutState(const LogState& state) {
   std::string value = EncodeLogState(state);
   batch_.Put(storage_.family(kMeta), ToSlice(kStateKey), ToSlice(value));
+}
+
+void EpochBatch::PutCosigned(const CosignedRecord& record) {
+  std::string value = EncodeCosignedRecord(record);
+  batch_.Put(storage_.family(kMeta), ToSlice(kCosignedKey), ToSlice(value));
 }
 
 void EpochBatch::PutLogTiles(LogTileWriter& tiles) { tiles.Flush(&batch_); }

@@ -53,6 +53,8 @@ class LogReader {
   absl::StatusOr<std::vector<VersionRecord>> GetVersions(const Hash& index, uint64_t first,
                                                          uint64_t last) const;
   absl::StatusOr<std::optional<EpochRecord>> GetEpoch(uint64_t epoch) const;
+  // The newest cosigned checkpoint (only with monitors configured).
+  absl::StatusOr<std::optional<CosignedRecord>> GetCosigned() const;
   // Entries [start, start + count). DataLoss if any is missing.
   absl::StatusOr<std::vector<std::string>> GetEntries(uint64_t start, uint64_t count) const;
 
@@ -91,6 +93,9 @@ class EpochBatch {
   void PutEpoch(uint64_t epoch, const EpochRecord& record);
   // Where the log stands after this epoch; what a restart resumes from.
   void PutState(const LogState& state);
+  // The newest cosigned checkpoint. Not part of an epoch: the cosignature
+  // collector commits it in a batch of its own.
+  void PutCosigned(const CosignedRecord& record);
   // The log tiles and entry bundles changed since the writers' last flush.
   // The writers must come from this storage's Resume* methods.
   void PutLogTiles(LogTileWriter& tiles);

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
@@ -34,6 +35,13 @@ ABSL_FLAG(std::string, tls_client_ca_file, "",
           "PEM CA: clients with a certificate it signed may write");
 ABSL_FLAG(int64_t, block_cache_mb, 1024,
           "RocksDB block cache size; about 450 bytes per account keeps lookups in memory");
+ABSL_FLAG(std::vector<std::string>, monitors, {},
+          "comma-separated monitors to push checkpoints to, each NAME=URL=VKEY "
+          "(URL http://host:port, VKEY the monitor's cosignature verifier key)");
+ABSL_FLAG(int64_t, required_cosignatures, 0,
+          "cosignatures from --monitors a checkpoint needs before reads serve it");
+ABSL_FLAG(absl::Duration, monitor_timeout, absl::Seconds(10),
+          "timeout of one push to a monitor");
 ABSL_FLAG(std::string, port_file, "",
           "once listening, write the bound port to this file (for --listen=host:0)");
 
@@ -78,6 +86,12 @@ int main(int argc, char** argv) {
   int64_t cache_mb = absl::GetFlag(FLAGS_block_cache_mb);
   if (cache_mb < 1) return Fail("--block_cache_mb must be at least 1");
   o.block_cache_bytes = static_cast<size_t>(cache_mb) << 20;
+  o.monitors = absl::GetFlag(FLAGS_monitors);
+  int64_t required = absl::GetFlag(FLAGS_required_cosignatures);
+  if (required < 0) return Fail("--required_cosignatures must not be negative");
+  o.required_cosignatures = static_cast<size_t>(required);
+  o.monitor_timeout = absl::GetFlag(FLAGS_monitor_timeout);
+  if (o.monitor_timeout <= absl::ZeroDuration()) return Fail("--monitor_timeout must be positive");
 
   // Signals are taken by sigwait below, not by a handler, so every thread
   // must block them; threads inherit the mask from here.

@@ -4,6 +4,7 @@
 #ifndef KEYTRAIL_LOG_SERVER_PUBLISHED_STATE_H_
 #define KEYTRAIL_LOG_SERVER_PUBLISHED_STATE_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -41,13 +42,23 @@ class StateHolder {
     return state_;
   }
   void Set(std::shared_ptr<const PublishedState> s) {
-    absl::MutexLock lock(&mu_);
-    state_ = std::move(s);
+    {
+      absl::MutexLock lock(&mu_);
+      state_ = s;
+    }
+    if (on_set_) on_set_(s);
+  }
+  // Runs after every Set, on the setting thread, outside the lock (the
+  // cosignature collector hears of each committed epoch this way). REQUIRES:
+  // called before any concurrent Set.
+  void OnSet(std::function<void(const std::shared_ptr<const PublishedState>&)> f) {
+    on_set_ = std::move(f);
   }
 
  private:
   mutable absl::Mutex mu_;
   std::shared_ptr<const PublishedState> state_ ABSL_GUARDED_BY(mu_);
+  std::function<void(const std::shared_ptr<const PublishedState>&)> on_set_;
 };
 
 }  // namespace keytrail

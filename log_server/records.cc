@@ -99,6 +99,19 @@ absl::StatusOr<EpochRecord> ParseEpochRecord(absl::string_view bytes) {
   return rec;
 }
 
+absl::StatusOr<CosignedRecord> ParseCosignedRecord(absl::string_view bytes) {
+  constexpr absl::string_view kWhat = "cosigned record";
+  ByteReader r(bytes);
+  if (absl::Status s = ReadFormat(r, kWhat); !s.ok()) return s;
+  CosignedRecord rec;
+  absl::string_view note;
+  if (!r.ReadU64(&rec.epoch)) return TruncatedError(kWhat, "epoch");
+  if (!r.ReadU32Prefixed(&note)) return TruncatedError(kWhat, "note");
+  if (absl::Status s = r.Finish(kWhat); !s.ok()) return s;
+  rec.note = std::string(note);
+  return rec;
+}
+
 }  // namespace
 
 std::string EncodeLogConfig(const LogConfig& c) {
@@ -166,6 +179,18 @@ std::string EncodeEpochRecord(const EpochRecord& rec) {
 
 absl::StatusOr<EpochRecord> DecodeEpochRecord(absl::string_view bytes) {
   return FromStorage(ParseEpochRecord(bytes));
+}
+
+std::string EncodeCosignedRecord(const CosignedRecord& rec) {
+  ByteWriter w;
+  w.U8(kFormat);
+  w.U64(rec.epoch);
+  w.U32Prefixed(rec.note);
+  return w.Release();
+}
+
+absl::StatusOr<CosignedRecord> DecodeCosignedRecord(absl::string_view bytes) {
+  return FromStorage(ParseCosignedRecord(bytes));
 }
 
 std::string U64Key(uint64_t v) {

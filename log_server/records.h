@@ -64,6 +64,15 @@ struct EpochRecord {
 std::string EncodeEpochRecord(const EpochRecord& r);
 absl::StatusOr<EpochRecord> DecodeEpochRecord(absl::string_view bytes);
 
+// The newest epoch that monitors cosigned (log_server/cosignature_collector.h):
+// its checkpoint note with every cosignature collected for it.
+struct CosignedRecord {
+  uint64_t epoch = 0;
+  std::string note;
+};
+std::string EncodeCosignedRecord(const CosignedRecord& r);
+absl::StatusOr<CosignedRecord> DecodeCosignedRecord(absl::string_view bytes);
+
 // Keys. Both sort in numeric order under RocksDB's bytewise comparator.
 // U64Key: a big-endian u64 (entry bundles, epochs).
 std::string U64Key(uint64_t v);

@@ -78,6 +78,13 @@ TEST(RecordsTest, AccountAndVersionAndEpochRoundTrip) {
   EXPECT_EQ(e2->tree_size, 12u);
   EXPECT_EQ(e2->checkpoint, e.checkpoint);
   ExpectStrictDecoding(EncodeEpochRecord(e), DecodeEpochRecord);
+
+  CosignedRecord c{12, "origin\n12\nroot\n\n— origin sig\n— monitor cosig\n"};
+  auto c2 = DecodeCosignedRecord(EncodeCosignedRecord(c));
+  ASSERT_TRUE(c2.ok());
+  EXPECT_EQ(c2->epoch, 12u);
+  EXPECT_EQ(c2->note, c.note);
+  ExpectStrictDecoding(EncodeCosignedRecord(c), DecodeCosignedRecord);
 }
 
 TEST(RecordsTest, KeysSortNumerically) {

@@ -8,9 +8,9 @@ PACKAGES=(
   bazel-bootstrap bazel-bootstrap-source g++ pkg-config openssl
   # libraries
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
-  librocksdb-dev libabsl-dev libssl-dev android-libboringssl-dev
+  librocksdb-dev libabsl-dev libssl-dev android-libboringssl-dev libcpp-httplib-dev
   # tests and benchmarks
-  libgtest-dev googletest libbenchmark-dev nlohmann-json3-dev
+  libgtest-dev googletest libbenchmark-dev nlohmann-json3-dev curl
   # independent implementations the interop tests check against
   golang-go golang-golang-x-mod-dev python3-grpcio python3-grpc-tools
 )

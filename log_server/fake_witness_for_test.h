@@ -1,0 +1,53 @@
+// A scripted tlog-witness HTTP server for the log server's tests (the real
+// witness is the monitor's; roles do not share code). It cosigns every
+// request whose old size equals the size it holds, answers 409 otherwise,
+// and can be told to answer a fixed status instead. Test-only; thread-safe.
+#ifndef KEYTRAIL_LOG_SERVER_FAKE_WITNESS_FOR_TEST_H_
+#define KEYTRAIL_LOG_SERVER_FAKE_WITNESS_FOR_TEST_H_
+
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/synchronization/mutex.h"
+#include "core/note/cosignature.h"
+#include "core/witness/add_checkpoint.h"
+
+namespace httplib {
+class Server;
+}
+
+namespace keytrail {
+
+class FakeWitness {
+ public:
+  explicit FakeWitness(const std::string& name);
+  ~FakeWitness();
+
+  int port() const { return port_; }
+  std::string url() const;
+  const note::CosignatureSigner& signer() const { return signer_; }
+  // "NAME=URL=VKEY" for --monitor.
+  std::string Flag() const;
+
+  // 0: behave; otherwise answer this status to every request.
+  void SetForcedStatus(int status);
+  void SetSize(uint64_t size);
+  uint64_t size() const;
+  std::vector<witness::AddCheckpointRequest> requests() const;
+
+ private:
+  note::CosignatureSigner signer_;
+  std::unique_ptr<httplib::Server> server_;
+  std::thread thread_;
+  int port_ = 0;
+  mutable absl::Mutex mu_;
+  int forced_ = 0;
+  uint64_t size_ = 0;
+  std::vector<witness::AddCheckpointRequest> requests_;
+};
+
+}  // namespace keytrail
+
+#endif  // KEYTRAIL_LOG_SERVER_FAKE_WITNESS_FOR_TEST_H_

@@ -4,6 +4,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "core/bytes/encoding.h"
 #include "core/crypto/sha256.h"
@@ -74,6 +75,27 @@ absl::StatusOr<std::unique_ptr<Monitor>> Monitor::Start(MonitorOptions options) 
   }
   m->server_->GetHealthCheckService()->SetServingStatus(true);
   for (auto& f : m->followers_) f->Start();
+  if (m->cosigner_.has_value() && !config.http_listen().empty()) {
+    const std::string& listen_http = config.http_listen();
+    const size_t colon = listen_http.rfind(':');
+    int port = -1;
+    if (colon == std::string::npos ||
+        !absl::SimpleAtoi(absl::string_view(listen_http).substr(colon + 1), &port) || port < 0 ||
+        port > 65535) {
+      return absl::InvalidArgumentError(absl::StrCat("http_listen \"", listen_http,
+                                                     "\" is not host:port"));
+    }
+    auto store = WitnessStore::Open(config.data_dir() + "/witness");
+    if (!store.ok()) return store.status();
+    m->witness_store_ = *std::move(store);
+    m->witness_ = std::make_unique<Witness>(self, m->witness_store_.get(), *m->cosigner_);
+    m->http_ = std::make_unique<WitnessHttpServer>(m->witness_.get(),
+                                                   [self] { return self->MetricsText(); });
+    absl::Status s = m->http_->Start(listen_http.substr(0, colon), port);
+    if (!s.ok()) return s;
+    LogInfo("witness: cosigning audited checkpoints as %s on HTTP port %d", m->cosigner_->name(),
+            m->http_->port());
+  }
   LogInfo("monitoring %d log(s); status on port %d%s", m->followers_.size(), m->grpc_port_,
           m->cosigner_.has_value() ? absl::StrCat("; cosigner ", m->cosigner_->name()) : "");
   return m;
@@ -81,9 +103,12 @@ absl::StatusOr<std::unique_ptr<Monitor>> Monitor::Start(MonitorOptions options) 
 
 Monitor::~Monitor() { Shutdown(); }
 
+int Monitor::http_port() const { return http_ == nullptr ? 0 : http_->port(); }
+
 void Monitor::Shutdown() {
   if (shut_down_) return;
   shut_down_ = true;
+  if (http_ != nullptr) http_->Stop();
   if (server_ != nullptr) {
     server_->GetHealthCheckService()->SetServingStatus(false);
     server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));

@@ -26,6 +26,9 @@
 #include "monitor/audited_logs.h"
 #include "monitor/follower.h"
 #include "monitor/status_service.h"
+#include "monitor/witness.h"
+#include "monitor/witness_http.h"
+#include "monitor/witness_store.h"
 #include "proto/monitor_config.pb.h"
 
 namespace keytrail::monitor {
@@ -39,10 +42,11 @@ struct MonitorOptions {
 
 class Monitor final : public AuditedLogs {
  public:
-  // Opens everything and starts the followers and the gRPC server. Errors:
-  // a bad or unreadable cosigning key (its loader's code), storage errors
-  // (FailedPrecondition if another process holds a database), Unavailable
-  // when grpc_listen can't be bound.
+  // Opens everything and starts the followers, the gRPC server and the
+  // witness. Errors: a bad or unreadable cosigning key (its loader's code),
+  // InvalidArgument for an http_listen that is not host:port, storage
+  // errors (FailedPrecondition if another process holds a database),
+  // Unavailable when an address can't be bound.
   static absl::StatusOr<std::unique_ptr<Monitor>> Start(MonitorOptions options);
   ~Monitor() override;
 
@@ -50,6 +54,8 @@ class Monitor final : public AuditedLogs {
   void Shutdown();
 
   int grpc_port() const { return grpc_port_; }
+  // The bound HTTP port of the witness, 0 when it does not run.
+  int http_port() const;
   const v1::MonitorConfig& config() const { return options_.config; }
   // The cosigning key, when the config names one.
   const std::optional<note::CosignatureSigner>& cosigner() const { return cosigner_; }
@@ -70,6 +76,9 @@ class Monitor final : public AuditedLogs {
   std::vector<std::unique_ptr<Follower>> followers_;
   std::unique_ptr<StatusService> service_;
   std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<WitnessStore> witness_store_;
+  std::unique_ptr<Witness> witness_;
+  std::unique_ptr<WitnessHttpServer> http_;
   int grpc_port_ = 0;
   bool shut_down_ = false;
 };

@@ -9,6 +9,9 @@
 #include "monitor/crafted_log_service.h"
 #include "proto/monitor_service.grpc.pb.h"
 #include "grpcpp/generic/generic_stub.h"
+#include "httplib.h"
+#include "core/note/cosignature.h"
+#include "core/bytes/encoding.h"
 #include "testing/process.h"
 
 namespace keytrail::monitor {
@@ -78,6 +81,60 @@ TEST(MonitorTest, ServesStatusAndAnswersForTheLogsItFollows) {
                                      log.signer().name() + "\"} " + std::to_string(log.size()) + "\n"),
             std::string::npos)
       << (*m)->MetricsText();
+  (*m)->Shutdown();
+}
+
+TEST(MonitorTest, WitnessCosignsOnlyWhatWasAudited) {
+  evidence::testing::CraftedLog log;
+  const uint64_t now = static_cast<uint64_t>(absl::ToUnixMillis(absl::Now()));
+  log.HonestEpoch({}, now);
+  log.HonestEpoch({evidence::testing::TestIndex(1)}, now);
+  testing::CraftedLogServer server(&log);
+  const std::string dir = keytrail::testing::TempDir("monitor_assembly_witness");
+  {
+    ASSERT_EQ(keytrail::testing::RunProgram(
+                  keytrail::testing::Runfile("cli/keytrail"),
+                  {"keygen", "cosigner", "monitor.example/m1", dir + "/cosigner.key",
+                   dir + "/cosigner.pub"},
+                  dir + "/keygen.log")
+                  .value_or(-1),
+              0);
+  }
+  MonitorOptions o;
+  o.config.set_data_dir(dir + "/data");
+  o.config.set_grpc_listen("127.0.0.1:0");
+  o.config.set_http_listen("127.0.0.1:0");
+  o.config.set_cosigner_key_file(dir + "/cosigner.key");
+  v1::FollowedLog* l = o.config.add_logs();
+  l->set_origin(log.signer().name());
+  l->set_note_verifier_key(log.VerifierKey());
+  l->set_grpc_address("127.0.0.1:" + std::to_string(server.port()));
+  l->set_poll_interval_ms(20);
+  auto m = Monitor::Start(o);
+  ASSERT_TRUE(m.ok()) << m.status();
+  ASSERT_GT((*m)->http_port(), 0);
+  httplib::Client client("127.0.0.1", (*m)->http_port());
+  // tlog-witness add-checkpoint from size 0: no proof lines.
+  auto res = client.Post("/add-checkpoint", "old 0\n\n" + log.SignedCheckpoint(),
+                         "text/plain");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200) << res->body;
+  EXPECT_NE(res->body.find("monitor.example/m1"), std::string::npos);
+  // The log grows; the push of its new checkpoint is cosigned once audited
+  // (the witness waits for the audit).
+  const uint64_t old_size = log.size();
+  log.HonestEpoch({evidence::testing::TestIndex(2), evidence::testing::TestIndex(3)}, now);
+  std::string body = "old " + std::to_string(old_size) + "\n";
+  for (const Hash& h : log.ConsistencyProof(old_size, log.size())) {
+    body += Base64Encode(HashView(h)) + "\n";
+  }
+  res = client.Post("/add-checkpoint", body + "\n" + log.SignedCheckpoint(), "text/plain");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200) << res->body;
+  EXPECT_EQ((*m)->Status().logs(0).verified_size(), log.size());
+  res = client.Get("/metrics");
+  ASSERT_TRUE(res);
+  EXPECT_NE(res->body.find("keytrail_monitor_evidence"), std::string::npos);
   (*m)->Shutdown();
 }
 

@@ -156,7 +156,8 @@ class FakeLog {
   // ---- What a client pins ----
 
   // What the log server's GetLogInfo returns (origin, note verifier key,
-  // VRF key, commitment key, protocol version 1).
+  // VRF key, commitment key, protocol version 1, core's limits; no epoch
+  // interval).
   v1::GetLogInfoResponse LogInfo() const;
 
   // ---- Answers about the served tree, as log_server/log_queries.cc ----

@@ -386,13 +386,9 @@ TEST(FakeLogMisbehaviourTest, CosignersCosignRolledBackCheckpointsAtTheirEpochTi
   auto opened = note::OpenNote(log.SignedCheckpoint(), verifiers);
   ASSERT_TRUE(opened.ok()) << opened.status();
   ASSERT_EQ(opened->verified.size(), 1u);
-  // The cosignature's signature bytes start with its big-endian timestamp:
-  // epoch 1's time, in seconds.
-  const std::string& sig = opened->verified[0].signature.signature;
-  ASSERT_GE(sig.size(), 8u);
-  uint64_t timestamp = 0;
-  for (int i = 0; i < 8; ++i) timestamp = (timestamp << 8) | static_cast<uint8_t>(sig[i]);
-  EXPECT_EQ(timestamp, (FakeLog::kGenesisTimeMs + 1000) / 1000);
+  // Cosigned at epoch 1's time, in seconds.
+  EXPECT_EQ(note::CosignatureTimestamp(opened->verified[0].signature.signature).value(),
+            (FakeLog::kGenesisTimeMs + 1000) / 1000);
 }
 
 }  // namespace

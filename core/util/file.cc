@@ -32,11 +32,6 @@ class FdCloser {
 
 }  // namespace
 
-void WipeString(std::string* s) {
-  volatile char* p = s->empty() ? nullptr : &(*s)[0];
-  for (size_t i = 0; i < s->size(); ++i) p[i] = 0;
-}
-
 absl::StatusOr<std::string> ReadFileToString(const std::string& path, size_t max_size,
                                              FileKind kind) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);

@@ -25,6 +25,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "core/util/wipe.h"
 
 namespace keytrail {
 
@@ -32,10 +33,6 @@ enum class FileKind { kPublic, kSecret };
 
 absl::StatusOr<std::string> ReadFileToString(const std::string& path, size_t max_size,
                                              FileKind kind = FileKind::kPublic);
-
-// Overwrites `s` in place (the compiler may not skip it), for buffers that
-// held a secret.
-void WipeString(std::string* s);
 
 }  // namespace keytrail
 

@@ -88,11 +88,5 @@ TEST_F(ReadFileTest, UnreadableFileIsPermissionDenied) {
   EXPECT_EQ(ReadFileToString(path, 100).status().code(), StatusCode::kPermissionDenied);
 }
 
-TEST(WipeStringTest, ZeroesEveryByte) {
-  std::string s = "secret";
-  WipeString(&s);
-  EXPECT_EQ(s, std::string(6, '\0'));
-}
-
 }  // namespace
 }  // namespace keytrail

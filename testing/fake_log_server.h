@@ -21,6 +21,9 @@
 //                     cannot be reached, as far as its clients can tell).
 // GetEntries returns at most kMaxEntriesPerRequest (1000) entries per call,
 // as the real server does.
+// GetCheckpoint gives the same note whatever GetCheckpointRequest.newest
+// says: a FakeLog's cosigners sign every checkpoint at once, so its newest
+// checkpoint is also its most cosigned one.
 //
 // Thread-safe: every call and every method below takes one mutex, so a test
 // may Mutate() or Replace() the log while clients are calling.

@@ -75,6 +75,12 @@ TEST_F(FakeLogServerTest, AnswersAsTheFakeLogDoes) {
   EXPECT_EQ(info.limits().max_entries_per_request(), kMaxEntriesPerRequest);
 
   EXPECT_EQ(Checkpoint(), log_.SignedCheckpoint());
+  v1::GetCheckpointRequest newest;
+  newest.set_newest(true);
+  v1::GetCheckpointResponse newest_checkpoint;
+  ASSERT_TRUE(
+      Call(&v1::KeyTransparencyLog::Stub::GetCheckpoint, newest, &newest_checkpoint).ok());
+  EXPECT_EQ(newest_checkpoint.checkpoint(), log_.SignedCheckpoint());
 
   v1::LookupRequest lookup;
   lookup.set_account("alice");

@@ -5,7 +5,6 @@
 #include <cerrno>
 #include <cstdio>
 #include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -22,6 +21,7 @@
 #include "core/keys/keys.h"
 #include "core/protocol/entry.h"
 #include "core/protocol/key_set.h"
+#include "core/util/file.h"
 #include "grpcpp/grpcpp.h"
 #include "proto/log_service.grpc.pb.h"
 #include "verifier/history.h"
@@ -66,12 +66,11 @@ void SetDeadline(grpc::ClientContext* ctx) {
                     absl::ToChronoMilliseconds(absl::GetFlag(FLAGS_timeout)));
 }
 
+// The state files (pinned log info, last checkpoint) are well under 1 KiB.
+constexpr size_t kMaxStateFileSize = 64 * 1024;
+
 absl::StatusOr<std::string> ReadWhole(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat("can't read ", path));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  return ReadFileToString(path, kMaxStateFileSize);
 }
 
 absl::Status WriteWhole(const std::string& path, const std::string& data) {
@@ -105,6 +104,10 @@ absl::StatusOr<ClientState> LoadState(KeyTransparencyLog::Stub& stub) {
   std::string info_path = state.dir + "/log_info.pb";
   auto pinned = state.dir.empty() ? absl::StatusOr<std::string>(absl::NotFoundError(""))
                                   : ReadWhole(info_path);
+  if (!pinned.ok() && !absl::IsNotFound(pinned.status())) {
+    // An unreadable pin must not be silently replaced by whatever the log says.
+    return pinned.status();
+  }
   if (pinned.ok()) {
     if (!info.ParseFromString(*pinned)) {
       return absl::DataLossError(absl::StrCat(info_path, " is damaged"));
@@ -126,6 +129,7 @@ absl::StatusOr<ClientState> LoadState(KeyTransparencyLog::Stub& stub) {
   state.trust.emplace(*std::move(trust));
   if (!state.dir.empty()) {
     auto text = ReadWhole(state.dir + "/checkpoint");
+    if (!text.ok() && !absl::IsNotFound(text.status())) return text.status();
     if (text.ok()) {
       std::vector<std::string> parts = absl::StrSplit(absl::StripAsciiWhitespace(*text), ' ');
       auto root = parts.size() == 2 ? HexDecode(parts[1]) : absl::StatusOr<std::string>("");

@@ -1,5 +1,6 @@
 #include "testing/fake_log.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <utility>
@@ -17,7 +18,7 @@
 #include "core/protocol/limits.h"
 
 namespace keytrail {
-namespace verifier {
+namespace fakes {
 namespace {
 
 void Check(bool condition, const char* what) {
@@ -56,8 +57,7 @@ FakeLog::FakeLog(note::Ed25519NoteSigner signer, VrfPrivateKey vrf, uint64_t gen
     : signer_(std::move(signer)), vrf_(std::move(vrf)) {
   // The genesis epoch, as EpochBuilder::Open makes it.
   Append(EncodeEntry(EpochEntry{0, genesis_ms, map_.Root(), 0}));
-  epoch_entries_.push_back(0);
-  timestamp_ms_ = genesis_ms;
+  epochs_.push_back(Epoch{0, genesis_ms, std::make_shared<const map::MemoryMap>(map_)});
 }
 
 void FakeLog::Append(std::string entry) {
@@ -66,47 +66,64 @@ void FakeLog::Append(std::string entry) {
   entries_.push_back(std::move(entry));
 }
 
-void FakeLog::Update(absl::string_view account, std::string key_set_encoding) {
-  pending_.push_back(Pending{std::string(account), std::move(key_set_encoding)});
+void FakeLog::Update(absl::string_view account, std::string key_set_encoding,
+                     const UpdateOptions& options) {
+  pending_.push_back(Pending{std::string(account), std::move(key_set_encoding), options});
 }
 
-void FakeLog::Update(absl::string_view account, const KeySet& key_set) {
-  Update(account, EncodeKeySet(key_set).value());
+void FakeLog::Update(absl::string_view account, const KeySet& key_set,
+                     const UpdateOptions& options) {
+  Update(account, EncodeKeySet(key_set).value(), options);
 }
 
-uint64_t FakeLog::CloseEpoch(uint64_t timestamp_ms) {
-  const uint64_t epoch = epoch_entries_.size();
+uint64_t FakeLog::CloseEpoch(uint64_t timestamp_ms, const EpochOptions& options) {
+  const uint64_t epoch = options.epoch.value_or(epochs_.size());
   for (const Pending& p : pending_) {
     std::vector<Version>& versions = accounts_[p.account];
     const Hash index = Index(p.account);
-    const uint64_t version = versions.size() + 1;
     Version v;
-    v.epoch = epoch;
+    v.version = p.options.version.value_or(versions.empty() ? 1 : versions.back().version + 1);
+    v.epoch = p.options.epoch.value_or(epoch);
     v.key_set = p.key_set;
     v.opening = RandomString(kOpeningSize);
     v.previous_head = versions.empty() ? GenesisHead() : versions.back().head;
-    const Hash commitment = Commit(v.opening, p.account, version, v.key_set).value();
+    const Hash commitment = Commit(v.opening, p.account, v.version, v.key_set).value();
     v.log_index = size();
-    Append(EncodeEntry(UpdateEntry{index, version, epoch, commitment}));
-    v.head = ChainHead(v.previous_head, version, epoch, commitment);
-    map_.Set(map::MapLeaf{index, version, v.head});
+    Append(EncodeEntry(UpdateEntry{index, v.version, v.epoch, commitment}));
+    v.head = ChainHead(v.previous_head, v.version, v.epoch, commitment);
+    map_.Set(map::MapLeaf{index, v.version, v.head});
     versions.push_back(std::move(v));
   }
-  const uint64_t count = pending_.size();
+  const uint64_t count = options.update_count.value_or(pending_.size());
   pending_.clear();
-  epoch_entries_.push_back(size());
-  Append(EncodeEntry(EpochEntry{epoch, timestamp_ms, map_.Root(), count}));
-  timestamp_ms_ = timestamp_ms;
+  const uint64_t entry_index = size();
+  Append(EncodeEntry(
+      EpochEntry{epoch, timestamp_ms, options.map_root.value_or(map_.Root()), count}));
+  epochs_.push_back(
+      Epoch{entry_index, timestamp_ms, std::make_shared<const map::MemoryMap>(map_)});
   return epoch;
 }
+
+void FakeLog::AppendRawEntry(std::string bytes) { Append(std::move(bytes)); }
 
 void FakeLog::AddCosigner(note::CosignatureSigner signer) {
   cosigners_.push_back(std::move(signer));
 }
 
-LogTrust FakeLog::Trust() const {
-  return LogTrust{signer_.name(), signer_.Verifier(), vrf_.public_key(), {}, 0, 0};
+void FakeLog::ServeAt(uint64_t size) {
+  Check(size >= 1 && size <= this->size(), "ServeAt: size outside [1, size()]");
+  serve_at_ = size;
 }
+
+const FakeLog::Epoch& FakeLog::EpochWithin(uint64_t size) const {
+  // Genesis (entry 0) lies within every size >= 1; size 0 gets it too.
+  auto after = std::upper_bound(
+      epochs_.begin(), epochs_.end(), size,
+      [](uint64_t s, const Epoch& e) { return s <= e.entry_index; });
+  return after == epochs_.begin() ? epochs_.front() : *(after - 1);
+}
+
+const map::MemoryMap& FakeLog::Map() const { return *EpochWithin(served_size()).map; }
 
 v1::GetLogInfoResponse FakeLog::LogInfo() const {
   v1::GetLogInfoResponse info;
@@ -115,12 +132,27 @@ v1::GetLogInfoResponse FakeLog::LogInfo() const {
   info.set_vrf_public_key(vrf_.public_key().bytes());
   info.set_commitment_key(CommitmentKey());
   info.set_protocol_version(1);
+  v1::Limits* limits = info.mutable_limits();
+  limits->set_max_account_id_bytes(kMaxAccountIdSize);
+  limits->set_max_device_id_bytes(kMaxDeviceIdSize);
+  limits->set_max_device_key_bytes(kMaxDeviceKeySize);
+  limits->set_max_devices(kMaxDevicesPerKeySet);
+  limits->set_max_key_set_bytes(kMaxKeySetSize);
+  limits->set_max_batch_updates(kMaxBatchUpdates);
+  limits->set_max_request_bytes(kMaxRequestBytes);
+  limits->set_max_history_versions(kMaxHistoryVersions);
+  limits->set_max_entries_per_request(kMaxEntriesPerRequest);
   return info;
 }
 
-TrustedCheckpoint FakeLog::CheckpointAt(uint64_t size) const {
+note::Checkpoint FakeLog::CheckpointAt(uint64_t size) const {
+  Check(size <= this->size(), "CheckpointAt: size beyond the log");
   NodeSource source(nodes_);
-  return TrustedCheckpoint{size, merkle::RootAt(size, source).value()};
+  note::Checkpoint cp;
+  cp.origin = signer_.name();
+  cp.size = size;
+  cp.root = merkle::RootAt(size, source).value();
+  return cp;
 }
 
 std::string FakeLog::InclusionProof(uint64_t index, uint64_t size) const {
@@ -134,32 +166,37 @@ std::string FakeLog::ConsistencyProof(uint64_t size1, uint64_t size2) const {
 }
 
 std::string FakeLog::SignText(const std::string& text) const {
+  return SignTextAt(text, EpochWithin(served_size()).timestamp_ms);
+}
+
+std::string FakeLog::SignTextAt(const std::string& text, uint64_t timestamp_ms) const {
   note::Note n;
   n.text = text;
   n.signatures.push_back(note::NoteSignature{signer_.name(), signer_.key_hash(),
                                              signer_.Sign(text)});
   for (const note::CosignatureSigner& c : cosigners_) {
-    n.signatures.push_back(c.SignAsNoteSignature(text, timestamp_ms_ / 1000));
+    n.signatures.push_back(c.SignAsNoteSignature(text, timestamp_ms / 1000));
   }
   return note::FormatNote(n);
 }
 
-std::string FakeLog::SignedCheckpoint() const {
-  note::Checkpoint cp;
-  cp.origin = signer_.name();
-  cp.size = size();
-  cp.root = range_.Root();
-  return SignText(note::FormatCheckpoint(cp));
+std::string FakeLog::SignCheckpoint(const note::Checkpoint& body) const {
+  return SignTextAt(note::FormatCheckpoint(body), EpochWithin(body.size).timestamp_ms);
+}
+
+std::string FakeLog::SignedCheckpointAt(uint64_t size) const {
+  return SignCheckpoint(CheckpointAt(size));
 }
 
 v1::LogProof FakeLog::Proof(uint64_t last_verified_size) const {
-  Check(last_verified_size <= size(), "last_verified_size beyond the log");
+  const uint64_t served = served_size();
+  Check(last_verified_size <= served, "last_verified_size beyond the served size");
   v1::LogProof proof;
   proof.set_checkpoint(SignedCheckpoint());
-  proof.set_epoch_entry(entries_.back());
-  proof.set_epoch_inclusion_proof(InclusionProof(size() - 1, size()));
-  if (last_verified_size > 0 && last_verified_size < size()) {
-    proof.set_consistency_proof(ConsistencyProof(last_verified_size, size()));
+  proof.set_epoch_entry(entries_.at(served - 1));
+  proof.set_epoch_inclusion_proof(InclusionProof(served - 1, served));
+  if (last_verified_size > 0 && last_verified_size < served) {
+    proof.set_consistency_proof(ConsistencyProof(last_verified_size, served));
   }
   return proof;
 }
@@ -168,23 +205,34 @@ Hash FakeLog::Index(absl::string_view account) const {
   return VrfProofToHash(vrf_.Prove(account)).value();
 }
 
-const std::vector<FakeLog::Version>* FakeLog::Versions(absl::string_view account) const {
+std::vector<const FakeLog::Version*> FakeLog::Visible(absl::string_view account) const {
+  std::vector<const Version*> out;
   auto it = accounts_.find(std::string(account));
-  return it == accounts_.end() ? nullptr : &it->second;
+  if (it == accounts_.end()) return out;
+  const uint64_t end = EpochWithin(served_size()).entry_index;
+  for (const Version& v : it->second) {
+    if (v.log_index < end) out.push_back(&v);
+  }
+  return out;
 }
 
 uint64_t FakeLog::CurrentVersion(absl::string_view account) const {
-  const std::vector<Version>* versions = Versions(account);
-  return versions == nullptr ? 0 : versions->size();
+  const std::vector<const Version*> versions = Visible(account);
+  return versions.empty() ? 0 : versions.back()->version;
 }
 
 Hash FakeLog::Head(absl::string_view account, uint64_t version) const {
-  Check(version <= CurrentVersion(account), "Head: no such version");
-  return version == 0 ? GenesisHead() : Versions(account)->at(version - 1).head;
+  if (version == 0) return GenesisHead();
+  const std::vector<const Version*> versions = Visible(account);
+  for (auto it = versions.rbegin(); it != versions.rend(); ++it) {
+    if ((*it)->version == version) return (*it)->head;
+  }
+  Check(false, "Head: no such version");
+  return Hash{};
 }
 
-void FakeLog::FillVersion(uint64_t version, const Version& v, v1::AccountVersion* out) const {
-  out->set_version(version);
+void FakeLog::FillVersion(const Version& v, v1::AccountVersion* out) const {
+  out->set_version(v.version);
   out->set_epoch(v.epoch);
   out->set_key_set(v.key_set);
   out->set_opening(v.opening);
@@ -196,28 +244,28 @@ v1::LookupResponse FakeLog::Lookup(absl::string_view account,
   v1::LookupResponse r;
   *r.mutable_log() = Proof(last_verified_size);
   r.set_vrf_proof(vrf_.Prove(account));
-  r.set_map_proof(map::EncodeMapProof(map_.Prove(Index(account))));
-  const uint64_t current = CurrentVersion(account);
-  if (current == 0) return r;
-  const Version& v = Versions(account)->at(current - 1);
-  FillVersion(current, v, r.mutable_current());
-  r.set_previous_head(HashString(v.previous_head));
+  r.set_map_proof(map::EncodeMapProof(Map().Prove(Index(account))));
+  const std::vector<const Version*> versions = Visible(account);
+  if (versions.empty()) return r;
+  FillVersion(*versions.back(), r.mutable_current());
+  r.set_previous_head(HashString(versions.back()->previous_head));
   return r;
 }
 
 v1::HistoryResponse FakeLog::History(absl::string_view account, uint64_t since_version,
                                      uint64_t last_verified_size) const {
-  const uint64_t current = CurrentVersion(account);
+  const std::vector<const Version*> versions = Visible(account);
+  const uint64_t current = versions.empty() ? 0 : versions.back()->version;
   Check(since_version >= 1 && since_version <= current + 1, "History: bad since_version");
   v1::HistoryResponse r;
   *r.mutable_log() = Proof(last_verified_size);
   r.set_vrf_proof(vrf_.Prove(account));
-  r.set_map_proof(map::EncodeMapProof(map_.Prove(Index(account))));
-  // As the server: the head of since_version - 1, then every version since.
-  r.set_previous_head(HashString(Head(account, since_version - 1)));
-  for (uint64_t v = since_version; v <= current; ++v) {
-    FillVersion(v, Versions(account)->at(v - 1), r.add_versions());
-  }
+  r.set_map_proof(map::EncodeMapProof(Map().Prove(Index(account))));
+  // As the server: the head before since_version, then every version since.
+  size_t first = 0;
+  while (first < versions.size() && versions[first]->version < since_version) ++first;
+  r.set_previous_head(HashString(first == 0 ? GenesisHead() : versions[first - 1]->head));
+  for (size_t i = first; i < versions.size(); ++i) FillVersion(*versions[i], r.add_versions());
   return r;
 }
 
@@ -240,5 +288,5 @@ KeySet SignedKeySet(const Ed25519PrivateKey& key, const std::string& account,
   return ks;
 }
 
-}  // namespace verifier
+}  // namespace fakes
 }  // namespace keytrail

@@ -8,13 +8,12 @@
 
 #include <cerrno>
 #include <cstdlib>
-#include <fstream>
-#include <sstream>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
+#include "core/util/file.h"
 
 namespace keytrail::testing {
 
@@ -96,10 +95,9 @@ std::string TempDir(const std::string& name) {
 }
 
 std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  // Server logs of a test stay far below this.
+  absl::StatusOr<std::string> contents = ReadFileToString(path, size_t{64} << 20);
+  return contents.ok() ? *std::move(contents) : std::string();
 }
 
 absl::StatusOr<int> WaitForPortFile(const std::string& path, absl::Duration timeout) {

@@ -57,6 +57,7 @@ std::string TempDir(const std::string& name);
 // Polls until `path` holds a port number (written by --port_file).
 absl::StatusOr<int> WaitForPortFile(const std::string& path, absl::Duration timeout);
 
+// The whole file (up to 64 MiB), or "" if it cannot be read (not there yet).
 std::string ReadFile(const std::string& path);
 
 }  // namespace keytrail::testing

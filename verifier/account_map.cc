@@ -1,8 +1,8 @@
 #include "verifier/account_map.h"
 
 #include "absl/strings/str_cat.h"
-#include "core/bytes/encoding.h"
 #include "core/map/hasher.h"
+#include "verifier/status_util.h"
 
 namespace keytrail {
 namespace verifier {
@@ -21,7 +21,7 @@ absl::Status VerifyAccountInMap(const Hash& map_root, const Hash& index, uint64_
   if (!root.ok()) return root.status();  // "map proof: ..."
   if (*root != map_root) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "version ", version, ": computed head ", HexEncode(HashView(head)),
+        "version ", version, ": computed head ", Hex(head),
         " does not match the map: map proof: root mismatch (the key set, opening, "
         "version, epoch or previous head differ from what the log committed, or the "
         "proof is for another leaf)"));
@@ -30,7 +30,12 @@ absl::Status VerifyAccountInMap(const Hash& map_root, const Hash& index, uint64_
 }
 
 absl::Status VerifyAccountAbsent(const Hash& map_root, const Hash& index,
-                                 const map::MapProof& proof) {
+                                 const map::MapProof& proof, absl::string_view claim) {
+  // Checked before the root so that a hidden account gets its own message.
+  if (proof.terminal == map::MapProof::Terminal::kLeaf) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("map proof: proves the account has a version, but ", claim));
+  }
   return map::VerifyMapNonMembership(map_root, index, proof);
 }
 

@@ -10,6 +10,7 @@
 #include <cstdint>
 
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "core/crypto/sha256.h"
 #include "core/map/proof.h"
 
@@ -32,10 +33,13 @@ absl::Status VerifyAccountInMap(const Hash& map_root, const Hash& index, uint64_
                                 const Hash& head, const map::MapProof& proof);
 
 // OK iff `proof` (terminal 0 or 2) proves that the map with `map_root` holds
-// no leaf at `index`. InvalidArgument "map proof: ..." otherwise (terminal 1,
-// bad shape, or root mismatch).
+// no leaf at `index`, as an answer that gives no version claims; `claim`
+// says what the answer gave, for the message. InvalidArgument:
+//   "map proof: proves the account has a version, but <claim>"  terminal 1:
+//                      the log says the account exists and the answer hid it;
+//   "map proof: ..."   bad shape, or root mismatch.
 absl::Status VerifyAccountAbsent(const Hash& map_root, const Hash& index,
-                                 const map::MapProof& proof);
+                                 const map::MapProof& proof, absl::string_view claim);
 
 }  // namespace verifier
 }  // namespace keytrail

@@ -54,18 +54,18 @@ TEST_F(AccountMapTest, AbsentBothWays) {
   // Leaves 000.., 001.., 100..: 010.. ends in the empty subtree 01.
   const map::MapProof empty = map_.Prove(H(0x40));
   ASSERT_EQ(empty.terminal, map::MapProof::Terminal::kEmpty);
-  EXPECT_TRUE(VerifyAccountAbsent(map_.Root(), H(0x40), empty).ok());
+  EXPECT_TRUE(VerifyAccountAbsent(map_.Root(), H(0x40), empty, "none").ok());
   // 11.. ends in subtree 1, which holds only 100..: another leaf.
   const map::MapProof other = map_.Prove(H(0xc0));
   ASSERT_EQ(other.terminal, map::MapProof::Terminal::kOtherLeaf);
-  EXPECT_TRUE(VerifyAccountAbsent(map_.Root(), H(0xc0), other).ok());
+  EXPECT_TRUE(VerifyAccountAbsent(map_.Root(), H(0xc0), other, "none").ok());
 }
 
 TEST_F(AccountMapTest, AbsenceClaimedForAMember) {
-  EXPECT_INVALID(VerifyAccountAbsent(map_.Root(), H(0x20), map_.Prove(H(0x20))),
-                 "map proof: terminal 1 (leaf) does not prove non-membership");
+  EXPECT_INVALID(VerifyAccountAbsent(map_.Root(), H(0x20), map_.Prove(H(0x20)), "it said none"),
+                 "map proof: proves the account has a version, but it said none");
   // An absence proof for one path does not cover another.
-  EXPECT_INVALID(VerifyAccountAbsent(map_.Root(), H(0xc0), map_.Prove(H(0x40))),
+  EXPECT_INVALID(VerifyAccountAbsent(map_.Root(), H(0xc0), map_.Prove(H(0x40)), "none"),
                  "map proof: root mismatch");
 }
 

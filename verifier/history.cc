@@ -6,18 +6,16 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "core/bytes/encoding.h"
 #include "core/map/proof.h"
 #include "core/protocol/chain.h"
 #include "core/protocol/limits.h"
 #include "verifier/account_index.h"
 #include "verifier/account_map.h"
+#include "verifier/status_util.h"
 
 namespace keytrail {
 namespace verifier {
 namespace {
-
-std::string Hex(const Hash& h) { return HexEncode(HashView(h)); }
 
 // Step 3: cheap checks on the list's shape, before any hashing, so a long
 // bogus list costs little.
@@ -123,12 +121,8 @@ absl::StatusOr<VerifiedHistory> VerifyHistory(const LogTrust& trust, absl::strin
     s = VerifyAccountInMap(map_root, out.index, out.versions.back().version, head, *proof);
   } else if (since_version == 1) {
     // Nothing since version 1: the account never had a version.
-    if (proof->terminal == map::MapProof::Terminal::kLeaf) {
-      return absl::InvalidArgumentError(
-          "map proof: proves the account has a version, but the history since version 1 "
-          "is empty");
-    }
-    s = VerifyAccountAbsent(map_root, out.index, *proof);
+    s = VerifyAccountAbsent(map_root, out.index, *proof,
+                            "the history since version 1 is empty");
   } else {
     // Nothing new: the map still holds since_version - 1 with the start head.
     s = VerifyAccountInMap(map_root, out.index, since_version - 1, head, *proof);

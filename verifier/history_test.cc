@@ -8,11 +8,16 @@
 #include "core/protocol/limits.h"
 #include "gtest/gtest.h"
 #include "testing/fake_log.h"
+#include "verifier/fake_log_trust.h"
 #include "verifier/test_status.h"
 
 namespace keytrail {
 namespace verifier {
 namespace {
+
+using fakes::FakeLog;
+using fakes::PlainKeySet;
+using fakes::SignedKeySet;
 
 constexpr uint64_t kT0 = FakeLog::kGenesisTimeMs;
 
@@ -21,7 +26,7 @@ constexpr uint64_t kT0 = FakeLog::kGenesisTimeMs;
 // an account key) in epoch 4. bob: version 1 in epoch 2.
 class HistoryTest : public ::testing::Test {
  protected:
-  HistoryTest() : alice_key_(Ed25519PrivateKey::Generate()), trust_(log_.Trust()) {
+  HistoryTest() : alice_key_(Ed25519PrivateKey::Generate()), trust_(TrustIn(log_)) {
     log_.Update("alice", PlainKeySet({"phone"}));
     log_.Update("alice", PlainKeySet({"phone", "laptop"}));
     log_.CloseEpoch(kT0 + 1000);
@@ -100,7 +105,7 @@ TEST_F(HistoryTest, AbsentAccount) {
 }
 
 TEST_F(HistoryTest, ConsistentWithAnEarlierCheckpoint) {
-  const TrustedCheckpoint old = log_.CheckpointAt(log_.EpochEntryIndex(2) + 1);
+  const TrustedCheckpoint old = Trusted(log_.CheckpointAt(log_.EpochEntryIndex(2) + 1));
   auto v = Verify("bob", 1, std::nullopt, log_.History("bob", 1, old.size), old);
   ASSERT_TRUE(v.ok()) << v.status();
   EXPECT_EQ(v->versions.size(), 1u);

@@ -5,7 +5,6 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "core/bytes/encoding.h"
 #include "core/merkle/hash_list.h"
 #include "core/merkle/verify.h"
 #include "core/note/note.h"
@@ -14,8 +13,6 @@
 namespace keytrail {
 namespace verifier {
 namespace {
-
-std::string Hex(const Hash& h) { return HexEncode(HashView(h)); }
 
 // core/merkle says "inclusion proof: ..."; here it is the epoch entry's.
 absl::Status EpochInclusionError(const absl::Status& s) {

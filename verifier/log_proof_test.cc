@@ -9,11 +9,16 @@
 #include "core/protocol/entry.h"
 #include "gtest/gtest.h"
 #include "testing/fake_log.h"
+#include "verifier/fake_log_trust.h"
 #include "verifier/test_status.h"
 
 namespace keytrail {
 namespace verifier {
 namespace {
+
+using fakes::FakeLog;
+using fakes::PlainKeySet;
+using fakes::SignedKeySet;
 
 constexpr uint64_t kT0 = FakeLog::kGenesisTimeMs;
 
@@ -28,7 +33,7 @@ void FlipByte(std::string* s, size_t i) { (*s)[i] ^= 0x01; }
 // A log with three epochs after genesis: sizes 1, 3, 6, 7.
 class LogProofTest : public ::testing::Test {
  protected:
-  LogProofTest() : trust_(log_.Trust()) {
+  LogProofTest() : trust_(TrustIn(log_)) {
     log_.Update("alice", OneDevice("phone"));
     log_.CloseEpoch(kT0 + 1000);
     log_.Update("bob", OneDevice("phone"));
@@ -59,7 +64,7 @@ class LogProofTest : public ::testing::Test {
 
 TEST_F(LogProofTest, GenesisOnFirstContact) {
   FakeLog fresh;
-  auto v = VerifyLogProof(fresh.Trust(), fresh.Proof(0), {}, kT0);
+  auto v = VerifyLogProof(TrustIn(fresh), fresh.Proof(0), {}, kT0);
   ASSERT_TRUE(v.ok()) << v.status();
   EXPECT_EQ(v->checkpoint.size, 1u);
   EXPECT_EQ(v->epoch.epoch, 0u);
@@ -80,7 +85,7 @@ TEST_F(LogProofTest, LatestOnFirstContact) {
 
 TEST_F(LogProofTest, ConsistentWithEveryEarlierCheckpoint) {
   for (uint64_t size : {1u, 3u, 6u}) {
-    const TrustedCheckpoint old = log_.CheckpointAt(size);
+    const TrustedCheckpoint old = Trusted(log_.CheckpointAt(size));
     auto v = Verify(log_.Proof(size), old);
     ASSERT_TRUE(v.ok()) << "from size " << size << ": " << v.status();
     EXPECT_EQ(v->checkpoint.size, 7u);
@@ -88,7 +93,7 @@ TEST_F(LogProofTest, ConsistentWithEveryEarlierCheckpoint) {
 }
 
 TEST_F(LogProofTest, SameCheckpointAgain) {
-  auto v = Verify(log_.Proof(7), log_.Checkpoint());
+  auto v = Verify(log_.Proof(7), Trusted(log_.Checkpoint()));
   ASSERT_TRUE(v.ok()) << v.status();
 }
 
@@ -218,7 +223,7 @@ TEST_F(LogProofTest, Rollback) {
   const v1::LogProof old_answer = log.Proof(0);  // size 1
   log.Update("alice", OneDevice("phone"));
   log.CloseEpoch(kT0 + 1000);
-  EXPECT_INVALID(VerifyLogProof(log.Trust(), old_answer, log.Checkpoint(), kT0 + 1000),
+  EXPECT_INVALID(VerifyLogProof(TrustIn(log), old_answer, Trusted(log.Checkpoint()), kT0 + 1000),
                  "rollback: checkpoint size 1 is below the trusted size 3");
 }
 
@@ -231,25 +236,25 @@ TEST_F(LogProofTest, ForkAtTheSameSize) {
   b.Update("alice", OneDevice("evil-phone"));
   b.CloseEpoch(kT0 + 1000);
   ASSERT_EQ(a.size(), b.size());
-  const LogTrust trust = a.Trust();
+  const LogTrust trust = TrustIn(a);
   ASSERT_TRUE(VerifyLogProof(trust, b.Proof(0), {}, kT0 + 1000).ok());  // alone, b is fine
-  EXPECT_INVALID(VerifyLogProof(trust, b.Proof(b.size()), a.Checkpoint(), kT0 + 1000),
+  EXPECT_INVALID(VerifyLogProof(trust, b.Proof(b.size()), Trusted(a.Checkpoint()), kT0 + 1000),
                  "fork: checkpoint of size 3");
 
   // Once b grows, its consistency proof cannot start from a's root.
   b.CloseEpoch(kT0 + 2000);
-  EXPECT_INVALID(VerifyLogProof(trust, b.Proof(a.size()), a.Checkpoint(), kT0 + 2000),
+  EXPECT_INVALID(VerifyLogProof(trust, b.Proof(a.size()), Trusted(a.Checkpoint()), kT0 + 2000),
                  "consistency proof:");
 }
 
 TEST_F(LogProofTest, TrustedRootDiffersAtTheSameSize) {
-  TrustedCheckpoint last = log_.Checkpoint();
+  TrustedCheckpoint last = Trusted(log_.Checkpoint());
   last.root[0] ^= 1;
   EXPECT_INVALID(Verify(log_.Proof(7), last), "fork:");
 }
 
 TEST_F(LogProofTest, BadConsistencyProof) {
-  const TrustedCheckpoint old = log_.CheckpointAt(3);
+  const TrustedCheckpoint old = Trusted(log_.CheckpointAt(3));
   v1::LogProof proof = log_.Proof(3);
   ASSERT_FALSE(proof.consistency_proof().empty());
 
@@ -278,7 +283,7 @@ TEST_F(LogProofTest, ConsistencyProofMustBeEmptyWithoutOne) {
   v1::LogProof proof = log_.Proof(0);
   proof.set_consistency_proof(log_.ConsistencyProof(3, 7));
   EXPECT_INVALID(Verify(proof), "consistency proof: must be empty from size 0");
-  EXPECT_INVALID(Verify(proof, log_.Checkpoint()), "consistency proof: must be empty from size 7");
+  EXPECT_INVALID(Verify(proof, Trusted(log_.Checkpoint())), "consistency proof: must be empty from size 7");
 }
 
 // ---- Step 3: the epoch entry ----

@@ -32,12 +32,8 @@ absl::StatusOr<VerifiedLookup> VerifyLookup(const LogTrust& trust, absl::string_
       return absl::InvalidArgumentError(
           "previous_head: given, but the answer has no current version");
     }
-    if (proof->terminal == map::MapProof::Terminal::kLeaf) {
-      return absl::InvalidArgumentError(
-          "map proof: proves the account has a version, but the answer has no current "
-          "version");
-    }
-    absl::Status s = VerifyAccountAbsent(map_root, out.index, *proof);
+    absl::Status s = VerifyAccountAbsent(map_root, out.index, *proof,
+                                         "the answer has no current version");
     if (!s.ok()) return s;
     return out;
   }

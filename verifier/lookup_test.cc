@@ -9,11 +9,16 @@
 #include "core/protocol/key_set.h"
 #include "gtest/gtest.h"
 #include "testing/fake_log.h"
+#include "verifier/fake_log_trust.h"
 #include "verifier/test_status.h"
 
 namespace keytrail {
 namespace verifier {
 namespace {
+
+using fakes::FakeLog;
+using fakes::PlainKeySet;
+using fakes::SignedKeySet;
 
 constexpr uint64_t kT0 = FakeLog::kGenesisTimeMs;
 
@@ -26,7 +31,7 @@ map::MapProof::Terminal TerminalOf(const v1::LookupResponse& r) {
 // account key and signed devices (epoch 2). Some other accounts fill the map.
 class LookupTest : public ::testing::Test {
  protected:
-  LookupTest() : bob_key_(Ed25519PrivateKey::Generate()), trust_(log_.Trust()) {
+  LookupTest() : bob_key_(Ed25519PrivateKey::Generate()), trust_(TrustIn(log_)) {
     log_.Update("alice", PlainKeySet({"phone"}));
     for (int i = 0; i < 6; ++i) log_.Update("filler-" + std::to_string(i), PlainKeySet({"phone"}));
     log_.CloseEpoch(kT0 + 1000);
@@ -91,7 +96,7 @@ TEST_F(LookupTest, AbsentAccountInTheEmptyMap) {
   FakeLog fresh;
   v1::LookupResponse r = fresh.Lookup("alice");
   ASSERT_EQ(TerminalOf(r), map::MapProof::Terminal::kEmpty);
-  auto v = VerifyLookup(fresh.Trust(), "alice", r, {}, kT0);
+  auto v = VerifyLookup(TrustIn(fresh), "alice", r, {}, kT0);
   ASSERT_TRUE(v.ok()) << v.status();
   EXPECT_FALSE(v->current.has_value());
   EXPECT_EQ(v->index, fresh.Index("alice"));
@@ -117,7 +122,7 @@ TEST_F(LookupTest, AbsentAccountBothTerminalKinds) {
   for (int i = 0; !(saw_empty && saw_other_leaf); ++i) {  // each kind: chance 1/2
     const std::string account = "absent-" + std::to_string(i);
     v1::LookupResponse r = log.Lookup(account);
-    auto v = VerifyLookup(log.Trust(), account, r, {}, kT0 + 1000);
+    auto v = VerifyLookup(TrustIn(log), account, r, {}, kT0 + 1000);
     ASSERT_TRUE(v.ok()) << account << ": " << v.status();
     EXPECT_FALSE(v->current.has_value());
     const auto terminal = TerminalOf(r);
@@ -130,7 +135,7 @@ TEST_F(LookupTest, AbsentAccountBothTerminalKinds) {
 }
 
 TEST_F(LookupTest, ConsistentWithAnEarlierCheckpoint) {
-  const TrustedCheckpoint old = log_.CheckpointAt(log_.EpochEntryIndex(1) + 1);
+  const TrustedCheckpoint old = Trusted(log_.CheckpointAt(log_.EpochEntryIndex(1) + 1));
   auto v = Verify("alice", log_.Lookup("alice", old.size), old);
   ASSERT_TRUE(v.ok()) << v.status();
   EXPECT_EQ(v->log.checkpoint.size, log_.size());

@@ -11,14 +11,20 @@
 #ifndef KEYTRAIL_VERIFIER_STATUS_UTIL_H_
 #define KEYTRAIL_VERIFIER_STATUS_UTIL_H_
 
+#include <string>
+
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "core/crypto/sha256.h"
 
 namespace keytrail {
 namespace verifier {
 
 // `status` with its message prefixed by "<what>: ", same code. OK stays OK.
 absl::Status Annotate(const absl::Status& status, absl::string_view what);
+
+// `hash` in lowercase hex, for messages that name a root or head.
+std::string Hex(const Hash& hash);
 
 }  // namespace verifier
 }  // namespace keytrail

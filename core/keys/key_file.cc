@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "core/util/file.h"
 
 namespace keytrail {
 namespace {
@@ -19,12 +20,6 @@ absl::Status ErrnoError(int err, absl::string_view op, const std::string& path) 
 absl::Status ContentError(const std::string& path, absl::string_view reason) {
   return absl::InvalidArgumentError(
       absl::StrCat("key file ", path, ": ", reason));
-}
-
-// Overwrites a buffer that may hold a secret before it is freed.
-void Wipe(std::string* s) {
-  volatile char* p = s->empty() ? nullptr : &(*s)[0];
-  for (size_t i = 0; i < s->size(); ++i) p[i] = 0;
 }
 
 // Checks `contents` as a key file's bytes; on success sets *line to the key
@@ -123,39 +118,15 @@ absl::Status WritePublicKeyFile(const std::string& path,
 }
 
 absl::StatusOr<std::string> ReadKeyFile(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
-  if (fd < 0) return ErrnoError(errno, "opening", path);
-  struct stat st;
-  if (::fstat(fd, &st) != 0) {
-    const int err = errno;
-    ::close(fd);
-    return ErrnoError(err, "stat", path);
+  absl::StatusOr<std::string> contents = ReadFileToString(path, kMaxKeyFileSize, FileKind::kSecret);
+  if (!contents.ok()) {
+    return absl::Status(contents.status().code(),
+                        absl::StrCat("key file ", contents.status().message()));
   }
-  if (!S_ISREG(st.st_mode)) {
-    ::close(fd);
-    return ContentError(path, "is not a regular file");
-  }
-  // Read one byte past the cap, so an oversized file is seen as such.
-  std::string buf(kMaxKeyFileSize + 1, '\0');
-  size_t size = 0;
-  while (size < buf.size()) {
-    const ssize_t n = ::read(fd, &buf[size], buf.size() - size);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      const int err = errno;
-      ::close(fd);
-      Wipe(&buf);
-      return ErrnoError(err, "reading", path);
-    }
-    if (n == 0) break;
-    size += static_cast<size_t>(n);
-  }
-  ::close(fd);
   absl::string_view line;
-  absl::Status valid =
-      CheckContents(path, absl::string_view(buf.data(), size), &line);
+  absl::Status valid = CheckContents(path, *contents, &line);
   std::string out = valid.ok() ? std::string(line) : std::string();
-  Wipe(&buf);
+  WipeString(&*contents);
   if (!valid.ok()) return valid;
   return out;
 }

@@ -18,7 +18,7 @@ absl::StatusOr<std::string> WriteKeyPairFiles(std::string private_key,
                                               const std::string& public_path) {
   private_key.push_back('\n');
   absl::Status written = WritePrivateKeyFile(private_path, private_key);
-  note::WipeString(&private_key);
+  WipeString(&private_key);
   if (!written.ok()) return written;
   written = WritePublicKeyFile(public_path, public_key + "\n");
   if (!written.ok()) {
@@ -97,7 +97,7 @@ std::string FormatVrfPrivateKeyString(absl::string_view name, const VrfPrivateKe
   std::string out = note::FormatPrivateKey(
       name, note::KeyHash(name, kKeyTypeVrfP256, key.public_key().bytes()),
       kKeyTypeVrfP256, secret);
-  note::WipeString(&secret);
+  WipeString(&secret);
   return out;
 }
 

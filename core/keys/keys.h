@@ -45,6 +45,7 @@
 #include "core/note/cosignature.h"
 #include "core/note/ed25519_note.h"
 #include "core/note/key_string.h"
+#include "core/util/wipe.h"
 
 namespace keytrail {
 
@@ -101,7 +102,7 @@ absl::StatusOr<Key> LoadKeyFile(
   absl::StatusOr<std::string> contents = ReadKeyFile(path);
   if (!contents.ok()) return contents.status();
   absl::StatusOr<Key> key = parse(*contents);
-  note::WipeString(&*contents);
+  WipeString(&*contents);
   if (!key.ok()) return KeyFileError(path, key.status());
   return key;
 }

@@ -6,8 +6,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "core/bytes/reader.h"
+#include "core/note/ed25519_key.h"
 #include "core/note/key_string.h"
-#include "core/note/text.h"
 
 namespace keytrail {
 namespace note {
@@ -45,10 +45,9 @@ std::string CosignatureMessage(absl::string_view checkpoint_text,
 
 absl::StatusOr<CosignatureVerifier> CosignatureVerifier::Create(
     std::string name, Ed25519PublicKey key) {
-  absl::Status ok = CheckKeyName(name, "cosignature verifier");
-  if (!ok.ok()) return ok;
-  const uint32_t hash = KeyHash(name, kKeyTypeCosignatureV1, key.bytes());
-  return CosignatureVerifier(std::move(name), hash, std::move(key));
+  auto hash = Ed25519KeyHash(name, kKeyTypeCosignatureV1, key, "cosignature verifier");
+  if (!hash.ok()) return hash.status();
+  return CosignatureVerifier(std::move(name), *hash, std::move(key));
 }
 
 absl::StatusOr<uint64_t> CosignatureVerifier::VerifyTimestamped(
@@ -93,11 +92,10 @@ std::string CosignatureVerifier::VerifierKey() const {
 
 absl::StatusOr<CosignatureSigner> CosignatureSigner::Create(
     std::string name, Ed25519PrivateKey key) {
-  absl::Status ok = CheckKeyName(name, "cosignature signer");
-  if (!ok.ok()) return ok;
-  const uint32_t hash =
-      KeyHash(name, kKeyTypeCosignatureV1, key.public_key().bytes());
-  return CosignatureSigner(std::move(name), hash, std::move(key));
+  auto hash =
+      Ed25519KeyHash(name, kKeyTypeCosignatureV1, key.public_key(), "cosignature signer");
+  if (!hash.ok()) return hash.status();
+  return CosignatureSigner(std::move(name), *hash, std::move(key));
 }
 
 absl::StatusOr<CosignatureSigner> CosignatureSigner::Generate(
@@ -138,36 +136,14 @@ std::string CosignatureSigner::PrivateKeyString() const {
 
 absl::StatusOr<CosignatureVerifier> ParseCosignatureVerifierKey(
     absl::string_view vkey) {
-  constexpr absl::string_view kWhat = "cosignature verifier key";
-  auto parsed = ParseVerifierKeyString(vkey, kKeyTypeCosignatureV1,
-                                       kEd25519PublicKeySize, kWhat);
-  if (!parsed.ok()) return parsed.status();
-  auto key = Ed25519PublicKey::FromBytes(parsed->key);
-  if (!key.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(kWhat, ": ", key.status().message()));
-  }
-  return CosignatureVerifier::Create(parsed->name, *std::move(key));
+  return ParseEd25519VerifierKey<CosignatureVerifier>(vkey, kKeyTypeCosignatureV1,
+                                                      "cosignature verifier key");
 }
 
 absl::StatusOr<CosignatureSigner> ParseCosignatureSignerKey(
     absl::string_view skey) {
-  constexpr absl::string_view kWhat = "cosignature signer key";
-  auto parsed = ParsePrivateKeyString(skey, kKeyTypeCosignatureV1,
-                                      kEd25519SeedSize, kWhat);
-  if (!parsed.ok()) return parsed.status();
-  auto key = Ed25519PrivateKey::FromSeed(parsed->key);
-  if (!key.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(kWhat, ": ", key.status().message()));
-  }
-  auto signer = CosignatureSigner::Create(parsed->name, *std::move(key));
-  if (!signer.ok()) return signer.status();
-  if (signer->key_hash() != parsed->key_hash) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        kWhat, ": key hash does not match the name and the key's public key"));
-  }
-  return signer;
+  return ParseEd25519SignerKey<CosignatureSigner>(skey, kKeyTypeCosignatureV1,
+                                                  "cosignature signer key");
 }
 
 absl::StatusOr<uint64_t> CosignatureTimestamp(absl::string_view signature) {

@@ -1,18 +1,16 @@
 #include "core/note/ed25519_note.h"
 
-#include "absl/strings/str_cat.h"
+#include "core/note/ed25519_key.h"
 #include "core/note/key_string.h"
-#include "core/note/text.h"
 
 namespace keytrail {
 namespace note {
 
 absl::StatusOr<Ed25519NoteVerifier> Ed25519NoteVerifier::Create(
     std::string name, Ed25519PublicKey key) {
-  absl::Status ok = CheckKeyName(name, "note verifier");
-  if (!ok.ok()) return ok;
-  const uint32_t hash = KeyHash(name, kKeyTypeEd25519, key.bytes());
-  return Ed25519NoteVerifier(std::move(name), hash, std::move(key));
+  auto hash = Ed25519KeyHash(name, kKeyTypeEd25519, key, "note verifier");
+  if (!hash.ok()) return hash.status();
+  return Ed25519NoteVerifier(std::move(name), *hash, std::move(key));
 }
 
 std::string Ed25519NoteVerifier::VerifierKey() const {
@@ -21,11 +19,9 @@ std::string Ed25519NoteVerifier::VerifierKey() const {
 
 absl::StatusOr<Ed25519NoteSigner> Ed25519NoteSigner::Create(
     std::string name, Ed25519PrivateKey key) {
-  absl::Status ok = CheckKeyName(name, "note signer");
-  if (!ok.ok()) return ok;
-  const uint32_t hash =
-      KeyHash(name, kKeyTypeEd25519, key.public_key().bytes());
-  return Ed25519NoteSigner(std::move(name), hash, std::move(key));
+  auto hash = Ed25519KeyHash(name, kKeyTypeEd25519, key.public_key(), "note signer");
+  if (!hash.ok()) return hash.status();
+  return Ed25519NoteSigner(std::move(name), *hash, std::move(key));
 }
 
 absl::StatusOr<Ed25519NoteSigner> Ed25519NoteSigner::Generate(
@@ -43,35 +39,12 @@ std::string Ed25519NoteSigner::PrivateKeyString() const {
 }
 
 absl::StatusOr<Ed25519NoteVerifier> ParseVerifierKey(absl::string_view vkey) {
-  constexpr absl::string_view kWhat = "note verifier key";
-  auto parsed = ParseVerifierKeyString(vkey, kKeyTypeEd25519,
-                                       kEd25519PublicKeySize, kWhat);
-  if (!parsed.ok()) return parsed.status();
-  auto key = Ed25519PublicKey::FromBytes(parsed->key);
-  if (!key.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(kWhat, ": ", key.status().message()));
-  }
-  return Ed25519NoteVerifier::Create(parsed->name, *std::move(key));
+  return ParseEd25519VerifierKey<Ed25519NoteVerifier>(vkey, kKeyTypeEd25519,
+                                                      "note verifier key");
 }
 
 absl::StatusOr<Ed25519NoteSigner> ParseSignerKey(absl::string_view skey) {
-  constexpr absl::string_view kWhat = "note signer key";
-  auto parsed =
-      ParsePrivateKeyString(skey, kKeyTypeEd25519, kEd25519SeedSize, kWhat);
-  if (!parsed.ok()) return parsed.status();
-  auto key = Ed25519PrivateKey::FromSeed(parsed->key);
-  if (!key.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(kWhat, ": ", key.status().message()));
-  }
-  auto signer = Ed25519NoteSigner::Create(parsed->name, *std::move(key));
-  if (!signer.ok()) return signer.status();
-  if (signer->key_hash() != parsed->key_hash) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        kWhat, ": key hash does not match the name and the key's public key"));
-  }
-  return signer;
+  return ParseEd25519SignerKey<Ed25519NoteSigner>(skey, kKeyTypeEd25519, "note signer key");
 }
 
 }  // namespace note

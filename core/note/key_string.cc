@@ -7,6 +7,7 @@
 #include "core/bytes/reader.h"
 #include "core/crypto/sha256.h"
 #include "core/note/text.h"
+#include "core/util/wipe.h"
 
 namespace keytrail {
 namespace note {
@@ -86,11 +87,6 @@ absl::StatusOr<ParsedKey> ParseFields(absl::string_view s, uint8_t want_type,
 }  // namespace
 
 ParsedKey::~ParsedKey() { WipeString(&key); }
-
-void WipeString(std::string* s) {
-  volatile char* p = s->empty() ? nullptr : &(*s)[0];
-  for (size_t i = 0; i < s->size(); ++i) p[i] = 0;
-}
 
 uint32_t KeyHash(absl::string_view name, uint8_t type,
                  absl::string_view public_key) {

@@ -76,9 +76,6 @@ absl::StatusOr<ParsedKey> ParsePrivateKeyString(absl::string_view skey,
                                                 size_t want_secret_size,
                                                 absl::string_view what);
 
-// Overwrites a secret held in a string (best effort; the compiler may not
-// elide it). Used for decoded key bytes before they are freed.
-void WipeString(std::string* s);
 
 }  // namespace note
 }  // namespace keytrail

@@ -103,12 +103,6 @@ TEST(KeyStringTest, PrivateKeyErrorsNeverQuoteTheSecret) {
   EXPECT_EQ(v.status().message().find(kGoSeedB64Tail), std::string::npos);
 }
 
-TEST(KeyStringTest, WipeStringZeroes) {
-  std::string s = "secret";
-  WipeString(&s);
-  EXPECT_EQ(s, std::string(6, '\0'));
-}
-
 }  // namespace
 }  // namespace note
 }  // namespace keytrail

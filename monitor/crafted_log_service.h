@@ -1,7 +1,8 @@
 // TEST ONLY. Serves a CraftedLog (core/evidence/test_log.h) over real gRPC
 // as the log server's read API (GetCheckpoint, GetEntries, GetInclusionProof,
-// GetConsistencyProof, GetLogInfo), so monitor tests can make a log
-// misbehave in any way before the shared fake log server exists.
+// GetConsistencyProof, GetLogInfo), so the follower's tests can use the
+// same byte-level crafted logs as the auditor's and evidence's tests
+// (fake_log_follower_test.cc uses the shared testing/fake_log_server.h).
 // Thread-safe (one mutex); the logs it serves are borrowed.
 #ifndef KEYTRAIL_MONITOR_CRAFTED_LOG_SERVICE_H_
 #define KEYTRAIL_MONITOR_CRAFTED_LOG_SERVICE_H_

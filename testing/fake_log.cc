@@ -223,20 +223,16 @@ v1::HistoryResponse FakeLog::History(absl::string_view account, uint64_t since_v
 
 KeySet PlainKeySet(std::initializer_list<const char*> ids) {
   KeySet ks;
-  for (const char* id : ids) ks.devices.push_back(Device{id, std::string("key of ") + id, ""});
+  for (const char* id : ids) ks.devices.push_back(Device{id, std::string("key of ") + id});
   SortDevices(&ks);
   return ks;
 }
 
 KeySet SignedKeySet(const Ed25519PrivateKey& key, const std::string& account,
-                    std::initializer_list<const char*> ids) {
-  KeySet ks;
-  ks.account_key = key.public_key().bytes();
-  for (const char* id : ids) {
-    const std::string device_key = std::string("key of ") + id;
-    ks.devices.push_back(Device{id, device_key, SignDevice(key, account, id, device_key)});
-  }
-  SortDevices(&ks);
+                    uint64_t version, std::initializer_list<const char*> ids) {
+  KeySet ks = PlainKeySet(ids);
+  absl::Status signed_ok = SignKeySet(key, account, version, &ks);
+  if (!signed_ok.ok()) std::abort();  // misuse: an empty key set, version 0
   return ks;
 }
 

@@ -43,10 +43,11 @@ namespace keytrail {
 namespace verifier {
 
 // Key sets for tests: devices named `ids`, each with the key "key of <id>";
-// SignedKeySet adds `key` as the account key and signs every device.
+// SignedKeySet adds `key` as the account key and signs the key set as
+// `version` of `account` (SignKeySet): commit it as exactly that version.
 KeySet PlainKeySet(std::initializer_list<const char*> ids);
 KeySet SignedKeySet(const Ed25519PrivateKey& key, const std::string& account,
-                    std::initializer_list<const char*> ids);
+                    uint64_t version, std::initializer_list<const char*> ids);
 
 class FakeLog {
  public:

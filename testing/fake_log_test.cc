@@ -19,7 +19,7 @@ namespace {
 
 std::string OneDevice(const std::string& id) {
   KeySet ks;
-  ks.devices.push_back(Device{id, "key of " + id, ""});
+  ks.devices.push_back(Device{id, "key of " + id});
   return EncodeKeySet(ks).value();
 }
 

@@ -74,6 +74,19 @@ void FakeLog::Update(absl::string_view account, const KeySet& key_set) {
   Update(account, EncodeKeySet(key_set).value());
 }
 
+void FakeLog::UpdateSigned(absl::string_view account, const Ed25519PrivateKey& key,
+                           std::initializer_list<const char*> ids) {
+  Update(account, SignedKeySet(key, std::string(account), NextVersion(account), ids));
+}
+
+uint64_t FakeLog::NextVersion(absl::string_view account) const {
+  uint64_t next = CurrentVersion(account) + 1;
+  for (const Pending& p : pending_) {
+    if (p.account == account) ++next;
+  }
+  return next;
+}
+
 uint64_t FakeLog::CloseEpoch(uint64_t timestamp_ms) {
   const uint64_t epoch = epoch_entries_.size();
   for (const Pending& p : pending_) {

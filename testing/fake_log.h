@@ -70,6 +70,13 @@ class FakeLog {
   void Update(absl::string_view account, std::string key_set_encoding);
   // The same with EncodeKeySet(key_set). REQUIRES: it encodes.
   void Update(absl::string_view account, const KeySet& key_set);
+  // Queues SignedKeySet(key, account, NextVersion(account), ids): a key set
+  // the account key signed for exactly the version it will become.
+  void UpdateSigned(absl::string_view account, const Ed25519PrivateKey& key,
+                    std::initializer_list<const char*> ids);
+  // The version the next queued update of `account` will become:
+  // CurrentVersion plus its updates queued so far, plus one.
+  uint64_t NextVersion(absl::string_view account) const;
   // Closes the next epoch at `timestamp_ms`: appends the queued update
   // entries, applies them to the map, appends the epoch entry. Returns the
   // new epoch's number.

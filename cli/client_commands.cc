@@ -34,9 +34,11 @@ ABSL_FLAG(std::string, account, "", "account id");
 ABSL_FLAG(std::vector<std::string>, device, {},
           "device as ID=HEXKEY; repeat it, or comma-separate, for several (update)");
 ABSL_FLAG(std::string, account_key, "",
-          "account private key file (keygen account): sign every device (update)");
+          "account private key file (keygen account): sign the key set with it, as the "
+          "version after the current one (update)");
 ABSL_FLAG(int64_t, expected_version, -1,
-          "apply the update only if the account is at this version (update)");
+          "apply the update only if the account is at this version (update; with "
+          "--account_key, default: the version a verified lookup finds)");
 ABSL_FLAG(std::string, state_dir, "",
           "where lookup/history pin the log's keys and remember the last verified "
           "checkpoint (empty: trust what the server says this once)");
@@ -170,7 +172,7 @@ void PrintKeySet(const KeySet& ks) {
     return;
   }
   if (ks.account_key) {
-    std::printf("  account key %s (every device signed by it)\n",
+    std::printf("  account key %s (the key set signed by it)\n",
                 HexEncode(*ks.account_key).c_str());
   }
   for (const Device& d : ks.devices) {
@@ -208,23 +210,37 @@ absl::Status Checkpoint(KeyTransparencyLog::Stub& stub) {
   return absl::OkStatus();
 }
 
+// A Lookup of `account`, verified against the client's state (which it
+// advances).
+absl::StatusOr<verifier::VerifiedLookup> VerifiedLookup(KeyTransparencyLog::Stub& stub,
+                                                        const std::string& account) {
+  auto state = LoadState(stub);
+  if (!state.ok()) return state.status();
+  v1::LookupRequest req;
+  req.set_account(account);
+  req.set_last_verified_size(state->last.size);
+  grpc::ClientContext ctx;
+  SetDeadline(&ctx);
+  v1::LookupResponse resp;
+  absl::Status s = FromGrpc(stub.Lookup(&ctx, req, &resp), "Lookup");
+  if (!s.ok()) return s;
+  return Accept(*state,
+                verifier::VerifyLookup(*state->trust, req.account(), resp, state->last, NowMs()));
+}
+
+absl::StatusOr<Ed25519PrivateKey> LoadAccountKey(const std::string& path) {
+  auto contents = ReadKeyFile(path);
+  if (!contents.ok()) return contents.status();
+  auto parsed = note::ParsePrivateKeyString(*contents, note::kKeyTypeEd25519, 32, "account key");
+  if (!parsed.ok()) return parsed.status();
+  return Ed25519PrivateKey::FromSeed(parsed->key);
+}
+
 absl::Status Update(KeyTransparencyLog::Stub& stub, const std::vector<std::string>& devices) {
   v1::UpdateRequest req;
   req.set_account(absl::GetFlag(FLAGS_account));
   if (req.account().empty()) return absl::InvalidArgumentError("update: --account is required");
-  std::optional<Ed25519PrivateKey> account_key;
-  if (!absl::GetFlag(FLAGS_account_key).empty()) {
-    auto signer = LoadNoteSigner(absl::GetFlag(FLAGS_account_key));
-    if (!signer.ok()) return signer.status();
-    auto contents = ReadKeyFile(absl::GetFlag(FLAGS_account_key));
-    if (!contents.ok()) return contents.status();
-    auto parsed = note::ParsePrivateKeyString(*contents, note::kKeyTypeEd25519, 32, "account key");
-    if (!parsed.ok()) return parsed.status();
-    auto key = Ed25519PrivateKey::FromSeed(parsed->key);
-    if (!key.ok()) return key.status();
-    account_key = *std::move(key);
-    req.mutable_key_set()->set_account_key(account_key->public_key().bytes());
-  }
+  KeySet key_set;
   for (const std::string& spec : devices) {
     std::pair<std::string, std::string> parts = absl::StrSplit(spec, absl::MaxSplits('=', 1));
     auto key = HexDecode(parts.second, "--device key");
@@ -232,13 +248,9 @@ absl::Status Update(KeyTransparencyLog::Stub& stub, const std::vector<std::strin
       return absl::InvalidArgumentError(
           absl::StrCat("update: --device must be ID=HEXKEY, got \"", spec, "\""));
     }
-    v1::Device* d = req.mutable_key_set()->add_devices();
-    d->set_device_id(parts.first);
-    d->set_device_key(*key);
-    if (account_key) {
-      d->set_signature(SignDevice(*account_key, req.account(), d->device_id(), d->device_key()));
-    }
+    key_set.devices.push_back(Device{parts.first, *key});
   }
+  SortDevices(&key_set);  // the order the signature covers
   if (absl::GetFlag(FLAGS_expected_version) >= 0) {
     req.set_expected_version(static_cast<uint64_t>(absl::GetFlag(FLAGS_expected_version)));
   }
@@ -246,6 +258,32 @@ absl::Status Update(KeyTransparencyLog::Stub& stub, const std::vector<std::strin
   if (token_file.empty()) return absl::InvalidArgumentError("update: --token_file is required");
   auto token = ReadKeyFile(token_file);
   if (!token.ok()) return token.status();
+  if (!absl::GetFlag(FLAGS_account_key).empty()) {
+    auto account_key = LoadAccountKey(absl::GetFlag(FLAGS_account_key));
+    if (!account_key.ok()) return account_key.status();
+    // The account key signs the key set at the version it will become, so
+    // the update must be conditional on the current version: learn it from
+    // a verified Lookup unless --expected_version says it. If another update
+    // lands first, the server answers ABORTED and nothing is published.
+    if (!req.has_expected_version()) {
+      auto current = VerifiedLookup(stub, req.account());
+      if (!current.ok()) return current.status();
+      req.set_expected_version(current->current ? current->current->version : 0);
+    }
+    if (req.expected_version() == UINT64_MAX) {
+      return absl::InvalidArgumentError("update: --expected_version leaves no next version");
+    }
+    absl::Status s =
+        SignKeySet(*account_key, req.account(), req.expected_version() + 1, &key_set);
+    if (!s.ok()) return s;
+    req.mutable_key_set()->set_account_key(*key_set.account_key);
+    req.mutable_key_set()->set_signature(key_set.signature);
+  }
+  for (const Device& d : key_set.devices) {
+    v1::Device* p = req.mutable_key_set()->add_devices();
+    p->set_device_id(d.device_id);
+    p->set_device_key(d.device_key);
+  }
   grpc::ClientContext ctx;
   SetDeadline(&ctx);
   ctx.AddMetadata("authorization", "Bearer " + *token);
@@ -261,27 +299,17 @@ absl::Status Update(KeyTransparencyLog::Stub& stub, const std::vector<std::strin
 }
 
 absl::Status Lookup(KeyTransparencyLog::Stub& stub) {
-  auto state = LoadState(stub);
-  if (!state.ok()) return state.status();
-  v1::LookupRequest req;
-  req.set_account(absl::GetFlag(FLAGS_account));
-  req.set_last_verified_size(state->last.size);
-  grpc::ClientContext ctx;
-  SetDeadline(&ctx);
-  v1::LookupResponse resp;
-  absl::Status s = FromGrpc(stub.Lookup(&ctx, req, &resp), "Lookup");
-  if (!s.ok()) return s;
-  auto verified = Accept(
-      *state, verifier::VerifyLookup(*state->trust, req.account(), resp, state->last, NowMs()));
+  const std::string account = absl::GetFlag(FLAGS_account);
+  auto verified = VerifiedLookup(stub, account);
   if (!verified.ok()) return verified.status();
   std::printf("verified against checkpoint %llu (epoch %llu)\n",
               static_cast<unsigned long long>(verified->log.checkpoint.size),
               static_cast<unsigned long long>(verified->log.epoch.epoch));
   if (!verified->current) {
-    std::printf("%s: no keys in the log (proven absent)\n", absl::CEscape(req.account()).c_str());
+    std::printf("%s: no keys in the log (proven absent)\n", absl::CEscape(account).c_str());
     return absl::OkStatus();
   }
-  std::printf("%s: version %llu, epoch %llu\n", absl::CEscape(req.account()).c_str(),
+  std::printf("%s: version %llu, epoch %llu\n", absl::CEscape(account).c_str(),
               static_cast<unsigned long long>(verified->current->version),
               static_cast<unsigned long long>(verified->current->epoch));
   PrintKeySet(verified->current->key_set);

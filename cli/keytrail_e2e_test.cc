@@ -51,17 +51,33 @@ TEST_F(KeytrailCliTest, UpdateThenVerifiedLookupAndHistory) {
   EXPECT_NE(out.find("device laptop: key 0d0e"), std::string::npos) << out;
   EXPECT_NE(out.find("device tablet: key ff"), std::string::npos) << out;
 
-  // With an account key every device is signed by it.
+  // With an account key the key set is signed as the next version: the tool
+  // learns the current one (1) with a verified lookup and updates only if
+  // alice is still there.
   std::tie(rc, out) = Run({"keygen", "account", h_->path("alice.key"), h_->path("alice.pub")});
   ASSERT_EQ(rc, 0) << out;
   std::tie(rc, out) = Run({"update", Server(), "--token_file=" + h_->path("token"),
                            "--account=alice", "--account_key=" + h_->path("alice.key"),
-                           "--device=phone=0a0b0c", "--expected_version=1"});
+                           "--device=phone=0a0b0c", state});
   ASSERT_EQ(rc, 0) << out;
+  EXPECT_NE(out.find("alice is now at version 2"), std::string::npos) << out;
+  // And again, with the version given.
+  std::tie(rc, out) = Run({"update", Server(), "--token_file=" + h_->path("token"),
+                           "--account=alice", "--account_key=" + h_->path("alice.key"),
+                           "--device=phone=0a0b0c", "--device=tablet=ff",
+                           "--expected_version=2"});
+  ASSERT_EQ(rc, 0) << out;
+  EXPECT_NE(out.find("alice is now at version 3"), std::string::npos) << out;
+  // A stale --expected_version: the server refuses (ABORTED), nothing changes.
+  std::tie(rc, out) = Run({"update", Server(), "--token_file=" + h_->path("token"),
+                           "--account=alice", "--account_key=" + h_->path("alice.key"),
+                           "--device=phone=0a0b0c", "--expected_version=1"});
+  EXPECT_EQ(rc, 1) << out;
+  EXPECT_NE(out.find("version"), std::string::npos) << out;
   std::tie(rc, out) = Run({"history", Server(), "--account=alice", state});
   ASSERT_EQ(rc, 0) << out;
-  EXPECT_NE(out.find("2 versions since 1"), std::string::npos) << out;
-  EXPECT_NE(out.find("every device signed by it"), std::string::npos) << out;
+  EXPECT_NE(out.find("3 versions since 1"), std::string::npos) << out;
+  EXPECT_NE(out.find("the key set signed by it"), std::string::npos) << out;
 
   // Absent accounts are proven absent; the second lookup checks consistency
   // with the checkpoint the first one stored.

@@ -25,6 +25,7 @@ constexpr char kHelp[] =
     "  keytrail checkpoint --server=HOST:PORT\n"
     "  keytrail update     --server=HOST:PORT --token_file=F --account=A\n"
     "                      --device=ID=HEXKEY ... [--account_key=F] [--expected_version=N]\n"
+    "                      [--state_dir=DIR]\n"
     "  keytrail lookup     --server=HOST:PORT --account=A [--state_dir=DIR]\n"
     "  keytrail history    --server=HOST:PORT --account=A [--since=N] [--state_dir=DIR]\n"
     "  keytrail entries    --server=HOST:PORT --start=N [--count=N]\n"
@@ -33,8 +34,11 @@ constexpr char kHelp[] =
     "\n"
     "lookup and history verify every proof in the answer against the log's\n"
     "keys (fetched once and pinned in --state_dir) and the last checkpoint\n"
-    "this client verified. evidence verify checks a monitor's evidence file\n"
-    "and exits non-zero if it proves nothing.\n";
+    "this client verified. update --account_key signs the key set as the\n"
+    "account's next version: it learns the current one from a verified lookup\n"
+    "(or --expected_version) and updates only if the account is still there.\n"
+    "evidence verify checks a monitor's evidence file and exits non-zero if\n"
+    "it proves nothing.\n";
 
 int Exit(const absl::Status& s) {
   if (s.ok()) return 0;

@@ -74,7 +74,7 @@ class CrashTest : public ::testing::Test {
           d->set_device_key(absl::StrCat("key ", w, " ", n));
           req.set_expected_version(current);
           KeySet ks;
-          ks.devices.push_back(Device{"phone", d->device_key(), ""});
+          ks.devices.push_back(Device{"phone", d->device_key()});
           grpc::ClientContext ctx;
           h_->Authorize(&ctx);
           ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));

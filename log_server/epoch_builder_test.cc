@@ -24,7 +24,7 @@ namespace {
 
 std::string KeySetWithDevice(const std::string& device) {
   KeySet ks;
-  ks.devices.push_back(Device{device, "key of " + device, ""});
+  ks.devices.push_back(Device{device, "key of " + device});
   return EncodeKeySet(ks).value();
 }
 

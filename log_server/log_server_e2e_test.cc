@@ -121,28 +121,83 @@ TEST_F(LogServerE2eTest, UpdateLookupHistoryWithVerifiedAnswers) {
   EXPECT_EQ(history->versions[1].log_index, r2.log_index());
 }
 
+// `req`'s key set signed by `key` as version expected_version + 1, the way
+// a user's device (and `keytrail update`) makes it.
+void SignAsNextVersion(const Ed25519PrivateKey& key, uint64_t expected_version,
+                       v1::UpdateRequest* req) {
+  KeySet ks;
+  for (const v1::Device& d : req->key_set().devices()) {
+    ks.devices.push_back(Device{d.device_id(), d.device_key()});
+  }
+  SortDevices(&ks);
+  ASSERT_TRUE(SignKeySet(key, req->account(), expected_version + 1, &ks).ok());
+  req->mutable_key_set()->set_account_key(*ks.account_key);
+  req->mutable_key_set()->set_signature(ks.signature);
+  req->set_expected_version(expected_version);
+}
+
 TEST_F(LogServerE2eTest, AccountKeySignaturesAreChecked) {
   Ed25519PrivateKey account_key = Ed25519PrivateKey::Generate();
   auto req = MakeUpdate("bob", {{"phone", "pk-phone"}, {"tablet", "pk-tablet"}});
-  req.mutable_key_set()->set_account_key(account_key.public_key().bytes());
-  for (auto& d : *req.mutable_key_set()->mutable_devices()) {
-    d.set_signature(SignDevice(account_key, "bob", d.device_id(), d.device_key()));
-  }
+  SignAsNextVersion(account_key, 0, &req);
   v1::UpdateResponse resp;
   ASSERT_TRUE(Update(req, &resp).ok());
+  EXPECT_EQ(resp.version(), 1u);
   verifier::VerifiedLookup bob = Lookup("bob");
   ASSERT_TRUE(bob.current.has_value());
   EXPECT_EQ(*bob.current->key_set.account_key, account_key.public_key().bytes());
 
   // A device the account key did not sign: the server refuses it.
-  auto rogue = req;
+  auto rogue = MakeUpdate("bob", {{"phone", "pk-phone"}, {"tablet", "pk-tablet"}});
+  SignAsNextVersion(account_key, 1, &rogue);
   v1::Device* d = rogue.mutable_key_set()->add_devices();
   d->set_device_id("rogue");
   d->set_device_key("listener");
-  d->set_signature(std::string(64, '\x01'));
   grpc::Status s = Update(rogue, &resp);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
-  EXPECT_NE(s.error_message().find("rogue"), std::string::npos) << s.error_message();
+  EXPECT_NE(s.error_message().find("key set signature"), std::string::npos)
+      << s.error_message();
+
+  // Without expected_version the server cannot know what version the
+  // signature must cover: refused.
+  auto unconditional = req;
+  unconditional.clear_expected_version();
+  s = Update(unconditional, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(s.error_message().find("expected_version"), std::string::npos)
+      << s.error_message();
+}
+
+TEST_F(LogServerE2eTest, ReplayedKeySetsAreRefused) {
+  Ed25519PrivateKey account_key = Ed25519PrivateKey::Generate();
+  v1::UpdateResponse resp;
+  auto v1_req = MakeUpdate("carol", {{"laptop", "pk-laptop"}, {"phone", "pk-phone"}});
+  SignAsNextVersion(account_key, 0, &v1_req);
+  ASSERT_TRUE(Update(v1_req, &resp).ok());
+  auto v2_req = MakeUpdate("carol", {{"phone", "pk-phone"}});  // laptop removed
+  SignAsNextVersion(account_key, 1, &v2_req);
+  ASSERT_TRUE(Update(v2_req, &resp).ok());
+  ASSERT_EQ(resp.version(), 2u);
+
+  // The laptop re-added with version 1's signed key set, and version 2's key
+  // set republished, each as version 3: the signature covers another version.
+  for (v1::UpdateRequest replay : {v1_req, v2_req}) {
+    replay.set_expected_version(2);
+    grpc::Status s = Update(replay, &resp);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_NE(s.error_message().find("key set signature: does not verify under the account key "
+                                     "for version 3"),
+              std::string::npos)
+        << s.error_message();
+  }
+  // Replayed with its own expected_version, the condition fails instead.
+  grpc::Status s = Update(v2_req, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::ABORTED) << s.error_message();
+
+  verifier::VerifiedLookup carol = Lookup("carol");
+  ASSERT_TRUE(carol.current.has_value());
+  EXPECT_EQ(carol.current->version, 2u);
+  EXPECT_EQ(carol.current->key_set.devices.size(), 1u);
 }
 
 TEST_F(LogServerE2eTest, BadInputGetsClearErrors) {

@@ -37,7 +37,7 @@ class SequencerTest : public ::testing::Test {
     u.account_record.vrf_proof = vrf_.Prove(account);
     u.account_record.index = VrfProofToHash(u.account_record.vrf_proof).value();
     KeySet ks;
-    ks.devices.push_back(Device{"d", "k", ""});
+    ks.devices.push_back(Device{"d", "k"});
     u.key_set = EncodeKeySet(ks).value();
     return u;
   }

@@ -22,8 +22,9 @@ absl::StatusOr<KeySet> KeySetFromProto(const v1::KeySet& proto) {
         "key set: at most ", kMaxDevicesPerKeySet, " devices, got ", proto.devices_size()));
   }
   for (const v1::Device& d : proto.devices()) {
-    key_set.devices.push_back(Device{d.device_id(), d.device_key(), d.signature()});
+    key_set.devices.push_back(Device{d.device_id(), d.device_key()});
   }
+  key_set.signature = proto.signature();
   SortDevices(&key_set);
   return key_set;
 }
@@ -37,7 +38,21 @@ absl::StatusOr<PreparedUpdate> UpdatePreparer::Prepare(
   auto encoded = EncodeKeySet(*key_set);
   if (!encoded.ok()) return encoded.status();
   if (key_set->account_key.has_value()) {
-    s = VerifyDeviceSignatures(request.account(), *key_set);
+    // The signature covers the version this update becomes. Only a
+    // conditional update knows it: the sequencer applies it only if the
+    // account is still at expected_version, so it becomes exactly
+    // expected_version + 1. A signature over any other version (an old key
+    // set replayed, a removed device re-added) fails here.
+    if (!request.has_expected_version()) {
+      return absl::InvalidArgumentError(
+          "expected_version: required for a key set with an account key (its signature "
+          "covers the version the update becomes, expected_version + 1)");
+    }
+    if (request.expected_version() == UINT64_MAX) {
+      return absl::InvalidArgumentError(
+          "expected_version: 2^64-1 leaves no next version to sign");
+    }
+    s = VerifyKeySetSignature(request.account(), request.expected_version() + 1, *key_set);
     if (!s.ok()) return s;
   }
   auto state = published_.Get();

@@ -3,7 +3,12 @@
 // thread does only what must be sequential.
 //
 // Prepare() returns a PreparedUpdate, or InvalidArgument naming the field
-// that broke a limit or the device whose signature fails. It finds the
+// that broke a limit; for a key set with an account key, also when the
+// request has no expected_version ("expected_version: required ...") or the
+// key set's signature does not verify over version expected_version + 1
+// ("key set signature: ...", core/protocol/key_set.h). The sequencer then
+// applies the update only at that version (ABORTED otherwise), so an
+// accepted signature always covers the version the update becomes. It finds the
 // account's VRF index (FindAccountIndex: stored, or computed for a new
 // account, the one expensive step), draws the commitment opening, and reads
 // ahead a known account's map leaf. Storage errors pass through.

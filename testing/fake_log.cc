@@ -76,6 +76,19 @@ void FakeLog::Update(absl::string_view account, const KeySet& key_set,
   Update(account, EncodeKeySet(key_set).value(), options);
 }
 
+void FakeLog::UpdateSigned(absl::string_view account, const Ed25519PrivateKey& key,
+                           std::initializer_list<const char*> ids) {
+  Update(account, SignedKeySet(key, std::string(account), NextVersion(account), ids));
+}
+
+uint64_t FakeLog::NextVersion(absl::string_view account) const {
+  uint64_t next = CurrentVersion(account) + 1;
+  for (const Pending& p : pending_) {
+    if (p.account == account) ++next;
+  }
+  return next;
+}
+
 uint64_t FakeLog::CloseEpoch(uint64_t timestamp_ms, const EpochOptions& options) {
   const uint64_t epoch = options.epoch.value_or(epochs_.size());
   for (const Pending& p : pending_) {
@@ -271,20 +284,16 @@ v1::HistoryResponse FakeLog::History(absl::string_view account, uint64_t since_v
 
 KeySet PlainKeySet(std::initializer_list<const char*> ids) {
   KeySet ks;
-  for (const char* id : ids) ks.devices.push_back(Device{id, std::string("key of ") + id, ""});
+  for (const char* id : ids) ks.devices.push_back(Device{id, std::string("key of ") + id});
   SortDevices(&ks);
   return ks;
 }
 
 KeySet SignedKeySet(const Ed25519PrivateKey& key, const std::string& account,
-                    std::initializer_list<const char*> ids) {
-  KeySet ks;
-  ks.account_key = key.public_key().bytes();
-  for (const char* id : ids) {
-    const std::string device_key = std::string("key of ") + id;
-    ks.devices.push_back(Device{id, device_key, SignDevice(key, account, id, device_key)});
-  }
-  SortDevices(&ks);
+                    uint64_t version, std::initializer_list<const char*> ids) {
+  KeySet ks = PlainKeySet(ids);
+  absl::Status signed_ok = SignKeySet(key, account, version, &ks);
+  if (!signed_ok.ok()) std::abort();  // misuse: an empty key set, version 0
   return ks;
 }
 

@@ -75,10 +75,11 @@ namespace keytrail {
 namespace fakes {
 
 // Key sets for tests: devices named `ids`, each with the key "key of <id>";
-// SignedKeySet adds `key` as the account key and signs every device.
+// SignedKeySet adds `key` as the account key and signs the key set as
+// `version` of `account` (SignKeySet): commit it as exactly that version.
 KeySet PlainKeySet(std::initializer_list<const char*> ids);
 KeySet SignedKeySet(const Ed25519PrivateKey& key, const std::string& account,
-                    std::initializer_list<const char*> ids);
+                    uint64_t version, std::initializer_list<const char*> ids);
 
 // What an update entry states, when a test wants it to lie. Unset fields
 // take the honest value.
@@ -130,6 +131,13 @@ class FakeLog {
   // The same with EncodeKeySet(key_set). REQUIRES: it encodes.
   void Update(absl::string_view account, const KeySet& key_set,
               const UpdateOptions& options = {});
+  // Queues SignedKeySet(key, account, NextVersion(account), ids): a key set
+  // the account key signed for exactly the version it will become.
+  void UpdateSigned(absl::string_view account, const Ed25519PrivateKey& key,
+                    std::initializer_list<const char*> ids);
+  // The version the next queued update of `account` will become:
+  // CurrentVersion plus its updates queued so far, plus one.
+  uint64_t NextVersion(absl::string_view account) const;
   // Closes the next epoch at `timestamp_ms`: appends the queued update
   // entries, applies them to the map, appends the epoch entry. Returns the
   // epoch number written in the epoch entry (options.epoch if set).

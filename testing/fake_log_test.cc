@@ -14,6 +14,7 @@
 #include "core/protocol/chain.h"
 #include "core/protocol/commitment.h"
 #include "core/protocol/entry.h"
+#include "core/protocol/key_set.h"
 #include "gtest/gtest.h"
 
 namespace keytrail {
@@ -22,7 +23,7 @@ namespace {
 
 std::string OneDevice(const std::string& id) {
   KeySet ks;
-  ks.devices.push_back(Device{id, "key of " + id, ""});
+  ks.devices.push_back(Device{id, "key of " + id});
   return EncodeKeySet(ks).value();
 }
 
@@ -116,6 +117,26 @@ TEST(FakeLogTest, HistoryListsVersionsFromThePreviousHead) {
   v1::HistoryResponse none = log.History("alice", 4);
   EXPECT_EQ(none.versions_size(), 0);
   EXPECT_EQ(none.previous_head(), HashString(log.Head("alice", 3)));
+}
+
+TEST(FakeLogTest, UpdateSignedSignsTheVersionItBecomes) {
+  FakeLog log;
+  const Ed25519PrivateKey key = Ed25519PrivateKey::Generate();
+  EXPECT_EQ(log.NextVersion("bob"), 1u);
+  log.UpdateSigned("bob", key, {"phone"});
+  log.UpdateSigned("bob", key, {"phone", "laptop"});  // same epoch: version 2
+  EXPECT_EQ(log.NextVersion("bob"), 3u);
+  EXPECT_EQ(log.NextVersion("alice"), 1u);
+  log.CloseEpoch(FakeLog::kGenesisTimeMs + 1000);
+  log.UpdateSigned("bob", key, {"laptop"});
+  log.CloseEpoch(FakeLog::kGenesisTimeMs + 2000);
+  EXPECT_EQ(log.CurrentVersion("bob"), 3u);
+  v1::HistoryResponse r = log.History("bob", 1);
+  ASSERT_EQ(r.versions_size(), 3);
+  for (const v1::AccountVersion& v : r.versions()) {
+    KeySet ks = DecodeKeySet(v.key_set()).value();
+    EXPECT_TRUE(VerifyKeySetSignature("bob", v.version(), ks).ok()) << v.version();
+  }
 }
 
 TEST(FakeLogTest, CosignersSignTheCheckpoint) {

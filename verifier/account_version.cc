@@ -46,16 +46,21 @@ absl::StatusOr<AccountState> VerifyAccountVersion(absl::string_view account,
   out.previous_head = previous_head;
   auto key_set = DecodeKeySet(v.key_set());  // "key set: ..."
   if (!key_set.ok()) return Annotate(key_set.status(), what);
-  // Only the user's devices hold the account key: a device the server added
-  // on its own has no valid signature. (OK without an account key.)
-  absl::Status s = VerifyDeviceSignatures(account, *key_set);
-  if (!s.ok()) return Annotate(s, what);
   auto commitment = Commit(v.opening(), account, out.version, v.key_set());
   if (!commitment.ok()) return Annotate(commitment.status(), what);
   out.head = ChainHead(previous_head, out.version, out.epoch, *commitment);
   out.key_set = *std::move(key_set);
   out.key_set_bytes = v.key_set();
   return out;
+}
+
+absl::Status VerifyAccountVersionSignature(absl::string_view account,
+                                           const AccountState& state) {
+  // Only the user's devices hold the account key, and it signs the whole key
+  // set at its version: a device the server added on its own, or a signed
+  // key set replayed at another version, has no valid signature.
+  return Annotate(VerifyKeySetSignature(account, state.version, state.key_set),
+                  absl::StrCat("version ", state.version));
 }
 
 }  // namespace verifier

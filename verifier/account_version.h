@@ -24,8 +24,8 @@ namespace verifier {
 struct AccountState {
   uint64_t version = 0;  // >= 1
   uint64_t epoch = 0;    // the epoch that sequenced this version
-  // The key set, decoded canonically; when it has an account key, every
-  // device's signature verified under it for this account.
+  // The key set, decoded canonically. Its signature is checked separately,
+  // by VerifyAccountVersionSignature, once the map has proven the version.
   KeySet key_set;
   std::string key_set_bytes;  // its canonical encoding, as committed
   Hash previous_head{};       // head of version - 1 (the genesis head for 1)
@@ -48,8 +48,7 @@ struct AccountState {
 //     log_epoch;
 //   - log_index is not in [1, log_size - 2] (leaf 0 is the genesis epoch
 //     entry, leaf log_size - 1 the checkpoint's epoch entry);
-//   - "key set: ..."   the key set does not decode canonically, or a device
-//                      signature does not verify under its account key;
+//   - "key set: ..."   the key set does not decode canonically;
 //   - "commitment: ..." the opening is not 16..64 bytes (or the account id
 //                      is invalid).
 // A key set, opening, version, epoch or previous head other than what the
@@ -59,6 +58,21 @@ absl::StatusOr<AccountState> VerifyAccountVersion(absl::string_view account,
                                                   const v1::AccountVersion& v,
                                                   const Hash& previous_head,
                                                   uint64_t log_epoch, uint64_t log_size);
+
+// OK iff state.key_set has no account key, or its signature verifies for
+// `account` at state.version (VerifyKeySetSignature, core/protocol/key_set.h).
+// Otherwise InvalidArgument "version N: key set signature: ..." for which
+// IsKeySetSignatureError is true: a signature made for another version (an
+// older key set republished, a removed device re-added) or for other devices
+// (a device the account key did not sign).
+//
+// Lookup and History call it only after the map has proven the version, so
+// this error means the log itself committed a key set the account key did
+// not sign at that version -- evidence of a misbehaving log (the log server
+// refuses such updates), not a garbled answer. The verifier library turns it
+// into its rogue-device alert; the response bytes are the evidence.
+absl::Status VerifyAccountVersionSignature(absl::string_view account,
+                                           const AccountState& state);
 
 }  // namespace verifier
 }  // namespace keytrail

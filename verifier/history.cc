@@ -128,6 +128,11 @@ absl::StatusOr<VerifiedHistory> VerifyHistory(const LogTrust& trust, absl::strin
     s = VerifyAccountInMap(map_root, out.index, since_version - 1, head, *proof);
   }
   if (!s.ok()) return s;
+  // Last: only key sets the log has proven are worth a signature alert.
+  for (const AccountState& v : out.versions) {
+    s = VerifyAccountVersionSignature(account, v);
+    if (!s.ok()) return s;
+  }
   return out;
 }
 

@@ -53,7 +53,12 @@ struct VerifiedHistory {
 //     chained from the one before;
 //  6. the map proves (index, last version, last head); with no versions it
 //     proves (index, since_version - 1, start head), or, for since_version 1,
-//     that the account is absent.
+//     that the account is absent;
+//  7. last, once the map has proven them: every version's key set signature,
+//     as VerifyAccountVersionSignature (account_version.h); the first failure
+//     is "version N: key set signature: ..." (IsKeySetSignatureError in
+//     core/protocol/key_set.h): the log committed a key set the account key
+//     did not sign at that version (a rogue device, or a replayed key set).
 // Without a trusted head (since_version > 1), the answer proves only that
 // its versions lead from the previous_head it states to the head the map
 // holds, not how the account got to that previous head.

@@ -34,7 +34,7 @@ class HistoryTest : public ::testing::Test {
     log_.Update("bob", PlainKeySet({"phone"}));
     log_.CloseEpoch(kT0 + 2000);
     log_.CloseEpoch(kT0 + 3000);
-    log_.Update("alice", SignedKeySet(alice_key_, "alice", {"laptop", "phone"}));
+    log_.Update("alice", SignedKeySet(alice_key_, "alice", 4, {"laptop", "phone"}));
     log_.CloseEpoch(kT0 + 4000);
   }
 
@@ -221,14 +221,44 @@ TEST_F(HistoryTest, OpeningTamperedInAnEarlierVersion) {
 }
 
 TEST_F(HistoryTest, DeviceWithoutValidSignatureInTheMiddle) {
-  KeySet bad = SignedKeySet(alice_key_, "alice", {"laptop"});
-  bad.devices.push_back(Device{"server-added", "key", std::string(64, '\x01')});
+  KeySet bad = SignedKeySet(alice_key_, "alice", 5, {"laptop"});
+  bad.devices.push_back(Device{"server-added", "key"});
   log_.Update("alice", bad);
   log_.CloseEpoch(kT0 + 5000);
-  log_.Update("alice", SignedKeySet(alice_key_, "alice", {"laptop"}));
+  log_.Update("alice", SignedKeySet(alice_key_, "alice", 6, {"laptop"}));
   log_.CloseEpoch(kT0 + 6000);
-  EXPECT_INVALID(Verify("alice", 4, log_.Head("alice", 3), log_.History("alice", 4)),
-                 "version 5: key set: device 1 (id \"server-added\"): signature does not verify");
+  absl::StatusOr<VerifiedHistory> v =
+      Verify("alice", 4, log_.Head("alice", 3), log_.History("alice", 4));
+  EXPECT_INVALID(v, "version 5: key set signature: does not verify under the account key for "
+                    "version 5");
+  EXPECT_TRUE(IsKeySetSignatureError(v.status())) << v.status();
+}
+
+// Both replays in a contact's history: the removed phone re-added with
+// version 4's signed key set (version 6), then version 5's key set
+// republished (version 7). Each is caught at its own version.
+TEST_F(HistoryTest, ReplayedKeySetsAreRejected) {
+  const KeySet v4 = SignedKeySet(alice_key_, "alice", 4, {"laptop", "phone"});
+  const KeySet v5 = SignedKeySet(alice_key_, "alice", 5, {"laptop"});  // phone removed
+  log_.Update("alice", v5);
+  log_.CloseEpoch(kT0 + 5000);
+  const std::optional<Hash> head3 = log_.Head("alice", 3);
+  ASSERT_TRUE(Verify("alice", 4, head3, log_.History("alice", 4)).ok());
+
+  log_.Update("alice", v4);  // version 6: the phone is back
+  log_.CloseEpoch(kT0 + 6000);
+  absl::StatusOr<VerifiedHistory> v = Verify("alice", 4, head3, log_.History("alice", 4));
+  EXPECT_INVALID(v, "version 6: key set signature: does not verify under the account key for "
+                    "version 6");
+  EXPECT_TRUE(IsKeySetSignatureError(v.status())) << v.status();
+
+  log_.Update("alice", v5);  // version 7: version 5 republished
+  log_.CloseEpoch(kT0 + 7000);
+  const std::optional<Hash> head6 = log_.Head("alice", 6);
+  v = Verify("alice", 7, head6, log_.History("alice", 7));
+  EXPECT_INVALID(v, "version 7: key set signature: does not verify under the account key for "
+                    "version 7");
+  EXPECT_TRUE(IsKeySetSignatureError(v.status())) << v.status();
 }
 
 // ---- Field combinations ----

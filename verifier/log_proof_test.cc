@@ -24,7 +24,7 @@ constexpr uint64_t kT0 = FakeLog::kGenesisTimeMs;
 
 std::string OneDevice(const std::string& id) {
   KeySet ks;
-  ks.devices.push_back(Device{id, "key of " + id, ""});
+  ks.devices.push_back(Device{id, "key of " + id});
   return EncodeKeySet(ks).value();
 }
 

@@ -48,6 +48,9 @@ absl::StatusOr<VerifiedLookup> VerifyLookup(const LogTrust& trust, absl::string_
   if (!state.ok()) return state.status();
   absl::Status s = VerifyAccountInMap(map_root, out.index, state->version, state->head, *proof);
   if (!s.ok()) return s;
+  // Last: only a key set the log has proven is worth a signature alert.
+  s = VerifyAccountVersionSignature(account, *state);
+  if (!s.ok()) return s;
   out.current = *std::move(state);
   return out;
 }

@@ -38,6 +38,11 @@ struct VerifiedLookup {
 //     as VerifyAccountVersion (account_version.h); and the map proves
 //     (index, version, head) as VerifyAccountInMap (account_map.h);
 //     otherwise previous_head is empty and the map proves the index absent.
+//  5. last, once the map has proven it: the key set's signature, as
+//     VerifyAccountVersionSignature (account_version.h). Its failure,
+//     "version N: key set signature: ..." (IsKeySetSignatureError, in
+//     core/protocol/key_set.h), means the log committed a key set the
+//     account key did not sign at that version: a rogue device or a replay.
 // A map proof of membership without `current`, or of absence with it, is an
 // error either way round.
 // Every failure is InvalidArgument whose message names the check: those of

@@ -36,7 +36,7 @@ class LookupTest : public ::testing::Test {
     for (int i = 0; i < 6; ++i) log_.Update("filler-" + std::to_string(i), PlainKeySet({"phone"}));
     log_.CloseEpoch(kT0 + 1000);
     log_.Update("alice", PlainKeySet({"phone", "laptop"}));
-    log_.Update("bob", SignedKeySet(bob_key_, "bob", {"phone", "tablet"}));
+    log_.Update("bob", SignedKeySet(bob_key_, "bob", 1, {"phone", "tablet"}));
     log_.CloseEpoch(kT0 + 2000);
   }
 
@@ -248,21 +248,64 @@ TEST_F(LookupTest, LogIndexOutsideTheTree) {
 TEST_F(LookupTest, DeviceAddedWithoutValidSignature) {
   // The log itself commits a device that bob's account key never signed:
   // every proof is honest, the key set is not.
-  KeySet ks = SignedKeySet(bob_key_, "bob", {"phone", "tablet"});
-  ks.devices.push_back(Device{"zz-server-device", "key of the server", std::string(64, '\0')});
+  KeySet ks = SignedKeySet(bob_key_, "bob", 2, {"phone", "tablet"});
+  ks.devices.push_back(Device{"zz-server-device", "key of the server"});
   log_.Update("bob", ks);
   log_.CloseEpoch(kT0 + 3000);
-  EXPECT_INVALID(Verify("bob", log_.Lookup("bob")),
-                 "version 2: key set: device 2 (id \"zz-server-device\"): signature does not "
-                 "verify under the account key");
+  absl::StatusOr<VerifiedLookup> v = Verify("bob", log_.Lookup("bob"));
+  EXPECT_INVALID(v, "version 2: key set signature: does not verify under the account key for "
+                    "version 2");
+  EXPECT_TRUE(IsKeySetSignatureError(v.status())) << v.status();
   // Signed by another account key than the key set names: same failure.
   Ed25519PrivateKey other = Ed25519PrivateKey::Generate();
-  KeySet mixed = SignedKeySet(bob_key_, "bob", {"phone"});
-  mixed.devices.push_back(Device{"tablet", "key of tablet",
-                                 SignDevice(other, "bob", "tablet", "key of tablet")});
+  KeySet mixed = SignedKeySet(other, "bob", 3, {"phone"});
+  mixed.account_key = bob_key_.public_key().bytes();
   log_.Update("bob", mixed);
   log_.CloseEpoch(kT0 + 4000);
-  EXPECT_INVALID(Verify("bob", log_.Lookup("bob")), "signature does not verify");
+  v = Verify("bob", log_.Lookup("bob"));
+  EXPECT_INVALID(v, "version 3: key set signature: does not verify");
+  EXPECT_TRUE(IsKeySetSignatureError(v.status()));
+}
+
+// The replays per-device signatures allowed (DESIGN-NOTES, "Key set
+// signatures"): the log re-adds a device bob removed, using the key set bob
+// signed when he still had it; or it republishes an older key set. Every
+// proof is honest; the signature covers another version.
+TEST_F(LookupTest, RemovedDeviceReAddedIsRejected) {
+  const KeySet v1 = SignedKeySet(bob_key_, "bob", 1, {"phone", "tablet"});
+  log_.Update("bob", SignedKeySet(bob_key_, "bob", 2, {"phone"}));  // tablet removed
+  log_.CloseEpoch(kT0 + 3000);
+  ASSERT_TRUE(Verify("bob", log_.Lookup("bob")).ok());
+  log_.Update("bob", v1);  // as version 3
+  log_.CloseEpoch(kT0 + 4000);
+  absl::StatusOr<VerifiedLookup> v = Verify("bob", log_.Lookup("bob"));
+  EXPECT_INVALID(v, "version 3: key set signature: does not verify under the account key for "
+                    "version 3");
+  EXPECT_TRUE(IsKeySetSignatureError(v.status())) << v.status();
+}
+
+TEST_F(LookupTest, OlderKeySetRepublishedIsRejected) {
+  const KeySet v2 = SignedKeySet(bob_key_, "bob", 2, {"phone"});
+  log_.Update("bob", v2);
+  log_.Update("bob", SignedKeySet(bob_key_, "bob", 3, {"phone", "laptop"}));
+  log_.Update("bob", v2);  // version 2's key set again, as version 4
+  log_.CloseEpoch(kT0 + 3000);
+  absl::StatusOr<VerifiedLookup> v = Verify("bob", log_.Lookup("bob"));
+  EXPECT_INVALID(v, "version 4: key set signature: does not verify under the account key for "
+                    "version 4");
+  EXPECT_TRUE(IsKeySetSignatureError(v.status())) << v.status();
+}
+
+TEST_F(LookupTest, TamperedKeySetFailsTheMapNotTheSignature) {
+  // A key set changed in transit (not by the log) is a bad answer, not a
+  // signature alert: the map proof fails first.
+  v1::LookupResponse r = log_.Lookup("bob");
+  KeySet ks = DecodeKeySet(r.current().key_set()).value();
+  ks.devices.push_back(Device{"zz-mitm", "key"});
+  r.mutable_current()->set_key_set(EncodeKeySet(ks).value());
+  absl::StatusOr<VerifiedLookup> v = Verify("bob", r);
+  EXPECT_INVALID(v, "does not match the map");
+  EXPECT_FALSE(IsKeySetSignatureError(v.status()));
 }
 
 // ---- Field combinations ----

@@ -1,5 +1,6 @@
 #include "verifier/status_util.h"
 
+#include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
 #include "core/bytes/encoding.h"
 
@@ -8,7 +9,13 @@ namespace verifier {
 
 absl::Status Annotate(const absl::Status& status, absl::string_view what) {
   if (status.ok()) return status;
-  return absl::Status(status.code(), absl::StrCat(what, ": ", status.message()));
+  absl::Status out(status.code(), absl::StrCat(what, ": ", status.message()));
+  // Payloads say what kind of failure it was (e.g. IsKeySetSignatureError);
+  // the prefix must not hide that.
+  status.ForEachPayload([&out](absl::string_view url, const absl::Cord& payload) {
+    out.SetPayload(url, payload);
+  });
+  return out;
 }
 
 std::string Hex(const Hash& hash) { return HexEncode(HashView(hash)); }

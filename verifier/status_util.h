@@ -20,7 +20,8 @@
 namespace keytrail {
 namespace verifier {
 
-// `status` with its message prefixed by "<what>: ", same code. OK stays OK.
+// `status` with its message prefixed by "<what>: ", same code and payloads.
+// OK stays OK.
 absl::Status Annotate(const absl::Status& status, absl::string_view what);
 
 // `hash` in lowercase hex, for messages that name a root or head.

@@ -41,7 +41,7 @@ TEST(CommitmentKeyTest, IsTheHashInProtocolMd) {
 TEST(CommitTest, GoldenValues) {
   KeySet plain{
       std::nullopt,
-      {Device{"laptop", "\xaa\xbb", ""}, Device{"phone", "\x01\x02\x03", ""}}};
+      {Device{"laptop", "\xaa\xbb"}, Device{"phone", "\x01\x02\x03"}}};
   std::string plain_encoding = EncodeKeySet(plain).value();
   ASSERT_EQ(HexEncode(plain_encoding), kPlainKeySetHex);
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "absl/strings/cord.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "core/bytes/reader.h"
@@ -14,7 +15,7 @@ namespace {
 constexpr absl::string_view kWhat = "key set";
 // NUL-terminated on purpose: the 0x00 after the context string is part of
 // the signed message, so no context can be a prefix of another.
-constexpr absl::string_view kSignatureContext("keytrail device-key v1\0", 23);
+constexpr absl::string_view kSignatureContext("keytrail key-set v1\0", 20);
 
 absl::Status KeySetError(absl::string_view message) {
   return absl::InvalidArgumentError(absl::StrCat(kWhat, ": ", message));
@@ -44,10 +45,21 @@ absl::Status CheckHeader(bool has_account_key, size_t device_count) {
   return absl::OkStatus();
 }
 
+// The key set signature's presence, shared by encoder and decoder.
+absl::Status CheckSignature(absl::string_view signature, bool has_account_key) {
+  if (has_account_key && signature.size() != kEd25519SignatureSize) {
+    return KeySetError(absl::StrCat("signature must be ", kEd25519SignatureSize,
+                                    " bytes, got ", signature.size()));
+  }
+  if (!has_account_key && !signature.empty()) {
+    return KeySetError("signature present but the key set has no account key");
+  }
+  return absl::OkStatus();
+}
+
 // The checks on device i, shared by encoder and decoder. `previous_id` is the
 // id of device i-1 (ignored for i == 0).
 absl::Status CheckDevice(size_t i, absl::string_view id, absl::string_view key,
-                         absl::string_view signature, bool has_account_key,
                          absl::string_view previous_id) {
   if (id.empty() || id.size() > kMaxDeviceIdSize) {
     return DeviceError(i, id,
@@ -58,15 +70,6 @@ absl::Status CheckDevice(size_t i, absl::string_view id, absl::string_view key,
     return DeviceError(i, id,
                        absl::StrCat("device key must be 1..", kMaxDeviceKeySize,
                                     " bytes, got ", key.size()));
-  }
-  if (has_account_key && signature.size() != kEd25519SignatureSize) {
-    return DeviceError(i, id,
-                       absl::StrCat("signature must be ", kEd25519SignatureSize,
-                                    " bytes, got ", signature.size()));
-  }
-  if (!has_account_key && !signature.empty()) {
-    return DeviceError(i, id,
-                       "signature present but the key set has no account key");
   }
   if (i > 0 && id == previous_id) {
     return DeviceError(i, id, "duplicate device id");
@@ -80,8 +83,11 @@ absl::Status CheckDevice(size_t i, absl::string_view id, absl::string_view key,
   return absl::OkStatus();
 }
 
-// Every check EncodeKeySet makes. On success *size is the encoding's length.
-absl::Status ValidateKeySet(const KeySet& key_set, size_t* size) {
+// Every check EncodeKeySet makes (but the signature's, unless
+// `check_signature`). On success *size is the encoding's length (with a
+// 64-byte signature when there is an account key).
+absl::Status ValidateKeySet(const KeySet& key_set, bool check_signature,
+                            size_t* size) {
   const bool has_account_key = key_set.account_key.has_value();
   if (has_account_key && key_set.account_key->size() != kEd25519PublicKeySize) {
     return KeySetError(absl::StrCat("account key must be ",
@@ -94,13 +100,16 @@ absl::Status ValidateKeySet(const KeySet& key_set, size_t* size) {
   absl::string_view previous_id;
   for (size_t i = 0; i < key_set.devices.size(); ++i) {
     const Device& d = key_set.devices[i];
-    status = CheckDevice(i, d.device_id, d.device_key, d.signature,
-                         has_account_key, previous_id);
+    status = CheckDevice(i, d.device_id, d.device_key, previous_id);
     if (!status.ok()) return status;
     previous_id = d.device_id;
-    total +=
-        1 + d.device_id.size() + 2 + d.device_key.size() + d.signature.size();
+    total += 1 + d.device_id.size() + 2 + d.device_key.size();
   }
+  if (check_signature) {
+    status = CheckSignature(key_set.signature, has_account_key);
+    if (!status.ok()) return status;
+  }
+  if (has_account_key) total += kEd25519SignatureSize;
   if (total > kMaxKeySetSize) {
     return KeySetError(absl::StrCat("encoding must be at most ", kMaxKeySetSize,
                                     " bytes, got ", total));
@@ -109,15 +118,35 @@ absl::Status ValidateKeySet(const KeySet& key_set, size_t* size) {
   return absl::OkStatus();
 }
 
+// Everything in the encoding but the trailing signature: what the account
+// key signs (after the context, account and version).
+void WriteSignedPart(const KeySet& key_set, ByteWriter* w) {
+  w->U8(kKeySetFormat);
+  w->Bool(key_set.account_key.has_value());
+  if (key_set.account_key.has_value()) w->Bytes(*key_set.account_key);
+  w->U16(static_cast<uint16_t>(key_set.devices.size()));
+  for (const Device& d : key_set.devices) {
+    w->U8Prefixed(d.device_id);
+    w->U16Prefixed(d.device_key);
+  }
+}
+
+absl::Status SignatureError(absl::string_view message) {
+  absl::Status status = absl::InvalidArgumentError(
+      absl::StrCat("key set signature: ", message));
+  status.SetPayload(kKeySetSignatureErrorUrl, absl::Cord(message));
+  return status;
+}
+
 }  // namespace
 
 bool operator==(const Device& a, const Device& b) {
-  return a.device_id == b.device_id && a.device_key == b.device_key &&
-         a.signature == b.signature;
+  return a.device_id == b.device_id && a.device_key == b.device_key;
 }
 
 bool operator==(const KeySet& a, const KeySet& b) {
-  return a.account_key == b.account_key && a.devices == b.devices;
+  return a.account_key == b.account_key && a.devices == b.devices &&
+         a.signature == b.signature;
 }
 
 bool IsEmpty(const KeySet& key_set) { return key_set.devices.empty(); }
@@ -131,20 +160,13 @@ void SortDevices(KeySet* key_set) {
 
 absl::StatusOr<std::string> EncodeKeySet(const KeySet& key_set) {
   size_t size = 0;
-  absl::Status status = ValidateKeySet(key_set, &size);
+  absl::Status status = ValidateKeySet(key_set, /*check_signature=*/true, &size);
   if (!status.ok()) return status;
   std::string out;
   out.reserve(size);
   ByteWriter w(&out);
-  w.U8(kKeySetFormat);
-  w.Bool(key_set.account_key.has_value());
-  if (key_set.account_key.has_value()) w.Bytes(*key_set.account_key);
-  w.U16(static_cast<uint16_t>(key_set.devices.size()));
-  for (const Device& d : key_set.devices) {
-    w.U8Prefixed(d.device_id);
-    w.U16Prefixed(d.device_key);
-    w.Bytes(d.signature);  // empty without an account key
-  }
+  WriteSignedPart(key_set, &w);
+  w.Bytes(key_set.signature);  // empty without an account key
   return out;
 }
 
@@ -185,75 +207,97 @@ absl::StatusOr<KeySet> DecodeKeySet(absl::string_view encoded) {
   key_set.devices.reserve(count);
   absl::string_view previous_id;
   for (size_t i = 0; i < count; ++i) {
-    absl::string_view id, key, signature;
+    absl::string_view id, key;
     if (!r.ReadU8Prefixed(&id)) {
       return TruncatedError(kWhat, absl::StrCat("device ", i, " id"));
     }
     if (!r.ReadU16Prefixed(&key)) {
       return TruncatedError(kWhat, absl::StrCat("device ", i, " key"));
     }
-    if (has_account_key == 1 &&
-        !r.ReadBytes(kEd25519SignatureSize, &signature)) {
-      return TruncatedError(kWhat, absl::StrCat("device ", i, " signature"));
-    }
-    status =
-        CheckDevice(i, id, key, signature, has_account_key == 1, previous_id);
+    status = CheckDevice(i, id, key, previous_id);
     if (!status.ok()) return status;
     previous_id = id;
-    key_set.devices.push_back(
-        Device{std::string(id), std::string(key), std::string(signature)});
+    key_set.devices.push_back(Device{std::string(id), std::string(key)});
+  }
+  if (has_account_key == 1) {
+    absl::string_view signature;
+    if (!r.ReadBytes(kEd25519SignatureSize, &signature)) {
+      return TruncatedError(kWhat, "signature");
+    }
+    key_set.signature = std::string(signature);
   }
   status = r.Finish(kWhat);
   if (!status.ok()) return status;
   return key_set;
 }
 
-std::string DeviceSignatureMessage(absl::string_view account,
-                                   absl::string_view device_id,
-                                   absl::string_view device_key) {
+absl::StatusOr<std::string> KeySetSignatureMessage(absl::string_view account,
+                                                   uint64_t version,
+                                                   const KeySet& key_set) {
+  absl::Status status = ValidateAccountId(account);
+  if (!status.ok()) return status;
+  if (version == 0) {
+    return absl::InvalidArgumentError(
+        "key set signature: version must be at least 1");
+  }
+  size_t size;
+  status = ValidateKeySet(key_set, /*check_signature=*/false, &size);
+  if (!status.ok()) return status;
+  if (!key_set.account_key.has_value()) {
+    return absl::InvalidArgumentError(
+        "key set signature: the key set has no account key");
+  }
   std::string out;
-  out.reserve(kSignatureContext.size() + 2 + account.size() + 1 +
-              device_id.size() + 2 + device_key.size());
+  out.reserve(kSignatureContext.size() + 2 + account.size() + 8 + size);
   ByteWriter w(&out);
   w.Bytes(kSignatureContext);
-  w.U16Prefixed(account);
-  w.U8Prefixed(device_id);
-  w.U16Prefixed(device_key);
+  w.U16Prefixed(account);  // at most 256 bytes: checked above
+  w.U64(version);
+  WriteSignedPart(key_set, &w);
   return out;
 }
 
-std::string SignDevice(const Ed25519PrivateKey& account_key,
-                       absl::string_view account, absl::string_view device_id,
-                       absl::string_view device_key) {
-  return account_key.Sign(
-      DeviceSignatureMessage(account, device_id, device_key));
+absl::Status SignKeySet(const Ed25519PrivateKey& account_key,
+                        absl::string_view account, uint64_t version,
+                        KeySet* key_set) {
+  KeySet signed_set = *key_set;
+  signed_set.account_key = account_key.public_key().bytes();
+  absl::StatusOr<std::string> message =
+      KeySetSignatureMessage(account, version, signed_set);
+  if (!message.ok()) return message.status();
+  signed_set.signature = account_key.Sign(*message);
+  *key_set = std::move(signed_set);
+  return absl::OkStatus();
 }
 
-absl::Status VerifyDeviceSignatures(absl::string_view account,
-                                    const KeySet& key_set) {
+absl::Status VerifyKeySetSignature(absl::string_view account,
+                                   uint64_t version, const KeySet& key_set) {
   absl::Status status = ValidateAccountId(account);
   if (!status.ok()) return status;
-  // Also guarantees every field fits DeviceSignatureMessage's prefixes.
   size_t size;
-  status = ValidateKeySet(key_set, &size);
+  status = ValidateKeySet(key_set, /*check_signature=*/true, &size);
   if (!status.ok()) return status;
   if (!key_set.account_key.has_value()) return absl::OkStatus();
+  if (version == 0) return SignatureError("version must be at least 1");
   absl::StatusOr<Ed25519PublicKey> account_key =
       Ed25519PublicKey::FromBytes(*key_set.account_key);
   if (!account_key.ok()) {
-    return KeySetError(
+    return SignatureError(
         absl::StrCat("account key: ", account_key.status().message()));
   }
-  for (size_t i = 0; i < key_set.devices.size(); ++i) {
-    const Device& d = key_set.devices[i];
-    if (!account_key->Verify(
-            DeviceSignatureMessage(account, d.device_id, d.device_key),
-            d.signature)) {
-      return DeviceError(i, d.device_id,
-                         "signature does not verify under the account key");
-    }
+  absl::StatusOr<std::string> message =
+      KeySetSignatureMessage(account, version, key_set);
+  if (!message.ok()) return message.status();  // unreachable: checked above
+  if (!account_key->Verify(*message, key_set.signature)) {
+    return SignatureError(absl::StrCat(
+        "does not verify under the account key for version ", version));
   }
   return absl::OkStatus();
+}
+
+bool IsKeySetSignatureError(const absl::Status& status) {
+  return status.code() == absl::StatusCode::kInvalidArgument &&
+         status.GetPayload(kKeySetSignatureErrorUrl).has_value();
 }
 
 }  // namespace keytrail

@@ -3,18 +3,28 @@
 //
 //   key_set = u8 format (1) || u8 has_account_key (0|1) ||
 //             [32] account_key (only if has_account_key) ||
-//             u16 device_count (0..32) || device[device_count]
-//   device  = opaque8<1..64> device_id || opaque16<1..8192> device_key ||
+//             u16 device_count (0..32) || device[device_count] ||
 //             [64] signature (only if has_account_key)
+//   device  = opaque8<1..64> device_id || opaque16<1..8192> device_key
 //
 // Devices are sorted by device_id, strictly increasing (bytewise, unsigned,
 // shorter first on a common prefix: std::string's operator<). The empty key
 // set (no devices) deactivates the account and has exactly one encoding,
 // 01 00 00 00.
 //
+// With an account key, the key set carries one signature by it over the
+// whole key set at its version (KeySetSignatureMessage): the account, the
+// version and every device, so no signature can be reused at another
+// version (a removed device re-added, an older key set republished) or with
+// another device list.
+//
 // Error messages name the device by its 0-based position in `devices` (which
 // is also its position in the encoding) and its id, C-escaped:
 //   key set: device 3 (id "phone"): device key must be 1..8192 bytes, got 0
+// A signature that does not verify is reported distinctly, as
+//   key set signature: ...
+// (IsKeySetSignatureError), so a client can tell "the log holds a key set
+// the account key did not sign" from a malformed answer.
 //
 // All functions are pure and thread-safe. KeySet and Device are plain values.
 #ifndef KEYTRAIL_CORE_PROTOCOL_KEY_SET_H_
@@ -37,9 +47,6 @@ constexpr uint8_t kKeySetFormat = 1;
 struct Device {
   std::string device_id;   // 1..kMaxDeviceIdSize bytes
   std::string device_key;  // 1..kMaxDeviceKeySize bytes, opaque
-  // The account key's Ed25519 signature over DeviceSignatureMessage(): 64
-  // bytes when the key set has an account key, empty otherwise.
-  std::string signature;
 };
 
 struct KeySet {
@@ -47,6 +54,10 @@ struct KeySet {
   std::optional<std::string> account_key;
   // Sorted by device_id, strictly increasing (see SortDevices).
   std::vector<Device> devices;
+  // The account key's Ed25519 signature over KeySetSignatureMessage() (see
+  // SignKeySet): 64 bytes when the key set has an account key, empty
+  // otherwise.
+  std::string signature;
 };
 
 bool operator==(const Device& a, const Device& b);
@@ -66,10 +77,11 @@ void SortDevices(KeySet* key_set);
 // The canonical encoding of `key_set`, or InvalidArgument naming the first
 // violation, checked in this order: account key not 32 bytes; an empty key
 // set with an account key; more than 32 devices; per device in order, id or
-// key length out of bounds, signature not 64 bytes (with an account key) or
-// not empty (without one), id not greater than the previous one (duplicate or
-// unsorted); the whole encoding over kMaxKeySetSize bytes. Signatures are
-// only checked for presence here; VerifyDeviceSignatures checks them.
+// key length out of bounds, id not greater than the previous one (duplicate
+// or unsorted); the signature not 64 bytes (with an account key) or not
+// empty (without one); the whole encoding over kMaxKeySetSize bytes. The
+// signature is only checked for presence here; VerifyKeySetSignature checks
+// it.
 absl::StatusOr<std::string> EncodeKeySet(const KeySet& key_set);
 
 // Decodes the canonical encoding. InvalidArgument, naming what is wrong, for
@@ -81,35 +93,49 @@ absl::StatusOr<std::string> EncodeKeySet(const KeySet& key_set);
 // read from keytrail's own storage: relabel errors with AsDataLoss.)
 absl::StatusOr<KeySet> DecodeKeySet(absl::string_view encoded);
 
-// The message an account key signs for one device:
-//   "keytrail device-key v1" || 0x00 ||
-//   opaque16 account || opaque8 device_id || opaque16 device_key
-// REQUIRES: each field fits its length prefix (account and device_key at most
-// 65535 bytes, device_id at most 255); larger inputs abort. Inputs within the
-// protocol limits always fit.
-std::string DeviceSignatureMessage(absl::string_view account,
-                                   absl::string_view device_id,
-                                   absl::string_view device_key);
+// The message the account key signs (docs/PROTOCOL.md, "Key set
+// signature"):
+//   "keytrail key-set v1" || 0x00 || opaque16<1..256> account || u64 version
+//   || EncodeKeySet(key_set) without its trailing 64-byte signature
+// (format, has_account_key = 1, account key, device count, every device).
+// `key_set.signature` is ignored. InvalidArgument for an invalid account id,
+// version 0 ("key set signature: version must be at least 1"), a key set
+// without an account key ("key set signature: the key set has no account
+// key"), or any other violation EncodeKeySet reports.
+absl::StatusOr<std::string> KeySetSignatureMessage(absl::string_view account,
+                                                   uint64_t version,
+                                                   const KeySet& key_set);
 
-// The 64-byte signature to put in Device::signature: account_key's signature
-// over DeviceSignatureMessage(account, device_id, device_key). Same REQUIRES
-// as DeviceSignatureMessage.
-std::string SignDevice(const Ed25519PrivateKey& account_key,
-                       absl::string_view account, absl::string_view device_id,
-                       absl::string_view device_key);
+// Makes `key_set` the key set `account_key` signs as `version` of `account`:
+// sets key_set->account_key to its public key and key_set->signature to its
+// signature over KeySetSignatureMessage. On error (those of
+// KeySetSignatureMessage, e.g. an empty key set) *key_set is unchanged.
+absl::Status SignKeySet(const Ed25519PrivateKey& account_key,
+                        absl::string_view account, uint64_t version,
+                        KeySet* key_set);
 
 // OK iff `account` is a valid account id, `key_set` passes every check
-// EncodeKeySet makes, and, when it has an account key, that key parses and
-// every device's signature verifies under it for `account`. Otherwise
-// InvalidArgument: the account id error from ValidateAccountId, the
-// EncodeKeySet error, "key set: account key: ..." for a key the library
-// rejects, or, for the first device whose signature fails,
-//   key set: device 1 (id "laptop"): signature does not verify under the
-//   account key
-// A key set without an account key has nothing to verify and is OK when it
-// is valid.
-absl::Status VerifyDeviceSignatures(absl::string_view account,
-                                    const KeySet& key_set);
+// EncodeKeySet makes, and, when it has an account key, its signature verifies
+// under that key over KeySetSignatureMessage(account, version, key_set). A
+// key set without an account key has nothing to verify and is OK when valid
+// (whether a contact's account key may disappear is the caller's policy).
+// Otherwise InvalidArgument: the account id error from ValidateAccountId, or
+// the EncodeKeySet error ("key set: ..."), or, for a key set that is well
+// formed but not validly signed (IsKeySetSignatureError is true of these):
+//   key set signature: version must be at least 1
+//   key set signature: account key: <why the crypto library rejects it>
+//   key set signature: does not verify under the account key for version 7
+// A signature made for another version, or for another device list, is the
+// last of these: that is how a replayed key set or device shows up.
+absl::Status VerifyKeySetSignature(absl::string_view account,
+                                   uint64_t version, const KeySet& key_set);
+
+// True iff `status` is (or was annotated from, keeping payloads) one of
+// VerifyKeySetSignature's "key set signature: ..." errors. It carries the
+// payload kKeySetSignatureErrorUrl.
+bool IsKeySetSignatureError(const absl::Status& status);
+inline constexpr absl::string_view kKeySetSignatureErrorUrl =
+    "type.keytrail.dev/key-set-signature";
 
 }  // namespace keytrail
 

@@ -1,14 +1,17 @@
 #include "core/protocol/key_set.h"
 
+#include <fstream>
 #include <string>
 #include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "core/bytes/encoding.h"
 #include "core/bytes/reader.h"
 #include "core/crypto/ed25519.h"
 #include "core/protocol/limits.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
 
 namespace keytrail {
 namespace {
@@ -30,8 +33,8 @@ const std::string kPlainEncoding(
 
 KeySet PlainKeySet() {
   return KeySet{std::nullopt,
-                {Device{"laptop", "\xaa\xbb", ""},
-                 Device{"phone", "\x01\x02\x03", ""}}};
+                {Device{"laptop", "\xaa\xbb"}, Device{"phone", "\x01\x02\x03"}},
+                ""};
 }
 
 const std::string kSignedEncoding =
@@ -40,12 +43,12 @@ const std::string kSignedEncoding =
     std::string("\x00\x01", 2) +          // device_count
     std::string("\x03" "tab", 4) +        // device 0: id
     std::string("\x00\x01\x0f", 3) +      // device 0: key
-    std::string(64, '\x5a');              // device 0: signature
+    std::string(64, '\x5a');              // the key set's signature
 // clang-format on
 
 KeySet SignedKeySet() {
-  return KeySet{std::string(32, '\xaa'),
-                {Device{"tab", "\x0f", std::string(64, '\x5a')}}};
+  return KeySet{std::string(32, '\xaa'), {Device{"tab", "\x0f"}},
+                std::string(64, '\x5a')};
 }
 
 // protocol_golden.py's key_set_signed.
@@ -102,8 +105,8 @@ TEST(KeySetTest, RoundTripsAtTheLimits) {
   // One device at the id and key maxima, with an account key.
   KeySet big{std::string(32, '\x01'),
              {Device{std::string(kMaxDeviceIdSize, '\xff'),
-                     std::string(kMaxDeviceKeySize, '\x02'),
-                     std::string(64, '\x03')}}};
+                     std::string(kMaxDeviceKeySize, '\x02')}},
+             std::string(64, '\x03')};
   absl::StatusOr<std::string> encoded = EncodeKeySet(big);
   ASSERT_TRUE(encoded.ok()) << encoded.status();
   EXPECT_EQ(DecodeKeySet(*encoded).value(), big);
@@ -112,7 +115,7 @@ TEST(KeySetTest, RoundTripsAtTheLimits) {
   KeySet many;
   for (size_t i = 1; i <= kMaxDevicesPerKeySet; ++i) {
     many.devices.push_back(
-        Device{std::string(i, 'd'), std::string(i, 'k'), ""});
+        Device{std::string(i, 'd'), std::string(i, 'k')});
   }
   encoded = EncodeKeySet(many);
   ASSERT_TRUE(encoded.ok()) << encoded.status();
@@ -132,10 +135,10 @@ TEST(KeySetTest, OperatorEqualsComparesEveryField) {
   b.devices[0].device_key = "\x10";
   EXPECT_NE(a, b);
   b = a;
-  b.devices[0].signature[63] = 'x';
+  b.signature[63] = 'x';
   EXPECT_NE(a, b);
   b = a;
-  b.devices.push_back(Device{"x", "y", ""});
+  b.devices.push_back(Device{"x", "y"});
   EXPECT_NE(a, b);
 }
 
@@ -177,7 +180,7 @@ TEST(KeySetTest, DecodeRejectsHasAccountKeyTwo) {
 
 // The encoder must refuse every limit broken by one, and accept the limit.
 TEST(KeySetTest, EncodeEnforcesDeviceIdBounds) {
-  KeySet ks{std::nullopt, {Device{"", "k", ""}}};
+  KeySet ks{std::nullopt, {Device{"", "k"}}};
   EXPECT_EQ(
       EncodeKeySet(ks).status().message(),
       "key set: device 0 (id \"\"): device id must be 1..64 bytes, got 0");
@@ -194,7 +197,7 @@ TEST(KeySetTest, EncodeEnforcesDeviceIdBounds) {
 TEST(KeySetTest, EncodeEnforcesDeviceKeyBounds) {
   KeySet ks;
   for (const char* id : {"a", "b", "c", "phone"}) {
-    ks.devices.push_back(Device{id, "k", ""});
+    ks.devices.push_back(Device{id, "k"});
   }
   ks.devices[3].device_key = "";
   absl::StatusOr<std::string> result = EncodeKeySet(ks);
@@ -214,7 +217,7 @@ TEST(KeySetTest, EncodeEnforcesDeviceCount) {
   KeySet ks;
   for (int i = 0; i < 33; ++i) {
     ks.devices.push_back(
-        Device{std::string(1, static_cast<char>('A' + i)), "k", ""});
+        Device{std::string(1, static_cast<char>('A' + i)), "k"});
   }
   ExpectInvalid(EncodeKeySet(ks),
                 "key set: device count must be 0..32, got 33");
@@ -234,33 +237,43 @@ TEST(KeySetTest, EncodeEnforcesAccountKeySize) {
 TEST(KeySetTest, EncodeEnforcesSignaturePresence) {
   // A signature without an account key.
   KeySet ks = PlainKeySet();
-  ks.devices[1].signature = std::string(64, 's');
-  ExpectInvalid(EncodeKeySet(ks),
-                "device 1 (id \"phone\"): signature present but the key set "
-                "has no account key");
-  // An account key with a device that has no signature, or a short one.
+  ks.signature = std::string(64, 's');
+  EXPECT_EQ(EncodeKeySet(ks).status().message(),
+            "key set: signature present but the key set has no account key");
+  // An account key without a signature, or with a short one.
   ks = SignedKeySet();
-  ks.devices[0].signature.clear();
-  ExpectInvalid(EncodeKeySet(ks),
-                "device 0 (id \"tab\"): signature must be 64 bytes, got 0");
-  ks.devices[0].signature = std::string(63, 's');
+  ks.signature.clear();
+  EXPECT_EQ(EncodeKeySet(ks).status().message(),
+            "key set: signature must be 64 bytes, got 0");
+  ks.signature = std::string(63, 's');
   ExpectInvalid(EncodeKeySet(ks), "signature must be 64 bytes, got 63");
 }
 
+TEST(KeySetTest, SignatureComesAfterEveryDevice) {
+  KeySet ks = SignedKeySet();
+  ks.devices.push_back(Device{"tv", "\x01"});
+  std::string encoded = EncodeKeySet(ks).value();
+  EXPECT_EQ(encoded, kSignedEncoding.substr(0, kSignedEncoding.size() - 64)
+                             .replace(35, 1, "\x02") +
+                         std::string("\x02" "tv" "\x00\x01\x01", 6) +
+                         std::string(64, '\x5a'));
+  EXPECT_EQ(DecodeKeySet(encoded).value(), ks);
+}
+
 TEST(KeySetTest, EncodeRejectsEmptyKeySetWithAccountKey) {
-  KeySet ks{std::string(32, '\xaa'), {}};
+  KeySet ks{std::string(32, '\xaa'), {}, std::string(64, 's')};
   ExpectInvalid(EncodeKeySet(ks),
                 "key set: the empty key set must not have an account key");
 }
 
 TEST(KeySetTest, EncodeRejectsDuplicateAndUnsortedIds) {
-  KeySet ks{std::nullopt, {Device{"a", "k", ""}, Device{"a", "k2", ""}}};
+  KeySet ks{std::nullopt, {Device{"a", "k"}, Device{"a", "k2"}}};
   ExpectInvalid(EncodeKeySet(ks), "device 1 (id \"a\"): duplicate device id");
-  ks = KeySet{std::nullopt, {Device{"b", "k", ""}, Device{"a", "k", ""}}};
+  ks = KeySet{std::nullopt, {Device{"b", "k"}, Device{"a", "k"}}};
   ExpectInvalid(EncodeKeySet(ks),
                 "device 1 (id \"a\"): device ids must be strictly increasing");
   // Shorter first on a common prefix.
-  ks = KeySet{std::nullopt, {Device{"ab", "k", ""}, Device{"a", "k", ""}}};
+  ks = KeySet{std::nullopt, {Device{"ab", "k"}, Device{"a", "k"}}};
   ExpectInvalid(EncodeKeySet(ks), "strictly increasing");
 }
 
@@ -268,8 +281,8 @@ TEST(KeySetTest, SortOrderIsBytewiseUnsigned) {
   // 0x80 sorts after 0x7f (a signed char compare would put it first), and a
   // prefix sorts before its extensions.
   KeySet ks{std::nullopt,
-            {Device{"\x80", "k", ""}, Device{"ab", "k", ""},
-             Device{"\x7f", "k", ""}, Device{"a", "k", ""}}};
+            {Device{"\x80", "k"}, Device{"ab", "k"},
+             Device{"\x7f", "k"}, Device{"a", "k"}}};
   EXPECT_FALSE(EncodeKeySet(ks).ok());
   SortDevices(&ks);
   ASSERT_EQ(ks.devices.size(), 4u);
@@ -284,7 +297,7 @@ TEST(KeySetTest, SortOrderIsBytewiseUnsigned) {
 
 TEST(KeySetTest, SortDevicesKeepsDuplicatesForEncodeToReject) {
   KeySet ks{std::nullopt,
-            {Device{"b", "1", ""}, Device{"a", "2", ""}, Device{"b", "3", ""}}};
+            {Device{"b", "1"}, Device{"a", "2"}, Device{"b", "3"}}};
   SortDevices(&ks);
   EXPECT_EQ(ks.devices[1].device_key, "1");  // stable
   EXPECT_EQ(ks.devices[2].device_key, "3");
@@ -297,7 +310,7 @@ TEST(KeySetTest, WholeEncodingLimit) {
   KeySet ks;
   for (char id = '0'; id < '8'; ++id) {
     ks.devices.push_back(
-        Device{std::string(1, id), std::string(8192, 'k'), ""});
+        Device{std::string(1, id), std::string(8192, 'k')});
   }
   ks.devices.back().device_key.resize(8156);
   absl::StatusOr<std::string> encoded = EncodeKeySet(ks);
@@ -333,8 +346,8 @@ std::string Encoding(
   for (const auto& d : devices) {
     w.U8Prefixed(d.first);
     w.U16Prefixed(d.second);
-    if (has_account_key) w.Bytes(std::string(64, 's'));
   }
+  if (has_account_key) w.Bytes(std::string(64, 's'));
   return w.Release();
 }
 
@@ -402,131 +415,235 @@ TEST(KeySetTest, DecodeRejectsSignatureWithoutAccountKey) {
   ExpectInvalid(DecodeKeySet(bad), "key set: 64 trailing bytes");
 }
 
-// --- Device signatures ---------------------------------------------------
+// --- Key set signatures --------------------------------------------------
 
 const char kAccount[] = "alice@example.com";
+constexpr char kVectorsPath[] =
+    "core/protocol/testdata/key_set_signature_vectors.json";
 
 Ed25519PrivateKey AccountKey(char seed_byte) {
   return Ed25519PrivateKey::FromSeed(std::string(32, seed_byte)).value();
 }
 
-TEST(DeviceSignatureTest, GoldenMessage) {
-  // clang-format off
-  const std::string want(
-      "keytrail device-key v1\x00"    // context, NUL-terminated
-      "\x00\x11" "alice@example.com"  // opaque16 account
-      "\x05" "phone"                  // opaque8 device_id
-      "\x00\x03" "\x01\x02\x03",      // opaque16 device_key
-      23 + 2 + 17 + 1 + 5 + 2 + 3);
-  // clang-format on
-  EXPECT_EQ(DeviceSignatureMessage(kAccount, "phone", "\x01\x02\x03"), want);
-  // Output of protocol_golden.py.
-  EXPECT_EQ(HexEncode(want),
-            "6b6579747261696c206465766963652d6b6579207631000011616c696365406578"
-            "616d706c652e636f6d0570686f6e650003010203");
-}
-
-TEST(DeviceSignatureTest, GoldenSignature) {
-  // protocol_golden.py, with Python's `cryptography` (Ed25519, seed 07*32).
-  Ed25519PrivateKey key = AccountKey('\x07');
-  EXPECT_EQ(HexEncode(key.public_key().bytes()),
-            "ea4a6c63e29c520abef5507b132ec5f9954776aebebe7b92421eea691446d22c");
-  EXPECT_EQ(HexEncode(SignDevice(key, kAccount, "phone", "\x01\x02\x03")),
-            "eb93f7399205de8f06d2785668f44bb7a07097727809cb69564acdef1df6ba34"
-            "1a707e6700a5ea75b208a6d91253ededf15f3981405a06b71b99231041a1ec0a");
-}
-
-KeySet SignedBy(const Ed25519PrivateKey& key) {
-  KeySet ks{key.public_key().bytes(), {}};
-  for (const char* id : {"laptop", "phone", "tablet"}) {
-    std::string device_key = std::string("key of ") + id;
-    ks.devices.push_back(
-        Device{id, device_key, SignDevice(key, kAccount, id, device_key)});
+// laptop, phone and tablet, signed by `key` as `version` of kAccount.
+KeySet SignedBy(const Ed25519PrivateKey& key, uint64_t version,
+                std::initializer_list<const char*> ids = {"laptop", "phone",
+                                                          "tablet"}) {
+  KeySet ks;
+  for (const char* id : ids) {
+    ks.devices.push_back(Device{id, std::string("key of ") + id});
   }
+  absl::Status s = SignKeySet(key, kAccount, version, &ks);
+  EXPECT_TRUE(s.ok()) << s;
   return ks;
 }
 
-TEST(DeviceSignatureTest, ValidSignaturesVerify) {
-  KeySet ks = SignedBy(AccountKey('\x07'));
-  EXPECT_TRUE(VerifyDeviceSignatures(kAccount, ks).ok());
+void ExpectSignatureError(const absl::Status& status,
+                          absl::string_view message) {
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << status;
+  EXPECT_EQ(status.message(), message);
+  EXPECT_TRUE(IsKeySetSignatureError(status)) << status;
+}
+
+TEST(KeySetSignatureTest, GoldenMessage) {
+  KeySet ks{std::string(32, '\xaa'),
+            {Device{"laptop", "\xaa\xbb"}, Device{"phone", "\x01\x02\x03"}},
+            std::string(64, 's')};  // not part of the message
+  // clang-format off
+  const std::string want =
+      std::string("keytrail key-set v1\0", 20) +            // context, NUL
+      std::string("\x00\x11" "alice@example.com", 19) +     // opaque16 account
+      std::string("\x00\x00\x00\x00\x00\x00\x01\x02", 8) +  // u64 version
+      std::string("\x01\x01", 2) +                          // format, has key
+      std::string(32, '\xaa') +                             // account key
+      std::string("\x00\x02", 2) +                          // device count
+      std::string("\x06" "laptop" "\x00\x02" "\xaa\xbb", 11) +
+      std::string("\x05" "phone" "\x00\x03" "\x01\x02\x03", 11);
+  // clang-format on
+  absl::StatusOr<std::string> message =
+      KeySetSignatureMessage(kAccount, 258, ks);
+  ASSERT_TRUE(message.ok()) << message.status();
+  EXPECT_EQ(*message, want);
+  // It is exactly the context, account and version, then the key set's
+  // encoding without its signature.
+  EXPECT_EQ(message->substr(20 + 19 + 8),
+            EncodeKeySet(ks)->substr(0, EncodeKeySet(ks)->size() - 64));
+}
+
+// keytrail made the vector file (make_key_set_signature_vectors); Python's
+// hashlib and `cryptography` recomputed it (check_vectors.py).
+TEST(KeySetSignatureTest, MatchesVectorFile) {
+  std::ifstream in(kVectorsPath);
+  ASSERT_TRUE(in.good()) << kVectorsPath;
+  nlohmann::json v = nlohmann::json::parse(in);
+  ASSERT_GE(v["vectors"].size(), 5u);
+  size_t valid = 0, invalid = 0;
+  for (const auto& t : v["vectors"]) {
+    SCOPED_TRACE(t["name"].get<std::string>());
+    const std::string account = HexDecode(t["account"].get<std::string>()).value();
+    const uint64_t version = t["version"].get<uint64_t>();
+    const std::string encoded = HexDecode(t["key_set"].get<std::string>()).value();
+    absl::StatusOr<KeySet> ks = DecodeKeySet(encoded);
+    ASSERT_TRUE(ks.ok()) << ks.status();
+    EXPECT_EQ(HexEncode(KeySetSignatureMessage(account, version, *ks).value()),
+              t["message"].get<std::string>());
+    absl::Status s = VerifyKeySetSignature(account, version, *ks);
+    if (t["valid"].get<bool>()) {
+      ++valid;
+      EXPECT_TRUE(s.ok()) << s;
+      // Ed25519 signatures are deterministic: signing again gives the bytes.
+      KeySet unsigned_set = *ks;
+      unsigned_set.signature.clear();
+      Ed25519PrivateKey key =
+          Ed25519PrivateKey::FromSeed(HexDecode(t["seed"].get<std::string>()).value())
+              .value();
+      ASSERT_TRUE(SignKeySet(key, account, version, &unsigned_set).ok());
+      EXPECT_EQ(EncodeKeySet(unsigned_set).value(), encoded);
+    } else {
+      ++invalid;
+      EXPECT_TRUE(IsKeySetSignatureError(s)) << s;
+    }
+  }
+  EXPECT_GE(valid, 3u);
+  EXPECT_GE(invalid, 3u);
+}
+
+TEST(KeySetSignatureTest, SignedKeySetVerifies) {
+  Ed25519PrivateKey key = AccountKey('\x07');
+  KeySet ks = SignedBy(key, 5);
+  EXPECT_EQ(*ks.account_key, key.public_key().bytes());
+  EXPECT_EQ(ks.signature.size(), 64u);
+  EXPECT_TRUE(VerifyKeySetSignature(kAccount, 5, ks).ok());
   // The same after an encode/decode round trip, as a client receives it.
   KeySet decoded = DecodeKeySet(EncodeKeySet(ks).value()).value();
-  EXPECT_TRUE(VerifyDeviceSignatures(kAccount, decoded).ok());
+  EXPECT_TRUE(VerifyKeySetSignature(kAccount, 5, decoded).ok());
 }
 
-TEST(DeviceSignatureTest, NoAccountKeyHasNothingToVerify) {
-  EXPECT_TRUE(VerifyDeviceSignatures(kAccount, PlainKeySet()).ok());
-  EXPECT_TRUE(VerifyDeviceSignatures(kAccount, KeySet{}).ok());
+TEST(KeySetSignatureTest, NoAccountKeyHasNothingToVerify) {
+  EXPECT_TRUE(VerifyKeySetSignature(kAccount, 1, PlainKeySet()).ok());
+  EXPECT_TRUE(VerifyKeySetSignature(kAccount, 9, KeySet{}).ok());
 }
 
-TEST(DeviceSignatureTest, DeviceAddedWithoutSignature) {
-  KeySet ks = SignedBy(AccountKey('\x07'));
-  ks.devices.push_back(Device{"zz-server", "injected", ""});
-  ExpectInvalid(VerifyDeviceSignatures(kAccount, ks),
-                "device 3 (id \"zz-server\"): signature must be 64 bytes, "
-                "got 0");
-}
-
-TEST(DeviceSignatureTest, SignatureOverAnotherAccount) {
+// The replays the per-device signatures of the first protocol draft allowed
+// (DESIGN-NOTES, "Key set signatures").
+TEST(KeySetSignatureTest, RemovedDeviceReAddedIsRejected) {
   Ed25519PrivateKey key = AccountKey('\x07');
-  KeySet ks = SignedBy(key);
-  ks.devices[1].signature =
-      SignDevice(key, "mallory@example.com", "phone", "key of phone");
-  EXPECT_EQ(VerifyDeviceSignatures(kAccount, ks).message(),
-            "key set: device 1 (id \"phone\"): signature does not verify "
-            "under the account key");
-  EXPECT_EQ(VerifyDeviceSignatures(kAccount, ks).code(),
-            absl::StatusCode::kInvalidArgument);
+  KeySet v1 = SignedBy(key, 1, {"laptop", "phone"});
+  KeySet v2 = SignedBy(key, 2, {"phone"});  // the user removed the laptop
+  ASSERT_TRUE(VerifyKeySetSignature(kAccount, 2, v2).ok());
+  // The server re-adds the laptop at version 3 with what it has: version
+  // 1's signature, or version 2's.
+  KeySet readded = v2;
+  readded.devices = v1.devices;
+  readded.signature = v1.signature;
+  ExpectSignatureError(
+      VerifyKeySetSignature(kAccount, 3, readded),
+      "key set signature: does not verify under the account key for version 3");
+  readded.signature = v2.signature;
+  ExpectSignatureError(
+      VerifyKeySetSignature(kAccount, 3, readded),
+      "key set signature: does not verify under the account key for version 3");
 }
 
-TEST(DeviceSignatureTest, SignatureOverAnotherDeviceId) {
+TEST(KeySetSignatureTest, OlderKeySetRepublishedIsRejected) {
   Ed25519PrivateKey key = AccountKey('\x07');
-  KeySet ks = SignedBy(key);
-  ks.devices[2].signature = SignDevice(key, kAccount, "phone", "key of tablet");
-  ExpectInvalid(VerifyDeviceSignatures(kAccount, ks),
-                "device 2 (id \"tablet\"): signature does not verify");
+  KeySet v1 = SignedBy(key, 1, {"laptop", "phone"});
+  ASSERT_TRUE(VerifyKeySetSignature(kAccount, 1, v1).ok());
+  for (uint64_t later : {2, 3, 1000}) {
+    ExpectSignatureError(VerifyKeySetSignature(kAccount, later, v1),
+                         absl::StrCat("key set signature: does not verify under "
+                                      "the account key for version ",
+                                      later));
+  }
 }
 
-TEST(DeviceSignatureTest, SignatureOverAnotherKey) {
+TEST(KeySetSignatureTest, EveryCoveredFieldMatters) {
   Ed25519PrivateKey key = AccountKey('\x07');
-  KeySet ks = SignedBy(key);
-  // The server swaps in its own key but keeps the user's signature.
-  ks.devices[0].device_key = "server's key";
-  ExpectInvalid(VerifyDeviceSignatures(kAccount, ks),
-                "device 0 (id \"laptop\"): signature does not verify");
-}
-
-TEST(DeviceSignatureTest, SignatureByAnotherAccountKey) {
-  KeySet ks = SignedBy(AccountKey('\x07'));
-  ks.devices[1].signature =
-      SignDevice(AccountKey('\x08'), kAccount, "phone", "key of phone");
-  ExpectInvalid(VerifyDeviceSignatures(kAccount, ks),
-                "device 1 (id \"phone\"): signature does not verify");
-}
-
-TEST(DeviceSignatureTest, ReplacedOrBadAccountKey) {
-  KeySet ks = SignedBy(AccountKey('\x07'));
+  const KeySet good = SignedBy(key, 4);
+  KeySet ks = good;
+  ks.devices.push_back(Device{"zz-server", "injected"});  // a rogue device
+  EXPECT_TRUE(IsKeySetSignatureError(VerifyKeySetSignature(kAccount, 4, ks)));
+  ks = good;
+  ks.devices.erase(ks.devices.begin());  // a device dropped
+  EXPECT_TRUE(IsKeySetSignatureError(VerifyKeySetSignature(kAccount, 4, ks)));
+  ks = good;
+  ks.devices[0].device_key = "server's key";  // a key swapped
+  EXPECT_TRUE(IsKeySetSignatureError(VerifyKeySetSignature(kAccount, 4, ks)));
+  ks = good;
+  ks.devices[0].device_id = "laptoq";  // a device renamed
+  EXPECT_TRUE(IsKeySetSignatureError(VerifyKeySetSignature(kAccount, 4, ks)));
+  // Another account.
+  EXPECT_TRUE(IsKeySetSignatureError(
+      VerifyKeySetSignature("mallory@example.com", 4, good)));
+  // Another account key, with or without the signature made by it.
+  ks = good;
   ks.account_key = AccountKey('\x08').public_key().bytes();
-  ExpectInvalid(VerifyDeviceSignatures(kAccount, ks),
-                "device 0 (id \"laptop\"): signature does not verify");
-  // Not a point on the curve: either the key or the first signature fails,
+  EXPECT_TRUE(IsKeySetSignatureError(VerifyKeySetSignature(kAccount, 4, ks)));
+  ks = good;
+  ks.signature = SignedBy(AccountKey('\x08'), 4).signature;
+  EXPECT_TRUE(IsKeySetSignatureError(VerifyKeySetSignature(kAccount, 4, ks)));
+  // A flipped bit anywhere in the signature.
+  for (size_t i = 0; i < 64; i += 7) {
+    ks = good;
+    ks.signature[i] ^= 0x10;
+    EXPECT_TRUE(IsKeySetSignatureError(VerifyKeySetSignature(kAccount, 4, ks)))
+        << i;
+  }
+  EXPECT_TRUE(VerifyKeySetSignature(kAccount, 4, good).ok());
+}
+
+TEST(KeySetSignatureTest, BadAccountKeyIsASignatureError) {
+  KeySet ks = SignedBy(AccountKey('\x07'), 1);
+  // Not a point on the curve: either the key or the signature fails,
   // depending on how much the crypto library checks when parsing.
   ks.account_key = std::string(32, '\xff');
-  ExpectInvalid(VerifyDeviceSignatures(kAccount, ks), "key set: ");
+  absl::Status s = VerifyKeySetSignature(kAccount, 1, ks);
+  EXPECT_TRUE(IsKeySetSignatureError(s)) << s;
+  EXPECT_THAT(std::string(s.message()), HasSubstr("key set signature: "));
 }
 
-TEST(DeviceSignatureTest, RejectsInvalidInputsBeforeVerifying) {
-  KeySet ks = SignedBy(AccountKey('\x07'));
-  ExpectInvalid(VerifyDeviceSignatures("", ks), "account id: must be 1..256");
-  ExpectInvalid(VerifyDeviceSignatures(std::string(257, 'a'), ks),
+TEST(KeySetSignatureTest, MalformedInputIsNotASignatureError) {
+  KeySet ks = SignedBy(AccountKey('\x07'), 1);
+  absl::Status s = VerifyKeySetSignature("", 1, ks);
+  ExpectInvalid(s, "account id: must be 1..256");
+  EXPECT_FALSE(IsKeySetSignatureError(s));
+  ExpectInvalid(VerifyKeySetSignature(std::string(257, 'a'), 1, ks),
                 "account id: must be 1..256 bytes, got 257");
-  std::swap(ks.devices[0], ks.devices[1]);
-  ExpectInvalid(VerifyDeviceSignatures(kAccount, ks), "strictly increasing");
+  KeySet unsorted = ks;
+  std::swap(unsorted.devices[0], unsorted.devices[1]);
+  s = VerifyKeySetSignature(kAccount, 1, unsorted);
+  ExpectInvalid(s, "strictly increasing");
+  EXPECT_FALSE(IsKeySetSignatureError(s));
   // An oversized id must be refused, not passed on to the message builder.
-  ks = SignedBy(AccountKey('\x07'));
-  ks.devices[2].device_id = std::string(300, 'z');
-  ExpectInvalid(VerifyDeviceSignatures(kAccount, ks),
+  KeySet long_id = ks;
+  long_id.devices[2].device_id = std::string(300, 'z');
+  ExpectInvalid(VerifyKeySetSignature(kAccount, 1, long_id),
                 "device id must be 1..64 bytes, got 300");
+  KeySet no_signature = ks;
+  no_signature.signature.clear();
+  s = VerifyKeySetSignature(kAccount, 1, no_signature);
+  ExpectInvalid(s, "key set: signature must be 64 bytes, got 0");
+  EXPECT_FALSE(IsKeySetSignatureError(s));
+  ExpectSignatureError(VerifyKeySetSignature(kAccount, 0, ks),
+                       "key set signature: version must be at least 1");
+  // Payload-less statuses with the same text are not signature errors.
+  EXPECT_FALSE(IsKeySetSignatureError(
+      absl::InvalidArgumentError("key set signature: does not verify")));
+  EXPECT_FALSE(IsKeySetSignatureError(absl::OkStatus()));
+}
+
+TEST(KeySetSignatureTest, SigningRejectsWhatCannotBeSigned) {
+  Ed25519PrivateKey key = AccountKey('\x07');
+  KeySet empty;
+  ExpectInvalid(SignKeySet(key, kAccount, 1, &empty),
+                "the empty key set must not have an account key");
+  EXPECT_FALSE(empty.account_key.has_value());  // unchanged
+  KeySet ks = PlainKeySet();
+  ExpectInvalid(SignKeySet(key, kAccount, 0, &ks), "version must be at least 1");
+  ExpectInvalid(SignKeySet(key, "", 1, &ks), "account id");
+  EXPECT_EQ(ks, PlainKeySet());
+  ExpectInvalid(KeySetSignatureMessage(kAccount, 1, PlainKeySet()),
+                "key set signature: the key set has no account key");
 }
 
 }  // namespace

@@ -25,13 +25,14 @@ std::string Unhex(const std::string& hex) {
 }
 
 KeySet Keyless(const std::string& key) {
-  return KeySet{std::nullopt, {Device{"phone", key, ""}}};
+  return KeySet{std::nullopt, {Device{"phone", key}}};
 }
 
 KeySet WithAccountKey(char key_byte, const std::string& device_key) {
   KeySet ks;
   ks.account_key = std::string(32, key_byte);
-  ks.devices = {Device{"phone", device_key, std::string(64, 'S')}};
+  ks.devices = {Device{"phone", device_key}};
+  ks.signature = std::string(64, 'S');
   return ks;
 }
 
@@ -99,7 +100,7 @@ TEST(VerificationCodeTest, KeySetIdentityCoversEveryDevice) {
   EXPECT_NE(*AccountVerificationCode("bob", Keyless("old")),
             *AccountVerificationCode("bob", Keyless("new")));
   KeySet two = Keyless("old");
-  two.devices.push_back(Device{"tablet", "t", ""});
+  two.devices.push_back(Device{"tablet", "t"});
   EXPECT_NE(*AccountVerificationCode("bob", Keyless("old")),
             *AccountVerificationCode("bob", two));
   // A keyless key set never shares an identity with an account key, even

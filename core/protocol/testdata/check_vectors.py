@@ -19,6 +19,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def u16(v): return struct.pack(">H", v)
+def u64(v): return struct.pack(">Q", v)
 def opaque16(b): assert len(b) < 65536; return u16(len(b)) + b
 
 
@@ -77,5 +78,84 @@ def check_verification_codes():
           (len(v["accounts"]), len(v["pairs"])))
 
 
+# ---- Key set signatures (PROTOCOL.md, "Key set") ----
+
+KS_CONTEXT = b"keytrail key-set v1\x00"
+
+
+def parse_key_set(ks):
+    """Returns (account_key or None, [(id, key)], signature) of a canonical
+    key set, walking it field by field as PROTOCOL.md lays it out."""
+    assert ks[0] == 1, "format"
+    has_key = ks[1]
+    assert has_key in (0, 1)
+    pos = 2
+    account_key = None
+    if has_key:
+        account_key = ks[pos:pos + 32]
+        pos += 32
+    count = struct.unpack(">H", ks[pos:pos + 2])[0]
+    pos += 2
+    devices = []
+    for _ in range(count):
+        n = ks[pos]
+        device_id = ks[pos + 1:pos + 1 + n]
+        pos += 1 + n
+        n = struct.unpack(">H", ks[pos:pos + 2])[0]
+        devices.append((device_id, ks[pos + 2:pos + 2 + n]))
+        pos += 2 + n
+    assert [d[0] for d in devices] == sorted(d[0] for d in devices)
+    signature = ks[pos:pos + 64] if has_key else b""
+    pos += len(signature)
+    assert pos == len(ks), "trailing bytes"
+    return account_key, devices, signature
+
+
+def ks_message(account, version, account_key, devices):
+    body = b"\x01\x01" + account_key + u16(len(devices))
+    for device_id, key in devices:
+        body += bytes([len(device_id)]) + device_id + opaque16(key)
+    return KS_CONTEXT + opaque16(account) + u64(version) + body
+
+
+def check_key_set_signatures():
+    try:
+        from cryptography.exceptions import InvalidSignature
+        from cryptography.hazmat.primitives.asymmetric import ed25519
+        from cryptography.hazmat.primitives import serialization
+    except ImportError:
+        fail("the `cryptography` package is needed for Ed25519")
+    with open(os.path.join(HERE, "key_set_signature_vectors.json")) as f:
+        v = json.load(f)
+    if bytes.fromhex(v["context"]) != KS_CONTEXT:
+        fail("context")
+    for i, t in enumerate(v["vectors"]):
+        account = bytes.fromhex(t["account"])
+        key_set = bytes.fromhex(t["key_set"])
+        account_key, devices, signature = parse_key_set(key_set)
+        message = ks_message(account, t["version"], account_key, devices)
+        if message.hex() != t["message"]:
+            fail("vectors[%d].message (%s)" % (i, t["name"]))
+        public = ed25519.Ed25519PublicKey.from_public_bytes(account_key)
+        try:
+            public.verify(signature, message)
+            valid = True
+        except InvalidSignature:
+            valid = False
+        if valid != t["valid"]:
+            fail("vectors[%d].valid (%s): want %s" % (i, t["name"], valid))
+        seed_key = ed25519.Ed25519PrivateKey.from_private_bytes(
+            bytes.fromhex(t["seed"]))
+        raw = seed_key.public_key().public_bytes(
+            serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+        if raw != account_key:
+            fail("vectors[%d]: account key is not the seed's" % i)
+        # Ed25519 is deterministic: a valid signature is exactly the seed's.
+        if valid and seed_key.sign(message) != signature:
+            fail("vectors[%d].signature (%s)" % (i, t["name"]))
+    print("key_set_signature_vectors.json: %d vectors OK" % len(v["vectors"]))
+
+
 if __name__ == "__main__":
     check_verification_codes()
+    check_key_set_signatures()

@@ -38,16 +38,17 @@ std::vector<Account> Accounts() {
   // placeholders; nothing here verifies them).
   KeySet alice;
   alice.account_key = Pattern(32, 1);
-  alice.devices = {Device{"phone", Pattern(32, 0x40), std::string(64, 'Z')}};
+  alice.devices = {Device{"phone", Pattern(32, 0x40)}};
+  alice.signature = std::string(64, 'Z');
   out.push_back({"alice@example.com", alice});
   // Without: every device id and key.
   KeySet bob;
-  bob.devices = {Device{"laptop", Pattern(32, 0x80), ""},
-                 Device{"phone", Pattern(1184, 0x10), ""}};
+  bob.devices = {Device{"laptop", Pattern(32, 0x80)},
+                 Device{"phone", Pattern(1184, 0x10)}};
   out.push_back({"bob@example.com", bob});
   // The largest account id, with arbitrary bytes.
   KeySet carol;
-  carol.devices = {Device{std::string("\x00\xff", 2), "\x01", ""}};
+  carol.devices = {Device{std::string("\x00\xff", 2), "\x01"}};
   out.push_back({std::string(256, '\xff'), carol});
   // Bob's key set under another account: a different code.
   out.push_back({"bob@example.org", bob});

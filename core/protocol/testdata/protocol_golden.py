@@ -4,8 +4,9 @@ no code with keytrail: Python's hashlib, hmac and struct, following
 docs/PROTOCOL.md directly.
 
 Run: python3 core/protocol/testdata/protocol_golden.py
-and paste the output into the tests named in each line. If the `cryptography`
-package is importable, it also prints an Ed25519 device signature.
+and paste the output into the tests named in each line. Key set signatures
+and verification codes have vector files of their own, recomputed by
+check_vectors.py.
 """
 import hashlib
 import hmac
@@ -24,17 +25,18 @@ assert COMMITMENT_KEY.hex() == (
     "ddbfa8ee9abf43bc6562fa88c8977c295be5dbff0a0bd528795bd7fe624d9fa0")
 
 
-def key_set(account_key, devices):
-    """devices: list of (id, key, signature); sorted here like the spec says."""
+def key_set(account_key, devices, signature=b""):
+    """devices: list of (id, key); sorted here like the spec says. With an
+    account key, the key set's 64-byte signature comes after every device."""
     out = u8(1) + u8(1 if account_key is not None else 0)
     if account_key is not None:
         out += account_key
     out += u16(len(devices))
-    for device_id, key, sig in sorted(devices):
+    for device_id, key in sorted(devices):
         out += opaque8(device_id) + opaque16(key)
-        if account_key is not None:
-            assert len(sig) == 64
-            out += sig
+    if account_key is not None:
+        assert len(signature) == 64
+        out += signature
     return out
 
 
@@ -48,11 +50,6 @@ def chain_head(previous, version, epoch, commitment):
         b"\x20" + previous + u64(version) + u64(epoch) + commitment).digest()
 
 
-def device_message(account, device_id, key):
-    return (b"keytrail device-key v1\x00" + opaque16(account) +
-            opaque8(device_id) + opaque16(key))
-
-
 def leaf_hash(entry):
     return hashlib.sha256(b"\x00" + entry).digest()
 
@@ -62,9 +59,8 @@ def show(name, b):
 
 
 # The small key sets the tests also write out by hand.
-ks_plain = key_set(None, [(b"phone", b"\x01\x02\x03", b""),
-                          (b"laptop", b"\xaa\xbb", b"")])
-ks_signed = key_set(b"\xaa" * 32, [(b"tab", b"\x0f", b"\x5a" * 64)])
+ks_plain = key_set(None, [(b"phone", b"\x01\x02\x03"), (b"laptop", b"\xaa\xbb")])
+ks_signed = key_set(b"\xaa" * 32, [(b"tab", b"\x0f")], b"\x5a" * 64)
 ks_empty = key_set(None, [])
 show("key_set_plain", ks_plain)
 show("key_set_signed", ks_signed)
@@ -93,18 +89,3 @@ show("update_entry", update)
 show("epoch_entry", epoch)
 show("leaf_hash(update_entry)", leaf_hash(update))
 show("leaf_hash(epoch_entry)", leaf_hash(epoch))
-
-# key_set_test: the device signature message, and its signature under the
-# account key with seed 07*32.
-msg = device_message(b"alice@example.com", b"phone", b"\x01\x02\x03")
-show("device_message(alice@example.com, phone, 010203)", msg)
-try:
-    from cryptography.hazmat.primitives.asymmetric import ed25519
-    from cryptography.hazmat.primitives import serialization
-    sk = ed25519.Ed25519PrivateKey.from_private_bytes(b"\x07" * 32)
-    pk = sk.public_key().public_bytes(serialization.Encoding.Raw,
-                                      serialization.PublicFormat.Raw)
-    show("ed25519 public key of seed 07*32", pk)
-    show("signature of device_message under seed 07*32", sk.sign(msg))
-except ImportError:
-    print("(cryptography not installed: no Ed25519 values)")

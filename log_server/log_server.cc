@@ -170,9 +170,14 @@ void LogServer::Shutdown(absl::Duration grace) {
   if (parts_ == nullptr || parts_->shut_down) return;
   parts_->shut_down = true;
   parts_->server->GetHealthCheckService()->SetServingStatus(false);
+  // The sequencer first, while calls can still be answered: it refuses new
+  // updates (UNAVAILABLE, nothing written), builds the last epoch from what
+  // is queued and finishes each queued call with its real outcome. Stopping
+  // gRPC first would cancel those calls at the grace deadline although the
+  // epoch built afterwards commits them (issue 9, bug 5).
+  parts_->sequencer->Stop();
   parts_->server->Shutdown(std::chrono::system_clock::now() +
                            absl::ToChronoMilliseconds(grace));
-  parts_->sequencer->Stop();
   if (parts_->collector != nullptr) parts_->collector->Stop();
   parts_->server->Wait();
   LogInfo("stopped");

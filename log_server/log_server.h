@@ -53,7 +53,8 @@ class LogServer {
   // Health turns NOT_SERVING and new updates are refused (UNAVAILABLE,
   // nothing written); the updates already queued go into one last epoch and
   // their calls are answered with its real outcome; then gRPC stops, giving
-  // the reads still running up to `grace`, and the database closes.
+  // answers still being sent up to min(`grace`, 1 s) (idle connections do
+  // not hold it longer), and the database closes.
   void Shutdown(absl::Duration grace = absl::Seconds(5));
 
   struct Parts;  // defined in log_server.cc

@@ -1,5 +1,7 @@
 #include "log_server/log_server.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "core/crypto/ecvrf.h"
@@ -170,9 +172,18 @@ void LogServer::Shutdown(absl::Duration grace) {
   if (parts_ == nullptr || parts_->shut_down) return;
   parts_->shut_down = true;
   parts_->server->GetHealthCheckService()->SetServingStatus(false);
-  parts_->server->Shutdown(std::chrono::system_clock::now() +
-                           absl::ToChronoMilliseconds(grace));
+  // The sequencer first, while calls can still be answered: it refuses new
+  // updates (UNAVAILABLE, nothing written), builds the last epoch from what
+  // is queued and finishes each queued call with its real outcome. Stopping
+  // gRPC first would cancel those calls at the grace deadline although the
+  // epoch built afterwards commits them (issue 9, bug 5).
   parts_->sequencer->Stop();
+  // What is left are answers on their way out: every read is computed
+  // before its handler returns and every update has now been answered. They
+  // get a short drain, not the whole grace: gRPC also waits for every
+  // connection to close until the deadline, and an idle client's never does.
+  parts_->server->Shutdown(std::chrono::system_clock::now() +
+                           absl::ToChronoMilliseconds(std::min(grace, absl::Seconds(1))));
   if (parts_->collector != nullptr) parts_->collector->Stop();
   parts_->server->Wait();
   LogInfo("stopped");

@@ -50,8 +50,11 @@ class LogServer {
 
   // The port the listener bound (useful with port 0).
   int port() const;
-  // Stops accepting calls, finishes in-flight ones (up to `grace`), commits
-  // what is queued and closes the database.
+  // Health turns NOT_SERVING and new updates are refused (UNAVAILABLE,
+  // nothing written); the updates already queued go into one last epoch and
+  // their calls are answered with its real outcome; then gRPC stops, giving
+  // answers still being sent up to min(`grace`, 1 s) (idle connections do
+  // not hold it longer), and the database closes.
   void Shutdown(absl::Duration grace = absl::Seconds(5));
 
   struct Parts;  // defined in log_server.cc

@@ -172,8 +172,17 @@ absl::StatusOr<VerifiedHistory> FollowHistory(const LogTrust& trust, absl::strin
       return absl::OutOfRangeError(absl::StrCat(
           "history: more than ", max_versions, " versions since version ", since_version));
     }
+    const size_t earlier = versions.size();
     for (AccountState& v : verified->versions) versions.push_back(std::move(v));
     if (!verified->more) {
+      // The last page's map proof has now proven every earlier page too
+      // (each head commits to the one before), so their key set signatures,
+      // which VerifyHistory skips on a partial page, are worth checking:
+      // the last page's own were checked by VerifyHistory.
+      for (size_t i = 0; i < earlier; ++i) {
+        absl::Status s = VerifyAccountVersionSignature(account, versions[i]);
+        if (!s.ok()) return s;
+      }
       verified->versions = std::move(versions);
       return verified;
     }

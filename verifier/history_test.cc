@@ -374,6 +374,26 @@ TEST_F(HistoryTest, FollowHistoryCatchesARewrittenEarlierPage) {
   EXPECT_INVALID(v, "page since version 3: ");
 }
 
+// A key set the account key did not sign, on a page before the last: the
+// partial page skips signatures (its map proof is not yet checked), so
+// FollowHistory must check them once the last page has proven them.
+TEST_F(HistoryTest, FollowHistoryChecksSignaturesOnEarlierPages) {
+  KeySet bad = SignedKeySet(alice_key_, "alice", 5, {"laptop"});
+  bad.devices.push_back(Device{"server-added", "key"});
+  log_.Update("alice", bad);
+  log_.CloseEpoch(kT0 + 5000);
+  log_.Update("alice", SignedKeySet(alice_key_, "alice", 6, {"laptop"}));
+  log_.CloseEpoch(kT0 + 6000);
+  HistoryPageFetcher fetch = [&](uint64_t since, const TrustedCheckpoint& last)
+      -> absl::StatusOr<v1::HistoryResponse> { return Page(log_, "alice", since, 1, last.size); };
+  TrustedCheckpoint last;
+  auto v = FollowHistory(trust_, "alice", 4, log_.Head("alice", 3), fetch, &last,
+                         log_.timestamp_ms(), 100);
+  EXPECT_INVALID(v, "version 5: key set signature: does not verify under the account key for "
+                    "version 5");
+  EXPECT_TRUE(IsKeySetSignatureError(v.status())) << v.status();
+}
+
 TEST_F(HistoryTest, FollowHistoryBoundsWhatItHolds) {
   HistoryPageFetcher fetch = [&](uint64_t since, const TrustedCheckpoint& last)
       -> absl::StatusOr<v1::HistoryResponse> { return Page(log_, "alice", since, 1, last.size); };

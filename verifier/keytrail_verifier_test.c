@@ -130,8 +130,8 @@ int main(void) {
 
   kt_buffer code = {NULL, 0};
   CHECK(kt_verifier_contact_code(v, BYTES("bob"), &code, &error) == KT_OK);
-  CHECK(code.len == 14 && code.data[code.len] == 0);
-  CHECK(kt_verifier_mark_verified(v, BYTES("bob"), "0000 0000 0000", &error) ==
+  CHECK(code.len == 60 && code.data[code.len] == 0);
+  CHECK(kt_verifier_mark_verified(v, BYTES("bob"), "00000 00000", &error) ==
         KT_FAILED_PRECONDITION);
   CHECK(error.len > 0 && error.data[error.len] == 0);
   kt_buffer_free(&error);

@@ -6,9 +6,9 @@
 #include "core/merkle/hash_list.h"
 #include "core/merkle/verify.h"
 #include "core/protocol/chain.h"
+#include "core/protocol/verification_code.h"
 #include "proto/keytrail.pb.h"
 #include "verifier/account_alerts.h"
-#include "verifier/contact_code.h"
 #include "verifier/cosignatures.h"
 #include "verifier/history.h"
 #include "verifier/log_alerts.h"
@@ -380,8 +380,8 @@ absl::StatusOr<std::string> Verifier::ContactCode(absl::string_view contact) con
   auto own_ks = DecodeKeySet(own_->key_set());
   auto their_ks = DecodeKeySet(it->second.key_set());
   if (!own_ks.ok() || !their_ks.ok()) return absl::InternalError("code: stored key set");
-  return PairCode(own_->account(), CodeIdentity(*own_ks, own_->key_set()), contact,
-                  CodeIdentity(*their_ks, it->second.key_set()));
+  // core/protocol/verification_code.h: the same digits on both phones.
+  return ContactVerificationCode(own_->account(), *own_ks, contact, *their_ks);
 }
 
 absl::StatusOr<std::string> Verifier::OwnCode() const {
@@ -390,13 +390,18 @@ absl::StatusOr<std::string> Verifier::OwnCode() const {
   }
   auto ks = DecodeKeySet(own_->key_set());
   if (!ks.ok()) return absl::InternalError("code: stored key set");
-  return AccountCode(own_->account(), CodeIdentity(*ks, own_->key_set()));
+  return AccountVerificationCode(own_->account(), *ks);
 }
 
 absl::Status Verifier::MarkVerified(absl::string_view contact, absl::string_view code) {
   auto want = ContactCode(contact);
   if (!want.ok()) return want.status();
-  if (*want != code) {
+  // Accept the code as displayed (FormatVerificationCode groups it).
+  std::string digits;
+  for (char c : code) {
+    if (c != ' ') digits.push_back(c);
+  }
+  if (*want != digits) {
     return absl::FailedPreconditionError(
         "code: differs from the current code (keys changed meanwhile?)");
   }
@@ -404,7 +409,7 @@ absl::Status Verifier::MarkVerified(absl::string_view contact, absl::string_view
   auto ks = DecodeKeySet(c.key_set());
   if (!ks.ok()) return absl::InternalError("code: stored key set");
   c.set_verified(true);
-  c.set_code(std::string(code));
+  c.set_code(digits);
   c.set_verified_account_key(ks->account_key.value_or(""));
   c.set_verified_key_set(ks->account_key.has_value() ? "" : c.key_set());
   return absl::OkStatus();

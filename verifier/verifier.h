@@ -120,12 +120,15 @@ class Verifier {
   // ---- Contact verification codes ----
 
   // The code both phones show for the own account and `contact`, from what
-  // the library last verified of each. FailedPrecondition when either has
-  // no verified key set yet.
+  // the library last verified of each (core/protocol/verification_code.h: 60
+  // digits, no separators; FormatVerificationCode groups them for display).
+  // FailedPrecondition when either has no verified key set yet, or one is
+  // deactivated (an empty key set has no identity).
   absl::StatusOr<std::string> ContactCode(absl::string_view contact) const;
-  // The public code of the own account.
+  // The public code of the own account (30 digits).
   absl::StatusOr<std::string> OwnCode() const;
-  // The user compared `code` with the contact's phone and they matched:
+  // The user compared `code` (spaces allowed) with the contact's phone and
+  // they matched:
   // marks the contact verified, storing the code and the identity behind
   // it. FailedPrecondition if `code` is not ContactCode(contact) (keys
   // changed meanwhile: show the new code) or the contact is unknown.

@@ -8,6 +8,7 @@
 #include "core/evidence/evidence.h"
 #include "core/note/cosignature.h"
 #include "core/note/note.h"
+#include "core/protocol/verification_code.h"
 #include "gtest/gtest.h"
 #include "proto/keytrail.pb.h"
 #include "verifier/scenario.h"
@@ -176,12 +177,24 @@ TEST_F(VerifierTest, ContactVerifiedWithoutAccountKeyChanges) {
 
 TEST_F(VerifierTest, MarkVerifiedNeedsTheCurrentCode) {
   ASSERT_TRUE(DoHistory(v_.get(), log_, "alice").status.ok());
-  EXPECT_EQ(v_->MarkVerified("bob", "0000 0000 0000").code(),
+  EXPECT_EQ(v_->MarkVerified("bob", "00000 00000").code(),
             absl::StatusCode::kFailedPrecondition);  // bob not looked up yet
   ASSERT_TRUE(DoLookup(v_.get(), log_, "bob").status.ok());
-  EXPECT_EQ(v_->MarkVerified("bob", "0000 0000 0000").code(),
+  EXPECT_EQ(v_->MarkVerified("bob", "00000 00000").code(),
             absl::StatusCode::kFailedPrecondition);
   EXPECT_TRUE(v_->OwnCode().ok());
+  // Displayed in groups, as the user reads it.
+  EXPECT_TRUE(v_->MarkVerified("bob", FormatVerificationCode(v_->ContactCode("bob").value())).ok());
+}
+
+TEST_F(VerifierTest, BothPhonesShowTheSameCode) {
+  ASSERT_TRUE(DoHistory(v_.get(), log_, "alice").status.ok());
+  ASSERT_TRUE(DoLookup(v_.get(), log_, "bob").status.ok());
+  auto bobs = NewVerifier(PolicyFor(log_));
+  ASSERT_TRUE(bobs->SetOwnAccount("bob").ok());
+  ASSERT_TRUE(DoHistory(bobs.get(), log_, "bob").status.ok());
+  ASSERT_TRUE(DoLookup(bobs.get(), log_, "alice").status.ok());
+  EXPECT_EQ(v_->ContactCode("bob").value(), bobs->ContactCode("alice").value());
 }
 
 // Alert 5, fork: the log shows another tree of the same size elsewhere.

@@ -171,9 +171,13 @@ Result Verifier::HandleLookup(absl::string_view account, absl::string_view respo
   if (!r.ParseFromArray(response.data(), static_cast<int>(response.size()))) {
     return Rejected(absl::InvalidArgumentError("response: does not parse as a LookupResponse"));
   }
-  std::vector<Alert> alerts = LogAlerts(trust_, log_vkey_, r.log(), checkpoint_, now_ms);
   auto v = VerifyLookup(trust_, account, r, last_, now_ms, SignatureCheck::kReport);
-  if (!v.ok()) return Rejected(v.status(), std::move(alerts));
+  // Every log alert comes with a failed log proof, so an answer that
+  // verified needs no second look (and no second signature check).
+  if (!v.ok()) {
+    return Rejected(v.status(), LogAlerts(trust_, log_vkey_, r.log(), checkpoint_, now_ms));
+  }
+  std::vector<Alert> alerts;
 
   const uint64_t stored = StoredVersion(account);
   const std::optional<Hash> stored_head = StoredHead(account);
@@ -234,7 +238,6 @@ Result Verifier::HandleHistory(absl::string_view account, absl::string_view resp
   if (!r.ParseFromArray(response.data(), static_cast<int>(response.size()))) {
     return Rejected(absl::InvalidArgumentError("response: does not parse as a HistoryResponse"));
   }
-  std::vector<Alert> alerts = LogAlerts(trust_, log_vkey_, r.log(), checkpoint_, now_ms);
   const uint64_t stored = StoredVersion(account);
   const std::optional<Hash> stored_head = StoredHead(account);
   std::optional<Hash> trusted;
@@ -242,6 +245,7 @@ Result Verifier::HandleHistory(absl::string_view account, absl::string_view resp
   auto v = VerifyHistory(trust_, account, stored + 1, trusted, r, last_, now_ms,
                          SignatureCheck::kReport);
   if (!v.ok()) {
+    std::vector<Alert> alerts = LogAlerts(trust_, log_vkey_, r.log(), checkpoint_, now_ms);
     // Does the log prove a chain that starts from another head? Then it
     // rewrote the history this library verified.
     if (trusted.has_value() && HashView(*trusted) != r.previous_head()) {
@@ -252,6 +256,7 @@ Result Verifier::HandleHistory(absl::string_view account, absl::string_view resp
     return Rejected(v.status(), std::move(alerts));
   }
 
+  std::vector<Alert> alerts;
   std::string previous;
   if (!IsOwn(account)) {
     auto it = contacts_.find(std::string(account));

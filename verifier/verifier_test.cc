@@ -350,6 +350,22 @@ TEST_F(VerifierTest, HistoryThatDoesNotExtendTheStoredHead) {
   EXPECT_EQ(v->SaveState(), before);
 }
 
+// Alert 6 from a misbehaving log (testing/fake_log.h UpdateOptions): it
+// writes a second "version 1" of Bob, so the map's head for version 1 is no
+// longer the one the library verified.
+TEST_F(VerifierTest, LogThatRewritesAVerifiedVersion) {
+  ASSERT_TRUE(DoLookup(v_.get(), log_, "bob").status.ok());
+  UpdateOptions forced;
+  forced.version = 1;
+  log_.Update("bob", PlainKeySet({"rogue"}), forced);
+  log_.CloseEpoch(Tick());
+  const std::string before = v_->SaveState();
+  Result r = DoHistory(v_.get(), log_, "bob");
+  EXPECT_FALSE(r.status.ok());
+  EXPECT_TRUE(HasAlert(r, AlertKind::kHistoryRewritten)) << r.status;
+  EXPECT_EQ(v_->SaveState(), before);
+}
+
 TEST_F(VerifierTest, ResponseThatDoesNotParse) {
   const std::string before = v_->SaveState();
   EXPECT_EQ(v_->HandleLookup("bob", "\xff\xff", 0).status.code(),

@@ -34,8 +34,7 @@ struct Fixture {
     for (int i = 0; i < kAccounts; ++i) log.Update(Account(i), PlainKeySet({"phone"}));
     log.CloseEpoch(FakeLog::kGenesisTimeMs + 1000);
     for (int v = 0; v < 10; ++v) {
-      log.Update("busy@bench.example", SignedKeySet(key, "busy@bench.example",
-                                                    {"phone", v % 2 ? "laptop" : "tablet"}));
+      log.UpdateSigned("busy@bench.example", key, {"phone", v % 2 ? "laptop" : "tablet"});
       log.CloseEpoch(FakeLog::kGenesisTimeMs + 2000 + 1000 * v);
     }
     policy = PolicyFor(log);

@@ -146,28 +146,6 @@ TEST_F(AccountVersionTest, SignatureForAnotherVersionOrAccountFails) {
   EXPECT_TRUE(VerifyAccountVersionSignature("alice", *state).ok());
 }
 
-// kReport: the version still checks out (so the library can raise an alert
-// with the answer as evidence); the failure is reported, not returned.
-TEST_F(AccountVersionTest, DeviceWithoutValidSignatureReported) {
-  auto honest = VerifyAccountVersion("alice", v_, previous_, kLogEpoch, kLogSize,
-                                     SignatureCheck::kReport);
-  ASSERT_TRUE(honest.ok()) << honest.status();
-  EXPECT_TRUE(honest->signatures.ok());
-  KeySet ks = key_set_;
-  ks.devices.push_back(Device{"tablet", "key of tablet", std::string(64, 's')});
-  v_.set_key_set(EncodeKeySet(ks).value());
-  auto reported = VerifyAccountVersion("alice", v_, previous_, kLogEpoch, kLogSize,
-                                       SignatureCheck::kReport);
-  ASSERT_TRUE(reported.ok()) << reported.status();
-  EXPECT_INVALID(reported->signatures, "version 2: key set: device 2 (id \"tablet\")");
-  EXPECT_EQ(reported->key_set.devices.size(), 3u);
-  // Every other check still fails the version.
-  v_.set_opening("short");
-  EXPECT_INVALID(VerifyAccountVersion("alice", v_, previous_, kLogEpoch, kLogSize,
-                                      SignatureCheck::kReport),
-                 "commitment");
-}
-
 TEST_F(AccountVersionTest, BadOpening) {
   v_.set_opening(std::string(15, 'o'));
   EXPECT_INVALID(Verify(), "version 2: commitment: opening must be 16..64 bytes");

@@ -24,8 +24,8 @@ int Main() {
   FakeLog log;
   Ed25519PrivateKey alice = Ed25519PrivateKey::Generate();
   Ed25519PrivateKey bob = Ed25519PrivateKey::Generate();
-  log.Update("alice", SignedKeySet(alice, "alice", {"phone"}));
-  log.Update("bob", SignedKeySet(bob, "bob", {"phone", "laptop"}));
+  log.UpdateSigned("alice", alice, {"phone"});
+  log.UpdateSigned("bob", bob, {"phone", "laptop"});
   log.CloseEpoch(FakeLog::kGenesisTimeMs + 1000);
   const Policy policy = PolicyFor(log);
   Put("note_key", policy.log_note_key);

@@ -16,7 +16,7 @@ class StateTest : public ::testing::Test {
  protected:
   StateTest() {
     log_.Update("alice", PlainKeySet({"phone"}));
-    log_.Update("bob", SignedKeySet(bob_key_, "bob", {"phone", "laptop"}));
+    log_.UpdateSigned("bob", bob_key_, {"phone", "laptop"});
     log_.CloseEpoch(FakeLog::kGenesisTimeMs + 1000);
     auto v = NewVerifier(PolicyFor(log_));
     EXPECT_TRUE(v->SetOwnAccount("alice").ok());

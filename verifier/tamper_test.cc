@@ -136,12 +136,12 @@ bool Unproven(const std::string& what) { return what.find(".log_index") != std::
 class TamperTest : public ::testing::Test {
  protected:
   TamperTest() {
-    log_.Update("bob", SignedKeySet(bob_key_, "bob", {"phone"}));
+    log_.UpdateSigned("bob", bob_key_, {"phone"});
     log_.CloseEpoch(FakeLog::kGenesisTimeMs + 1000);
     v_ = NewVerifier(PolicyFor(log_));
     EXPECT_TRUE(DoLookup(v_.get(), log_, "bob").status.ok());
     for (int i = 0; i < 3; ++i) {
-      log_.Update("bob", SignedKeySet(bob_key_, "bob", {"phone", i % 2 ? "tablet" : "laptop"}));
+      log_.UpdateSigned("bob", bob_key_, {"phone", i % 2 ? "tablet" : "laptop"});
       log_.Update("carol", PlainKeySet({"phone"}));
       log_.CloseEpoch(FakeLog::kGenesisTimeMs + 2000 + 1000 * i);
     }

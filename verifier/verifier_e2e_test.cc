@@ -41,19 +41,24 @@ class VerifierE2eTest : public ::testing::Test {
   // The operator's backend publishes `account`'s devices, signed by
   // `account_key` when given.
   void Publish(const std::string& account, const Ed25519PrivateKey* account_key,
-               std::initializer_list<const char*> ids) {
+               uint64_t version, std::initializer_list<const char*> ids) {
+    KeySet ks;
+    for (const char* id : ids) ks.devices.push_back(Device{id, std::string("key of ") + id});
+    SortDevices(&ks);
+    if (account_key != nullptr) {
+      ASSERT_TRUE(SignKeySet(*account_key, account, version, &ks).ok());
+    }
     v1::UpdateRequest req;
     req.set_account(account);
-    if (account_key != nullptr) {
-      req.mutable_key_set()->set_account_key(account_key->public_key().bytes());
+    req.set_expected_version(version - 1);
+    if (ks.account_key.has_value()) {
+      req.mutable_key_set()->set_account_key(*ks.account_key);
+      req.mutable_key_set()->set_signature(ks.signature);
     }
-    for (const char* id : ids) {
-      v1::Device* d = req.mutable_key_set()->add_devices();
-      d->set_device_id(id);
-      d->set_device_key(std::string("key of ") + id);
-      if (account_key != nullptr) {
-        d->set_signature(SignDevice(*account_key, account, id, d->device_key()));
-      }
+    for (const Device& d : ks.devices) {
+      v1::Device* out = req.mutable_key_set()->add_devices();
+      out->set_device_id(d.device_id);
+      out->set_device_key(d.device_key);
     }
     grpc::ClientContext ctx;
     h_->Authorize(&ctx);
@@ -81,8 +86,8 @@ class VerifierE2eTest : public ::testing::Test {
 TEST_F(VerifierE2eTest, OperatorAddsARogueDeviceWithoutTheAccountKey) {
   Ed25519PrivateKey alice_key = Ed25519PrivateKey::Generate();
   Ed25519PrivateKey bob_key = Ed25519PrivateKey::Generate();
-  Publish("alice", &alice_key, {"phone"});
-  Publish("bob", &bob_key, {"phone"});
+  Publish("alice", &alice_key, 1, {"phone"});
+  Publish("bob", &bob_key, 1, {"phone"});
 
   auto alice = Verifier::Create(policy_, "").value();
   ASSERT_TRUE(alice->SetOwnAccount("alice").ok());
@@ -106,7 +111,7 @@ TEST_F(VerifierE2eTest, OperatorAddsARogueDeviceWithoutTheAccountKey) {
   alice = Verifier::Create(policy_, alice->SaveState()).value();
   bob = Verifier::Create(policy_, bob->SaveState()).value();
 
-  Publish("alice", nullptr, {"phone", "rogue"});
+  Publish("alice", nullptr, 2, {"phone", "rogue"});
 
   r = History(alice.get(), "alice");
   ASSERT_TRUE(r.status.ok()) << r.status;

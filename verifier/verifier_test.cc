@@ -29,8 +29,8 @@ bool HasAlert(const Result& r, AlertKind kind) {
 class VerifierTest : public ::testing::Test {
  protected:
   VerifierTest() {
-    log_.Update("alice", SignedKeySet(alice_key_, "alice", {"phone"}));
-    log_.Update("bob", SignedKeySet(bob_key_, "bob", {"phone"}));
+    log_.UpdateSigned("alice", alice_key_, {"phone"});
+    log_.UpdateSigned("bob", bob_key_, {"phone"});
     log_.Update("carol", PlainKeySet({"phone"}));
     log_.CloseEpoch(kT0 + 1000);
     v_ = NewVerifier(PolicyFor(log_));
@@ -93,7 +93,7 @@ TEST_F(VerifierTest, SelfMonitoringRaisesUnenrolledDevice) {
   ASSERT_TRUE(r.status.ok()) << r.status;
   EXPECT_TRUE(r.alerts.empty());
   log_.Update("alice", PlainKeySet({"phone", "rogue"}));
-  log_.Update("alice", SignedKeySet(alice_key_, "alice", {"phone"}));  // and hides it again
+  log_.UpdateSigned("alice", alice_key_, {"phone"});  // and hides it again
   log_.CloseEpoch(Tick());
   r = DoHistory(v_.get(), log_, "alice");
   ASSERT_TRUE(r.status.ok()) << r.status;
@@ -106,7 +106,7 @@ TEST_F(VerifierTest, SelfMonitoringRaisesUnenrolledDevice) {
   EXPECT_EQ(r.account->version, 3u);
   // A device the user enrolled raises nothing.
   ASSERT_TRUE(v_->EnrollDevice("laptop", "key of laptop").ok());
-  log_.Update("alice", SignedKeySet(alice_key_, "alice", {"phone", "laptop"}));
+  log_.UpdateSigned("alice", alice_key_, {"phone", "laptop"});
   log_.CloseEpoch(Tick());
   r = DoHistory(v_.get(), log_, "alice");
   ASSERT_TRUE(r.status.ok()) << r.status;
@@ -116,8 +116,11 @@ TEST_F(VerifierTest, SelfMonitoringRaisesUnenrolledDevice) {
 // Alert 2: a device the verified account key did not sign.
 TEST_F(VerifierTest, VerifiedContactKeySetNotSignedByItsAccountKey) {
   VerifyBob();
-  KeySet ks = SignedKeySet(bob_key_, "bob", {"phone", "rogue"});
-  ks.devices[1].signature = std::string(64, 'x');  // "rogue" sorts after "phone"
+  // Signed for its version, then a device added that the signature does not
+  // cover.
+  KeySet ks = SignedKeySet(bob_key_, "bob", log_.NextVersion("bob"), {"phone"});
+  ks.devices.push_back(Device{"rogue", "key of rogue"});
+  SortDevices(&ks);
   log_.Update("bob", ks);
   log_.CloseEpoch(Tick());
   Result r = DoHistory(v_.get(), log_, "bob");
@@ -125,6 +128,36 @@ TEST_F(VerifierTest, VerifiedContactKeySetNotSignedByItsAccountKey) {
   ASSERT_EQ(r.alerts.size(), 1u);
   EXPECT_EQ(r.alerts[0].kind, AlertKind::kUnsignedKeySet);
   EXPECT_EQ(r.alerts[0].account, "bob");
+}
+
+// Alert 2, replays (DESIGN-NOTES "Replayed device signatures", closed by the
+// key-set signature): a removed device re-added with the old key set's
+// signature, and an older key set republished, both raise the alert.
+TEST_F(VerifierTest, ReplayedKeySetsRaiseUnsignedKeySet) {
+  const KeySet v1 = SignedKeySet(bob_key_, "bob", 1, {"phone"});
+  log_.UpdateSigned("bob", bob_key_, {"phone", "tablet"});  // v2
+  log_.CloseEpoch(Tick());
+  VerifyBob();
+  const KeySet v2 = SignedKeySet(bob_key_, "bob", 2, {"phone", "tablet"});
+  log_.UpdateSigned("bob", bob_key_, {"phone"});  // v3: tablet removed
+  log_.CloseEpoch(Tick());
+  Result r = DoHistory(v_.get(), log_, "bob");
+  ASSERT_TRUE(r.status.ok()) << r.status;
+  EXPECT_TRUE(r.alerts.empty());
+
+  log_.Update("bob", v2);  // v4: tablet re-added with version 2's signature
+  log_.CloseEpoch(Tick());
+  r = DoHistory(v_.get(), log_, "bob");
+  ASSERT_TRUE(r.status.ok()) << r.status;
+  ASSERT_EQ(r.alerts.size(), 1u);
+  EXPECT_EQ(r.alerts[0].kind, AlertKind::kUnsignedKeySet);
+
+  log_.Update("bob", v1);  // v5: the first key set republished
+  log_.CloseEpoch(Tick());
+  r = DoLookup(v_.get(), log_, "bob");
+  ASSERT_TRUE(r.status.ok()) << r.status;
+  ASSERT_EQ(r.alerts.size(), 1u);
+  EXPECT_EQ(r.alerts[0].kind, AlertKind::kUnsignedKeySet);
 }
 
 // Alert 3: the verified account key is removed (and replaced).
@@ -139,7 +172,7 @@ TEST_F(VerifierTest, VerifiedContactAccountKeyRemovedOrChanged) {
   EXPECT_NE(r.alerts[0].explanation.find("removed"), std::string::npos);
 
   Ed25519PrivateKey other = Ed25519PrivateKey::Generate();
-  log_.Update("bob", SignedKeySet(other, "bob", {"phone"}));
+  log_.UpdateSigned("bob", other, {"phone"});
   log_.CloseEpoch(Tick());
   r = DoHistory(v_.get(), log_, "bob");
   ASSERT_TRUE(r.status.ok()) << r.status;
@@ -341,7 +374,7 @@ TEST_F(VerifierTest, HistoryThatDoesNotExtendTheStoredHead) {
   EXPECT_EQ(r.status.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_TRUE(HasAlert(r, AlertKind::kHistoryRewritten));
 
-  log_.Update("bob", SignedKeySet(bob_key_, "bob", {"phone", "tablet"}));
+  log_.UpdateSigned("bob", bob_key_, {"phone", "tablet"});
   log_.CloseEpoch(Tick());
   const std::string before = v->SaveState();
   r = DoHistory(v.get(), log_, "bob");  // version 2 chained from the log's head

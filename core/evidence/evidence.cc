@@ -303,7 +303,7 @@ std::string EncodeEvidence(const Evidence& e) {
   w.U32(static_cast<uint32_t>(e.entries.size()));
   for (const ProvenEntry& p : e.entries) {
     w.U64(p.index);
-    w.U8Prefixed(p.entry);
+    w.U16Prefixed(p.entry);
     WriteHashes(w, p.inclusion_proof);
   }
   w.U32(static_cast<uint32_t>(e.witnesses.size()));
@@ -350,14 +350,14 @@ absl::StatusOr<Evidence> DecodeEvidence(absl::string_view bytes) {
   if (count < 1 || count > kMaxEvidenceEntries) {
     return Bad(absl::StrCat("entry count ", count, ", want 1..", kMaxEvidenceEntries));
   }
-  // Each entry takes at least 11 bytes: refuse counts the input cannot hold
+  // Each entry takes at least 12 bytes: refuse counts the input cannot hold
   // before reserving anything.
-  if (count > r.remaining() / 11) return TruncatedError(kWhat, "entries");
+  if (count > r.remaining() / 12) return TruncatedError(kWhat, "entries");
   e.entries.resize(count);
   for (ProvenEntry& p : e.entries) {
     absl::string_view entry;
     if (!r.ReadU64(&p.index)) return TruncatedError(kWhat, "entry index");
-    if (!r.ReadU8Prefixed(&entry)) return TruncatedError(kWhat, "entry");
+    if (!r.ReadU16Prefixed(&entry)) return TruncatedError(kWhat, "entry");
     if (entry.empty()) return Bad("empty entry");
     p.entry = std::string(entry);
     if (!ReadHashes(r, kMaxInclusionHashes, &p.inclusion_proof, &error, "inclusion proof")) {

@@ -66,7 +66,7 @@ constexpr uint32_t kMaxMapWitnesses = 1u << 20;
 // entry bytes are kept as the log served them (they may not decode).
 struct ProvenEntry {
   uint64_t index = 0;
-  std::string entry;                 // 1..255 bytes
+  std::string entry;                 // 1..65535 bytes
   std::vector<Hash> inclusion_proof;  // at most 64 hashes
 };
 

@@ -75,6 +75,8 @@ struct VerifiedHistory {
 // Without a trusted head (since_version > 1), the answer proves only that
 // its versions lead from the previous_head it states to the head the map
 // holds, not how the account got to that previous head.
+// Under `signatures` = kReport a key-set signature failure is recorded in
+// AccountState::signatures instead (see SignatureCheck, account_version.h).
 // Every failure is InvalidArgument whose message names the check: those of
 // the functions above, plus "since_version: ...", "history: ..." (count,
 // numbering, epoch order), "previous_head: ..." and "map proof: ...".
@@ -82,7 +84,8 @@ absl::StatusOr<VerifiedHistory> VerifyHistory(const LogTrust& trust, absl::strin
                                               uint64_t since_version,
                                               const std::optional<Hash>& trusted_previous_head,
                                               const v1::HistoryResponse& response,
-                                              const TrustedCheckpoint& last, uint64_t now_ms);
+                                              const TrustedCheckpoint& last, uint64_t now_ms,
+    SignatureCheck signatures = SignatureCheck::kRequire);
 
 // Fetches one History page: the log's answer for `account` since
 // `since_version` with last_verified_size = last.size. Its error is passed on

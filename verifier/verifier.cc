@@ -153,8 +153,14 @@ std::string Verifier::LookupRequest(absl::string_view account) const {
 std::string Verifier::HistoryRequest(absl::string_view account) const {
   v1::HistoryRequest r;
   r.set_account(std::string(account));
-  r.set_since_version(StoredVersion(account) + 1);
-  r.set_last_verified_size(last_.size);
+  auto pending = pending_history_.find(account);
+  if (pending != pending_history_.end()) {
+    r.set_since_version(pending->second.next_since);
+    r.set_last_verified_size(pending->second.last.size);
+  } else {
+    r.set_since_version(StoredVersion(account) + 1);
+    r.set_last_verified_size(last_.size);
+  }
   return r.SerializeAsString();
 }
 
@@ -242,8 +248,56 @@ Result Verifier::HandleHistory(absl::string_view account, absl::string_view resp
   const std::optional<Hash> stored_head = StoredHead(account);
   std::optional<Hash> trusted;
   if (stored > 0) trusted = stored_head;
-  auto v = VerifyHistory(trust_, account, stored + 1, trusted, r, last_, now_ms,
-                         SignatureCheck::kReport);
+  // A later page of an unfinished history continues from its last page.
+  auto pending = pending_history_.find(account);
+  const bool continuing = pending != pending_history_.end();
+  auto v = continuing
+               ? VerifyHistory(trust_, account, pending->second.next_since, pending->second.head,
+                               r, pending->second.last, now_ms, SignatureCheck::kReport)
+               : VerifyHistory(trust_, account, stored + 1, trusted, r, last_, now_ms,
+                               SignatureCheck::kReport);
+  if (continuing && !v.ok()) {
+    pending_history_.erase(pending);
+    return Rejected(absl::Status(v.status().code(),
+                                 absl::StrCat("history page since version ",
+                                              r.versions_size() > 0 ? r.versions(0).version() : 0,
+                                              ": ", v.status().message())));
+  }
+  if (v.ok() && v->more) {
+    PendingHistory& p = continuing ? pending->second : pending_history_[std::string(account)];
+    p.pages.emplace_back(response);
+    for (AccountState& s : v->versions) {
+      p.versions.push_back(std::move(s));
+      p.page_of.push_back(p.pages.size() - 1);
+    }
+    p.next_since = p.versions.back().version + 1;  // a page with more holds one
+    p.head = v->head;
+    p.last = v->log.trusted();
+    Result out;
+    out.more = true;
+    return out;
+  }
+  // The last page: its map proof proves every earlier page's versions too
+  // (each head commits to the one before); their key set signatures, which
+  // a partial page does not check, are checked now.
+  std::vector<std::string> pages;
+  std::vector<size_t> page_of;
+  if (continuing) {
+    PendingHistory p = std::move(pending->second);
+    pending_history_.erase(pending);
+    for (AccountState& s : p.versions) {
+      s.signatures = VerifyAccountVersionSignature(account, s);
+    }
+    const size_t last_page = p.pages.size();
+    for (AccountState& s : v->versions) {
+      p.versions.push_back(std::move(s));
+      p.page_of.push_back(last_page);
+    }
+    p.pages.emplace_back(response);
+    v->versions = std::move(p.versions);
+    pages = std::move(p.pages);
+    page_of = std::move(p.page_of);
+  }
   if (!v.ok()) {
     std::vector<Alert> alerts = LogAlerts(trust_, log_vkey_, r.log(), checkpoint_, now_ms);
     // Does the log prove a chain that starts from another head? Then it
@@ -268,11 +322,14 @@ Result Verifier::HandleHistory(absl::string_view account, absl::string_view resp
     if (it != contacts_.end()) contact = it->second;
     contact.set_account(std::string(account));
   }
-  for (const AccountState& s : v->versions) {
+  for (size_t i = 0; i < v->versions.size(); ++i) {
+    const AccountState& s = v->versions[i];
+    // Evidence: the page that holds the version.
+    absl::string_view page = pages.empty() ? response : absl::string_view(pages[page_of[i]]);
     if (IsOwn(account)) {
-      Append(&alerts, OwnVersionAlerts(*own_, s, response));
+      Append(&alerts, OwnVersionAlerts(*own_, s, page));
     } else {
-      Append(&alerts, ContactVersionAlerts(contact, previous, s, response));
+      Append(&alerts, ContactVersionAlerts(contact, previous, s, page));
       previous = s.key_set_bytes;
     }
   }

@@ -32,6 +32,7 @@
 #include "absl/strings/string_view.h"
 #include "core/protocol/key_set.h"
 #include "proto/verifier_state.pb.h"
+#include "verifier/account_version.h"
 #include "verifier/alert.h"
 #include "verifier/log_trust.h"
 #include "verifier/policy.h"
@@ -56,8 +57,15 @@ struct Result {
   // FailedPrecondition: the call does not apply to the state (e.g. no own
   // account set).
   absl::Status status;
-  // The account as verified (Handle* calls, when status is OK).
+  // The account as verified (Handle* calls, when status is OK and `more`
+  // is false).
   std::optional<VerifiedAccount> account;
+  // HandleHistory only: the answer was a page with more to follow
+  // (HistoryResponse.more). It checked out as far as a page can, but only
+  // the last page's map proof proves it: the state has not moved, no alert
+  // about its versions is raised yet, and the app sends HistoryRequest for
+  // the same account again (it asks for the next page) until `more` is false.
+  bool more = false;
   // What the user should be told; possible with either status (a fork is
   // both a rejected answer and an alert).
   std::vector<Alert> alerts;
@@ -90,6 +98,8 @@ class Verifier {
   // Serialized LookupRequest / HistoryRequest for `account`. A history
   // starts after the last verified version (since_version = version + 1).
   std::string LookupRequest(absl::string_view account) const;
+  // While a paged History of `account` is unfinished (Result::more), its
+  // HistoryRequest asks for the next page.
   std::string HistoryRequest(absl::string_view account) const;
 
   // Checks the serialized LookupResponse / HistoryResponse the log gave to
@@ -156,6 +166,19 @@ class Verifier {
   TrustedCheckpoint last_;
   std::optional<vstate::OwnAccount> own_;
   std::map<std::string, vstate::Contact> contacts_;
+
+  // An unfinished paged History: the pages so far, verified as far as a page
+  // can be (history.h), waiting for the last page's map proof. In memory
+  // only: an app restarted mid-way asks again from the stored version.
+  struct PendingHistory {
+    uint64_t next_since = 0;       // since_version of the next page
+    Hash head{};                   // head of the last version so far
+    TrustedCheckpoint last;        // the last page's checkpoint
+    std::vector<AccountState> versions;
+    std::vector<size_t> page_of;   // versions[i] came in pages[page_of[i]]
+    std::vector<std::string> pages;  // the pages' bytes: alert evidence
+  };
+  std::map<std::string, PendingHistory, std::less<>> pending_history_;
 };
 
 }  // namespace verifier

@@ -113,6 +113,72 @@ TEST_F(VerifierTest, SelfMonitoringRaisesUnenrolledDevice) {
   EXPECT_TRUE(r.alerts.empty());
 }
 
+// The log answers a History one page at a time (HistoryResponse.more): the
+// page bytes as log_queries.cc cuts them, one version each here.
+std::string OnePage(const Verifier& v, const FakeLog& log, absl::string_view account) {
+  v1::HistoryRequest req;
+  EXPECT_TRUE(req.ParseFromString(v.HistoryRequest(account)));
+  v1::HistoryResponse r = log.History(account, req.since_version(), req.last_verified_size());
+  if (r.versions_size() > 1) {
+    r.mutable_versions()->DeleteSubrange(1, r.versions_size() - 1);
+    r.set_more(true);
+  }
+  return r.SerializeAsString();
+}
+
+// Alert 1 across pages: nothing moves and nothing is raised until the last
+// page proves the pages before it; then the rogue device on an earlier page
+// is raised, with that page as evidence.
+TEST_F(VerifierTest, PagedHistoryCommitsOnlyAfterTheLastPage) {
+  ASSERT_TRUE(DoHistory(v_.get(), log_, "alice").status.ok());
+  log_.Update("alice", PlainKeySet({"phone", "rogue"}));  // v2
+  log_.UpdateSigned("alice", alice_key_, {"phone"});     // v3
+  log_.CloseEpoch(Tick());
+  const uint64_t size_before = v_->last_verified_size();
+  Result r = v_->HandleHistory("alice", OnePage(*v_, log_, "alice"), Now(log_));
+  ASSERT_TRUE(r.status.ok()) << r.status;
+  EXPECT_TRUE(r.more);
+  EXPECT_TRUE(r.alerts.empty());
+  EXPECT_FALSE(r.account.has_value());
+  EXPECT_EQ(v_->last_verified_size(), size_before);
+  v1::HistoryRequest next;
+  ASSERT_TRUE(next.ParseFromString(v_->HistoryRequest("alice")));
+  EXPECT_EQ(next.since_version(), 3u);
+  r = v_->HandleHistory("alice", OnePage(*v_, log_, "alice"), Now(log_));
+  ASSERT_TRUE(r.status.ok()) << r.status;
+  EXPECT_FALSE(r.more);
+  ASSERT_TRUE(r.account.has_value());
+  EXPECT_EQ(r.account->version, 3u);
+  ASSERT_EQ(r.alerts.size(), 1u);
+  EXPECT_EQ(r.alerts[0].kind, AlertKind::kUnenrolledDevice);
+  v1::HistoryResponse evidence;
+  ASSERT_TRUE(evidence.ParseFromString(r.alerts[0].evidence));
+  ASSERT_EQ(evidence.versions_size(), 1);
+  EXPECT_EQ(evidence.versions(0).version(), 2u);
+  EXPECT_EQ(v_->last_verified_size(), log_.size());
+}
+
+// A bad later page drops the pages so far: the next request starts again
+// from the stored version.
+TEST_F(VerifierTest, BadLaterPageStartsThePagedHistoryOver) {
+  ASSERT_TRUE(DoHistory(v_.get(), log_, "alice").status.ok());
+  log_.UpdateSigned("alice", alice_key_, {"phone"});  // v2
+  log_.UpdateSigned("alice", alice_key_, {"phone"});  // v3
+  log_.CloseEpoch(Tick());
+  ASSERT_TRUE(v_->HandleHistory("alice", OnePage(*v_, log_, "alice"), Now(log_)).more);
+  v1::HistoryResponse bad;
+  ASSERT_TRUE(bad.ParseFromString(OnePage(*v_, log_, "alice")));
+  bad.mutable_versions(0)->set_opening("tampered opening of 16+ bytes");
+  Result r = v_->HandleHistory("alice", bad.SerializeAsString(), Now(log_));
+  EXPECT_EQ(r.status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(r.status.message().find("history page since version 3"), std::string::npos)
+      << r.status;
+  v1::HistoryRequest again;
+  ASSERT_TRUE(again.ParseFromString(v_->HistoryRequest("alice")));
+  EXPECT_EQ(again.since_version(), 2u);
+  EXPECT_TRUE(DoHistory(v_.get(), log_, "alice").status.ok());
+}
+
 // Alert 2: a device the verified account key did not sign.
 TEST_F(VerifierTest, VerifiedContactKeySetNotSignedByItsAccountKey) {
   VerifyBob();

@@ -3,11 +3,16 @@
 // front of it; tests start it in-process on a port the OS picks.
 //
 // Start() fails with one clear status when a key is missing or unreadable
-// (NotFound / PermissionDenied / InvalidArgument naming the file), when
+// (NotFound / PermissionDenied / InvalidArgument naming the file), when a
+// private key or token file is open to group or others and
+// allow_insecure_key_permissions is false (FailedPrecondition naming the
+// file and its mode), when
 // --origin and the note key's name disagree (InvalidArgument), when the data
 // directory belongs to another origin or key (FailedPrecondition), when the
-// directory is locked by another process (FailedPrecondition), or when the
-// listener can't bind (Unavailable).
+// directory is locked by another process (FailedPrecondition), when
+// --listen is malformed (InvalidArgument), or when the listener can't bind,
+// e.g. the port is in use, even by another log server (Unavailable).
+// Start-up raises the soft descriptor limit to the hard one.
 #ifndef KEYTRAIL_LOG_SERVER_LOG_SERVER_H_
 #define KEYTRAIL_LOG_SERVER_LOG_SERVER_H_
 
@@ -31,6 +36,12 @@ struct LogServerOptions {
   std::string tls_key_file;
   std::string tls_client_ca_file;  // accept writes from client certs it signed
   size_t block_cache_bytes = size_t{1024} << 20;
+  // Use private key and token files that group or others may read (with a
+  // warning) instead of refusing to start.
+  bool allow_insecure_key_permissions = false;
+  // Most client connections open at once (0: bounded only by the descriptor
+  // limit, less a reserve); more are closed as they arrive. See listener.h.
+  int64_t max_connections = 0;
 };
 
 class LogServer {

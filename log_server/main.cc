@@ -34,6 +34,11 @@ ABSL_FLAG(std::string, tls_client_ca_file, "",
           "PEM CA: clients with a certificate it signed may write");
 ABSL_FLAG(int64_t, block_cache_mb, 1024,
           "RocksDB block cache size; about 450 bytes per account keeps lookups in memory");
+ABSL_FLAG(bool, allow_insecure_key_permissions, false,
+          "use private key and token files that group or others can read (warns)");
+ABSL_FLAG(int64_t, max_connections, 0,
+          "most client connections at once; more are closed on arrival (0: the "
+          "descriptor limit less a reserve)");
 ABSL_FLAG(std::string, port_file, "",
           "once listening, write the bound port to this file (for --listen=host:0)");
 
@@ -78,6 +83,9 @@ int main(int argc, char** argv) {
   int64_t cache_mb = absl::GetFlag(FLAGS_block_cache_mb);
   if (cache_mb < 1) return Fail("--block_cache_mb must be at least 1");
   o.block_cache_bytes = static_cast<size_t>(cache_mb) << 20;
+  o.allow_insecure_key_permissions = absl::GetFlag(FLAGS_allow_insecure_key_permissions);
+  o.max_connections = absl::GetFlag(FLAGS_max_connections);
+  if (o.max_connections < 0) return Fail("--max_connections must not be negative");
 
   // Signals are taken by sigwait below, not by a handler, so every thread
   // must block them; threads inherit the mask from here.

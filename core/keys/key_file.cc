@@ -151,13 +151,19 @@ absl::StatusOr<std::string> ReadKeyFile(const std::string& path) {
     size += static_cast<size_t>(n);
   }
   ::close(fd);
-  absl::string_view line;
-  absl::Status valid =
-      CheckContents(path, absl::string_view(buf.data(), size), &line);
-  std::string out = valid.ok() ? std::string(line) : std::string();
+  // Only the bytes read can hold a secret: the rest of buf is still zero.
+  buf.resize(size);
+  absl::StatusOr<std::string> line = KeyFileLine(path, buf);
   Wipe(&buf);
+  return line;
+}
+
+absl::StatusOr<std::string> KeyFileLine(const std::string& path,
+                                        absl::string_view contents) {
+  absl::string_view line;
+  absl::Status valid = CheckContents(path, contents, &line);
   if (!valid.ok()) return valid;
-  return out;
+  return std::string(line);
 }
 
 absl::Status CheckPrivateKeyFileMode(const std::string& path) {

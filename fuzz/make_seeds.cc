@@ -24,6 +24,8 @@
 #include "core/protocol/entry.h"
 #include "core/protocol/key_set.h"
 #include "fuzz/fixed_keys.h"
+#include "verifier/history.h"
+#include "verifier/lookup.h"
 
 namespace keytrail {
 namespace fuzz {
@@ -39,6 +41,14 @@ void Write(const std::string& target, const std::string& name,
   out << bytes;
   if (!out) {
     std::fprintf(stderr, "make_seeds: cannot write %s/%s\n", dir.c_str(), name.c_str());
+    std::exit(1);
+  }
+}
+
+void Check(const absl::Status& status, absl::string_view what) {
+  if (!status.ok()) {
+    std::fprintf(stderr, "make_seeds: seed for %s does not verify: %s\n",
+                 std::string(what).c_str(), status.ToString().c_str());
     std::exit(1);
   }
 }
@@ -69,8 +79,9 @@ void Main() {
   // key_set: plain, signed (for alice), empty.
   const Ed25519PrivateKey alice_key = Ed25519PrivateKey::FromSeed(std::string(32, 5)).value();
   Write("key_set_fuzzer", "plain", EncodeKeySet(verifier::PlainKeySet({"laptop", "phone"})).value());
-  Write("key_set_fuzzer", "signed",
-        EncodeKeySet(verifier::SignedKeySet(alice_key, "alice", {"a", "b", "c"})).value());
+  const KeySet signed_set = verifier::SignedKeySet(alice_key, "alice", {"a", "b", "c"});
+  Check(VerifyDeviceSignatures("alice", signed_set), "key_set signed");
+  Write("key_set_fuzzer", "signed", EncodeKeySet(signed_set).value());
   Write("key_set_fuzzer", "empty", EncodeKeySet(KeySet{}).value());
 
   // map_proof: index || version || head || proof, membership and absence.
@@ -110,17 +121,25 @@ void Main() {
     Write("key_file_fuzzer", absl::StrCat("key_", i), absl::StrCat(keys[i], "\n"));
   }
 
-  // lookup and history: account selector byte || serialized response.
+  // lookup and history: account selector byte || serialized response. Each
+  // must verify as the targets check it, or fuzzing would never get past
+  // the first failing check.
+  const uint64_t now = verifier::FakeLog::kGenesisTimeMs + 10000;
   const char* const accounts[] = {"alice", "bob", "carol", "dave"};
   for (int a = 0; a < 4; ++a) {
+    const v1::LookupResponse lookup = log.Lookup(accounts[a]);
+    Check(verifier::VerifyLookup(Trust(), accounts[a], lookup, {}, now).status(), accounts[a]);
     Write("lookup_fuzzer", accounts[a],
-          absl::StrCat(std::string(1, static_cast<char>(a)), log.Lookup(accounts[a]).SerializeAsString()));
+          absl::StrCat(std::string(1, static_cast<char>(a)), lookup.SerializeAsString()));
     const uint64_t current = log.CurrentVersion(accounts[a]);
     for (uint64_t since = 1; since <= current + 1 && since <= 3; ++since) {
       const char selector = static_cast<char>(a | ((since - 1) << 2));
+      const v1::HistoryResponse history = log.History(accounts[a], since);
+      Check(verifier::VerifyHistory(Trust(), accounts[a], since, std::nullopt, history, {}, now)
+                .status(),
+            accounts[a]);
       Write("history_fuzzer", absl::StrCat(accounts[a], "_since_", since),
-            absl::StrCat(std::string(1, selector),
-                         log.History(accounts[a], since).SerializeAsString()));
+            absl::StrCat(std::string(1, selector), history.SerializeAsString()));
     }
   }
 }

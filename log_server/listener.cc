@@ -117,14 +117,20 @@ absl::StatusOr<std::unique_ptr<Listener>> Listener::Open(const std::string& addr
 
   std::unique_ptr<Listener> l(new Listener());
   int bound_port = port;
+  std::string skipped;  // why an address family was left out
   for (addrinfo* ai = found; ai != nullptr; ai = ai->ai_next) {
     if (ai->ai_family != AF_INET && ai->ai_family != AF_INET6) continue;
     const int fd = ::socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (fd < 0) {
+      // A host without IPv6 (or IPv4): serve on what it has, as gRPC does
+      // for "localhost".
+      if (errno == EAFNOSUPPORT) {
+        skipped = std::strerror(errno);
+        continue;
+      }
       return absl::UnavailableError(absl::StrCat("can't listen on ", address, ": socket: ",
                                                  std::strerror(errno)));
     }
-    l->fds_.push_back(fd);
     const int one = 1;
     // SO_REUSEADDR lets a restarted server bind while old connections are in
     // TIME_WAIT; unlike SO_REUSEPORT it never lets two listeners share a port.
@@ -134,15 +140,25 @@ absl::StatusOr<std::unique_ptr<Listener>> Listener::Open(const std::string& addr
     if (ai->ai_family == AF_INET6) ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
     SetPort(ai->ai_addr, bound_port);
     if (::bind(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
+      const int err = errno;
+      ::close(fd);
+      if (err == EADDRNOTAVAIL && found->ai_next != nullptr) {
+        skipped = std::strerror(err);
+        continue;
+      }
       return absl::UnavailableError(absl::StrCat(
-          "can't listen on ", AddressText(ai->ai_addr, bound_port), ": ", std::strerror(errno),
-          errno == EADDRINUSE ? " (another server on this port?)" : ""));
+          "can't listen on ", AddressText(ai->ai_addr, bound_port), ": ", std::strerror(err),
+          err == EADDRINUSE ? " (another server on this port?)" : ""));
     }
+    l->fds_.push_back(fd);
     if (::listen(fd, SOMAXCONN) != 0) {
       return absl::UnavailableError(absl::StrCat("can't listen on ", address, ": ",
                                                  std::strerror(errno)));
     }
     if (bound_port == 0) bound_port = BoundPort(fd);  // the same port on the rest
+  }
+  if (l->fds_.empty() && !skipped.empty()) {
+    return absl::UnavailableError(absl::StrCat("can't listen on ", address, ": ", skipped));
   }
   if (l->fds_.empty()) return BadAddress(address, "no IPv4 or IPv6 address");
   l->port_ = bound_port;

@@ -80,6 +80,14 @@ TEST(ListenerTest, SecondListenerOnAUsedPortFails) {
       << second.status();
 }
 
+TEST(ListenerTest, LocalhostAndEveryAddress) {
+  for (const char* address : {"localhost:0", ":0", "127.0.0.1:0"}) {
+    auto l = Listener::Open(address);
+    ASSERT_TRUE(l.ok()) << address << ": " << l.status();
+    EXPECT_GT((*l)->port(), 0);
+  }
+}
+
 TEST(ListenerTest, HandsOffConnectionsAndStops) {
   auto l = Listener::Open("127.0.0.1:0");
   ASSERT_TRUE(l.ok());

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "core/protocol/key_set.h"
+#include "verifier/fake_log_trust.h"
 
 namespace keytrail {
 namespace fuzz {
@@ -32,16 +33,16 @@ const VrfPrivateKey& LogVrf() {
   return *vrf;
 }
 
-const verifier::FakeLog& Log() {
-  static const verifier::FakeLog* log = [] {
-    auto* log = new verifier::FakeLog(LogSigner(), LogVrf(), verifier::FakeLog::kGenesisTimeMs);
+const fakes::FakeLog& Log() {
+  static const fakes::FakeLog* log = [] {
+    auto* log = new fakes::FakeLog(LogSigner(), LogVrf(), fakes::FakeLog::kGenesisTimeMs);
     log->AddCosigner(MonitorSigner());
-    const uint64_t t = verifier::FakeLog::kGenesisTimeMs;
-    log->Update("alice", verifier::PlainKeySet({"phone"}));
-    log->Update("carol", verifier::PlainKeySet({"tablet"}));
+    const uint64_t t = fakes::FakeLog::kGenesisTimeMs;
+    log->Update("alice", fakes::PlainKeySet({"phone"}));
+    log->Update("carol", fakes::PlainKeySet({"tablet"}));
     log->CloseEpoch(t + 1000);
-    log->Update("alice", verifier::PlainKeySet({"laptop", "phone"}));
-    log->Update("bob", verifier::SignedKeySet(FixedEd25519(4), "bob", {"desk", "phone"}));
+    log->Update("alice", fakes::PlainKeySet({"laptop", "phone"}));
+    log->Update("bob", fakes::SignedKeySet(FixedEd25519(4), "bob", 1, {"desk", "phone"}));
     log->CloseEpoch(t + 2000);
     log->Update("carol", KeySet{});
     log->CloseEpoch(t + 3000);
@@ -52,7 +53,7 @@ const verifier::FakeLog& Log() {
 
 const verifier::LogTrust& Trust() {
   static const verifier::LogTrust* trust = [] {
-    auto* trust = new verifier::LogTrust(Log().Trust());
+    auto* trust = new verifier::LogTrust(verifier::TrustIn(Log()));
     trust->monitors.push_back(MonitorSigner().Verifier());
     trust->min_cosignatures = 1;
     return trust;

@@ -10,6 +10,7 @@
 #include "core/note/cosignature.h"
 #include "core/note/note.h"
 #include "testing/fake_log.h"
+#include "verifier/log_trust.h"
 
 namespace keytrail {
 namespace fuzz {
@@ -22,7 +23,7 @@ const VrfPrivateKey& LogVrf();
 // A FakeLog with the keys above and MonitorSigner as cosigner, holding
 // three epochs: alice (plain devices, 2 versions), bob (signed devices with
 // an account key), carol (deactivated after one version). Built once.
-const verifier::FakeLog& Log();
+const fakes::FakeLog& Log();
 // Log().Trust() requiring MonitorSigner's cosignature.
 const verifier::LogTrust& Trust();
 

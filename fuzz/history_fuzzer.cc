@@ -24,7 +24,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const uint64_t since = 1 + (data[0] >> 2) % 3;
   v1::HistoryResponse response;
   if (!response.ParseFromArray(data + 1, static_cast<int>(size - 1))) return 0;
-  const uint64_t now = verifier::FakeLog::kGenesisTimeMs + 10000;
+  const uint64_t now = fakes::FakeLog::kGenesisTimeMs + 10000;
   auto v = verifier::VerifyHistory(fuzz::Trust(), account, since, std::nullopt,
                                    response, {}, now);
   if (!v.ok()) return 0;

@@ -21,12 +21,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   FUZZ_CHECK(key_set->devices.size() <= 32);
   auto again = DecodeKeySet(*encoded);
   FUZZ_CHECK(again.ok() && *again == *key_set);
-  // The seeds are signed for account "alice" (fuzz/make_seeds.cc).
-  const bool verifies = VerifyDeviceSignatures("alice", *key_set).ok();
-  FUZZ_CHECK(VerifyDeviceSignatures("alice", *again).ok() == verifies);
-  if (verifies && key_set->account_key.has_value() && !key_set->devices.empty()) {
-    // A signature is bound to its account.
-    FUZZ_CHECK(!VerifyDeviceSignatures("mallory", *key_set).ok());
+  // The signed seed is signed as version 1 of account "alice"
+  // (fuzz/make_seeds.cc).
+  const bool verifies = VerifyKeySetSignature("alice", 1, *key_set).ok();
+  FUZZ_CHECK(VerifyKeySetSignature("alice", 1, *again).ok() == verifies);
+  if (verifies && key_set->account_key.has_value()) {
+    // A signature is bound to its account and its version.
+    FUZZ_CHECK(!VerifyKeySetSignature("mallory", 1, *key_set).ok());
+    FUZZ_CHECK(!VerifyKeySetSignature("alice", 2, *key_set).ok());
   }
   return 0;
 }

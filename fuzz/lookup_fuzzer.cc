@@ -22,7 +22,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string account = kAccounts[data[0] % 4];
   v1::LookupResponse response;
   if (!response.ParseFromArray(data + 1, static_cast<int>(size - 1))) return 0;
-  const uint64_t now = verifier::FakeLog::kGenesisTimeMs + 10000;
+  const uint64_t now = fakes::FakeLog::kGenesisTimeMs + 10000;
   auto v = verifier::VerifyLookup(fuzz::Trust(), account, response, {}, now);
   if (!v.ok()) return 0;
   std::string wire;

@@ -66,7 +66,7 @@ std::string U64(uint64_t v) {
 std::string HashBytes(const Hash& h) { return std::string(h.begin(), h.end()); }
 
 void Main() {
-  const verifier::FakeLog& log = Log();
+  const fakes::FakeLog& log = Log();
 
   // bytes_reader: op count, ops, data.
   Write("bytes_reader_fuzzer", "all_ops", std::string("\x0a\x00\x01\x02\x03\x2e\x05\x06\x07\x08\x09", 11) +
@@ -78,9 +78,9 @@ void Main() {
 
   // key_set: plain, signed (for alice), empty.
   const Ed25519PrivateKey alice_key = Ed25519PrivateKey::FromSeed(std::string(32, 5)).value();
-  Write("key_set_fuzzer", "plain", EncodeKeySet(verifier::PlainKeySet({"laptop", "phone"})).value());
-  const KeySet signed_set = verifier::SignedKeySet(alice_key, "alice", {"a", "b", "c"});
-  Check(VerifyDeviceSignatures("alice", signed_set), "key_set signed");
+  Write("key_set_fuzzer", "plain", EncodeKeySet(fakes::PlainKeySet({"laptop", "phone"})).value());
+  const KeySet signed_set = fakes::SignedKeySet(alice_key, "alice", 1, {"a", "b", "c"});
+  Check(VerifyKeySetSignature("alice", 1, signed_set), "key_set signed");
   Write("key_set_fuzzer", "signed", EncodeKeySet(signed_set).value());
   Write("key_set_fuzzer", "empty", EncodeKeySet(KeySet{}).value());
 
@@ -124,7 +124,7 @@ void Main() {
   // lookup and history: account selector byte || serialized response. Each
   // must verify as the targets check it, or fuzzing would never get past
   // the first failing check.
-  const uint64_t now = verifier::FakeLog::kGenesisTimeMs + 10000;
+  const uint64_t now = fakes::FakeLog::kGenesisTimeMs + 10000;
   const char* const accounts[] = {"alice", "bob", "carol", "dave"};
   for (int a = 0; a < 4; ++a) {
     const v1::LookupResponse lookup = log.Lookup(accounts[a]);

@@ -2,6 +2,7 @@
 // versions of large key sets: every answer stays under kMaxAnswerBytes, the
 // pages chain into the whole verified history, `keytrail history` reads it,
 // and the server's memory does not grow with the history's size.
+#include <atomic>
 #include <fstream>
 #include <string>
 #include <thread>
@@ -160,15 +161,15 @@ TEST_F(HistoryPagingE2eTest, ConcurrentReadersDoNotGrowTheServer) {
     });
   }
   int64_t peak = before;
-  bool running = true;
+  std::atomic<bool> running{true};
   std::thread sampler([&] {
-    while (running) {
+    while (running.load()) {
       peak = std::max(peak, RssKiB(pid));
       absl::SleepFor(absl::Milliseconds(20));
     }
   });
   for (std::thread& t : readers) t.join();
-  running = false;
+  running.store(false);
   sampler.join();
   for (const absl::Status& s : results) EXPECT_TRUE(s.ok()) << s;
   const int64_t after = RssKiB(pid);
@@ -177,8 +178,21 @@ TEST_F(HistoryPagingE2eTest, ConcurrentReadersDoNotGrowTheServer) {
               static_cast<long long>(before), static_cast<long long>(peak),
               static_cast<long long>(after), kReaders);
   // Before the fix one such answer alone cost the server ~3x the history
-  // (~50 MB); six at once several hundred MB.
-  EXPECT_LT(peak - before, 48 * 1024);
+  // (~50 MB); six at once several hundred MB. Under AddressSanitizer the
+  // allocator's quarantine keeps freed memory resident, so RSS says nothing
+  // about what the server holds: the bound is checked in ordinary builds.
+#if defined(__SANITIZE_ADDRESS__)
+  constexpr bool kRssMeansLiveMemory = false;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+  constexpr bool kRssMeansLiveMemory = false;
+#else
+  constexpr bool kRssMeansLiveMemory = true;
+#endif
+#else
+  constexpr bool kRssMeansLiveMemory = true;
+#endif
+  if (kRssMeansLiveMemory) EXPECT_LT(peak - before, 48 * 1024);
 }
 
 TEST_F(HistoryPagingE2eTest, CliReadsTheWholeHistory) {

@@ -23,3 +23,11 @@ FUZZ_ONLY = select({
     "//tools:fuzz": [],
     "//conditions:default": ["//tools:incompatible"],
 })
+
+# Targets that load our code into a host process that lacks the sanitizer
+# runtime (a Python test driving the C API through ctypes): skipped under
+# --config=asan.
+NOT_UNDER_ASAN = select({
+    "//tools:asan": ["//tools:incompatible"],
+    "//conditions:default": [],
+})

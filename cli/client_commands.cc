@@ -316,27 +316,46 @@ absl::Status Lookup(KeyTransparencyLog::Stub& stub) {
   return absl::OkStatus();
 }
 
+// Versions `keytrail history` holds at most: the pages it follows are
+// verified only once the last one arrives, so it keeps them all until then.
+constexpr size_t kMaxCliHistoryVersions = 1000000;
+
 absl::Status History(KeyTransparencyLog::Stub& stub) {
   auto state = LoadState(stub);
   if (!state.ok()) return state.status();
   int64_t since = absl::GetFlag(FLAGS_since);
   if (since < 1) return absl::InvalidArgumentError("history: --since must be at least 1");
-  v1::HistoryRequest req;
-  req.set_account(absl::GetFlag(FLAGS_account));
-  req.set_since_version(static_cast<uint64_t>(since));
-  req.set_last_verified_size(state->last.size);
-  grpc::ClientContext ctx;
-  SetDeadline(&ctx);
-  v1::HistoryResponse resp;
-  absl::Status s = FromGrpc(stub.History(&ctx, req, &resp), "History");
-  if (!s.ok()) return s;
-  auto verified = Accept(*state, verifier::VerifyHistory(*state->trust, req.account(),
-                                                        req.since_version(), std::nullopt, resp,
-                                                        state->last, NowMs()));
+  const std::string account = absl::GetFlag(FLAGS_account);
+  size_t pages = 0;
+  bool fetch_failed = false;
+  // Each answer is one page (at most max_answer_bytes); follow them all.
+  verifier::HistoryPageFetcher fetch =
+      [&](uint64_t since_version,
+          const verifier::TrustedCheckpoint& last) -> absl::StatusOr<v1::HistoryResponse> {
+    v1::HistoryRequest req;
+    req.set_account(account);
+    req.set_since_version(since_version);
+    req.set_last_verified_size(last.size);
+    grpc::ClientContext ctx;
+    SetDeadline(&ctx);
+    v1::HistoryResponse resp;
+    absl::Status s = FromGrpc(stub.History(&ctx, req, &resp), "History");
+    fetch_failed = !s.ok();
+    if (!s.ok()) return s;
+    ++pages;
+    return resp;
+  };
+  verifier::TrustedCheckpoint last = state->last;
+  auto followed = verifier::FollowHistory(*state->trust, account, static_cast<uint64_t>(since),
+                                          std::nullopt, fetch, &last, NowMs(),
+                                          kMaxCliHistoryVersions);
+  // The log's own error (from a page's call) is not a failed verification.
+  if (!followed.ok() && fetch_failed) return followed.status();
+  auto verified = Accept(*state, std::move(followed));
   if (!verified.ok()) return verified.status();
-  std::printf("verified against checkpoint %llu; %zu versions since %lld\n",
+  std::printf("verified against checkpoint %llu; %zu versions since %lld (%zu pages)\n",
               static_cast<unsigned long long>(verified->log.checkpoint.size),
-              verified->versions.size(), static_cast<long long>(since));
+              verified->versions.size(), static_cast<long long>(since), pages);
   for (const auto& v : verified->versions) {
     std::printf("version %llu (epoch %llu, log index %llu)\n",
                 static_cast<unsigned long long>(v.version), static_cast<unsigned long long>(v.epoch),

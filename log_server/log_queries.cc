@@ -129,19 +129,30 @@ absl::Status LogQueries::History(const v1::HistoryRequest& request,
     response->set_previous_head(HashString(current == 0 ? GenesisHead() : proofs->current_head));
     return absl::OkStatus();
   }
-  if (current - since + 1 > kMaxHistoryVersions) {
-    return absl::OutOfRangeError(absl::StrCat(
-        "history since version ", since, " holds ", current - since + 1,
-        " versions; one answer holds at most ", kMaxHistoryVersions,
-        ": ask since a later version"));
+  // One page: versions from `since` on while the answer stays within
+  // kMaxAnswerBytes and kMaxHistoryVersions (at least one, so every page
+  // makes progress); `more` tells the client to ask from the next one. Read
+  // one version at a time, so the server holds no more than the page.
+  const LogReader reader = storage_.Reader(state->snapshot.get());
+  size_t answer_bytes = response->ByteSizeLong() + 2 + kHashSize;  // + previous_head
+  for (uint64_t version = since; version <= current; ++version) {
+    if (static_cast<size_t>(response->versions_size()) == kMaxHistoryVersions) break;
+    auto rec = reader.GetVersion(proofs->account.index, version);
+    if (!rec.ok()) return rec.status();
+    if (!rec->has_value()) {
+      return absl::DataLossError(absl::StrCat("version ", version, " of an account is missing"));
+    }
+    if (version == since) response->set_previous_head(HashString((*rec)->previous_head));
+    v1::AccountVersion v;
+    FillVersion(version, **rec, &v);
+    // The repeated field's tag and length prefix: at most 1 + 5 bytes.
+    const size_t cost = v.ByteSizeLong() + 6;
+    if (response->versions_size() > 0 && answer_bytes + cost > kMaxAnswerBytes) break;
+    answer_bytes += cost;
+    *response->add_versions() = std::move(v);
   }
-  auto records = storage_.Reader(state->snapshot.get())
-                     .GetVersions(proofs->account.index, since, current);
-  if (!records.ok()) return records.status();
-  response->set_previous_head(HashString((*records)[0].previous_head));
-  for (size_t i = 0; i < records->size(); ++i) {
-    FillVersion(since + i, (*records)[i], response->add_versions());
-  }
+  const uint64_t last = since + static_cast<uint64_t>(response->versions_size()) - 1;
+  response->set_more(last < current);
   return absl::OkStatus();
 }
 
@@ -171,7 +182,16 @@ absl::Status LogQueries::GetEntries(const v1::GetEntriesRequest& request,
                                        state->log.tree_size - request.start()});
   auto entries = storage_.Reader(state->snapshot.get()).GetEntries(request.start(), count);
   if (!entries.ok()) return entries.status();
-  for (std::string& e : *entries) response->add_entries(std::move(e));
+  // Entries are small (an index, a version and two hashes: ~100 bytes, so
+  // 1,000 take ~100 KiB), but the answer is bounded by bytes all the same,
+  // so a future larger entry can't make it unreadable. At least one entry.
+  size_t answer_bytes = 0;
+  for (std::string& e : *entries) {
+    const size_t cost = e.size() + 6;  // + tag and length prefix
+    if (response->entries_size() > 0 && answer_bytes + cost > kMaxAnswerBytes) break;
+    answer_bytes += cost;
+    response->add_entries(std::move(e));
+  }
   return absl::OkStatus();
 }
 
@@ -227,6 +247,7 @@ void LogQueries::GetLogInfo(v1::GetLogInfoResponse* response) const {
   limits->set_max_request_bytes(kMaxRequestBytes);
   limits->set_max_history_versions(kMaxHistoryVersions);
   limits->set_max_entries_per_request(kMaxEntriesPerRequest);
+  limits->set_max_answer_bytes(static_cast<uint32_t>(kMaxAnswerBytes));
 }
 
 }  // namespace keytrail

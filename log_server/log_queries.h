@@ -7,7 +7,7 @@
 //                    count 0, first_size 0 or > second_size, index >= size);
 //   OutOfRange       a tree size beyond the log's current size (including a
 //                    last_verified_size the log never reached), a start past
-//                    the end, more history than one answer may hold;
+//                    the end, a since_version past the account's next one;
 //   DataLoss         the log's own records are damaged or inconsistent;
 //   Unavailable      storage trouble.
 // Thread-safe.
@@ -46,11 +46,15 @@ class LogQueries {
         info_(std::move(info)) {}
 
   absl::Status Lookup(const v1::LookupRequest& request, v1::LookupResponse* response) const;
+  // One page of the account's history: at most kMaxAnswerBytes (proofs
+  // included) and kMaxHistoryVersions versions, at least one when there is
+  // any; response.more says whether versions after the page's last exist.
   absl::Status History(const v1::HistoryRequest& request, v1::HistoryResponse* response) const;
   // request.newest: the newest log-signed checkpoint instead of the served
   // one.
   absl::Status GetCheckpoint(const v1::GetCheckpointRequest& request,
                              v1::GetCheckpointResponse* response) const;
+  // At most count, kMaxEntriesPerRequest and kMaxAnswerBytes; at least one.
   absl::Status GetEntries(const v1::GetEntriesRequest& request,
                           v1::GetEntriesResponse* response) const;
   absl::Status GetInclusionProof(const v1::GetInclusionProofRequest& request,

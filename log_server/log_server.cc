@@ -1,5 +1,11 @@
 #include "log_server/log_server.h"
 
+#include <grpc/support/log.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdlib>
+
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "core/crypto/ecvrf.h"
@@ -14,6 +20,7 @@
 #include "grpcpp/health_check_service_interface.h"
 #include "log_server/cosignature_collector.h"
 #include "log_server/epoch_builder.h"
+#include "log_server/listener.h"
 #include "log_server/log_queries.h"
 #include "log_server/log_service.h"
 #include "log_server/log_storage.h"
@@ -36,16 +43,59 @@ struct LogServer::Parts {
   std::unique_ptr<Sequencer> sequencer;
   std::unique_ptr<LogQueries> queries;
   std::unique_ptr<LogService> service;
+  std::unique_ptr<grpc::experimental::ExternalConnectionAcceptor> acceptor;
   std::unique_ptr<grpc::Server> server;
+  std::unique_ptr<Listener> listener;  // stopped first: it feeds the server
   int port = 0;
   bool shut_down = false;
 };
 
 namespace {
 
-// A certificate chain or a private key: a few KiB; the cap refuses a wrong path.
-absl::StatusOr<std::string> ReadPemFile(const std::string& path) {
-  return ReadFileToString(path, 1 << 20, FileKind::kSecret);
+// gRPC's own log lines: while the server starts, our one line per failure
+// says what went wrong, so gRPC's are dropped; once it serves, gRPC's errors
+// go to our log, one line each ("grpc: ..."). GRPC_VERBOSITY, if set, still
+// chooses what gRPC emits.
+std::atomic<bool> g_grpc_log_quiet{true};
+
+void ForwardGrpcLog(gpr_log_func_args* args) {
+  if (g_grpc_log_quiet.load() || args->severity != GPR_LOG_SEVERITY_ERROR) return;
+  LogLine(LogLevel::kError, absl::StrCat("grpc: ", args->message));
+}
+
+void TakeOverGrpcLogging() {
+  static const bool done = [] {
+    if (std::getenv("GRPC_VERBOSITY") == nullptr) {
+      gpr_set_log_verbosity(GPR_LOG_SEVERITY_ERROR);
+    }
+    gpr_set_log_function(ForwardGrpcLog);
+    return true;
+  }();
+  (void)done;
+}
+
+// Reads a PEM file and checks it holds a PEM block of `kind` (e.g.
+// "CERTIFICATE", or "PRIVATE KEY" for any "-----BEGIN ... PRIVATE KEY-----"),
+// so a wrong file gets our one clear line instead of a TLS library error.
+absl::StatusOr<std::string> ReadPemFile(const std::string& path, absl::string_view flag,
+                                        absl::string_view kind) {
+  // A certificate chain or a private key: a few KiB; the cap refuses a wrong path.
+  absl::StatusOr<std::string> read = ReadFileToString(path, 1 << 20, FileKind::kSecret);
+  if (!read.ok()) {
+    return absl::Status(read.status().code(), absl::StrCat(flag, ": ", read.status().message()));
+  }
+  std::string pem = *std::move(read);
+  const size_t begin = pem.find("-----BEGIN ");
+  const size_t end_of_label = begin == std::string::npos ? begin : pem.find("-----", begin + 11);
+  const bool found = end_of_label != std::string::npos &&
+                     absl::string_view(pem).substr(begin + 11, end_of_label - begin - 11)
+                             .find(kind) != absl::string_view::npos &&
+                     pem.find("-----END ", end_of_label) != std::string::npos;
+  if (!found) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(flag, ": ", path, " is not a PEM file holding a ", kind));
+  }
+  return pem;
 }
 
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ListenerCredentials(
@@ -60,13 +110,13 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ListenerCredentials(
     return grpc::InsecureServerCredentials();
   }
   grpc::SslServerCredentialsOptions ssl;
-  auto cert = ReadPemFile(o.tls_cert_file);
+  auto cert = ReadPemFile(o.tls_cert_file, "--tls_cert_file", "CERTIFICATE");
   if (!cert.ok()) return cert.status();
-  auto key = ReadPemFile(o.tls_key_file);
+  auto key = ReadPemFile(o.tls_key_file, "--tls_key_file", "PRIVATE KEY");
   if (!key.ok()) return key.status();
   ssl.pem_key_cert_pairs.push_back({*key, *cert});
   if (!o.tls_client_ca_file.empty()) {
-    auto ca = ReadPemFile(o.tls_client_ca_file);
+    auto ca = ReadPemFile(o.tls_client_ca_file, "--tls_client_ca_file", "CERTIFICATE");
     if (!ca.ok()) return ca.status();
     ssl.pem_root_certs = *ca;
     // Ask every client for a certificate, verify it when given, but let
@@ -82,6 +132,25 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ListenerCredentials(
 // answer with.
 absl::Status StartCollector(const LogServerOptions& o, LogServer::Parts& parts);
 
+// Private key and token files must not be readable by group or others:
+// refused (one line naming the file and its mode) unless the operator says
+// otherwise, then only warned about.
+absl::Status CheckSecretFileModes(const LogServerOptions& o) {
+  for (const std::string* path :
+       {&o.note_key_file, &o.vrf_key_file, &o.write_token_file, &o.tls_key_file}) {
+    if (path->empty()) continue;
+    absl::Status mode = CheckPrivateKeyFileMode(*path);
+    if (mode.ok() || mode.code() != absl::StatusCode::kFailedPrecondition) continue;
+    if (o.allow_insecure_key_permissions) {
+      LogWarning("%s (allowed by --allow_insecure_key_permissions)", mode.message());
+      continue;
+    }
+    return absl::FailedPreconditionError(
+        absl::StrCat(mode.message(), " (or pass --allow_insecure_key_permissions)"));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 LogServer::LogServer(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}
@@ -92,9 +161,13 @@ int LogServer::port() const { return parts_->port; }
 
 absl::StatusOr<std::unique_ptr<LogServer>> LogServer::Start(const LogServerOptions& o) {
   absl::Time start = absl::Now();
+  TakeOverGrpcLogging();
+  g_grpc_log_quiet.store(true);
   if (o.data_dir.empty()) return absl::InvalidArgumentError("--data_dir is required");
   if (o.note_key_file.empty()) return absl::InvalidArgumentError("--note_key is required");
   if (o.vrf_key_file.empty()) return absl::InvalidArgumentError("--vrf_key is required");
+  absl::Status modes = CheckSecretFileModes(o);
+  if (!modes.ok()) return modes;
 
   auto signer = LoadNoteSigner(o.note_key_file);
   if (!signer.ok()) return signer.status();
@@ -145,34 +218,84 @@ absl::StatusOr<std::unique_ptr<LogServer>> LogServer::Start(const LogServerOptio
   parts->service = std::make_unique<LogService>(*parts->auth, *parts->preparer,
                                                 *parts->sequencer, *parts->queries);
 
+  // Descriptors: as many as the hard limit allows; a reserve stays free for
+  // RocksDB, gRPC's internals and the log itself, and connections beyond it
+  // (or beyond --max_connections) are shed by the listener.
+  const int fd_limit = RaiseDescriptorLimit();
+  const int reserve = std::max(64, fd_limit / 8);
+  int max_fd = fd_limit - reserve;
+  if (o.max_connections > 0) {
+    const int baseline = ::dup(0);  // the lowest free descriptor now
+    if (baseline >= 0) ::close(baseline);
+    max_fd = std::min<int64_t>(max_fd, std::max(baseline, 3) + o.max_connections);
+  }
+  if (max_fd <= 16) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "only ", fd_limit, " file descriptors allowed (ulimit -n); the log server needs more"));
+  }
+  auto listener = Listener::Open(o.listen_address);
+  if (!listener.ok()) return listener.status();
+  parts->listener = *std::move(listener);
+  parts->port = parts->listener->port();
+
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder_grpc;
-  builder_grpc.AddListeningPort(o.listen_address, *credentials, &parts->port);
+  // gRPC does not listen itself (see listener.h): it gets each connection
+  // the listener accepts, and does TLS on it with `credentials`.
+  parts->acceptor = builder_grpc.experimental().AddExternalConnectionAcceptor(
+      grpc::ServerBuilder::experimental_type::ExternalConnectionType::FROM_FD, *credentials);
   builder_grpc.RegisterService(parts->service.get());
   builder_grpc.SetMaxReceiveMessageSize(static_cast<int>(kMaxRequestBytes));
   parts->server = builder_grpc.BuildAndStart();
-  if (parts->server == nullptr || parts->port == 0) {
-    return absl::UnavailableError(absl::StrCat("can't listen on ", o.listen_address));
+  if (parts->server == nullptr) {
+    return absl::UnavailableError(absl::StrCat(
+        "can't start the gRPC server on ", o.listen_address,
+        o.tls_cert_file.empty() ? "" : " (do the TLS certificate and key match?)"));
   }
   parts->server->GetHealthCheckService()->SetServingStatus(true);
+  grpc::experimental::ExternalConnectionAcceptor* acceptor = parts->acceptor.get();
+  grpc::HealthCheckServiceInterface* health = parts->server->GetHealthCheckService();
+  const int listen_fd = -1;
+  parts->listener->Start(
+      [acceptor, listen_fd](int fd) {
+        grpc::experimental::ExternalConnectionAcceptor::NewConnectionParameters p;
+        p.listener_fd = listen_fd;
+        p.fd = fd;
+        acceptor->HandleNewConnection(&p);
+      },
+      max_fd,
+      // While connections can't be accepted the server is not healthy, so
+      // load balancers and supervisors stop sending it traffic.
+      [health](bool failing) { health->SetServingStatus(!failing); });
   parts->sequencer->Start();
 
   auto state = parts->published.Get();
   LogInfo("serving origin %s on port %d: epoch %d, tree size %d, %d accounts; "
-          "started in %.0f ms",
+          "up to %d descriptors (ulimit -n %d); started in %.0f ms",
           config.origin, parts->port, state->log.epoch, state->log.tree_size,
-          state->map_size, absl::ToDoubleMilliseconds(absl::Now() - start));
+          state->map_size, max_fd, fd_limit, absl::ToDoubleMilliseconds(absl::Now() - start));
+  g_grpc_log_quiet.store(false);
   return std::unique_ptr<LogServer>(new LogServer(std::move(parts)));
 }
 
 void LogServer::Shutdown(absl::Duration grace) {
   if (parts_ == nullptr || parts_->shut_down) return;
   parts_->shut_down = true;
+  parts_->listener->Stop();
   parts_->server->GetHealthCheckService()->SetServingStatus(false);
-  parts_->server->Shutdown(std::chrono::system_clock::now() +
-                           absl::ToChronoMilliseconds(grace));
+  // The sequencer first, while calls can still be answered: it refuses new
+  // updates (UNAVAILABLE, nothing written), builds the last epoch from what
+  // is queued and finishes each queued call with its real outcome. Stopping
+  // gRPC first would cancel those calls at the grace deadline although the
+  // epoch built afterwards commits them (issue 9, bug 5).
   parts_->sequencer->Stop();
+  // What is left are answers on their way out: every read is computed
+  // before its handler returns and every update has now been answered. They
+  // get a short drain, not the whole grace: gRPC also waits for every
+  // connection to close until the deadline, and an idle client's never does.
+  parts_->server->Shutdown(std::chrono::system_clock::now() +
+                           absl::ToChronoMilliseconds(std::min(grace, absl::Seconds(1))));
   if (parts_->collector != nullptr) parts_->collector->Stop();
   parts_->server->Wait();
   LogInfo("stopped");

@@ -3,13 +3,18 @@
 // front of it; tests start it in-process on a port the OS picks.
 //
 // Start() fails with one clear status when a key is missing or unreadable
-// (NotFound / PermissionDenied / InvalidArgument naming the file), when
+// (NotFound / PermissionDenied / InvalidArgument naming the file), when a
+// private key or token file is open to group or others and
+// allow_insecure_key_permissions is false (FailedPrecondition naming the
+// file and its mode), when
 // --origin and the note key's name disagree (InvalidArgument), when the data
 // directory belongs to another origin or key (FailedPrecondition), when the
-// directory is locked by another process (FailedPrecondition), or when the
-// listener can't bind (Unavailable), when a --monitors entry is malformed or
-// more cosignatures are required than monitors are configured
-// (InvalidArgument).
+// directory is locked by another process (FailedPrecondition), when
+// --listen is malformed (InvalidArgument), when the listener can't bind,
+// e.g. the port is in use, even by another log server (Unavailable), or when
+// a --monitors entry is malformed or more cosignatures are required than
+// monitors are configured (InvalidArgument).
+// Start-up raises the soft descriptor limit to the hard one.
 #ifndef KEYTRAIL_LOG_SERVER_LOG_SERVER_H_
 #define KEYTRAIL_LOG_SERVER_LOG_SERVER_H_
 
@@ -41,6 +46,12 @@ struct LogServerOptions {
   std::vector<std::string> monitors;
   size_t required_cosignatures = 0;
   absl::Duration monitor_timeout = absl::Seconds(10);
+  // Use private key and token files that group or others may read (with a
+  // warning) instead of refusing to start.
+  bool allow_insecure_key_permissions = false;
+  // Most client connections open at once (0: bounded only by the descriptor
+  // limit, less a reserve); more are closed as they arrive. See listener.h.
+  int64_t max_connections = 0;
 };
 
 class LogServer {
@@ -50,8 +61,11 @@ class LogServer {
 
   // The port the listener bound (useful with port 0).
   int port() const;
-  // Stops accepting calls, finishes in-flight ones (up to `grace`), commits
-  // what is queued and closes the database.
+  // Health turns NOT_SERVING and new updates are refused (UNAVAILABLE,
+  // nothing written); the updates already queued go into one last epoch and
+  // their calls are answered with its real outcome; then gRPC stops, giving
+  // answers still being sent up to min(`grace`, 1 s) (idle connections do
+  // not hold it longer), and the database closes.
   void Shutdown(absl::Duration grace = absl::Seconds(5));
 
   struct Parts;  // defined in log_server.cc

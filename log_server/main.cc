@@ -42,6 +42,11 @@ ABSL_FLAG(int64_t, required_cosignatures, 0,
           "cosignatures from --monitors a checkpoint needs before reads serve it");
 ABSL_FLAG(absl::Duration, monitor_timeout, absl::Seconds(10),
           "timeout of one push to a monitor");
+ABSL_FLAG(bool, allow_insecure_key_permissions, false,
+          "use private key and token files that group or others can read (warns)");
+ABSL_FLAG(int64_t, max_connections, 0,
+          "most client connections at once; more are closed on arrival (0: the "
+          "descriptor limit less a reserve)");
 ABSL_FLAG(std::string, port_file, "",
           "once listening, write the bound port to this file (for --listen=host:0)");
 
@@ -92,6 +97,9 @@ int main(int argc, char** argv) {
   o.required_cosignatures = static_cast<size_t>(required);
   o.monitor_timeout = absl::GetFlag(FLAGS_monitor_timeout);
   if (o.monitor_timeout <= absl::ZeroDuration()) return Fail("--monitor_timeout must be positive");
+  o.allow_insecure_key_permissions = absl::GetFlag(FLAGS_allow_insecure_key_permissions);
+  o.max_connections = absl::GetFlag(FLAGS_max_connections);
+  if (o.max_connections < 0) return Fail("--max_connections must not be negative");
 
   // Signals are taken by sigwait below, not by a handler, so every thread
   // must block them; threads inherit the mask from here.

@@ -13,10 +13,20 @@ absl::StatusOr<WriteAuthorizer> WriteAuthorizer::Create(const std::string& token
   if (!token_file.empty()) {
     auto contents = ReadKeyFile(token_file);
     if (!contents.ok()) return contents.status();
+    // ReadKeyFile dropped one final newline and refused control characters
+    // (tabs, CRs, further lines). A space would silently become part of the
+    // token, and bearer tokens (RFC 6750) never hold one: refuse it rather
+    // than guess what the operator meant.
     token = *std::move(contents);
-    if (token.size() < 16) {
+    if (token.find(' ') != std::string::npos) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "write token in ", token_file, " is shorter than 16 bytes; use a random token"));
+          "write token in ", token_file,
+          " contains a space (trailing whitespace?); a token is one word"));
+    }
+    if (token.size() < kMinWriteTokenSize) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "write token in ", token_file, " is shorter than ", kMinWriteTokenSize,
+          " bytes; use a random token (keytrail keygen token)"));
     }
   }
   return WriteAuthorizer(std::move(token), client_certificates);

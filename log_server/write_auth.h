@@ -23,11 +23,18 @@
 
 namespace keytrail {
 
+// Tokens shorter than this are refused as guessable.
+constexpr size_t kMinWriteTokenSize = 16;
+
 class WriteAuthorizer {
  public:
-  // token_file may be empty (no token). InvalidArgument for a token file that
-  // is empty or holds more than one line; NotFound/PermissionDenied when it
-  // can't be read. Tokens shorter than 16 bytes are refused as guessable.
+  // token_file may be empty (no token). The token is the file's one line
+  // without its final newline (ReadKeyFile). InvalidArgument for a token
+  // file that is empty, holds more than one line or a control character,
+  // contains a space (so trailing whitespace never becomes part of the
+  // token, and all-space tokens are refused), or is shorter than
+  // kMinWriteTokenSize bytes; NotFound/PermissionDenied when it can't be
+  // read. The file's mode is the caller's business (LogServer::Start).
   static absl::StatusOr<WriteAuthorizer> Create(const std::string& token_file,
                                                 bool client_certificates);
 

@@ -11,6 +11,8 @@ PACKAGES=(
   librocksdb-dev libabsl-dev libssl-dev android-libboringssl-dev libcpp-httplib-dev
   # tests and benchmarks
   libgtest-dev googletest libbenchmark-dev nlohmann-json3-dev curl
+  # sanitizers and fuzzing (--config=asan, --config=fuzz): clang with libFuzzer
+  clang-14 libclang-rt-14-dev
   # independent implementations the interop tests check against
   golang-go golang-golang-x-mod-dev python3-grpcio python3-grpc-tools
 )

@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # Runs every keytrail test: the whole tree against OpenSSL 3, then the shared
 # core and the verifier library against BoringSSL (--config=boringssl skips
-# the targets that link gRPC). Installs what is missing first.
+# the targets that link gRPC), then the core, verifier and log_server tests
+# under AddressSanitizer + UndefinedBehaviorSanitizer (--config=asan), then
+# every fuzz target for a short fixed number of runs (--config=fuzz; each
+# //fuzz:<name>_smoke test replays its seed corpus and runs 2,000 inputs).
+# Installs what is missing first.
 # Ends with one line "N passed, N failed", counting test targets per run.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -32,6 +36,8 @@ run() {
 
 run openssl //...
 run boringssl --config=boringssl //...
+run asan --config=asan //core/... //verifier/... //log_server/...
+run fuzz --config=fuzz //fuzz/...
 
 echo "${passed} passed, ${failed} failed"
 [ "$failed" -eq 0 ]

@@ -42,6 +42,8 @@ class LogServerHarness {
   std::string path(const std::string& file) const { return dir_ + "/" + file; }
   const std::string& token() const { return token_; }
   int port() const { return port_; }
+  // The server's process id, 0 when it is not running (for /proc readings).
+  int pid() const { return process_ ? static_cast<int>(process_->pid()) : 0; }
   std::string log() const;  // the server's stderr so far
 
  private:

@@ -17,3 +17,9 @@ CRYPTO_COPTS = select({
 
 # Warnings for keytrail's own code.
 KEYTRAIL_COPTS = ["-Wall", "-Wextra", "-Wno-unused-parameter", "-Werror=return-type"]
+
+# Targets that exist only under --config=fuzz (libFuzzer binaries).
+FUZZ_ONLY = select({
+    "//tools:fuzz": [],
+    "//conditions:default": ["//tools:incompatible"],
+})

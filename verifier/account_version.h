@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <string>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "core/crypto/sha256.h"
@@ -35,7 +36,18 @@ struct AccountState {
   // genesis entry and the checkpoint's epoch entry (and, in a history, to
   // grow from version to version).
   uint64_t log_index = 0;
+  // OK, or why the key set's signature does not verify
+  // (VerifyAccountVersionSignature); only ever not OK when Lookup or History
+  // ran under SignatureCheck::kReport.
+  absl::Status signatures;
 };
+
+// What a key-set signature failure does in VerifyLookup / VerifyHistory.
+// kRequire (the default): it fails the answer. kReport: the answer, proven
+// in every other way, passes and AccountState::signatures says what failed,
+// so that the library an app embeds (verifier.h) raises its alert with the
+// answer as evidence instead of only rejecting it.
+enum class SignatureCheck { kRequire, kReport };
 
 // Checks `v` as version v.version() of `account`, chained from
 // `previous_head`, in a log whose checkpoint ends on epoch `log_epoch` with

@@ -88,7 +88,8 @@ absl::StatusOr<VerifiedHistory> VerifyHistory(const LogTrust& trust, absl::strin
                                               uint64_t since_version,
                                               const std::optional<Hash>& trusted_previous_head,
                                               const v1::HistoryResponse& response,
-                                              const TrustedCheckpoint& last, uint64_t now_ms) {
+                                              const TrustedCheckpoint& last, uint64_t now_ms,
+    SignatureCheck signatures) {
   if (since_version == 0) {
     return absl::InvalidArgumentError("since_version: versions start at 1");
   }
@@ -117,6 +118,19 @@ absl::StatusOr<VerifiedHistory> VerifyHistory(const LogTrust& trust, absl::strin
   }
   out.head = head;
 
+  if (response.more()) {
+    // A partial page: the map proves the current version, past this page.
+    if (out.versions.empty()) {
+      return absl::InvalidArgumentError(
+          "history: a page with more to follow must hold at least one version");
+    }
+    if (proof->terminal != map::MapProof::Terminal::kLeaf) {
+      return absl::InvalidArgumentError(
+          "map proof: proves the account absent, but the page says more versions follow");
+    }
+    out.more = true;
+    return out;
+  }
   if (!out.versions.empty()) {
     s = VerifyAccountInMap(map_root, out.index, out.versions.back().version, head, *proof);
   } else if (since_version == 1) {
@@ -129,11 +143,58 @@ absl::StatusOr<VerifiedHistory> VerifyHistory(const LogTrust& trust, absl::strin
   }
   if (!s.ok()) return s;
   // Last: only key sets the log has proven are worth a signature alert.
-  for (const AccountState& v : out.versions) {
+  for (AccountState& v : out.versions) {
     s = VerifyAccountVersionSignature(account, v);
-    if (!s.ok()) return s;
+    if (!s.ok()) {
+      if (signatures == SignatureCheck::kRequire) return s;
+      v.signatures = s;
+    }
   }
   return out;
+}
+
+absl::StatusOr<VerifiedHistory> FollowHistory(const LogTrust& trust, absl::string_view account,
+                                              uint64_t since_version,
+                                              const std::optional<Hash>& trusted_previous_head,
+                                              const HistoryPageFetcher& fetch,
+                                              TrustedCheckpoint* last, uint64_t now_ms,
+                                              size_t max_versions) {
+  std::vector<AccountState> versions;
+  std::optional<Hash> previous_head = trusted_previous_head;
+  uint64_t since = since_version;
+  for (;;) {
+    auto page = fetch(since, *last);
+    if (!page.ok()) return page.status();
+    auto verified = VerifyHistory(trust, account, since, previous_head, *page, *last, now_ms);
+    if (!verified.ok()) {
+      return absl::Status(verified.status().code(),
+                          absl::StrCat("page since version ", since, ": ",
+                                       verified.status().message()));
+    }
+    *last = verified->log.trusted();
+    if (versions.size() + verified->versions.size() > max_versions) {
+      return absl::OutOfRangeError(absl::StrCat(
+          "history: more than ", max_versions, " versions since version ", since_version));
+    }
+    const size_t earlier = versions.size();
+    for (AccountState& v : verified->versions) versions.push_back(std::move(v));
+    if (!verified->more) {
+      // The last page's map proof has now proven every earlier page too
+      // (each head commits to the one before), so their key set signatures,
+      // which VerifyHistory skips on a partial page, are worth checking:
+      // the last page's own were checked by VerifyHistory.
+      for (size_t i = 0; i < earlier; ++i) {
+        absl::Status s = VerifyAccountVersionSignature(account, versions[i]);
+        if (!s.ok()) return s;
+      }
+      verified->versions = std::move(versions);
+      return verified;
+    }
+    // VerifyHistory guarantees a page with `more` holds a version, so this
+    // makes progress; the numbering check makes it the next one.
+    since = versions.back().version + 1;
+    previous_head = verified->head;
+  }
 }
 
 }  // namespace verifier

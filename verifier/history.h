@@ -9,7 +9,9 @@
 #ifndef KEYTRAIL_VERIFIER_HISTORY_H_
 #define KEYTRAIL_VERIFIER_HISTORY_H_
 
+#include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <vector>
 
@@ -34,7 +36,16 @@ struct VerifiedHistory {
   // empty, the head of since_version - 1 (the trusted head if one was given;
   // the genesis head when since_version is 1 and the account is absent).
   // Store it to ask for the next history from versions.back().version + 1.
+  // With `more`, the head of versions.back(), chained but not yet proven.
   Hash head{};
+  // True: a partial page (response.more). Its versions chain from the start
+  // head to `head`, but the map proves the account's CURRENT version, which
+  // is past this page, so nothing here is proven yet. Ask for the next page
+  // since versions.back().version + 1 with trusted_previous_head = head (and
+  // last = this page's checkpoint); the first page that comes back without
+  // `more` proves its head in the map, and through the chain every page
+  // before it (docs/PROTOCOL.md, "History pages"). FollowHistory does this.
+  bool more = false;
 };
 
 // Returns what `response` proves about `account` since `since_version`
@@ -53,7 +64,9 @@ struct VerifiedHistory {
 //     chained from the one before;
 //  6. the map proves (index, last version, last head); with no versions it
 //     proves (index, since_version - 1, start head), or, for since_version 1,
-//     that the account is absent;
+//     that the account is absent. When response.more is set instead: at
+//     least one version, and the map proof (terminal 1) is of a leaf at the
+//     index, whose head only a later page can check (VerifiedHistory::more);
 //  7. last, once the map has proven them: every version's key set signature,
 //     as VerifyAccountVersionSignature (account_version.h); the first failure
 //     is "version N: key set signature: ..." (IsKeySetSignatureError in
@@ -62,6 +75,8 @@ struct VerifiedHistory {
 // Without a trusted head (since_version > 1), the answer proves only that
 // its versions lead from the previous_head it states to the head the map
 // holds, not how the account got to that previous head.
+// Under `signatures` = kReport a key-set signature failure is recorded in
+// AccountState::signatures instead (see SignatureCheck, account_version.h).
 // Every failure is InvalidArgument whose message names the check: those of
 // the functions above, plus "since_version: ...", "history: ..." (count,
 // numbering, epoch order), "previous_head: ..." and "map proof: ...".
@@ -69,7 +84,33 @@ absl::StatusOr<VerifiedHistory> VerifyHistory(const LogTrust& trust, absl::strin
                                               uint64_t since_version,
                                               const std::optional<Hash>& trusted_previous_head,
                                               const v1::HistoryResponse& response,
-                                              const TrustedCheckpoint& last, uint64_t now_ms);
+                                              const TrustedCheckpoint& last, uint64_t now_ms,
+    SignatureCheck signatures = SignatureCheck::kRequire);
+
+// Fetches one History page: the log's answer for `account` since
+// `since_version` with last_verified_size = last.size. Its error is passed on
+// unchanged.
+using HistoryPageFetcher = std::function<absl::StatusOr<v1::HistoryResponse>(
+    uint64_t since_version, const TrustedCheckpoint& last)>;
+
+// Follows a history page by page until a page without `more`, verifying each
+// with VerifyHistory: the next page starts from the previous page's head (as
+// trusted_previous_head) and its checkpoint (as `last`, so the pages'
+// checkpoints are proven consistent one after another). Returns every
+// version since `since_version` up to the current one, proven by the last
+// page's map proof; `log` and `head` are the last page's, `more` is false.
+// On success *last is the last page's checkpoint; on failure *last is the
+// newest checkpoint verified so far (still safe to store). Fails with the
+// fetcher's error, with VerifyHistory's (message prefixed "page since
+// version N: "), or OutOfRange when more than `max_versions` versions would
+// have to be held (a log may keep a client reading; this bounds it).
+// Thread-safe if `fetch` is; the result owns its data.
+absl::StatusOr<VerifiedHistory> FollowHistory(const LogTrust& trust, absl::string_view account,
+                                              uint64_t since_version,
+                                              const std::optional<Hash>& trusted_previous_head,
+                                              const HistoryPageFetcher& fetch,
+                                              TrustedCheckpoint* last, uint64_t now_ms,
+                                              size_t max_versions);
 
 }  // namespace verifier
 }  // namespace keytrail

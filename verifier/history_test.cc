@@ -287,6 +287,129 @@ TEST_F(HistoryTest, AnotherAccountsHistory) {
   EXPECT_INVALID(Verify("alice", 1, std::nullopt, log_.History("bob", 1)), "vrf proof:");
 }
 
+
+// ---- Pages (response.more) ----
+
+// The honest log's answer since `since`, cut to at most `n` versions the way
+// log_queries.cc cuts a page.
+v1::HistoryResponse Page(const FakeLog& log, absl::string_view account, uint64_t since,
+                         int n, uint64_t last_verified_size = 0) {
+  v1::HistoryResponse r = log.History(account, since, last_verified_size);
+  if (r.versions_size() > n) {
+    r.mutable_versions()->DeleteSubrange(n, r.versions_size() - n);
+    r.set_more(true);
+  }
+  return r;
+}
+
+TEST_F(HistoryTest, PartialPageChainsButIsNotYetProven) {
+  auto v = Verify("alice", 1, std::nullopt, Page(log_, "alice", 1, 2));
+  ASSERT_TRUE(v.ok()) << v.status();
+  EXPECT_TRUE(v->more);
+  ASSERT_EQ(v->versions.size(), 2u);
+  EXPECT_EQ(v->head, log_.Head("alice", 2));
+  auto rest = Verify("alice", 3, v->head, Page(log_, "alice", 3, 10));
+  ASSERT_TRUE(rest.ok()) << rest.status();
+  EXPECT_FALSE(rest->more);
+  EXPECT_EQ(rest->head, log_.Head("alice", 4));
+}
+
+TEST_F(HistoryTest, PartialPageWithoutVersions) {
+  v1::HistoryResponse r = Page(log_, "alice", 1, 1);
+  r.clear_versions();
+  EXPECT_INVALID(Verify("alice", 1, std::nullopt, r), "history: a page with more to follow");
+}
+
+TEST_F(HistoryTest, PartialPageOfAnAbsentAccount) {
+  v1::HistoryResponse r = log_.History("carol", 1);
+  *r.mutable_versions() = log_.History("bob", 1).versions();
+  r.set_more(true);
+  EXPECT_INVALID(Verify("carol", 1, std::nullopt, r), "map proof: proves the account absent");
+}
+
+TEST_F(HistoryTest, CutPageWithoutMoreFailsTheMapCheck) {
+  v1::HistoryResponse r = Page(log_, "alice", 1, 2);
+  r.set_more(false);
+  EXPECT_INVALID(Verify("alice", 1, std::nullopt, r), "computed head");
+}
+
+TEST_F(HistoryTest, FollowHistoryReadsEveryPage) {
+  int fetches = 0;
+  HistoryPageFetcher fetch = [&](uint64_t since, const TrustedCheckpoint& last)
+      -> absl::StatusOr<v1::HistoryResponse> {
+    ++fetches;
+    return Page(log_, "alice", since, 1, last.size);
+  };
+  TrustedCheckpoint last;
+  auto v = FollowHistory(trust_, "alice", 1, std::nullopt, fetch, &last, log_.timestamp_ms(),
+                         100);
+  ASSERT_TRUE(v.ok()) << v.status();
+  EXPECT_EQ(fetches, 4);
+  EXPECT_FALSE(v->more);
+  ASSERT_EQ(v->versions.size(), 4u);
+  for (size_t i = 0; i < 4; ++i) EXPECT_EQ(v->versions[i].version, i + 1);
+  EXPECT_EQ(v->head, log_.Head("alice", 4));
+  EXPECT_EQ(last.size, log_.size());
+}
+
+// A version rewritten on an early page is caught by the last page's map
+// proof: the chain of heads leads to a head the map does not hold.
+TEST_F(HistoryTest, FollowHistoryCatchesARewrittenEarlierPage) {
+  HistoryPageFetcher fetch = [&](uint64_t since, const TrustedCheckpoint& last)
+      -> absl::StatusOr<v1::HistoryResponse> {
+    v1::HistoryResponse r = Page(log_, "alice", since, 2, last.size);
+    if (since == 1) {
+      // bob's version 1 in place of alice's: a valid version, another key set.
+      v1::AccountVersion other = log_.History("bob", 1).versions(0);
+      other.set_version(1);
+      other.set_epoch(1);
+      other.set_log_index(r.versions(0).log_index());
+      *r.mutable_versions(0) = other;
+    }
+    return r;
+  };
+  TrustedCheckpoint last;
+  auto v = FollowHistory(trust_, "alice", 1, std::nullopt, fetch, &last, log_.timestamp_ms(),
+                         100);
+  EXPECT_INVALID(v, "page since version 3: ");
+}
+
+// A key set the account key did not sign, on a page before the last: the
+// partial page skips signatures (its map proof is not yet checked), so
+// FollowHistory must check them once the last page has proven them.
+TEST_F(HistoryTest, FollowHistoryChecksSignaturesOnEarlierPages) {
+  KeySet bad = SignedKeySet(alice_key_, "alice", 5, {"laptop"});
+  bad.devices.push_back(Device{"server-added", "key"});
+  log_.Update("alice", bad);
+  log_.CloseEpoch(kT0 + 5000);
+  log_.Update("alice", SignedKeySet(alice_key_, "alice", 6, {"laptop"}));
+  log_.CloseEpoch(kT0 + 6000);
+  HistoryPageFetcher fetch = [&](uint64_t since, const TrustedCheckpoint& last)
+      -> absl::StatusOr<v1::HistoryResponse> { return Page(log_, "alice", since, 1, last.size); };
+  TrustedCheckpoint last;
+  auto v = FollowHistory(trust_, "alice", 4, log_.Head("alice", 3), fetch, &last,
+                         log_.timestamp_ms(), 100);
+  EXPECT_INVALID(v, "version 5: key set signature: does not verify under the account key for "
+                    "version 5");
+  EXPECT_TRUE(IsKeySetSignatureError(v.status())) << v.status();
+}
+
+TEST_F(HistoryTest, FollowHistoryBoundsWhatItHolds) {
+  HistoryPageFetcher fetch = [&](uint64_t since, const TrustedCheckpoint& last)
+      -> absl::StatusOr<v1::HistoryResponse> { return Page(log_, "alice", since, 1, last.size); };
+  TrustedCheckpoint last;
+  auto v = FollowHistory(trust_, "alice", 1, std::nullopt, fetch, &last, log_.timestamp_ms(), 3);
+  EXPECT_EQ(v.status().code(), absl::StatusCode::kOutOfRange) << v.status();
+}
+
+TEST_F(HistoryTest, FollowHistoryPassesFetchErrorsOn) {
+  HistoryPageFetcher fetch = [&](uint64_t, const TrustedCheckpoint&)
+      -> absl::StatusOr<v1::HistoryResponse> { return absl::UnavailableError("down"); };
+  TrustedCheckpoint last;
+  auto v = FollowHistory(trust_, "alice", 1, std::nullopt, fetch, &last, log_.timestamp_ms(), 3);
+  EXPECT_EQ(v.status().code(), absl::StatusCode::kUnavailable);
+}
+
 }  // namespace
 }  // namespace verifier
 }  // namespace keytrail

@@ -4,10 +4,12 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "core/merkle/hash_list.h"
 #include "core/merkle/verify.h"
 #include "core/note/note.h"
+#include "verifier/cosignatures.h"
 #include "verifier/status_util.h"
 
 namespace keytrail {
@@ -27,28 +29,30 @@ absl::Status OpenCheckpoint(const LogTrust& trust, const std::string& message,
         "trust: log key name \"", trust.log_key.name(), "\" differs from origin \"",
         trust.origin, "\""));
   }
-  std::vector<const note::NoteVerifier*> verifiers;
-  verifiers.reserve(1 + trust.monitors.size());
-  verifiers.push_back(&trust.log_key);
-  for (const note::CosignatureVerifier& m : trust.monitors) verifiers.push_back(&m);
-  auto opened = note::OpenNote(message, verifiers);
-  if (!opened.ok()) return Annotate(opened.status(), "checkpoint signature");
-
-  // OpenNote succeeds when any known key signed, so a note cosigned by the
-  // monitors but not signed by the log would pass it: count who signed.
-  bool log_signed = false;
-  size_t cosignatures = 0;
-  for (const note::VerifiedSignature& v : opened->verified) {
-    if (v.verifier == &trust.log_key) {
-      log_signed = true;
-    } else {
-      ++cosignatures;  // every other verifier is one of trust.monitors
+  // Two trusted monitors with one name and key hash could not be told apart.
+  for (size_t i = 0; i < trust.monitors.size(); ++i) {
+    for (size_t j = 0; j < i; ++j) {
+      if (trust.monitors[i].name() == trust.monitors[j].name() &&
+          trust.monitors[i].key_hash() == trust.monitors[j].key_hash()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "checkpoint signature: note: two verifiers share name and key hash (",
+            trust.monitors[i].name(), ")"));
+      }
     }
   }
-  if (!log_signed) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "checkpoint signature: not signed by the log key ", trust.log_key.name()));
+  // Only the log's own line must verify; the monitors' lines are counted
+  // apart (cosignatures.h) so that a broken or unknown cosignature line is
+  // ignored instead of failing the answer (DESIGN-NOTES, "Cosignatures").
+  const note::NoteVerifier* log_key[] = {&trust.log_key};
+  auto opened = note::OpenNote(message, log_key);
+  if (!opened.ok()) {
+    if (absl::StrContains(opened.status().message(), "not signed by any known key")) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "checkpoint signature: not signed by the log key ", trust.log_key.name()));
+    }
+    return Annotate(opened.status(), "checkpoint signature");
   }
+  const size_t cosignatures = CountCosignatures(opened->text, opened->unverified, trust.monitors);
   if (cosignatures < trust.min_cosignatures) {
     return absl::InvalidArgumentError(
         absl::StrCat("checkpoint has ", cosignatures,

@@ -43,10 +43,10 @@ struct VerifiedLog {
 };
 
 // Returns what `proof` proves when every check passes, in this order:
-//  1. The checkpoint note opens (core/note OpenNote) with trust.log_key and
-//     trust.monitors, the log key's own signature is among those that
-//     verified, and at least trust.min_cosignatures monitors' cosignatures
-//     verified. The note parses as a checkpoint with origin trust.origin, no
+//  1. The checkpoint note opens (core/note OpenNote) with trust.log_key (its
+//     line must verify), and at least trust.min_cosignatures distinct
+//     monitors' cosignatures verify (CountCosignatures, cosignatures.h: a
+//     broken or unknown cosignature line is ignored, never fatal). The note parses as a checkpoint with origin trust.origin, no
 //     extension lines and size >= 1 (a log always holds its genesis epoch).
 //  2. Against `last`: size < last.size is a rollback; equal size needs the
 //     same root (else a fork) and an empty consistency proof; a larger size
@@ -60,9 +60,8 @@ struct VerifiedLog {
 // Every failure is InvalidArgument, its message starting with the failed
 // check:
 //   "trust: ..."                 trust.log_key's name differs from trust.origin
-//   "checkpoint signature: ..."  the note does not open: malformed, no
-//                                signature by a known key, a known key's
-//                                signature invalid, duplicate monitors
+//   "checkpoint signature: ..."  the note does not open: malformed, the log
+//                                key's line invalid, duplicate monitors
 //   "checkpoint signature: not signed by the log key ..."
 //   "checkpoint has N trusted cosignatures, policy needs M"
 //   "checkpoint: ..."            not a checkpoint; wrong origin; extension

@@ -15,7 +15,8 @@ namespace verifier {
 
 absl::StatusOr<VerifiedLookup> VerifyLookup(const LogTrust& trust, absl::string_view account,
                                             const v1::LookupResponse& response,
-                                            const TrustedCheckpoint& last, uint64_t now_ms) {
+                                            const TrustedCheckpoint& last, uint64_t now_ms,
+    SignatureCheck signatures) {
   auto answer = VerifyAccountAnswer(trust, account, response.log(), response.vrf_proof(),
                                     response.map_proof(), last, now_ms);
   if (!answer.ok()) return answer.status();
@@ -50,7 +51,10 @@ absl::StatusOr<VerifiedLookup> VerifyLookup(const LogTrust& trust, absl::string_
   if (!s.ok()) return s;
   // Last: only a key set the log has proven is worth a signature alert.
   s = VerifyAccountVersionSignature(account, *state);
-  if (!s.ok()) return s;
+  if (!s.ok()) {
+    if (signatures == SignatureCheck::kRequire) return s;
+    state->signatures = s;
+  }
   out.current = *std::move(state);
   return out;
 }

@@ -45,12 +45,15 @@ struct VerifiedLookup {
 //     account key did not sign at that version: a rogue device or a replay.
 // A map proof of membership without `current`, or of absence with it, is an
 // error either way round.
+// Under `signatures` = kReport a key-set signature failure is recorded in
+// AccountState::signatures instead (see SignatureCheck, account_version.h).
 // Every failure is InvalidArgument whose message names the check: those of
 // the functions above, plus "map proof: ..." (decoding, or a membership /
 // absence mismatch) and "previous_head: ...".
 absl::StatusOr<VerifiedLookup> VerifyLookup(const LogTrust& trust, absl::string_view account,
                                             const v1::LookupResponse& response,
-                                            const TrustedCheckpoint& last, uint64_t now_ms);
+                                            const TrustedCheckpoint& last, uint64_t now_ms,
+    SignatureCheck signatures = SignatureCheck::kRequire);
 
 }  // namespace verifier
 }  // namespace keytrail

@@ -1,9 +1,13 @@
 #include "core/crypto/ed25519.h"
 
+#include <openssl/bn.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+#include <algorithm>
+#include <array>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 
 #include "absl/strings/str_cat.h"
@@ -25,14 +29,194 @@ const unsigned char* U8(absl::string_view s) {
   return reinterpret_cast<const unsigned char*>(s.data());
 }
 
+// ---- Strict encodings (docs/PROTOCOL.md, "Ed25519 keys and signatures") ----
+//
+// Why this is our own code: OpenSSL 3 and BoringSSL take any 32 bytes as an
+// Ed25519 public key (EVP_PKEY_new_raw_public_key checks only the length)
+// and expose no point validation, so neither rejects the small-order points
+// (a key that "signs" every message with one fixed signature) or
+// non-canonical encodings. We add the checks libsodium and ed25519-dalek's
+// verify_strict make, using only what both libraries share: BIGNUM for the
+// field arithmetic of the on-curve test, and libsodium's approach for small
+// order (a list of the eight small-order points' encodings; every other
+// encoding of them is non-canonical and rejected before the list is looked
+// at). The library still does the signature arithmetic itself.
+
+// p = 2^255 - 19, little-endian.
+constexpr std::array<uint8_t, 32> kFieldPrime = {
+    0xed, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f};
+
+// L = 2^252 + 27742317777372353535851937790883648493, the group order,
+// little-endian.
+constexpr std::array<uint8_t, 32> kGroupOrder = {
+    0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7,
+    0xa2, 0xde, 0xf9, 0xde, 0x14, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x10};
+
+// The canonical encodings of the eight points of order 1, 2, 4 and 8 (the
+// same list as libsodium's ge25519_has_small_order, canonical entries only).
+constexpr const char* kSmallOrderHex[8] = {
+    // order 1 (the identity, x = 0, y = 1)
+    "0100000000000000000000000000000000000000000000000000000000000000",
+    // order 2 (x = 0, y = -1)
+    "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+    // order 4 (y = 0, x = +-sqrt(-1))
+    "0000000000000000000000000000000000000000000000000000000000000000",
+    "0000000000000000000000000000000000000000000000000000000000000080",
+    // order 8
+    "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a",
+    "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa",
+    "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05",
+    "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc85",
+};
+
+int HexNibble(char c) {
+  return c <= '9' ? c - '0' : c - 'a' + 10;
+}
+
+bool IsSmallOrderEncoding(const unsigned char* enc) {
+  for (const char* hex : kSmallOrderHex) {
+    bool equal = true;
+    for (size_t i = 0; i < 32 && equal; ++i) {
+      equal = enc[i] == ((HexNibble(hex[2 * i]) << 4) | HexNibble(hex[2 * i + 1]));
+    }
+    if (equal) return true;
+  }
+  return false;
+}
+
+// Little-endian comparison of 32-byte integers: a < b.
+bool LessThan(const unsigned char* a, const std::array<uint8_t, 32>& b) {
+  for (int i = 31; i >= 0; --i) {
+    if (a[i] != b[i]) return a[i] < b[i];
+  }
+  return false;
+}
+
+struct BnFree {
+  void operator()(BIGNUM* p) const { BN_free(p); }
+};
+struct BnCtxFree {
+  void operator()(BN_CTX* p) const { BN_CTX_free(p); }
+};
+using BnPtr = std::unique_ptr<BIGNUM, BnFree>;
+
+BnPtr BnFromLittleEndian(const unsigned char* le, size_t n) {
+  unsigned char be[32];
+  for (size_t i = 0; i < n; ++i) be[i] = le[n - 1 - i];
+  return BnPtr(BN_bin2bn(be, static_cast<int>(n), nullptr));
+}
+
+enum class PointCheck { kValid, kNonCanonical, kNotOnCurve, kSmallOrder };
+
+// Canonical encoding (RFC 8032 section 5.1.3, strictly): y < p, and not
+// x = 0 with the sign bit set (a second encoding of the same point). x = 0
+// exactly when y^2 = 1, i.e. y = 1 or y = p - 1.
+bool IsCanonicalPointEncoding(const unsigned char* enc) {
+  unsigned char y[32];
+  std::memcpy(y, enc, 32);
+  const bool x_sign = (y[31] & 0x80) != 0;
+  y[31] &= 0x7f;
+  if (!LessThan(y, kFieldPrime)) return false;
+  if (x_sign) {
+    std::array<uint8_t, 32> p_minus_1 = kFieldPrime;
+    p_minus_1[0] -= 1;
+    const bool y_is_1 = y[0] == 1 && std::all_of(y + 1, y + 32, [](unsigned char c) { return c == 0; });
+    const bool y_is_p_minus_1 = std::equal(y, y + 32, p_minus_1.begin());
+    if (y_is_1 || y_is_p_minus_1) return false;
+  }
+  return true;
+}
+
+// True iff the canonical encoding `enc` decodes to a curve point: x^2 =
+// (y^2 - 1) / (d y^2 + 1) must be a square mod p (Euler's criterion).
+bool IsOnCurve(const unsigned char* enc) {
+  unsigned char y_bytes[32];
+  std::memcpy(y_bytes, enc, 32);
+  y_bytes[31] &= 0x7f;
+  std::unique_ptr<BN_CTX, BnCtxFree> ctx(BN_CTX_new());
+  BnPtr p = BnFromLittleEndian(kFieldPrime.data(), 32);
+  BnPtr y = BnFromLittleEndian(y_bytes, 32);
+  BnPtr d(BN_new()), t(BN_new()), u(BN_new()), v(BN_new()), x2(BN_new()),
+      e(BN_new()), one(BN_new());
+  if (!ctx || !p || !y || !d || !t || !u || !v || !x2 || !e || !one) {
+    std::abort();  // out of memory
+  }
+  bool ok = BN_one(one.get()) &&
+            // d = -121665 / 121666 mod p
+            BN_set_word(t.get(), 121666) &&
+            BN_mod_inverse(d.get(), t.get(), p.get(), ctx.get()) != nullptr &&
+            BN_set_word(t.get(), 121665) &&
+            BN_mod_mul(d.get(), d.get(), t.get(), p.get(), ctx.get()) &&
+            BN_mod_sub(d.get(), p.get(), d.get(), p.get(), ctx.get()) &&
+            // u = y^2 - 1, v = d y^2 + 1
+            BN_mod_mul(t.get(), y.get(), y.get(), p.get(), ctx.get()) &&
+            BN_mod_sub(u.get(), t.get(), one.get(), p.get(), ctx.get()) &&
+            BN_mod_mul(v.get(), d.get(), t.get(), p.get(), ctx.get()) &&
+            BN_mod_add(v.get(), v.get(), one.get(), p.get(), ctx.get());
+  if (!ok) std::abort();
+  // v is never 0: that would need y^2 = -1/d, and -1/d is not a square.
+  if (BN_is_zero(v.get())) return false;
+  ok = BN_mod_inverse(v.get(), v.get(), p.get(), ctx.get()) != nullptr &&
+       BN_mod_mul(x2.get(), u.get(), v.get(), p.get(), ctx.get());
+  if (!ok) std::abort();
+  if (BN_is_zero(x2.get())) return true;
+  ok = BN_sub(e.get(), p.get(), one.get()) && BN_rshift1(e.get(), e.get()) &&
+       BN_mod_exp(t.get(), x2.get(), e.get(), p.get(), ctx.get());
+  if (!ok) std::abort();
+  return BN_is_one(t.get());
+}
+
+// A public key: canonical, on the curve, not of small order.
+PointCheck CheckPublicKeyPoint(const unsigned char* enc) {
+  if (!IsCanonicalPointEncoding(enc)) return PointCheck::kNonCanonical;
+  if (!IsOnCurve(enc)) return PointCheck::kNotOnCurve;
+  if (IsSmallOrderEncoding(enc)) return PointCheck::kSmallOrder;
+  return PointCheck::kValid;
+}
+
 }  // namespace
 
-absl::StatusOr<Ed25519PublicKey> Ed25519PublicKey::FromBytes(
-    absl::string_view raw) {
+absl::Status CheckEd25519PublicKeyEncoding(absl::string_view raw) {
   if (raw.size() != kEd25519PublicKeySize) {
     return absl::InvalidArgumentError(absl::StrCat(
         "Ed25519 public key must be 32 bytes, got ", raw.size()));
   }
+  switch (CheckPublicKeyPoint(U8(raw))) {
+    case PointCheck::kValid:
+      return absl::OkStatus();
+    case PointCheck::kNonCanonical:
+      return absl::InvalidArgumentError(
+          "Ed25519 public key is not canonically encoded");
+    case PointCheck::kNotOnCurve:
+      return absl::InvalidArgumentError(
+          "Ed25519 public key is not a point on the curve");
+    case PointCheck::kSmallOrder:
+      return absl::InvalidArgumentError(
+          "Ed25519 public key is a small-order point (it would accept forged "
+          "signatures)");
+  }
+  return absl::InternalError("unreachable");
+}
+
+bool IsStrictEd25519SignatureEncoding(absl::string_view signature) {
+  if (signature.size() != kEd25519SignatureSize) return false;
+  const unsigned char* sig = U8(signature);
+  // S (the second half) must be reduced: S < L.
+  if (!LessThan(sig + 32, kGroupOrder)) return false;
+  // R must be a canonical encoding of a point that is not of small order.
+  // (Whether it is on the curve needs no check: verification compares R
+  // with the canonical encoding of a computed point, which never matches an
+  // encoding that decodes to no point.)
+  return IsCanonicalPointEncoding(sig) && !IsSmallOrderEncoding(sig);
+}
+
+absl::StatusOr<Ed25519PublicKey> Ed25519PublicKey::FromBytes(
+    absl::string_view raw) {
+  absl::Status strict = CheckEd25519PublicKeyEncoding(raw);
+  if (!strict.ok()) return strict;
   auto pkey = Share(EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr,
                                                 U8(raw), raw.size()));
   if (pkey == nullptr) {
@@ -43,7 +227,7 @@ absl::StatusOr<Ed25519PublicKey> Ed25519PublicKey::FromBytes(
 
 bool Ed25519PublicKey::Verify(absl::string_view message,
                               absl::string_view signature) const {
-  if (signature.size() != kEd25519SignatureSize) return false;
+  if (!IsStrictEd25519SignatureEncoding(signature)) return false;
   MdCtxPtr ctx(EVP_MD_CTX_new());
   if (pkey_ == nullptr || ctx == nullptr) return false;
   if (EVP_DigestVerifyInit(ctx.get(), nullptr, nullptr, nullptr, pkey_.get()) !=

@@ -1,6 +1,13 @@
 // Ed25519 (RFC 8032) signing and verification through the EVP interface that
 // OpenSSL 3 and BoringSSL share. Part of the crypto module.
 //
+// Verification is strict, as libsodium's and ed25519-dalek's verify_strict
+// (docs/PROTOCOL.md, "Ed25519 keys and signatures"): a public key must be the
+// canonical encoding of a curve point that is not of small order, and a
+// signature's R must be such an encoding too, with S < L. Every key and
+// signature keytrail checks (account keys, device signatures, note and
+// cosignature keys) goes through here, so every caller gets these rules.
+//
 // Keys are value types. Both classes are immutable after construction and
 // safe to use from several threads at once. A private key's seed is never
 // printed by anything in keytrail; callers must not log it either.
@@ -22,14 +29,26 @@ constexpr size_t kEd25519PublicKeySize = 32;
 constexpr size_t kEd25519SeedSize = 32;
 constexpr size_t kEd25519SignatureSize = 64;
 
+// OK iff `raw` is a strict Ed25519 public key encoding: 32 bytes, y < p,
+// not x = 0 with the sign bit set, on the curve, and not one of the eight
+// small-order points. Otherwise InvalidArgument saying which rule failed.
+absl::Status CheckEd25519PublicKeyEncoding(absl::string_view raw);
+
+// True iff `signature` is 64 bytes whose R half is a canonical encoding of
+// no small-order point and whose S half, little-endian, is below the group
+// order L.
+// Says nothing about whether it verifies.
+bool IsStrictEd25519SignatureEncoding(absl::string_view signature);
+
 class Ed25519PublicKey {
  public:
-  // InvalidArgument unless `raw` is 32 bytes that the library accepts as a
-  // public key.
+  // InvalidArgument unless `raw` passes CheckEd25519PublicKeyEncoding (and
+  // the library accepts it).
   static absl::StatusOr<Ed25519PublicKey> FromBytes(absl::string_view raw);
 
   // True iff `signature` is a valid signature of `message` under this key.
-  // Wrong-length signatures are simply invalid.
+  // Signatures that are not IsStrictEd25519SignatureEncoding (wrong length,
+  // S >= L, non-canonical or small-order R) are simply invalid.
   bool Verify(absl::string_view message, absl::string_view signature) const;
 
   const std::string& bytes() const { return raw_; }

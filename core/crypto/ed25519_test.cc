@@ -1,7 +1,10 @@
 #include "core/crypto/ed25519.h"
 
+#include <fstream>
+
 #include "core/bytes/encoding.h"
 #include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
 
 namespace keytrail {
 namespace {
@@ -56,6 +59,114 @@ TEST(Ed25519Test, CopiesShareTheKey) {
   auto again = Ed25519PrivateKey::FromSeed(key.seed());
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(again->public_key(), key.public_key());
+}
+
+// ---- Strict keys and signatures (docs/PROTOCOL.md) ----
+
+nlohmann::json StrictVectors() {
+  std::ifstream in("core/crypto/testdata/ed25519_strict.json");
+  nlohmann::json doc = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+  EXPECT_FALSE(doc.is_discarded()) << "cannot read the vectors";
+  return doc;
+}
+
+// Regression (issue 9, bug 4): the identity point as an account key, with
+// R = identity and S = 0, "signed" every message (OpenSSL and BoringSSL
+// accept both).
+TEST(Ed25519StrictTest, RejectsTheForgedIdentityKeyAndSignature) {
+  nlohmann::json v = StrictVectors()["forged_identity"];
+  const std::string key = Unhex(v["key"].get<std::string>());
+  const std::string sig = Unhex(v["signature"].get<std::string>());
+  auto parsed = Ed25519PublicKey::FromBytes(key);
+  EXPECT_EQ(parsed.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(parsed.status().message().find("small-order"), std::string::npos)
+      << parsed.status();
+  EXPECT_FALSE(IsStrictEd25519SignatureEncoding(sig));
+}
+
+TEST(Ed25519StrictTest, RejectsEverySmallOrderKey) {
+  nlohmann::json doc = StrictVectors();
+  int n = 0;
+  for (const char* list : {"small_order_keys", "small_order_non_canonical_keys"}) {
+    for (const auto& hex : doc[list]) {
+      const std::string key = Unhex(hex.get<std::string>());
+      EXPECT_FALSE(CheckEd25519PublicKeyEncoding(key).ok()) << hex;
+      EXPECT_FALSE(Ed25519PublicKey::FromBytes(key).ok()) << hex;
+      ++n;
+    }
+  }
+  EXPECT_EQ(n, 14);
+  // The 8 canonical ones are rejected for their order, not their encoding.
+  for (const auto& hex : doc["small_order_keys"]) {
+    absl::Status s = CheckEd25519PublicKeyEncoding(Unhex(hex.get<std::string>()));
+    EXPECT_NE(s.message().find("small-order"), std::string::npos) << hex << " " << s;
+  }
+}
+
+TEST(Ed25519StrictTest, RejectsNonCanonicalKeys) {
+  nlohmann::json doc = StrictVectors();
+  ASSERT_EQ(doc["non_canonical_keys"].size(), 34u);
+  for (const auto& hex : doc["non_canonical_keys"]) {
+    absl::Status s = CheckEd25519PublicKeyEncoding(Unhex(hex.get<std::string>()));
+    EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << hex;
+    EXPECT_NE(s.message().find("not canonically encoded"), std::string::npos) << s;
+  }
+}
+
+TEST(Ed25519StrictTest, RejectsPointsOffTheCurve) {
+  // y = 2 and y = 7 give x^2 = (y^2 - 1)/(d y^2 + 1) with no square root.
+  for (int y : {2, 7}) {
+    std::string key(32, '\0');
+    key[0] = static_cast<char>(y);
+    absl::Status s = CheckEd25519PublicKeyEncoding(key);
+    EXPECT_NE(s.message().find("not a point on the curve"), std::string::npos) << y << s;
+  }
+  // y = 3 is on the curve, of large order: accepted, with either sign of x.
+  std::string key(32, '\0');
+  key[0] = 3;
+  EXPECT_TRUE(CheckEd25519PublicKeyEncoding(key).ok());
+  key[31] = static_cast<char>(0x80);
+  EXPECT_TRUE(CheckEd25519PublicKeyEncoding(key).ok());
+}
+
+TEST(Ed25519StrictTest, RejectsSignaturesWithSAtLeastL) {
+  nlohmann::json doc = StrictVectors();
+  auto key = Ed25519PublicKey::FromBytes(Unhex(doc["valid"]["key"].get<std::string>()));
+  ASSERT_TRUE(key.ok()) << key.status();
+  const std::string message = Unhex(doc["valid"]["message"].get<std::string>());
+  const std::string good = Unhex(doc["valid"]["signature"].get<std::string>());
+  EXPECT_TRUE(IsStrictEd25519SignatureEncoding(good));
+  EXPECT_TRUE(key->Verify(message, good));
+  ASSERT_EQ(doc["s_ge_l"].size(), 3u);
+  for (const auto& hex : doc["s_ge_l"]) {
+    const std::string sig = Unhex(hex.get<std::string>());
+    EXPECT_FALSE(IsStrictEd25519SignatureEncoding(sig)) << hex;
+    EXPECT_FALSE(key->Verify(message, sig)) << hex;
+  }
+}
+
+TEST(Ed25519StrictTest, RejectsNonCanonicalAndSmallOrderR) {
+  Ed25519PrivateKey key = Ed25519PrivateKey::Generate();
+  const std::string sig = key.Sign("m");
+  nlohmann::json doc = StrictVectors();
+  for (const char* list : {"small_order_keys", "small_order_non_canonical_keys",
+                           "non_canonical_keys"}) {
+    for (const auto& hex : doc[list]) {
+      const std::string bad = Unhex(hex.get<std::string>()) + sig.substr(32);
+      EXPECT_FALSE(IsStrictEd25519SignatureEncoding(bad)) << list << " " << hex;
+      EXPECT_FALSE(key.public_key().Verify("m", bad));
+    }
+  }
+}
+
+TEST(Ed25519StrictTest, AcceptsGeneratedKeysAndTheirSignatures) {
+  for (int i = 0; i < 200; ++i) {
+    Ed25519PrivateKey key = Ed25519PrivateKey::Generate();
+    ASSERT_TRUE(CheckEd25519PublicKeyEncoding(key.public_key().bytes()).ok());
+    const std::string sig = key.Sign("message");
+    ASSERT_TRUE(IsStrictEd25519SignatureEncoding(sig));
+    ASSERT_TRUE(key.public_key().Verify("message", sig));
+  }
 }
 
 }  // namespace

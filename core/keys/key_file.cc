@@ -123,12 +123,17 @@ absl::StatusOr<std::string> ReadKeyFile(const std::string& path) {
     return absl::Status(contents.status().code(),
                         absl::StrCat("key file ", contents.status().message()));
   }
-  absl::string_view line;
-  absl::Status valid = CheckContents(path, *contents, &line);
-  std::string out = valid.ok() ? std::string(line) : std::string();
+  absl::StatusOr<std::string> line = KeyFileLine(path, *contents);
   WipeString(&*contents);
+  return line;
+}
+
+absl::StatusOr<std::string> KeyFileLine(const std::string& path,
+                                        absl::string_view contents) {
+  absl::string_view line;
+  absl::Status valid = CheckContents(path, contents, &line);
   if (!valid.ok()) return valid;
-  return out;
+  return std::string(line);
 }
 
 absl::Status CheckPrivateKeyFileMode(const std::string& path) {

@@ -47,6 +47,13 @@ absl::Status WritePublicKeyFile(const std::string& path,
 // The key string in `path`, without its final newline.
 absl::StatusOr<std::string> ReadKeyFile(const std::string& path);
 
+// What ReadKeyFile does with the bytes it read: the key string in a key
+// file's `contents` (named `path` in errors), or the InvalidArgument
+// ReadKeyFile returns for them (empty, oversized, more than one line, a
+// control character). For callers that hold the bytes already (and fuzzing).
+absl::StatusOr<std::string> KeyFileLine(const std::string& path,
+                                        absl::string_view contents);
+
 // OK if group and others have no access to `path` (mode & 077 == 0).
 // FailedPrecondition otherwise, naming the mode: callers warn (ssh refuses;
 // we leave that to the caller, since e.g. mounted secrets are often 0644).

@@ -646,5 +646,25 @@ TEST(KeySetSignatureTest, SigningRejectsWhatCannotBeSigned) {
                 "key set signature: the key set has no account key");
 }
 
+// Regression (issue 9, bug 4): the identity point as the account key, with
+// a fixed "signature" (R = identity, S = 0), passed the library's
+// cofactorless check for every message: the server accepted the key set and
+// clients said every device was signed. (Then each device carried it; since
+// the key set signature, the one signature over the whole set does.)
+TEST(KeySetTest, SmallOrderAccountKeySignsNothing) {
+  std::string identity(32, '\0');
+  identity[0] = 1;
+  const std::string forged = identity + std::string(32, '\0');
+  KeySet ks;
+  ks.account_key = identity;
+  ks.devices.push_back({"laptop", "key of laptop"});
+  ks.devices.push_back({"phone", "key of phone"});
+  ks.signature = forged;
+  ASSERT_TRUE(EncodeKeySet(ks).ok());  // well-formed, so only the check can catch it
+  absl::Status s = VerifyKeySetSignature("alice", 1, ks);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("small-order"), std::string::npos) << s;
+}
+
 }  // namespace
 }  // namespace keytrail

@@ -33,10 +33,16 @@ constexpr size_t kOpeningSize = 32;
 constexpr size_t kMaxBatchUpdates = 1000;
 // One gRPC request: 8 MiB.
 constexpr size_t kMaxRequestBytes = size_t{8} << 20;
-// Versions in one History answer.
+// Versions in one History answer (one page; more follow in further pages).
 constexpr size_t kMaxHistoryVersions = 10000;
 // Entries in one GetEntries answer.
 constexpr size_t kMaxEntriesPerRequest = 1000;
+// The bytes of one History or GetEntries answer, proofs included: a quarter
+// of gRPC's default 4 MiB receive limit, so every client can read every
+// answer and the server's memory per call stays small. An answer always
+// holds at least one version (or entry), which keeps it under this bound
+// too: one key set is at most kMaxKeySetSize.
+constexpr size_t kMaxAnswerBytes = size_t{1} << 20;
 
 // OK if `account` is 1..kMaxAccountIdSize bytes; otherwise InvalidArgument
 // "account id: must be 1..256 bytes, got N". Account ids are opaque bytes:

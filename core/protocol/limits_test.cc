@@ -22,6 +22,7 @@ static_assert(kOpeningSize >= kMinOpeningSize &&
 static_assert(kMaxBatchUpdates == 1000, "PROTOCOL.md: 1..1,000 updates");
 static_assert(kMaxRequestBytes == 8 * 1024 * 1024, "PROTOCOL.md: 8 MiB");
 static_assert(kMaxHistoryVersions == 10000, "PROTOCOL.md: 10,000 versions");
+static_assert(kMaxAnswerBytes == 1048576, "PROTOCOL.md: 1 MiB per History or GetEntries answer");
 static_assert(kMaxEntriesPerRequest == 1000, "PROTOCOL.md: 1,000 entries");
 
 TEST(ValidateAccountIdTest, AcceptsOneTo256Bytes) {

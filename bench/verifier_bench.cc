@@ -1,0 +1,98 @@
+// The verifier library an app embeds (verifier/verifier.h), on answers from
+// a fake log with 1,000 accounts:
+//  - one Lookup answer verified in full (checkpoint with 2 cosignatures, the
+//    policy requiring both);
+//  - one History answer of 10 versions;
+//  - the saved state of 1,000 contacts: its size and the time to load it.
+//
+//   bazel run -c opt //bench:verifier_bench
+//   bazel run -c opt --config=boringssl //bench:verifier_bench
+#include <memory>
+#include <string>
+
+#include "benchmark/benchmark.h"
+#include "core/crypto/ed25519.h"
+#include "core/note/cosignature.h"
+#include "verifier/scenario.h"
+#include "verifier/verifier.h"
+
+namespace keytrail {
+namespace verifier {
+namespace {
+
+constexpr int kAccounts = 1000;
+
+std::string Account(int i) { return "user" + std::to_string(i) + "@bench.example"; }
+
+struct Fixture {
+  Fixture() {
+    auto m1 = note::CosignatureSigner::Generate("monitor-one.example").value();
+    auto m2 = note::CosignatureSigner::Generate("monitor-two.example").value();
+    log.AddCosigner(m1);
+    log.AddCosigner(m2);
+    Ed25519PrivateKey key = Ed25519PrivateKey::Generate();
+    for (int i = 0; i < kAccounts; ++i) log.Update(Account(i), PlainKeySet({"phone"}));
+    log.CloseEpoch(FakeLog::kGenesisTimeMs + 1000);
+    for (int v = 0; v < 10; ++v) {
+      log.UpdateSigned("busy@bench.example", key, {"phone", v % 2 ? "laptop" : "tablet"});
+      log.CloseEpoch(FakeLog::kGenesisTimeMs + 2000 + 1000 * v);
+    }
+    policy = PolicyFor(log);
+    policy.monitor_keys = {m1.VerifierKey(), m2.VerifierKey()};
+    policy.min_cosignatures = 2;
+    auto v = NewVerifier(policy);
+    lookup = LookupAnswer(*v, log, Account(7));
+    history = HistoryAnswer(*v, log, "busy@bench.example");
+    for (int i = 0; i < kAccounts; ++i) {
+      if (!DoLookup(v.get(), log, Account(i)).status.ok()) abort();
+    }
+    state = v->SaveState();
+  }
+  FakeLog log;
+  Policy policy;
+  std::string lookup, history, state;
+};
+
+const Fixture& F() {
+  static const Fixture* f = new Fixture;
+  return *f;
+}
+
+void BM_VerifyLookupTwoCosignatures(benchmark::State& state) {
+  const Fixture& f = F();
+  auto v = NewVerifier(f.policy);
+  for (auto _ : state) {
+    Result r = v->HandleLookup(Account(7), f.lookup, Now(f.log));
+    if (!r.status.ok()) state.SkipWithError("lookup rejected");
+  }
+  state.counters["answer_bytes"] = f.lookup.size();
+}
+BENCHMARK(BM_VerifyLookupTwoCosignatures)->Unit(benchmark::kMicrosecond);
+
+void BM_VerifyHistoryTenVersions(benchmark::State& state) {
+  const Fixture& f = F();
+  for (auto _ : state) {
+    state.PauseTiming();
+    auto v = NewVerifier(f.policy);
+    state.ResumeTiming();
+    Result r = v->HandleHistory("busy@bench.example", f.history, Now(f.log));
+    if (!r.status.ok() || r.account->version != 10) state.SkipWithError("history rejected");
+  }
+  state.counters["answer_bytes"] = f.history.size();
+}
+BENCHMARK(BM_VerifyHistoryTenVersions)->Unit(benchmark::kMicrosecond);
+
+void BM_LoadStateThousandContacts(benchmark::State& state) {
+  const Fixture& f = F();
+  for (auto _ : state) {
+    auto v = Verifier::Create(f.policy, f.state);
+    if (!v.ok()) state.SkipWithError("state refused");
+    benchmark::DoNotOptimize(v);
+  }
+  state.counters["state_bytes"] = f.state.size();
+}
+BENCHMARK(BM_LoadStateThousandContacts)->Unit(benchmark::kMicrosecond);
+
+}  // namespace
+}  // namespace verifier
+}  // namespace keytrail

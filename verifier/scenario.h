@@ -1,0 +1,41 @@
+// Test helper: a fake log and the plumbing an app would do between it and a
+// Verifier (request bytes in, response bytes out), so that verifier tests
+// read as scenarios. TEST-ONLY. Aborts on misuse.
+#ifndef KEYTRAIL_VERIFIER_SCENARIO_H_
+#define KEYTRAIL_VERIFIER_SCENARIO_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "absl/strings/string_view.h"
+#include "testing/fake_log.h"
+#include "verifier/policy.h"
+#include "verifier/verifier.h"
+
+namespace keytrail {
+namespace fakes {}  // where the fake log lives once branch `testing` lands
+namespace verifier {
+using namespace ::keytrail::fakes;  // NOLINT: either namespace works
+
+// The policy an app pins for `log`: its keys, no monitors, no freshness.
+Policy PolicyFor(const FakeLog& log);
+
+// A fresh Verifier (or one from `state`). Aborts if Create fails.
+std::unique_ptr<Verifier> NewVerifier(const Policy& policy, absl::string_view state = "");
+
+// A clock a second after the log's latest epoch.
+uint64_t Now(const FakeLog& log);
+
+// What an app does: build the request, let `log` answer it, hand the answer
+// back.
+Result DoLookup(Verifier* v, const FakeLog& log, absl::string_view account);
+Result DoHistory(Verifier* v, const FakeLog& log, absl::string_view account);
+// The serialized answers DoLookup / DoHistory would hand over.
+std::string LookupAnswer(const Verifier& v, const FakeLog& log, absl::string_view account);
+std::string HistoryAnswer(const Verifier& v, const FakeLog& log, absl::string_view account);
+
+}  // namespace verifier
+}  // namespace keytrail
+
+#endif  // KEYTRAIL_VERIFIER_SCENARIO_H_

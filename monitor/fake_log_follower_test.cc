@@ -275,5 +275,77 @@ TEST_F(FakeLogFollowerTest, UnreachableLogRaisesNoAlarm) {
   ExpectNoAlarm(v1::LogStatus::OK);
 }
 
+// Gossip (Follower::OfferPeerCheckpoint): what a peer monitor cosigned is
+// compared with this monitor's own view.
+TEST_F(FakeLogFollowerTest, PeerCheckpointOfTheSameSizeWithAnotherRootIsASplitView) {
+  Audit();
+  FakeLog peer_view = server_->Snapshot().Fork();
+  peer_view.Update("account 1", PlainKeySet({"attacker"}));
+  peer_view.CloseEpoch(kT + 10);
+  server_->Mutate([](FakeLog& l) {
+    l.Update("account 1", PlainKeySet({"laptop"}));
+    l.CloseEpoch(kT + 10);
+  });
+  Audit();
+  ASSERT_EQ(peer_view.size(), server_->Snapshot().size());
+  follower_->OfferPeerCheckpoint(peer_view.SignedCheckpoint(), "m2");
+  ExpectMisbehaving("split view");
+}
+
+TEST_F(FakeLogFollowerTest, SmallerPeerCheckpointIsComparedWithTheOwnTree) {
+  Audit();
+  FakeLog peer_view = server_->Snapshot().Fork();
+  peer_view.Update("account 1", PlainKeySet({"attacker"}));
+  peer_view.CloseEpoch(kT + 10);
+  // An honest older checkpoint of the same log first: no alarm.
+  const uint64_t old_size = server_->Snapshot().size();
+  const std::string honest_old = server_->Snapshot().SignedCheckpointAt(old_size);
+  server_->Mutate([](FakeLog& l) {
+    for (int e = 0; e < 2; ++e) {
+      l.Update("account 2", PlainKeySet({"laptop"}));
+      l.CloseEpoch(kT + 10 + e);
+    }
+  });
+  Audit();
+  follower_->OfferPeerCheckpoint(honest_old, "m2");
+  Audit();
+  ExpectNoAlarm(v1::LogStatus::OK);
+  ASSERT_LT(peer_view.size(), server_->Snapshot().size());
+  follower_->OfferPeerCheckpoint(peer_view.SignedCheckpoint(), "m2");
+  ExpectMisbehaving("split view");
+}
+
+TEST_F(FakeLogFollowerTest, LargerConsistentPeerCheckpointIsAuditedWithoutAlarm) {
+  Audit();
+  server_->Mutate([](FakeLog& l) {
+    l.Update("account 3", PlainKeySet({"laptop"}));
+    l.CloseEpoch(kT + 10);
+  });
+  const FakeLog log = server_->Snapshot();
+  follower_->OfferPeerCheckpoint(log.SignedCheckpointAt(log.size()), "m2");
+  Audit();
+  EXPECT_EQ(follower_->Status().verified_size(), log.size());
+  ExpectNoAlarm(v1::LogStatus::OK);
+}
+
+TEST_F(FakeLogFollowerTest, LargerPeerCheckpointTheLogCannotProveRaisesNoAlarm) {
+  Audit();
+  FakeLog peer_view = server_->Snapshot().Fork();
+  peer_view.Update("account 1", PlainKeySet({"elsewhere"}));
+  peer_view.CloseEpoch(kT + 10);
+  // The log has no tree of that size: it cannot answer the consistency
+  // proof, which proves nothing by itself.
+  follower_->OfferPeerCheckpoint(peer_view.SignedCheckpoint(), "m2");
+  Audit();
+  ExpectNoAlarm(v1::LogStatus::OK);
+  // Once the log shows a view of that size, the split is found.
+  server_->Mutate([](FakeLog& l) {
+    l.Update("account 1", PlainKeySet({"laptop"}));
+    l.CloseEpoch(kT + 10);
+  });
+  follower_->OfferPeerCheckpoint(peer_view.SignedCheckpoint(), "m2");
+  ExpectMisbehaving("split view");
+}
+
 }  // namespace
 }  // namespace keytrail::monitor

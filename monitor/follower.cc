@@ -135,7 +135,9 @@ void Follower::Run() {
       backoff = poll;
     }
     std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait_for(lock, absl::ToChronoMilliseconds(wait), [this] { return stop_ || hint_.has_value(); });
+    cv_.wait_for(lock, absl::ToChronoMilliseconds(wait), [this] {
+      return stop_ || hint_.has_value() || !peer_offers_.empty();
+    });
     if (stop_) return;
   }
 }
@@ -203,6 +205,8 @@ absl::Status Follower::Step() {
     if (s.code() == absl::StatusCode::kFailedPrecondition) return s;
     if (!s.ok()) result = s;
   }
+  absl::Status gossip = ConsiderPeerOffers();
+  if (gossip.code() == absl::StatusCode::kFailedPrecondition) return gossip;
   if (target_.has_value() && target_->checkpoint.size > auditor_->verified().size) {
     absl::Status s = CatchUp();
     if (!s.ok()) result = s;
@@ -222,6 +226,35 @@ absl::Status Follower::Step() {
   }
   stale_ = stale;
   return result;
+}
+
+void Follower::OfferPeerCheckpoint(const std::string& signed_note, const std::string& peer) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    peer_offers_[peer] = signed_note;
+  }
+  cv_.notify_all();
+}
+
+absl::Status Follower::ConsiderPeerOffers() {
+  std::map<std::string, std::string> offers;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    offers.swap(peer_offers_);
+  }
+  for (const auto& [peer, text] : offers) {
+    auto cp = Open(text);
+    absl::Status s = cp.ok() ? Consider(*cp) : cp.status();
+    if (s.code() == absl::StatusCode::kFailedPrecondition) return s;  // evidence emitted
+    // Anything else proves nothing: said once per peer and problem, and the
+    // log's own state is left alone (no false alarm from a peer).
+    std::string problem = s.ok() ? "" : std::string(s.message());
+    if (!problem.empty() && peer_problem_[peer] != problem) {
+      LogWarning("%s: gossip: cannot check peer %s's checkpoint yet: %s", origin(), peer, problem);
+    }
+    peer_problem_[peer] = problem;
+  }
+  return absl::OkStatus();
 }
 
 absl::Status Follower::Consider(const Signed& cp) {

@@ -22,6 +22,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -84,6 +85,15 @@ class Follower {
 
   v1::LogStatus Status() const;
 
+  // A checkpoint of this log a peer monitor cosigned (monitor/gossip.h
+  // checked the log's signature and the peer's). The follower thread, woken
+  // now, compares it with its own view in its next round exactly as a
+  // checkpoint from the log (Consider): a split view becomes evidence and
+  // MISBEHAVING; a larger consistent one becomes the audit target; anything
+  // that proves nothing (e.g. the log cannot prove consistency yet) is only
+  // logged and never changes the log's state. Keeps the newest offer per peer.
+  void OfferPeerCheckpoint(const std::string& signed_note, const std::string& peer);
+
  private:
   struct Signed {
     std::string text;  // the whole signed note
@@ -98,6 +108,8 @@ class Follower {
 
   absl::StatusOr<Signed> Open(const std::string& text) const;
   absl::Status Consider(const Signed& cp);
+  // Considers what peers offered; FailedPrecondition when it emitted evidence.
+  absl::Status ConsiderPeerOffers();
   // Logs once when the log starts serving a consistent but older checkpoint.
   void NoteOlder(const Signed& cp, const Signed& big);
   // small.size <= big.size; both log-signed.
@@ -128,11 +140,13 @@ class Follower {
   std::optional<Signed> target_;      // follower thread only: newest consistent checkpoint
   uint64_t max_epoch_age_ms_ = 0;     // follower thread only
   bool serving_older_ = false;        // follower thread only: as last logged
+  std::map<std::string, std::string> peer_problem_;  // follower thread only: as last logged
 
   mutable std::mutex mu_;
   std::condition_variable cv_;
   bool stop_ = false;
   std::optional<Signed> hint_;           // a checkpoint CheckAudited wants audited
+  std::map<std::string, std::string> peer_offers_;  // peer name -> its cosigned note
   std::optional<Signed> verified_;       // the stored verified checkpoint
   uint64_t verified_size_ = 0;
   Hash verified_root_{};

@@ -1,7 +1,7 @@
 // monitor: follows keytrail logs, replays and checks every epoch, keeps
 // evidence of misbehaviour and reports its status (docs/MONITOR.md).
 //
-//   monitor --config=FILE [--port_file=FILE]
+//   monitor --config=FILE [--port_file=FILE] [--http_port_file=FILE]
 //
 // Exits 1 with one line on stderr ("monitor: <why>") when it can't start;
 // on SIGINT or SIGTERM it stops and exits 0.
@@ -24,7 +24,19 @@ ABSL_FLAG(int64_t, commit_every_entries, 100000,
 ABSL_FLAG(std::string, port_file, "",
           "once listening, write the gRPC status port to this file (for grpc_listen host:0)");
 
+ABSL_FLAG(std::string, http_port_file, "",
+          "once listening, write the witness's HTTP port to this file (for http_listen host:0); "
+          "written before --port_file");
+
 namespace {
+
+// Written whole or not at all (a rename), so a reader never sees half.
+void WritePortFile(const std::string& path, int port) {
+  if (path.empty()) return;
+  const std::string tmp = path + ".tmp";
+  { std::ofstream(tmp) << port << "\n"; }
+  std::rename(tmp.c_str(), path.c_str());
+}
 
 int Fail(const std::string& why) {
   std::fprintf(stderr, "monitor: %s\n", why.c_str());
@@ -55,12 +67,8 @@ int main(int argc, char** argv) {
   options.follower.commit_every_entries = static_cast<uint64_t>(commit_every);
   auto monitor = keytrail::monitor::Monitor::Start(std::move(options));
   if (!monitor.ok()) return Fail(std::string(monitor.status().message()));
-  const std::string port_file = absl::GetFlag(FLAGS_port_file);
-  if (!port_file.empty()) {
-    const std::string tmp = port_file + ".tmp";
-    { std::ofstream(tmp) << (*monitor)->grpc_port() << "\n"; }
-    std::rename(tmp.c_str(), port_file.c_str());
-  }
+  WritePortFile(absl::GetFlag(FLAGS_http_port_file), (*monitor)->http_port());
+  WritePortFile(absl::GetFlag(FLAGS_port_file), (*monitor)->grpc_port());
   int sig = 0;
   sigwait(&signals, &sig);
   keytrail::LogInfo("signal %d: stopping", sig);

@@ -75,6 +75,19 @@ absl::StatusOr<std::unique_ptr<Monitor>> Monitor::Start(MonitorOptions options) 
   }
   m->server_->GetHealthCheckService()->SetServingStatus(true);
   for (auto& f : m->followers_) f->Start();
+  std::vector<GossipLog> gossip_logs;
+  for (auto& f : m->followers_) {
+    Follower* follower = f.get();
+    gossip_logs.push_back(GossipLog{follower->origin(), &follower->verifier(),
+                                    [follower](const std::string& note, const std::string& peer) {
+                                      follower->OfferPeerCheckpoint(note, peer);
+                                    }});
+  }
+  auto gossip = Gossip::Create(config.peers(), std::move(gossip_logs), m->options_.gossip);
+  if (!gossip.ok()) return gossip.status();
+  m->gossip_ = *std::move(gossip);
+  m->gossip_->Start();
+  if (config.peers_size() > 0) LogInfo("gossip: polling %d peer(s)", config.peers_size());
   if (m->cosigner_.has_value() && !config.http_listen().empty()) {
     const std::string& listen_http = config.http_listen();
     const size_t colon = listen_http.rfind(':');
@@ -108,6 +121,7 @@ int Monitor::http_port() const { return http_ == nullptr ? 0 : http_->port(); }
 void Monitor::Shutdown() {
   if (shut_down_) return;
   shut_down_ = true;
+  if (gossip_ != nullptr) gossip_->Stop();
   if (http_ != nullptr) http_->Stop();
   if (server_ != nullptr) {
     server_->GetHealthCheckService()->SetServingStatus(false);

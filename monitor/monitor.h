@@ -25,6 +25,7 @@
 #include "grpcpp/grpcpp.h"
 #include "monitor/audited_logs.h"
 #include "monitor/follower.h"
+#include "monitor/gossip.h"
 #include "monitor/status_service.h"
 #include "monitor/witness.h"
 #include "monitor/witness_http.h"
@@ -38,6 +39,8 @@ struct MonitorOptions {
   // Applied to every follower (log, db_dir and evidence_dir are set from
   // the config).
   FollowerOptions follower;
+  // How the configured peers are polled (monitor/gossip.h).
+  GossipOptions gossip;
 };
 
 class Monitor final : public AuditedLogs {
@@ -74,6 +77,7 @@ class Monitor final : public AuditedLogs {
   MonitorOptions options_;
   std::optional<note::CosignatureSigner> cosigner_;
   std::vector<std::unique_ptr<Follower>> followers_;
+  std::unique_ptr<Gossip> gossip_;  // polls the config's peers
   std::unique_ptr<StatusService> service_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<WitnessStore> witness_store_;

@@ -1,0 +1,190 @@
+#include "monitor/gossip.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "core/bytes/encoding.h"
+#include "core/crypto/sha256.h"
+#include "core/evidence/evidence.h"
+#include "core/note/checkpoint.h"
+#include "core/note/note.h"
+#include "core/util/logging.h"
+#include "httplib.h"
+
+namespace keytrail::monitor {
+
+absl::StatusOr<std::pair<std::string, std::string>> SplitPeerUrl(absl::string_view url) {
+  size_t scheme_end = 0;
+  if (absl::StartsWith(url, "http://")) {
+    scheme_end = 7;
+  } else if (absl::StartsWith(url, "https://")) {
+    scheme_end = 8;
+  } else {
+    return absl::InvalidArgumentError(absl::StrCat("peer URL \"", url, "\" is not http(s)://"));
+  }
+  const size_t slash = url.find('/', scheme_end);
+  const absl::string_view host_port =
+      url.substr(scheme_end, slash == absl::string_view::npos ? absl::string_view::npos
+                                                              : slash - scheme_end);
+  if (host_port.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat("peer URL \"", url, "\" names no host"));
+  }
+  std::string path =
+      slash == absl::string_view::npos ? std::string() : std::string(url.substr(slash));
+  while (!path.empty() && path.back() == '/') path.pop_back();
+  return std::make_pair(std::string(url.substr(0, scheme_end + host_port.size())), path);
+}
+
+absl::StatusOr<std::unique_ptr<Gossip>> Gossip::Create(
+    const google::protobuf::RepeatedPtrField<v1::Peer>& peers, std::vector<GossipLog> logs,
+    GossipOptions options) {
+  std::vector<PeerState> states;
+  for (const v1::Peer& p : peers) {
+    auto key = note::ParseCosignatureVerifierKey(p.cosigner_key());
+    if (!key.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("peer ", p.name(), ": ", key.status().message()));
+    }
+    auto url = SplitPeerUrl(p.url());
+    if (!url.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("peer ", p.name(), ": ", url.status().message()));
+    }
+    states.push_back(PeerState{p.name(), *std::move(key), url->first, url->second, absl::InfinitePast(),
+                               absl::ZeroDuration(), false, ""});
+  }
+  return std::unique_ptr<Gossip>(new Gossip(std::move(states), std::move(logs), options));
+}
+
+Gossip::~Gossip() { Stop(); }
+
+void Gossip::Start() {
+  if (thread_.joinable() || peers_.empty() || logs_.empty()) return;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = false;
+  }
+  thread_ = std::thread([this] { Run(); });
+}
+
+void Gossip::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void Gossip::Run() {
+  for (;;) {
+    PollOnce();
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait_for(lock, absl::ToChronoMilliseconds(options_.interval), [this] { return stop_; });
+    if (stop_) return;
+  }
+}
+
+absl::StatusOr<std::string> Gossip::Fetch(const PeerState& peer, const GossipLog& log) const {
+  httplib::Client client(peer.scheme_host_port);
+  const int64_t us = absl::ToInt64Microseconds(options_.timeout);
+  client.set_connection_timeout(us / 1000000, us % 1000000);
+  client.set_read_timeout(us / 1000000, us % 1000000);
+  client.set_write_timeout(us / 1000000, us % 1000000);
+  const std::string path = absl::StrCat(peer.path_prefix, "/",
+                                        HexEncode(HashView(Sha256Of(log.origin))), "/checkpoint");
+  std::string body;
+  bool too_big = false;
+  httplib::Result res = client.Get(path, httplib::Headers{},
+                                   [&](const char* data, size_t n) {
+                                     if (body.size() + n > evidence::kMaxNoteBytes) {
+                                       too_big = true;
+                                       return false;
+                                     }
+                                     body.append(data, n);
+                                     return true;
+                                   });
+  if (too_big) {
+    return absl::UnavailableError(
+        absl::StrCat("answer longer than ", evidence::kMaxNoteBytes, " bytes"));
+  }
+  if (!res) {
+    return absl::UnavailableError(absl::StrCat("GET ", path, ": ", httplib::to_string(res.error())));
+  }
+  if (res->status == 404) return absl::NotFoundError("no cosigned checkpoint yet");
+  if (res->status != 200) {
+    return absl::UnavailableError(absl::StrCat("GET ", path, ": HTTP ", res->status));
+  }
+  return body;
+}
+
+absl::Status Gossip::Verify(const PeerState& peer, const GossipLog& log,
+                            const std::string& body) const {
+  const note::NoteVerifier* verifiers[] = {log.log_verifier, &peer.cosigner};
+  auto opened = note::OpenNote(body, verifiers);
+  if (!opened.ok()) return opened.status();
+  bool by_log = false, by_peer = false;
+  for (const note::VerifiedSignature& v : opened->verified) {
+    by_log |= v.verifier == log.log_verifier;
+    by_peer |= v.verifier == &peer.cosigner;
+  }
+  if (!by_log) return absl::InvalidArgumentError("no valid signature by the log");
+  if (!by_peer) return absl::InvalidArgumentError("no valid cosignature by the peer");
+  auto checkpoint = note::ParseCheckpoint(opened->text);
+  if (!checkpoint.ok()) return checkpoint.status();
+  if (checkpoint->origin != log.origin) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("checkpoint of origin \"", checkpoint->origin, "\""));
+  }
+  return absl::OkStatus();
+}
+
+int Gossip::PollOnce() {
+  int offered = 0;
+  const absl::Time now = absl::Now();
+  for (PeerState& peer : peers_) {
+    if (now < peer.next_try) continue;
+    absl::Status failure = absl::OkStatus();
+    for (const GossipLog& log : logs_) {
+      auto body = Fetch(peer, log);
+      if (body.status().code() == absl::StatusCode::kNotFound) continue;
+      if (!body.ok()) {
+        failure = body.status();
+        break;  // the peer is down: try it again after the backoff
+      }
+      absl::Status v = Verify(peer, log, *body);
+      if (!v.ok()) {
+        // Proves nothing (anyone on the path could have made these bytes);
+        // said once per distinct answer.
+        if (*body != peer.last_rejected) {
+          LogWarning("gossip: %s: peer %s served a checkpoint that does not verify: %s", log.origin,
+                     peer.name, v.message());
+          peer.last_rejected = *body;
+        }
+        failure = absl::UnavailableError(v.message());
+        continue;
+      }
+      log.offer(*body, peer.name);
+      ++offered;
+    }
+    if (failure.ok()) {
+      if (peer.failing) LogInfo("gossip: peer %s reachable again", peer.name);
+      peer.failing = false;
+      peer.backoff = absl::ZeroDuration();
+      peer.next_try = absl::InfinitePast();
+      continue;
+    }
+    if (!peer.failing) {
+      LogWarning("gossip: peer %s: %s (retrying with backoff)", peer.name, failure.message());
+    }
+    peer.failing = true;
+    peer.backoff = peer.backoff == absl::ZeroDuration()
+                       ? options_.interval
+                       : std::min(peer.backoff * 2, options_.max_backoff);
+    peer.next_try = now + peer.backoff;
+  }
+  return offered;
+}
+
+}  // namespace keytrail::monitor

@@ -1,0 +1,99 @@
+// Gossip: polls each peer monitor's C2SP monitoring endpoint
+// (GET <url>/<hex sha256(origin)>/checkpoint) for every followed log,
+// verifies the log's signature and the peer's cosignature, and hands the
+// checkpoint to that log's sink (the Follower), which compares it with its
+// own view: same size must mean same root, a smaller one must match its own
+// tree, a larger one needs the log's consistency proof. A split view becomes
+// evidence there (Follower::OfferPeerCheckpoint), not here.
+//
+// An unreachable peer, an error status or a body that does not verify is
+// logged once per episode and retried with exponential backoff: a peer can
+// never make this monitor raise an alarm by itself, only a second
+// log-signed checkpoint can. 404 (the peer has not cosigned that log yet)
+// is no error.
+//
+// Thread safety: PollOnce is for tests that drive it by hand (never with the
+// thread running); Start/Stop from the owning thread.
+#ifndef KEYTRAIL_MONITOR_GOSSIP_H_
+#define KEYTRAIL_MONITOR_GOSSIP_H_
+
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "core/note/cosignature.h"
+#include "core/note/verifier.h"
+#include "proto/monitor_config.pb.h"
+
+namespace keytrail::monitor {
+
+struct GossipLog {
+  std::string origin;
+  const note::NoteVerifier* log_verifier = nullptr;  // not owned; outlives the Gossip
+  // Called with the whole note (log signature and cosignatures) and the
+  // peer's name, from the gossip thread.
+  std::function<void(const std::string& signed_note, const std::string& peer)> offer;
+};
+
+struct GossipOptions {
+  absl::Duration interval = absl::Seconds(5);
+  absl::Duration timeout = absl::Seconds(5);  // connect and read, per request
+  absl::Duration max_backoff = absl::Minutes(5);
+};
+
+class Gossip {
+ public:
+  // InvalidArgument naming the peer for a bad cosigner key or a URL that is
+  // not http(s)://host[:port][/path].
+  static absl::StatusOr<std::unique_ptr<Gossip>> Create(
+      const google::protobuf::RepeatedPtrField<v1::Peer>& peers, std::vector<GossipLog> logs,
+      GossipOptions options);
+  ~Gossip();  // stops the thread
+
+  void Start();
+  void Stop();
+
+  // One round over every peer not waiting out a backoff. Returns how many
+  // verified checkpoints were offered.
+  int PollOnce();
+
+ private:
+  struct PeerState {
+    std::string name;
+    note::CosignatureVerifier cosigner;
+    std::string scheme_host_port;  // for httplib::Client
+    std::string path_prefix;       // without the trailing '/'
+    absl::Time next_try = absl::InfinitePast();
+    absl::Duration backoff = absl::ZeroDuration();
+    bool failing = false;  // as last logged
+    std::string last_rejected;  // the last body refused, logged once
+  };
+  Gossip(std::vector<PeerState> peers, std::vector<GossipLog> logs, GossipOptions options)
+      : peers_(std::move(peers)), logs_(std::move(logs)), options_(options) {}
+  // OK with the body, NotFound for 404, Unavailable otherwise.
+  absl::StatusOr<std::string> Fetch(const PeerState& peer, const GossipLog& log) const;
+  absl::Status Verify(const PeerState& peer, const GossipLog& log, const std::string& body) const;
+  void Run();
+
+  std::vector<PeerState> peers_;
+  const std::vector<GossipLog> logs_;
+  const GossipOptions options_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+// Splits "http(s)://host[:port][/path]" into the scheme-host-port part and
+// the path without a trailing '/'. InvalidArgument otherwise.
+absl::StatusOr<std::pair<std::string, std::string>> SplitPeerUrl(absl::string_view url);
+
+}  // namespace keytrail::monitor
+
+#endif  // KEYTRAIL_MONITOR_GOSSIP_H_

@@ -14,8 +14,8 @@
 #include "core/note/note.h"
 #include "core/protocol/entry.h"
 #include "core/protocol/key_set.h"
-#include "grpcpp/generic/generic_stub.h"
 #include "gtest/gtest.h"
+#include "testing/health_check.h"
 #include "testing/log_checks.h"
 #include "testing/log_server_harness.h"
 #include "verifier/history.h"
@@ -381,32 +381,9 @@ TEST_F(LogServerE2eTest, EntriesAndProofsVerifyAgainstCheckpoints) {
 }
 
 TEST_F(LogServerE2eTest, HealthCheckingAndRestart) {
-  // grpc.health.v1.Health/Check with an empty request; SERVING is 08 01.
-  grpc::GenericStub generic(h_->channel());
-  grpc::ClientContext ctx;
-  grpc::Slice empty_message("");  // HealthCheckRequest{service: ""} encodes to nothing
-  grpc::ByteBuffer request(&empty_message, 1), response;
-  std::mutex mu;
-  std::condition_variable cv;
-  bool done = false;
-  grpc::Status status;
-  generic.UnaryCall(&ctx, "/grpc.health.v1.Health/Check", grpc::StubOptions(), &request,
-                    &response, [&](grpc::Status s) {
-                      std::lock_guard<std::mutex> lock(mu);
-                      status = s;
-                      done = true;
-                      cv.notify_one();
-                    });
-  {
-    std::unique_lock<std::mutex> lock(mu);
-    cv.wait(lock, [&] { return done; });
-  }
-  ASSERT_TRUE(status.ok()) << status.error_message();
-  std::vector<grpc::Slice> slices;
-  ASSERT_TRUE(response.Dump(&slices).ok());
-  std::string bytes;
-  for (auto& s : slices) bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
-  EXPECT_EQ(bytes, std::string("\x08\x01", 2));
+  absl::StatusOr<std::string> health = testing::HealthCheck(h_->channel());
+  ASSERT_TRUE(health.ok()) << health.status();
+  EXPECT_EQ(*health, testing::kServingResponse);
 
   v1::UpdateResponse resp;
   ASSERT_TRUE(Update(MakeUpdate("erin", {{"d", "k"}}), &resp).ok());

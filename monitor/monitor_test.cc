@@ -8,10 +8,10 @@
 #include "grpcpp/grpcpp.h"
 #include "monitor/crafted_log_service.h"
 #include "proto/monitor_service.grpc.pb.h"
-#include "grpcpp/generic/generic_stub.h"
 #include "httplib.h"
 #include "core/note/cosignature.h"
 #include "core/bytes/encoding.h"
+#include "testing/health_check.h"
 #include "testing/process.h"
 
 namespace keytrail::monitor {
@@ -51,32 +51,9 @@ TEST(MonitorTest, ServesStatusAndAnswersForTheLogsItFollows) {
     EXPECT_EQ(resp.logs(0).state(), v1::LogStatus::OK);
     EXPECT_EQ(resp.logs(0).verified_size(), log.size());
   }
-  {
-    // grpc.health.v1.Health/Check with an empty request; SERVING is 08 01.
-    grpc::GenericStub generic(channel);
-    grpc::ClientContext ctx;
-    grpc::Slice empty_message("");
-    grpc::ByteBuffer request(&empty_message, 1), response;
-    std::mutex mu;
-    std::condition_variable cv;
-    bool done = false;
-    grpc::Status status;
-    generic.UnaryCall(&ctx, "/grpc.health.v1.Health/Check", grpc::StubOptions(), &request,
-                      &response, [&](grpc::Status s) {
-                        std::lock_guard<std::mutex> lock(mu);
-                        status = s;
-                        done = true;
-                        cv.notify_one();
-                      });
-    std::unique_lock<std::mutex> lock(mu);
-    cv.wait(lock, [&] { return done; });
-    ASSERT_TRUE(status.ok()) << status.error_message();
-    std::vector<grpc::Slice> slices;
-    ASSERT_TRUE(response.Dump(&slices).ok());
-    std::string bytes;
-    for (auto& sl : slices) bytes.append(reinterpret_cast<const char*>(sl.begin()), sl.size());
-    EXPECT_EQ(bytes, std::string("\x08\x01", 2));
-  }
+  absl::StatusOr<std::string> health = keytrail::testing::HealthCheck(channel);
+  ASSERT_TRUE(health.ok()) << health.status();
+  EXPECT_EQ(*health, keytrail::testing::kServingResponse);
   EXPECT_NE((*m)->MetricsText().find("keytrail_monitor_verified_size{origin=\"" +
                                      log.signer().name() + "\"} " + std::to_string(log.size()) + "\n"),
             std::string::npos)

@@ -1,0 +1,28 @@
+// HealthCheck: one standard grpc.health.v1.Health/Check call, for end-to-end
+// tests of every role's server. Test-only.
+//
+// Made with a generic stub (the health service's messages are not in our
+// protos): the request is HealthCheckRequest{service: ""}, which encodes to
+// no bytes. Returns the raw response bytes ("\x08\x01" is SERVING,
+// "\x08\x02" NOT_SERVING), or the call's error as a status. Blocks until the
+// call ends. Thread-safe.
+#ifndef KEYTRAIL_TESTING_HEALTH_CHECK_H_
+#define KEYTRAIL_TESTING_HEALTH_CHECK_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "grpcpp/grpcpp.h"
+
+namespace keytrail {
+namespace testing {
+
+inline constexpr char kServingResponse[] = "\x08\x01";
+
+absl::StatusOr<std::string> HealthCheck(const std::shared_ptr<grpc::Channel>& channel);
+
+}  // namespace testing
+}  // namespace keytrail
+
+#endif  // KEYTRAIL_TESTING_HEALTH_CHECK_H_

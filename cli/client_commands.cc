@@ -4,7 +4,6 @@
 
 #include <cerrno>
 #include <cstdio>
-#include <fstream>
 #include <string>
 #include <vector>
 
@@ -75,17 +74,9 @@ absl::StatusOr<std::string> ReadWhole(const std::string& path) {
   return ReadFileToString(path, kMaxStateFileSize);
 }
 
+// Synced: the pinned checkpoint is what detects a rollback after a crash.
 absl::Status WriteWhole(const std::string& path, const std::string& data) {
-  std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << data;
-    if (!out) return absl::UnavailableError(absl::StrCat("can't write ", tmp));
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    return absl::UnavailableError(absl::StrCat("can't write ", path));
-  }
-  return absl::OkStatus();
+  return WriteFileDurably(path, data, 0644);
 }
 
 // ---- The client's trust state (--state_dir) ----

@@ -2,7 +2,6 @@
 
 #include <deque>
 #include <filesystem>
-#include <fstream>
 #include <future>
 #include <utility>
 
@@ -15,6 +14,7 @@
 #include "core/merkle/hasher.h"
 #include "core/merkle/verify.h"
 #include "core/protocol/limits.h"
+#include "core/util/file.h"
 #include "core/util/logging.h"
 
 namespace keytrail::monitor {
@@ -544,9 +544,11 @@ absl::Status Follower::Emit(const evidence::Evidence& e) {
   std::filesystem::create_directories(options_.evidence_dir, ec);
   const std::string file =
       absl::StrCat(options_.evidence_dir, "/", FileSafe(origin()), "-", *seq, ".evidence");
-  {
-    std::ofstream out(file, std::ios::binary | std::ios::trunc);
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  // The database holds the evidence durably already; the file is the copy an
+  // operator hands on, so failing to write it is logged, not fatal.
+  const absl::Status written = WriteFileDurably(file, bytes, 0644);
+  if (!written.ok()) {
+    LogError("%s: could not write the evidence file: %s", origin(), written.ToString());
   }
   LogError("%s: MISBEHAVING: %s; evidence in %s; no longer cosigning", origin(), finding->summary,
            file);

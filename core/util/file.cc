@@ -84,4 +84,38 @@ absl::StatusOr<std::string> ReadFileToString(const std::string& path, size_t max
   return buf;
 }
 
+absl::Status WriteFileDurably(const std::string& path, const std::string& data, mode_t mode) {
+  const std::string tmp = path + ".tmp";
+  {
+    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+    if (fd < 0) return ErrnoError(errno, tmp, "creating");
+    FdCloser closer(fd);
+    // A file left over from a crash keeps its old mode: set the one asked for.
+    if (::fchmod(fd, mode) != 0) return ErrnoError(errno, tmp, "chmod");
+    size_t done = 0;
+    while (done < data.size()) {
+      const ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        return ErrnoError(errno, tmp, "writing");
+      }
+      done += static_cast<size_t>(n);
+    }
+    if (::fsync(fd) != 0) return ErrnoError(errno, tmp, "syncing");
+  }
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    const int err = errno;
+    ::unlink(tmp.c_str());
+    return ErrnoError(err, path, "renaming over");
+  }
+  // The rename is durable once the directory holding it is synced.
+  const size_t slash = path.rfind('/');
+  const std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
+  const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd < 0) return ErrnoError(errno, dir, "opening directory");
+  FdCloser dir_closer(dfd);
+  if (::fsync(dfd) != 0) return ErrnoError(errno, dir, "syncing directory");
+  return absl::OkStatus();
+}
+
 }  // namespace keytrail

@@ -17,13 +17,26 @@
 // when a growing file outgrows the first buffer) is overwritten first; the
 // returned string is the caller's to wipe.
 //
-// Thread-safe (no shared state).
+// WriteFileDurably(path, data, mode) replaces `path` with `data` so that a
+// crash at any moment leaves either the old file or the new one, and the new
+// one survives a crash once the call returns OK: it writes `path`.tmp
+// (created with `mode`, truncated if left over), syncs it, renames it over
+// `path` and syncs the directory. On failure it returns the code
+// absl::ErrnoToStatus gives the errno (PermissionDenied, NotFound for a
+// missing directory, ResourceExhausted for a full disk, ...), with a message
+// naming the path and the step; `path` is then unchanged.
+//
+// Thread-safe (no shared state); two concurrent writers of one path race on
+// its .tmp file, so callers serialize writes to one path.
 #ifndef KEYTRAIL_CORE_UTIL_FILE_H_
 #define KEYTRAIL_CORE_UTIL_FILE_H_
+
+#include <sys/types.h>
 
 #include <cstddef>
 #include <string>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "core/util/wipe.h"
 
@@ -33,6 +46,9 @@ enum class FileKind { kPublic, kSecret };
 
 absl::StatusOr<std::string> ReadFileToString(const std::string& path, size_t max_size,
                                              FileKind kind = FileKind::kPublic);
+
+absl::Status WriteFileDurably(const std::string& path, const std::string& data,
+                              mode_t mode = 0644);
 
 }  // namespace keytrail
 

@@ -88,5 +88,42 @@ TEST_F(ReadFileTest, UnreadableFileIsPermissionDenied) {
   EXPECT_EQ(ReadFileToString(path, 100).status().code(), StatusCode::kPermissionDenied);
 }
 
+TEST_F(ReadFileTest, WriteFileDurablyReplacesTheFileWithTheModeAskedFor) {
+  const std::string path = dir_ + "/state";
+  ASSERT_TRUE(WriteFileDurably(path, "first", 0600).ok());
+  ASSERT_TRUE(WriteFileDurably(path, std::string("sec\0nd", 6), 0600).ok());
+  EXPECT_EQ(ReadFileToString(path, 100).value(), std::string("sec\0nd", 6));
+  struct stat st;
+  ASSERT_EQ(::stat(path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  // No temporary file is left behind.
+  EXPECT_EQ(ReadFileToString(path + ".tmp", 100).status().code(), StatusCode::kNotFound);
+}
+
+TEST_F(ReadFileTest, WriteFileDurablyOverALeftoverTemporaryFile) {
+  const std::string path = dir_ + "/state";
+  Write("state.tmp", "half-written by a crashed run, world-readable");
+  ASSERT_EQ(::chmod((path + ".tmp").c_str(), 0644), 0);
+  ASSERT_TRUE(WriteFileDurably(path, "new", 0600).ok());
+  EXPECT_EQ(ReadFileToString(path, 100).value(), "new");
+  struct stat st;
+  ASSERT_EQ(::stat(path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+}
+
+TEST_F(ReadFileTest, WriteFileDurablyFailureNamesThePathAndKeepsTheOldFile) {
+  const absl::Status missing = WriteFileDurably(dir_ + "/no/such/dir/state", "x");
+  EXPECT_EQ(missing.code(), StatusCode::kNotFound) << missing;
+  EXPECT_NE(missing.message().find("no/such/dir/state.tmp"), std::string::npos) << missing;
+  // Renaming over a directory fails after the temporary file was written:
+  // the directory is untouched and the temporary file is gone.
+  const std::string target = dir_ + "/a_directory";
+  ASSERT_EQ(::mkdir(target.c_str(), 0700), 0);
+  const absl::Status over_dir = WriteFileDurably(target, "x");
+  EXPECT_FALSE(over_dir.ok());
+  EXPECT_NE(over_dir.message().find("renaming"), std::string::npos) << over_dir;
+  EXPECT_EQ(ReadFileToString(target + ".tmp", 100).status().code(), StatusCode::kNotFound);
+}
+
 }  // namespace
 }  // namespace keytrail

@@ -92,6 +92,7 @@ absl::StatusOr<std::string> Gossip::Fetch(const PeerState& peer, const GossipLog
   client.set_connection_timeout(us / 1000000, us % 1000000);
   client.set_read_timeout(us / 1000000, us % 1000000);
   client.set_write_timeout(us / 1000000, us % 1000000);
+  client.set_tcp_nodelay(true);  // no Nagle stall between the library's writes
   const std::string path = absl::StrCat(peer.path_prefix, "/",
                                         HexEncode(HashView(Sha256Of(log.origin))), "/checkpoint");
   std::string body;

@@ -92,6 +92,7 @@ absl::StatusOr<std::string> Gossip::Fetch(const PeerState& peer, const GossipLog
   client.set_connection_timeout(us / 1000000, us % 1000000);
   client.set_read_timeout(us / 1000000, us % 1000000);
   client.set_write_timeout(us / 1000000, us % 1000000);
+  client.set_tcp_nodelay(true);  // no Nagle stall between the library's writes
   const std::string path = absl::StrCat(peer.path_prefix, "/",
                                         HexEncode(HashView(Sha256Of(log.origin))), "/checkpoint");
   std::string body;
@@ -143,7 +144,8 @@ absl::Status Gossip::Verify(const PeerState& peer, const GossipLog& log,
 int Gossip::PollOnce() {
   int offered = 0;
   const absl::Time now = absl::Now();
-  for (PeerState& peer : peers_) {
+  for (size_t i = 0; i < peers_.size(); ++i) {
+    PeerState& peer = peers_[i];
     if (now < peer.next_try) continue;
     absl::Status failure = absl::OkStatus();
     for (const GossipLog& log : logs_) {
@@ -167,6 +169,8 @@ int Gossip::PollOnce() {
       }
       log.offer(*body, peer.name);
       ++offered;
+      std::lock_guard<std::mutex> lock(counts_mu_);
+      ++offered_[i];
     }
     if (failure.ok()) {
       if (peer.failing) LogInfo("gossip: peer %s reachable again", peer.name);
@@ -185,6 +189,20 @@ int Gossip::PollOnce() {
     peer.next_try = now + peer.backoff;
   }
   return offered;
+}
+
+std::string Gossip::MetricsText() const {
+  if (peers_.empty()) return "";
+  std::string out =
+      "# HELP keytrail_monitor_gossip_checkpoints_total peer checkpoints that verified and were "
+      "compared with this monitor's view.\n"
+      "# TYPE keytrail_monitor_gossip_checkpoints_total counter\n";
+  std::lock_guard<std::mutex> lock(counts_mu_);
+  for (size_t i = 0; i < peers_.size(); ++i) {
+    absl::StrAppend(&out, "keytrail_monitor_gossip_checkpoints_total{peer=\"", peers_[i].name,
+                    "\"} ", offered_[i], "\n");
+  }
+  return out;
 }
 
 }  // namespace keytrail::monitor

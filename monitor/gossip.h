@@ -63,6 +63,13 @@ class Gossip {
   // verified checkpoints were offered.
   int PollOnce();
 
+  // Prometheus text, per peer: keytrail_monitor_gossip_checkpoints_total
+  // {peer="<name>"}, the peer's checkpoints that verified (log signature and
+  // the peer's cosignature) and were handed to the follower to compare.
+  // Together with keytrail_monitor_evidence it shows gossip ran and found no
+  // split view. Any thread.
+  std::string MetricsText() const;
+
  private:
   struct PeerState {
     std::string name;
@@ -75,7 +82,10 @@ class Gossip {
     std::string last_rejected;  // the last body refused, logged once
   };
   Gossip(std::vector<PeerState> peers, std::vector<GossipLog> logs, GossipOptions options)
-      : peers_(std::move(peers)), logs_(std::move(logs)), options_(options) {}
+      : peers_(std::move(peers)),
+        logs_(std::move(logs)),
+        options_(options),
+        offered_(peers_.size(), 0) {}
   // OK with the body, NotFound for 404, Unavailable otherwise.
   absl::StatusOr<std::string> Fetch(const PeerState& peer, const GossipLog& log) const;
   absl::Status Verify(const PeerState& peer, const GossipLog& log, const std::string& body) const;
@@ -84,6 +94,8 @@ class Gossip {
   std::vector<PeerState> peers_;
   const std::vector<GossipLog> logs_;
   const GossipOptions options_;
+  mutable std::mutex counts_mu_;
+  std::vector<uint64_t> offered_;  // by peer index, guarded by counts_mu_
   std::mutex mu_;
   std::condition_variable cv_;
   bool stop_ = false;

@@ -110,6 +110,10 @@ TEST_F(GossipTest, OffersACheckpointSignedByTheLogAndCosignedByThePeer) {
   ASSERT_EQ(offered_.size(), 1u);
   EXPECT_EQ(offered_[0].note, cosigned);
   EXPECT_EQ(offered_[0].peer, peer_key_.name());
+  EXPECT_NE(g->MetricsText().find("keytrail_monitor_gossip_checkpoints_total{peer=\"" +
+                                  peer_key_.name() + "\"} 1\n"),
+            std::string::npos)
+      << g->MetricsText();
 }
 
 TEST_F(GossipTest, ThePeersUrlPathIsKept) {
@@ -138,6 +142,7 @@ TEST_F(GossipTest, IgnoresACheckpointWithoutThePeersCosignature) {
   auto g = Make(peer_.url(), peer_key_.VerifierKey());
   EXPECT_EQ(g->PollOnce(), 0);
   EXPECT_TRUE(offered_.empty());
+  EXPECT_NE(g->MetricsText().find("} 0\n"), std::string::npos) << g->MetricsText();
 }
 
 TEST_F(GossipTest, IgnoresACosignatureByAnotherKey) {

@@ -157,6 +157,10 @@ v1::GetStatusResponse Monitor::Status() const {
   return out;
 }
 
-std::string Monitor::MetricsText() const { return RenderMetrics(Status()); }
+std::string Monitor::MetricsText() const {
+  std::string out = RenderMetrics(Status());
+  if (gossip_ != nullptr) out += gossip_->MetricsText();
+  return out;
+}
 
 }  // namespace keytrail::monitor

@@ -170,6 +170,24 @@ TEST_F(WitnessTest, BadProofIs422) {
   EXPECT_EQ((*state)->size, 5u);
 }
 
+// A client that reads the checkpoint and asks the log for the proof in two
+// calls to a growing log can send a proof to another size than the
+// checkpoint's: refused with 422 (the proof is checked against the
+// checkpoint's own size), nothing stored; the right proof then works.
+TEST_F(WitnessTest, AProofToAnotherSizeIs422AndTheRightOneWorks) {
+  ASSERT_EQ(witness_->AddCheckpoint(log_.Body(0, 6)).status, 200);
+  for (uint64_t other : {7, 9, 11, 12, 14, 20}) {
+    WitnessResponse r = witness_->AddCheckpoint(
+        witness::FormatAddCheckpointRequest(6, log_.Proof(6, other), log_.Checkpoint(13)));
+    EXPECT_EQ(r.status, 422) << "proof to " << other << ": " << r.body;
+    // The old root is reproduced (the stored size and root are right); only
+    // the new size's root or the proof's length is wrong.
+    EXPECT_EQ(r.body.find("root1"), std::string::npos) << r.body;
+  }
+  EXPECT_EQ((*store_->Get(log_.origin()))->size, 6u);
+  ExpectCosigned(witness_->AddCheckpoint(log_.Body(6, 13)), log_.Checkpoint(13));
+}
+
 TEST_F(WitnessTest, NonEmptyProofFromZeroIs422) {
   EXPECT_EQ(witness_->AddCheckpoint(witness::FormatAddCheckpointRequest(
                                         0, log_.Proof(3, 5), log_.Checkpoint(5)))

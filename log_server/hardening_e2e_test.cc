@@ -161,11 +161,12 @@ std::unique_ptr<v1::KeyTransparencyLog::Stub> OwnStub(int port) {
 // Issue 9: lookups of absent accounts cost a VRF proof each, and a flood of
 // them starved ordinary lookups. Now they are proved on their own worker
 // within a per-client limit: the flooding client gets RESOURCE_EXHAUSTED
-// naming the limit for what is over it, while another connection's ordinary
-// lookups all succeed, and the flooder's own lookups work again afterwards.
+// naming the limit for what waited over it too long, while another
+// connection's ordinary lookups all succeed, and the flooder's own lookups
+// work again afterwards.
 TEST_F(HardeningTest, AbsentAccountFloodIsRefusedOverTheClientLimit) {
   ASSERT_TRUE(h_->Start({"--vrf_workers=1", "--max_vrf_proofs_per_client=4",
-                         "--vrf_proof_cache_entries=0", "--vrf_max_wait=60s"})
+                         "--vrf_proof_cache_entries=0", "--vrf_max_wait=100ms"})
                   .ok())
       << h_->log();
   {
@@ -191,6 +192,7 @@ TEST_F(HardeningTest, AbsentAccountFloodIsRefusedOverTheClientLimit) {
   std::vector<std::unique_ptr<Call>> calls;
   absl::Mutex mu;
   std::map<grpc::StatusCode, int> codes;
+  int client_limit_refusals = 0;
   std::string refusal;
   int done = 0;
   for (int i = 0; i < kFlood; ++i) {
@@ -201,7 +203,12 @@ TEST_F(HardeningTest, AbsentAccountFloodIsRefusedOverTheClientLimit) {
     flooder->async()->Lookup(&c->ctx, &c->req, &c->resp, [&](grpc::Status s) {
       absl::MutexLock lock(&mu);
       ++codes[s.error_code()];
-      if (s.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED) refusal = s.error_message();
+      if (s.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED) {
+        refusal = s.error_message();
+        if (refusal.find("--max_vrf_proofs_per_client=4") != std::string::npos) {
+          ++client_limit_refusals;
+        }
+      }
       ++done;
     });
   }
@@ -225,7 +232,7 @@ TEST_F(HardeningTest, AbsentAccountFloodIsRefusedOverTheClientLimit) {
     EXPECT_GT(codes[grpc::StatusCode::RESOURCE_EXHAUSTED], 0);
     EXPECT_GT(codes[grpc::StatusCode::OK], 0);  // what was within the limit was proved
     EXPECT_EQ(codes[grpc::StatusCode::OK] + codes[grpc::StatusCode::RESOURCE_EXHAUSTED], kFlood);
-    EXPECT_NE(refusal.find("--max_vrf_proofs_per_client=4"), std::string::npos) << refusal;
+    EXPECT_GT(client_limit_refusals, 0) << refusal;
   }
   // The flood is over: the flooder's absent-account lookups work again.
   {

@@ -284,9 +284,10 @@ absl::StatusOr<std::unique_ptr<LogServer>> LogServer::Start(const LogServerOptio
           config.origin, parts->port, state->log.epoch, state->log.tree_size,
           state->map_size, max_fd, fd_limit, absl::ToDoubleMilliseconds(absl::Now() - start));
   if (parts->proof_scheduler != nullptr) {
-    LogInfo("absent-account reads: %d VRF workers, at most %d per client, %d queued, "
-            "%s wait; VRF proof cache of %d entries",
-            parts->proof_scheduler->workers(), o.vrf_proofs.max_per_client,
+    LogInfo("absent-account reads: %d VRF workers (nice +%d), at most %d per client, "
+            "%d waiting, %s wait; VRF proof cache of %d entries",
+            parts->proof_scheduler->workers(), o.vrf_proofs.worker_nice,
+            o.vrf_proofs.max_per_client,
             o.vrf_proofs.max_queued, absl::FormatDuration(o.vrf_proofs.max_wait),
             o.vrf_proof_cache_entries);
   } else {

@@ -53,12 +53,14 @@ ABSL_FLAG(bool, limit_vrf_proofs, true,
 ABSL_FLAG(int, vrf_workers, 0,
           "threads proving absent accounts' VRF indexes for reads (0: half the cores, at "
           "least 1)");
+ABSL_FLAG(int, vrf_worker_nice, 10,
+          "nice added to those threads, so ordinary reads get the cores first (0: none)");
 ABSL_FLAG(int64_t, max_vrf_proofs_per_client, 32,
           "most absent-account lookups one client address may have queued or running; "
-          "more get RESOURCE_EXHAUSTED at once (0: no per-client limit)");
+          "more wait for its own to finish (0: no per-client limit)");
 ABSL_FLAG(int64_t, max_vrf_queue, 4096,
-          "most absent-account lookups queued in total; more get RESOURCE_EXHAUSTED");
-ABSL_FLAG(absl::Duration, vrf_max_wait, absl::Milliseconds(500),
+          "most absent-account lookups waiting in total; more get RESOURCE_EXHAUSTED");
+ABSL_FLAG(absl::Duration, vrf_max_wait, absl::Seconds(1),
           "an absent-account lookup not started within this gets RESOURCE_EXHAUSTED");
 ABSL_FLAG(int64_t, vrf_proof_cache_entries, 65536,
           "absent accounts whose VRF proof is kept (LRU, ~250 bytes each; 0: none)");
@@ -118,6 +120,10 @@ int main(int argc, char** argv) {
   o.limit_vrf_proofs = absl::GetFlag(FLAGS_limit_vrf_proofs);
   o.vrf_proofs.workers = absl::GetFlag(FLAGS_vrf_workers);
   if (o.vrf_proofs.workers < 0) return Fail("--vrf_workers must not be negative");
+  o.vrf_proofs.worker_nice = absl::GetFlag(FLAGS_vrf_worker_nice);
+  if (o.vrf_proofs.worker_nice < 0 || o.vrf_proofs.worker_nice > 19) {
+    return Fail("--vrf_worker_nice must be in [0, 19]");
+  }
   const int64_t per_client = absl::GetFlag(FLAGS_max_vrf_proofs_per_client);
   if (per_client < 0) return Fail("--max_vrf_proofs_per_client must not be negative");
   o.vrf_proofs.max_per_client = static_cast<size_t>(per_client);

@@ -1,5 +1,10 @@
 #include "log_server/proof_scheduler.h"
 
+#include <sys/resource.h>
+#include <errno.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <utility>
 
@@ -29,14 +34,42 @@ int WorkerCount(int asked) {
   return std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / 2);
 }
 
+// How often parked calls are checked for having waited too long.
+constexpr absl::Duration kReapEvery = absl::Milliseconds(20);
+
 }  // namespace
 
 ProofScheduler::ProofScheduler(const ProofSchedulerOptions& options)
     : options_(options), worker_count_(WorkerCount(options.workers)) {
   for (int i = 0; i < worker_count_; ++i) threads_.emplace_back([this] { Work(); });
+  threads_.emplace_back([this] { Reap(); });
 }
 
 ProofScheduler::~ProofScheduler() { Stop(); }
+
+std::string ProofScheduler::ClientLimitMessage(const std::string& client) const {
+  return absl::StrCat("client ", client, " had ", options_.max_per_client,
+                      " lookups of absent accounts queued or running "
+                      "(--max_vrf_proofs_per_client=",
+                      options_.max_per_client, ") for all of --vrf_max_wait=",
+                      absl::FormatDuration(options_.max_wait), "; retry later");
+}
+
+void ProofScheduler::Enqueue(const std::string& name, Client& c, Call call) {
+  if (c.queue.empty()) turn_.push_back(name);
+  c.queue.push_back(std::move(call));
+  ++c.in_flight;
+}
+
+void ProofScheduler::Admit(const std::string& name, Client& c) {
+  while (!c.parked.empty() &&
+         (options_.max_per_client == 0 || c.in_flight < options_.max_per_client)) {
+    Call call = std::move(c.parked.front());
+    c.parked.pop_front();
+    Enqueue(name, c, std::move(call));
+  }
+  if (c.parked.empty()) parking_.erase(name);
+}
 
 void ProofScheduler::Submit(const std::string& client, Run run, Reject reject) {
   absl::Status refusal;
@@ -44,24 +77,22 @@ void ProofScheduler::Submit(const std::string& client, Run run, Reject reject) {
     absl::MutexLock lock(&mu_);
     if (stopping_) {
       refusal = absl::UnavailableError("the log server is shutting down");
-    } else if (options_.max_per_client > 0 && clients_.contains(client) &&
-               clients_[client].in_flight >= options_.max_per_client) {
-      NoteRefusal(&Counts::refused_client, client);
-      refusal = absl::ResourceExhaustedError(absl::StrCat(
-          "client ", client, " already has ", options_.max_per_client,
-          " lookups of absent accounts queued or running (--max_vrf_proofs_per_client=",
-          options_.max_per_client, "); retry later"));
     } else if (queued_ >= options_.max_queued) {
       NoteRefusal(&Counts::refused_queue, client);
       refusal = absl::ResourceExhaustedError(absl::StrCat(
-          options_.max_queued, " lookups of absent accounts are already queued (--max_vrf_queue=",
+          options_.max_queued,
+          " lookups of absent accounts are already waiting (--max_vrf_queue=",
           options_.max_queued, "); retry later"));
     } else {
       Client& c = clients_[client];
-      if (c.queue.empty()) turn_.push_back(client);
-      c.queue.push_back(Call{std::move(run), std::move(reject), absl::Now()});
-      ++c.in_flight;
+      Call call{std::move(run), std::move(reject), absl::Now()};
       ++queued_;
+      if (options_.max_per_client > 0 && c.in_flight >= options_.max_per_client) {
+        c.parked.push_back(std::move(call));
+        parking_.insert(client);
+      } else {
+        Enqueue(client, c, std::move(call));
+      }
       return;
     }
   }
@@ -69,6 +100,13 @@ void ProofScheduler::Submit(const std::string& client, Run run, Reject reject) {
 }
 
 void ProofScheduler::Work() {
+  if (options_.worker_nice != 0) {
+    // Linux applies a nice value to the one thread named by its id.
+    const int tid = static_cast<int>(::syscall(SYS_gettid));
+    errno = 0;
+    const int now = ::getpriority(PRIO_PROCESS, tid);
+    if (errno == 0) ::setpriority(PRIO_PROCESS, tid, now + options_.worker_nice);
+  }
   for (;;) {
     Call call;
     std::string client;
@@ -88,7 +126,7 @@ void ProofScheduler::Work() {
       c.queue.pop_front();
       --queued_;
       if (!c.queue.empty()) turn_.push_back(client);  // its next call waits a turn
-      expired = absl::Now() - call.queued_at > options_.max_wait;
+      expired = absl::Now() - call.arrived > options_.max_wait;
       if (expired) {
         NoteRefusal(&Counts::refused_waited, client);
       } else {
@@ -97,7 +135,7 @@ void ProofScheduler::Work() {
     }
     if (expired) {
       call.reject(absl::ResourceExhaustedError(absl::StrCat(
-          "waited ", absl::FormatDuration(options_.max_wait), " (--vrf_max_wait) for one of the ",
+          "waited --vrf_max_wait=", absl::FormatDuration(options_.max_wait), " for one of the ",
           worker_count_,
           " VRF workers (--vrf_workers), busy with other lookups of absent accounts; "
           "retry later")));
@@ -107,7 +145,41 @@ void ProofScheduler::Work() {
     call = Call{};  // drop the callbacks (and what they hold) outside the lock
     absl::MutexLock lock(&mu_);
     auto it = clients_.find(client);
-    if (--it->second.in_flight == 0) clients_.erase(it);
+    --it->second.in_flight;
+    if (!stopping_) Admit(client, it->second);
+    if (it->second.in_flight == 0 && it->second.parked.empty()) clients_.erase(it);
+  }
+}
+
+void ProofScheduler::Reap() {
+  for (;;) {
+    std::vector<std::pair<std::string, Call>> refused;
+    {
+      absl::MutexLock lock(&mu_);
+      mu_.AwaitWithTimeout(absl::Condition(&stopping_), kReapEvery);
+      if (stopping_) return;
+      const absl::Time now = absl::Now();
+      for (auto it = parking_.begin(); it != parking_.end();) {
+        const std::string& name = *it;
+        auto client = clients_.find(name);
+        std::deque<Call>& parked = client->second.parked;
+        while (!parked.empty() && now - parked.front().arrived > options_.max_wait) {
+          refused.emplace_back(name, std::move(parked.front()));
+          parked.pop_front();
+          --queued_;
+          NoteRefusal(&Counts::refused_client, name);
+        }
+        if (parked.empty()) {
+          if (client->second.in_flight == 0) clients_.erase(client);
+          parking_.erase(it++);
+        } else {
+          ++it;
+        }
+      }
+    }
+    for (auto& [name, call] : refused) {
+      call.reject(absl::ResourceExhaustedError(ClientLimitMessage(name)));
+    }
   }
 }
 
@@ -120,7 +192,9 @@ void ProofScheduler::Stop() {
       Client& c = it->second;
       c.in_flight -= c.queue.size();
       for (Call& call : c.queue) refused.push_back(std::move(call));
+      for (Call& call : c.parked) refused.push_back(std::move(call));
       c.queue.clear();
+      c.parked.clear();
       if (c.in_flight == 0) {
         clients_.erase(it++);
       } else {
@@ -128,6 +202,7 @@ void ProofScheduler::Stop() {
       }
     }
     turn_.clear();
+    parking_.clear();
     queued_ = 0;
   }
   for (Call& call : refused) call.reject(absl::UnavailableError("the log server is shutting down"));

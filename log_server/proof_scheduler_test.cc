@@ -104,7 +104,7 @@ TEST(ProofSchedulerTest, DefaultWorkersAtLeastOne) {
   EXPECT_GE(scheduler.workers(), 1);
 }
 
-TEST(ProofSchedulerTest, OverThePerClientLimitIsRefusedAtOnceAndOthersStillRun) {
+TEST(ProofSchedulerTest, OverThePerClientLimitWaitsForTheClientsOwnCalls) {
   ProofSchedulerOptions o = OneWorker();
   o.max_per_client = 2;
   ProofScheduler scheduler(o);
@@ -113,24 +113,46 @@ TEST(ProofSchedulerTest, OverThePerClientLimitIsRefusedAtOnceAndOthersStillRun) 
   scheduler.Submit("flood", gate.Blocker(&journal), journal.Refused("blocker"));
   gate.WaitEntered();
   scheduler.Submit("flood", journal.Ran("flood-1"), journal.Refused("flood-1"));
-  scheduler.Submit("flood", journal.Ran("flood-2"), journal.Refused("flood-2"));
-  // Refused in Submit's own thread, before the gate opens.
-  ASSERT_EQ(journal.refusals().size(), 1u);
-  EXPECT_EQ(journal.refusals()[0].first, "flood-2");
-  EXPECT_EQ(journal.refusals()[0].second.code(), absl::StatusCode::kResourceExhausted);
-  EXPECT_NE(journal.refusals()[0].second.message().find("--max_vrf_proofs_per_client=2"),
-            std::string::npos)
-      << journal.refusals()[0].second;
-  EXPECT_NE(journal.refusals()[0].second.message().find("flood"), std::string::npos);
+  scheduler.Submit("flood", journal.Ran("flood-2"), journal.Refused("flood-2"));  // parked
   scheduler.Submit("other", journal.Ran("other-1"), journal.Refused("other-1"));
   gate.Open();
   ASSERT_TRUE(journal.WaitFor(4));
-  EXPECT_EQ(journal.ran(), (std::vector<std::string>{"blocker", "flood-1", "other-1"}));
-  // The flood's slots are free again once its calls finished.
-  scheduler.Submit("flood", journal.Ran("flood-3"), journal.Refused("flood-3"));
-  ASSERT_TRUE(journal.WaitFor(5));
-  EXPECT_EQ(journal.ran().back(), "flood-3");
+  // The parked call got flood's slot back once the blocker finished; other
+  // had its turn before it.
+  EXPECT_EQ(journal.ran(),
+            (std::vector<std::string>{"blocker", "flood-1", "other-1", "flood-2"}));
+  EXPECT_TRUE(journal.refusals().empty());
+}
+
+TEST(ProofSchedulerTest, ParkedTooLongIsRefusedNamingTheClientLimitWhileOthersRun) {
+  ProofSchedulerOptions o = OneWorker();
+  o.max_per_client = 1;
+  o.max_wait = absl::Milliseconds(100);
+  ProofScheduler scheduler(o);
+  Journal journal;
+  Gate gate;
+  scheduler.Submit("flood", gate.Blocker(&journal), journal.Refused("blocker"));
+  gate.WaitEntered();
+  const absl::Time start = absl::Now();
+  scheduler.Submit("flood", journal.Ran("flood-1"), journal.Refused("flood-1"));  // parked
+  // Refused by the reaper while the worker is still busy.
+  ASSERT_TRUE(journal.WaitFor(1));
+  EXPECT_GE(absl::Now() - start, absl::Milliseconds(100));
+  ASSERT_EQ(journal.refusals().size(), 1u);
+  EXPECT_EQ(journal.refusals()[0].first, "flood-1");
+  EXPECT_EQ(journal.refusals()[0].second.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_NE(journal.refusals()[0].second.message().find("--max_vrf_proofs_per_client=1"),
+            std::string::npos)
+      << journal.refusals()[0].second;
+  EXPECT_NE(journal.refusals()[0].second.message().find("flood"), std::string::npos);
   EXPECT_EQ(scheduler.counts().refused_client, 1u);
+  gate.Open();
+  ASSERT_TRUE(journal.WaitFor(2));
+  // Another client, and the flooder once its call is done, still get proofs.
+  scheduler.Submit("other", journal.Ran("other-1"), journal.Refused("other-1"));
+  scheduler.Submit("flood", journal.Ran("flood-2"), journal.Refused("flood-2"));
+  ASSERT_TRUE(journal.WaitFor(4));
+  EXPECT_EQ(journal.ran(), (std::vector<std::string>{"blocker", "other-1", "flood-2"}));
 }
 
 TEST(ProofSchedulerTest, ClientsTakeTurns) {
@@ -170,7 +192,8 @@ TEST(ProofSchedulerTest, FullQueueIsRefused) {
   ASSERT_EQ(journal.refusals().size(), 1u);
   EXPECT_EQ(journal.refusals()[0].first, "d");
   EXPECT_EQ(journal.refusals()[0].second.code(), absl::StatusCode::kResourceExhausted);
-  EXPECT_NE(journal.refusals()[0].second.message().find("--max_vrf_queue=2"), std::string::npos);
+  EXPECT_NE(journal.refusals()[0].second.message().find("--max_vrf_queue=2"), std::string::npos)
+      << journal.refusals()[0].second;
   gate.Open();
   ASSERT_TRUE(journal.WaitFor(4));
   EXPECT_EQ(journal.ran(), (std::vector<std::string>{"blocker", "b", "c"}));
@@ -200,23 +223,27 @@ TEST(ProofSchedulerTest, CallThatWaitedTooLongIsRefused) {
 }
 
 TEST(ProofSchedulerTest, StopRefusesQueuedAndLaterCallsAsUnavailable) {
-  auto scheduler = std::make_unique<ProofScheduler>(OneWorker());
+  ProofSchedulerOptions o = OneWorker();
+  o.max_per_client = 1;  // a's second call is parked, b's is queued
+  auto scheduler = std::make_unique<ProofScheduler>(o);
   Journal journal;
   Gate gate;
   scheduler->Submit("a", gate.Blocker(&journal), journal.Refused("blocker"));
   gate.WaitEntered();
   scheduler->Submit("a", journal.Ran("queued"), journal.Refused("queued"));
+  scheduler->Submit("b", journal.Ran("queued-b"), journal.Refused("queued-b"));
   std::thread stopper([&] { scheduler->Stop(); });
-  // Stop refuses the queued call at once, then waits for the running one.
-  ASSERT_TRUE(journal.WaitFor(1));
+  // Stop refuses the queued calls at once, then waits for the running one.
+  ASSERT_TRUE(journal.WaitFor(2));
   gate.Open();
   stopper.join();
   EXPECT_EQ(journal.ran(), std::vector<std::string>{"blocker"});
-  ASSERT_EQ(journal.refusals().size(), 1u);
-  EXPECT_EQ(journal.refusals()[0].second.code(), absl::StatusCode::kUnavailable);
-  scheduler->Submit("a", journal.Ran("after"), journal.Refused("after"));
   ASSERT_EQ(journal.refusals().size(), 2u);
+  EXPECT_EQ(journal.refusals()[0].second.code(), absl::StatusCode::kUnavailable);
   EXPECT_EQ(journal.refusals()[1].second.code(), absl::StatusCode::kUnavailable);
+  scheduler->Submit("a", journal.Ran("after"), journal.Refused("after"));
+  ASSERT_EQ(journal.refusals().size(), 3u);
+  EXPECT_EQ(journal.refusals()[2].second.code(), absl::StatusCode::kUnavailable);
   scheduler->Stop();  // idempotent
 }
 

@@ -20,11 +20,15 @@ std::string ClientOfPeer(absl::string_view peer) {
     return std::string(peer);
   }
   const size_t colon = peer.rfind(':');
-  // "ipv4:" alone or an IPv6 address without a port: keep it whole.
-  if (colon <= 4 || (absl::StartsWith(peer, "ipv6:") && peer[colon - 1] != ']')) {
+  if (colon <= 4) return std::string(peer);  // "ipv4:" alone
+  const absl::string_view host = peer.substr(0, colon);
+  // An IPv6 address is bracketed before its port ("[::1]", or "%5B::1%5D"
+  // percent-encoded by newer gRPC); without the brackets there is no port.
+  if (absl::StartsWith(peer, "ipv6:") && !absl::EndsWith(host, "]") &&
+      !absl::EndsWithIgnoreCase(host, "%5D")) {
     return std::string(peer);
   }
-  return std::string(peer.substr(0, colon));
+  return std::string(host);
 }
 
 namespace {

@@ -62,8 +62,8 @@ struct ProofSchedulerOptions {
   int worker_nice = 10;
 };
 
-// "ipv4:10.0.0.7:51234" -> "ipv4:10.0.0.7", "ipv6:[::1]:5" -> "ipv6:[::1]";
-// anything else (e.g. "unix:/path") unchanged.
+// "ipv4:10.0.0.7:51234" -> "ipv4:10.0.0.7", "ipv6:[::1]:5" -> "ipv6:[::1]"
+// (also "ipv6:%5B::1%5D:5"); anything else (e.g. "unix:/path") unchanged.
 std::string ClientOfPeer(absl::string_view peer);
 
 class ProofScheduler {

@@ -79,6 +79,8 @@ TEST(ClientOfPeerTest, DropsThePort) {
   EXPECT_EQ(ClientOfPeer("ipv4:10.0.0.7:51234"), "ipv4:10.0.0.7");
   EXPECT_EQ(ClientOfPeer("ipv6:[::1]:5"), "ipv6:[::1]");
   EXPECT_EQ(ClientOfPeer("ipv6:[2001:db8::1]:443"), "ipv6:[2001:db8::1]");
+  EXPECT_EQ(ClientOfPeer("ipv6:%5B::1%5D:5"), "ipv6:%5B::1%5D");
+  EXPECT_EQ(ClientOfPeer("ipv6:::1"), "ipv6:::1");  // no brackets: no port to drop
   EXPECT_EQ(ClientOfPeer("unix:/tmp/sock"), "unix:/tmp/sock");
   EXPECT_EQ(ClientOfPeer("ipv4:"), "ipv4:");
   EXPECT_EQ(ClientOfPeer(""), "");

@@ -6,6 +6,10 @@
 // computed (ECVRF prove, ~150 µs) and are exactly the ones the builder will
 // store if an update makes it known.
 //
+// `cache` (optional) holds computed proofs of absent accounts: a hit skips
+// the proving, a computed proof is put there (see vrf_proof_cache.h for why
+// that is safe). Stored accounts never touch it.
+//
 // Returns the record and whether it was stored; errors: the reader's
 // (DataLoss for a damaged account record, Unavailable for storage trouble),
 // Internal if our own VRF proof does not decode (a bug). Thread-safe; the
@@ -18,6 +22,7 @@
 #include "core/crypto/ecvrf.h"
 #include "log_server/log_storage.h"
 #include "log_server/records.h"
+#include "log_server/vrf_proof_cache.h"
 
 namespace keytrail {
 
@@ -28,7 +33,8 @@ struct AccountIndex {
 
 absl::StatusOr<AccountIndex> FindAccountIndex(const LogReader& reader,
                                               const VrfPrivateKey& vrf_key,
-                                              absl::string_view account);
+                                              absl::string_view account,
+                                              VrfProofCache* cache = nullptr);
 
 }  // namespace keytrail
 

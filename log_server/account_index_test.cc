@@ -57,5 +57,41 @@ TEST_F(AccountIndexTest, AKnownAccountGetsTheStoredIndexAsOfTheSnapshot) {
   EXPECT_EQ(then->record.vrf_proof, vrf_.Prove("alice"));
 }
 
+TEST_F(AccountIndexTest, AnUnknownAccountsProofIsCachedAndReused) {
+  VrfProofCache cache(8);
+  auto first = FindAccountIndex(storage_->Reader(nullptr), vrf_, "bob", &cache);
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_EQ(cache.size(), 1u);
+  auto cached = cache.Get("bob");
+  ASSERT_TRUE(cached.has_value());
+  // Deterministic proving: the cached proof is the one Prove gives again.
+  EXPECT_EQ(cached->vrf_proof, vrf_.Prove("bob"));
+  EXPECT_EQ(cached->index, first->record.index);
+
+  // A hit is served from the cache: plant a marker to see it come back.
+  AccountRecord marker = *cached;
+  marker.vrf_proof = "from the cache";
+  cache.Put("bob", marker);
+  auto second = FindAccountIndex(storage_->Reader(nullptr), vrf_, "bob", &cache);
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_FALSE(second->stored);
+  EXPECT_EQ(second->record.vrf_proof, "from the cache");
+}
+
+TEST_F(AccountIndexTest, AKnownAccountNeverTouchesTheCache) {
+  AccountRecord stored;
+  stored.index.fill(9);
+  stored.vrf_proof = "stored proof";
+  EpochBatch batch(*storage_);
+  batch.PutAccount("carol", stored);
+  ASSERT_TRUE(storage_->Commit(batch).ok());
+  VrfProofCache cache(8);
+  auto found = FindAccountIndex(storage_->Reader(nullptr), vrf_, "carol", &cache);
+  ASSERT_TRUE(found.ok()) << found.status();
+  EXPECT_TRUE(found->stored);
+  EXPECT_EQ(found->record.vrf_proof, "stored proof");
+  EXPECT_EQ(cache.size(), 0u);
+}
+
 }  // namespace
 }  // namespace keytrail

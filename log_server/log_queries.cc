@@ -68,7 +68,7 @@ absl::StatusOr<LogQueries::AccountProofs> LogQueries::ProveAccount(
   if (!s.ok()) return s;
   const LogReader reader = storage_.Reader(state.snapshot.get());
   AccountProofs out;
-  auto index = FindAccountIndex(reader, vrf_key_, account);
+  auto index = FindAccountIndex(reader, vrf_key_, account, proof_cache_);
   if (!index.ok()) return index.status();
   out.account = std::move(index->record);
   *vrf_proof = out.account.vrf_proof;
@@ -85,6 +85,14 @@ absl::StatusOr<LogQueries::AccountProofs> LogQueries::ProveAccount(
     out.current_head = (*leaf)->head;
   }
   return out;
+}
+
+bool LogQueries::NeedsVrfProof(absl::string_view account) const {
+  if (!ValidateAccountId(account).ok()) return false;
+  auto state = State();
+  auto stored = storage_.Reader(state->snapshot.get()).GetAccount(account);
+  if (!stored.ok() || stored->has_value()) return false;
+  return proof_cache_ == nullptr || !proof_cache_->Get(account).has_value();
 }
 
 absl::Status LogQueries::Lookup(const v1::LookupRequest& request,

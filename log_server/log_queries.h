@@ -18,6 +18,7 @@
 #include "core/crypto/ecvrf.h"
 #include "log_server/log_storage.h"
 #include "log_server/published_state.h"
+#include "log_server/vrf_proof_cache.h"
 #include "proto/keytrail.pb.h"
 
 namespace keytrail {
@@ -38,12 +39,21 @@ class LogQueries {
   // History and GetCheckpoint answer with: the newest one carrying the
   // cosignatures the log requires (cosignature_collector.h). Entries and
   // proofs reach up to the newest state, so monitors can audit it.
+  // `proof_cache` (when not null) keeps the VRF proofs computed for absent
+  // accounts.
   LogQueries(const LogStorage& storage, const StateHolder& published,
              const VrfPrivateKey& vrf_key, LogIdentity info,
-             const StateHolder* served = nullptr)
+             const StateHolder* served = nullptr, VrfProofCache* proof_cache = nullptr)
       : storage_(storage), published_(published),
         served_(served != nullptr ? *served : published), vrf_key_(vrf_key),
-        info_(std::move(info)) {}
+        info_(std::move(info)), proof_cache_(proof_cache) {}
+
+  // Whether a Lookup or History of `account` would compute a VRF proof
+  // now: a well-formed account id the served state does not know and whose
+  // proof is not cached. The service sends those to its ProofScheduler
+  // (proof_scheduler.h) and answers the rest at once. A storage error
+  // answers false: the call then reports it itself, without proving.
+  bool NeedsVrfProof(absl::string_view account) const;
 
   absl::Status Lookup(const v1::LookupRequest& request, v1::LookupResponse* response) const;
   // One page of the account's history: at most kMaxAnswerBytes (proofs
@@ -88,6 +98,7 @@ class LogQueries {
   const StateHolder& served_;
   const VrfPrivateKey& vrf_key_;
   const LogIdentity info_;
+  VrfProofCache* const proof_cache_;
 };
 
 }  // namespace keytrail

@@ -41,7 +41,10 @@ struct LogServer::Parts {
   std::unique_ptr<WriteAuthorizer> auth;
   std::unique_ptr<UpdatePreparer> preparer;
   std::unique_ptr<Sequencer> sequencer;
+  std::unique_ptr<VrfProofCache> proof_cache;
   std::unique_ptr<LogQueries> queries;
+  // Outlives the service and the gRPC server, whose calls it finishes.
+  std::unique_ptr<ProofScheduler> proof_scheduler;
   std::unique_ptr<LogService> service;
   std::unique_ptr<grpc::experimental::ExternalConnectionAcceptor> acceptor;
   std::unique_ptr<grpc::Server> server;
@@ -212,11 +215,16 @@ absl::StatusOr<std::unique_ptr<LogServer>> LogServer::Start(const LogServerOptio
   info.max_epoch_age_ms = absl::ToInt64Milliseconds(o.sequencer.max_epoch_age);
   absl::Status collecting = StartCollector(o, *parts);
   if (!collecting.ok()) return collecting;
+  parts->proof_cache = std::make_unique<VrfProofCache>(o.vrf_proof_cache_entries);
   parts->queries = std::make_unique<LogQueries>(
       *parts->storage, parts->published, *parts->vrf_key, info,
-      parts->collector != nullptr ? &parts->served : nullptr);
+      parts->collector != nullptr ? &parts->served : nullptr, parts->proof_cache.get());
+  if (o.limit_vrf_proofs) {
+    parts->proof_scheduler = std::make_unique<ProofScheduler>(o.vrf_proofs);
+  }
   parts->service = std::make_unique<LogService>(*parts->auth, *parts->preparer,
-                                                *parts->sequencer, *parts->queries);
+                                                *parts->sequencer, *parts->queries,
+                                                parts->proof_scheduler.get());
 
   // Descriptors: as many as the hard limit allows; a reserve stays free for
   // RocksDB, gRPC's internals and the log itself, and connections beyond it
@@ -275,6 +283,17 @@ absl::StatusOr<std::unique_ptr<LogServer>> LogServer::Start(const LogServerOptio
           "up to %d descriptors (ulimit -n %d); started in %.0f ms",
           config.origin, parts->port, state->log.epoch, state->log.tree_size,
           state->map_size, max_fd, fd_limit, absl::ToDoubleMilliseconds(absl::Now() - start));
+  if (parts->proof_scheduler != nullptr) {
+    LogInfo("absent-account reads: %d VRF workers (nice +%d), at most %d per client, "
+            "%d waiting, %s wait; VRF proof cache of %d entries",
+            parts->proof_scheduler->workers(), o.vrf_proofs.worker_nice,
+            o.vrf_proofs.max_per_client,
+            o.vrf_proofs.max_queued, absl::FormatDuration(o.vrf_proofs.max_wait),
+            o.vrf_proof_cache_entries);
+  } else {
+    LogWarning("absent-account reads are not limited (--limit_vrf_proofs=false); "
+               "VRF proof cache of %d entries", o.vrf_proof_cache_entries);
+  }
   g_grpc_log_quiet.store(false);
   return std::unique_ptr<LogServer>(new LogServer(std::move(parts)));
 }
@@ -290,6 +309,10 @@ void LogServer::Shutdown(absl::Duration grace) {
   // gRPC first would cancel those calls at the grace deadline although the
   // epoch built afterwards commits them (issue 9, bug 5).
   parts_->sequencer->Stop();
+  // Absent-account reads still queued are refused (UNAVAILABLE: retry
+  // elsewhere) and those being proved finish, so every call is answered
+  // before gRPC drains.
+  if (parts_->proof_scheduler != nullptr) parts_->proof_scheduler->Stop();
   // What is left are answers on their way out: every read is computed
   // before its handler returns and every update has now been answered. They
   // get a short drain, not the whole grace: gRPC also waits for every

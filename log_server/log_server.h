@@ -23,7 +23,9 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "log_server/proof_scheduler.h"
 #include "log_server/sequencer.h"
+#include "log_server/vrf_proof_cache.h"
 
 namespace keytrail {
 
@@ -52,6 +54,15 @@ struct LogServerOptions {
   // Most client connections open at once (0: bounded only by the descriptor
   // limit, less a reserve); more are closed as they arrive. See listener.h.
   int64_t max_connections = 0;
+  // Reads of accounts the log does not know need a VRF proof (~3x an
+  // ordinary lookup's work): they run on their own workers, fairly across
+  // clients and within these limits (proof_scheduler.h); false answers them
+  // on gRPC's threads like every other read, with no limit (as before
+  // issue 9; for A/B measurements).
+  bool limit_vrf_proofs = true;
+  ProofSchedulerOptions vrf_proofs;
+  // Absent accounts' VRF proofs kept (vrf_proof_cache.h); 0: none.
+  size_t vrf_proof_cache_entries = VrfProofCache::kDefaultCapacity;
 };
 
 class LogServer {

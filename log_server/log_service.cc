@@ -23,6 +23,29 @@ void FillOutcome(const UpdateOutcome& o, v1::UpdateResponse* out) {
   out->set_tree_size(o.tree_size);
 }
 
+// Answers `answer` now, or, when it must prove an absent account's VRF
+// index and a scheduler is given, on a scheduler worker (or refuses it).
+template <typename Answer>
+grpc::ServerUnaryReactor* ReadCall(grpc::CallbackServerContext* context,
+                                   const LogQueries& queries, ProofScheduler* proofs,
+                                   absl::string_view account, Answer answer) {
+  if (proofs == nullptr || !queries.NeedsVrfProof(account)) return Finish(context, answer());
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  proofs->Submit(
+      ClientOfPeer(context->peer()),
+      [context, reactor, answer]() {
+        // A caller that gave up (cancelled, or its deadline passed) while
+        // queued costs no proof.
+        if (context->IsCancelled()) {
+          reactor->Finish(grpc::Status::CANCELLED);
+          return;
+        }
+        reactor->Finish(ToGrpcStatus(answer()));
+      },
+      [reactor](const absl::Status& refusal) { reactor->Finish(ToGrpcStatus(refusal)); });
+  return reactor;
+}
+
 }  // namespace
 
 grpc::Status ToGrpcStatus(const absl::Status& s) {
@@ -94,13 +117,17 @@ grpc::ServerUnaryReactor* LogService::BatchUpdate(grpc::CallbackServerContext* c
 grpc::ServerUnaryReactor* LogService::Lookup(grpc::CallbackServerContext* context,
                                              const v1::LookupRequest* request,
                                              v1::LookupResponse* response) {
-  return Finish(context, queries_.Lookup(*request, response));
+  const LogQueries* queries = &queries_;
+  return ReadCall(context, queries_, proofs_, request->account(),
+                  [queries, request, response] { return queries->Lookup(*request, response); });
 }
 
 grpc::ServerUnaryReactor* LogService::History(grpc::CallbackServerContext* context,
                                               const v1::HistoryRequest* request,
                                               v1::HistoryResponse* response) {
-  return Finish(context, queries_.History(*request, response));
+  const LogQueries* queries = &queries_;
+  return ReadCall(context, queries_, proofs_, request->account(),
+                  [queries, request, response] { return queries->History(*request, response); });
 }
 
 grpc::ServerUnaryReactor* LogService::GetCheckpoint(grpc::CallbackServerContext* context,

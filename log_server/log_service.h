@@ -4,6 +4,13 @@
 // on the calling thread and finished by the sequencer once their epoch is
 // durable, so no gRPC thread blocks while an epoch is built.
 //
+// Lookups and histories that need a VRF proof (an account the log does not
+// know, its proof not cached) are the exception: they go to the
+// ProofScheduler, when one is given, and are answered on its worker
+// threads, so a flood of them can't starve ordinary reads of gRPC's
+// threads and the cores. Over its limits they get RESOURCE_EXHAUSTED
+// (proof_scheduler.h).
+//
 // Every status comes from the component that produced it, code unchanged
 // (absl and gRPC codes are numerically identical).
 #ifndef KEYTRAIL_LOG_SERVER_LOG_SERVICE_H_
@@ -12,6 +19,7 @@
 #include "absl/status/status.h"
 #include "grpcpp/grpcpp.h"
 #include "log_server/log_queries.h"
+#include "log_server/proof_scheduler.h"
 #include "log_server/sequencer.h"
 #include "log_server/update_preparer.h"
 #include "log_server/write_auth.h"
@@ -23,10 +31,13 @@ grpc::Status ToGrpcStatus(const absl::Status& s);
 
 class LogService final : public v1::KeyTransparencyLog::CallbackService {
  public:
-  // All arguments are borrowed and must outlive the service.
+  // All arguments are borrowed and must outlive the service. Without a
+  // `proofs` scheduler every read is answered on the calling thread.
   LogService(const WriteAuthorizer& auth, const UpdatePreparer& preparer,
-             Sequencer& sequencer, const LogQueries& queries)
-      : auth_(auth), preparer_(preparer), sequencer_(sequencer), queries_(queries) {}
+             Sequencer& sequencer, const LogQueries& queries,
+             ProofScheduler* proofs = nullptr)
+      : auth_(auth), preparer_(preparer), sequencer_(sequencer), queries_(queries),
+        proofs_(proofs) {}
 
   grpc::ServerUnaryReactor* Update(grpc::CallbackServerContext* context,
                                    const v1::UpdateRequest* request,
@@ -61,6 +72,7 @@ class LogService final : public v1::KeyTransparencyLog::CallbackService {
   const UpdatePreparer& preparer_;
   Sequencer& sequencer_;
   const LogQueries& queries_;
+  ProofScheduler* const proofs_;
 };
 
 }  // namespace keytrail

@@ -47,6 +47,23 @@ ABSL_FLAG(bool, allow_insecure_key_permissions, false,
 ABSL_FLAG(int64_t, max_connections, 0,
           "most client connections at once; more are closed on arrival (0: the "
           "descriptor limit less a reserve)");
+ABSL_FLAG(bool, limit_vrf_proofs, true,
+          "run lookups of absent accounts (each needs a VRF proof) on their own workers, "
+          "within the limits below; false: no limits (for comparison only)");
+ABSL_FLAG(int, vrf_workers, 0,
+          "threads proving absent accounts' VRF indexes for reads (0: half the cores, at "
+          "least 1)");
+ABSL_FLAG(int, vrf_worker_nice, 10,
+          "nice added to those threads, so ordinary reads get the cores first (0: none)");
+ABSL_FLAG(int64_t, max_vrf_proofs_per_client, 32,
+          "most absent-account lookups one client address may have queued or running; "
+          "more wait for its own to finish (0: no per-client limit)");
+ABSL_FLAG(int64_t, max_vrf_queue, 4096,
+          "most absent-account lookups waiting in total; more get RESOURCE_EXHAUSTED");
+ABSL_FLAG(absl::Duration, vrf_max_wait, absl::Seconds(1),
+          "an absent-account lookup not started within this gets RESOURCE_EXHAUSTED");
+ABSL_FLAG(int64_t, vrf_proof_cache_entries, 65536,
+          "absent accounts whose VRF proof is kept (LRU, ~250 bytes each; 0: none)");
 ABSL_FLAG(std::string, port_file, "",
           "once listening, write the bound port to this file (for --listen=host:0)");
 
@@ -100,6 +117,24 @@ int main(int argc, char** argv) {
   o.allow_insecure_key_permissions = absl::GetFlag(FLAGS_allow_insecure_key_permissions);
   o.max_connections = absl::GetFlag(FLAGS_max_connections);
   if (o.max_connections < 0) return Fail("--max_connections must not be negative");
+  o.limit_vrf_proofs = absl::GetFlag(FLAGS_limit_vrf_proofs);
+  o.vrf_proofs.workers = absl::GetFlag(FLAGS_vrf_workers);
+  if (o.vrf_proofs.workers < 0) return Fail("--vrf_workers must not be negative");
+  o.vrf_proofs.worker_nice = absl::GetFlag(FLAGS_vrf_worker_nice);
+  if (o.vrf_proofs.worker_nice < 0 || o.vrf_proofs.worker_nice > 19) {
+    return Fail("--vrf_worker_nice must be in [0, 19]");
+  }
+  const int64_t per_client = absl::GetFlag(FLAGS_max_vrf_proofs_per_client);
+  if (per_client < 0) return Fail("--max_vrf_proofs_per_client must not be negative");
+  o.vrf_proofs.max_per_client = static_cast<size_t>(per_client);
+  const int64_t queue = absl::GetFlag(FLAGS_max_vrf_queue);
+  if (queue < 1) return Fail("--max_vrf_queue must be at least 1");
+  o.vrf_proofs.max_queued = static_cast<size_t>(queue);
+  o.vrf_proofs.max_wait = absl::GetFlag(FLAGS_vrf_max_wait);
+  if (o.vrf_proofs.max_wait <= absl::ZeroDuration()) return Fail("--vrf_max_wait must be positive");
+  const int64_t cache = absl::GetFlag(FLAGS_vrf_proof_cache_entries);
+  if (cache < 0) return Fail("--vrf_proof_cache_entries must not be negative");
+  o.vrf_proof_cache_entries = static_cast<size_t>(cache);
 
   // Signals are taken by sigwait below, not by a handler, so every thread
   // must block them; threads inherit the mask from here.

@@ -45,7 +45,7 @@ absl::Status LogServerHarness::Start(const std::vector<std::string>& extra_flags
   auto process = ChildProcess::Start(Runfile("log_server/log_server"), args, path("server.log"));
   if (!process.ok()) return process.status();
   process_.emplace(*std::move(process));
-  auto port = WaitForPortFile(port_file, absl::Seconds(60));
+  auto port = WaitForPortFile(port_file, absl::Seconds(60), &*process_);
   if (!port.ok()) {
     return absl::Status(port.status().code(),
                         absl::StrCat(port.status().message(), "; server log:\n", log()));

@@ -68,10 +68,10 @@ void MonitorHarness::Start() {
                                absl::StrCat(dir_, "/monitor.", starts_, ".log"));
   ASSERT_TRUE(p.ok()) << p.status();
   process_.emplace(*std::move(p));
-  auto port = WaitForPortFile(port_file, absl::Seconds(60));
+  auto port = WaitForPortFile(port_file, absl::Seconds(60), &*process_);
   ASSERT_TRUE(port.ok()) << port.status() << "\n" << log();
   grpc_port_ = *port;
-  auto http = WaitForPortFile(http_port_file, absl::Seconds(5));
+  auto http = WaitForPortFile(http_port_file, absl::Seconds(5), &*process_);
   ASSERT_TRUE(http.ok()) << http.status() << "\n" << log();
   http_port_ = *http;
   stub_ = v1::MonitorService::NewStub(grpc::CreateChannel(absl::StrCat("127.0.0.1:", grpc_port_),

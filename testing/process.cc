@@ -55,17 +55,20 @@ void ChildProcess::Signal(int signal) {
   if (pid_ > 0) ::kill(pid_, signal);
 }
 
+std::optional<int> ChildProcess::ExitedStatus() {
+  if (pid_ <= 0) return std::nullopt;
+  int status = 0;
+  if (::waitpid(pid_, &status, WNOHANG) != pid_) return std::nullopt;
+  pid_ = -1;
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return -1;
+}
+
 absl::StatusOr<int> ChildProcess::Wait(absl::Duration timeout) {
   absl::Time deadline = absl::Now() + timeout;
   while (pid_ > 0) {
-    int status = 0;
-    pid_t r = ::waitpid(pid_, &status, WNOHANG);
-    if (r == pid_) {
-      pid_ = -1;
-      if (WIFEXITED(status)) return WEXITSTATUS(status);
-      if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
-      return -1;
-    }
+    if (std::optional<int> status = ExitedStatus()) return *status;
     if (absl::Now() > deadline) return absl::DeadlineExceededError("child still running");
     absl::SleepFor(absl::Milliseconds(10));
   }
@@ -100,12 +103,19 @@ std::string ReadFile(const std::string& path) {
   return contents.ok() ? *std::move(contents) : std::string();
 }
 
-absl::StatusOr<int> WaitForPortFile(const std::string& path, absl::Duration timeout) {
+absl::StatusOr<int> WaitForPortFile(const std::string& path, absl::Duration timeout,
+                                    ChildProcess* child) {
   absl::Time deadline = absl::Now() + timeout;
   while (absl::Now() < deadline) {
     std::string text = ReadFile(path);
     int port = 0;
     if (absl::SimpleAtoi(absl::StripAsciiWhitespace(text), &port) && port > 0) return port;
+    if (child != nullptr) {
+      if (std::optional<int> status = child->ExitedStatus()) {
+        return absl::FailedPreconditionError(
+            absl::StrCat("exited with status ", *status, " before writing ", path));
+      }
+    }
     absl::SleepFor(absl::Milliseconds(20));
   }
   return absl::DeadlineExceededError(absl::StrCat("no port in ", path));

@@ -9,6 +9,7 @@
 
 #include <sys/types.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,9 @@ class ChildProcess {
   // killed), or DeadlineExceeded after `timeout`.
   absl::StatusOr<int> Wait(absl::Duration timeout);
   bool running() const { return pid_ > 0; }
+  // The exit status (as Wait) if the child has exited, without waiting;
+  // nullopt while it runs.
+  std::optional<int> ExitedStatus();
 
  private:
   explicit ChildProcess(pid_t pid) : pid_(pid) {}
@@ -54,8 +58,11 @@ std::string Runfile(const std::string& path);
 // same binary).
 std::string TempDir(const std::string& name);
 
-// Polls until `path` holds a port number (written by --port_file).
-absl::StatusOr<int> WaitForPortFile(const std::string& path, absl::Duration timeout);
+// Polls until `path` holds a port number (written by --port_file). With
+// `child`, returns FailedPrecondition as soon as the child exits without
+// writing it (a refused flag, a taken port) instead of waiting out `timeout`.
+absl::StatusOr<int> WaitForPortFile(const std::string& path, absl::Duration timeout,
+                                    ChildProcess* child = nullptr);
 
 // The whole file (up to 64 MiB), or "" if it cannot be read (not there yet).
 std::string ReadFile(const std::string& path);

@@ -1,9 +1,19 @@
 #include "core/storage/database.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <atomic>
+#include <cstdarg>
+#include <cstdio>
+#include <cstring>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "rocksdb/cache.h"
 #include "rocksdb/filter_policy.h"
 #include "rocksdb/listener.h"
@@ -12,6 +22,48 @@
 namespace keytrail {
 namespace {
 constexpr absl::string_view kDiskFull = "disk full";
+
+// RocksDB's own diagnostic log ("LOG" in the database directory), written
+// with plain write(2) calls whose failures are ignored. RocksDB's built-in
+// logger goes through its WritableFileWriter, which after one failed write
+// (a full disk) trips an assertion on the next line it logs and aborts the
+// process (Debian's build keeps assertions), in the middle of the very
+// error handling that would have recovered.
+class InfoLog : public rocksdb::Logger {
+ public:
+  static std::shared_ptr<rocksdb::Logger> Open(const std::string& dir) {
+    const std::string path = dir + "/LOG";
+    struct stat st;
+    // One earlier log is kept; RocksDB's stats lines would grow it forever.
+    if (::stat(path.c_str(), &st) == 0 && st.st_size > kMaxBytes) {
+      ::rename(path.c_str(), (path + ".old").c_str());
+    }
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    return std::make_shared<InfoLog>(fd);
+  }
+  explicit InfoLog(int fd) : fd_(fd) {}
+  ~InfoLog() override {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  using rocksdb::Logger::Logv;
+  void Logv(const char* format, va_list ap) override {
+    if (fd_ < 0) return;
+    char line[4096];
+    const std::string time = absl::FormatTime("%Y/%m/%d-%H:%M:%E6S ", absl::Now(),
+                                              absl::UTCTimeZone());
+    size_t n = std::min(time.size(), sizeof(line));
+    std::memcpy(line, time.data(), n);
+    const int wrote = std::vsnprintf(line + n, sizeof(line) - n, format, ap);
+    if (wrote > 0) n = std::min(sizeof(line) - 1, n + static_cast<size_t>(wrote));
+    line[n++] = '\n';
+    (void)!::write(fd_, line, n);  // a full disk loses diagnostics, nothing else
+  }
+
+ private:
+  static constexpr off_t kMaxBytes = 64 << 20;
+  const int fd_;
+};
+
 }  // namespace
 
 // Hears of RocksDB's background errors (with the database mutex held: it
@@ -78,6 +130,10 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(
   db_options.avoid_flush_during_recovery = true;
   db_options.bytes_per_sync = 1 << 20;
   if (options.env != nullptr) db_options.env = options.env;
+  // The directory must exist before the log file can be made in it (RocksDB
+  // would make it too; with create_if_missing false it must be there).
+  if (options.create_if_missing) ::mkdir(path.c_str(), 0700);
+  db_options.info_log = InfoLog::Open(path);
   auto listener = std::make_shared<ErrorListener>();
   db_options.listeners.push_back(listener);
   db_options.max_bgerror_resume_count = 0;  // see ErrorListener

@@ -220,10 +220,18 @@ bool Database::OnBrokenLog() const {
 }
 
 absl::Status Database::Commit(rocksdb::WriteBatch* batch) {
+  // After a failed write every later one fails until Resume: try it first,
+  // so callers that retry (the monitor's follower, the cosignature store)
+  // recover by themselves once space returns.
+  if (write_failed_.load()) {
+    absl::Status resumed = Resume();
+    if (!resumed.ok()) return resumed;
+  }
   if (OnBrokenLog()) return NeedsRestart();
   rocksdb::WriteOptions write;
   write.sync = true;
   rocksdb::Status s = db_->Write(write, batch);
+  if (!s.ok()) write_failed_.store(true);
   if (!s.ok() && errors_->log_write_failed_.exchange(false)) {
     // RocksDB will not write to this log file again (see NeedsRestart).
     absl::MutexLock lock(&mu_);
@@ -260,6 +268,7 @@ absl::Status Database::Resume() {
     if (CurrentLogNumber() == broken_log_) return NeedsRestart();
     broken_log_.reset();
   }
+  write_failed_.store(false);
   return absl::OkStatus();
 }
 

@@ -21,6 +21,8 @@
 #ifndef KEYTRAIL_CORE_STORAGE_DATABASE_H_
 #define KEYTRAIL_CORE_STORAGE_DATABASE_H_
 
+#include <atomic>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -79,8 +81,8 @@ class Database {
                                                  const rocksdb::Snapshot* snapshot) const;
 
   // Writes the batch atomically and durably (WAL fsync). After a failed
-  // write: the same error until Resume() succeeds, or FailedPrecondition
-  // when only a restart can clear it (see Resume).
+  // write it first calls Resume() and returns Resume's error if that fails:
+  // a caller that retries recovers once the cause (a full disk) is gone.
   absl::Status Commit(rocksdb::WriteBatch* batch);
 
   // Takes the database out of the background-error state a failed write
@@ -112,6 +114,8 @@ class Database {
   mutable absl::Mutex mu_;
   // The write-ahead log file a write failed on, until a new one replaces it.
   std::optional<uint64_t> broken_log_ ABSL_GUARDED_BY(mu_);
+  // A write failed and no Resume has succeeded since.
+  std::atomic<bool> write_failed_{false};
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;  // [0] is "default"
 };

@@ -89,8 +89,9 @@ TEST(DatabaseTest, StatusMapping) {
 }
 
 // A write on a full disk fails as Unavailable "disk full" and leaves nothing
-// behind; later writes keep failing (RocksDB's background error) even after
-// space returns, until Resume(); then writes work and survive a reopen.
+// behind; later writes fail while the disk stays full; once space returns
+// the next commit resumes the database (RocksDB would refuse every write
+// until DB::Resume) and what it writes survives a reopen.
 void FullDiskThenResume(bool flush_first) {
   keytrail::testing::FullDisk disk;
   std::string path = TempDir(flush_first ? "db_full_flushed" : "db_full");
@@ -121,19 +122,19 @@ void FullDiskThenResume(bool flush_first) {
     // Still full: resuming fails and writes stay refused.
     EXPECT_EQ((*db)->Resume().code(), flush_first ? absl::StatusCode::kFailedPrecondition
                                                   : absl::StatusCode::kUnavailable);
+    rocksdb::WriteBatch refused;
+    refused.Put((*db)->cf(0), "refused", "x");
+    EXPECT_FALSE((*db)->Commit(&refused).ok());
     disk.SetFull(false);
-    rocksdb::WriteBatch latched;
-    latched.Put((*db)->cf(0), "latched", "x");
-    EXPECT_FALSE((*db)->Commit(&latched).ok()) << "RocksDB latches a failed write";
-    absl::Status resumed = (*db)->Resume();
+    rocksdb::WriteBatch after;
+    after.Put((*db)->cf(1), "after", "2");
+    absl::Status committed = (*db)->Commit(&after);
     if (flush_first) {
       // RocksDB 7.x can't switch logs without a memtable to flush.
-      EXPECT_EQ(resumed.code(), absl::StatusCode::kFailedPrecondition) << resumed;
+      EXPECT_EQ(committed.code(), absl::StatusCode::kFailedPrecondition) << committed;
+      EXPECT_EQ((*db)->Resume().code(), absl::StatusCode::kFailedPrecondition);
     } else {
-      ASSERT_TRUE(resumed.ok()) << resumed;
-      rocksdb::WriteBatch after;
-      after.Put((*db)->cf(1), "after", "2");
-      absl::Status committed = (*db)->Commit(&after);
+      // Space is back: the commit resumes the database by itself.
       ASSERT_TRUE(committed.ok()) << committed;
       EXPECT_TRUE((*db)->Resume().ok()) << "nothing to clear is OK";
     }
@@ -144,10 +145,10 @@ void FullDiskThenResume(bool flush_first) {
   EXPECT_EQ(**(*db)->Get((*db)->cf(0), "before", nullptr), "1");
   if (!flush_first) EXPECT_EQ(**(*db)->Get((*db)->cf(1), "after", nullptr), "2");
   EXPECT_FALSE((*db)->Get((*db)->cf(0), "lost", nullptr)->has_value());
-  EXPECT_FALSE((*db)->Get((*db)->cf(0), "latched", nullptr)->has_value());
+  EXPECT_FALSE((*db)->Get((*db)->cf(0), "refused", nullptr)->has_value());
 }
 
-TEST(DatabaseTest, FullDiskFailsWritesUntilResumed) { FullDiskThenResume(false); }
+TEST(DatabaseTest, FullDiskFailsWritesThenCommitResumes) { FullDiskThenResume(false); }
 
 TEST(DatabaseTest, FullDiskWithEmptyMemtablesNeedsRestart) { FullDiskThenResume(true); }
 

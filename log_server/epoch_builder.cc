@@ -135,6 +135,12 @@ absl::Status EpochBuilder::Reload() {
   return absl::OkStatus();
 }
 
+absl::Status EpochBuilder::ResumeStorage() {
+  absl::Status resumed = storage_->Resume();
+  if (!resumed.ok()) return resumed;
+  return Reload();
+}
+
 std::string EpochBuilder::SignCheckpoint(uint64_t size, const Hash& root) const {
   note::Checkpoint checkpoint;
   checkpoint.origin = signer_.name();

@@ -130,6 +130,11 @@ class EpochBuilder {
   // tree, the tiles' and bundles' right edge, the published state. Errors:
   // storage errors, DataLoss for damaged records.
   absl::Status Reload();
+  // After a failed commit: makes the storage take writes again
+  // (LogStorage::Resume), then Reload()s. REQUIRES: no commit in flight.
+  // Errors: LogStorage::Resume's (Unavailable while the disk is still
+  // full), then Reload's.
+  absl::Status ResumeStorage();
 
   // The state published by the last commit (or found at Open).
   std::shared_ptr<const PublishedState> published() const { return published_; }

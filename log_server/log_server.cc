@@ -7,6 +7,7 @@
 #include <cstdlib>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "core/crypto/ecvrf.h"
 #include "core/keys/keys.h"
@@ -28,6 +29,46 @@
 #include "log_server/write_auth.h"
 
 namespace keytrail {
+namespace {
+
+// gRPC health is SERVING only while the listener accepts connections,
+// commits work and the server is not shutting down, so load balancers and
+// supervisors stop sending traffic when any of them fails.
+class HealthGate {
+ public:
+  explicit HealthGate(grpc::HealthCheckServiceInterface* health) : health_(health) { Update(); }
+  void SetListenerFailing(bool failing) {
+    absl::MutexLock lock(&mu_);
+    listener_failing_ = failing;
+    Update();
+  }
+  void SetStorageOk(bool ok) {
+    absl::MutexLock lock(&mu_);
+    storage_ok_ = ok;
+    Update();
+  }
+  // NOT_SERVING for good; later calls change nothing.
+  void ShutDown() {
+    absl::MutexLock lock(&mu_);
+    shut_down_ = true;
+    Update();
+    health_ = nullptr;
+  }
+
+ private:
+  void Update() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (health_ != nullptr) {
+      health_->SetServingStatus(!listener_failing_ && storage_ok_ && !shut_down_);
+    }
+  }
+  absl::Mutex mu_;
+  grpc::HealthCheckServiceInterface* health_ ABSL_GUARDED_BY(mu_);
+  bool listener_failing_ ABSL_GUARDED_BY(mu_) = false;
+  bool storage_ok_ ABSL_GUARDED_BY(mu_) = true;
+  bool shut_down_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+}  // namespace
 
 // Declaration order is destruction order reversed: the gRPC server goes
 // first, then the sequencer (which commits what is queued), then storage.
@@ -40,6 +81,8 @@ struct LogServer::Parts {
   std::unique_ptr<CosignatureCollector> collector;
   std::unique_ptr<WriteAuthorizer> auth;
   std::unique_ptr<UpdatePreparer> preparer;
+  // Outlives the sequencer and the listener, which report to it.
+  std::unique_ptr<HealthGate> health;
   std::unique_ptr<Sequencer> sequencer;
   std::unique_ptr<VrfProofCache> proof_cache;
   std::unique_ptr<LogQueries> queries;
@@ -261,9 +304,9 @@ absl::StatusOr<std::unique_ptr<LogServer>> LogServer::Start(const LogServerOptio
         "can't start the gRPC server on ", o.listen_address,
         o.tls_cert_file.empty() ? "" : " (do the TLS certificate and key match?)"));
   }
-  parts->server->GetHealthCheckService()->SetServingStatus(true);
+  parts->health = std::make_unique<HealthGate>(parts->server->GetHealthCheckService());
   grpc::experimental::ExternalConnectionAcceptor* acceptor = parts->acceptor.get();
-  grpc::HealthCheckServiceInterface* health = parts->server->GetHealthCheckService();
+  HealthGate* health = parts->health.get();
   const int listen_fd = -1;
   parts->listener->Start(
       [acceptor, listen_fd](int fd) {
@@ -275,7 +318,9 @@ absl::StatusOr<std::unique_ptr<LogServer>> LogServer::Start(const LogServerOptio
       max_fd,
       // While connections can't be accepted the server is not healthy, so
       // load balancers and supervisors stop sending it traffic.
-      [health](bool failing) { health->SetServingStatus(!failing); });
+      [health](bool failing) { health->SetListenerFailing(failing); });
+  // While commits fail (a full disk) likewise; the sequencer retries.
+  parts->sequencer->OnStorageHealth([health](bool ok) { health->SetStorageOk(ok); });
   parts->sequencer->Start();
 
   auto state = parts->published.Get();
@@ -302,7 +347,7 @@ void LogServer::Shutdown(absl::Duration grace) {
   if (parts_ == nullptr || parts_->shut_down) return;
   parts_->shut_down = true;
   parts_->listener->Stop();
-  parts_->server->GetHealthCheckService()->SetServingStatus(false);
+  parts_->health->ShutDown();
   // The sequencer first, while calls can still be answered: it refuses new
   // updates (UNAVAILABLE, nothing written), builds the last epoch from what
   // is queued and finishes each queued call with its real outcome. Stopping

@@ -32,8 +32,10 @@ constexpr absl::string_view kCosignedKey = "cosigned";
 // ---- LogStorage ----
 
 absl::StatusOr<std::unique_ptr<LogStorage>> LogStorage::Open(const std::string& data_dir,
-                                                             size_t block_cache_bytes) {
+                                                             size_t block_cache_bytes,
+                                                             rocksdb::Env* env) {
   DatabaseOptions options;
+  options.env = env;
   options.column_families = FamilyNames();
   options.block_cache_bytes = block_cache_bytes;
   auto db = Database::Open(data_dir, options);

@@ -112,9 +112,11 @@ class EpochBatch {
 class LogStorage {
  public:
   // Opens or creates the database in `data_dir`. FailedPrecondition when
-  // another process holds it.
+  // another process holds it. `env`: the file system (not owned; null for
+  // the default one); tests pass one that fails writes on demand.
   static absl::StatusOr<std::unique_ptr<LogStorage>> Open(const std::string& data_dir,
-                                                          size_t block_cache_bytes);
+                                                          size_t block_cache_bytes,
+                                                          rocksdb::Env* env = nullptr);
 
   // A consistent point-in-time view. REQUIRES: every copy is released
   // before the storage is destroyed.
@@ -130,7 +132,13 @@ class LogStorage {
 
   // Writes the batch atomically and durably (synced): when this returns OK
   // the epoch survives kill -9. Safe to call while other threads read.
+  // A failed commit (Unavailable, "disk full ..." for a full disk) leaves
+  // nothing of the batch, and every later commit fails until Resume().
   absl::Status Commit(EpochBatch& batch);
+  // Makes commits work again after a failed one, once the cause is gone
+  // (Database::Resume): OK, Unavailable while it still fails (e.g. the disk
+  // is still full), FailedPrecondition when only a restart helps.
+  absl::Status Resume() { return db_->Resume(); }
 
  private:
   friend class LogReader;

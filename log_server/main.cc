@@ -28,6 +28,10 @@ ABSL_FLAG(absl::Duration, epoch_interval, absl::Seconds(1),
 ABSL_FLAG(int64_t, max_epoch_updates, 100000, "most updates in one epoch");
 ABSL_FLAG(absl::Duration, max_epoch_age, absl::Seconds(60),
           "publish an epoch at least this often, even with no updates");
+ABSL_FLAG(absl::Duration, storage_retry_min, absl::Seconds(1),
+          "after a failed write (e.g. a full disk), first retry after this long");
+ABSL_FLAG(absl::Duration, storage_retry_max, absl::Seconds(30),
+          "then retry with the wait doubling up to this long");
 ABSL_FLAG(std::string, write_token_file, "", "file holding the bearer token writers present");
 ABSL_FLAG(std::string, tls_cert_file, "", "PEM certificate chain for the listener");
 ABSL_FLAG(std::string, tls_key_file, "", "PEM private key for the listener");
@@ -100,6 +104,12 @@ int main(int argc, char** argv) {
   }
   if (o.sequencer.max_epoch_age <= absl::ZeroDuration()) {
     return Fail("--max_epoch_age must be positive");
+  }
+  o.sequencer.storage_retry_min = absl::GetFlag(FLAGS_storage_retry_min);
+  o.sequencer.storage_retry_max = absl::GetFlag(FLAGS_storage_retry_max);
+  if (o.sequencer.storage_retry_min <= absl::ZeroDuration() ||
+      o.sequencer.storage_retry_max < o.sequencer.storage_retry_min) {
+    return Fail("--storage_retry_min must be positive and at most --storage_retry_max");
   }
   o.write_token_file = absl::GetFlag(FLAGS_write_token_file);
   o.tls_cert_file = absl::GetFlag(FLAGS_tls_cert_file);

@@ -14,6 +14,16 @@
 // fails, the epoch sequenced behind it fails with it (nothing of either is
 // visible) and the builder reloads from storage.
 //
+// A failed commit (a full disk, an I/O error) puts the sequencer in
+// "storage failing" mode: the failed epoch and everything queued are
+// answered UNAVAILABLE naming the cause, nothing of them is visible, and
+// the builder reloads what storage holds. While failing, new updates are
+// refused at once (UNAVAILABLE) and no epochs are built; the sequencer logs
+// one line, tells the health callback false, and every storage_retry_min
+// (doubling up to storage_retry_max) resumes the storage and commits an
+// epoch from nothing queued as a probe. When one commits it logs one line,
+// tells the health callback true and takes updates again.
+//
 // Thread-safe: Submit() from any thread. Stop() (or the destructor) builds a
 // last epoch from what is queued and then fails nothing silently: updates
 // submitted after Stop get UNAVAILABLE.
@@ -41,9 +51,16 @@ struct SequencerOptions {
   absl::Duration max_epoch_age = absl::Seconds(60);
   // Submit() fails with RESOURCE_EXHAUSTED beyond this many queued updates.
   size_t max_queued_updates = 1000000;
+  // After a failed commit: first retry after storage_retry_min, then
+  // doubling up to storage_retry_max.
+  absl::Duration storage_retry_min = absl::Seconds(1);
+  absl::Duration storage_retry_max = absl::Seconds(30);
 };
 
 using UpdateCallback = std::function<void(absl::StatusOr<UpdateOutcome>)>;
+// Told false when commits start failing and true when they work again, on
+// the sequencer thread.
+using StorageHealthCallback = std::function<void(bool healthy)>;
 
 class Sequencer {
  public:
@@ -53,6 +70,9 @@ class Sequencer {
             StateHolder* published);
   ~Sequencer();
 
+  // Sets who hears of the storage failing and recovering. REQUIRES: before
+  // Start.
+  void OnStorageHealth(StorageHealthCallback callback) { on_health_ = std::move(callback); }
   void Start();
   void Stop();
 
@@ -63,6 +83,9 @@ class Sequencer {
 
   // Epochs committed since Start (for logs and tests).
   uint64_t epochs_built() const;
+  // Whether commits work (false from a failed commit until a probe epoch
+  // commits).
+  bool storage_ok() const;
 
  private:
   struct Queued {
@@ -90,6 +113,12 @@ class Sequencer {
   absl::Status AwaitCommitAndAcknowledge(InFlight& in_flight);
   void Fail(std::deque<Queued>& batch, const absl::Status& error);
   void ReloadAfter(const absl::Status& error);
+  // A commit failed: enters (or stays in) storage-failing mode, fails what
+  // is queued and schedules the next retry.
+  void StorageFailed(const absl::Status& error);
+  // While failing: resumes the storage and commits an empty epoch; on
+  // success leaves storage-failing mode.
+  void TryRecover();
 
   const SequencerOptions options_;
   StateHolder* const published_;
@@ -102,6 +131,15 @@ class Sequencer {
   bool running_ ABSL_GUARDED_BY(mu_) = false;
   absl::Time last_epoch_ ABSL_GUARDED_BY(mu_);
   uint64_t epochs_built_ ABSL_GUARDED_BY(mu_) = 0;
+  // Set while commits fail: the first error, what Submit answers with.
+  std::optional<absl::Status> storage_error_ ABSL_GUARDED_BY(mu_);
+  absl::Time next_retry_ ABSL_GUARDED_BY(mu_);
+  // The sequencer thread's own (storage-failing mode).
+  absl::Time failing_since_;
+  absl::Duration retry_backoff_;
+  int retries_ = 0;
+  bool told_restart_needed_ = false;
+  StorageHealthCallback on_health_;
   std::thread thread_;
 };
 

@@ -1,15 +1,101 @@
 #include "core/storage/database.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdarg>
+#include <cstdio>
+#include <cstring>
+
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "rocksdb/cache.h"
 #include "rocksdb/filter_policy.h"
+#include "rocksdb/listener.h"
 #include "rocksdb/table.h"
 
 namespace keytrail {
+namespace {
+constexpr absl::string_view kDiskFull = "disk full";
+
+// RocksDB's own diagnostic log ("LOG" in the database directory), written
+// with plain write(2) calls whose failures are ignored. RocksDB's built-in
+// logger goes through its WritableFileWriter, which after one failed write
+// (a full disk) trips an assertion on the next line it logs and aborts the
+// process (Debian's build keeps assertions), in the middle of the very
+// error handling that would have recovered.
+class InfoLog : public rocksdb::Logger {
+ public:
+  static std::shared_ptr<rocksdb::Logger> Open(const std::string& dir) {
+    const std::string path = dir + "/LOG";
+    struct stat st;
+    // One earlier log is kept; RocksDB's stats lines would grow it forever.
+    if (::stat(path.c_str(), &st) == 0 && st.st_size > kMaxBytes) {
+      ::rename(path.c_str(), (path + ".old").c_str());
+    }
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    return std::make_shared<InfoLog>(fd);
+  }
+  explicit InfoLog(int fd) : fd_(fd) {}
+  ~InfoLog() override {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  using rocksdb::Logger::Logv;
+  void Logv(const char* format, va_list ap) override {
+    if (fd_ < 0) return;
+    char line[4096];
+    const std::string time = absl::FormatTime("%Y/%m/%d-%H:%M:%E6S ", absl::Now(),
+                                              absl::UTCTimeZone());
+    size_t n = std::min(time.size(), sizeof(line));
+    std::memcpy(line, time.data(), n);
+    const int wrote = std::vsnprintf(line + n, sizeof(line) - n, format, ap);
+    if (wrote > 0) n = std::min(sizeof(line) - 1, n + static_cast<size_t>(wrote));
+    line[n++] = '\n';
+    (void)!::write(fd_, line, n);  // a full disk loses diagnostics, nothing else
+  }
+
+ private:
+  static constexpr off_t kMaxBytes = 64 << 20;
+  const int fd_;
+};
+
+}  // namespace
+
+// Hears of RocksDB's background errors (with the database mutex held: it
+// only sets flags). RocksDB's own automatic recovery is turned off: it
+// "recovers" at once when there is nothing to flush, even with the disk
+// still full, and it races the checks in Resume(). The owner of the
+// database resumes it instead, with backoff (Database::Resume).
+class Database::ErrorListener : public rocksdb::EventListener {
+ public:
+  void OnBackgroundError(rocksdb::BackgroundErrorReason reason,
+                         rocksdb::Status* /*error*/) override {
+    if (reason == rocksdb::BackgroundErrorReason::kWriteCallback) log_write_failed_.store(true);
+  }
+  void OnErrorRecoveryBegin(rocksdb::BackgroundErrorReason /*reason*/,
+                            rocksdb::Status /*error*/, bool* auto_recovery) override {
+    *auto_recovery = false;
+  }
+  // A write to the write-ahead log failed and no Resume has cleared it.
+  std::atomic<bool> log_write_failed_{false};
+};
+
+bool IsDiskFull(const absl::Status& status) {
+  return status.code() == absl::StatusCode::kUnavailable &&
+         absl::StartsWith(status.message(), kDiskFull);
+}
 
 absl::Status FromRocksStatus(const rocksdb::Status& s, absl::string_view what) {
   if (s.ok()) return absl::OkStatus();
   std::string message = absl::StrCat(what, ": ", s.ToString());
+  if (s.IsNoSpace()) {
+    return absl::UnavailableError(absl::StrCat(kDiskFull, ": ", message));
+  }
   switch (s.code()) {
     case rocksdb::Status::kNotFound:
       return absl::NotFoundError(message);
@@ -43,6 +129,14 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(
   // of flushing them to SST files first (start-up time after kill -9).
   db_options.avoid_flush_during_recovery = true;
   db_options.bytes_per_sync = 1 << 20;
+  if (options.env != nullptr) db_options.env = options.env;
+  // The directory must exist before the log file can be made in it (RocksDB
+  // would make it too; with create_if_missing false it must be there).
+  if (options.create_if_missing) ::mkdir(path.c_str(), 0700);
+  db_options.info_log = InfoLog::Open(path);
+  auto listener = std::make_shared<ErrorListener>();
+  db_options.listeners.push_back(listener);
+  db_options.max_bgerror_resume_count = 0;  // see ErrorListener
 
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);
@@ -66,6 +160,7 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(
 
   auto db = std::unique_ptr<Database>(new Database());
   db->path_ = path;
+  db->errors_ = listener;
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s = rocksdb::DB::Open(rocksdb::DBOptions(db_options), path,
                                         descriptors, &db->handles_, &raw);
@@ -102,10 +197,79 @@ absl::StatusOr<std::optional<std::string>> Database::Get(
   return std::optional<std::string>(std::move(value));
 }
 
+bool Database::AllMemtablesEmpty() const {
+  for (rocksdb::ColumnFamilyHandle* h : handles_) {
+    uint64_t entries = 0;
+    if (!db_->GetIntProperty(h, rocksdb::DB::Properties::kNumEntriesActiveMemTable, &entries) ||
+        entries > 0) {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::optional<uint64_t> Database::CurrentLogNumber() const {
+  std::unique_ptr<rocksdb::LogFile> log;
+  if (!db_->GetCurrentWalFile(&log).ok() || log == nullptr) return std::nullopt;
+  return log->LogNumber();
+}
+
+bool Database::OnBrokenLog() const {
+  absl::MutexLock lock(&mu_);
+  return broken_log_.has_value() && CurrentLogNumber() == broken_log_;
+}
+
 absl::Status Database::Commit(rocksdb::WriteBatch* batch) {
+  // After a failed write every later one fails until Resume: try it first,
+  // so callers that retry (the monitor's follower, the cosignature store)
+  // recover by themselves once space returns.
+  if (write_failed_.load()) {
+    absl::Status resumed = Resume();
+    if (!resumed.ok()) return resumed;
+  }
+  if (OnBrokenLog()) return NeedsRestart();
   rocksdb::WriteOptions write;
   write.sync = true;
-  return FromRocksStatus(db_->Write(write, batch), "committing write batch");
+  rocksdb::Status s = db_->Write(write, batch);
+  if (!s.ok()) write_failed_.store(true);
+  if (!s.ok() && errors_->log_write_failed_.exchange(false)) {
+    // RocksDB will not write to this log file again (see NeedsRestart).
+    absl::MutexLock lock(&mu_);
+    if (!broken_log_.has_value()) broken_log_ = CurrentLogNumber();
+  }
+  return FromRocksStatus(s, "committing write batch");
+}
+
+absl::Status Database::NeedsRestart() {
+  // RocksDB 7.x refuses every write to a write-ahead log file once one
+  // failed (and trips an assertion in builds that keep them), and starts a
+  // new log file only when it flushes a memtable that holds something. A
+  // failure with every memtable empty leaves it on the failed log: only
+  // reopening the database starts a new one.
+  return absl::FailedPreconditionError(
+      "the write-ahead log failed while RocksDB had nothing in memory to flush, so it "
+      "can't switch to a new log; writes need a restart");
+}
+
+absl::Status Database::Resume() {
+  absl::MutexLock resume_lock(&resume_mu_);
+  {
+    absl::MutexLock lock(&mu_);
+    if (broken_log_.has_value() && CurrentLogNumber() == broken_log_ && AllMemtablesEmpty()) {
+      return NeedsRestart();
+    }
+  }
+  rocksdb::Status s = db_->Resume();
+  // Busy: RocksDB is already recovering on its own; ask again later.
+  if (s.IsBusy()) return absl::UnavailableError(absl::StrCat("resuming writes: ", s.ToString()));
+  if (!s.ok()) return FromRocksStatus(s, "resuming writes");
+  absl::MutexLock lock(&mu_);
+  if (broken_log_.has_value()) {
+    if (CurrentLogNumber() == broken_log_) return NeedsRestart();
+    broken_log_.reset();
+  }
+  write_failed_.store(false);
+  return absl::OkStatus();
 }
 
 }  // namespace keytrail

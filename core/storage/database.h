@@ -11,10 +11,18 @@
 // Errors: RocksDB statuses map onto absl codes on purpose: Corruption ->
 // DataLoss, IOError -> Unavailable (disk trouble, a retry may help), NotFound
 // -> NotFound, InvalidArgument -> InvalidArgument, anything else -> Internal.
-// Messages name the operation and column family.
+// Messages name the operation and column family; a full disk's start with
+// "disk full" (IsDiskFull tells).
+//
+// A failed write (a full disk, an I/O error) puts RocksDB in a read-only
+// "background error" state: reads go on, every later write fails with the
+// same error until Resume() clears it. Nothing of the failed batch is
+// visible, then or after a restart.
 #ifndef KEYTRAIL_CORE_STORAGE_DATABASE_H_
 #define KEYTRAIL_CORE_STORAGE_DATABASE_H_
 
+#include <atomic>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -23,6 +31,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
 #include "rocksdb/db.h"
 #include "rocksdb/write_batch.h"
 
@@ -31,6 +40,9 @@ namespace keytrail {
 // Translates a RocksDB status (see the file comment for the mapping).
 absl::Status FromRocksStatus(const rocksdb::Status& s, absl::string_view what);
 
+// Whether `status` (from FromRocksStatus) says the disk is full.
+bool IsDiskFull(const absl::Status& status);
+
 struct DatabaseOptions {
   // Column families besides "default", in the order handles are returned.
   std::vector<std::string> column_families;
@@ -38,6 +50,9 @@ struct DatabaseOptions {
   size_t block_cache_bytes = 256 << 20;
   // Create the database if missing (false: NotFound for a missing one).
   bool create_if_missing = true;
+  // The file system to use (not owned; must outlive the database). Null:
+  // the default one. Tests pass one that fails writes on demand.
+  rocksdb::Env* env = nullptr;
 };
 
 using Snapshot = std::shared_ptr<const rocksdb::Snapshot>;
@@ -65,14 +80,42 @@ class Database {
                                                  absl::string_view key,
                                                  const rocksdb::Snapshot* snapshot) const;
 
-  // Writes the batch atomically and durably (WAL fsync).
+  // Writes the batch atomically and durably (WAL fsync). After a failed
+  // write it first calls Resume() and returns Resume's error if that fails:
+  // a caller that retries recovers once the cause (a full disk) is gone.
   absl::Status Commit(rocksdb::WriteBatch* batch);
+
+  // Takes the database out of the background-error state a failed write
+  // left it in (see the file comment), so writes work again: flushes the
+  // memtables to new files and starts a new write-ahead log, which needs
+  // free space. OK at once when there is no error to clear. Unavailable
+  // (disk full, "busy" while RocksDB recovers on its own) when a later call
+  // may succeed; other codes mapped as above. FailedPrecondition when only
+  // a restart can clear it: a write-ahead log write failed while every
+  // memtable was empty, and RocksDB switches logs only by flushing one.
+  // RocksDB's own automatic recovery is off: this is the only way out.
+  // Safe from any thread.
+  absl::Status Resume();
 
   const std::string& path() const { return path_; }
 
  private:
+  class ErrorListener;
   Database() = default;
+  bool AllMemtablesEmpty() const;
+  std::optional<uint64_t> CurrentLogNumber() const;
+  // Whether writes would go to the write-ahead log file whose write failed.
+  bool OnBrokenLog() const;
+  static absl::Status NeedsRestart();
+
   std::string path_;
+  std::shared_ptr<ErrorListener> errors_;
+  absl::Mutex resume_mu_;  // one Resume at a time
+  mutable absl::Mutex mu_;
+  // The write-ahead log file a write failed on, until a new one replaces it.
+  std::optional<uint64_t> broken_log_ ABSL_GUARDED_BY(mu_);
+  // A write failed and no Resume has succeeded since.
+  std::atomic<bool> write_failed_{false};
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;  // [0] is "default"
 };

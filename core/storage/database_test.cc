@@ -4,6 +4,7 @@
 #include <string>
 
 #include "gtest/gtest.h"
+#include "testing/full_disk.h"
 
 namespace keytrail {
 namespace {
@@ -85,6 +86,78 @@ TEST(DatabaseTest, StatusMapping) {
   EXPECT_TRUE(FromRocksStatus(rocksdb::Status::OK(), "w").ok());
   EXPECT_EQ(FromRocksStatus(rocksdb::Status::IOError("disk"), "writing").message(),
             "writing: IO error: disk");
+}
+
+// A write on a full disk fails as Unavailable "disk full" and leaves nothing
+// behind; later writes fail while the disk stays full; once space returns
+// the next commit resumes the database (RocksDB would refuse every write
+// until DB::Resume) and what it writes survives a reopen.
+void FullDiskThenResume(bool flush_first) {
+  keytrail::testing::FullDisk disk;
+  std::string path = TempDir(flush_first ? "db_full_flushed" : "db_full");
+  DatabaseOptions options = TwoFamilies();
+  options.env = disk.env();
+  {
+    auto db = Database::Open(path, options);
+    ASSERT_TRUE(db.ok()) << db.status();
+    rocksdb::WriteBatch before;
+    before.Put((*db)->cf(0), "before", "1");
+    ASSERT_TRUE((*db)->Commit(&before).ok());
+    if (flush_first) {
+      // Empty memtables: Resume has nothing to flush.
+      for (size_t i = 0; i < 2; ++i) {
+        ASSERT_TRUE((*db)->raw()->Flush(rocksdb::FlushOptions(), (*db)->cf(i)).ok());
+      }
+      ASSERT_TRUE((*db)->raw()->Flush(rocksdb::FlushOptions()).ok());
+    }
+    disk.SetFull(true);
+    rocksdb::WriteBatch lost;
+    lost.Put((*db)->cf(0), "lost", "x");
+    absl::Status failed = (*db)->Commit(&lost);
+    EXPECT_EQ(failed.code(), absl::StatusCode::kUnavailable) << failed;
+    EXPECT_TRUE(IsDiskFull(failed)) << failed;
+    EXPECT_FALSE((*db)->Get((*db)->cf(0), "lost", nullptr)->has_value());
+    // Reads go on.
+    EXPECT_EQ(**(*db)->Get((*db)->cf(0), "before", nullptr), "1");
+    // Still full: resuming fails and writes stay refused.
+    EXPECT_EQ((*db)->Resume().code(), flush_first ? absl::StatusCode::kFailedPrecondition
+                                                  : absl::StatusCode::kUnavailable);
+    rocksdb::WriteBatch refused;
+    refused.Put((*db)->cf(0), "refused", "x");
+    EXPECT_FALSE((*db)->Commit(&refused).ok());
+    disk.SetFull(false);
+    rocksdb::WriteBatch after;
+    after.Put((*db)->cf(1), "after", "2");
+    absl::Status committed = (*db)->Commit(&after);
+    if (flush_first) {
+      // RocksDB 7.x can't switch logs without a memtable to flush.
+      EXPECT_EQ(committed.code(), absl::StatusCode::kFailedPrecondition) << committed;
+      EXPECT_EQ((*db)->Resume().code(), absl::StatusCode::kFailedPrecondition);
+    } else {
+      // Space is back: the commit resumes the database by itself.
+      ASSERT_TRUE(committed.ok()) << committed;
+      EXPECT_TRUE((*db)->Resume().ok()) << "nothing to clear is OK";
+    }
+  }
+  // After a restart (a reopen) everything committed is there.
+  auto db = Database::Open(path, options);
+  ASSERT_TRUE(db.ok()) << db.status();
+  EXPECT_EQ(**(*db)->Get((*db)->cf(0), "before", nullptr), "1");
+  if (!flush_first) EXPECT_EQ(**(*db)->Get((*db)->cf(1), "after", nullptr), "2");
+  EXPECT_FALSE((*db)->Get((*db)->cf(0), "lost", nullptr)->has_value());
+  EXPECT_FALSE((*db)->Get((*db)->cf(0), "refused", nullptr)->has_value());
+}
+
+TEST(DatabaseTest, FullDiskFailsWritesThenCommitResumes) { FullDiskThenResume(false); }
+
+TEST(DatabaseTest, FullDiskWithEmptyMemtablesNeedsRestart) { FullDiskThenResume(true); }
+
+TEST(DatabaseTest, DiskFullIsUnavailableAndNamed) {
+  absl::Status s = FromRocksStatus(rocksdb::Status::NoSpace("appending"), "committing");
+  EXPECT_EQ(s.code(), absl::StatusCode::kUnavailable);
+  EXPECT_TRUE(IsDiskFull(s)) << s;
+  EXPECT_FALSE(IsDiskFull(FromRocksStatus(rocksdb::Status::IOError("eio"), "committing")));
+  EXPECT_FALSE(IsDiskFull(absl::InternalError("disk full")));
 }
 
 }  // namespace

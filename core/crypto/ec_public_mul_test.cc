@@ -115,7 +115,9 @@ TEST_F(EcPublicMulTest, WnafDigitsSumToTheScalarAndAreSparse) {
         ASSERT_EQ(d > 0 ? BN_add_word(sum.get(), d) : BN_sub_word(sum.get(), -d),
                   1);
       }
-      if (!digits.empty()) EXPECT_NE(digits.back(), 0);
+      if (!digits.empty()) {
+        EXPECT_NE(digits.back(), 0) << "trailing zero digit";
+      }
       EXPECT_EQ(BN_cmp(sum.get(), Bn(s).get()), 0) << "w=" << w;
     }
   }

@@ -126,9 +126,9 @@ void MarkSecret(BIGNUM* b) {
 //    EC_POINT_add/EC_POINT_dbl that our own loop would have to call.
 //  - Own (BoringSSL): ec_public_mul's variable-time Straus/wNAF on
 //    EC_POINT_add/EC_POINT_dbl. Debian's Android BoringSSL has no P-256
-//    specific code: every EC_POINT_mul is a constant-time generic ladder
-//    (and with both scalars set it runs two of them), about 3.5x slower than
-//    OpenSSL's. Sharing the doublings, adding about once per 6 bits, and
+//    specific code: EC_POINT_mul of an arbitrary point is a constant-time
+//    generic ladder, about 3.5x slower than OpenSSL's (and with both scalars
+//    set it runs a comb for B and then that ladder). Sharing the doublings, adding about once per 6 bits, and
 //    precomputing tables for B and for each key's -Y more than halves the
 //    time of Verify (BENCHMARKS.md, "Verifier library").
 #if defined(OPENSSL_IS_BORINGSSL)

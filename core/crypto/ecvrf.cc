@@ -14,6 +14,8 @@
 #include <initializer_list>
 
 #include "absl/strings/str_cat.h"
+#include "absl/types/span.h"
+#include "core/crypto/ec_public_mul.h"
 #include "core/crypto/hmac.h"
 #include "core/crypto/random.h"
 
@@ -30,13 +32,11 @@ struct BnFree {
 struct BnClearFree {  // for secrets: zeroes the limbs before freeing
   void operator()(BIGNUM* p) const { BN_clear_free(p); }
 };
-struct PointFree {
-  void operator()(EC_POINT* p) const { EC_POINT_free(p); }
-};
+using ec_public_mul::OddMultiples;
+using ec_public_mul::PointPtr;
 using CtxPtr = std::unique_ptr<BN_CTX, BnCtxFree>;
 using BnPtr = std::unique_ptr<BIGNUM, BnFree>;
 using SecretBnPtr = std::unique_ptr<BIGNUM, BnClearFree>;
-using PointPtr = std::unique_ptr<EC_POINT, PointFree>;
 
 // The suite (section 5.5): suite_string, and the lengths fLen = qLen = 32,
 // ptLen = 33 (compressed), cLen = 16.
@@ -117,6 +117,34 @@ void MarkSecret(BIGNUM* b) {
 #endif
 }
 
+// How Verify computes U = s*B - c*Y and V = s*H - c*Gamma. Verification
+// handles only public values (the public key, alpha, the proof), so it may
+// use variable-time arithmetic; Prove never does (it multiplies by the
+// secret scalar and nonce with EC_POINT_mul, one scalar at a time).
+//  - Library (OpenSSL 3): three EC_POINT_mul calls. OpenSSL's P-256 code
+//    (nistz256) multiplies several times faster than the generic
+//    EC_POINT_add/EC_POINT_dbl that our own loop would have to call.
+//  - Own (BoringSSL): ec_public_mul's variable-time Straus/wNAF on
+//    EC_POINT_add/EC_POINT_dbl. Debian's Android BoringSSL has no P-256
+//    specific code: EC_POINT_mul of an arbitrary point is a constant-time
+//    generic ladder, about 3.5x slower than OpenSSL's (and with both scalars
+//    set it runs a comb for B and then that ladder). Sharing the doublings, adding about once per 6 bits, and
+//    precomputing tables for B and for each key's -Y more than halves the
+//    time of Verify (BENCHMARKS.md, "Verifier library").
+#if defined(OPENSSL_IS_BORINGSSL)
+constexpr bool kOwnPublicMultiply = true;
+#else
+constexpr bool kOwnPublicMultiply = false;
+#endif
+
+// Window widths for ec_public_mul's tables: a table of width w holds
+// 2^(w-2) odd multiples. The base point's tables are built once per process
+// (32 points each); a public key's when it is decoded, a proof's Gamma and H
+// per Verify (8 points each, about 1/30 of a verification's point
+// operations).
+constexpr int kBaseWindow = 7;
+constexpr int kPointWindow = 5;
+
 // The group and the constants derived from it, set up once and only read
 // afterwards (EC_POINT_mul and friends take the group const; the BIGNUMs and
 // Montgomery contexts are only read by the BN functions used here), so they
@@ -130,6 +158,11 @@ struct Curve {
   BIGNUM* b;
   BIGNUM* sqrt_exponent;    // (p + 1) / 4, as p = 3 (mod 4)
   BN_MONT_CTX* field_mont;  // for arithmetic mod p
+  // Only when kOwnPublicMultiply: odd multiples of B and of 2^128 * B, so
+  // that s*B is two 128-bit multiplications sharing 128 doublings with
+  // c*(-Y).
+  OddMultiples* base_table;
+  OddMultiples* base_shifted_table;
 };
 
 const Curve& P256() {
@@ -164,6 +197,23 @@ const Curve& P256() {
               BN_MONT_CTX_set(c->order_mont, c->order, ctx.get()) == 1 &&
               BN_MONT_CTX_set(c->field_mont, c->p, ctx.get()) == 1,
           "Montgomery contexts");
+    c->base_table = nullptr;
+    c->base_shifted_table = nullptr;
+    if (kOwnPublicMultiply) {
+      const EC_POINT* base = EC_GROUP_get0_generator(c->group);
+      PointPtr shifted(EC_POINT_new(c->group));
+      Check(base != nullptr && shifted != nullptr &&
+                EC_POINT_copy(shifted.get(), base) == 1,
+            "P-256 generator");
+      for (int i = 0; i < 128; ++i) {
+        Check(EC_POINT_dbl(c->group, shifted.get(), shifted.get(),
+                           ctx.get()) == 1,
+              "doubling failed");
+      }
+      c->base_table = new OddMultiples(c->group, base, kBaseWindow, ctx.get());
+      c->base_shifted_table =
+          new OddMultiples(c->group, shifted.get(), kBaseWindow, ctx.get());
+    }
     return c;
   }();
   return *curve;
@@ -392,10 +442,12 @@ void GenerateNonce(const uint8_t x[kScalarSize], absl::string_view h_string,
 
 }  // namespace
 
-// The public point, negated: -Y, for U = s*B + c*(-Y) in one EC_POINT_mul.
-// Read-only once built.
+// The public point, negated: -Y, for U = s*B + c*(-Y) in one EC_POINT_mul;
+// when kOwnPublicMultiply, the odd multiples of -Y instead. Read-only once
+// built.
 struct VrfPublicPoint {
   PointPtr neg_y;
+  std::unique_ptr<const OddMultiples> neg_y_table;
 };
 
 // The secret scalar x in the forms Prove uses. Read-only once built; every
@@ -417,6 +469,10 @@ std::shared_ptr<const VrfPublicPoint> MakePublicPoint(PointPtr y,
   Check(EC_POINT_invert(P256().group, y.get(), ctx) == 1,
         "point negation failed");
   auto point = std::make_shared<VrfPublicPoint>();
+  if (kOwnPublicMultiply) {
+    point->neg_y_table = std::make_unique<const OddMultiples>(
+        P256().group, y.get(), kPointWindow, ctx);
+  }
   point->neg_y = std::move(y);
   return point;
 }
@@ -455,10 +511,7 @@ absl::StatusOr<Hash> VrfPublicKey::Verify(absl::string_view alpha,
   if (!status.ok()) return status;
   const absl::string_view gamma_string = proof.substr(0, kPointSize);
   const absl::string_view c_string = proof.substr(kPointSize, kChallengeSize);
-  BnPtr c(BN_bin2bn(U8(c_string), kChallengeSize, nullptr));
-  BnPtr s(BN_bin2bn(U8(proof) + kPointSize + kChallengeSize, kScalarSize,
-                    nullptr));
-  Check(c && s, "out of memory");
+  const uint8_t* s_octets = U8(proof) + kPointSize + kChallengeSize;
 
   // 7. H = ECVRF_encode_to_curve(encode_to_curve_salt, alpha_string).
   PointPtr h = NewPoint();
@@ -467,22 +520,44 @@ absl::StatusOr<Hash> VrfPublicKey::Verify(absl::string_view alpha,
     return absl::InvalidArgumentError("VRF: alpha does not hash to the curve");
   }
 
-  // 8. U = s*B - c*Y, as s*B + c*(-Y) in one call.
+  // 8. U = s*B - c*Y and 9. V = s*H - c*Gamma, as sums with -Y and -Gamma.
   PointPtr u = NewPoint();
-  Check(EC_POINT_mul(curve.group, u.get(), s.get(), point_->neg_y.get(),
-                     c.get(), ctx.get()) == 1,
-        "EC_POINT_mul failed");
-  // 9. V = s*H - c*Gamma = s*H + c*(-Gamma).
   PointPtr v = NewPoint();
-  PointPtr c_gamma = NewPoint();
-  Check(EC_POINT_invert(curve.group, gamma.get(), ctx.get()) == 1 &&
-            EC_POINT_mul(curve.group, c_gamma.get(), nullptr, gamma.get(),
-                         c.get(), ctx.get()) == 1 &&
-            EC_POINT_mul(curve.group, v.get(), nullptr, h.get(), s.get(),
-                         ctx.get()) == 1 &&
-            EC_POINT_add(curve.group, v.get(), v.get(), c_gamma.get(),
-                         ctx.get()) == 1,
-        "point arithmetic failed");
+  Check(EC_POINT_invert(curve.group, gamma.get(), ctx.get()) == 1,
+        "point negation failed");
+  if (kOwnPublicMultiply) {
+    // Variable time is fine: s, c, H, Gamma and Y are all public.
+    // U = s_lo*B + s_hi*(2^128 B) + c*(-Y), with s = s_hi * 2^128 + s_lo.
+    const ec_public_mul::Term u_terms[] = {
+        {absl::MakeConstSpan(s_octets + kScalarSize / 2, kScalarSize / 2),
+         curve.base_table},
+        {absl::MakeConstSpan(s_octets, kScalarSize / 2),
+         curve.base_shifted_table},
+        {absl::MakeConstSpan(U8(c_string), kChallengeSize),
+         point_->neg_y_table.get()}};
+    ec_public_mul::MultiplyPublic(curve.group, u_terms, u.get(), ctx.get());
+    const OddMultiples h_table(curve.group, h.get(), kPointWindow, ctx.get());
+    const OddMultiples neg_gamma_table(curve.group, gamma.get(), kPointWindow,
+                                       ctx.get());
+    const ec_public_mul::Term v_terms[] = {
+        {absl::MakeConstSpan(s_octets, kScalarSize), &h_table},
+        {absl::MakeConstSpan(U8(c_string), kChallengeSize), &neg_gamma_table}};
+    ec_public_mul::MultiplyPublic(curve.group, v_terms, v.get(), ctx.get());
+  } else {
+    BnPtr c(BN_bin2bn(U8(c_string), kChallengeSize, nullptr));
+    BnPtr s(BN_bin2bn(s_octets, kScalarSize, nullptr));
+    PointPtr c_gamma = NewPoint();
+    Check(c && s, "out of memory");
+    Check(EC_POINT_mul(curve.group, u.get(), s.get(), point_->neg_y.get(),
+                       c.get(), ctx.get()) == 1 &&
+              EC_POINT_mul(curve.group, c_gamma.get(), nullptr, gamma.get(),
+                           c.get(), ctx.get()) == 1 &&
+              EC_POINT_mul(curve.group, v.get(), nullptr, h.get(), s.get(),
+                           ctx.get()) == 1 &&
+              EC_POINT_add(curve.group, v.get(), v.get(), c_gamma.get(),
+                           ctx.get()) == 1,
+          "point arithmetic failed");
+  }
 
   // 10. c' = ECVRF_challenge_generation(Y, H, Gamma, U, V).
   uint8_t u_string[kPointSize], v_string[kPointSize];

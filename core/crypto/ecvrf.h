@@ -38,6 +38,9 @@
 // alpha and the public key (about two on average). RFC 9381 notes that the
 // TAI suites therefore leak timing about alpha; do not use this suite where
 // alpha must stay secret from someone who can time the prover or verifier.
+// Verify also multiplies in variable time where the library's own
+// multiplication is slow (BoringSSL; see ecvrf.cc): everything it handles
+// (key, alpha, proof) is public. Prove's multiplications stay constant-time.
 #ifndef KEYTRAIL_CORE_CRYPTO_ECVRF_H_
 #define KEYTRAIL_CORE_CRYPTO_ECVRF_H_
 

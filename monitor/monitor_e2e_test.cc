@@ -50,13 +50,10 @@ void Populate(LogServerHarness& h, int accounts, int updates) {
 }
 
 uint64_t LogSize(LogServerHarness& h) {
-  grpc::ClientContext ctx;
-  v1::GetCheckpointRequest req;
-  req.set_newest(true);
-  v1::GetCheckpointResponse resp;
-  EXPECT_TRUE(h.stub().GetCheckpoint(&ctx, req, &resp).ok());
+  auto cp = h.Checkpoint(/*newest=*/true);
+  EXPECT_TRUE(cp.ok()) << cp.status();
   // Line 2 of the note is the size.
-  const std::string& note = resp.checkpoint();
+  const std::string note = cp.ok() ? *cp : "\n0\n";
   const size_t a = note.find('\n') + 1;
   return std::stoull(note.substr(a, note.find('\n', a) - a));
 }

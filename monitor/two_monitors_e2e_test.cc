@@ -125,13 +125,9 @@ class TwoMonitorsE2eTest : public ::testing::Test {
   }
 
   std::string Checkpoint(bool newest) {
-    v1::GetCheckpointRequest req;
-    req.set_newest(newest);
-    v1::GetCheckpointResponse resp;
-    grpc::ClientContext ctx;
-    grpc::Status s = log_->stub().GetCheckpoint(&ctx, req, &resp);
-    EXPECT_TRUE(s.ok()) << s.error_message();
-    return resp.checkpoint();
+    auto cp = log_->Checkpoint(newest);
+    EXPECT_TRUE(cp.ok()) << cp.status();
+    return cp.ok() ? *cp : "";
   }
 
   // Which monitors' cosignatures verify on `note_text`: a bit per monitor.

@@ -124,13 +124,9 @@ class WitnessKillE2eTest : public ::testing::Test {
   }
 
   std::string NewestCheckpoint() {
-    grpc::ClientContext ctx;
-    v1::GetCheckpointRequest req;
-    req.set_newest(true);
-    v1::GetCheckpointResponse resp;
-    grpc::Status s = log_->stub().GetCheckpoint(&ctx, req, &resp);
-    if (!s.ok()) Fail(absl::StrCat("GetCheckpoint: ", s.error_message()));
-    return resp.checkpoint();
+    auto cp = log_->Checkpoint(/*newest=*/true);
+    if (!cp.ok()) Fail(cp.status().ToString());
+    return cp.ok() ? *cp : "";
   }
 
   // The log's consistency proof from `from` to `to`.

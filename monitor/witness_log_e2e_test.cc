@@ -93,12 +93,9 @@ class WitnessLogE2eTest : public ::testing::Test {
   }
 
   std::string Checkpoint(bool newest) {
-    v1::GetCheckpointRequest req;
-    req.set_newest(newest);
-    v1::GetCheckpointResponse resp;
-    grpc::ClientContext ctx;
-    EXPECT_TRUE(h_->stub().GetCheckpoint(&ctx, req, &resp).ok());
-    return resp.checkpoint();
+    auto cp = h_->Checkpoint(newest);
+    EXPECT_TRUE(cp.ok()) << cp.status();
+    return cp.ok() ? *cp : "";
   }
 
   // Cosignatures by the witness that verify on `note_text` (0 if the note

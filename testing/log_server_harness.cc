@@ -76,6 +76,19 @@ void LogServerHarness::Authorize(grpc::ClientContext* context) const {
   context->AddMetadata("authorization", "Bearer " + token_);
 }
 
+absl::StatusOr<std::string> LogServerHarness::Checkpoint(bool newest) {
+  v1::GetCheckpointRequest req;
+  req.set_newest(newest);
+  v1::GetCheckpointResponse resp;
+  grpc::ClientContext ctx;
+  const grpc::Status s = stub_->GetCheckpoint(&ctx, req, &resp);
+  if (!s.ok()) {
+    return absl::Status(static_cast<absl::StatusCode>(s.error_code()),
+                        absl::StrCat("GetCheckpoint: ", s.error_message()));
+  }
+  return resp.checkpoint();
+}
+
 std::string LogServerHarness::log() const { return ReadFile(dir_ + "/server.log"); }
 
 }  // namespace keytrail::testing

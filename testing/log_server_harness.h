@@ -37,6 +37,9 @@ class LogServerHarness {
   std::shared_ptr<grpc::Channel> channel() { return channel_; }
   // Adds the bearer token to a call.
   void Authorize(grpc::ClientContext* context) const;
+  // GetCheckpoint: the served checkpoint note, or with `newest` the log's
+  // newest (log-signed only); the call's status as an absl::Status on error.
+  absl::StatusOr<std::string> Checkpoint(bool newest);
 
   const std::string& dir() const { return dir_; }
   std::string path(const std::string& file) const { return dir_ + "/" + file; }

@@ -54,7 +54,6 @@
 #include "core/protocol/entry.h"
 #include "monitor/auditor.h"
 #include "monitor/monitor_store.h"
-#include "rocksdb/db.h"
 
 ABSL_FLAG(int64_t, accounts, 1000000, "indexes created first");
 ABSL_FLAG(int64_t, updates, 2000000, "updates of existing indexes after that");
@@ -347,10 +346,9 @@ int Run() {
   const long rss_kb = PeakRssKb();
 
   const uint64_t bytes_as_is = DirBytes(db_path);
-  rocksdb::CompactRangeOptions copt;
-  for (auto which : {monitor::MonitorCf::kLogTiles, monitor::MonitorCf::kMapTiles,
-                     monitor::MonitorCf::kMapLeaves, monitor::MonitorCf::kMeta}) {
-    (*store)->db().raw()->CompactRange(copt, (*store)->cf(which), nullptr, nullptr);
+  if (absl::Status s = (*store)->CompactAll(); !s.ok()) {
+    fprintf(stderr, "compact: %s\n", s.ToString().c_str());
+    return 1;
   }
   const uint64_t bytes_compacted = DirBytes(db_path);
 

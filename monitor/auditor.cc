@@ -1,9 +1,9 @@
 #include "monitor/auditor.h"
 
 #include <algorithm>
+#include <cstring>
 #include <utility>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "core/bytes/encoding.h"
 #include "core/bytes/reader.h"
@@ -16,46 +16,53 @@ namespace {
 
 using evidence::Rule;
 
-// Reads the committed map through RocksDB, with the records of replayed but
-// uncommitted epochs laid over it.
+// The leaves in `sorted` (by index) whose index starts with the first
+// `depth` bits of `prefix`.
+std::pair<std::vector<map::MapLeaf>::const_iterator, std::vector<map::MapLeaf>::const_iterator>
+LeavesUnder(const std::vector<map::MapLeaf>& sorted, const Hash& prefix, int depth) {
+  Hash lo = prefix, hi = prefix;
+  for (int i = depth; i < map::kIndexBits; ++i) {
+    const uint8_t bit = static_cast<uint8_t>(0x80 >> (i % 8));
+    lo[i / 8] &= static_cast<uint8_t>(~bit);
+    hi[i / 8] |= bit;
+  }
+  auto by_index = [](const map::MapLeaf& l, const Hash& h) { return l.index < h; };
+  auto begin = std::lower_bound(sorted.begin(), sorted.end(), lo, by_index);
+  auto end = std::upper_bound(begin, sorted.end(), hi,
+                              [](const Hash& h, const map::MapLeaf& l) { return h < l.index; });
+  return {begin, end};
+}
+
+// Reads the committed map, with the records of replayed but uncommitted
+// epochs laid over it.
 class OverlayReader : public map::MapReader {
  public:
-  OverlayReader(MonitorStore& store, const std::map<std::string, std::string>& tiles,
-                const std::map<Hash, map::MapLeaf>& leaves)
-      : base_(store.db(), store.cf(MonitorCf::kMapTiles), store.cf(MonitorCf::kMapLeaves),
-              nullptr),
-        tiles_(tiles),
-        leaves_(leaves) {}
+  OverlayReader(const MonitorStore& store, const std::map<std::string, std::string>& tiles,
+                const std::vector<map::MapLeaf>& leaves)
+      : base_(store.MapReader()), tiles_(tiles), leaves_(leaves) {}
 
   absl::StatusOr<std::optional<std::string>> GetTile(absl::string_view key) override {
-    auto it = tiles_.find(std::string(key));
-    if (it != tiles_.end()) return std::optional<std::string>(it->second);
+    if (!tiles_.empty()) {
+      auto it = tiles_.find(std::string(key));
+      if (it != tiles_.end()) return std::optional<std::string>(it->second);
+    }
     return base_.GetTile(key);
   }
 
   absl::Status ScanLeaves(const Hash& prefix, int depth, std::vector<map::MapLeaf>* out) override {
-    std::vector<map::MapLeaf> stored;
-    absl::Status s = base_.ScanLeaves(prefix, depth, &stored);
+    if (leaves_.empty()) return base_.ScanLeaves(prefix, depth, out);
+    auto [it, end] = LeavesUnder(leaves_, prefix, depth);
+    if (it == end) return base_.ScanLeaves(prefix, depth, out);
+    stored_.clear();
+    absl::Status s = base_.ScanLeaves(prefix, depth, &stored_);
     if (!s.ok()) return s;
-    Hash lo = prefix, hi = prefix;
-    for (int i = depth; i < map::kIndexBits; ++i) {
-      const uint8_t bit = static_cast<uint8_t>(0x80 >> (i % 8));
-      lo[i / 8] &= static_cast<uint8_t>(~bit);
-      hi[i / 8] |= bit;
-    }
-    auto it = leaves_.lower_bound(lo);
-    auto end = leaves_.upper_bound(hi);
-    if (it == end) {
-      out->insert(out->end(), stored.begin(), stored.end());
-      return absl::OkStatus();
-    }
     size_t i = 0;
-    while (i < stored.size() || it != end) {
-      if (it == end || (i < stored.size() && stored[i].index < it->first)) {
-        out->push_back(stored[i++]);
+    while (i < stored_.size() || it != end) {
+      if (it == end || (i < stored_.size() && stored_[i].index < it->index)) {
+        out->push_back(stored_[i++]);
       } else {
-        if (i < stored.size() && stored[i].index == it->first) ++i;
-        out->push_back(it->second);
+        if (i < stored_.size() && stored_[i].index == it->index) ++i;
+        out->push_back(*it);
         ++it;
       }
     }
@@ -63,15 +70,17 @@ class OverlayReader : public map::MapReader {
   }
 
   absl::StatusOr<std::optional<map::MapLeaf>> GetLeaf(const Hash& index) override {
-    auto it = leaves_.find(index);
-    if (it != leaves_.end()) return std::optional<map::MapLeaf>(it->second);
+    auto it = std::lower_bound(leaves_.begin(), leaves_.end(), index,
+                               [](const map::MapLeaf& l, const Hash& h) { return l.index < h; });
+    if (it != leaves_.end() && it->index == index) return std::optional<map::MapLeaf>(*it);
     return base_.GetLeaf(index);
   }
 
  private:
   RocksMapReader base_;
   const std::map<std::string, std::string>& tiles_;
-  const std::map<Hash, map::MapLeaf>& leaves_;
+  const std::vector<map::MapLeaf>& leaves_;
+  std::vector<map::MapLeaf> stored_;  // reused by every ScanLeaves
 };
 
 // Collects one epoch's map writes, to lay over storage once checked.
@@ -121,7 +130,7 @@ absl::Status Auditor::Reset() {
   auto range = merkle::CompactRange::FromHashes(verified_.size, verified_.frontier);
   if (!range.ok()) return AsDataLoss(range.status(), "monitor state frontier");
   range_ = *std::move(range);
-  auto tiles = LogTileWriter::Resume(store_->db(), store_->cf(MonitorCf::kLogTiles), verified_.size);
+  auto tiles = store_->ResumeLogTiles(verified_.size);
   if (!tiles.ok()) return tiles.status();
   tiles_.emplace(*std::move(tiles));
   last_epoch_.reset();
@@ -184,14 +193,6 @@ void Auditor::AddSegment(const std::string& closing, Violation* v) const {
   v->entries.push_back(closing);
 }
 
-absl::StatusOr<std::optional<map::MapLeaf>> Auditor::CurrentLeaf(const Hash& index) {
-  auto it = overlay_leaves_.find(index);
-  if (it != overlay_leaves_.end()) return std::optional<map::MapLeaf>(it->second);
-  RocksMapReader reader(store_->db(), store_->cf(MonitorCf::kMapTiles),
-                        store_->cf(MonitorCf::kMapLeaves), nullptr);
-  return reader.GetLeaf(index);
-}
-
 absl::StatusOr<std::optional<Violation>> Auditor::CloseEpoch(const std::string& raw,
                                                              const EpochEntry& epoch) {
   const uint64_t at = fed_size();
@@ -246,65 +247,81 @@ absl::StatusOr<std::optional<Violation>> Auditor::CloseEpoch(const std::string& 
     return v;
   }
 
-  // Versions and heads: one point read per touched index.
-  struct Touched {
-    map::MapLeaf leaf;
-    bool is_new;
-  };
-  absl::flat_hash_map<Hash, Touched> touched;
-  touched.reserve(open_.size());
-  std::optional<Violation> wrong_version;
-  for (size_t i = 0; i < open_.size(); ++i) {
-    const UpdateEntry& u = open_[i].entry;
-    auto it = touched.find(u.index);
-    if (it == touched.end()) {
-      auto leaf = CurrentLeaf(u.index);
-      if (!leaf.ok()) return leaf.status();
-      Touched t;
-      t.is_new = !leaf->has_value();
-      t.leaf = leaf->value_or(map::MapLeaf{u.index, 0, GenesisHead()});
-      it = touched.emplace(u.index, t).first;
-    }
-    map::MapLeaf& leaf = it->second.leaf;
-    if (u.version != leaf.version + 1 && !wrong_version.has_value()) {
-      wrong_version = violation(Rule::kUpdateWrongVersion,
-                                absl::StrCat("update entry at ", range_.size() + i, " has version ",
-                                             u.version, " for index ", Hex(u.index),
-                                             " at version ", leaf.version));
-    }
-    leaf.version = u.version;
-    leaf.head = ChainHead(leaf.head, u.version, u.epoch, u.commitment);
-  }
-  std::vector<map::LeafChange> changes;
-  changes.reserve(touched.size());
-  for (const auto& [index, t] : touched) changes.push_back({t.leaf, t.is_new});
-  std::sort(changes.begin(), changes.end(), [](const map::LeafChange& a, const map::LeafChange& b) {
-    return a.leaf.index < b.leaf.index;
+  // Versions and heads. The touched indexes once each, sorted, and each
+  // one's updates in log order: TiledMap::ApplyUpdates hands `update` each
+  // index's leaf before the epoch from the leaves it loads to rehash the
+  // subtree anyway, so no leaf is read twice.
+  const size_t n = open_.size();
+  std::vector<uint32_t> order(n);
+  for (size_t i = 0; i < n; ++i) order[i] = static_cast<uint32_t>(i);
+  auto index_of = [this](uint32_t p) -> const Hash& { return open_[p].entry.index; };
+  std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+    const int c = std::memcmp(index_of(a).data(), index_of(b).data(), kHashSize);
+    return c < 0 || (c == 0 && a < b);
   });
+  std::vector<Hash> indexes;         // distinct, sorted
+  std::vector<uint32_t> run_begin;   // index i's updates: order[run_begin[i], run_begin[i + 1])
+  for (size_t k = 0; k < n; ++k) {
+    if (k == 0 || !(index_of(order[k]) == indexes.back())) {
+      indexes.push_back(index_of(order[k]));
+      run_begin.push_back(static_cast<uint32_t>(k));
+    }
+  }
+  run_begin.push_back(static_cast<uint32_t>(n));
+  // Per index, its first update whose version is not the one before + 1.
+  constexpr uint32_t kNone = ~uint32_t{0};
+  struct WrongVersion {
+    uint32_t at = kNone;  // position in open_
+    uint64_t had = 0;     // the index's version before that update
+  };
+  std::vector<WrongVersion> wrong(indexes.size());
+  // Called once per index, possibly from TiledMap's second thread: it only
+  // writes wrong[i].
+  map::TiledMap::LeafUpdate update = [&](size_t i, const map::MapLeaf* old) {
+    map::MapLeaf leaf = old != nullptr ? *old : map::MapLeaf{indexes[i], 0, GenesisHead()};
+    for (uint32_t k = run_begin[i]; k < run_begin[i + 1]; ++k) {
+      const UpdateEntry& u = open_[order[k]].entry;
+      if (u.version != leaf.version + 1 && wrong[i].at == kNone) {
+        wrong[i] = WrongVersion{order[k], leaf.version};
+      }
+      leaf.version = u.version;
+      leaf.head = ChainHead(leaf.head, u.version, u.epoch, u.commitment);
+    }
+    return leaf;
+  };
 
   OverlayReader reader(*store_, overlay_tiles_, overlay_leaves_);
-  std::optional<map::Summary> root;
-  if (!wrong_version.has_value()) {
-    OverlayReader second(*store_, overlay_tiles_, overlay_leaves_);
-    map::MapReader* extra[] = {&second};
-    CollectWriter writer;
-    auto applied = map::TiledMap::Apply(reader, changes, writer,
-                                        changes.size() > 1000 ? absl::MakeSpan(extra)
-                                                              : absl::Span<map::MapReader* const>());
-    if (!applied.ok()) return applied.status();
-    if (applied->hash == epoch.map_root) {
-      for (auto& [key, value] : writer.tiles) overlay_tiles_[std::move(key)] = std::move(value);
-      for (const map::MapLeaf& leaf : writer.leaves) overlay_leaves_[leaf.index] = leaf;
-      // The epoch passed every rule: it joins the replayed tree.
-      auto on_node = [this](merkle::NodeId id, const Hash& h) { tiles_->Add(id, h); };
-      for (const OpenUpdate& u : open_) range_.Append(EntryLeafHash(u.raw), on_node);
-      range_.Append(EntryLeafHash(raw), on_node);
-      open_.clear();
-      last_epoch_ = epoch;
-      return std::optional<Violation>();
-    }
-    root = *applied;
+  OverlayReader second(*store_, overlay_tiles_, overlay_leaves_);
+  map::MapReader* extra[] = {&second};
+  CollectWriter writer;
+  auto applied = map::TiledMap::ApplyUpdates(
+      reader, indexes, update, writer,
+      indexes.size() > 1000 ? absl::MakeSpan(extra) : absl::Span<map::MapReader* const>());
+  if (!applied.ok()) return applied.status();
+  // The first wrong version in log order.
+  const WrongVersion* first_wrong = nullptr;
+  for (const WrongVersion& w : wrong) {
+    if (w.at != kNone && (first_wrong == nullptr || w.at < first_wrong->at)) first_wrong = &w;
   }
+  std::optional<Violation> wrong_version;
+  if (first_wrong != nullptr) {
+    const UpdateEntry& u = open_[first_wrong->at].entry;
+    wrong_version = violation(Rule::kUpdateWrongVersion,
+                              absl::StrCat("update entry at ", range_.size() + first_wrong->at,
+                                           " has version ", u.version, " for index ",
+                                           Hex(u.index), " at version ", first_wrong->had));
+  } else if (applied->hash == epoch.map_root) {
+    for (auto& [key, value] : writer.tiles) overlay_tiles_[std::move(key)] = std::move(value);
+    LayLeaves(std::move(writer.leaves));
+    // The epoch passed every rule: it joins the replayed tree.
+    auto on_node = [this](merkle::NodeId id, const Hash& h) { tiles_->Add(id, h); };
+    for (const OpenUpdate& u : open_) range_.Append(EntryLeafHash(u.raw), on_node);
+    range_.Append(EntryLeafHash(raw), on_node);
+    open_.clear();
+    last_epoch_ = epoch;
+    return std::optional<Violation>();
+  }
+  const std::optional<map::Summary> root = *applied;
   std::optional<Violation> v =
       wrong_version.has_value()
           ? std::move(wrong_version)
@@ -314,12 +331,12 @@ absl::StatusOr<std::optional<Violation>> Auditor::CloseEpoch(const std::string& 
                                    " updates give ", Hex(root->hash)));
   // Witnesses: each touched index's leaf before the epoch, proven against
   // the previous epoch's root (what `reader` still shows).
-  for (const map::LeafChange& c : changes) {
+  for (const Hash& index : indexes) {
     evidence::MapWitness w;
-    auto leaf = reader.GetLeaf(c.leaf.index);
+    auto leaf = reader.GetLeaf(index);
     if (!leaf.ok()) return leaf.status();
-    w.prior = leaf->value_or(map::MapLeaf{c.leaf.index, 0, Hash{}});
-    auto proof = map::TiledMap::Prove(reader, c.leaf.index);
+    w.prior = leaf->value_or(map::MapLeaf{index, 0, Hash{}});
+    auto proof = map::TiledMap::Prove(reader, index);
     if (!proof.ok()) return proof.status();
     w.proof = *std::move(proof);
     v->witnesses.push_back(std::move(w));
@@ -328,21 +345,41 @@ absl::StatusOr<std::optional<Violation>> Auditor::CloseEpoch(const std::string& 
   return v;
 }
 
+void Auditor::LayLeaves(std::vector<map::MapLeaf> leaves) {
+  if (overlay_leaves_.empty()) {
+    overlay_leaves_ = std::move(leaves);
+    return;
+  }
+  // Both sorted by index: merge, the newer leaf winning.
+  std::vector<map::MapLeaf> merged;
+  merged.reserve(overlay_leaves_.size() + leaves.size());
+  size_t i = 0;
+  for (const map::MapLeaf& leaf : leaves) {
+    while (i < overlay_leaves_.size() && overlay_leaves_[i].index < leaf.index) {
+      merged.push_back(overlay_leaves_[i++]);
+    }
+    if (i < overlay_leaves_.size() && overlay_leaves_[i].index == leaf.index) ++i;
+    merged.push_back(leaf);
+  }
+  merged.insert(merged.end(), overlay_leaves_.begin() + i, overlay_leaves_.end());
+  overlay_leaves_ = std::move(merged);
+}
+
 absl::Status Auditor::Commit(const std::string& checkpoint) {
   // An epoch still open (its updates fed, its epoch entry not yet) stays in
   // memory: only whole, checked epochs are written.
-  rocksdb::WriteBatch batch;
-  tiles_->Flush(&batch);
-  BatchMapWriter writer(&batch, store_->cf(MonitorCf::kMapTiles), store_->cf(MonitorCf::kMapLeaves));
+  AuditBatch batch(*store_);
+  batch.PutLogTiles(*tiles_);
+  BatchMapWriter writer = batch.MapWriter();
   for (const auto& [key, value] : overlay_tiles_) writer.PutTile(key, value);
-  for (const auto& [index, leaf] : overlay_leaves_) writer.PutLeaf(leaf);
+  for (const map::MapLeaf& leaf : overlay_leaves_) writer.PutLeaf(leaf);
   AuditState next = verified_;
   next.size = range_.size();
   if (last_epoch_.has_value()) next.last_epoch = *last_epoch_;
   next.frontier = range_.hashes();
   next.checkpoint = checkpoint;
-  store_->PutState(next, &batch);
-  absl::Status s = store_->db().Commit(&batch);
+  batch.PutState(next);
+  absl::Status s = store_->Commit(batch);
   if (!s.ok()) {
     absl::Status reset = Reset();
     (void)reset;

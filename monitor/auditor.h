@@ -3,9 +3,10 @@
 //
 // The follower feeds it entries in log order (Feed), starting at the
 // verified size. An epoch's update entries are held until its epoch entry
-// arrives; then the epoch is checked and applied in one go (one point read
-// per touched index, TiledMap::Apply on the whole epoch, as the log server
-// builds it). Checked epochs accumulate in memory ("replayed") until the
+// arrives; then the epoch is checked and applied in one go
+// (TiledMap::ApplyUpdates on the whole epoch: each touched index's version
+// and head come from the leaves it loads to rehash the map, so each leaf is
+// read once). Checked epochs accumulate in memory ("replayed") until the
 // follower has proven that the replayed tree is a prefix of a log-signed
 // checkpoint and calls Commit, which writes tiles, map, and state in ONE
 // synced batch. Nothing is synced per entry.
@@ -106,7 +107,9 @@ class Auditor {
   // The segment's entries for evidence: previous epoch entry, open updates,
   // the closing entry.
   void AddSegment(const std::string& closing, Violation* v) const;
-  absl::StatusOr<std::optional<map::MapLeaf>> CurrentLeaf(const Hash& index);
+  // Lays one checked epoch's map leaves (sorted by index) over the
+  // uncommitted ones.
+  void LayLeaves(std::vector<map::MapLeaf> leaves);
 
   struct OpenUpdate {
     std::string raw;
@@ -122,7 +125,7 @@ class Auditor {
   std::vector<OpenUpdate> open_;          // updates of the epoch being fed
   // Map records written by replayed, uncommitted epochs (latest value).
   std::map<std::string, std::string> overlay_tiles_;
-  std::map<Hash, map::MapLeaf> overlay_leaves_;
+  std::vector<map::MapLeaf> overlay_leaves_;  // sorted by index
 };
 
 }  // namespace keytrail::monitor

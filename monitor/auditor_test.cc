@@ -1,6 +1,9 @@
 #include "monitor/auditor.h"
 
 #include <memory>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
 
 #include "gtest/gtest.h"
 #include "core/evidence/test_log.h"
@@ -56,6 +59,17 @@ class AuditorTest : public ::testing::Test {
     auto finding = evidence::VerifyEvidence(*e);
     ASSERT_TRUE(finding.ok()) << finding.status() << " for " << v->message;
     EXPECT_NE(finding->summary.find(std::string(evidence::RuleName(rule))), std::string::npos);
+  }
+  // Expects `v` to break `rule`, with evidence that verifies.
+  void ExpectViolationAgain(const Violation& v, Rule rule) {
+    EXPECT_EQ(v.rule, rule) << v.message;
+    auto e = BuildRuleEvidence(v, log_.VerifierKey(), log_.SignedCheckpoint(),
+                               [this](uint64_t i) -> absl::StatusOr<std::vector<Hash>> {
+                                 return log_.InclusionProof(i, log_.size());
+                               });
+    ASSERT_TRUE(e.ok()) << e.status();
+    auto finding = evidence::VerifyEvidence(*e);
+    ASSERT_TRUE(finding.ok()) << finding.status() << " for " << v.message;
   }
   void FeedHonestAndCommit() {
     std::optional<Violation> v = FeedAll();
@@ -185,6 +199,57 @@ TEST_F(AuditorTest, UpdateWrongVersion) {
   log_.Append(EncodeEntry(u));
   log_.Append(EncodeEntry(log_.NextEpochEntry(1, kT)));
   ExpectViolation(Rule::kUpdateWrongVersion);
+}
+
+// The first wrong version in LOG order is reported, though the auditor
+// checks an epoch's updates grouped by index.
+TEST_F(AuditorTest, UpdateWrongVersionNamesTheFirstInLogOrder) {
+  log_.HonestEpoch({}, kT);
+  log_.HonestEpoch(Indexes(0, 40), kT);
+  FeedHonestAndCommit();
+  Hash high = TestIndex(7), low = TestIndex(9);
+  if (high < low) std::swap(high, low);
+  const uint64_t first = log_.size();
+  UpdateEntry ok = log_.NextUpdate(TestIndex(20));
+  log_.ApplyToMap(ok);
+  log_.Append(EncodeEntry(ok));
+  UpdateEntry repeated = log_.NextUpdate(high);
+  repeated.version = 1;  // `high` is at version 1 already
+  log_.ApplyToMap(repeated);
+  log_.Append(EncodeEntry(repeated));
+  UpdateEntry skipped = log_.NextUpdate(low);
+  skipped.version = 5;
+  log_.ApplyToMap(skipped);
+  log_.Append(EncodeEntry(skipped));
+  log_.Append(EncodeEntry(log_.NextEpochEntry(3, kT)));
+  std::optional<Violation> v = FeedAll();
+  ASSERT_TRUE(v.has_value());
+  EXPECT_EQ(v->rule, Rule::kUpdateWrongVersion);
+  EXPECT_NE(v->message.find(absl::StrCat("update entry at ", first + 1, " has version 1")),
+            std::string::npos)
+      << v->message;
+  EXPECT_EQ(v->witnesses.size(), 3u);  // every touched index's prior leaf
+  ExpectViolationAgain(*v, Rule::kUpdateWrongVersion);
+}
+
+// An index updated several times in one epoch (interleaved with others),
+// epochs replayed on top of uncommitted ones, one of more than 1,000
+// indexes (applied on two threads), then a restart.
+TEST_F(AuditorTest, SeveralUpdatesOfOneIndexPerEpochAndUncommittedEpochs) {
+  log_.HonestEpoch({}, kT);
+  log_.HonestEpoch(Indexes(0, 60), kT);
+  FeedHonestAndCommit();
+  std::vector<Hash> big = {TestIndex(3), TestIndex(70), TestIndex(3), TestIndex(5),
+                           TestIndex(70), TestIndex(3)};
+  for (const Hash& h : Indexes(100, 1300)) big.push_back(h);
+  big.push_back(TestIndex(5));
+  log_.HonestEpoch(big, kT + 1);
+  log_.HonestEpoch({TestIndex(3), TestIndex(70), TestIndex(70), TestIndex(2000)}, kT + 2);
+  log_.HonestEpoch(Indexes(0, 40), kT + 3);
+  FeedHonestAndCommit();
+  Reopen();
+  log_.HonestEpoch({TestIndex(3), TestIndex(3), TestIndex(2001)}, kT + 4);
+  FeedHonestAndCommit();
 }
 
 TEST_F(AuditorTest, MapRootMismatchAgainstCommittedAndReplayedState) {

@@ -8,6 +8,19 @@
 namespace keytrail::monitor {
 namespace {
 
+// The column families, in the order Open declares them (docs/MONITOR.md).
+enum Family : size_t {
+  kMeta = 0,   // "state" -> AuditState
+  kLogTiles,   // the log's RFC 6962 tree as fat tiles (core/storage/log_tiles.h)
+  kMapTiles,   // map tile key -> map tile record (core/map/tiled_map.h)
+  kMapLeaves,  // index -> map leaf (core/storage/rocks_map_store.h)
+  kEvidence,   // U64Key(sequence number) -> encoded evidence (core/evidence)
+};
+
+std::vector<std::string> FamilyNames() {
+  return {"meta", "log_tiles", "map_tiles", "map_leaves", "evidence"};
+}
+
 constexpr uint8_t kStateFormat = 1;
 constexpr absl::string_view kStateKey = "state";
 constexpr absl::string_view kStateWhat = "monitor state";
@@ -73,7 +86,7 @@ absl::StatusOr<std::unique_ptr<MonitorStore>> MonitorStore::Open(const std::stri
                                                                  const std::string& origin,
                                                                  size_t block_cache_bytes) {
   DatabaseOptions options;
-  options.column_families = {"meta", "log_tiles", "map_tiles", "map_leaves", "evidence"};
+  options.column_families = FamilyNames();
   options.block_cache_bytes = block_cache_bytes;
   auto db = Database::Open(path, options);
   if (!db.ok()) return db.status();
@@ -89,7 +102,7 @@ absl::StatusOr<std::unique_ptr<MonitorStore>> MonitorStore::Open(const std::stri
 }
 
 absl::StatusOr<AuditState> MonitorStore::GetState() const {
-  auto value = db_->Get(cf(MonitorCf::kMeta), kStateKey, nullptr);
+  auto value = db_->Get(family(kMeta), kStateKey, nullptr);
   if (!value.ok()) return value.status();
   if (!value->has_value()) {
     AuditState fresh;
@@ -99,21 +112,26 @@ absl::StatusOr<AuditState> MonitorStore::GetState() const {
   return DecodeAuditState(**value);
 }
 
-void MonitorStore::PutState(const AuditState& state, rocksdb::WriteBatch* batch) const {
-  std::string value = EncodeAuditState(state);
-  batch->Put(cf(MonitorCf::kMeta), ToSlice(kStateKey), ToSlice(value));
+RocksMapReader MonitorStore::MapReader() const {
+  return RocksMapReader(*db_, family(kMapTiles), family(kMapLeaves), nullptr);
 }
+
+absl::StatusOr<LogTileWriter> MonitorStore::ResumeLogTiles(uint64_t size) const {
+  return LogTileWriter::Resume(*db_, family(kLogTiles), size);
+}
+
+absl::Status MonitorStore::Commit(AuditBatch& batch) { return db_->Commit(&batch.batch_); }
 
 absl::StatusOr<Hash> MonitorStore::RootAt(uint64_t size) const {
   Snapshot snapshot = db_->GetSnapshot();
-  LogTileReader reader(*db_, cf(MonitorCf::kLogTiles), snapshot.get());
+  LogTileReader reader(*db_, family(kLogTiles), snapshot.get());
   return merkle::RootAt(size, reader);
 }
 
 absl::StatusOr<std::vector<Hash>> MonitorStore::ConsistencyProof(uint64_t size1,
                                                                  uint64_t size2) const {
   Snapshot snapshot = db_->GetSnapshot();
-  LogTileReader reader(*db_, cf(MonitorCf::kLogTiles), snapshot.get());
+  LogTileReader reader(*db_, family(kLogTiles), snapshot.get());
   return merkle::BuildConsistencyProof(size1, size2, reader);
 }
 
@@ -123,7 +141,7 @@ absl::StatusOr<uint64_t> MonitorStore::AddEvidence(const std::string& encoded) {
   const uint64_t seq = existing->size();
   rocksdb::WriteBatch batch;
   std::string key = U64Key(seq);
-  batch.Put(cf(MonitorCf::kEvidence), ToSlice(key), ToSlice(encoded));
+  batch.Put(family(kEvidence), ToSlice(key), ToSlice(encoded));
   absl::Status s = db_->Commit(&batch);
   if (!s.ok()) return s;
   return seq;
@@ -132,11 +150,34 @@ absl::StatusOr<uint64_t> MonitorStore::AddEvidence(const std::string& encoded) {
 absl::StatusOr<std::vector<std::string>> MonitorStore::ListEvidence() const {
   std::vector<std::string> out;
   std::unique_ptr<rocksdb::Iterator> it(
-      db_->raw()->NewIterator(rocksdb::ReadOptions(), cf(MonitorCf::kEvidence)));
+      db_->raw()->NewIterator(rocksdb::ReadOptions(), family(kEvidence)));
   for (it->SeekToFirst(); it->Valid(); it->Next()) out.emplace_back(ToView(it->value()));
   absl::Status s = FromRocksStatus(it->status(), "scan evidence");
   if (!s.ok()) return s;
   return out;
+}
+
+absl::Status MonitorStore::CompactAll() {
+  rocksdb::CompactRangeOptions options;
+  for (size_t f : {kMeta, kLogTiles, kMapTiles, kMapLeaves, kEvidence}) {
+    absl::Status s = FromRocksStatus(
+        db_->raw()->CompactRange(options, family(f), nullptr, nullptr), "compacting");
+    if (!s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+// ---- AuditBatch ----
+
+void AuditBatch::PutLogTiles(LogTileWriter& tiles) { tiles.Flush(&batch_); }
+
+BatchMapWriter AuditBatch::MapWriter() {
+  return BatchMapWriter(&batch_, store_.family(kMapTiles), store_.family(kMapLeaves));
+}
+
+void AuditBatch::PutState(const AuditState& state) {
+  std::string value = EncodeAuditState(state);
+  batch_.Put(store_.family(kMeta), ToSlice(kStateKey), ToSlice(value));
 }
 
 }  // namespace keytrail::monitor

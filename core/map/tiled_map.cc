@@ -2,6 +2,7 @@
 
 #include <array>
 #include <cstdlib>
+#include <functional>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -216,18 +217,56 @@ absl::StatusOr<std::vector<MapLeaf>> LoadLeaves(MapReader& reader,
 
 // ---- Applying an epoch ----
 
-// `leaves` (sorted) with `changes` (sorted) applied.
-absl::StatusOr<std::vector<MapLeaf>> Merge(const std::vector<MapLeaf>& leaves,
-                                           absl::Span<const LeafChange> changes) {
+// What one Apply call knows of its changes. With `update` null the changes
+// are final (Apply); otherwise each change's leaf and is_new are filled in
+// from the leaf before the epoch, where the subtree's leaves are loaded
+// (ApplyUpdates). `first` is changes[0], to tell `update` which change.
+struct ApplyContext {
+  const TiledMap::LeafUpdate* update = nullptr;
+  const LeafChange* first = nullptr;
+};
+
+// How many of `changes` (sorted) add a leaf to `leaves` (sorted, the
+// subtree's leaves before the epoch).
+uint64_t CountAdded(const ApplyContext& ctx, absl::Span<const MapLeaf> leaves,
+                    absl::Span<const LeafChange> changes) {
+  uint64_t added = 0;
+  if (ctx.update == nullptr) {
+    for (const LeafChange& c : changes) added += c.is_new ? 1 : 0;
+    return added;
+  }
+  size_t i = 0;
+  for (const LeafChange& c : changes) {
+    while (i < leaves.size() && leaves[i].index < c.leaf.index) ++i;
+    if (i == leaves.size() || !(leaves[i].index == c.leaf.index)) ++added;
+  }
+  return added;
+}
+
+// `leaves` (sorted) with `changes` (sorted) applied. With ctx.update, each
+// change is computed here first, from the leaf it replaces.
+absl::StatusOr<std::vector<MapLeaf>> Merge(const ApplyContext& ctx,
+                                           absl::Span<const MapLeaf> leaves,
+                                           absl::Span<LeafChange> changes) {
   std::vector<MapLeaf> out;
   out.reserve(leaves.size() + changes.size());
   size_t i = 0;
-  for (const LeafChange& change : changes) {
+  for (LeafChange& change : changes) {
     while (i < leaves.size() && leaves[i].index < change.leaf.index) {
       out.push_back(leaves[i++]);
     }
     bool exists = i < leaves.size() && leaves[i].index == change.leaf.index;
-    if (exists == change.is_new) {
+    if (ctx.update != nullptr) {
+      const Hash index = change.leaf.index;
+      change.is_new = !exists;
+      change.leaf = (*ctx.update)(static_cast<size_t>(&change - ctx.first),
+                                  exists ? &leaves[i] : nullptr);
+      if (!(change.leaf.index == index)) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "map update for index ", HexEncode(HashView(index)), " returned a leaf of index ",
+            HexEncode(HashView(change.leaf.index))));
+      }
+    } else if (exists == change.is_new) {
       return absl::InvalidArgumentError(absl::StrCat(
           "map change for index ", HexEncode(HashView(change.leaf.index)),
           exists ? " is marked new but the leaf exists"
@@ -242,10 +281,9 @@ absl::StatusOr<std::vector<MapLeaf>> Merge(const std::vector<MapLeaf>& leaves,
 
 // Splits a span sorted by index into the runs sharing each nibble at `depth`.
 template <typename T, typename IndexOf>
-std::array<absl::Span<const T>, kChildren> GroupByNibble(absl::Span<const T> items,
-                                                         int depth,
-                                                         IndexOf index_of) {
-  std::array<absl::Span<const T>, kChildren> groups;
+std::array<absl::Span<T>, kChildren> GroupByNibble(absl::Span<T> items, int depth,
+                                                   IndexOf index_of) {
+  std::array<absl::Span<T>, kChildren> groups;
   size_t begin = 0;
   while (begin < items.size()) {
     int nibble = NibbleAt(index_of(items[begin]), depth);
@@ -267,17 +305,22 @@ class BufferedTiles : public MapWriter {
   std::vector<std::pair<std::string, std::string>> tiles;
 };
 
+using LeafGroups = std::array<absl::Span<const MapLeaf>, kChildren>;
+
+// `known_leaves`, when not null, are the subtree's leaves before the epoch,
+// already loaded by a parent that had no tile (so none are read again).
 absl::StatusOr<Summary> ApplySubtree(MapReader& reader, MapWriter& writer,
-                                     int depth, const Hash& prefix,
-                                     const Summary& old,
-                                     absl::Span<const LeafChange> changes,
+                                     const ApplyContext& ctx, int depth, const Hash& prefix,
+                                     const Summary& old, absl::Span<LeafChange> changes,
+                                     const absl::Span<const MapLeaf>* known_leaves,
                                      absl::Span<MapReader* const> extra_readers);
 
 // Applies the changed children of a tile, on 1 + extra_readers.size()
 // threads. Worker w takes children w, w + n, w + 2n, ...
-absl::Status ApplyChildren(MapReader& reader, MapWriter& writer, int depth,
-                           const Hash& prefix, Children& children,
-                           const std::array<absl::Span<const LeafChange>, kChildren>& groups,
+absl::Status ApplyChildren(MapReader& reader, MapWriter& writer, const ApplyContext& ctx,
+                           int depth, const Hash& prefix, Children& children,
+                           const std::array<absl::Span<LeafChange>, kChildren>& groups,
+                           const LeafGroups* leaf_groups,
                            absl::Span<MapReader* const> extra_readers) {
   const size_t workers = 1 + extra_readers.size();
   std::vector<BufferedTiles> buffers(workers);
@@ -286,9 +329,10 @@ absl::Status ApplyChildren(MapReader& reader, MapWriter& writer, int depth,
     MapReader& r = (w == 0) ? reader : *extra_readers[w - 1];
     for (size_t c = w; c < kChildren; c += workers) {
       if (groups[c].empty()) continue;
-      auto child = ApplySubtree(r, buffers[w], depth + TiledMap::kStratumBits,
+      auto child = ApplySubtree(r, buffers[w], ctx, depth + TiledMap::kStratumBits,
                                 WithNibble(prefix, depth, static_cast<int>(c)), children[c],
-                                groups[c], {});
+                                groups[c], leaf_groups == nullptr ? nullptr : &(*leaf_groups)[c],
+                                {});
       if (!child.ok()) {
         statuses[w] = child.status();
         return;
@@ -308,47 +352,73 @@ absl::Status ApplyChildren(MapReader& reader, MapWriter& writer, int depth,
 }
 
 absl::StatusOr<Summary> ApplySubtree(MapReader& reader, MapWriter& writer,
-                                     int depth, const Hash& prefix,
-                                     const Summary& old,
-                                     absl::Span<const LeafChange> changes,
+                                     const ApplyContext& ctx, int depth, const Hash& prefix,
+                                     const Summary& old, absl::Span<LeafChange> changes,
+                                     const absl::Span<const MapLeaf>* known_leaves,
                                      absl::Span<MapReader* const> extra_readers) {
-  uint64_t added = 0;
-  for (const LeafChange& c : changes) added += c.is_new ? 1 : 0;
-  const uint64_t new_count = old.count + added;
-
-  if (new_count <= TiledMap::kTileThreshold) {
-    // Small subtree: no tile before or after; rehash it from its leaves.
-    auto leaves = LoadLeaves(reader, prefix, depth, old.count);
-    if (!leaves.ok()) return leaves.status();
-    auto merged = Merge(*leaves, changes);
-    if (!merged.ok()) return merged.status();
-    return SummaryOfLeaves(*merged, depth);
-  }
-
   Children children;
+  std::vector<MapLeaf> loaded;
+  LeafGroups leaf_groups;
+  const LeafGroups* child_leaves = nullptr;
   if (old.count > TiledMap::kTileThreshold) {
     auto tile = LoadTile(reader, prefix, depth, old.count);
     if (!tile.ok()) return tile.status();
     children = *tile;
   } else {
+    // No tile before the epoch: the subtree's hash comes from its leaves.
+    absl::Span<const MapLeaf> leaves;
+    if (known_leaves != nullptr) {
+      leaves = *known_leaves;
+    } else {
+      auto read = LoadLeaves(reader, prefix, depth, old.count);
+      if (!read.ok()) return read.status();
+      loaded = *std::move(read);
+      leaves = loaded;
+    }
+    if (old.count + CountAdded(ctx, leaves, changes) <= TiledMap::kTileThreshold) {
+      // Still small after the epoch: rehash it from its leaves.
+      auto merged = Merge(ctx, leaves, changes);
+      if (!merged.ok()) return merged.status();
+      return SummaryOfLeaves(*merged, depth);
+    }
     // The subtree grows past the threshold in this epoch: its first tile is
-    // built from the leaves it held before.
-    auto leaves = LoadLeaves(reader, prefix, depth, old.count);
-    if (!leaves.ok()) return leaves.status();
-    auto groups = GroupByNibble(absl::Span<const MapLeaf>(*leaves), depth,
+    // built from the leaves it held before, which its children reuse.
+    leaf_groups = GroupByNibble(leaves, depth,
                                 [](const MapLeaf& l) -> const Hash& { return l.index; });
     for (int c = 0; c < kChildren; ++c) {
-      children[c] = SummaryOfLeaves(groups[c], depth + TiledMap::kStratumBits);
+      children[c] = SummaryOfLeaves(leaf_groups[c], depth + TiledMap::kStratumBits);
     }
+    child_leaves = &leaf_groups;
   }
 
   auto change_groups = GroupByNibble(
       changes, depth, [](const LeafChange& c) -> const Hash& { return c.leaf.index; });
-  absl::Status applied =
-      ApplyChildren(reader, writer, depth, prefix, children, change_groups, extra_readers);
+  absl::Status applied = ApplyChildren(reader, writer, ctx, depth, prefix, children,
+                                       change_groups, child_leaves, extra_readers);
   if (!applied.ok()) return applied;
   writer.PutTile(TiledMap::TileKey(prefix, depth), EncodeTile(children));
   return ExpandTile(children)[1];
+}
+
+// Apply and ApplyUpdates: `changes` sorted by index are applied in place.
+absl::StatusOr<Summary> ApplyAll(MapReader& reader, const ApplyContext& ctx,
+                                 absl::Span<LeafChange> changes, MapWriter& writer,
+                                 absl::Span<MapReader* const> extra_readers) {
+  for (size_t i = 1; i < changes.size(); ++i) {
+    if (!(changes[i - 1].leaf.index < changes[i].leaf.index)) {
+      return absl::InvalidArgumentError(
+          "map changes must be sorted by index, each index once");
+    }
+  }
+  auto root = TiledMap::RootSummary(reader);
+  if (!root.ok()) return root.status();
+  if (changes.empty()) return *root;
+  auto updated =
+      ApplySubtree(reader, writer, ctx, 0, Hash{}, *root, changes, nullptr, extra_readers);
+  if (!updated.ok()) return updated.status();
+  for (const LeafChange& c : changes) writer.PutLeaf(c.leaf);
+  writer.PutTile(TiledMap::RootKey(), EncodeRoot(*updated));
+  return *updated;
 }
 
 }  // namespace
@@ -372,20 +442,20 @@ absl::StatusOr<Summary> TiledMap::Apply(MapReader& reader,
                                         absl::Span<const LeafChange> changes,
                                         MapWriter& writer,
                                         absl::Span<MapReader* const> extra_readers) {
-  for (size_t i = 1; i < changes.size(); ++i) {
-    if (!(changes[i - 1].leaf.index < changes[i].leaf.index)) {
-      return absl::InvalidArgumentError(
-          "map changes must be sorted by index, each index once");
-    }
-  }
-  auto root = RootSummary(reader);
-  if (!root.ok()) return root.status();
-  if (changes.empty()) return *root;
-  auto updated = ApplySubtree(reader, writer, 0, Hash{}, *root, changes, extra_readers);
-  if (!updated.ok()) return updated.status();
-  for (const LeafChange& c : changes) writer.PutLeaf(c.leaf);
-  writer.PutTile(RootKey(), EncodeRoot(*updated));
-  return *updated;
+  // The changes are final; the shared code applies them in place.
+  std::vector<LeafChange> copy(changes.begin(), changes.end());
+  return ApplyAll(reader, ApplyContext{}, absl::MakeSpan(copy), writer, extra_readers);
+}
+
+absl::StatusOr<Summary> TiledMap::ApplyUpdates(MapReader& reader, absl::Span<const Hash> indexes,
+                                               const LeafUpdate& update, MapWriter& writer,
+                                               absl::Span<MapReader* const> extra_readers) {
+  std::vector<LeafChange> changes(indexes.size());
+  for (size_t i = 0; i < indexes.size(); ++i) changes[i].leaf.index = indexes[i];
+  ApplyContext ctx;
+  ctx.update = &update;
+  ctx.first = changes.data();
+  return ApplyAll(reader, ctx, absl::MakeSpan(changes), writer, extra_readers);
 }
 
 absl::StatusOr<MapProof> TiledMap::Prove(MapReader& reader, const Hash& index) {

@@ -21,6 +21,7 @@
 #define KEYTRAIL_CORE_MAP_TILED_MAP_H_
 
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -68,6 +69,24 @@ class TiledMap {
                                        absl::Span<const LeafChange> changes,
                                        MapWriter& writer,
                                        absl::Span<MapReader* const> extra_readers = {});
+
+  // The new value of change `i` of an ApplyUpdates call, computed from the
+  // leaf it replaces (`old`, null when the index has no leaf yet). Must
+  // return a leaf of the same index. Called exactly once per change, from
+  // whichever thread applies that change's subtree: calls for different
+  // changes may run at the same time.
+  using LeafUpdate = std::function<MapLeaf(size_t i, const MapLeaf* old)>;
+
+  // Like Apply, for a caller that knows which indexes change but not their
+  // leaves before the epoch (the monitor: an update's version and head
+  // follow from the index's current ones). `indexes` must be sorted, each
+  // once (InvalidArgument otherwise); each index's old leaf is taken from
+  // the leaves Apply loads anyway, so nothing is read twice. InvalidArgument
+  // if `update` returns a leaf of another index. Same writes and result as
+  // Apply with the changes `update` computes.
+  static absl::StatusOr<Summary> ApplyUpdates(MapReader& reader, absl::Span<const Hash> indexes,
+                                              const LeafUpdate& update, MapWriter& writer,
+                                              absl::Span<MapReader* const> extra_readers = {});
 
   // A membership proof if `index` has a leaf, otherwise a non-membership
   // proof, against RootSummary(reader).hash.

@@ -236,5 +236,102 @@ TEST_F(TiledMapTest, ProofReadsAFewRecords) {
   EXPECT_LE(storage_.scans, 1);
 }
 
+// ApplyUpdates on one storage and Apply (with the same leaves, computed from
+// the reference) on another must write the same records: batches that stay
+// small, cross the tile threshold at several depths, and run on 2 threads.
+TEST_F(TiledMapTest, ApplyUpdatesMatchesApplyAndSeesEachOldLeafOnce) {
+  FakeStorage updated;
+  std::vector<Hash> all;
+  int batch_number = 0;
+  for (int batch : {1, 3, 40, 2, 600, 5, 3000, 1, 2500}) {
+    ++batch_number;
+    std::vector<Hash> indexes;
+    for (int i = 0; i < batch; ++i) {
+      indexes.push_back(RandomHash(rng_));
+      all.push_back(indexes.back());
+    }
+    for (int i = 0; i < batch / 2; ++i) indexes.push_back(all[rng_() % all.size()]);
+    std::sort(indexes.begin(), indexes.end());
+    indexes.erase(std::unique(indexes.begin(), indexes.end()), indexes.end());
+
+    // The leaf each index gets: a head derived from the index and version.
+    auto next_leaf = [](const Hash& index, const MapLeaf* old) {
+      MapLeaf leaf{index, old != nullptr ? old->version + 1 : 1, index};
+      leaf.head[0] ^= static_cast<uint8_t>(leaf.version);
+      return leaf;
+    };
+    std::vector<LeafChange> changes;
+    for (const Hash& index : indexes) {
+      auto old = reference_.Get(index);
+      MapLeaf leaf = next_leaf(index, old ? &*old : nullptr);
+      changes.push_back({leaf, !old.has_value()});
+      reference_.Set(leaf);
+    }
+    const int extra_threads = batch_number % 2;
+    std::vector<MapReader*> extra(extra_threads, &storage_);
+    auto want = TiledMap::Apply(storage_, changes, storage_, extra);
+    ASSERT_TRUE(want.ok()) << want.status();
+    storage_.Commit();
+
+    std::vector<std::atomic<int>> calls(indexes.size());
+    std::atomic<int> wrong_old{0};
+    TiledMap::LeafUpdate update = [&](size_t i, const MapLeaf* old) {
+      ++calls[i];
+      // `old` is the leaf before this batch: changes[i] says if there was one.
+      if ((old == nullptr) != changes[i].is_new ||
+          (old != nullptr && old->version + 1 != changes[i].leaf.version)) {
+        ++wrong_old;
+      }
+      return next_leaf(indexes[i], old);
+    };
+    std::vector<MapReader*> updated_extra(extra_threads, &updated);
+    auto got = TiledMap::ApplyUpdates(updated, indexes, update, updated, updated_extra);
+    ASSERT_TRUE(got.ok()) << got.status();
+    updated.Commit();
+    EXPECT_EQ(got->hash, want->hash);
+    EXPECT_EQ(got->count, want->count);
+    EXPECT_EQ(got->hash, reference_.Root());
+    EXPECT_EQ(updated.tiles(), storage_.tiles());
+    EXPECT_EQ(wrong_old, 0);
+    for (size_t i = 0; i < indexes.size(); ++i) EXPECT_EQ(calls[i], 1) << "change " << i;
+    for (const Hash& index : indexes) {
+      auto leaf = updated.GetLeaf(index);
+      ASSERT_TRUE(leaf.ok() && leaf->has_value());
+      EXPECT_EQ(EncodeMapLeaf(**leaf), EncodeMapLeaf(*reference_.Get(index)));
+    }
+  }
+}
+
+TEST_F(TiledMapTest, ApplyUpdatesRejectsUnsortedIndexesAndAForeignLeaf) {
+  Hash a = RandomHash(rng_), b = RandomHash(rng_);
+  if (b < a) std::swap(a, b);
+  TiledMap::LeafUpdate same = [&](size_t i, const MapLeaf*) {
+    return MapLeaf{i == 0 ? a : b, 1, {}};
+  };
+  std::vector<Hash> unsorted = {b, a};
+  EXPECT_EQ(TiledMap::ApplyUpdates(storage_, unsorted, same, storage_).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  std::vector<Hash> dup = {a, a};
+  EXPECT_EQ(TiledMap::ApplyUpdates(storage_, dup, same, storage_).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  TiledMap::LeafUpdate foreign = [&](size_t, const MapLeaf*) { return MapLeaf{b, 1, {}}; };
+  std::vector<Hash> just_a = {a};
+  EXPECT_EQ(TiledMap::ApplyUpdates(storage_, just_a, foreign, storage_).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+// A subtree that grows past the threshold gets its first tile from the
+// leaves it held; its children reuse them instead of scanning again.
+TEST_F(TiledMapTest, GrowingSubtreeIsScannedOnce) {
+  std::vector<Hash> first;
+  for (int i = 0; i < 20; ++i) first.push_back(RandomHash(rng_));
+  ApplyBatch(first, 1);
+  std::vector<Hash> more;
+  for (int i = 0; i < 40; ++i) more.push_back(RandomHash(rng_));
+  storage_.scans = 0;
+  ApplyBatch(more, 1);  // 60 leaves: the root gets its first tile
+  EXPECT_EQ(storage_.scans, 1);
+}
+
 }  // namespace
 }  // namespace keytrail::map

@@ -71,6 +71,49 @@ TEST_F(RocksMapStoreTest, TiledMapOnRocksDbMatchesTheReference) {
   }
 }
 
+// One reader scans many subtrees in a row: forward to the next subtree,
+// forward far (past the steps it takes before seeking), backward, the same
+// one twice, empty ones, the whole map, and on after the last leaf. Each
+// must give exactly the leaves under its prefix.
+TEST_F(RocksMapStoreTest, ScansInAnyOrderGiveTheSubtreesLeaves) {
+  std::vector<Hash> all;
+  for (int i = 0; i < 3000; ++i) all.push_back(RandomHash(rng_));
+  Apply(all);
+  std::sort(all.begin(), all.end());
+  std::vector<map::MapLeaf> sorted;
+  for (const Hash& index : all) sorted.push_back(*reference_.Get(index));
+  auto want = [&](const Hash& prefix, int depth) {
+    std::vector<map::MapLeaf> out;
+    for (const map::MapLeaf& l : sorted) {
+      if (map::CommonPrefixBits(l.index, prefix) >= depth) out.push_back(l);
+    }
+    return out;
+  };
+  std::vector<std::pair<Hash, int>> scans;
+  for (int p = 0; p < 256; ++p) scans.push_back({Hash{static_cast<uint8_t>(p)}, 8});  // forward
+  for (int p = 0; p < 256; p += 37) scans.push_back({Hash{static_cast<uint8_t>(p)}, 8});  // far
+  for (int p = 255; p >= 0; p -= 5) scans.push_back({Hash{static_cast<uint8_t>(p)}, 8});  // back
+  scans.push_back({Hash{0x42}, 8});
+  scans.push_back({Hash{0x42}, 8});  // the same twice
+  scans.push_back({Hash{}, 0});      // everything, then past the last leaf
+  scans.push_back({Hash{0xff, 0xff}, 16});
+  scans.push_back({Hash{0x10}, 8});
+  for (int i = 0; i < 300; ++i) {  // deep ones, mostly empty or single
+    const Hash& near = all[rng_() % all.size()];
+    scans.push_back({near, 4 + static_cast<int>(rng_() % 24)});
+  }
+  RocksMapReader reader(*db_, db_->cf(0), db_->cf(1), nullptr);
+  for (const auto& [prefix, depth] : scans) {
+    std::vector<map::MapLeaf> got;
+    ASSERT_TRUE(reader.ScanLeaves(prefix, depth, &got).ok());
+    std::vector<map::MapLeaf> expected = want(prefix, depth);
+    ASSERT_EQ(got.size(), expected.size()) << "depth " << depth;
+    for (size_t i = 0; i < got.size(); ++i) {
+      EXPECT_EQ(map::EncodeMapLeaf(got[i]), map::EncodeMapLeaf(expected[i]));
+    }
+  }
+}
+
 TEST_F(RocksMapStoreTest, SnapshotReadersSeeTheOldRoot) {
   std::vector<Hash> first;
   for (int i = 0; i < 100; ++i) first.push_back(RandomHash(rng_));

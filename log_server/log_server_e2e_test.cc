@@ -410,6 +410,9 @@ TEST_F(LogServerE2eTest, RefusesToStartWithOneClearLine) {
       {{"--origin=example.org/other"}, "--origin"},
       {{"--data_dir="}, "--data_dir"},
       {{"--epoch_interval=-1s"}, "--epoch_interval"},
+      // absl would keep only the last list: refused instead.
+      {{"--monitors=a=http://127.0.0.1:1=k", "--monitors=b=http://127.0.0.1:2=k"},
+       "--monitors given more than once"},
   };
   // A second set of keys for the same data directory: another log.
   auto rc = testing::RunProgram(testing::Runfile("cli/keytrail"),

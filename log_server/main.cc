@@ -14,6 +14,8 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/strings/match.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "core/util/logging.h"
 #include "log_server/log_server.h"
@@ -84,6 +86,17 @@ int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "keytrail log server.\n  log_server --data_dir=DIR --note_key=FILE --vrf_key=FILE "
       "--write_token_file=FILE [--listen=HOST:PORT]");
+  // absl keeps only the last of a repeated flag: a second --monitors would
+  // silently drop the first list of monitors.
+  int monitors_flags = 0;
+  for (int i = 1; i < argc; ++i) {
+    const absl::string_view arg = argv[i];
+    if (arg == "--") break;
+    if (arg == "--monitors" || absl::StartsWith(arg, "--monitors=")) ++monitors_flags;
+  }
+  if (monitors_flags > 1) {
+    return Fail("--monitors given more than once: give it once, the monitors comma-separated");
+  }
   std::vector<char*> rest = absl::ParseCommandLine(argc, argv);
   if (rest.size() > 1) return Fail(std::string("unexpected argument: ") + rest[1]);
   keytrail::SetLogProgramName("log_server");

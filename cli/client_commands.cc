@@ -45,6 +45,9 @@ ABSL_FLAG(int64_t, since, 1, "first version to fetch (history)");
 ABSL_FLAG(int64_t, start, 0, "first entry (entries)");
 ABSL_FLAG(int64_t, count, 10, "how many entries (entries)");
 ABSL_FLAG(absl::Duration, timeout, absl::Seconds(30), "deadline of each call");
+ABSL_FLAG(bool, allow_insecure_key_permissions, false,
+          "use --token_file and --account_key files that group or others can read, with a "
+          "warning, instead of refusing them (update)");
 
 namespace keytrail::cli {
 namespace {
@@ -219,8 +222,17 @@ absl::StatusOr<verifier::VerifiedLookup> VerifiedLookup(KeyTransparencyLog::Stub
                 verifier::VerifyLookup(*state->trust, req.account(), resp, state->last, NowMs()));
 }
 
+// Reads a file holding a secret (the write token, an account key) after the
+// permission check the log server and the monitor make (core/keys).
+absl::StatusOr<std::string> ReadSecretFile(const std::string& path) {
+  absl::Status mode =
+      CheckSecretFileMode(path, absl::GetFlag(FLAGS_allow_insecure_key_permissions));
+  if (!mode.ok()) return mode;
+  return ReadKeyFile(path);
+}
+
 absl::StatusOr<Ed25519PrivateKey> LoadAccountKey(const std::string& path) {
-  auto contents = ReadKeyFile(path);
+  auto contents = ReadSecretFile(path);
   if (!contents.ok()) return contents.status();
   auto parsed = note::ParsePrivateKeyString(*contents, note::kKeyTypeEd25519, 32, "account key");
   if (!parsed.ok()) return parsed.status();
@@ -247,7 +259,7 @@ absl::Status Update(KeyTransparencyLog::Stub& stub, const std::vector<std::strin
   }
   std::string token_file = absl::GetFlag(FLAGS_token_file);
   if (token_file.empty()) return absl::InvalidArgumentError("update: --token_file is required");
-  auto token = ReadKeyFile(token_file);
+  auto token = ReadSecretFile(token_file);
   if (!token.ok()) return token.status();
   if (!absl::GetFlag(FLAGS_account_key).empty()) {
     auto account_key = LoadAccountKey(absl::GetFlag(FLAGS_account_key));

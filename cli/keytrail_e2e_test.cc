@@ -1,4 +1,6 @@
 // The keytrail tool end to end: real binary, real server on a loopback port.
+#include <sys/stat.h>
+
 #include <string>
 #include <vector>
 
@@ -97,6 +99,8 @@ TEST_F(KeytrailCliTest, UpdateThenVerifiedLookupAndHistory) {
 }
 
 TEST_F(KeytrailCliTest, ErrorsAreOneClearLine) {
+  // A well-kept token file (0600) that is not the server's.
+  ASSERT_EQ(Run({"keygen", "token", h_->path("other.token")}).first, 0);
   struct Case {
     std::vector<std::string> args;
     int rc;
@@ -111,7 +115,7 @@ TEST_F(KeytrailCliTest, ErrorsAreOneClearLine) {
       {{"update", Server(), "--account=", "--device=phone=00",
         "--token_file=" + h_->path("token")}, 2, "--account is required"},
       {{"update", Server(), "--account=a", "--device=phone=00",
-        "--token_file=" + h_->path("note.pub")}, 1, "wrong write token"},
+        "--token_file=" + h_->path("other.token")}, 1, "wrong write token"},
       {{"update", Server(), "--account=" + std::string(300, 'a'), "--device=phone=00",
         "--token_file=" + h_->path("token")}, 2, "account id"},
       {{"history", Server(), "--account=a", "--since=0"}, 2, "--since"},
@@ -123,6 +127,45 @@ TEST_F(KeytrailCliTest, ErrorsAreOneClearLine) {
     EXPECT_EQ(out.rfind("keytrail: ", 0), 0u) << out;
     EXPECT_NE(out.find(c.want), std::string::npos) << "want \"" << c.want << "\" in: " << out;
   }
+}
+
+// A token or account key file that group or others can read is refused, as
+// the log server refuses its own, unless --allow_insecure_key_permissions
+// (then a warning names the file and the update goes through).
+TEST_F(KeytrailCliTest, SecretFilesReadableByOthersAreRefusedUnlessAllowed) {
+  const std::string token = h_->path("token");
+  ASSERT_EQ(::chmod(token.c_str(), 0644), 0);
+  const std::vector<std::string> update = {"update", Server(), "--account=alice",
+                                           "--device=phone=00", "--token_file=" + token};
+  auto [rc, out] = Run(update);
+  EXPECT_EQ(rc, 1) << out;
+  EXPECT_NE(out.find(token), std::string::npos) << out;
+  EXPECT_NE(out.find("mode 0644"), std::string::npos) << out;
+  EXPECT_NE(out.find("--allow_insecure_key_permissions"), std::string::npos) << out;
+  EXPECT_EQ(out.find("is now at version"), std::string::npos) << out;
+
+  std::vector<std::string> allowed = update;
+  allowed.push_back("--allow_insecure_key_permissions");
+  std::tie(rc, out) = Run(allowed);
+  EXPECT_EQ(rc, 0) << out;
+  EXPECT_NE(out.find("allowed by --allow_insecure_key_permissions"), std::string::npos) << out;
+  EXPECT_NE(out.find("alice is now at version 1"), std::string::npos) << out;
+  ASSERT_EQ(::chmod(token.c_str(), 0600), 0);
+
+  // The account key is a secret file too.
+  std::tie(rc, out) = Run({"keygen", "account", h_->path("alice.key"), h_->path("alice.pub")});
+  ASSERT_EQ(rc, 0) << out;
+  ASSERT_EQ(::chmod(h_->path("alice.key").c_str(), 0640), 0);
+  std::tie(rc, out) = Run({"update", Server(), "--account=alice", "--device=phone=00",
+                           "--token_file=" + token, "--account_key=" + h_->path("alice.key")});
+  EXPECT_EQ(rc, 1) << out;
+  EXPECT_NE(out.find("alice.key"), std::string::npos) << out;
+  EXPECT_NE(out.find("mode 0640"), std::string::npos) << out;
+  std::tie(rc, out) = Run({"update", Server(), "--account=alice", "--device=phone=00",
+                           "--token_file=" + token, "--account_key=" + h_->path("alice.key"),
+                           "--allow_insecure_key_permissions"});
+  EXPECT_EQ(rc, 0) << out;
+  EXPECT_NE(out.find("alice is now at version 2"), std::string::npos) << out;
 }
 
 TEST_F(KeytrailCliTest, APinnedLogWithAnotherKeyIsRejected) {

@@ -25,7 +25,7 @@ constexpr char kHelp[] =
     "  keytrail checkpoint --server=HOST:PORT\n"
     "  keytrail update     --server=HOST:PORT --token_file=F --account=A\n"
     "                      --device=ID=HEXKEY ... [--account_key=F] [--expected_version=N]\n"
-    "                      [--state_dir=DIR]\n"
+    "                      [--state_dir=DIR] [--allow_insecure_key_permissions]\n"
     "  keytrail lookup     --server=HOST:PORT --account=A [--state_dir=DIR]\n"
     "  keytrail history    --server=HOST:PORT --account=A [--since=N] [--state_dir=DIR]\n"
     "  keytrail entries    --server=HOST:PORT --start=N [--count=N]\n"
@@ -37,6 +37,9 @@ constexpr char kHelp[] =
     "this client verified. update --account_key signs the key set as the\n"
     "account's next version: it learns the current one from a verified lookup\n"
     "(or --expected_version) and updates only if the account is still there.\n"
+    "update refuses a --token_file or --account_key that group or others can\n"
+    "read (chmod 600 it), as the log server and the monitor do, unless\n"
+    "--allow_insecure_key_permissions (then it warns).\n"
     "evidence verify checks a monitor's evidence file and exits non-zero if\n"
     "it proves nothing.\n";
 

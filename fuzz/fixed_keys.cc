@@ -61,5 +61,16 @@ const verifier::LogTrust& Trust() {
   return *trust;
 }
 
+verifier::Policy FixedPolicy() {
+  const v1::GetLogInfoResponse info = Log().LogInfo();
+  verifier::Policy policy;
+  policy.log_note_key = info.note_verifier_key();
+  policy.vrf_public_key = info.vrf_public_key();
+  policy.commitment_key = info.commitment_key();
+  policy.monitor_keys = {MonitorSigner().VerifierKey()};
+  policy.min_cosignatures = 1;
+  return policy;
+}
+
 }  // namespace fuzz
 }  // namespace keytrail

@@ -11,6 +11,7 @@
 #include "core/note/note.h"
 #include "testing/fake_log.h"
 #include "verifier/log_trust.h"
+#include "verifier/policy.h"
 
 namespace keytrail {
 namespace fuzz {
@@ -26,6 +27,10 @@ const VrfPrivateKey& LogVrf();
 const fakes::FakeLog& Log();
 // Log().Trust() requiring MonitorSigner's cosignature.
 const verifier::LogTrust& Trust();
+// The Policy an app pins for Log(): its note, VRF and commitment keys, and
+// MonitorSigner as the one monitor whose cosignature it requires (the
+// policy TrustFromPolicy turns into Trust()).
+verifier::Policy FixedPolicy();
 
 }  // namespace fuzz
 }  // namespace keytrail

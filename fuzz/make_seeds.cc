@@ -15,17 +15,26 @@
 #include <string>
 #include <vector>
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "core/crypto/ecvrf.h"
+#include "core/evidence/evidence.h"
 #include "core/keys/keys.h"
+#include "core/map/memory_map.h"
 #include "core/map/proof.h"
+#include "core/merkle/hash_list.h"
 #include "core/note/checkpoint.h"
 #include "core/note/note.h"
 #include "core/protocol/entry.h"
 #include "core/protocol/key_set.h"
+#include "core/witness/add_checkpoint.h"
+#include "fuzz/add_checkpoint_check.h"
 #include "fuzz/fixed_keys.h"
+#include "monitor/config.h"
 #include "verifier/history.h"
 #include "verifier/lookup.h"
+#include "verifier/verifier.h"
 
 namespace keytrail {
 namespace fuzz {
@@ -64,6 +73,227 @@ std::string U64(uint64_t v) {
 }
 
 std::string HashBytes(const Hash& h) { return std::string(h.begin(), h.end()); }
+
+std::vector<Hash> Hashes(const std::string& encoded) {
+  return merkle::DecodeHashList(encoded, 65, "seed proof").value();
+}
+
+// ---- add_checkpoint_fuzzer: request bodies from the fixed log's proofs ----
+
+void AddCheckpointSeeds() {
+  const fakes::FakeLog& log = Log();
+  const uint64_t n = log.size();
+  const std::pair<uint64_t, uint64_t> sizes[] = {{0, 1}, {0, n}, {1, n}, {3, 6}, {4, n}, {n, n}};
+  for (const auto& [old_size, size] : sizes) {
+    std::vector<Hash> proof;
+    if (old_size != 0 && old_size != size) proof = Hashes(log.ConsistencyProof(old_size, size));
+    const std::string body =
+        witness::FormatAddCheckpointRequest(old_size, proof, log.SignedCheckpointAt(size));
+    auto parsed = witness::ParseAddCheckpointRequest(body);
+    Check(parsed.status(), "add_checkpoint parse");
+    Check(CheckAgainstFixedLog(*parsed), "add_checkpoint");
+    Write("add_checkpoint_fuzzer", absl::StrCat("old_", old_size, "_size_", size), body);
+  }
+}
+
+// ---- monitor_config_fuzzer: form byte (0 text, 1 binary) || config ----
+
+void MonitorConfigSeeds() {
+  const note::Ed25519NoteSigner second =
+      note::Ed25519NoteSigner::Create(
+          "example.org/second-log", Ed25519PrivateKey::FromSeed(std::string(32, 6)).value())
+          .value();
+  const std::string log_block = absl::StrCat(
+      "logs {\n  origin: \"", LogSigner().name(), "\"\n  note_verifier_key: \"",
+      LogSigner().VerifierKey(), "\"\n  grpc_address: \"localhost:8090\"\n}\n");
+  const std::string minimal = absl::StrCat("data_dir: \"/var/lib/keytrail-monitor\"\n", log_block);
+  const std::string full = absl::StrCat(
+      "# every field\n"
+      "data_dir: \"/var/lib/keytrail-monitor\"\n"
+      "cosigner_key_file: \"/etc/keytrail/cosigner.key\"\n"
+      "grpc_listen: \"localhost:8091\"\n"
+      "http_listen: \"[::1]:8092\"\n"
+      "logs {\n  origin: \"", LogSigner().name(), "\"\n  note_verifier_key: \"",
+      LogSigner().VerifierKey(),
+      "\"\n  grpc_address: \"log.example.org:443\"\n  tls_ca_file: \"/etc/keytrail/ca.pem\"\n"
+      "  max_epoch_age_ms: 60000\n  poll_interval_ms: 250\n}\n"
+      "logs < origin: '", second.name(), "' note_verifier_key: '", second.VerifierKey(),
+      "' grpc_address: 'localhost:9090' >\n"
+      "peers {\n  name: \"peer-monitor\"\n  cosigner_key: \"", MonitorSigner().VerifierKey(),
+      "\"\n  url: \"http://localhost:9092\"\n}\n");
+  const std::pair<const char*, std::string> texts[] = {{"minimal", minimal}, {"full", full}};
+  for (const auto& [name, text] : texts) {
+    auto config = monitor::ParseMonitorConfig(text);
+    Check(config.status(), absl::StrCat("monitor config ", name));
+    Write("monitor_config_fuzzer", name, absl::StrCat(std::string(1, '\0'), text));
+    Write("monitor_config_fuzzer", absl::StrCat(name, "_binary"),
+          absl::StrCat(std::string(1, '\1'), config->SerializeAsString()));
+  }
+}
+
+// ---- evidence_fuzzer: evidence of the fixed log's forks' misbehaviour ----
+
+evidence::ProvenEntry Proven(const fakes::FakeLog& log, uint64_t index) {
+  return evidence::ProvenEntry{index, log.Entry(index),
+                               Hashes(log.InclusionProof(index, log.size()))};
+}
+
+// Broken-rule evidence: `log`'s latest checkpoint and its entries
+// first..last, each with its inclusion proof.
+evidence::Evidence RuleEvidence(const fakes::FakeLog& log, evidence::Rule rule, uint64_t first,
+                                uint64_t last) {
+  evidence::Evidence e;
+  e.kind = evidence::EvidenceKind::kBrokenRule;
+  e.log_key = LogSigner().VerifierKey();
+  e.rule = rule;
+  e.checkpoint = log.SignedCheckpoint();
+  for (uint64_t i = first; i <= last; ++i) e.entries.push_back(Proven(log, i));
+  return e;
+}
+
+// The leaves of `accounts` in `before` (the map of the previous epoch),
+// each with its proof, sorted by index.
+std::vector<evidence::MapWitness> Witnesses(const fakes::FakeLog& log, const map::MemoryMap& before,
+                                            const std::vector<const char*>& accounts) {
+  std::vector<Hash> indexes;
+  for (const char* a : accounts) indexes.push_back(log.Index(a));
+  std::sort(indexes.begin(), indexes.end());
+  std::vector<evidence::MapWitness> out;
+  for (const Hash& index : indexes) {
+    evidence::MapWitness w;
+    w.prior = before.Get(index).value_or(map::MapLeaf{index, 0, Hash{}});
+    w.proof = before.Prove(index);
+    out.push_back(w);
+  }
+  return out;
+}
+
+void WriteEvidence(const std::string& name, const evidence::Evidence& e) {
+  const std::string bytes = evidence::EncodeEvidence(e);
+  auto decoded = evidence::DecodeEvidence(bytes);
+  Check(decoded.status(), absl::StrCat("evidence ", name, " decode"));
+  Check(evidence::VerifyEvidence(*decoded).status(), absl::StrCat("evidence ", name));
+  Write("evidence_fuzzer", name, bytes);
+}
+
+void EvidenceSeeds() {
+  const uint64_t t = Log().timestamp_ms();
+  // Split view at one size: two forks close different epochs.
+  fakes::FakeLog a = Log().Fork();
+  fakes::FakeLog b = Log().Fork();
+  a.Update("dave", fakes::PlainKeySet({"phone"}));
+  a.CloseEpoch(t + 1000);
+  b.Update("erin", fakes::PlainKeySet({"phone"}));
+  b.CloseEpoch(t + 1000);
+  evidence::Evidence split;
+  split.kind = evidence::EvidenceKind::kSplitView;
+  split.log_key = LogSigner().VerifierKey();
+  split.checkpoint_a = a.SignedCheckpoint();
+  split.checkpoint_b = b.SignedCheckpoint();
+  WriteEvidence("split_view_same_size", split);
+  // Split view across sizes: b grows on; its tree at a's size is not a's.
+  b.Update("frank", fakes::PlainKeySet({"laptop"}));
+  b.CloseEpoch(t + 2000);
+  split.checkpoint_b = b.SignedCheckpoint();
+  split.root_a_in_b = b.CheckpointAt(a.size()).root;
+  split.consistency_proof = Hashes(b.ConsistencyProof(a.size(), b.size()));
+  WriteEvidence("split_view_growth", split);
+
+  // An epoch entry that miscounts its updates.
+  {
+    fakes::FakeLog f = Log().Fork();
+    const uint64_t prev = f.EpochEntryIndex(f.epoch());
+    f.Update("dave", fakes::PlainKeySet({"phone"}));
+    fakes::EpochOptions wrong;
+    wrong.update_count = 2;
+    f.CloseEpoch(t + 1000, wrong);
+    WriteEvidence("epoch_wrong_count",
+                  RuleEvidence(f, evidence::Rule::kEpochWrongCount, prev, f.size() - 1));
+  }
+  // An epoch entry whose map root is not the replayed one.
+  {
+    fakes::FakeLog f = Log().Fork();
+    const uint64_t prev = f.EpochEntryIndex(f.epoch());
+    const map::MemoryMap before = f.Map();
+    f.Update("alice", fakes::PlainKeySet({"evil"}));
+    f.Update("dave", fakes::PlainKeySet({"phone"}));
+    fakes::EpochOptions wrong;
+    wrong.map_root = Hash{};
+    f.CloseEpoch(t + 1000, wrong);
+    evidence::Evidence e = RuleEvidence(f, evidence::Rule::kMapRootMismatch, prev, f.size() - 1);
+    e.witnesses = Witnesses(f, before, {"alice", "dave"});
+    WriteEvidence("map_root_mismatch", e);
+  }
+  // An entry that does not decode.
+  {
+    fakes::FakeLog f = Log().Fork();
+    const uint64_t garbage = f.size();
+    f.AppendRawEntry(std::string("\x01\x07garbage", 9));
+    f.CloseEpoch(t + 1000);
+    WriteEvidence("entry_encoding",
+                  RuleEvidence(f, evidence::Rule::kEntryEncoding, garbage, garbage));
+  }
+  // Time going back from one epoch to the next.
+  {
+    fakes::FakeLog f = Log().Fork();
+    const uint64_t prev = f.EpochEntryIndex(f.epoch());
+    f.CloseEpoch(t - 500);
+    WriteEvidence("timestamp_backwards",
+                  RuleEvidence(f, evidence::Rule::kTimestampBackwards, prev, f.size() - 1));
+  }
+  // An epoch stamped far ahead of the finder's clock.
+  {
+    const uint64_t last = Log().EpochEntryIndex(Log().epoch());
+    evidence::Evidence e = RuleEvidence(Log(), evidence::Rule::kTimestampInFuture, last, last);
+    e.observed_ms = t - evidence::kFutureToleranceMs - 1;
+    WriteEvidence("timestamp_in_future", e);
+  }
+}
+
+// ---- verifier_state_fuzzer: SaveState at several stages of an app ----
+
+void CheckResult(const verifier::Result& r, absl::string_view what) {
+  Check(r.status, what);
+  if (!r.alerts.empty()) Check(absl::InternalError("unexpected alert"), what);
+}
+
+verifier::Result Lookup(verifier::Verifier& v, const std::string& account, uint64_t now) {
+  v1::LookupRequest req;
+  if (!req.ParseFromString(v.LookupRequest(account))) std::abort();
+  return v.HandleLookup(account, Log().Lookup(account, req.last_verified_size()).SerializeAsString(),
+                        now);
+}
+
+verifier::Result History(verifier::Verifier& v, const std::string& account, uint64_t now) {
+  v1::HistoryRequest req;
+  if (!req.ParseFromString(v.HistoryRequest(account))) std::abort();
+  return v.HandleHistory(
+      account,
+      Log().History(account, req.since_version(), req.last_verified_size()).SerializeAsString(),
+      now);
+}
+
+void VerifierStateSeeds() {
+  const uint64_t now = Log().timestamp_ms() + 1000;
+  auto v = verifier::Verifier::Create(FixedPolicy(), "");
+  Check(v.status(), "verifier");
+  Write("verifier_state_fuzzer", "fresh", (*v)->SaveState());
+  Check((*v)->SetOwnAccount("alice"), "own account");
+  Check((*v)->EnrollDevice("laptop", "key of laptop"), "enroll");
+  Check((*v)->EnrollDevice("phone", "key of phone"), "enroll");
+  Write("verifier_state_fuzzer", "own_account", (*v)->SaveState());
+  CheckResult(History(**v, "alice", now), "history alice");
+  Write("verifier_state_fuzzer", "own_verified", (*v)->SaveState());
+  for (const char* contact : {"bob", "carol", "dave"}) {
+    CheckResult(Lookup(**v, contact, now), contact);
+  }
+  auto code = (*v)->ContactCode("bob");
+  Check(code.status(), "contact code");
+  Check((*v)->MarkVerified("bob", *code), "mark verified");
+  const std::string saved = (*v)->SaveState();
+  Check(verifier::Verifier::Create(FixedPolicy(), saved).status(), "state reload");
+  Write("verifier_state_fuzzer", "contacts", saved);
+}
 
 void Main() {
   const fakes::FakeLog& log = Log();
@@ -142,6 +372,11 @@ void Main() {
             absl::StrCat(std::string(1, selector), history.SerializeAsString()));
     }
   }
+
+  AddCheckpointSeeds();
+  MonitorConfigSeeds();
+  EvidenceSeeds();
+  VerifierStateSeeds();
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 // evidence of misbehaviour and reports its status (docs/MONITOR.md).
 //
 //   monitor --config=FILE [--port_file=FILE] [--http_port_file=FILE]
+//           [--allow_insecure_key_permissions]
 //
 // Exits 1 with one line on stderr ("monitor: <why>") when it can't start;
 // on SIGINT or SIGTERM it stops and exits 0.
@@ -23,6 +24,10 @@ ABSL_FLAG(int64_t, commit_every_entries, 100000,
           "while catching up, commit a proven prefix at least this often (entries)");
 ABSL_FLAG(std::string, port_file, "",
           "once listening, write the gRPC status port to this file (for grpc_listen host:0)");
+
+ABSL_FLAG(bool, allow_insecure_key_permissions, false,
+          "use a cosigner_key_file that group or others can read, with a warning, instead of "
+          "refusing to start");
 
 ABSL_FLAG(std::string, http_port_file, "",
           "once listening, write the witness's HTTP port to this file (for http_listen host:0); "
@@ -65,6 +70,7 @@ int main(int argc, char** argv) {
   const int64_t commit_every = absl::GetFlag(FLAGS_commit_every_entries);
   if (commit_every < 1) return Fail("--commit_every_entries must be at least 1");
   options.follower.commit_every_entries = static_cast<uint64_t>(commit_every);
+  options.allow_insecure_key_permissions = absl::GetFlag(FLAGS_allow_insecure_key_permissions);
   auto monitor = keytrail::monitor::Monitor::Start(std::move(options));
   if (!monitor.ok()) return Fail(std::string(monitor.status().message()));
   WritePortFile(absl::GetFlag(FLAGS_http_port_file), (*monitor)->http_port());

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "core/bytes/encoding.h"
 #include "core/crypto/sha256.h"
+#include "core/keys/key_file.h"
 #include "core/keys/keys.h"
 #include "core/util/logging.h"
 #include "grpcpp/health_check_service_interface.h"
@@ -42,6 +43,9 @@ absl::StatusOr<std::unique_ptr<Monitor>> Monitor::Start(MonitorOptions options) 
   auto m = std::unique_ptr<Monitor>(new Monitor(std::move(options)));
   const v1::MonitorConfig& config = m->options_.config;
   if (!config.cosigner_key_file().empty()) {
+    absl::Status mode = CheckSecretFileMode(config.cosigner_key_file(),
+                                            m->options_.allow_insecure_key_permissions);
+    if (!mode.ok()) return mode;
     auto key = LoadCosignatureSigner(config.cosigner_key_file());
     if (!key.ok()) return key.status();
     m->cosigner_.emplace(*std::move(key));

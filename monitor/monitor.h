@@ -41,12 +41,19 @@ struct MonitorOptions {
   FollowerOptions follower;
   // How the configured peers are polled (monitor/gossip.h).
   GossipOptions gossip;
+  // Use a cosigner key file that group or others can read, with a warning,
+  // instead of refusing to start (--allow_insecure_key_permissions; the rule
+  // of core/keys/key_file.h CheckSecretFileMode, as the log server's).
+  bool allow_insecure_key_permissions = false;
 };
 
 class Monitor final : public AuditedLogs {
  public:
   // Opens everything and starts the followers, the gRPC server and the
-  // witness. Errors: a bad or unreadable cosigning key (its loader's code),
+  // witness. Errors: a cosigning key file that group or others can access
+  // (FailedPrecondition naming it and its mode, unless
+  // allow_insecure_key_permissions), a bad or unreadable cosigning key (its
+  // loader's code),
   // InvalidArgument for an http_listen that is not host:port, storage
   // errors (FailedPrecondition if another process holds a database),
   // Unavailable when an address can't be bound.

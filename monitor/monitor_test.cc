@@ -2,6 +2,8 @@
 // health services, the metrics text.
 #include "monitor/monitor.h"
 
+#include <sys/stat.h>
+
 #include "gtest/gtest.h"
 #include "core/evidence/test_log.h"
 #include "core/note/checkpoint.h"
@@ -113,6 +115,41 @@ TEST(MonitorTest, WitnessCosignsOnlyWhatWasAudited) {
   ASSERT_TRUE(res);
   EXPECT_NE(res->body.find("keytrail_monitor_evidence"), std::string::npos);
   (*m)->Shutdown();
+}
+
+// The cosigner key file gets the log server's rule (core/keys
+// CheckSecretFileMode): group or others may not read it, unless the operator
+// passes --allow_insecure_key_permissions.
+TEST(MonitorTest, RefusesACosignerKeyOthersCanReadUnlessAllowed) {
+  const std::string dir = keytrail::testing::TempDir("monitor_assembly_key_mode");
+  ASSERT_EQ(keytrail::testing::RunProgram(
+                keytrail::testing::Runfile("cli/keytrail"),
+                {"keygen", "cosigner", "monitor.example/m1", dir + "/cosigner.key",
+                 dir + "/cosigner.pub"},
+                dir + "/keygen.log")
+                .value_or(-1),
+            0);
+  const std::string key = dir + "/cosigner.key";
+  ASSERT_EQ(::chmod(key.c_str(), 0644), 0);
+  MonitorOptions o;
+  o.config.set_data_dir(dir + "/data");
+  o.config.set_grpc_listen("127.0.0.1:0");
+  o.config.set_cosigner_key_file(key);
+  auto refused = Monitor::Start(o);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(refused.status().message().find(key), std::string::npos) << refused.status();
+  EXPECT_NE(refused.status().message().find("mode 0644"), std::string::npos) << refused.status();
+  EXPECT_NE(refused.status().message().find("--allow_insecure_key_permissions"),
+            std::string::npos)
+      << refused.status();
+
+  o.allow_insecure_key_permissions = true;
+  auto started = Monitor::Start(o);
+  ASSERT_TRUE(started.ok()) << started.status();
+  ASSERT_TRUE((*started)->cosigner().has_value());
+  EXPECT_EQ((*started)->cosigner()->name(), "monitor.example/m1");
+  (*started)->Shutdown();
 }
 
 TEST(MonitorTest, RefusesAMissingCosignerKey) {

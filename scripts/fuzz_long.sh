@@ -19,7 +19,8 @@ targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
   targets=(bytes_reader_fuzzer entry_fuzzer map_proof_fuzzer checkpoint_fuzzer
            key_file_fuzzer key_set_fuzzer note_fuzzer cosignature_fuzzer
-           key_string_fuzzer lookup_fuzzer history_fuzzer)
+           key_string_fuzzer lookup_fuzzer history_fuzzer add_checkpoint_fuzzer
+           evidence_fuzzer monitor_config_fuzzer verifier_state_fuzzer)
 fi
 for t in "${targets[@]}"; do
   mkdir -p "$OUT/corpus/$t" "$OUT/artifacts/$t"

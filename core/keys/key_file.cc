@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "core/util/file.h"
+#include "core/util/logging.h"
 
 namespace keytrail {
 namespace {
@@ -147,6 +148,17 @@ absl::Status CheckPrivateKeyFileMode(const std::string& path) {
         path, mode));
   }
   return absl::OkStatus();
+}
+
+absl::Status CheckSecretFileMode(const std::string& path, bool allow_insecure) {
+  absl::Status mode = CheckPrivateKeyFileMode(path);
+  if (mode.code() != absl::StatusCode::kFailedPrecondition) return mode;
+  if (allow_insecure) {
+    LogWarning("%s (allowed by %s)", mode.message(), kAllowInsecureKeyPermissionsFlag);
+    return absl::OkStatus();
+  }
+  return absl::FailedPreconditionError(
+      absl::StrCat(mode.message(), " (or pass ", kAllowInsecureKeyPermissionsFlag, ")"));
 }
 
 }  // namespace keytrail

@@ -60,6 +60,23 @@ absl::StatusOr<std::string> KeyFileLine(const std::string& path,
 // NotFound / PermissionDenied as above.
 absl::Status CheckPrivateKeyFileMode(const std::string& path);
 
+// The flag of every keytrail program that reads secret files (log_server,
+// monitor, the keytrail tool), named in CheckSecretFileMode's refusal.
+constexpr char kAllowInsecureKeyPermissionsFlag[] = "--allow_insecure_key_permissions";
+
+// The one rule every program applies before reading a file that holds a
+// secret (a private key, a write token): group and others must have no
+// access to it.
+//  - OK when CheckPrivateKeyFileMode is OK;
+//  - when group or others have access: FailedPrecondition "<the mode
+//    message> (or pass --allow_insecure_key_permissions)", unless
+//    `allow_insecure`: then one warning line (core/util/logging.h, naming
+//    the path and mode, never the contents) and OK;
+//  - NotFound / PermissionDenied / other stat errors as CheckPrivateKeyFileMode
+//    returns them (naming the path).
+// Thread-safe.
+absl::Status CheckSecretFileMode(const std::string& path, bool allow_insecure);
+
 }  // namespace keytrail
 
 #endif  // KEYTRAIL_CORE_KEYS_KEY_FILE_H_

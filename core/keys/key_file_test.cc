@@ -197,5 +197,26 @@ TEST_F(KeyFileTest, CheckPrivateKeyFileMode) {
             StatusCode::kNotFound);
 }
 
+TEST_F(KeyFileTest, CheckSecretFileModeRefusesLooseModesUnlessAllowed) {
+  const std::string path = Path("token");
+  ASSERT_TRUE(WritePrivateKeyFile(path, kSecret).ok());
+  EXPECT_TRUE(CheckSecretFileMode(path, false).ok());
+  EXPECT_TRUE(CheckSecretFileMode(path, true).ok());
+  for (mode_t loose : {0640, 0604, 0644, 0660}) {
+    ASSERT_EQ(::chmod(path.c_str(), loose), 0);
+    absl::Status refused = CheckSecretFileMode(path, false);
+    EXPECT_EQ(refused.code(), StatusCode::kFailedPrecondition) << loose;
+    EXPECT_NE(refused.message().find(kAllowInsecureKeyPermissionsFlag), std::string::npos)
+        << refused;
+    EXPECT_NE(refused.message().find("chmod 600"), std::string::npos) << refused;
+    ExpectSafeError(refused, path);
+    // Allowed: a warning (on stderr) instead of the refusal.
+    EXPECT_TRUE(CheckSecretFileMode(path, true).ok()) << loose;
+  }
+  // Not being able to look is not a permission the flag waives.
+  EXPECT_EQ(CheckSecretFileMode(Path("missing"), false).code(), StatusCode::kNotFound);
+  EXPECT_EQ(CheckSecretFileMode(Path("missing"), true).code(), StatusCode::kNotFound);
+}
+
 }  // namespace
 }  // namespace keytrail

@@ -2,8 +2,6 @@
 // a flood of idle connections under a low descriptor limit, a flood of
 // absent-account lookups (each a VRF proof), a second server on a used
 // port, and start-up refusals that must be one clear line.
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -24,26 +22,14 @@
 #include "gtest/gtest.h"
 #include "proto/log_service.grpc.pb.h"
 #include "testing/log_server_harness.h"
+#include "testing/loopback.h"
 #include "testing/process.h"
 
 namespace keytrail {
 namespace {
 
+using testing::ConnectLoopback;
 using testing::LogServerHarness;
-
-int ConnectLoopback(int port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return -1;
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(static_cast<uint16_t>(port));
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  return fd;
-}
 
 // One GetLogInfo over a brand-new channel (a new TCP connection).
 grpc::Status FreshCall(int port) {

@@ -1,7 +1,5 @@
 #include "log_server/listener.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -12,24 +10,12 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
+#include "testing/loopback.h"
 
 namespace keytrail {
 namespace {
 
-// A blocking TCP connection to 127.0.0.1:port, or -1.
-int Connect(int port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return -1;
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(static_cast<uint16_t>(port));
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  return fd;
-}
+using keytrail::testing::ConnectLoopback;
 
 // Collects what the listener hands off (closing nothing until asked).
 struct Sink {
@@ -94,7 +80,7 @@ TEST(ListenerTest, HandsOffConnectionsAndStops) {
   Sink sink;
   (*l)->Start([&](int fd) { sink.Take(fd); }, 1 << 20, nullptr);
   std::vector<int> clients;
-  for (int i = 0; i < 5; ++i) clients.push_back(Connect((*l)->port()));
+  for (int i = 0; i < 5; ++i) clients.push_back(ConnectLoopback((*l)->port()));
   EXPECT_TRUE(sink.WaitFor(5));
   (*l)->Stop();
   (*l)->Stop();  // idempotent
@@ -112,7 +98,7 @@ TEST(ListenerTest, ShedsConnectionsAboveTheBound) {
   // takes two (client and accepted end), so only the first is handed off.
   (*l)->Start([&](int fd) { sink.Take(fd); }, probe + 2, nullptr);
   std::vector<int> clients;
-  for (int i = 0; i < 4; ++i) clients.push_back(Connect((*l)->port()));
+  for (int i = 0; i < 4; ++i) clients.push_back(ConnectLoopback((*l)->port()));
   for (int i = 0; i < 200 && (*l)->shed() < 1; ++i) absl::SleepFor(absl::Milliseconds(10));
   EXPECT_GE((*l)->shed(), 1u);
   EXPECT_LT(sink.Count(), 4u);
@@ -134,7 +120,7 @@ TEST(ListenerTest, RecoversAfterRunningOutOfDescriptors) {
   // Fill the descriptor table by lowering the soft limit to what is open.
   rlimit old;
   ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &old), 0);
-  const int client = Connect((*l)->port());  // before the table is full
+  const int client = ConnectLoopback((*l)->port());  // before the table is full
   ASSERT_GE(client, 0);
   ASSERT_TRUE(sink.WaitFor(1));
   const int next = ::dup(0);
@@ -146,7 +132,7 @@ TEST(ListenerTest, RecoversAfterRunningOutOfDescriptors) {
   rlimit loose = old;
   loose.rlim_cur = static_cast<rlim_t>(next + 1);
   ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &loose), 0);
-  const int waiting = Connect((*l)->port());  // takes the one free slot
+  const int waiting = ConnectLoopback((*l)->port());  // takes the one free slot
   ASSERT_GE(waiting, 0);
   ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &tight), 0);
   for (int i = 0; i < 200 && troubles.load() == 0; ++i) absl::SleepFor(absl::Milliseconds(10));
@@ -155,7 +141,7 @@ TEST(ListenerTest, RecoversAfterRunningOutOfDescriptors) {
   ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &old), 0);
   EXPECT_TRUE(sink.WaitFor(2));  // the waiting connection is taken after all
   EXPECT_GE(recoveries.load(), 1);
-  const int later = Connect((*l)->port());
+  const int later = ConnectLoopback((*l)->port());
   EXPECT_TRUE(sink.WaitFor(3));
   (*l)->Stop();
   ::close(client);

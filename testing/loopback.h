@@ -1,0 +1,15 @@
+// ConnectLoopback: a plain blocking TCP connection to 127.0.0.1:port, for
+// tests that need a raw socket (to hold connections open, to fill a
+// server's connection table). Returns the file descriptor, which the caller
+// closes, or -1 when the socket or the connection fails. Test-only;
+// thread-safe (no shared state).
+#ifndef KEYTRAIL_TESTING_LOOPBACK_H_
+#define KEYTRAIL_TESTING_LOOPBACK_H_
+
+namespace keytrail::testing {
+
+int ConnectLoopback(int port);
+
+}  // namespace keytrail::testing
+
+#endif  // KEYTRAIL_TESTING_LOOPBACK_H_

@@ -2,7 +2,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/crypto/sha256.h"
-#include "core/merkle/verify.h"
 #include "core/note/checkpoint.h"
 #include "core/note/note.h"
 #include "fuzz/fixed_keys.h"
@@ -28,18 +27,9 @@ absl::Status CheckAgainstFixedLog(const witness::AddCheckpointRequest& request) 
   const uint64_t old_size = request.old_size;
   if (old_size > checkpoint->size) return Fail("old size above the checkpoint's");
   if (old_size > Log().size()) return Fail("old size above the fixed log's");
-  if (checkpoint->size == 0 && checkpoint->root != Sha256Of("")) {
-    return Fail("size 0 with a root other than the empty tree's");
-  }
-  if (old_size == 0 || old_size == checkpoint->size) {
-    if (!request.proof.empty()) return Fail("a proof where none is due");
-    if (old_size != 0 && checkpoint->root != Log().CheckpointAt(old_size).root) {
-      return Fail("same size, another root");
-    }
-    return absl::OkStatus();
-  }
-  return merkle::VerifyConsistency(old_size, checkpoint->size, request.proof,
-                                   Log().CheckpointAt(old_size).root, checkpoint->root);
+  const Hash old_root = old_size == 0 ? Hash{} : Log().CheckpointAt(old_size).root;
+  return witness::CheckExtends(old_size, old_root, checkpoint->size, checkpoint->root,
+                               request.proof);
 }
 
 }  // namespace fuzz

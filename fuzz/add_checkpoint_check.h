@@ -8,9 +8,10 @@
 // Returns OK when the checkpoint is a note the fixed log's key signed, with
 // a checkpoint body of the fixed log's origin, an old size within both the
 // checkpoint and the fixed log, and a proof that the checkpoint extends the
-// fixed log's tree at the old size (empty for old size 0 or an equal size,
-// whose roots must then match). InvalidArgument naming the failed step
-// otherwise. Thread-safe (the fixed log is built once).
+// fixed log's tree at the old size (witness::CheckExtends, the witness's own
+// rule). Otherwise an error naming the failed step: InvalidArgument, or
+// FailedPrecondition for the same size with another root. Thread-safe (the
+// fixed log is built once).
 #ifndef KEYTRAIL_FUZZ_ADD_CHECKPOINT_CHECK_H_
 #define KEYTRAIL_FUZZ_ADD_CHECKPOINT_CHECK_H_
 

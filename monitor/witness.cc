@@ -7,7 +7,6 @@
 #include "absl/strings/str_cat.h"
 #include "core/bytes/encoding.h"
 #include "core/crypto/sha256.h"
-#include "core/merkle/verify.h"
 #include "core/note/checkpoint.h"
 #include "core/note/note.h"
 #include "core/util/logging.h"
@@ -98,31 +97,21 @@ WitnessResponse Witness::AddCheckpoint(absl::string_view body) {
   };
   if (old_size != stored_size) return conflict(stored_size);
 
-  if (checkpoint->size == 0 && checkpoint->root != Sha256Of("")) {
-    return Error("bad_proof", 422, "a size-0 checkpoint must have the empty tree's root");
+  const absl::Status extends = witness::CheckExtends(old_size, stored_root, checkpoint->size,
+                                                     checkpoint->root, request->proof);
+  if (absl::IsFailedPrecondition(extends)) {
+    LogWarning("witness: %s signed size %d with a root other than the one cosigned",
+               origin, old_size);
+    return conflict(stored_size);
   }
-  if (old_size == 0 || old_size == checkpoint->size) {
-    if (!request->proof.empty()) {
-      return Error("bad_proof", 422,
-                   absl::StrCat("the consistency proof from size ", old_size,
-                                " to ", checkpoint->size, " must be empty"));
-    }
-    if (old_size != 0 && checkpoint->root != stored_root) {
-      LogWarning("witness: %s signed size %d with a root other than the one cosigned",
-                 origin, old_size);
-      return conflict(stored_size);
-    }
-  } else {
-    absl::Status proof = merkle::VerifyConsistency(
-        old_size, checkpoint->size, request->proof, stored_root,
-        checkpoint->root);
-    if (!proof.ok()) {
+  if (!extends.ok()) {
+    if (old_size != 0 && old_size != checkpoint->size) {
       // A validly signed checkpoint that does not extend what was cosigned
       // may be evidence of a fork: keep a trace (spec: the witness MAY log).
       LogWarning("witness: %s: checkpoint at size %d not consistent with cosigned size %d: %s",
-                 origin, checkpoint->size, old_size, proof.message());
-      return Error("bad_proof", 422, proof.message());
+                 origin, checkpoint->size, old_size, extends.message());
     }
+    return Error("bad_proof", 422, extends.message());
   }
 
   absl::Status audited = logs_->CheckAudited(

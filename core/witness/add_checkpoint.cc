@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "core/bytes/encoding.h"
+#include "core/merkle/verify.h"
 #include "core/note/note.h"
 
 namespace keytrail::witness {
@@ -138,6 +139,25 @@ absl::Status CheckSignatureLines(absl::string_view body) {
     }
   }
   return absl::OkStatus();
+}
+
+absl::Status CheckExtends(uint64_t old_size, const Hash& old_root, uint64_t new_size,
+                          const Hash& new_root, absl::Span<const Hash> proof) {
+  if (new_size == 0 && new_root != Sha256Of("")) {
+    return absl::InvalidArgumentError("a size-0 checkpoint must have the empty tree's root");
+  }
+  if (old_size == 0 || old_size == new_size) {
+    if (!proof.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat("the consistency proof from size ", old_size,
+                                                     " to ", new_size, " must be empty"));
+    }
+    if (old_size != 0 && new_root != old_root) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("size ", old_size, " with a root other than the one cosigned"));
+    }
+    return absl::OkStatus();
+  }
+  return merkle::VerifyConsistency(old_size, new_size, proof, old_root, new_root);
 }
 
 }  // namespace keytrail::witness

@@ -76,6 +76,21 @@ std::string FormatTlogSize(uint64_t size);
 // (note::OpenNote), which checks them fully.
 absl::Status CheckSignatureLines(absl::string_view body);
 
+// Whether a checkpoint of `new_size` / `new_root` extends the tree a witness
+// cosigned at `old_size` / `old_root` (old_size 0: nothing cosigned yet), by
+// the rules of c2sp.org/tlog-witness; the caller has checked old_size <=
+// new_size and the checkpoint's signature. Shared by the witness and the
+// fuzz target that checks requests against a fixed log. Returns
+//  - OK: it does;
+//  - FailedPrecondition: the same non-zero size with another root (a fork;
+//    the witness answers 409 Conflict with the size it holds);
+//  - InvalidArgument naming what failed (the witness answers 422): a size-0
+//    checkpoint without the empty tree's root, a proof where none is due
+//    (old size 0, or equal sizes), or a consistency proof that does not
+//    verify.
+absl::Status CheckExtends(uint64_t old_size, const Hash& old_root, uint64_t new_size,
+                          const Hash& new_root, absl::Span<const Hash> proof);
+
 // Canonical decimal (digits only, no leading zero but "0", fits uint64).
 bool ParseCanonicalDecimal(absl::string_view s, uint64_t* out);
 

@@ -2,7 +2,9 @@
 
 #include <string>
 
+#include "absl/status/status.h"
 #include "core/bytes/encoding.h"
+#include "core/merkle/hasher.h"
 #include "gtest/gtest.h"
 
 namespace keytrail::witness {
@@ -124,6 +126,28 @@ TEST(SignatureLinesTest, RejectsMalformed) {
               absl::StatusCode::kInvalidArgument)
         << bad;
   }
+}
+
+TEST(CheckExtendsTest, EachRuleOfTheSpec) {
+  const Hash a = merkle::HashLeaf("a");
+  const Hash b = merkle::HashLeaf("b");
+  const Hash root2 = merkle::HashChildren(a, b);
+  const Hash empty = merkle::EmptyRoot();
+  // Extends: from nothing, from the same tree, by a valid proof (1 -> 2).
+  EXPECT_TRUE(CheckExtends(0, Hash{}, 0, empty, {}).ok());
+  EXPECT_TRUE(CheckExtends(0, Hash{}, 2, root2, {}).ok());
+  EXPECT_TRUE(CheckExtends(2, root2, 2, root2, {}).ok());
+  EXPECT_TRUE(CheckExtends(1, a, 2, root2, {b}).ok());
+  // Same size, another root: a fork (409).
+  EXPECT_EQ(CheckExtends(2, root2, 2, HashOf(7), {}).code(),
+            absl::StatusCode::kFailedPrecondition);
+  // Bad proofs (422).
+  EXPECT_EQ(CheckExtends(0, Hash{}, 0, HashOf(7), {}).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(CheckExtends(0, Hash{}, 2, root2, {b}).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(CheckExtends(2, root2, 2, root2, {a}).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(CheckExtends(1, a, 2, root2, {a}).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(CheckExtends(1, b, 2, root2, {b}).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(CheckExtends(1, a, 2, root2, {}).code(), absl::StatusCode::kInvalidArgument);
 }
 
 TEST(CanonicalDecimalTest, Cases) {

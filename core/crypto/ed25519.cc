@@ -130,41 +130,59 @@ bool IsCanonicalPointEncoding(const unsigned char* enc) {
   return true;
 }
 
+// The field constants IsOnCurve needs, computed once (read-only afterwards,
+// so calls on several threads may share them).
+struct CurveConstants {
+  BnPtr p;  // 2^255 - 19
+  BnPtr d;  // -121665 / 121666 mod p
+  BnPtr e;  // (p - 1) / 2, Euler's criterion exponent
+};
+
+const CurveConstants& Curve() {
+  static const CurveConstants* const kCurve = [] {
+    auto* c = new CurveConstants;
+    std::unique_ptr<BN_CTX, BnCtxFree> ctx(BN_CTX_new());
+    c->p = BnFromLittleEndian(kFieldPrime.data(), 32);
+    c->d.reset(BN_new());
+    c->e.reset(BN_new());
+    BnPtr t(BN_new());
+    if (!ctx || !c->p || !c->d || !c->e || !t) std::abort();  // out of memory
+    const bool ok = BN_set_word(t.get(), 121666) &&
+                    BN_mod_inverse(c->d.get(), t.get(), c->p.get(), ctx.get()) != nullptr &&
+                    BN_set_word(t.get(), 121665) &&
+                    BN_mod_mul(c->d.get(), c->d.get(), t.get(), c->p.get(), ctx.get()) &&
+                    BN_mod_sub(c->d.get(), c->p.get(), c->d.get(), c->p.get(), ctx.get()) &&
+                    BN_sub(c->e.get(), c->p.get(), BN_value_one()) &&
+                    BN_rshift1(c->e.get(), c->e.get());
+    if (!ok) std::abort();
+    return c;
+  }();
+  return *kCurve;
+}
+
 // True iff the canonical encoding `enc` decodes to a curve point: x^2 =
-// (y^2 - 1) / (d y^2 + 1) must be a square mod p (Euler's criterion).
+// u / v with u = y^2 - 1, v = d y^2 + 1 must be a square mod p. v is never
+// 0 (that would need y^2 = -1/d, and -1/d is not a square), so u / v is a
+// square exactly when u * v = (u / v) * v^2 is: one Euler's-criterion
+// exponentiation, no inversion (public keys are parsed often: every policy,
+// note verifier and cosigner key).
 bool IsOnCurve(const unsigned char* enc) {
+  const CurveConstants& c = Curve();
   unsigned char y_bytes[32];
   std::memcpy(y_bytes, enc, 32);
   y_bytes[31] &= 0x7f;
   std::unique_ptr<BN_CTX, BnCtxFree> ctx(BN_CTX_new());
-  BnPtr p = BnFromLittleEndian(kFieldPrime.data(), 32);
   BnPtr y = BnFromLittleEndian(y_bytes, 32);
-  BnPtr d(BN_new()), t(BN_new()), u(BN_new()), v(BN_new()), x2(BN_new()),
-      e(BN_new()), one(BN_new());
-  if (!ctx || !p || !y || !d || !t || !u || !v || !x2 || !e || !one) {
-    std::abort();  // out of memory
-  }
-  bool ok = BN_one(one.get()) &&
-            // d = -121665 / 121666 mod p
-            BN_set_word(t.get(), 121666) &&
-            BN_mod_inverse(d.get(), t.get(), p.get(), ctx.get()) != nullptr &&
-            BN_set_word(t.get(), 121665) &&
-            BN_mod_mul(d.get(), d.get(), t.get(), p.get(), ctx.get()) &&
-            BN_mod_sub(d.get(), p.get(), d.get(), p.get(), ctx.get()) &&
-            // u = y^2 - 1, v = d y^2 + 1
-            BN_mod_mul(t.get(), y.get(), y.get(), p.get(), ctx.get()) &&
-            BN_mod_sub(u.get(), t.get(), one.get(), p.get(), ctx.get()) &&
-            BN_mod_mul(v.get(), d.get(), t.get(), p.get(), ctx.get()) &&
-            BN_mod_add(v.get(), v.get(), one.get(), p.get(), ctx.get());
+  BnPtr t(BN_new()), u(BN_new()), v(BN_new());
+  if (!ctx || !y || !t || !u || !v) std::abort();  // out of memory
+  bool ok = BN_mod_sqr(t.get(), y.get(), c.p.get(), ctx.get()) &&
+            BN_mod_sub(u.get(), t.get(), BN_value_one(), c.p.get(), ctx.get()) &&
+            BN_mod_mul(v.get(), c.d.get(), t.get(), c.p.get(), ctx.get()) &&
+            BN_mod_add(v.get(), v.get(), BN_value_one(), c.p.get(), ctx.get()) &&
+            BN_mod_mul(t.get(), u.get(), v.get(), c.p.get(), ctx.get());
   if (!ok) std::abort();
-  // v is never 0: that would need y^2 = -1/d, and -1/d is not a square.
-  if (BN_is_zero(v.get())) return false;
-  ok = BN_mod_inverse(v.get(), v.get(), p.get(), ctx.get()) != nullptr &&
-       BN_mod_mul(x2.get(), u.get(), v.get(), p.get(), ctx.get());
-  if (!ok) std::abort();
-  if (BN_is_zero(x2.get())) return true;
-  ok = BN_sub(e.get(), p.get(), one.get()) && BN_rshift1(e.get(), e.get()) &&
-       BN_mod_exp(t.get(), x2.get(), e.get(), p.get(), ctx.get());
+  if (BN_is_zero(t.get())) return true;  // u = 0: x = 0
+  ok = BN_mod_exp(t.get(), t.get(), c.e.get(), c.p.get(), ctx.get());
   if (!ok) std::abort();
   return BN_is_one(t.get());
 }

@@ -1,6 +1,8 @@
 #include "core/crypto/ed25519.h"
 
 #include <fstream>
+#include <set>
+#include <string>
 
 #include "core/bytes/encoding.h"
 #include "gtest/gtest.h"
@@ -127,6 +129,36 @@ TEST(Ed25519StrictTest, RejectsPointsOffTheCurve) {
   EXPECT_TRUE(CheckEd25519PublicKeyEncoding(key).ok());
   key[31] = static_cast<char>(0x80);
   EXPECT_TRUE(CheckEd25519PublicKeyEncoding(key).ok());
+}
+
+// Every y below 300 against a list made by an independent computation
+// (Python: x^2 = (y^2 - 1) * inverse(d y^2 + 1), then Euler's criterion, with
+// d = -121665 / 121666 mod 2^255 - 19): the y whose x^2 is a square.
+TEST(Ed25519StrictTest, OnCurveAgreesWithAReferenceForSmallY) {
+  const std::set<int> on_curve = {
+      0,   1,   3,   4,   5,   6,   9,   10,  14,  15,  16,  18,  19,  21,  23,  24,  25,  26,
+      27,  28,  29,  30,  32,  33,  35,  37,  39,  40,  42,  43,  44,  48,  51,  52,  54,  55,
+      56,  57,  58,  60,  61,  62,  63,  65,  67,  70,  75,  77,  78,  84,  85,  86,  87,  89,
+      90,  91,  97,  100, 101, 102, 108, 111, 112, 116, 119, 120, 121, 127, 128, 129, 131, 133,
+      138, 139, 141, 143, 144, 149, 150, 151, 160, 161, 162, 165, 166, 171, 172, 174, 176, 178,
+      180, 181, 183, 187, 191, 192, 193, 195, 198, 200, 201, 203, 204, 209, 210, 212, 213, 214,
+      217, 218, 220, 221, 227, 232, 234, 236, 237, 238, 239, 242, 246, 247, 248, 250, 251, 252,
+      254, 255, 256, 257, 262, 263, 265, 269, 270, 275, 278, 279, 281, 288, 289, 291, 293, 294,
+      295, 296, 297, 298, 299};
+  ASSERT_EQ(on_curve.size(), 149u);
+  for (int y = 0; y < 300; ++y) {
+    std::string key(32, '\0');
+    key[0] = static_cast<char>(y & 0xff);
+    key[1] = static_cast<char>(y >> 8);
+    absl::Status s = CheckEd25519PublicKeyEncoding(key);
+    if (on_curve.count(y) == 0) {
+      EXPECT_NE(s.message().find("not a point on the curve"), std::string::npos) << y << s;
+    } else if (y <= 1) {  // (sqrt(-1), 0) has order 4, (0, 1) is the identity
+      EXPECT_NE(s.message().find("small-order"), std::string::npos) << y << s;
+    } else {
+      EXPECT_TRUE(s.ok()) << y << s;
+    }
+  }
 }
 
 TEST(Ed25519StrictTest, RejectsSignaturesWithSAtLeastL) {

@@ -5,6 +5,7 @@
 // refuse to cosign from then on.
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
@@ -144,8 +145,11 @@ TEST(GossipSplitTest, TwoMonitorsFedDifferentViewsFindTheSplit) {
   httplib::Client client("127.0.0.1", a.monitor->http_port());
   const uint64_t old = view_a.size();
   std::string body = absl::StrCat("old ", old, "\n");
-  for (const Hash& h :
-       merkle::DecodeHashList(next_a.ConsistencyProof(old, next_a.size()), 65, "proof").value()) {
+  // A named local: a range-for over `DecodeHashList(...).value()` would walk
+  // a vector inside a StatusOr temporary already destroyed (ASan found it).
+  const std::vector<Hash> proof =
+      merkle::DecodeHashList(next_a.ConsistencyProof(old, next_a.size()), 65, "proof").value();
+  for (const Hash& h : proof) {
     body += Base64Encode(HashView(h)) + "\n";
   }
   auto res = client.Post("/add-checkpoint", body + "\n" + next_a.SignedCheckpoint(), "text/plain");

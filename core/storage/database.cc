@@ -240,6 +240,12 @@ absl::Status Database::Commit(rocksdb::WriteBatch* batch) {
   return FromRocksStatus(s, "committing write batch");
 }
 
+absl::Status Database::ProbeWrite() {
+  rocksdb::WriteBatch batch;
+  batch.Delete(handles_[0], "keytrail.write-probe");
+  return Commit(&batch);
+}
+
 absl::Status Database::NeedsRestart() {
   // RocksDB 7.x refuses every write to a write-ahead log file once one
   // failed (and trips an assertion in builds that keep them), and starts a

@@ -85,6 +85,13 @@ class Database {
   // a caller that retries recovers once the cause (a full disk) is gone.
   absl::Status Commit(rocksdb::WriteBatch* batch);
 
+  // Whether writes work: a synced Commit of a batch that changes nothing
+  // anyone reads (a delete of a key only this method uses, in the "default"
+  // column family), so it resumes writes after a failed one exactly as
+  // Commit does. For owners that must find out when a full disk has room
+  // again without having anything to write. Errors as Commit.
+  absl::Status ProbeWrite();
+
   // Takes the database out of the background-error state a failed write
   // left it in (see the file comment), so writes work again: flushes the
   // memtables to new files and starts a new write-ahead log, which needs

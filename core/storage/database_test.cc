@@ -152,6 +152,34 @@ TEST(DatabaseTest, FullDiskFailsWritesThenCommitResumes) { FullDiskThenResume(fa
 
 TEST(DatabaseTest, FullDiskWithEmptyMemtablesNeedsRestart) { FullDiskThenResume(true); }
 
+TEST(DatabaseTest, ProbeWriteFailsWhileFullAndResumesWritesAfter) {
+  keytrail::testing::FullDisk disk;
+  DatabaseOptions options = TwoFamilies();
+  options.env = disk.env();
+  auto db = Database::Open(TempDir("db_probe"), options);
+  ASSERT_TRUE(db.ok()) << db.status();
+  EXPECT_TRUE((*db)->ProbeWrite().ok());
+  rocksdb::WriteBatch kept;
+  kept.Put((*db)->cf(0), "kept", "1");
+  ASSERT_TRUE((*db)->Commit(&kept).ok());
+  disk.SetFull(true);
+  rocksdb::WriteBatch lost;
+  lost.Put((*db)->cf(0), "lost", "x");
+  ASSERT_FALSE((*db)->Commit(&lost).ok());
+  const uint64_t refused = disk.refused_writes();
+  absl::Status probe = (*db)->ProbeWrite();
+  EXPECT_TRUE(IsDiskFull(probe)) << probe;
+  EXPECT_GT(disk.refused_writes(), refused) << "the probe did not try the disk";
+  disk.SetFull(false);
+  // The probe resumes writes: the next commit goes through on its own.
+  ASSERT_TRUE((*db)->ProbeWrite().ok());
+  rocksdb::WriteBatch after;
+  after.Put((*db)->cf(1), "after", "2");
+  ASSERT_TRUE((*db)->Commit(&after).ok());
+  EXPECT_EQ(**(*db)->Get((*db)->cf(0), "kept", nullptr), "1");
+  EXPECT_FALSE((*db)->Get((*db)->cf(0), "lost", nullptr)->has_value());
+}
+
 TEST(DatabaseTest, DiskFullIsUnavailableAndNamed) {
   absl::Status s = FromRocksStatus(rocksdb::Status::NoSpace("appending"), "committing");
   EXPECT_EQ(s.code(), absl::StatusCode::kUnavailable);

@@ -41,8 +41,18 @@ absl::Status RunMonitorCommand(const std::vector<std::string>& args) {
                   static_cast<unsigned long long>(log.seconds_left()));
     }
     if (!log.last_error().empty()) std::printf("  last error: %s\n", log.last_error().c_str());
+    if (!log.storage_error().empty()) {
+      std::printf("  storage failing: %s\n", log.storage_error().c_str());
+    }
     for (const v1::EvidenceInfo& e : log.evidence()) {
       std::printf("  EVIDENCE: %s\n    file: %s\n", e.summary().c_str(), e.file().c_str());
+    }
+  }
+  std::printf("health: %s\n", resp.serving() ? "SERVING" : "NOT_SERVING");
+  for (const v1::StorageStatus& db : resp.storage()) {
+    if (db.failing()) {
+      std::printf("  %s: FAILING (%llu failed writes): %s\n", db.database().c_str(),
+                  static_cast<unsigned long long>(db.failed_writes()), db.error().c_str());
     }
   }
   return absl::OkStatus();

@@ -79,6 +79,7 @@ absl::StatusOr<std::unique_ptr<Follower>> Follower::Create(FollowerOptions optio
     f->evidence_.push_back(std::move(info));
   }
   f->misbehaving_ = !f->evidence_.empty();
+  if (f->options_.storage_health != nullptr) f->options_.storage_health->Add(f->StoragePart());
   f->Publish();
   const AuditState& state = f->auditor_->verified();
   LogInfo("%s: following %s from size %d (epoch %d)%s", f->origin(),
@@ -117,26 +118,36 @@ void Follower::Stop() {
 void Follower::Run() {
   const absl::Duration poll = absl::Milliseconds(options_.log.poll_interval_ms());
   absl::Duration backoff = poll;
+  absl::Duration storage_backoff = options_.storage_retry_min;
   bool was_failing = false;
   for (;;) {
     absl::Status s = Step();
-    const bool failing = !s.ok() && s.code() != absl::StatusCode::kFailedPrecondition;
-    if (failing && !was_failing) {
-      LogWarning("%s: UNREACHABLE: %s (retrying with backoff)", origin(), s.message());
-    } else if (!failing && was_failing) {
-      LogInfo("%s: reachable again", origin());
-    }
-    was_failing = failing;
+    // The monitor's own disk, not the log: StorageHealth logs it (once).
+    const bool storage_failing = StorageFailing();
     absl::Duration wait = poll;
-    if (failing) {
-      wait = backoff;
-      backoff = std::min(backoff * 2, options_.max_backoff);
+    if (storage_failing) {
+      wait = storage_backoff;
+      storage_backoff = std::min(storage_backoff * 2, options_.storage_retry_max);
     } else {
-      backoff = poll;
+      storage_backoff = options_.storage_retry_min;
+      const bool failing = !s.ok() && s.code() != absl::StatusCode::kFailedPrecondition;
+      if (failing && !was_failing) {
+        LogWarning("%s: UNREACHABLE: %s (retrying with backoff)", origin(), s.message());
+      } else if (!failing && was_failing) {
+        LogInfo("%s: reachable again", origin());
+      }
+      was_failing = failing;
+      if (failing) {
+        wait = backoff;
+        backoff = std::min(backoff * 2, options_.max_backoff);
+      } else {
+        backoff = poll;
+      }
     }
     std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait_for(lock, absl::ToChronoMilliseconds(wait), [this] {
-      return stop_ || hint_.has_value() || !peer_offers_.empty();
+    cv_.wait_for(lock, absl::ToChronoMilliseconds(wait), [this, storage_failing] {
+      // While the disk is full, pushes and gossip do not cut the backoff short.
+      return stop_ || (!storage_failing && (hint_.has_value() || !peer_offers_.empty()));
     });
     if (stop_) return;
   }
@@ -176,9 +187,22 @@ void Follower::FetchLogInfo() {
 }
 
 absl::Status Follower::Step() {
+  bool misbehaving;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (misbehaving_) return absl::OkStatus();
+    misbehaving = misbehaving_;
+  }
+  if (misbehaving) return StoreUnsavedEvidence();
+  if (StorageFailing()) {
+    // Fetch and replay again only once writes work (Database::ProbeWrite
+    // resumes RocksDB first): replaying entries that can't be committed
+    // would only load the log and the disk.
+    absl::Status probe = Stored(store_->ProbeWrite());
+    if (!probe.ok()) {
+      std::lock_guard<std::mutex> lock(mu_);
+      last_error_ = std::string(probe.message());
+      return probe;
+    }
   }
   FetchLogInfo();
   absl::Status result = absl::OkStatus();
@@ -482,7 +506,7 @@ absl::Status Follower::CatchUp() {
         "the entries the log served hash to ", Hex(auditor_->ReplayedRoot()),
         ", not to its checkpoint's root ", Hex(target.checkpoint.root), " at size ", size)));
   }
-  absl::Status s = auditor_->Commit(target.text);
+  absl::Status s = Stored(auditor_->Commit(target.text));
   if (!s.ok()) return fail(s);
   Publish();
   if (size - start > kEntriesPerCall) {
@@ -504,7 +528,7 @@ absl::Status Follower::CommitPrefix(const Signed& target) {
     return absl::UnavailableError(absl::StrCat("the entries the log served up to ", prefix,
                                                " are not a prefix of its checkpoint: ", s.message()));
   }
-  s = auditor_->Commit(target.text);
+  s = Stored(auditor_->Commit(target.text));
   if (!s.ok()) return s;
   Publish();
   return absl::OkStatus();
@@ -538,7 +562,51 @@ absl::Status Follower::Emit(const evidence::Evidence& e) {
     return absl::InternalError(finding.status().message());
   }
   const std::string bytes = evidence::EncodeEvidence(e);
+  {
+    // No more cosignatures from now on, whether or not the evidence is
+    // stored yet.
+    std::lock_guard<std::mutex> lock(mu_);
+    misbehaving_ = true;
+  }
+  absl::Status stored = StoreEvidence(bytes, finding->summary);
+  if (!stored.ok()) {
+    unsaved_evidence_.push_back({bytes, finding->summary});
+    LogError("%s: MISBEHAVING: %s; the evidence can't be stored yet (%s): retried until it "
+             "is; no longer cosigning",
+             origin(), finding->summary, stored.message());
+  }
+  cv_.notify_all();
+  return absl::FailedPreconditionError(absl::StrCat(origin(), " is misbehaving: ", finding->summary));
+}
+
+absl::Status Follower::StoreUnsavedEvidence() {
+  std::lock_guard<std::mutex> emitting(evidence_mu_);
+  while (!unsaved_evidence_.empty()) {
+    absl::Status s = StoreEvidence(unsaved_evidence_.front().bytes,
+                                   unsaved_evidence_.front().summary);
+    if (!s.ok()) return s;
+    unsaved_evidence_.erase(unsaved_evidence_.begin());
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Follower::Stored(absl::Status written) {
+  if (options_.storage_health != nullptr) {
+    options_.storage_health->Report(StoragePart(), written);
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  storage_error_ = written.ok() ? "" : written.ToString();
+  return written;
+}
+
+bool Follower::StorageFailing() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return !storage_error_.empty();
+}
+
+absl::Status Follower::StoreEvidence(const std::string& bytes, const std::string& summary) {
   auto seq = store_->AddEvidence(bytes);
+  (void)Stored(seq.status());
   if (!seq.ok()) return seq.status();
   std::error_code ec;
   std::filesystem::create_directories(options_.evidence_dir, ec);
@@ -550,19 +618,14 @@ absl::Status Follower::Emit(const evidence::Evidence& e) {
   if (!written.ok()) {
     LogError("%s: could not write the evidence file: %s", origin(), written.ToString());
   }
-  LogError("%s: MISBEHAVING: %s; evidence in %s; no longer cosigning", origin(), finding->summary,
-           file);
+  LogError("%s: MISBEHAVING: %s; evidence in %s; no longer cosigning", origin(), summary, file);
   v1::EvidenceInfo info;
-  info.set_summary(finding->summary);
+  info.set_summary(summary);
   info.set_file(file);
   info.set_evidence(bytes);
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    misbehaving_ = true;
-    evidence_.push_back(std::move(info));
-  }
-  cv_.notify_all();
-  return absl::FailedPreconditionError(absl::StrCat(origin(), " is misbehaving: ", finding->summary));
+  std::lock_guard<std::mutex> lock(mu_);
+  evidence_.push_back(std::move(info));
+  return absl::OkStatus();
 }
 
 void Follower::Publish() {
@@ -597,6 +660,12 @@ absl::Status Follower::CheckAudited(absl::string_view signed_note,
   if (checkpoint.size > verified_size_) {
     if (!hint_.has_value() || hint_->checkpoint.size < checkpoint.size) {
       hint_ = Signed{std::string(signed_note), checkpoint};
+    }
+    if (!storage_error_.empty()) {
+      // Whatever it audits now could not be recorded: no waiting.
+      return absl::UnavailableError(absl::StrCat(
+          "audited up to size ", verified_size_, ", not ", checkpoint.size,
+          ": the monitor's storage is failing (", storage_error_, ")"));
     }
     cv_.notify_all();
     cv_.wait_until(lock, absl::ToChronoTime(deadline), [&] {
@@ -643,6 +712,7 @@ v1::LogStatus Follower::Status() const {
   s.set_epoch_timestamp_ms(verified_size_ > 0 ? last_epoch_.timestamp_ms : 0);
   s.set_entries_audited(entries_audited_);
   s.set_last_error(last_error_);
+  s.set_storage_error(storage_error_);
   for (const v1::EvidenceInfo& e : evidence_) *s.add_evidence() = e;
   const bool catching_up = s.lag() > 0;
   if (catching_up) {
@@ -654,6 +724,8 @@ v1::LogStatus Follower::Status() const {
   const uint64_t age_limit = stale_after_ms_;
   if (misbehaving_) {
     s.set_state(v1::LogStatus::MISBEHAVING);
+  } else if (!storage_error_.empty()) {
+    s.set_state(v1::LogStatus::STORAGE_FAILING);
   } else if (!last_error_.empty()) {
     s.set_state(v1::LogStatus::UNREACHABLE);
   } else if (catching_up || verified_size_ == 0) {

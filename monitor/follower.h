@@ -13,6 +13,20 @@
 // nothing (a bad signature, a bad proof), make it UNREACHABLE: retried with
 // exponential backoff, no evidence.
 //
+// Its own storage failing (a full disk): a commit of a verified checkpoint
+// or a store of evidence that fails is reported to
+// FollowerOptions::storage_health (part "audit database of <origin>"),
+// which logs it once and turns the monitor unhealthy; the state is
+// STORAGE_FAILING (MISBEHAVING stays MISBEHAVING). Nothing past the stored
+// verified checkpoint is ever published, so CheckAudited cosigns nothing
+// the database does not hold: for a bigger checkpoint it answers
+// Unavailable at once. The follower retries with backoff
+// (storage_retry_min doubling up to storage_retry_max): first a probe write
+// (resuming RocksDB), and only once that works does it fetch and replay
+// again from the stored state, so nothing is lost or applied twice.
+// Evidence found while the database refuses writes stops cosigning at once
+// and is stored (and filed) as soon as a write works.
+//
 // Thread safety: Status and CheckAudited may be called from any thread while
 // the follower thread runs. Step is for tests that drive it by hand (never
 // with the thread running).
@@ -38,6 +52,7 @@
 #include "grpcpp/grpcpp.h"
 #include "monitor/auditor.h"
 #include "monitor/monitor_store.h"
+#include "monitor/storage_health.h"
 #include "proto/log_service.grpc.pb.h"
 #include "proto/monitor_config.pb.h"
 #include "proto/monitor_service.pb.h"
@@ -57,6 +72,12 @@ struct FollowerOptions {
   absl::Duration progress_every = absl::Seconds(5);
   size_t block_cache_bytes = 64 << 20;
   Auditor::ClockMs clock;  // default: the system clock
+  // Hears of every write's outcome (borrowed; may be null; must outlive the
+  // follower). The follower keeps its own state for Status either way.
+  StorageHealth* storage_health = nullptr;
+  // Waits between retries while its database refuses writes.
+  absl::Duration storage_retry_min = absl::Seconds(1);
+  absl::Duration storage_retry_max = absl::Seconds(30);
 };
 
 class Follower {
@@ -126,6 +147,14 @@ class Follower {
   // Verifies, stores and files the evidence; marks the log misbehaving.
   // Returns FailedPrecondition (the code for "misbehaving") on success.
   absl::Status Emit(const evidence::Evidence& e);
+  // Stores one evidence and files it (REQUIRES evidence_mu_).
+  absl::Status StoreEvidence(const std::string& bytes, const std::string& summary);
+  // Stores evidence Emit could not (follower thread). OK when none is left.
+  absl::Status StoreUnsavedEvidence();
+  // Reports a write's outcome (storage_health, Status); returns it.
+  absl::Status Stored(absl::Status written);
+  bool StorageFailing() const;
+  std::string StoragePart() const { return "audit database of " + origin(); }
   void Publish();  // copies the auditor's verified state for other threads
 
   absl::StatusOr<std::vector<Hash>> LogConsistencyProof(uint64_t size1, uint64_t size2);
@@ -160,7 +189,12 @@ class Follower {
   double rate_ = 0;
   uint64_t stale_after_ms_ = 0;
   bool stale_ = false;  // as last logged
+  std::string storage_error_;  // the failed write while storage fails, else ""
   std::mutex evidence_mu_;  // serializes Emit
+  struct UnsavedEvidence {
+    std::string bytes, summary;
+  };
+  std::vector<UnsavedEvidence> unsaved_evidence_;  // guarded by evidence_mu_
   std::thread thread_;
 };
 

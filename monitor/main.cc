@@ -3,6 +3,7 @@
 //
 //   monitor --config=FILE [--port_file=FILE] [--http_port_file=FILE]
 //           [--allow_insecure_key_permissions]
+//           [--storage_retry_min=1s] [--storage_retry_max=30s]
 //
 // Exits 1 with one line on stderr ("monitor: <why>") when it can't start;
 // on SIGINT or SIGTERM it stops and exits 0.
@@ -15,6 +16,7 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/time/time.h"
 #include "core/util/logging.h"
 #include "monitor/config.h"
 #include "monitor/monitor.h"
@@ -32,6 +34,11 @@ ABSL_FLAG(bool, allow_insecure_key_permissions, false,
 ABSL_FLAG(std::string, http_port_file, "",
           "once listening, write the witness's HTTP port to this file (for http_listen host:0); "
           "written before --port_file");
+
+ABSL_FLAG(absl::Duration, storage_retry_min, absl::Seconds(1),
+          "while a database refuses writes (a full disk), the first wait before retrying it");
+ABSL_FLAG(absl::Duration, storage_retry_max, absl::Seconds(30),
+          "the longest wait between such retries (the wait doubles up to it)");
 
 namespace {
 
@@ -71,6 +78,13 @@ int main(int argc, char** argv) {
   if (commit_every < 1) return Fail("--commit_every_entries must be at least 1");
   options.follower.commit_every_entries = static_cast<uint64_t>(commit_every);
   options.allow_insecure_key_permissions = absl::GetFlag(FLAGS_allow_insecure_key_permissions);
+  const absl::Duration retry_min = absl::GetFlag(FLAGS_storage_retry_min);
+  const absl::Duration retry_max = absl::GetFlag(FLAGS_storage_retry_max);
+  if (retry_min <= absl::ZeroDuration() || retry_max < retry_min) {
+    return Fail("--storage_retry_min must be positive and at most --storage_retry_max");
+  }
+  options.follower.storage_retry_min = retry_min;
+  options.follower.storage_retry_max = retry_max;
   auto monitor = keytrail::monitor::Monitor::Start(std::move(options));
   if (!monitor.ok()) return Fail(std::string(monitor.status().message()));
   WritePortFile(absl::GetFlag(FLAGS_http_port_file), (*monitor)->http_port());

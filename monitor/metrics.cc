@@ -44,11 +44,27 @@ std::string RenderMetrics(const v1::GetStatusResponse& status) {
        [](const v1::LogStatus& l) { return l.evidence_size(); });
   Family(&out, "keytrail_monitor_state", "gauge", "1 for the log's current audit state.");
   for (const v1::LogStatus& log : status.logs()) {
-    for (int s = v1::LogStatus::OK; s <= v1::LogStatus::MISBEHAVING; ++s) {
+    for (int s = v1::LogStatus::OK; s <= v1::LogStatus::State_MAX; ++s) {
       absl::StrAppend(&out, "keytrail_monitor_state{origin=\"", Label(log.origin()),
                       "\",state=\"", v1::LogStatus::State_Name(static_cast<v1::LogStatus::State>(s)),
                       "\"} ", log.state() == s ? 1 : 0, "\n");
     }
+  }
+  Family(&out, "keytrail_monitor_serving", "gauge",
+         "1 while the gRPC health service says SERVING (0 while a database fails writes).");
+  absl::StrAppend(&out, "keytrail_monitor_serving ", status.serving() ? 1 : 0, "\n");
+  Family(&out, "keytrail_monitor_storage_failing", "gauge",
+         "1 while writes to this database fail (a full disk): nothing new is audited or "
+         "cosigned.");
+  for (const v1::StorageStatus& db : status.storage()) {
+    absl::StrAppend(&out, "keytrail_monitor_storage_failing{database=\"", Label(db.database()),
+                    "\"} ", db.failing() ? 1 : 0, "\n");
+  }
+  Family(&out, "keytrail_monitor_storage_failed_writes_total", "counter",
+         "Writes to this database that failed since the monitor started.");
+  for (const v1::StorageStatus& db : status.storage()) {
+    absl::StrAppend(&out, "keytrail_monitor_storage_failed_writes_total{database=\"",
+                    Label(db.database()), "\"} ", db.failed_writes(), "\n");
   }
   return out;
 }

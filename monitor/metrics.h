@@ -9,6 +9,11 @@
 //   keytrail_monitor_evidence               gauge: pieces of evidence on file
 //   keytrail_monitor_state                  gauge: 1 for the current state,
 //                                           0 for the others (label state=)
+// and, for the monitor as a whole:
+//   keytrail_monitor_serving                gauge: 1 while gRPC health is SERVING
+// and, labelled database="<name>" (monitor/storage_health.h):
+//   keytrail_monitor_storage_failing        gauge: 1 while its writes fail
+//   keytrail_monitor_storage_failed_writes_total  counter: failed writes since start
 //
 // Pure function: thread-safe.
 #ifndef KEYTRAIL_MONITOR_METRICS_H_

@@ -41,6 +41,12 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> LogChannel(const v1::FollowedLog&
 
 absl::StatusOr<std::unique_ptr<Monitor>> Monitor::Start(MonitorOptions options) {
   auto m = std::unique_ptr<Monitor>(new Monitor(std::move(options)));
+  Monitor* self = m.get();
+  m->storage_health_ = std::make_unique<StorageHealth>([self](bool healthy) {
+    absl::MutexLock lock(&self->health_mu_);
+    self->storage_ok_ = healthy;
+    self->SetServing();
+  });
   const v1::MonitorConfig& config = m->options_.config;
   if (!config.cosigner_key_file().empty()) {
     absl::Status mode = CheckSecretFileMode(config.cosigner_key_file(),
@@ -55,6 +61,7 @@ absl::StatusOr<std::unique_ptr<Monitor>> Monitor::Start(MonitorOptions options) 
     o.log = log;
     o.db_dir = LogDbDir(config.data_dir(), log.origin());
     o.evidence_dir = config.data_dir() + "/evidence";
+    o.storage_health = m->storage_health_.get();
     std::error_code ec;
     std::filesystem::create_directories(o.db_dir, ec);
     auto channel = LogChannel(log);
@@ -66,7 +73,6 @@ absl::StatusOr<std::unique_ptr<Monitor>> Monitor::Start(MonitorOptions options) 
     }
     m->followers_.push_back(*std::move(follower));
   }
-  Monitor* self = m.get();
   m->service_ = std::make_unique<StatusService>([self] { return self->Status(); });
   grpc::EnableDefaultHealthCheckService(true);
   grpc::ServerBuilder builder;
@@ -77,7 +83,11 @@ absl::StatusOr<std::unique_ptr<Monitor>> Monitor::Start(MonitorOptions options) 
   if (m->server_ == nullptr || m->grpc_port_ == 0) {
     return absl::UnavailableError(absl::StrCat("can't listen on ", listen));
   }
-  m->server_->GetHealthCheckService()->SetServingStatus(true);
+  {
+    absl::MutexLock lock(&m->health_mu_);
+    m->health_service_ = m->server_->GetHealthCheckService();
+    m->SetServing();
+  }
   for (auto& f : m->followers_) f->Start();
   std::vector<GossipLog> gossip_logs;
   for (auto& f : m->followers_) {
@@ -102,7 +112,8 @@ absl::StatusOr<std::unique_ptr<Monitor>> Monitor::Start(MonitorOptions options) 
       return absl::InvalidArgumentError(absl::StrCat("http_listen \"", listen_http,
                                                      "\" is not host:port"));
     }
-    auto store = WitnessStore::Open(config.data_dir() + "/witness");
+    auto store = WitnessStore::Open(config.data_dir() + "/witness", m->storage_health_.get(),
+                                    m->options_.witness_env);
     if (!store.ok()) return store.status();
     m->witness_store_ = *std::move(store);
     m->witness_ = std::make_unique<Witness>(self, m->witness_store_.get(), *m->cosigner_);
@@ -110,6 +121,7 @@ absl::StatusOr<std::unique_ptr<Monitor>> Monitor::Start(MonitorOptions options) 
                                                    [self] { return self->MetricsText(); });
     absl::Status s = m->http_->Start(listen_http.substr(0, colon), port);
     if (!s.ok()) return s;
+    m->witness_retry_ = std::thread([self] { self->RetryWitnessStorage(); });
     LogInfo("witness: cosigning audited checkpoints as %s on HTTP port %d", m->cosigner_->name(),
             m->http_->port());
   }
@@ -122,13 +134,48 @@ Monitor::~Monitor() { Shutdown(); }
 
 int Monitor::http_port() const { return http_ == nullptr ? 0 : http_->port(); }
 
+void Monitor::SetServing() {
+  if (health_service_ != nullptr) health_service_->SetServingStatus(storage_ok_ && !stopping_);
+}
+
+void Monitor::RetryWitnessStorage() {
+  absl::Duration wait = options_.follower.storage_retry_min;
+  std::unique_lock<std::mutex> lock(retry_mu_);
+  for (;;) {
+    retry_cv_.wait_for(lock, absl::ToChronoMilliseconds(wait), [this] { return retry_stop_; });
+    if (retry_stop_) return;
+    if (!storage_health_->failing(kWitnessDatabase)) {
+      wait = options_.follower.storage_retry_min;
+      continue;
+    }
+    // Reported to storage_health_ by the store: SERVING again (and one log
+    // line) once it works.
+    if (witness_store_->ProbeWrite().ok()) {
+      wait = options_.follower.storage_retry_min;
+    } else {
+      wait = std::min(wait * 2, options_.follower.storage_retry_max);
+    }
+  }
+}
+
 void Monitor::Shutdown() {
   if (shut_down_) return;
   shut_down_ = true;
+  {
+    std::lock_guard<std::mutex> lock(retry_mu_);
+    retry_stop_ = true;
+  }
+  retry_cv_.notify_all();
+  if (witness_retry_.joinable()) witness_retry_.join();
   if (gossip_ != nullptr) gossip_->Stop();
   if (http_ != nullptr) http_->Stop();
   if (server_ != nullptr) {
-    server_->GetHealthCheckService()->SetServingStatus(false);
+    {
+      absl::MutexLock lock(&health_mu_);
+      stopping_ = true;
+      SetServing();
+      health_service_ = nullptr;
+    }
     server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
     server_->Wait();
   }
@@ -158,6 +205,20 @@ absl::Status Monitor::CheckAudited(absl::string_view origin, absl::string_view s
 v1::GetStatusResponse Monitor::Status() const {
   v1::GetStatusResponse out;
   for (const auto& f : followers_) *out.add_logs() = f->Status();
+  {
+    absl::MutexLock lock(&health_mu_);
+    out.set_serving(storage_ok_ && !stopping_);
+  }
+  for (const StoragePartStatus& part : storage_health_->Parts()) {
+    v1::StorageStatus* db = out.add_storage();
+    db->set_database(part.part);
+    db->set_failing(part.failing);
+    db->set_error(part.error);
+    if (part.failing) {
+      db->set_failing_since_ms(static_cast<uint64_t>(absl::ToUnixMillis(part.failing_since)));
+    }
+    db->set_failed_writes(part.failed_writes);
+  }
   return out;
 }
 

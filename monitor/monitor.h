@@ -10,12 +10,23 @@
 // [monitor] { return monitor->MetricsText(); } as its /metrics callback,
 // and listen on config().http_listen().
 //
+// Health: the standard gRPC health service says SERVING from start until
+// Shutdown, except while one of its databases refuses writes (a full disk;
+// monitor/storage_health.h): then NOT_SERVING, and GetStatus says which
+// (serving, storage, per log STORAGE_FAILING). The followers retry their own
+// databases; a thread here probes the witness's while it fails
+// (storage_retry_min doubling to storage_retry_max), so health comes back
+// even when no log pushes.
+//
 // Thread safety: every method may be called from any thread.
 #ifndef KEYTRAIL_MONITOR_MONITOR_H_
 #define KEYTRAIL_MONITOR_MONITOR_H_
 
+#include <condition_variable>
 #include <map>
 #include <memory>
+#include <mutex>
+#include <thread>
 #include <optional>
 #include <string>
 #include <vector>
@@ -27,6 +38,7 @@
 #include "monitor/follower.h"
 #include "monitor/gossip.h"
 #include "monitor/status_service.h"
+#include "monitor/storage_health.h"
 #include "monitor/witness.h"
 #include "monitor/witness_http.h"
 #include "monitor/witness_store.h"
@@ -36,9 +48,12 @@ namespace keytrail::monitor {
 
 struct MonitorOptions {
   v1::MonitorConfig config;
-  // Applied to every follower (log, db_dir and evidence_dir are set from
-  // the config).
+  // Applied to every follower (log, db_dir, evidence_dir and
+  // storage_health are set here). Its storage_retry_min/max also pace the
+  // witness database's probes while it fails.
   FollowerOptions follower;
+  // The witness database's file system (tests; null: the default).
+  rocksdb::Env* witness_env = nullptr;
   // How the configured peers are polled (monitor/gossip.h).
   GossipOptions gossip;
   // Use a cosigner key file that group or others can read, with a warning,
@@ -80,8 +95,17 @@ class Monitor final : public AuditedLogs {
  private:
   explicit Monitor(MonitorOptions options) : options_(std::move(options)) {}
   Follower* Find(absl::string_view origin) const;
+  void SetServing() ABSL_EXCLUSIVE_LOCKS_REQUIRED(health_mu_);
+  // While the witness database fails: probe it with backoff until it works.
+  void RetryWitnessStorage();
 
   MonitorOptions options_;
+  // Outlives everything that reports to it.
+  std::unique_ptr<StorageHealth> storage_health_;
+  mutable absl::Mutex health_mu_;
+  grpc::HealthCheckServiceInterface* health_service_ ABSL_GUARDED_BY(health_mu_) = nullptr;
+  bool storage_ok_ ABSL_GUARDED_BY(health_mu_) = true;
+  bool stopping_ ABSL_GUARDED_BY(health_mu_) = false;
   std::optional<note::CosignatureSigner> cosigner_;
   std::vector<std::unique_ptr<Follower>> followers_;
   std::unique_ptr<Gossip> gossip_;  // polls the config's peers
@@ -90,6 +114,10 @@ class Monitor final : public AuditedLogs {
   std::unique_ptr<WitnessStore> witness_store_;
   std::unique_ptr<Witness> witness_;
   std::unique_ptr<WitnessHttpServer> http_;
+  std::mutex retry_mu_;
+  std::condition_variable retry_cv_;
+  bool retry_stop_ = false;  // guarded by retry_mu_
+  std::thread witness_retry_;
   int grpc_port_ = 0;
   bool shut_down_ = false;
 };

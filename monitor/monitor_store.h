@@ -103,6 +103,8 @@ class MonitorStore {
   // Writes the batch atomically and durably (synced): when this returns OK
   // it survives kill -9. Safe while other threads read.
   absl::Status Commit(AuditBatch& batch);
+  // Database::ProbeWrite: whether writes work (again, after a full disk).
+  absl::Status ProbeWrite() { return db_->ProbeWrite(); }
 
   // The root of the stored tree at `size` (0 < size <= the stored size), and
   // the consistency proof between two such sizes, from the stored tiles.

@@ -152,11 +152,15 @@ WitnessResponse Witness::AddCheckpoint(absl::string_view body) {
   absl::Status cas =
       store_->CompareAndSet(origin, stored_size, stored_root, next, &current);
   if (absl::IsFailedPrecondition(cas)) return conflict(current);  // lost a race
+  if (absl::IsUnavailable(cas)) {
+    // Not stored, so not cosigned: the log retries. The store's health
+    // logged the failure once (monitor/storage_health.h); not per request.
+    return Error("unavailable", 503,
+                 absl::StrCat("witness state not stored (", cas.message(), "); retry later"));
+  }
   if (!cas.ok()) {
     LogError("witness: storing state of %s: %s", origin, cas.ToString());
-    const bool retry = absl::IsUnavailable(cas);
-    return Error(retry ? "unavailable" : "internal", retry ? 503 : 500,
-                 "witness state not stored");
+    return Error("internal", 500, "witness state not stored");
   }
   LogInfo("witness: cosigned %s size %d (was %d)", origin, checkpoint->size,
           stored_size);

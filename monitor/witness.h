@@ -21,7 +21,10 @@
 //        cosign" status for a checkpoint that is well-formed and signed but
 //        whose history does not check out. Not retryable;
 //   503  (Retry-After) the monitor has not audited that far before the
-//        deadline (CheckAudited Unavailable), or the store is unavailable;
+//        deadline (CheckAudited Unavailable: also at once while the audit
+//        database fails writes), or the store is unavailable, e.g. the
+//        new state could not be written (a full disk): nothing is cosigned
+//        that is not stored, and the log retries;
 //   500  anything else (storage damaged, a bug);
 //   200  one cosignature line "— <name> <base64>\n" (tlog-cosignature/v1,
 //        timestamped now), after the new state is durably stored.

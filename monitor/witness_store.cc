@@ -44,13 +44,15 @@ absl::StatusOr<WitnessState> DecodeWitnessState(absl::string_view bytes) {
 }
 
 absl::StatusOr<std::unique_ptr<WitnessStore>> WitnessStore::Open(
-    const std::string& path) {
+    const std::string& path, StorageHealth* health, rocksdb::Env* env) {
   DatabaseOptions options;
+  options.env = env;
   options.column_families = {kColumnFamily};
   options.block_cache_bytes = 8 << 20;  // a few records per log
   absl::StatusOr<std::unique_ptr<Database>> db = Database::Open(path, options);
   if (!db.ok()) return db.status();
-  return std::unique_ptr<WitnessStore>(new WitnessStore(std::move(*db)));
+  if (health != nullptr) health->Add(kWitnessDatabase);
+  return std::unique_ptr<WitnessStore>(new WitnessStore(std::move(*db), health));
 }
 
 absl::StatusOr<std::optional<WitnessState>> WitnessStore::Get(
@@ -95,7 +97,17 @@ absl::Status WitnessStore::CompareAndSet(absl::string_view origin,
   }
   rocksdb::WriteBatch batch;
   batch.Put(db_->cf(0), ToSlice(HashView(Sha256Of(origin))), EncodeWitnessState(next));
-  return db_->Commit(&batch);
+  return Reported(db_->Commit(&batch));
+}
+
+absl::Status WitnessStore::ProbeWrite() { return Reported(db_->ProbeWrite()); }
+
+absl::Status WitnessStore::Reported(absl::Status written) {
+  if (health_ != nullptr) health_->Report(kWitnessDatabase, written);
+  if (absl::IsFailedPrecondition(written)) {
+    return absl::UnavailableError(absl::StrCat("witness state: ", written.message()));
+  }
+  return written;
 }
 
 }  // namespace keytrail::monitor

@@ -13,6 +13,9 @@
 // Record value: u8 version (1) || u64 size || 32-byte root || u32-prefixed
 // note. Bytes read back that do not decode are DataLoss.
 //
+// Writes are reported to a StorageHealth (monitor/storage_health.h) under
+// the part name kWitnessDatabase, when one is given.
+//
 // Thread-safe.
 #ifndef KEYTRAIL_MONITOR_WITNESS_STORE_H_
 #define KEYTRAIL_MONITOR_WITNESS_STORE_H_
@@ -28,6 +31,7 @@
 #include "absl/synchronization/mutex.h"
 #include "core/crypto/sha256.h"
 #include "core/storage/database.h"
+#include "monitor/storage_health.h"
 
 namespace keytrail::monitor {
 
@@ -37,12 +41,16 @@ struct WitnessState {
   std::string note;  // the cosigned checkpoint, as served to readers
 };
 
+inline constexpr absl::string_view kWitnessDatabase = "witness database";
+
 class WitnessStore {
  public:
   // Opens or creates the store in directory `path`. Errors as
   // Database::Open (FailedPrecondition when another process holds it).
+  // `health` (borrowed, may be null; must outlive the store) hears of every
+  // write's outcome. `env` as DatabaseOptions::env (tests).
   static absl::StatusOr<std::unique_ptr<WitnessStore>> Open(
-      const std::string& path);
+      const std::string& path, StorageHealth* health = nullptr, rocksdb::Env* env = nullptr);
 
   // The state for `origin`, nullopt if this witness never cosigned for it.
   // DataLoss for a damaged record; Unavailable for disk trouble.
@@ -56,16 +64,26 @@ class WitnessStore {
   // 0), writes `next` durably (synced) and returns OK. Otherwise writes
   // nothing and returns FailedPrecondition "witness state: ..." carrying the
   // stored size (also in *current_size when non-null: 0 when absent).
-  // DataLoss/Unavailable as Get and Database::Commit.
+  // DataLoss/Unavailable as Get and Database::Commit; a write that fails
+  // for good until a restart (Database::Commit's FailedPrecondition) is
+  // Unavailable too, so FailedPrecondition always means a conflict.
   absl::Status CompareAndSet(absl::string_view origin, uint64_t expected_size,
                              const Hash& expected_root,
                              const WitnessState& next,
                              uint64_t* current_size = nullptr);
 
+  // Database::ProbeWrite, reported to `health`: whether writes work again.
+  absl::Status ProbeWrite();
+
  private:
-  explicit WitnessStore(std::unique_ptr<Database> db) : db_(std::move(db)) {}
+  WitnessStore(std::unique_ptr<Database> db, StorageHealth* health)
+      : db_(std::move(db)), health_(health) {}
+  // Reports a write's outcome to health_; returns it, FailedPrecondition
+  // (a restart is needed) as Unavailable.
+  absl::Status Reported(absl::Status written);
 
   std::unique_ptr<Database> db_;
+  StorageHealth* const health_;
   mutable absl::Mutex mu_;  // serializes CompareAndSet's read and write
 };
 

@@ -12,6 +12,7 @@
 #include "core/witness/add_checkpoint.h"
 #include "gtest/gtest.h"
 #include "monitor/witness_test_util.h"
+#include "testing/full_disk.h"
 #include "testing/process.h"
 
 namespace keytrail::monitor {
@@ -250,6 +251,53 @@ TEST_F(WitnessTest, MetricsCountOutcomes) {
   EXPECT_NE(m.find("{outcome=\"conflict\"} 1\n"), std::string::npos) << m;
   EXPECT_NE(m.find("{outcome=\"malformed\"} 1\n"), std::string::npos) << m;
   EXPECT_NE(m.find("keytrail_witness_cosignatures_issued_total 1\n"), std::string::npos) << m;
+}
+
+// The witness database on a disk that fills up: add-checkpoint answers 503
+// (retryable) and hands out no cosignature it could not store; the stored
+// state stays; health is failing until a write works; the probe (what the
+// monitor runs with backoff) resumes writes once space is back, and the
+// same request then cosigns, exactly once extending what was stored.
+TEST(WitnessFullDiskTest, Answers503WithoutCosigningUntilSpaceReturns) {
+  keytrail::testing::FullDisk disk;
+  std::vector<bool> changes;
+  StorageHealth health([&](bool healthy) { changes.push_back(healthy); });
+  auto store = WitnessStore::Open(testing::TempDir("witness_full_disk"), &health, disk.env());
+  ASSERT_TRUE(store.ok()) << store.status();
+  TestLog log{"example.com/full", 20};
+  FakeAuditedLogs logs;
+  logs.Follow(log);
+  auto signer = note::CosignatureSigner::Generate("monitor.example/full");
+  ASSERT_TRUE(signer.ok());
+  Witness witness(&logs, store->get(), *signer);
+  ASSERT_EQ(witness.AddCheckpoint(log.Body(0, 5)).status, 200);
+  EXPECT_TRUE(health.healthy());
+
+  disk.SetFull(true);
+  for (int i = 0; i < 3; ++i) {
+    const WitnessResponse r = witness.AddCheckpoint(log.Body(5, 12));
+    EXPECT_EQ(r.status, 503) << r.body;
+    EXPECT_GT(r.retry_after_seconds, 0);
+    EXPECT_EQ(r.body.find("\xe2\x80\x94"), std::string::npos) << "a cosignature line: " << r.body;
+    EXPECT_NE(r.body.find("disk full"), std::string::npos) << r.body;
+  }
+  EXPECT_FALSE(health.healthy());
+  EXPECT_TRUE(health.failing(kWitnessDatabase));
+  EXPECT_FALSE((*store)->ProbeWrite().ok()) << "still full";
+  // Reads go on: the monitoring endpoint still serves the size-5 note.
+  auto state = (*store)->Get(log.origin());
+  ASSERT_TRUE(state.ok() && state->has_value()) << state.status();
+  EXPECT_EQ((*state)->size, 5u);
+
+  disk.SetFull(false);
+  ASSERT_TRUE((*store)->ProbeWrite().ok());
+  EXPECT_TRUE(health.healthy());
+  EXPECT_EQ(changes, (std::vector<bool>{false, true}));
+  EXPECT_EQ(witness.AddCheckpoint(log.Body(5, 12)).status, 200);
+  EXPECT_EQ(witness.AddCheckpoint(log.Body(5, 12)).status, 409) << "applied twice";
+  state = (*store)->Get(log.origin());
+  ASSERT_TRUE(state.ok() && state->has_value());
+  EXPECT_EQ((*state)->size, 12u);
 }
 
 }  // namespace

@@ -62,9 +62,11 @@ void MonitorHarness::Start() {
   ++starts_;
   const std::string port_file = absl::StrCat(dir_, "/grpc_port.", starts_);
   const std::string http_port_file = absl::StrCat(dir_, "/http_port.", starts_);
-  auto p = ChildProcess::Start(Runfile("monitor/monitor"),
-                               {"--config=" + dir_ + "/monitor.textproto",
-                                "--port_file=" + port_file, "--http_port_file=" + http_port_file},
+  std::vector<std::string> args = {"--config=" + dir_ + "/monitor.textproto",
+                                   "--port_file=" + port_file,
+                                   "--http_port_file=" + http_port_file};
+  args.insert(args.end(), extra_flags_.begin(), extra_flags_.end());
+  auto p = ChildProcess::Start(Runfile("monitor/monitor"), args,
                                absl::StrCat(dir_, "/monitor.", starts_, ".log"));
   ASSERT_TRUE(p.ok()) << p.status();
   process_.emplace(*std::move(p));

@@ -31,6 +31,10 @@ class MonitorHarness {
   void AddLog(const std::string& origin, const std::string& note_verifier_key,
               const std::string& grpc_address, uint64_t poll_interval_ms = 100);
   void AddPeer(const std::string& name, const std::string& cosigner_key, const std::string& url);
+  // Where its databases and evidence go (default: dir()/data).
+  void SetDataDir(const std::string& data_dir) { config_.set_data_dir(data_dir); }
+  // Flags added to every start (e.g. "--storage_retry_max=400ms").
+  void SetExtraFlags(std::vector<std::string> flags) { extra_flags_ = std::move(flags); }
 
   // Starts the binary (again, on the same data directory and, after the
   // first start, the same HTTP port) and waits until it listens.
@@ -57,6 +61,7 @@ class MonitorHarness {
   std::string name_;
   std::string vkey_;
   v1::MonitorConfig config_;
+  std::vector<std::string> extra_flags_;
   std::optional<ChildProcess> process_;
   int starts_ = 0;
   int http_port_ = 0;

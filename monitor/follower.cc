@@ -55,7 +55,8 @@ absl::StatusOr<std::unique_ptr<Follower>> Follower::Create(FollowerOptions optio
     options.clock = [] { return static_cast<uint64_t>(absl::ToUnixMillis(absl::Now())); };
   }
   if (options.log.poll_interval_ms() == 0) options.log.set_poll_interval_ms(1000);
-  auto store = MonitorStore::Open(options.db_dir, options.log.origin(), options.block_cache_bytes);
+  auto store = MonitorStore::Open(options.db_dir, options.log.origin(), options.block_cache_bytes,
+                                  options.env);
   if (!store.ok()) return store.status();
   auto auditor = Auditor::Open(store->get(), options.clock);
   if (!auditor.ok()) return auditor.status();
@@ -592,7 +593,7 @@ absl::Status Follower::StoreUnsavedEvidence() {
 
 absl::Status Follower::Stored(absl::Status written) {
   if (options_.storage_health != nullptr) {
-    options_.storage_health->Report(StoragePart(), written);
+    (void)options_.storage_health->Report(StoragePart(), written);
   }
   std::lock_guard<std::mutex> lock(mu_);
   storage_error_ = written.ok() ? "" : written.ToString();

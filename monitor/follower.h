@@ -78,6 +78,7 @@ struct FollowerOptions {
   // Waits between retries while its database refuses writes.
   absl::Duration storage_retry_min = absl::Seconds(1);
   absl::Duration storage_retry_max = absl::Seconds(30);
+  rocksdb::Env* env = nullptr;  // the database's file system (tests); null: the default
 };
 
 class Follower {

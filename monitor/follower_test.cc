@@ -11,6 +11,8 @@
 #include "core/evidence/test_log.h"
 #include "core/note/checkpoint.h"
 #include "monitor/crafted_log_service.h"
+#include "monitor/storage_health.h"
+#include "testing/full_disk.h"
 #include "testing/process.h"
 
 namespace keytrail::monitor {
@@ -49,6 +51,8 @@ class FollowerTest : public ::testing::Test {
     o.commit_every_entries = 50;
     o.rpc_timeout = absl::Seconds(5);
     o.clock = [this] { return now_.load(); };
+    o.env = disk_.env();
+    o.storage_health = &health_;
     auto f = Follower::Create(o, server_->Channel());
     ASSERT_TRUE(f.ok()) << f.status();
     follower_ = *std::move(f);
@@ -82,6 +86,8 @@ class FollowerTest : public ::testing::Test {
   }
 
   std::atomic<uint64_t> now_{kT + 1000};
+  keytrail::testing::FullDisk disk_;  // never full unless a test says so
+  StorageHealth health_;
   std::string dir_;
   CraftedLog log_;
   std::unique_ptr<testing::CraftedLogServer> server_;
@@ -249,6 +255,76 @@ TEST_F(FollowerTest, CheckAuditedCatchesASplitViewAtAnAuditedSize) {
   const std::string text = note::SignNote(note::FormatCheckpoint(cp), signers).value();
   EXPECT_EQ(follower_->CheckAudited(text, cp, absl::Now()).code(),
             absl::StatusCode::kFailedPrecondition);
+  ExpectMisbehaving(absl::FailedPreconditionError("found by CheckAudited"), "split view");
+}
+
+// Its own disk full: the epoch it replayed is not stored, so not
+// cosignable (CheckAudited answers Unavailable at once, no waiting), the
+// state is STORAGE_FAILING and health failing; with the disk still full the
+// follower only probes (no fetching); once space is back the next round
+// stores it, once, and it is cosignable.
+TEST_F(FollowerTest, FullDiskStoresNothingCosignsNothingThenResumes) {
+  ASSERT_TRUE(follower_->Step().ok());
+  const uint64_t stored = log_.size();
+  ASSERT_TRUE(health_.healthy());
+  log_.HonestEpoch(Indexes(40, 50), kT + 2);
+  disk_.SetFull(true);
+  absl::Status step = follower_->Step();
+  EXPECT_EQ(step.code(), absl::StatusCode::kUnavailable) << step;
+  v1::LogStatus status = follower_->Status();
+  EXPECT_EQ(status.state(), v1::LogStatus::STORAGE_FAILING) << status.DebugString();
+  EXPECT_NE(status.storage_error().find("disk full"), std::string::npos) << status.DebugString();
+  EXPECT_EQ(status.verified_size(), stored);
+  EXPECT_FALSE(health_.healthy());
+  const absl::Time asked = absl::Now();
+  absl::Status audited = CheckAudited(log_, log_.size(), absl::Seconds(10));
+  EXPECT_EQ(audited.code(), absl::StatusCode::kUnavailable) << audited;
+  EXPECT_NE(audited.message().find("storage is failing"), std::string::npos) << audited;
+  EXPECT_LT(absl::Now() - asked, absl::Seconds(5)) << "waited for an audit that can't be stored";
+  EXPECT_TRUE(CheckAudited(log_, stored).ok()) << "what is stored stays cosignable";
+  // Still full: a probe, no fetching.
+  const int calls = server_->entries_calls();
+  EXPECT_EQ(follower_->Step().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(server_->entries_calls(), calls);
+
+  disk_.SetFull(false);
+  ASSERT_TRUE(follower_->Step().ok());
+  status = follower_->Status();
+  EXPECT_EQ(status.state(), v1::LogStatus::OK) << status.DebugString();
+  EXPECT_TRUE(status.storage_error().empty());
+  EXPECT_EQ(status.verified_size(), log_.size());
+  EXPECT_TRUE(health_.healthy());
+  EXPECT_TRUE(CheckAudited(log_, log_.size()).ok());
+  // Nothing applied twice: after a restart it resumes there, and the next
+  // epoch (versions + 1 of the same indexes) checks out.
+  Reopen();
+  log_.HonestEpoch(Indexes(40, 45), kT + 3);
+  ASSERT_TRUE(follower_->Step().ok());
+  EXPECT_EQ(follower_->Status().state(), v1::LogStatus::OK);
+  EXPECT_EQ(follower_->Status().verified_size(), log_.size());
+}
+
+// Evidence found while the disk is full: no more cosigning at once; the
+// evidence is stored and filed once a write works.
+TEST_F(FollowerTest, EvidenceFoundOnAFullDiskIsStoredOnceSpaceReturns) {
+  ASSERT_TRUE(follower_->Step().ok());
+  note::Checkpoint cp = Parsed(log_.SignedCheckpoint(20));
+  cp.root = log_.RootAt(21);
+  const note::NoteSigner* signers[] = {&log_.signer()};
+  const std::string text = note::SignNote(note::FormatCheckpoint(cp), signers).value();
+  disk_.SetFull(true);
+  EXPECT_EQ(follower_->CheckAudited(text, cp, absl::Now()).code(),
+            absl::StatusCode::kFailedPrecondition);
+  v1::LogStatus status = follower_->Status();
+  EXPECT_EQ(status.state(), v1::LogStatus::MISBEHAVING);
+  EXPECT_EQ(status.evidence_size(), 0) << "stored on a full disk?";
+  EXPECT_FALSE(health_.healthy());
+  EXPECT_EQ(CheckAudited(log_, 1).code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_FALSE(follower_->Step().ok());  // still full
+
+  disk_.SetFull(false);
+  ASSERT_TRUE(follower_->Step().ok());
+  EXPECT_TRUE(health_.healthy());
   ExpectMisbehaving(absl::FailedPreconditionError("found by CheckAudited"), "split view");
 }
 

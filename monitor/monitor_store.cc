@@ -84,8 +84,10 @@ absl::StatusOr<AuditState> DecodeAuditState(absl::string_view bytes) {
 
 absl::StatusOr<std::unique_ptr<MonitorStore>> MonitorStore::Open(const std::string& path,
                                                                  const std::string& origin,
-                                                                 size_t block_cache_bytes) {
+                                                                 size_t block_cache_bytes,
+                                                                 rocksdb::Env* env) {
   DatabaseOptions options;
+  options.env = env;
   options.column_families = FamilyNames();
   options.block_cache_bytes = block_cache_bytes;
   auto db = Database::Open(path, options);

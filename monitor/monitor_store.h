@@ -83,10 +83,11 @@ class MonitorStore {
  public:
   // Opens or creates the database in `path`, for `origin`. FailedPrecondition
   // if it holds another origin's state (or another process has it open);
-  // storage errors as Database::Open.
+  // storage errors as Database::Open. `env` as DatabaseOptions::env (tests).
   static absl::StatusOr<std::unique_ptr<MonitorStore>> Open(const std::string& path,
                                                             const std::string& origin,
-                                                            size_t block_cache_bytes = 64 << 20);
+                                                            size_t block_cache_bytes = 64 << 20,
+                                                            rocksdb::Env* env = nullptr);
 
   // The stored state; a fresh one (size 0, this origin) when none.
   absl::StatusOr<AuditState> GetState() const;

@@ -103,7 +103,7 @@ absl::Status WitnessStore::CompareAndSet(absl::string_view origin,
 absl::Status WitnessStore::ProbeWrite() { return Reported(db_->ProbeWrite()); }
 
 absl::Status WitnessStore::Reported(absl::Status written) {
-  if (health_ != nullptr) health_->Report(kWitnessDatabase, written);
+  if (health_ != nullptr) (void)health_->Report(kWitnessDatabase, written);
   if (absl::IsFailedPrecondition(written)) {
     return absl::UnavailableError(absl::StrCat("witness state: ", written.message()));
   }

@@ -5,13 +5,7 @@
 // update is in the verified history, also after a restart.
 //
 // Needs root (mount(2) of a tmpfs); skipped with a message otherwise.
-#include <errno.h>
-#include <fcntl.h>
-#include <sys/mount.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cstring>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -24,6 +18,7 @@
 #include "proto/log_service.grpc.pb.h"
 #include "testing/health_check.h"
 #include "testing/log_server_harness.h"
+#include "testing/small_disk.h"
 #include "verifier/history.h"
 #include "verifier/log_trust.h"
 
@@ -42,43 +37,27 @@ int CountLines(const std::string& log, absl::string_view needle) {
   return n;
 }
 
-// Writes `path` until the file system refuses a single byte more.
-bool FillDisk(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return false;
-  std::string chunk(1 << 20, 'x');
-  for (size_t size = chunk.size(); size > 0; size /= 2) {
-    while (::write(fd, chunk.data(), size) == static_cast<ssize_t>(size)) {
-    }
-  }
-  const bool full = errno == ENOSPC;
-  ::close(fd);
-  return full;
-}
-
 class DiskFullTest : public ::testing::Test {
  protected:
   void SetUp() override {
     auto h = LogServerHarness::Create("disk_full");
     ASSERT_TRUE(h.ok()) << h.status();
     h_ = *std::move(h);
-    mount_ = h_->path("small");
-    ASSERT_EQ(::mkdir(mount_.c_str(), 0700), 0) << std::strerror(errno);
-    if (::geteuid() != 0 ||
-        ::mount("tmpfs", mount_.c_str(), "tmpfs", 0, "size=24m,mode=0700") != 0) {
-      GTEST_SKIP() << "needs root and mount(2) for a 24 MiB tmpfs to fill up ("
-                   << std::strerror(errno) << "); the injected-failure tests in "
+    auto disk = keytrail::testing::SmallDisk::Mount(h_->path("small"), 24);
+    if (!disk.ok()) {
+      GTEST_SKIP() << disk.status() << "; the injected-failure tests in "
                    << "//log_server:sequencer_test and //core/storage:database_test still ran";
     }
-    mounted_ = true;
+    disk_ = *std::move(disk);
+    mount_ = disk_->path();
   }
   void TearDown() override {
     if (h_ != nullptr) (void)h_->Stop();
-    if (mounted_ && HasFailure()) {
+    if (disk_ != nullptr && HasFailure()) {
       // RocksDB's own log, for the failure's story.
       (void)::system(("cp " + mount_ + "/data/LOG " + h_->path("rocksdb.LOG")).c_str());
     }
-    if (mounted_) ::umount2(mount_.c_str(), MNT_DETACH);
+    disk_.reset();  // unmounts
   }
 
   absl::Status Start() {
@@ -139,8 +118,8 @@ class DiskFullTest : public ::testing::Test {
   }
 
   std::unique_ptr<LogServerHarness> h_;
+  std::unique_ptr<keytrail::testing::SmallDisk> disk_;
   std::string mount_;
-  bool mounted_ = false;
 };
 
 TEST_F(DiskFullTest, FullDiskRefusesUpdatesThenRecoversWithoutRestart) {
@@ -155,7 +134,7 @@ TEST_F(DiskFullTest, FullDiskRefusesUpdatesThenRecoversWithoutRestart) {
   }
   ASSERT_TRUE(Serving());
 
-  ASSERT_TRUE(FillDisk(mount_ + "/filler")) << "the tmpfs did not fill";
+  ASSERT_TRUE(disk_->Fill().ok()) << "the tmpfs did not fill";
   // The WAL's last page may take a few more small epochs.
   grpc::Status failed;
   for (int i = 0; i < 200 && failed.ok(); ++i) {
@@ -181,7 +160,7 @@ TEST_F(DiskFullTest, FullDiskRefusesUpdatesThenRecoversWithoutRestart) {
   absl::SleepFor(absl::Seconds(1));  // several retries on a still-full disk
   EXPECT_FALSE(Serving());
 
-  ASSERT_EQ(::unlink((mount_ + "/filler").c_str()), 0);
+  ASSERT_TRUE(disk_->Free().ok());
   ASSERT_TRUE(WaitForServing(true, absl::Seconds(30))) << h_->log();
   v1::UpdateResponse resp;
   grpc::Status after = Update(++serial, &resp);

@@ -564,13 +564,17 @@ absl::Status Follower::Emit(const evidence::Evidence& e) {
   }
   const std::string bytes = evidence::EncodeEvidence(e);
   {
-    // No more cosignatures from now on, whether or not the evidence is
-    // stored yet.
+    // No more cosignatures from now on, whether or not the evidence can be
+    // stored.
     std::lock_guard<std::mutex> lock(mu_);
-    misbehaving_ = true;
+    refusing_ = true;
   }
   absl::Status stored = StoreEvidence(bytes, finding->summary);
   if (!stored.ok()) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      misbehaving_ = true;
+    }
     unsaved_evidence_.push_back({bytes, finding->summary});
     LogError("%s: MISBEHAVING: %s; the evidence can't be stored yet (%s): retried until it "
              "is; no longer cosigning",
@@ -625,6 +629,7 @@ absl::Status Follower::StoreEvidence(const std::string& bytes, const std::string
   info.set_file(file);
   info.set_evidence(bytes);
   std::lock_guard<std::mutex> lock(mu_);
+  misbehaving_ = true;
   evidence_.push_back(std::move(info));
   return absl::OkStatus();
 }
@@ -654,7 +659,7 @@ absl::Status Follower::CheckAudited(absl::string_view signed_note,
   auto misbehaving = [this] {
     return absl::FailedPreconditionError(absl::StrCat(origin(), " is misbehaving: not cosigning"));
   };
-  if (misbehaving_) return misbehaving();
+  if (misbehaving_ || refusing_) return misbehaving();
   if (signed_note.size() > evidence::kMaxNoteBytes) {
     return absl::UnavailableError("checkpoint note too large to audit");
   }
@@ -670,9 +675,9 @@ absl::Status Follower::CheckAudited(absl::string_view signed_note,
     }
     cv_.notify_all();
     cv_.wait_until(lock, absl::ToChronoTime(deadline), [&] {
-      return misbehaving_ || stop_ || verified_size_ >= checkpoint.size;
+      return misbehaving_ || refusing_ || stop_ || verified_size_ >= checkpoint.size;
     });
-    if (misbehaving_) return misbehaving();
+    if (misbehaving_ || refusing_) return misbehaving();
     if (verified_size_ < checkpoint.size) {
       return absl::UnavailableError(absl::StrCat("audited up to size ", verified_size_,
                                                  ", not yet ", checkpoint.size));

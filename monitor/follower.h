@@ -181,7 +181,10 @@ class Follower {
   uint64_t verified_size_ = 0;
   Hash verified_root_{};
   EpochEntry last_epoch_{};
-  bool misbehaving_ = false;
+  bool misbehaving_ = false;  // set with its evidence (or once storing it failed)
+  // Evidence was found: CheckAudited refuses from the moment Emit verified
+  // it, before the evidence is stored and misbehaving_ set.
+  bool refusing_ = false;
   std::vector<v1::EvidenceInfo> evidence_;
   std::string last_error_;
   uint64_t log_size_ = 0;

@@ -601,6 +601,11 @@ absl::Status Follower::Stored(absl::Status written) {
   }
   std::lock_guard<std::mutex> lock(mu_);
   storage_error_ = written.ok() ? "" : written.ToString();
+  // FailedPrecondition means "misbehaving" to Step's callers; a write that
+  // needs a restart is a retryable failure for them.
+  if (absl::IsFailedPrecondition(written)) {
+    return absl::UnavailableError(absl::StrCat("storage: ", written.message()));
+  }
   return written;
 }
 

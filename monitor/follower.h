@@ -152,7 +152,8 @@ class Follower {
   absl::Status StoreEvidence(const std::string& bytes, const std::string& summary);
   // Stores evidence Emit could not (follower thread). OK when none is left.
   absl::Status StoreUnsavedEvidence();
-  // Reports a write's outcome (storage_health, Status); returns it.
+  // Reports a write's outcome (storage_health, Status); returns it, a
+  // FailedPrecondition (needs a restart) as Unavailable.
   absl::Status Stored(absl::Status written);
   bool StorageFailing() const;
   std::string StoragePart() const { return "audit database of " + origin(); }

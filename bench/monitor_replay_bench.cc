@@ -13,13 +13,9 @@
 //
 // The parent then plays the monitor's auditing path without the gRPC
 // transport: it reads the file in pages of 1,000 entries (the follower's
-// GetEntries page), calls Auditor::Feed on each page and commits with the
-// epoch's checkpoint once the epoch entry is in (one synced batch per epoch,
-// as the follower commits per checkpoint). The commit overlaps the next
-// epoch's replay as in the follower's catch-up: Auditor::StartCommit starts
-// the write (after waiting for the previous one) and Feed goes on; the last
-// write is waited for before the clock stops (--overlap_commit=false: each
-// Commit waits for its own write). Checkpoint signatures and
+// GetEntries page), calls Auditor::Feed on each page and Auditor::Commit with
+// the epoch's checkpoint once the epoch entry is in (one synced batch per
+// epoch, as the follower commits per checkpoint). Checkpoint signatures and
 // inclusion/consistency proofs, which the follower checks once per
 // checkpoint, are not part of the measurement.
 //
@@ -72,9 +68,6 @@ ABSL_FLAG(int64_t, epoch_size, 100000, "update entries per epoch");
 ABSL_FLAG(std::string, dir, "/tmp/kt-monitor-bench", "work directory (wiped first)");
 ABSL_FLAG(int64_t, block_cache_mb, 64, "the monitor's RocksDB block cache (its default)");
 ABSL_FLAG(bool, reuse_log, false, "keep --dir/log.bin from an earlier run with the same flags");
-ABSL_FLAG(bool, overlap_commit, true,
-          "write each epoch's batch beside the replay of the next (Auditor::StartCommit, as the "
-          "follower's catch-up does); false: Auditor::Commit waits for each");
 
 namespace keytrail {
 namespace {
@@ -362,8 +355,7 @@ int Run() {
     // A checkpoint: everything up to it has been written before it.
     if (!feed()) return 1;
     const absl::Time t = absl::Now();
-    absl::Status s = absl::GetFlag(FLAGS_overlap_commit) ? (*auditor)->StartCommit(bytes)
-                                                         : (*auditor)->Commit(bytes);
+    absl::Status s = (*auditor)->Commit(bytes);
     commit_time += absl::Now() - t;
     if (!s.ok()) {
       fprintf(stderr, "commit: %s\n", s.ToString().c_str());
@@ -387,15 +379,6 @@ int Run() {
     }
   }
   if (!feed()) return 1;
-  {
-    const absl::Time t = absl::Now();
-    absl::Status s = (*auditor)->FinishCommit();  // the last epoch's write
-    commit_time += absl::Now() - t;
-    if (!s.ok()) {
-      fprintf(stderr, "commit: %s\n", s.ToString().c_str());
-      return 1;
-    }
-  }
   const absl::Time end = absl::Now();
   const double cpu_end = CpuSeconds();
   const double main_cpu_end = ThreadCpuSeconds();

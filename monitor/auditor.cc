@@ -1,7 +1,6 @@
 #include "monitor/auditor.h"
 
 #include <algorithm>
-#include <chrono>
 #include <cstring>
 #include <utility>
 
@@ -21,18 +20,11 @@ using evidence::Rule;
 // `depth` bits of `prefix`.
 std::pair<std::vector<map::MapLeaf>::const_iterator, std::vector<map::MapLeaf>::const_iterator>
 LeavesUnder(const std::vector<map::MapLeaf>& sorted, const Hash& prefix, int depth) {
-  if (sorted.empty()) return {sorted.end(), sorted.end()};
   Hash lo = prefix, hi = prefix;
-  // Bits from `depth` on: cleared in lo, set in hi.
-  const int byte = depth / 8;
-  if (byte < static_cast<int>(kHashSize)) {
-    const uint8_t keep = static_cast<uint8_t>(0xff00 >> (depth % 8));
-    lo[byte] &= keep;
-    hi[byte] |= static_cast<uint8_t>(~keep);
-    for (int i = byte + 1; i < static_cast<int>(kHashSize); ++i) {
-      lo[i] = 0;
-      hi[i] = 0xff;
-    }
+  for (int i = depth; i < map::kIndexBits; ++i) {
+    const uint8_t bit = static_cast<uint8_t>(0x80 >> (i % 8));
+    lo[i / 8] &= static_cast<uint8_t>(~bit);
+    hi[i / 8] |= bit;
   }
   auto by_index = [](const map::MapLeaf& l, const Hash& h) { return l.index < h; };
   auto begin = std::lower_bound(sorted.begin(), sorted.end(), lo, by_index);
@@ -41,72 +33,54 @@ LeavesUnder(const std::vector<map::MapLeaf>& sorted, const Hash& prefix, int dep
   return {begin, end};
 }
 
-// `older` and `newer` (each sorted by index) as one sorted list, the newer
-// leaf winning where both hold an index.
-template <typename OlderIt, typename NewerIt>
-void MergeNewerWins(OlderIt older, OlderIt older_end, NewerIt newer, NewerIt newer_end,
-                    std::vector<map::MapLeaf>* out) {
-  while (older != older_end || newer != newer_end) {
-    if (newer == newer_end || (older != older_end && older->index < newer->index)) {
-      out->push_back(*older++);
-    } else {
-      if (older != older_end && older->index == newer->index) ++older;
-      out->push_back(*newer++);
-    }
-  }
-}
-
-// Reads the committed map, with the records of replayed epochs that are not
-// yet durable laid over it: `newer` (since the last StartCommit) over
-// `older` (the commit in flight, empty when none is).
+// Reads the committed map, with the records of replayed but uncommitted
+// epochs laid over it.
 class OverlayReader : public map::MapReader {
  public:
-  using Tiles = std::map<std::string, std::string>;
-  using Leaves = std::vector<map::MapLeaf>;
-  OverlayReader(const MonitorStore& store, const Tiles& newer_tiles, const Leaves& newer_leaves,
-                const Tiles& older_tiles, const Leaves& older_leaves)
-      : base_(store.MapReader()),
-        tiles_{&newer_tiles, &older_tiles},
-        leaves_{&newer_leaves, &older_leaves} {}
+  OverlayReader(const MonitorStore& store, const std::map<std::string, std::string>& tiles,
+                const std::vector<map::MapLeaf>& leaves)
+      : base_(store.MapReader()), tiles_(tiles), leaves_(leaves) {}
 
   absl::StatusOr<std::optional<std::string>> GetTile(absl::string_view key) override {
-    for (const Tiles* tiles : tiles_) {
-      if (tiles->empty()) continue;
-      auto it = tiles->find(std::string(key));
-      if (it != tiles->end()) return std::optional<std::string>(it->second);
+    if (!tiles_.empty()) {
+      auto it = tiles_.find(std::string(key));
+      if (it != tiles_.end()) return std::optional<std::string>(it->second);
     }
     return base_.GetTile(key);
   }
 
   absl::Status ScanLeaves(const Hash& prefix, int depth, std::vector<map::MapLeaf>* out) override {
-    if (leaves_[0]->empty() && leaves_[1]->empty()) return base_.ScanLeaves(prefix, depth, out);
-    auto [newer, newer_end] = LeavesUnder(*leaves_[0], prefix, depth);
-    auto [older, older_end] = LeavesUnder(*leaves_[1], prefix, depth);
-    if (newer == newer_end && older == older_end) return base_.ScanLeaves(prefix, depth, out);
-    laid_.clear();
-    MergeNewerWins(older, older_end, newer, newer_end, &laid_);
+    if (leaves_.empty()) return base_.ScanLeaves(prefix, depth, out);
+    auto [it, end] = LeavesUnder(leaves_, prefix, depth);
+    if (it == end) return base_.ScanLeaves(prefix, depth, out);
     stored_.clear();
     absl::Status s = base_.ScanLeaves(prefix, depth, &stored_);
     if (!s.ok()) return s;
-    MergeNewerWins(stored_.cbegin(), stored_.cend(), laid_.cbegin(), laid_.cend(), out);
+    size_t i = 0;
+    while (i < stored_.size() || it != end) {
+      if (it == end || (i < stored_.size() && stored_[i].index < it->index)) {
+        out->push_back(stored_[i++]);
+      } else {
+        if (i < stored_.size() && stored_[i].index == it->index) ++i;
+        out->push_back(*it);
+        ++it;
+      }
+    }
     return absl::OkStatus();
   }
 
   absl::StatusOr<std::optional<map::MapLeaf>> GetLeaf(const Hash& index) override {
-    for (const Leaves* leaves : leaves_) {
-      auto it = std::lower_bound(leaves->begin(), leaves->end(), index,
-                                 [](const map::MapLeaf& l, const Hash& h) { return l.index < h; });
-      if (it != leaves->end() && it->index == index) return std::optional<map::MapLeaf>(*it);
-    }
+    auto it = std::lower_bound(leaves_.begin(), leaves_.end(), index,
+                               [](const map::MapLeaf& l, const Hash& h) { return l.index < h; });
+    if (it != leaves_.end() && it->index == index) return std::optional<map::MapLeaf>(*it);
     return base_.GetLeaf(index);
   }
 
  private:
   RocksMapReader base_;
-  const Tiles* tiles_[2];
-  const Leaves* leaves_[2];
+  const std::map<std::string, std::string>& tiles_;
+  const std::vector<map::MapLeaf>& leaves_;
   std::vector<map::MapLeaf> stored_;  // reused by every ScanLeaves
-  std::vector<map::MapLeaf> laid_;    // reused by every ScanLeaves
 };
 
 // Collects one epoch's map writes, to lay over storage once checked.
@@ -149,17 +123,7 @@ absl::StatusOr<std::unique_ptr<Auditor>> Auditor::Open(MonitorStore* store, Cloc
   return auditor;
 }
 
-Auditor::~Auditor() {
-  // The write in flight borrows the store: let it end first.
-  if (pending_.has_value()) pending_->written.wait();
-}
-
 absl::Status Auditor::Reset() {
-  if (pending_.has_value()) {
-    // Its outcome is in the store either way: the state read below has it.
-    pending_->written.wait();
-    pending_.reset();
-  }
   auto state = store_->GetState();
   if (!state.ok()) return state.status();
   verified_ = *std::move(state);
@@ -172,8 +136,8 @@ absl::Status Auditor::Reset() {
   last_epoch_.reset();
   if (verified_.size > 0) last_epoch_ = verified_.last_epoch;
   open_.clear();
-  overlay_ = MapLayer{};
-  committing_ = MapLayer{};
+  overlay_tiles_.clear();
+  overlay_leaves_.clear();
   return absl::OkStatus();
 }
 
@@ -326,12 +290,8 @@ absl::StatusOr<std::optional<Violation>> Auditor::CloseEpoch(const std::string& 
     return leaf;
   };
 
-  // A write that already landed needs no layer: the store has it.
-  CollectLandedCommit();
-  OverlayReader reader(*store_, overlay_.tiles, overlay_.leaves, committing_.tiles,
-                       committing_.leaves);
-  OverlayReader second(*store_, overlay_.tiles, overlay_.leaves, committing_.tiles,
-                       committing_.leaves);
+  OverlayReader reader(*store_, overlay_tiles_, overlay_leaves_);
+  OverlayReader second(*store_, overlay_tiles_, overlay_leaves_);
   map::MapReader* extra[] = {&second};
   CollectWriter writer;
   auto applied = map::TiledMap::ApplyUpdates(
@@ -351,7 +311,7 @@ absl::StatusOr<std::optional<Violation>> Auditor::CloseEpoch(const std::string& 
                                            " has version ", u.version, " for index ",
                                            Hex(u.index), " at version ", first_wrong->had));
   } else if (applied->hash == epoch.map_root) {
-    for (auto& [key, value] : writer.tiles) overlay_.tiles[std::move(key)] = std::move(value);
+    for (auto& [key, value] : writer.tiles) overlay_tiles_[std::move(key)] = std::move(value);
     LayLeaves(std::move(writer.leaves));
     // The epoch passed every rule: it joins the replayed tree.
     auto on_node = [this](merkle::NodeId id, const Hash& h) { tiles_->Add(id, h); };
@@ -386,80 +346,48 @@ absl::StatusOr<std::optional<Violation>> Auditor::CloseEpoch(const std::string& 
 }
 
 void Auditor::LayLeaves(std::vector<map::MapLeaf> leaves) {
-  if (overlay_.leaves.empty()) {
-    overlay_.leaves = std::move(leaves);
+  if (overlay_leaves_.empty()) {
+    overlay_leaves_ = std::move(leaves);
     return;
   }
+  // Both sorted by index: merge, the newer leaf winning.
   std::vector<map::MapLeaf> merged;
-  merged.reserve(overlay_.leaves.size() + leaves.size());
-  MergeNewerWins(overlay_.leaves.cbegin(), overlay_.leaves.cend(), leaves.cbegin(), leaves.cend(),
-                 &merged);
-  overlay_.leaves = std::move(merged);
+  merged.reserve(overlay_leaves_.size() + leaves.size());
+  size_t i = 0;
+  for (const map::MapLeaf& leaf : leaves) {
+    while (i < overlay_leaves_.size() && overlay_leaves_[i].index < leaf.index) {
+      merged.push_back(overlay_leaves_[i++]);
+    }
+    if (i < overlay_leaves_.size() && overlay_leaves_[i].index == leaf.index) ++i;
+    merged.push_back(leaf);
+  }
+  merged.insert(merged.end(), overlay_leaves_.begin() + i, overlay_leaves_.end());
+  overlay_leaves_ = std::move(merged);
 }
 
 absl::Status Auditor::Commit(const std::string& checkpoint) {
-  absl::Status s = StartCommit(checkpoint);
-  if (!s.ok()) return s;
-  return FinishCommit();
-}
-
-absl::Status Auditor::StartCommit(const std::string& checkpoint) {
-  absl::Status previous = FinishCommit();
-  if (!previous.ok()) return previous;
   // An epoch still open (its updates fed, its epoch entry not yet) stays in
   // memory: only whole, checked epochs are written.
-  auto batch = std::make_unique<AuditBatch>(*store_);
-  batch->PutLogTiles(*tiles_);
-  BatchMapWriter writer = batch->MapWriter();
-  for (const auto& [key, value] : overlay_.tiles) writer.PutTile(key, value);
-  for (const map::MapLeaf& leaf : overlay_.leaves) writer.PutLeaf(leaf);
+  AuditBatch batch(*store_);
+  batch.PutLogTiles(*tiles_);
+  BatchMapWriter writer = batch.MapWriter();
+  for (const auto& [key, value] : overlay_tiles_) writer.PutTile(key, value);
+  for (const map::MapLeaf& leaf : overlay_leaves_) writer.PutLeaf(leaf);
   AuditState next = verified_;
   next.size = range_.size();
   if (last_epoch_.has_value()) next.last_epoch = *last_epoch_;
   next.frontier = range_.hashes();
   next.checkpoint = checkpoint;
-  batch->PutState(next);
-  // Until the write is durable, reads find these records in committing_.
-  committing_ = std::move(overlay_);
-  overlay_ = MapLayer{};
-  MonitorStore* store = store_;
-  pending_ = PendingCommit{std::move(next),
-                           std::async(std::launch::async, [store, batch = std::move(batch)]() {
-                             return store->Commit(*batch);
-                           })};
-  return absl::OkStatus();
-}
-
-void Auditor::CollectLandedCommit() {
-  if (!pending_.has_value() ||
-      pending_->written.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
-    return;
-  }
-  // A failed write stays pending: FinishCommit reports it.
-  absl::Status s = pending_->written.get();
-  if (!s.ok()) {
-    std::promise<absl::Status> failed;
-    failed.set_value(s);
-    pending_->written = failed.get_future();
-    return;
-  }
-  verified_ = std::move(pending_->next);
-  pending_.reset();
-  committing_ = MapLayer{};
-}
-
-absl::Status Auditor::FinishCommit() {
-  if (!pending_.has_value()) return absl::OkStatus();
-  absl::Status s = pending_->written.get();
-  AuditState next = std::move(pending_->next);
-  pending_.reset();
+  batch.PutState(next);
+  absl::Status s = store_->Commit(batch);
   if (!s.ok()) {
     absl::Status reset = Reset();
     (void)reset;
     return s;
   }
   verified_ = std::move(next);
-  committing_ = MapLayer{};
+  overlay_tiles_.clear();
+  overlay_leaves_.clear();
   return absl::OkStatus();
 }
 

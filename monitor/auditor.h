@@ -11,13 +11,6 @@
 // checkpoint and calls Commit, which writes tiles, map, and state in ONE
 // synced batch. Nothing is synced per entry.
 //
-// Commit can also run beside the replay: StartCommit hands the batch to a
-// background thread and returns, Feed goes on with the next entries (their
-// reads see the epochs being written through the same in-memory overlay),
-// and FinishCommit waits for the write (an epoch's replay also notices a
-// write that has landed). verified() moves only when a write is durable, so a caller that acts on verified() (cosigning, status) never
-// acts on a state that could still be lost.
-//
 // Rules (core/evidence/evidence.h names them): every entry decodes; epoch
 // numbers are consecutive from 0; timestamps never go back and are at most
 // kFutureToleranceMs ahead of the clock; each update's version is its
@@ -37,7 +30,6 @@
 
 #include <cstdint>
 #include <functional>
-#include <future>
 #include <map>
 #include <memory>
 #include <optional>
@@ -80,14 +72,7 @@ class Auditor {
   // Loads the verified state from `store`. DataLoss for damaged records.
   static absl::StatusOr<std::unique_ptr<Auditor>> Open(MonitorStore* store, ClockMs clock);
 
-  ~Auditor();
-
-  // The state of the last durable commit.
   const AuditState& verified() const { return verified_; }
-  // The size the commit in flight writes, or verified().size when none is.
-  uint64_t committing_size() const {
-    return pending_.has_value() ? pending_->next.size : verified_.size;
-  }
   // Entries checked so far: verified plus replayed epochs not yet committed.
   uint64_t replayed_size() const { return range_.size(); }
   // The next entry Feed expects (past replayed_size() while an epoch is open).
@@ -109,22 +94,10 @@ class Auditor {
 
   // Persists the replayed epochs (up to replayed_size(); an open epoch stays
   // in memory) as verified, with `checkpoint` (the signed note the caller
-  // proved them to be a prefix of): one synced batch. StartCommit then
-  // FinishCommit. On failure everything not durable is dropped (Reset).
+  // proved them to be a prefix of): one synced batch.
   absl::Status Commit(const std::string& checkpoint);
 
-  // Commit in two halves. StartCommit first finishes a commit still in
-  // flight (returning its error, if any), then builds the batch of the
-  // replayed epochs and starts writing it on a background thread. Feed may
-  // go on meanwhile. FinishCommit waits for that write (OK at once when
-  // none is in flight): OK means durable and verified() has moved; an error
-  // is the write's, after which everything not durable is dropped (Reset).
-  absl::Status StartCommit(const std::string& checkpoint);
-  absl::Status FinishCommit();
-
-  // Waits for a commit in flight, drops everything not committed and
-  // reloads the verified state (which includes that commit if it
-  // succeeded).
+  // Drops everything not committed and reloads the verified state.
   absl::Status Reset();
 
  private:
@@ -137,20 +110,10 @@ class Auditor {
   // Lays one checked epoch's map leaves (sorted by index) over the
   // uncommitted ones.
   void LayLeaves(std::vector<map::MapLeaf> leaves);
-  // If the write in flight has landed: makes it verified and drops its
-  // layer (reads then go to the store). Never waits.
-  void CollectLandedCommit();
 
   struct OpenUpdate {
     std::string raw;
     UpdateEntry entry;
-  };
-
-  // A batch being written by StartCommit's thread, and the state it makes
-  // verified once durable.
-  struct PendingCommit {
-    AuditState next;
-    std::future<absl::Status> written;
   };
 
   MonitorStore* store_;
@@ -160,16 +123,9 @@ class Auditor {
   std::optional<LogTileWriter> tiles_;
   std::optional<EpochEntry> last_epoch_;  // the replayed tree's last entry
   std::vector<OpenUpdate> open_;          // updates of the epoch being fed
-  // Map records written by replayed epochs not yet durable (latest value):
-  // `overlay_` since the last StartCommit, `committing_` those of the
-  // commit in flight. Reads see overlay_ over committing_ over the store.
-  struct MapLayer {
-    std::map<std::string, std::string> tiles;
-    std::vector<map::MapLeaf> leaves;  // sorted by index
-  };
-  MapLayer overlay_;
-  MapLayer committing_;
-  std::optional<PendingCommit> pending_;
+  // Map records written by replayed, uncommitted epochs (latest value).
+  std::map<std::string, std::string> overlay_tiles_;
+  std::vector<map::MapLeaf> overlay_leaves_;  // sorted by index
 };
 
 }  // namespace keytrail::monitor

@@ -135,53 +135,6 @@ TEST_F(AuditorTest, HonestLogReplaysAndResumesAfterRestart) {
   FeedHonestAndCommit();
 }
 
-// StartCommit writes beside the replay: the next epochs (which update
-// indexes the write in flight holds) replay against it, verified() moves
-// only when a write is durable, and Reset waits for the write.
-TEST_F(AuditorTest, CommitBesideTheReplay) {
-  log_.HonestEpoch({}, kT);
-  log_.HonestEpoch(Indexes(0, 100), kT + 1);
-  ASSERT_FALSE(FeedAll().has_value());
-  const uint64_t first = log_.size();
-  ASSERT_TRUE(auditor_->StartCommit(log_.SignedCheckpoint()).ok());
-  EXPECT_EQ(auditor_->verified().size, 0u);
-  EXPECT_EQ(auditor_->committing_size(), first);
-  // Versions 2 of indexes 50..99 need their leaves from the write in flight
-  // (or the store, once it lands): either way the epoch's root must match.
-  log_.HonestEpoch(Indexes(50, 300), kT + 2);
-  ASSERT_FALSE(FeedAll().has_value());
-  log_.HonestEpoch(Indexes(0, 60), kT + 3);
-  ASSERT_FALSE(FeedAll().has_value());
-  const uint64_t second = log_.size();
-  ASSERT_TRUE(auditor_->StartCommit(log_.SignedCheckpoint()).ok());
-  EXPECT_EQ(auditor_->verified().size, first);  // the first write is durable
-  EXPECT_EQ(auditor_->committing_size(), second);
-  log_.HonestEpoch(Indexes(40, 70), kT + 4);
-  ASSERT_FALSE(FeedAll().has_value());
-  ASSERT_TRUE(auditor_->FinishCommit().ok());
-  EXPECT_EQ(auditor_->verified().size, second);
-  EXPECT_EQ(auditor_->committing_size(), second);
-  EXPECT_TRUE(auditor_->FinishCommit().ok());  // none in flight
-  // The epoch fed after the second StartCommit is still only in memory.
-  EXPECT_EQ(auditor_->replayed_size(), log_.size());
-  FeedHonestAndCommit();
-  const uint64_t third = log_.size();
-  // Reset waits for the write in flight, which then counts as verified.
-  log_.HonestEpoch(Indexes(65, 90), kT + 5);
-  ASSERT_FALSE(FeedAll().has_value());
-  const uint64_t fourth = log_.size();
-  ASSERT_TRUE(auditor_->StartCommit(log_.SignedCheckpoint()).ok());
-  EXPECT_EQ(auditor_->verified().size, third);
-  ASSERT_TRUE(auditor_->Reset().ok());
-  EXPECT_EQ(auditor_->verified().size, fourth);
-  EXPECT_EQ(auditor_->fed_size(), fourth);
-  Reopen();
-  EXPECT_EQ(auditor_->verified().size, fourth);
-  log_.HonestEpoch(Indexes(0, 400), kT + 6);
-  FeedHonestAndCommit();
-  EXPECT_EQ(auditor_->verified().size, log_.size());
-}
-
 TEST_F(AuditorTest, EntryEncoding) {
   log_.HonestEpoch({}, kT);
   log_.Append("\x01\x01short");

@@ -469,7 +469,7 @@ absl::Status Follower::CatchUp() {
               left / std::max(rate, 1.0));
     }
     if (auditor_->replayed_size() < size &&
-        auditor_->replayed_size() - auditor_->committing_size() >= options_.commit_every_entries) {
+        auditor_->replayed_size() - auditor_->verified().size >= options_.commit_every_entries) {
       absl::Status s = CommitPrefix(target);
       if (!s.ok()) return fail(s);
     }
@@ -504,10 +504,7 @@ absl::Status Follower::CommitPrefix(const Signed& target) {
     return absl::UnavailableError(absl::StrCat("the entries the log served up to ", prefix,
                                                " are not a prefix of its checkpoint: ", s.message()));
   }
-  // Written beside the replay of the entries after it: StartCommit returns
-  // once the previous prefix is durable (published below) and this one is
-  // on its way; the final Commit in CatchUp waits for every write.
-  s = auditor_->StartCommit(target.text);
+  s = auditor_->Commit(target.text);
   if (!s.ok()) return s;
   Publish();
   return absl::OkStatus();

@@ -3,7 +3,9 @@
 #include <cstdlib>
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "rocksdb/table_properties.h"
 #include "testing/full_disk.h"
 
 namespace keytrail {
@@ -58,6 +60,48 @@ TEST(DatabaseTest, SnapshotDoesNotSeeLaterCommits) {
   EXPECT_EQ(**(*db)->Get((*db)->cf(0), "k", snap.get()), "v1");
   EXPECT_FALSE((*db)->Get((*db)->cf(0), "new", snap.get())->has_value());
   EXPECT_EQ(**(*db)->Get((*db)->cf(0), "k", nullptr), "v2");
+}
+
+// Table files are written in blocks of DatabaseOptions::block_bytes, and a
+// store written with one size reads back with another.
+TEST(DatabaseTest, BlockBytesSetsTheDataBlockSize) {
+  const std::string path = TempDir("db_block_bytes");
+  auto data_blocks = [&](size_t block_bytes, int first_key) -> uint64_t {
+    DatabaseOptions o = TwoFamilies();
+    o.block_bytes = block_bytes;
+    auto db = Database::Open(path, o);
+    EXPECT_TRUE(db.ok()) << db.status();
+    if (!db.ok()) return 0;
+    rocksdb::WriteBatch batch;
+    for (int i = first_key; i < first_key + 2000; ++i) {
+      batch.Put((*db)->cf(0), absl::StrCat("key", 100000 + i), std::string(100, 'v'));
+    }
+    EXPECT_TRUE((*db)->Commit(&batch).ok());
+    EXPECT_TRUE((*db)->raw()->Flush(rocksdb::FlushOptions(), (*db)->cf(0)).ok());
+    // Every key written so far, the other size's too, reads back.
+    for (int i = 0; i < first_key + 2000; i += 97) {
+      auto v = (*db)->Get((*db)->cf(0), absl::StrCat("key", 100000 + i), nullptr);
+      EXPECT_TRUE(v.ok() && v->has_value()) << i;
+    }
+    rocksdb::TablePropertiesCollection tables;
+    EXPECT_TRUE((*db)->raw()->GetPropertiesOfAllTables((*db)->cf(0), &tables).ok());
+    // The newest file: names are zero-padded, increasing file numbers.
+    std::string newest;
+    uint64_t blocks = 0;
+    for (const auto& [name, props] : tables) {
+      if (name > newest) {
+        newest = name;
+        blocks = props->num_data_blocks;
+      }
+    }
+    return blocks;
+  };
+  // 2,000 records of ~110 bytes: ~220 KB of data.
+  const uint64_t small = data_blocks(4 << 10, 0);
+  const uint64_t big = data_blocks(16 << 10, 2000);
+  EXPECT_GE(small, 40u);
+  EXPECT_LE(big, 20u);
+  EXPECT_GT(big, 0u);
 }
 
 TEST(DatabaseTest, SecondOpenOfTheSameDirectoryIsRefused) {

@@ -35,11 +35,21 @@ class RocksMapReader : public map::MapReader {
   rocksdb::ColumnFamilyHandle* tiles_;
   rocksdb::ColumnFamilyHandle* leaves_;
   const rocksdb::Snapshot* snapshot_;
+  // Positions leaf_iterator_ at the first leaf >= `begin`.
+  void SeekLeaf(const Hash& begin);
+
   // One iterator serves every ScanLeaves of this reader: creating a RocksDB
   // iterator costs far more than a Seek, and an epoch scans tens of
   // thousands of small subtrees. It reads as of its creation (or the
   // snapshot), which is the view this reader promises.
   std::unique_ptr<rocksdb::Iterator> leaf_iterator_;
+  // After a scan that ended at a bound, the iterator rests on the first
+  // leaf >= `scanned_to_` (or is past the last leaf): no leaf lies in
+  // between. A scan that starts at or after that bound (TiledMap walks
+  // subtrees in index order) then needs no Seek, which merges every level
+  // of the LSM tree and costs as much as several Next steps.
+  bool positioned_ = false;
+  Hash scanned_to_{};
 };
 
 class BatchMapWriter : public map::MapWriter {

@@ -11,10 +11,10 @@
 #     target for a short fixed number of runs (each //fuzz:<name>_smoke test
 #     replays its seed corpus and runs 2,000 inputs).
 # The core/, verifier/ and log_server/ tests are not run a second time
-# unsanitized against OpenSSL: stage 3 runs them with more checks. Stage 3
-# uses --config=ci (.bazelrc): -O0 except the CPU-bound map, Merkle and crypto
-# code, because compiling gRPC-heavy code with clang + ASan is most of its
-# time (docs/FUZZING.md, "CI time"). The monitor's
+# unsanitized against OpenSSL: stage 3 runs them with more checks. Every
+# stage uses --config=ci (.bazelrc): -O0 except the CPU-bound map, Merkle and
+# crypto code, because compiling gRPC-heavy code is most of CI's time
+# (docs/FUZZING.md, "CI time"). The monitor's
 # tests under ASan are run by hand (docs/FUZZING.md, "Sanitized test suite"):
 #   bazel test --config=asan //core/... //verifier/... //log_server/... //monitor/...
 # Installs what is missing first.
@@ -41,14 +41,21 @@ run() {
     grep -E "error|ERROR" "$log" | head -30
     f=$((f + 1))
   fi
+  # CI keeps only this script's output: show the end of each failed test's
+  # log, so a failure seen only there can be diagnosed.
+  grep -oE "^(FAIL|TIMEOUT): //[^ ]+ \(see [^)]+\)" "$log" | sed -E 's/.*\(see ([^)]+)\)/\1/' |
+    while read -r testlog; do
+      echo "-- end of $testlog:"
+      tail -n 60 "$testlog" 2>/dev/null || true
+    done
   passed=$((passed + p))
   failed=$((failed + f))
   rm -f "$log"
 }
 
-run openssl -- //... -//core/... -//verifier/... -//log_server/... \
+run openssl --config=ci -- //... -//core/... -//verifier/... -//log_server/... \
   //log_server:history_paging_e2e_test //verifier:keytrail_verifier_py_test
-run boringssl --config=boringssl //...
+run boringssl --config=ci --config=boringssl //...
 run sanitized --config=ci --config=fuzz -- //core/... //verifier/... //log_server/... //fuzz/...
 
 echo "${passed} passed, ${failed} failed"

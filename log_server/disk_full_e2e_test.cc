@@ -11,12 +11,12 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "proto/log_service.grpc.pb.h"
 #include "testing/health_check.h"
+#include "testing/log_lines.h"
 #include "testing/log_server_harness.h"
 #include "testing/small_disk.h"
 #include "verifier/history.h"
@@ -25,17 +25,13 @@
 namespace keytrail {
 namespace {
 
+using ::keytrail::testing::CountLinesContaining;
+
 using keytrail::testing::LogServerHarness;
 
 constexpr char kAccount[] = "alice@example.org";
 
 uint64_t NowMs() { return static_cast<uint64_t>(absl::ToUnixMillis(absl::Now())); }
-
-int CountLines(const std::string& log, absl::string_view needle) {
-  int n = 0;
-  for (absl::string_view line : absl::StrSplit(log, '\n')) n += absl::StrContains(line, needle);
-  return n;
-}
 
 class DiskFullTest : public ::testing::Test {
  protected:
@@ -170,8 +166,8 @@ TEST_F(DiskFullTest, FullDiskRefusesUpdatesThenRecoversWithoutRestart) {
   EXPECT_EQ(VerifiedHistory(), acked);
 
   const std::string log = h_->log();
-  EXPECT_EQ(CountLines(log, "storage failing"), 1) << log;
-  EXPECT_EQ(CountLines(log, "storage recovered"), 1) << log;
+  EXPECT_EQ(CountLinesContaining(log, "storage failing"), 1) << log;
+  EXPECT_EQ(CountLinesContaining(log, "storage recovered"), 1) << log;
 
   // Everything acknowledged survives a restart.
   auto stopped = h_->Stop();

@@ -36,6 +36,7 @@
 #include "proto/log_service.grpc.pb.h"
 #include "proto/monitor_service.grpc.pb.h"
 #include "testing/health_check.h"
+#include "testing/log_lines.h"
 #include "testing/log_server_harness.h"
 #include "testing/monitor_harness.h"
 #include "testing/process.h"
@@ -43,6 +44,8 @@
 
 namespace keytrail::monitor {
 namespace {
+
+using ::keytrail::testing::CountLinesContaining;
 
 using keytrail::testing::LogServerHarness;
 using keytrail::testing::MonitorHarness;
@@ -52,12 +55,6 @@ note::Checkpoint ParseCp(const std::string& text) {
   if (!n.ok()) return {};
   auto c = note::ParseCheckpoint(n->text);
   return c.ok() ? *c : note::Checkpoint{};
-}
-
-int CountLines(const std::string& log, absl::string_view needle) {
-  int n = 0;
-  for (absl::string_view line : absl::StrSplit(log, '\n')) n += absl::StrContains(line, needle);
-  return n;
 }
 
 class MonitorDiskFullTest : public ::testing::Test {
@@ -299,16 +296,16 @@ TEST_F(MonitorDiskFullTest, FullDiskStopsCosigningAndHealthThenRecoversWithoutRe
   EXPECT_EQ(Metric("keytrail_monitor_serving "), 1);
 
   const std::string log = monitor_->log().substr(log_before_fill);
-  EXPECT_EQ(CountLines(log, "storage failing (disk full) in the audit database"), 1) << log;
-  EXPECT_EQ(CountLines(log, "storage recovered in the audit database"), 1) << log;
+  EXPECT_EQ(CountLinesContaining(log, "storage failing (disk full) in the audit database"), 1) << log;
+  EXPECT_EQ(CountLinesContaining(log, "storage recovered in the audit database"), 1) << log;
   // The witness database fails only if a cosignature write hit the full
   // disk; either way it says so once and recovers once.
-  EXPECT_EQ(CountLines(log, "storage failing (disk full) in the witness database"),
-            CountLines(log, "storage recovered in the witness database"))
+  EXPECT_EQ(CountLinesContaining(log, "storage failing (disk full) in the witness database"),
+            CountLinesContaining(log, "storage recovered in the witness database"))
       << log;
-  EXPECT_LE(CountLines(log, "in the witness database"), 2) << log;
-  EXPECT_EQ(CountLines(log, "UNREACHABLE"), 0) << log;
-  EXPECT_EQ(CountLines(log, "MISBEHAVING"), 0) << log;
+  EXPECT_LE(CountLinesContaining(log, "in the witness database"), 2) << log;
+  EXPECT_EQ(CountLinesContaining(log, "UNREACHABLE"), 0) << log;
+  EXPECT_EQ(CountLinesContaining(log, "MISBEHAVING"), 0) << log;
 
   ExpectAllCosignedConsistentWith(newest);
   EXPECT_GE(cosigned_.size(), 2u);

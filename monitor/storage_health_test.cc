@@ -3,18 +3,13 @@
 #include <string>
 #include <vector>
 
-#include "absl/strings/match.h"
-#include "absl/strings/str_split.h"
 #include "gtest/gtest.h"
+#include "testing/log_lines.h"
 
 namespace keytrail::monitor {
 namespace {
 
-int CountLines(const std::string& text, absl::string_view needle) {
-  int n = 0;
-  for (absl::string_view line : absl::StrSplit(text, '\n')) n += absl::StrContains(line, needle);
-  return n;
-}
+using ::keytrail::testing::CountLinesContaining;
 
 const absl::Status kDiskFull =
     absl::UnavailableError("disk full: committing write batch: IO error: No space left on device");
@@ -34,12 +29,12 @@ TEST(StorageHealthTest, OneLineWhenFailingOneWhenRecoveredHealthFollows) {
   health.Succeeded("witness database");
   const std::string log = ::testing::internal::GetCapturedStderr();
 
-  EXPECT_EQ(CountLines(log, "storage failing (disk full) in the witness database"), 1) << log;
-  EXPECT_EQ(CountLines(log, "storage recovered in the witness database after 3s failing "
+  EXPECT_EQ(CountLinesContaining(log, "storage failing (disk full) in the witness database"), 1) << log;
+  EXPECT_EQ(CountLinesContaining(log, "storage recovered in the witness database after 3s failing "
                             "(5 failed writes); health SERVING again"),
             1)
       << log;
-  EXPECT_EQ(CountLines(log, "storage"), 2) << log;  // nothing else
+  EXPECT_EQ(CountLinesContaining(log, "storage"), 2) << log;  // nothing else
   EXPECT_EQ(changes, (std::vector<bool>{false, true}));
   EXPECT_TRUE(health.healthy());
   const auto parts = health.Parts();
@@ -62,8 +57,8 @@ TEST(StorageHealthTest, UnhealthyUntilEveryPartRecovers) {
   const std::string log = ::testing::internal::GetCapturedStderr();
   EXPECT_TRUE(health.healthy());
   EXPECT_EQ(changes, (std::vector<bool>{false, true}));
-  EXPECT_EQ(CountLines(log, "other storage still failing"), 1) << log;
-  EXPECT_EQ(CountLines(log, "health SERVING again"), 1) << log;
+  EXPECT_EQ(CountLinesContaining(log, "other storage still failing"), 1) << log;
+  EXPECT_EQ(CountLinesContaining(log, "health SERVING again"), 1) << log;
 }
 
 TEST(StorageHealthTest, NeedsRestartIsSaidOnce) {
@@ -74,8 +69,8 @@ TEST(StorageHealthTest, NeedsRestartIsSaidOnce) {
   health.Failed("witness database", restart);
   health.Failed("witness database", restart);
   const std::string log = ::testing::internal::GetCapturedStderr();
-  EXPECT_EQ(CountLines(log, "storage failing (write failed)"), 1) << log;
-  EXPECT_EQ(CountLines(log, "can't recover without a restart"), 1) << log;
+  EXPECT_EQ(CountLinesContaining(log, "storage failing (write failed)"), 1) << log;
+  EXPECT_EQ(CountLinesContaining(log, "can't recover without a restart"), 1) << log;
   EXPECT_FALSE(health.healthy());
   EXPECT_NE(health.Parts()[0].error.find("restart"), std::string::npos);
 }

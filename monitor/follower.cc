@@ -576,9 +576,20 @@ absl::Status Follower::Emit(const evidence::Evidence& e) {
       misbehaving_ = true;
     }
     unsaved_evidence_.push_back({bytes, finding->summary});
+    // Until a write works the evidence lives only in this process: a
+    // restart before then would lose it (a split view seen only in a pushed
+    // checkpoint is not found again). The log usually goes elsewhere than
+    // the full disk, so the line carries a copy when it is small enough for
+    // one line (a split view's is a few KiB; a broken rule's with many map
+    // witnesses can be megabytes).
+    constexpr size_t kMaxLoggedEvidenceBytes = 48 << 10;
+    const std::string copy =
+        bytes.size() <= kMaxLoggedEvidenceBytes
+            ? absl::StrCat("; the evidence file, base64: ", Base64Encode(bytes))
+            : absl::StrCat("; the evidence (", bytes.size(), " bytes) is too large to log");
     LogError("%s: MISBEHAVING: %s; the evidence can't be stored yet (%s): retried until it "
-             "is; no longer cosigning",
-             origin(), finding->summary, stored.message());
+             "is; no longer cosigning%s",
+             origin(), finding->summary, stored.message(), copy);
   }
   cv_.notify_all();
   return absl::FailedPreconditionError(absl::StrCat(origin(), " is misbehaving: ", finding->summary));

@@ -8,6 +8,8 @@
 #include <filesystem>
 
 #include "gtest/gtest.h"
+#include "core/bytes/encoding.h"
+#include "core/evidence/evidence.h"
 #include "core/evidence/test_log.h"
 #include "core/note/checkpoint.h"
 #include "monitor/crafted_log_service.h"
@@ -313,8 +315,23 @@ TEST_F(FollowerTest, EvidenceFoundOnAFullDiskIsStoredOnceSpaceReturns) {
   const note::NoteSigner* signers[] = {&log_.signer()};
   const std::string text = note::SignNote(note::FormatCheckpoint(cp), signers).value();
   disk_.SetFull(true);
+  ::testing::internal::CaptureStderr();
   EXPECT_EQ(follower_->CheckAudited(text, cp, absl::Now()).code(),
             absl::StatusCode::kFailedPrecondition);
+  const std::string log = ::testing::internal::GetCapturedStderr();
+  // The log line carries the evidence, in case the monitor restarts before
+  // a write works: decoded, it is the split view itself.
+  const std::string kCopy = "the evidence file, base64: ";
+  const size_t at = log.find(kCopy);
+  ASSERT_NE(at, std::string::npos) << log;
+  const size_t begin = at + kCopy.size();
+  auto logged = Base64Decode(log.substr(begin, log.find('\n', begin) - begin));
+  ASSERT_TRUE(logged.ok()) << logged.status() << "\n" << log;
+  auto decoded = evidence::DecodeEvidence(*logged);
+  ASSERT_TRUE(decoded.ok()) << decoded.status();
+  auto finding = evidence::VerifyEvidence(*decoded);
+  ASSERT_TRUE(finding.ok()) << finding.status();
+  EXPECT_NE(finding->summary.find("split view"), std::string::npos) << finding->summary;
   v1::LogStatus status = follower_->Status();
   EXPECT_EQ(status.state(), v1::LogStatus::MISBEHAVING);
   EXPECT_EQ(status.evidence_size(), 0) << "stored on a full disk?";

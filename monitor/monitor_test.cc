@@ -63,6 +63,18 @@ TEST(MonitorTest, ServesStatusAndAnswersForTheLogsItFollows) {
   (*m)->Shutdown();
 }
 
+// `keytrail keygen cosigner` (the operator's way) into dir/cosigner.key
+// and dir/cosigner.pub.
+void KeygenCosigner(const std::string& dir) {
+  ASSERT_EQ(keytrail::testing::RunProgram(
+                keytrail::testing::Runfile("cli/keytrail"),
+                {"keygen", "cosigner", "monitor.example/m1", dir + "/cosigner.key",
+                 dir + "/cosigner.pub"},
+                dir + "/keygen.log")
+                .value_or(-1),
+            0);
+}
+
 TEST(MonitorTest, WitnessCosignsOnlyWhatWasAudited) {
   evidence::testing::CraftedLog log;
   const uint64_t now = static_cast<uint64_t>(absl::ToUnixMillis(absl::Now()));
@@ -70,15 +82,7 @@ TEST(MonitorTest, WitnessCosignsOnlyWhatWasAudited) {
   log.HonestEpoch({evidence::testing::TestIndex(1)}, now);
   testing::CraftedLogServer server(&log);
   const std::string dir = keytrail::testing::TempDir("monitor_assembly_witness");
-  {
-    ASSERT_EQ(keytrail::testing::RunProgram(
-                  keytrail::testing::Runfile("cli/keytrail"),
-                  {"keygen", "cosigner", "monitor.example/m1", dir + "/cosigner.key",
-                   dir + "/cosigner.pub"},
-                  dir + "/keygen.log")
-                  .value_or(-1),
-              0);
-  }
+  ASSERT_NO_FATAL_FAILURE(KeygenCosigner(dir));
   MonitorOptions o;
   o.config.set_data_dir(dir + "/data");
   o.config.set_grpc_listen("127.0.0.1:0");
@@ -122,13 +126,7 @@ TEST(MonitorTest, WitnessCosignsOnlyWhatWasAudited) {
 // passes --allow_insecure_key_permissions.
 TEST(MonitorTest, RefusesACosignerKeyOthersCanReadUnlessAllowed) {
   const std::string dir = keytrail::testing::TempDir("monitor_assembly_key_mode");
-  ASSERT_EQ(keytrail::testing::RunProgram(
-                keytrail::testing::Runfile("cli/keytrail"),
-                {"keygen", "cosigner", "monitor.example/m1", dir + "/cosigner.key",
-                 dir + "/cosigner.pub"},
-                dir + "/keygen.log")
-                .value_or(-1),
-            0);
+  ASSERT_NO_FATAL_FAILURE(KeygenCosigner(dir));
   const std::string key = dir + "/cosigner.key";
   ASSERT_EQ(::chmod(key.c_str(), 0644), 0);
   MonitorOptions o;

@@ -74,18 +74,9 @@ class DiskFullTest : public ::testing::Test {
     return h_->stub().Update(&ctx, req, resp);
   }
 
-  bool Serving() {
-    auto health = keytrail::testing::HealthCheck(h_->channel());
-    return health.ok() && *health == keytrail::testing::kServingResponse;
-  }
-
+  bool Serving() { return keytrail::testing::IsServing(h_->channel()); }
   bool WaitForServing(bool want, absl::Duration timeout) {
-    const absl::Time deadline = absl::Now() + timeout;
-    while (Serving() != want) {
-      if (absl::Now() > deadline) return false;
-      absl::SleepFor(absl::Milliseconds(20));
-    }
-    return true;
+    return keytrail::testing::WaitForServing(h_->channel(), want, timeout);
   }
 
   // The account's whole history, verified against the log's keys; the

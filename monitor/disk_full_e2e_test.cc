@@ -40,22 +40,16 @@
 #include "testing/log_server_harness.h"
 #include "testing/monitor_harness.h"
 #include "testing/process.h"
+#include "testing/signed_checkpoint.h"
 #include "testing/small_disk.h"
 
 namespace keytrail::monitor {
 namespace {
 
+using ::keytrail::testing::CheckpointOf;
 using ::keytrail::testing::CountLinesContaining;
-
 using keytrail::testing::LogServerHarness;
 using keytrail::testing::MonitorHarness;
-
-note::Checkpoint ParseCp(const std::string& text) {
-  auto n = note::ParseNote(text);
-  if (!n.ok()) return {};
-  auto c = note::ParseCheckpoint(n->text);
-  return c.ok() ? *c : note::Checkpoint{};
-}
 
 class MonitorDiskFullTest : public ::testing::Test {
  protected:
@@ -134,7 +128,7 @@ class MonitorDiskFullTest : public ::testing::Test {
   uint64_t Seen(const std::string& text) {
     if (!CosignedByMonitor(text)) return 0;
     cosigned_.insert(text);
-    return ParseCp(text).size;
+    return CheckpointOf(text).size;
   }
 
   // The checkpoint the log serves (only cosigned ones, with
@@ -165,18 +159,9 @@ class MonitorDiskFullTest : public ::testing::Test {
     return -1;
   }
 
-  bool Serving() {
-    auto health = keytrail::testing::HealthCheck(monitor_channel_);
-    return health.ok() && *health == keytrail::testing::kServingResponse;
-  }
-
+  bool Serving() { return keytrail::testing::IsServing(monitor_channel_); }
   bool WaitForServing(bool want, absl::Duration timeout) {
-    const absl::Time deadline = absl::Now() + timeout;
-    while (Serving() != want) {
-      if (absl::Now() > deadline) return false;
-      absl::SleepFor(absl::Milliseconds(20));
-    }
-    return true;
+    return keytrail::testing::WaitForServing(monitor_channel_, want, timeout);
   }
 
   // Waits until the log serves a checkpoint the monitor cosigned at `size`.
@@ -191,10 +176,10 @@ class MonitorDiskFullTest : public ::testing::Test {
 
   // Every checkpoint the monitor cosigned is the log's tree at its size.
   void ExpectAllCosignedConsistentWith(const std::string& newest_text) {
-    const note::Checkpoint newest = ParseCp(newest_text);
+    const note::Checkpoint newest = CheckpointOf(newest_text);
     ASSERT_GT(newest.size, 0u);
     for (const std::string& text : cosigned_) {
-      const note::Checkpoint cp = ParseCp(text);
+      const note::Checkpoint cp = CheckpointOf(text);
       ASSERT_LE(cp.size, newest.size);
       if (cp.size == newest.size) {
         EXPECT_EQ(cp.root, newest.root) << text;
@@ -227,7 +212,7 @@ class MonitorDiskFullTest : public ::testing::Test {
 TEST_F(MonitorDiskFullTest, FullDiskStopsCosigningAndHealthThenRecoversWithoutRestart) {
   int serial = 0;
   for (int i = 0; i < 3; ++i) ASSERT_NO_FATAL_FAILURE(Update(++serial));
-  const uint64_t first = ParseCp(Checkpoint(true)).size;
+  const uint64_t first = CheckpointOf(Checkpoint(true)).size;
   ASSERT_TRUE(WaitServed(first, absl::Seconds(30))) << log_->log();
   ASSERT_TRUE(Serving());
   EXPECT_EQ(Metric("keytrail_monitor_serving "), 1);
@@ -268,7 +253,7 @@ TEST_F(MonitorDiskFullTest, FullDiskStopsCosigningAndHealthThenRecoversWithoutRe
   const uint64_t stored = status.logs(0).verified_size();
   for (int i = 0; i < 5; ++i) ASSERT_NO_FATAL_FAILURE(Update(++serial));
   absl::SleepFor(absl::Seconds(1));  // several retries on a still-full disk
-  const uint64_t newest_while_full = ParseCp(Checkpoint(true)).size;
+  const uint64_t newest_while_full = CheckpointOf(Checkpoint(true)).size;
   EXPECT_GT(newest_while_full, stored);
   EXPECT_LE(ServedSize(), stored);
   EXPECT_LE(EndpointSize(), stored);
@@ -281,13 +266,13 @@ TEST_F(MonitorDiskFullTest, FullDiskStopsCosigningAndHealthThenRecoversWithoutRe
   const absl::Duration to_serving = absl::Now() - freed;
   ASSERT_NO_FATAL_FAILURE(Update(++serial));
   const std::string newest = Checkpoint(true);
-  ASSERT_TRUE(WaitServed(ParseCp(newest).size, absl::Seconds(30))) << log_->log();
+  ASSERT_TRUE(WaitServed(CheckpointOf(newest).size, absl::Seconds(30))) << log_->log();
   // Informational (--storage_retry_max=400ms; polled every 20 ms).
   std::printf("space freed -> health SERVING in %.0f ms; -> newest checkpoint cosigned and "
               "served in %.0f ms\n",
               absl::ToDoubleMilliseconds(to_serving),
               absl::ToDoubleMilliseconds(absl::Now() - freed));
-  EXPECT_GE(EndpointSize(), ParseCp(newest).size);
+  EXPECT_GE(EndpointSize(), CheckpointOf(newest).size);
   status = monitor_->Status();
   EXPECT_TRUE(status.serving());
   EXPECT_EQ(status.logs(0).state(), v1::LogStatus::OK) << status.DebugString();
@@ -312,7 +297,7 @@ TEST_F(MonitorDiskFullTest, FullDiskStopsCosigningAndHealthThenRecoversWithoutRe
 
   // A SIGKILL now: what it cosigned was stored before it was handed out.
   uint64_t max_cosigned = 0;
-  for (const std::string& text : cosigned_) max_cosigned = std::max(max_cosigned, ParseCp(text).size);
+  for (const std::string& text : cosigned_) max_cosigned = std::max(max_cosigned, CheckpointOf(text).size);
   monitor_->Kill();
   ASSERT_NO_FATAL_FAILURE(monitor_->Start());
   status = monitor_->Status();
@@ -321,7 +306,7 @@ TEST_F(MonitorDiskFullTest, FullDiskStopsCosigningAndHealthThenRecoversWithoutRe
   // It goes on from there and finds nothing wrong.
   ASSERT_NO_FATAL_FAILURE(Update(++serial));
   const std::string last = Checkpoint(true);
-  ASSERT_TRUE(WaitServed(ParseCp(last).size, absl::Seconds(30))) << log_->log();
+  ASSERT_TRUE(WaitServed(CheckpointOf(last).size, absl::Seconds(30))) << log_->log();
   status = monitor_->Status();
   EXPECT_EQ(status.logs(0).evidence_size(), 0);
   EXPECT_NE(status.logs(0).state(), v1::LogStatus::MISBEHAVING);

@@ -34,22 +34,17 @@
 #include "testing/log_server_harness.h"
 #include "testing/monitor_harness.h"
 #include "testing/process.h"
+#include "testing/signed_checkpoint.h"
 #include "verifier/verifier.h"
 
 namespace keytrail::monitor {
 namespace {
 
+using ::keytrail::testing::CheckpointOf;
 using keytrail::testing::LogServerHarness;
 using keytrail::testing::MonitorHarness;
 
 uint64_t NowMs() { return static_cast<uint64_t>(absl::ToUnixMillis(absl::Now())); }
-
-note::Checkpoint ParseCp(const std::string& text) {
-  auto n = note::ParseNote(text);
-  if (!n.ok()) return {};
-  auto c = note::ParseCheckpoint(n->text);
-  return c.ok() ? *c : note::Checkpoint{};
-}
 
 class TwoMonitorsE2eTest : public ::testing::Test {
  protected:
@@ -147,7 +142,7 @@ class TwoMonitorsE2eTest : public ::testing::Test {
     std::string cp;
     while (absl::Now() < end) {
       cp = Checkpoint(false);
-      if (ParseCp(cp).size >= size && Cosigners(cp) == bits) return cp;
+      if (CheckpointOf(cp).size >= size && Cosigners(cp) == bits) return cp;
       absl::SleepFor(absl::Milliseconds(20));
     }
     ADD_FAILURE() << "no checkpoint at size " << size << " with cosigners " << bits
@@ -230,7 +225,7 @@ TEST_F(TwoMonitorsE2eTest, AnswersCarryBothCosignaturesAndTwoOfTwoIsEnforced) {
   ASSERT_NO_FATAL_FAILURE(Update("alice", 1));
   ASSERT_NO_FATAL_FAILURE(Update("bob", 1));
   ASSERT_NO_FATAL_FAILURE(Update("alice", 2));
-  const uint64_t size = ParseCp(Checkpoint(true)).size;
+  const uint64_t size = CheckpointOf(Checkpoint(true)).size;
   const std::string served = WaitServed(size, kBoth);
   ASSERT_FALSE(served.empty());
 
@@ -250,7 +245,7 @@ TEST_F(TwoMonitorsE2eTest, AnswersCarryBothCosignaturesAndTwoOfTwoIsEnforced) {
   ASSERT_TRUE(r.status.ok()) << r.status;
   ASSERT_TRUE(r.account.has_value());
   EXPECT_EQ(r.account->version, 1u);
-  EXPECT_EQ(verifier.last_verified_size(), ParseCp(served).size);
+  EXPECT_EQ(verifier.last_verified_size(), CheckpointOf(served).size);
   r = verifier.ObserveCheckpoint(Checkpoint(false), "");
   EXPECT_TRUE(r.status.ok()) << r.status;
   EXPECT_TRUE(r.alerts.empty());
@@ -276,17 +271,17 @@ TEST_F(TwoMonitorsE2eTest, AnswersCarryBothCosignaturesAndTwoOfTwoIsEnforced) {
   const std::string before = Checkpoint(false);
   ASSERT_EQ(Cosigners(before), kBoth);
   ASSERT_NO_FATAL_FAILURE(Update("carol", 1));
-  const uint64_t carol_size = ParseCp(Checkpoint(true)).size;
-  ASSERT_GT(carol_size, ParseCp(before).size);
+  const uint64_t carol_size = CheckpointOf(Checkpoint(true)).size;
+  ASSERT_GT(carol_size, CheckpointOf(before).size);
   // a's own monitoring endpoint has it, cosigned by a alone (GetCheckpoint
   // newest=true carries cosignatures only for the served epoch).
   std::string only_a;
   for (const absl::Time end = absl::Now() + absl::Seconds(30); absl::Now() < end;) {
     only_a = Cosigned(a);
-    if (ParseCp(only_a).size >= carol_size) break;
+    if (CheckpointOf(only_a).size >= carol_size) break;
     absl::SleepFor(absl::Milliseconds(20));
   }
-  ASSERT_EQ(ParseCp(only_a).size, carol_size) << only_a << a.log();
+  ASSERT_EQ(CheckpointOf(only_a).size, carol_size) << only_a << a.log();
   ASSERT_EQ(Cosigners(only_a), kOnlyA);
   const std::string still = Checkpoint(false);
   EXPECT_EQ(still, before);

@@ -42,10 +42,12 @@
 #include "testing/log_server_harness.h"
 #include "testing/monitor_harness.h"
 #include "testing/process.h"
+#include "testing/signed_checkpoint.h"
 
 namespace keytrail::monitor {
 namespace {
 
+using ::keytrail::testing::CheckpointOf;
 using keytrail::testing::LogServerHarness;
 using keytrail::testing::MonitorHarness;
 
@@ -59,13 +61,6 @@ struct Cosigned {
 
 // Size and root of a checkpoint note; size 0 and a zero root if it does not
 // parse.
-note::Checkpoint ParseCp(const std::string& text) {
-  auto n = note::ParseNote(text);
-  if (!n.ok()) return {};
-  auto c = note::ParseCheckpoint(n->text);
-  return c.ok() ? *c : note::Checkpoint{};
-}
-
 class WitnessKillE2eTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -183,7 +178,7 @@ class WitnessKillE2eTest : public ::testing::Test {
       }
       idle_ = false;
       const std::string cp_note = NewestCheckpoint();
-      const note::Checkpoint cp = ParseCp(cp_note);
+      const note::Checkpoint cp = CheckpointOf(cp_note);
       if (cp.size == 0 || cp.size == known) {
         absl::SleepFor(absl::Milliseconds(5));
         continue;
@@ -277,7 +272,7 @@ class WitnessKillE2eTest : public ::testing::Test {
     if (opened.ok()) {
       EXPECT_EQ(opened->verified.size(), 2u) << body;
     }
-    return ParseCp(body);
+    return CheckpointOf(body);
   }
 
   std::unique_ptr<LogServerHarness> log_;
@@ -348,10 +343,10 @@ TEST_F(WitnessKillE2eTest, KilledDuringAddCheckpointKeepsWhatItAcknowledged) {
     EXPECT_EQ(same_body, witness::FormatTlogSize(served.size));
     // A larger tree that does not extend it: the log's real proof from the
     // cosigned size, but another root at the larger size: 422.
-    note::Checkpoint newest = ParseCp(NewestCheckpoint());
+    note::Checkpoint newest = CheckpointOf(NewestCheckpoint());
     for (int i = 0; i < 1000 && newest.size <= served.size; ++i) {
       absl::SleepFor(absl::Milliseconds(10));
-      newest = ParseCp(NewestCheckpoint());
+      newest = CheckpointOf(NewestCheckpoint());
     }
     ASSERT_GT(newest.size, served.size);
     Hash forked = newest.root;
@@ -380,7 +375,7 @@ TEST_F(WitnessKillE2eTest, KilledDuringAddCheckpointKeepsWhatItAcknowledged) {
   }
   ASSERT_FALSE(cosigned.empty());
   // Every cosigned checkpoint is a prefix of the log's final tree.
-  const note::Checkpoint final_cp = ParseCp(NewestCheckpoint());
+  const note::Checkpoint final_cp = CheckpointOf(NewestCheckpoint());
   for (const Cosigned& c : cosigned) {
     ASSERT_LE(c.size, final_cp.size);
     if (c.size == final_cp.size) {

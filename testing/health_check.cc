@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "grpcpp/generic/generic_stub.h"
 
 namespace keytrail {
@@ -39,6 +40,21 @@ absl::StatusOr<std::string> HealthCheck(const std::shared_ptr<grpc::Channel>& ch
   std::string bytes;
   for (const grpc::Slice& s : slices) bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
   return bytes;
+}
+
+bool IsServing(const std::shared_ptr<grpc::Channel>& channel) {
+  absl::StatusOr<std::string> health = HealthCheck(channel);
+  return health.ok() && *health == kServingResponse;
+}
+
+bool WaitForServing(const std::shared_ptr<grpc::Channel>& channel, bool serving,
+                    absl::Duration timeout) {
+  const absl::Time deadline = absl::Now() + timeout;
+  while (IsServing(channel) != serving) {
+    if (absl::Now() > deadline) return false;
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  return true;
 }
 
 }  // namespace testing

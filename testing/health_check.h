@@ -13,6 +13,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "grpcpp/grpcpp.h"
 
 namespace keytrail {
@@ -21,6 +22,15 @@ namespace testing {
 inline constexpr char kServingResponse[] = "\x08\x01";
 
 absl::StatusOr<std::string> HealthCheck(const std::shared_ptr<grpc::Channel>& channel);
+
+// Whether one HealthCheck answers SERVING (false for NOT_SERVING and for a
+// failed call).
+bool IsServing(const std::shared_ptr<grpc::Channel>& channel);
+
+// Calls IsServing every 20 ms until it returns `serving`: true then, false
+// if `timeout` passes first.
+bool WaitForServing(const std::shared_ptr<grpc::Channel>& channel, bool serving,
+                    absl::Duration timeout);
 
 }  // namespace testing
 }  // namespace keytrail

@@ -16,25 +16,12 @@
 #include "core/protocol/limits.h"
 #include "core/util/file.h"
 #include "core/util/logging.h"
+#include "monitor/grpc_log_client.h"
 
 namespace keytrail::monitor {
 namespace {
 
 constexpr uint64_t kEntriesPerCall = 1000;
-constexpr size_t kMaxProofHashes = 65;
-
-absl::Status FromGrpc(const grpc::Status& s, absl::string_view what) {
-  if (s.ok()) return absl::OkStatus();
-  // Whatever the log says, for the follower it means "try again later".
-  return absl::UnavailableError(absl::StrCat(what, ": ", s.error_message(), " (gRPC code ",
-                                             static_cast<int>(s.error_code()), ")"));
-}
-
-std::unique_ptr<grpc::ClientContext> Context(absl::Duration timeout) {
-  auto ctx = std::make_unique<grpc::ClientContext>();
-  ctx->set_deadline(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(timeout));
-  return ctx;
-}
 
 std::string Hex(const Hash& h) { return HexEncode(HashView(h)); }
 
@@ -49,6 +36,11 @@ std::string FileSafe(absl::string_view s) {
 
 absl::StatusOr<std::unique_ptr<Follower>> Follower::Create(FollowerOptions options,
                                                            std::shared_ptr<grpc::Channel> channel) {
+  return Create(std::move(options), std::make_unique<GrpcLogClient>(std::move(channel)));
+}
+
+absl::StatusOr<std::unique_ptr<Follower>> Follower::Create(FollowerOptions options,
+                                                           std::unique_ptr<LogClient> log) {
   auto verifier = note::ParseVerifierKey(options.log.note_verifier_key());
   if (!verifier.ok()) return verifier.status();
   if (!options.clock) {
@@ -62,10 +54,9 @@ absl::StatusOr<std::unique_ptr<Follower>> Follower::Create(FollowerOptions optio
   if (!auditor.ok()) return auditor.status();
   auto evidence = (*store)->ListEvidence();
   if (!evidence.ok()) return evidence.status();
-  auto stub = v1::KeyTransparencyLog::NewStub(channel);
   auto f = std::unique_ptr<Follower>(new Follower(std::move(options), *std::move(verifier),
                                                   *std::move(store), *std::move(auditor),
-                                                  std::move(stub)));
+                                                  std::move(log)));
   for (size_t i = 0; i < evidence->size(); ++i) {
     v1::EvidenceInfo info;
     auto decoded = evidence::DecodeEvidence((*evidence)[i]);
@@ -91,12 +82,12 @@ absl::StatusOr<std::unique_ptr<Follower>> Follower::Create(FollowerOptions optio
 
 Follower::Follower(FollowerOptions options, note::Ed25519NoteVerifier verifier,
                    std::unique_ptr<MonitorStore> store, std::unique_ptr<Auditor> auditor,
-                   std::unique_ptr<v1::KeyTransparencyLog::Stub> stub)
+                   std::unique_ptr<LogClient> log)
     : options_(std::move(options)),
       verifier_(std::move(verifier)),
       store_(std::move(store)),
       auditor_(std::move(auditor)),
-      stub_(std::move(stub)) {}
+      log_(std::move(log)) {}
 
 Follower::~Follower() { Stop(); }
 
@@ -181,10 +172,8 @@ void Follower::FetchLogInfo() {
     max_epoch_age_ms_ = options_.log.max_epoch_age_ms();
     return;
   }
-  v1::GetLogInfoRequest req;
-  v1::GetLogInfoResponse resp;
-  auto ctx = Context(options_.rpc_timeout);
-  if (stub_->GetLogInfo(ctx.get(), req, &resp).ok()) max_epoch_age_ms_ = resp.max_epoch_age_ms();
+  auto info = log_->Info(RpcDeadline());
+  if (info.ok()) max_epoch_age_ms_ = info->max_epoch_age_ms;
 }
 
 absl::Status Follower::Step() {
@@ -207,13 +196,10 @@ absl::Status Follower::Step() {
   }
   FetchLogInfo();
   absl::Status result = absl::OkStatus();
-  v1::GetCheckpointRequest req;
-  req.set_newest(true);
-  v1::GetCheckpointResponse resp;
-  auto ctx = Context(options_.rpc_timeout);
-  absl::Status fetched = FromGrpc(stub_->GetCheckpoint(ctx.get(), req, &resp), "GetCheckpoint");
+  absl::StatusOr<std::string> newest = log_->Checkpoint(RpcDeadline());
+  absl::Status fetched = newest.status();
   std::vector<std::string> candidates;
-  if (fetched.ok()) candidates.push_back(resp.checkpoint());
+  if (fetched.ok()) candidates.push_back(*std::move(newest));
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (hint_.has_value()) candidates.push_back(hint_->text);
@@ -363,20 +349,15 @@ absl::StatusOr<Hash> Follower::PowerOfTwoOldRoot(uint64_t size, const Signed& bi
   // [0, size) is a complete subtree of the big tree: the inclusion proof of
   // its last leaf starts with the subtree's own log2(size) hashes.
   if (size == 0 || (size & (size - 1)) != 0) return absl::InvalidArgumentError("not a power of two");
-  v1::GetEntriesRequest req;
-  req.set_start(size - 1);
-  req.set_count(1);
-  v1::GetEntriesResponse resp;
-  auto ctx = Context(options_.rpc_timeout);
-  absl::Status s = FromGrpc(stub_->GetEntries(ctx.get(), req, &resp), "GetEntries");
-  if (!s.ok()) return s;
-  if (resp.entries_size() != 1) return absl::UnavailableError("GetEntries: no entry");
+  auto entries = log_->Entries(size - 1, 1, RpcDeadline());
+  if (!entries.ok()) return entries.status();
   auto proof = LogInclusionProof(size - 1, big.checkpoint.size);
   if (!proof.ok()) return proof.status();
-  s = merkle::VerifyInclusion(size - 1, big.checkpoint.size, EntryLeafHash(resp.entries(0)), *proof,
-                              big.checkpoint.root);
+  const Hash leaf = EntryLeafHash(entries->front());
+  absl::Status s = merkle::VerifyInclusion(size - 1, big.checkpoint.size, leaf, *proof,
+                                           big.checkpoint.root);
   if (!s.ok()) return absl::UnavailableError(s.message());
-  Hash node = EntryLeafHash(resp.entries(0));
+  Hash node = leaf;
   for (uint64_t width = 1, i = 0; width < size; width <<= 1, ++i) {
     node = merkle::HashChildren((*proof)[i], node);  // the leaf is rightmost: siblings on the left
   }
@@ -398,29 +379,11 @@ absl::Status Follower::ProveSplit(const Signed& small, const Signed& big, const 
 }
 
 absl::StatusOr<std::vector<Hash>> Follower::LogConsistencyProof(uint64_t size1, uint64_t size2) {
-  v1::GetConsistencyProofRequest req;
-  req.set_first_size(size1);
-  req.set_second_size(size2);
-  v1::GetConsistencyProofResponse resp;
-  auto ctx = Context(options_.rpc_timeout);
-  absl::Status s = FromGrpc(stub_->GetConsistencyProof(ctx.get(), req, &resp), "GetConsistencyProof");
-  if (!s.ok()) return s;
-  auto proof = merkle::DecodeHashList(resp.proof(), kMaxProofHashes, "consistency proof");
-  if (!proof.ok()) return absl::UnavailableError(proof.status().message());
-  return proof;
+  return log_->ConsistencyProof(size1, size2, RpcDeadline());
 }
 
 absl::StatusOr<std::vector<Hash>> Follower::LogInclusionProof(uint64_t index, uint64_t size) {
-  v1::GetInclusionProofRequest req;
-  req.set_index(index);
-  req.set_tree_size(size);
-  v1::GetInclusionProofResponse resp;
-  auto ctx = Context(options_.rpc_timeout);
-  absl::Status s = FromGrpc(stub_->GetInclusionProof(ctx.get(), req, &resp), "GetInclusionProof");
-  if (!s.ok()) return s;
-  auto proof = merkle::DecodeHashList(resp.proof(), kMaxProofHashes, "inclusion proof");
-  if (!proof.ok()) return absl::UnavailableError(proof.status().message());
-  return proof;
+  return log_->InclusionProof(index, size, RpcDeadline());
 }
 
 absl::Status Follower::CatchUp() {
@@ -435,18 +398,7 @@ absl::Status Follower::CatchUp() {
     std::future<Batch> result;
   };
   auto fetch = [this](uint64_t from, uint64_t count) -> Batch {
-    v1::GetEntriesRequest req;
-    req.set_start(from);
-    req.set_count(count);
-    v1::GetEntriesResponse resp;
-    auto ctx = Context(options_.rpc_timeout);
-    absl::Status s = FromGrpc(stub_->GetEntries(ctx.get(), req, &resp), "GetEntries");
-    if (!s.ok()) return s;
-    if (resp.entries_size() == 0 || static_cast<uint64_t>(resp.entries_size()) > count) {
-      return absl::UnavailableError(absl::StrCat("GetEntries(", from, ", ", count, ") returned ",
-                                                 resp.entries_size(), " entries"));
-    }
-    return std::vector<std::string>(resp.entries().begin(), resp.entries().end());
+    return log_->Entries(from, count, RpcDeadline());
   };
   std::deque<InFlight> inflight;
   uint64_t next = start;

@@ -51,9 +51,9 @@
 #include "core/note/note.h"
 #include "grpcpp/grpcpp.h"
 #include "monitor/auditor.h"
+#include "monitor/log_client.h"
 #include "monitor/monitor_store.h"
 #include "monitor/storage_health.h"
-#include "proto/log_service.grpc.pb.h"
 #include "proto/monitor_config.pb.h"
 #include "proto/monitor_service.pb.h"
 
@@ -85,6 +85,10 @@ class Follower {
  public:
   // Opens the log's store (creating it) and loads its state and evidence.
   // InvalidArgument for a bad note key; storage errors as MonitorStore::Open.
+  // Reads the log through `log`.
+  static absl::StatusOr<std::unique_ptr<Follower>> Create(FollowerOptions options,
+                                                          std::unique_ptr<LogClient> log);
+  // The same over the log's gRPC service (monitor/grpc_log_client.h).
   static absl::StatusOr<std::unique_ptr<Follower>> Create(FollowerOptions options,
                                                           std::shared_ptr<grpc::Channel> channel);
   ~Follower();  // stops the thread
@@ -124,9 +128,10 @@ class Follower {
 
   Follower(FollowerOptions options, note::Ed25519NoteVerifier verifier,
            std::unique_ptr<MonitorStore> store, std::unique_ptr<Auditor> auditor,
-           std::unique_ptr<v1::KeyTransparencyLog::Stub> stub);
+           std::unique_ptr<LogClient> log);
   void Run();
   uint64_t NowMs() const { return options_.clock(); }
+  absl::Time RpcDeadline() const { return absl::Now() + options_.rpc_timeout; }
 
   absl::StatusOr<Signed> Open(const std::string& text) const;
   absl::Status Consider(const Signed& cp);
@@ -167,7 +172,7 @@ class Follower {
   const note::Ed25519NoteVerifier verifier_;
   std::unique_ptr<MonitorStore> store_;
   std::unique_ptr<Auditor> auditor_;  // follower thread only
-  std::unique_ptr<v1::KeyTransparencyLog::Stub> stub_;
+  std::unique_ptr<LogClient> log_;
   std::optional<Signed> target_;      // follower thread only: newest consistent checkpoint
   uint64_t max_epoch_age_ms_ = 0;     // follower thread only
   bool serving_older_ = false;        // follower thread only: as last logged

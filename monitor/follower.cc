@@ -17,6 +17,7 @@
 #include "core/util/file.h"
 #include "core/util/logging.h"
 #include "monitor/grpc_log_client.h"
+#include "monitor/checkpoint_judge.h"
 
 namespace keytrail::monitor {
 namespace {
@@ -139,7 +140,8 @@ void Follower::Run() {
     std::unique_lock<std::mutex> lock(mu_);
     cv_.wait_for(lock, absl::ToChronoMilliseconds(wait), [this, storage_failing] {
       // While the disk is full, pushes and gossip do not cut the backoff short.
-      return stop_ || (!storage_failing && (hint_.has_value() || !peer_offers_.empty()));
+      return stop_ || (!storage_failing &&
+                       (hint_.has_value() || !peer_offers_.empty() || !pushed_.empty()));
     });
     if (stop_) return;
   }
@@ -248,10 +250,13 @@ void Follower::OfferPeerCheckpoint(const std::string& signed_note, const std::st
 }
 
 absl::Status Follower::ConsiderPeerOffers() {
-  std::map<std::string, std::string> offers;
+  std::vector<std::pair<std::string, std::string>> offers;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    offers.swap(peer_offers_);
+    for (auto& [peer, text] : peer_offers_) offers.emplace_back("peer " + peer, std::move(text));
+    peer_offers_.clear();
+    for (std::string& text : pushed_) offers.emplace_back("a witness push", std::move(text));
+    pushed_.clear();
   }
   for (const auto& [peer, text] : offers) {
     auto cp = Open(text);
@@ -261,11 +266,26 @@ absl::Status Follower::ConsiderPeerOffers() {
     // log's own state is left alone (no false alarm from a peer).
     std::string problem = s.ok() ? "" : std::string(s.message());
     if (!problem.empty() && peer_problem_[peer] != problem) {
-      LogWarning("%s: gossip: cannot check peer %s's checkpoint yet: %s", origin(), peer, problem);
+      LogWarning("%s: cannot check the checkpoint of %s yet: %s", origin(), peer, problem);
     }
     peer_problem_[peer] = problem;
   }
   return absl::OkStatus();
+}
+
+AuditedView Follower::View(bool with_target) const {
+  AuditedView view;
+  view.log_key = options_.log.note_verifier_key();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    view.verified = verified_;
+  }
+  if (with_target) view.head = target_;
+  view.root_at = [this](uint64_t size) { return store_->RootAt(size); };
+  view.proof = [this](uint64_t size1, uint64_t size2) {
+    return store_->ConsistencyProof(size1, size2);
+  };
+  return view;
 }
 
 absl::Status Follower::Consider(const Signed& cp) {
@@ -277,105 +297,31 @@ absl::Status Follower::Consider(const Signed& cp) {
       target_ = *std::move(stored);
     }
   }
-  if (!target_.has_value()) {
-    target_ = cp;
-    return absl::OkStatus();
-  }
-  const uint64_t verified = auditor_->verified().size;
-  const Signed big = *target_;
-  if (cp.checkpoint.size <= verified) {
-    // Compare with the tree this monitor replayed itself.
-    auto root = cp.checkpoint.size == verified ? absl::StatusOr<Hash>(verified_root_)
-                                               : store_->RootAt(cp.checkpoint.size);
-    if (!root.ok()) return root.status();
-    if (*root == cp.checkpoint.root) {
-      NoteOlder(cp, big);
+  auto verdict = JudgeCheckpoint(cp, View(/*with_target=*/true), log_.get(), RpcDeadline());
+  if (!verdict.ok()) return verdict.status();
+  switch (verdict->kind) {
+    case Verdict::Kind::kSplitView:
+      return Emit(*verdict->evidence);
+    case Verdict::Kind::kOlder:
+      NoteOlder(cp, *target_);
       return absl::OkStatus();
-    }
-    if (cp.checkpoint.size == big.checkpoint.size) return ProveSplit(cp, big, *root, {});
-    absl::StatusOr<std::vector<Hash>> proof =
-        big.checkpoint.size == verified ? store_->ConsistencyProof(cp.checkpoint.size, verified)
-                                        : LogConsistencyProof(cp.checkpoint.size, big.checkpoint.size);
-    if (!proof.ok()) return proof.status();
-    return ProveSplit(cp, big, *root, *std::move(proof));
+    case Verdict::Kind::kConsistent:
+      serving_older_ = false;
+      if (!target_.has_value() || cp.checkpoint.size > target_->checkpoint.size) target_ = cp;
+      return absl::OkStatus();
   }
-  if (cp.checkpoint.size <= big.checkpoint.size) {
-    absl::Status s = CheckConsistent(cp, big);
-    if (s.ok()) NoteOlder(cp, big);
-    return s;
-  }
-  serving_older_ = false;
-  absl::Status s = CheckConsistent(big, cp);
-  if (!s.ok()) return s;
-  target_ = cp;
-  return absl::OkStatus();
+  return absl::InternalError("unknown verdict");
 }
 
 void Follower::NoteOlder(const Signed& cp, const Signed& big) {
   // Consistent, so no evidence; but clients that saw the newer checkpoint
   // will get OUT_OF_RANGE from this log. Said once per episode.
-  const bool older = cp.checkpoint.size < big.checkpoint.size;
-  if (older && !serving_older_) {
+  if (!serving_older_) {
     LogWarning("%s: the log serves checkpoint size %d, older than size %d it signed before "
                "(consistent: a rollback or a lagging replica, not proof of misbehaviour)",
                origin(), cp.checkpoint.size, big.checkpoint.size);
   }
-  serving_older_ = older;
-}
-
-absl::Status Follower::CheckConsistent(const Signed& small, const Signed& big) {
-  if (small.checkpoint.size == big.checkpoint.size) {
-    if (small.checkpoint.root == big.checkpoint.root) return absl::OkStatus();
-    return ProveSplit(small, big, big.checkpoint.root, {});
-  }
-  auto proof = LogConsistencyProof(small.checkpoint.size, big.checkpoint.size);
-  if (!proof.ok()) return proof.status();
-  absl::Status s = merkle::VerifyConsistency(small.checkpoint.size, big.checkpoint.size, *proof,
-                                             small.checkpoint.root, big.checkpoint.root);
-  if (s.ok()) return s;
-  auto old_root = evidence::OldRootFromConsistencyProof(small.checkpoint.size,
-                                                        big.checkpoint.size, *proof,
-                                                        big.checkpoint.root);
-  if (!old_root.ok()) old_root = PowerOfTwoOldRoot(small.checkpoint.size, big);
-  if (old_root.ok() && *old_root != small.checkpoint.root) {
-    return ProveSplit(small, big, *old_root, *std::move(proof));
-  }
-  return absl::UnavailableError(absl::StrCat("the log's consistency proof from ",
-                                             small.checkpoint.size, " to ", big.checkpoint.size,
-                                             " does not verify: ", s.message()));
-}
-
-absl::StatusOr<Hash> Follower::PowerOfTwoOldRoot(uint64_t size, const Signed& big) {
-  // [0, size) is a complete subtree of the big tree: the inclusion proof of
-  // its last leaf starts with the subtree's own log2(size) hashes.
-  if (size == 0 || (size & (size - 1)) != 0) return absl::InvalidArgumentError("not a power of two");
-  auto entries = log_->Entries(size - 1, 1, RpcDeadline());
-  if (!entries.ok()) return entries.status();
-  auto proof = LogInclusionProof(size - 1, big.checkpoint.size);
-  if (!proof.ok()) return proof.status();
-  const Hash leaf = EntryLeafHash(entries->front());
-  absl::Status s = merkle::VerifyInclusion(size - 1, big.checkpoint.size, leaf, *proof,
-                                           big.checkpoint.root);
-  if (!s.ok()) return absl::UnavailableError(s.message());
-  Hash node = leaf;
-  for (uint64_t width = 1, i = 0; width < size; width <<= 1, ++i) {
-    node = merkle::HashChildren((*proof)[i], node);  // the leaf is rightmost: siblings on the left
-  }
-  return node;
-}
-
-absl::Status Follower::ProveSplit(const Signed& small, const Signed& big, const Hash& root_in_big,
-                                  std::vector<Hash> proof) {
-  evidence::Evidence e;
-  e.kind = evidence::EvidenceKind::kSplitView;
-  e.log_key = options_.log.note_verifier_key();
-  e.checkpoint_a = small.text;
-  e.checkpoint_b = big.text;
-  if (small.checkpoint.size < big.checkpoint.size) {
-    e.root_a_in_b = root_in_big;
-    e.consistency_proof = std::move(proof);
-  }
-  return Emit(e);
+  serving_older_ = true;
 }
 
 absl::StatusOr<std::vector<Hash>> Follower::LogConsistencyProof(uint64_t size1, uint64_t size2) {
@@ -651,27 +597,43 @@ absl::Status Follower::CheckAudited(absl::string_view signed_note,
                                                  ", not yet ", checkpoint.size));
     }
   }
-  const uint64_t verified = verified_size_;
-  const Hash verified_root = verified_root_;
-  const std::optional<Signed> big = verified_;
   lock.unlock();
-  auto root = checkpoint.size == verified ? absl::StatusOr<Hash>(verified_root)
-                                          : store_->RootAt(checkpoint.size);
-  if (!root.ok()) return absl::UnavailableError(root.status().message());
-  if (*root == checkpoint.root) return absl::OkStatus();
-  // Another root at a size already audited: a split view.
-  if (!big.has_value()) {
-    // Only a size-0 checkpoint gets here (nothing audited yet), and its root
-    // is not the empty tree's: nonsense, but no evidence of anything.
-    return absl::UnavailableError("nothing audited yet");
+  // At or below the audited size now: the monitor's own tree decides,
+  // without a call to the log.
+  auto verdict = JudgeCheckpoint(Signed{std::string(signed_note), checkpoint},
+                                 View(/*with_target=*/false), nullptr, deadline);
+  if (!verdict.ok()) return absl::UnavailableError(verdict.status().message());
+  if (verdict->kind == Verdict::Kind::kSplitView) return Emit(*verdict->evidence);
+  return absl::OkStatus();
+}
+
+absl::Status Follower::Observe(absl::string_view signed_note, const note::Checkpoint& checkpoint,
+                               uint64_t old_size, absl::Span<const Hash> proof) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (misbehaving_ || refusing_) {
+      return absl::FailedPreconditionError(absl::StrCat(origin(), " is misbehaving"));
+    }
   }
-  Signed small{std::string(signed_note), checkpoint};
-  if (checkpoint.size == big->checkpoint.size) return ProveSplit(small, *big, *root, {});
-  absl::StatusOr<std::vector<Hash>> proof =
-      big->checkpoint.size == verified ? store_->ConsistencyProof(checkpoint.size, verified)
-                                       : LogConsistencyProof(checkpoint.size, big->checkpoint.size);
-  if (!proof.ok()) return proof.status();
-  return ProveSplit(small, *big, *root, *std::move(proof));
+  if (signed_note.size() > evidence::kMaxNoteBytes) {
+    return absl::UnavailableError("checkpoint note too large to judge");
+  }
+  Signed cp{std::string(signed_note), checkpoint};
+  const OfferedProof offered{old_size, std::vector<Hash>(proof.begin(), proof.end())};
+  auto verdict = JudgeCheckpoint(cp, View(/*with_target=*/false), nullptr, absl::Now(), &offered);
+  if (verdict.ok()) {
+    if (verdict->kind == Verdict::Kind::kSplitView) return Emit(*verdict->evidence);
+    return absl::OkStatus();
+  }
+  // Beyond the audited size and not settled by its proof: the follower
+  // thread asks the log (Consider) in its next round.
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (pushed_.size() >= kMaxPushed) pushed_.pop_front();
+    pushed_.push_back(std::move(cp.text));
+  }
+  cv_.notify_all();
+  return absl::OkStatus();
 }
 
 v1::LogStatus Follower::Status() const {

@@ -35,6 +35,7 @@
 
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -46,11 +47,13 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "absl/types/span.h"
 #include "core/evidence/evidence.h"
 #include "core/note/checkpoint.h"
 #include "core/note/note.h"
 #include "grpcpp/grpcpp.h"
 #include "monitor/auditor.h"
+#include "monitor/checkpoint_judge.h"
 #include "monitor/log_client.h"
 #include "monitor/monitor_store.h"
 #include "monitor/storage_health.h"
@@ -111,6 +114,17 @@ class Follower {
 
   v1::LogStatus Status() const;
 
+  // AuditedLogs::Observe for this log: a log-signed checkpoint the witness
+  // was pushed and will not cosign (with the request's old size and proof),
+  // judged now against what was audited (monitor/checkpoint_judge.h); one
+  // beyond the audited size that its proof does not settle is judged by the
+  // follower thread with the log's proof in its next round (up to
+  // kMaxPushed kept; the oldest dropped). FailedPrecondition when the log is
+  // (now) known to misbehave, OK otherwise. Never calls the log.
+  absl::Status Observe(absl::string_view signed_note, const note::Checkpoint& checkpoint,
+                       uint64_t old_size, absl::Span<const Hash> proof);
+  static constexpr size_t kMaxPushed = 16;
+
   // A checkpoint of this log a peer monitor cosigned (monitor/gossip.h
   // checked the log's signature and the peer's). The follower thread, woken
   // now, compares it with its own view in its next round exactly as a
@@ -121,10 +135,7 @@ class Follower {
   void OfferPeerCheckpoint(const std::string& signed_note, const std::string& peer);
 
  private:
-  struct Signed {
-    std::string text;  // the whole signed note
-    note::Checkpoint checkpoint;
-  };
+  using Signed = SignedCheckpoint;
 
   Follower(FollowerOptions options, note::Ed25519NoteVerifier verifier,
            std::unique_ptr<MonitorStore> store, std::unique_ptr<Auditor> auditor,
@@ -139,14 +150,9 @@ class Follower {
   absl::Status ConsiderPeerOffers();
   // Logs once when the log starts serving a consistent but older checkpoint.
   void NoteOlder(const Signed& cp, const Signed& big);
-  // small.size <= big.size; both log-signed.
-  absl::Status CheckConsistent(const Signed& small, const Signed& big);
-  // `small`'s root is not `root_in_big`, big's tree's root at small's size.
-  absl::Status ProveSplit(const Signed& small, const Signed& big, const Hash& root_in_big,
-                          std::vector<Hash> proof);
-  // The big tree's root at `size`, a power of two, from the log's inclusion
-  // proof of leaf size - 1 (verified against big).
-  absl::StatusOr<Hash> PowerOfTwoOldRoot(uint64_t size, const Signed& big);
+  // What the judge compares with: the published verified checkpoint and,
+  // on the follower thread only (with_target), the audit target.
+  AuditedView View(bool with_target) const;
   absl::Status CatchUp();
   absl::Status CommitPrefix(const Signed& target);
   absl::Status ReportViolation(const Violation& v, const Signed& target);
@@ -183,6 +189,7 @@ class Follower {
   bool stop_ = false;
   std::optional<Signed> hint_;           // a checkpoint CheckAudited wants audited
   std::map<std::string, std::string> peer_offers_;  // peer name -> its cosigned note
+  std::deque<std::string> pushed_;  // notes from Observe for the follower thread
   std::optional<Signed> verified_;       // the stored verified checkpoint
   uint64_t verified_size_ = 0;
   Hash verified_root_{};

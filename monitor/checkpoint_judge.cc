@@ -87,6 +87,29 @@ absl::StatusOr<std::optional<Verdict>> CompareWithLogProof(const AuditedView& vi
 
 }  // namespace
 
+absl::StatusOr<SignedCheckpoint> OpenCheckpoint(const std::string& text,
+                                                const note::NoteVerifier& log_key,
+                                                absl::string_view origin) {
+  if (text.size() > evidence::kMaxNoteBytes) {
+    // Evidence could not carry it; no honest checkpoint comes near this.
+    return absl::UnavailableError(absl::StrCat("checkpoint note of ", text.size(),
+                                               " bytes, more than ", evidence::kMaxNoteBytes));
+  }
+  const note::NoteVerifier* verifiers[] = {&log_key};
+  auto opened = note::OpenNote(text, verifiers);
+  if (!opened.ok()) {
+    return absl::UnavailableError(
+        absl::StrCat("checkpoint signature does not verify: ", opened.status().message()));
+  }
+  auto checkpoint = note::ParseCheckpoint(opened->text);
+  if (!checkpoint.ok()) return absl::UnavailableError(checkpoint.status().message());
+  if (checkpoint->origin != origin) {
+    return absl::UnavailableError(
+        absl::StrCat("checkpoint of origin \"", checkpoint->origin, "\", want \"", origin, "\""));
+  }
+  return SignedCheckpoint{text, *std::move(checkpoint)};
+}
+
 absl::StatusOr<Verdict> JudgeCheckpoint(const SignedCheckpoint& cp, const AuditedView& view,
                                         LogClient* log, absl::Time deadline,
                                         const OfferedProof* offered) {

@@ -29,6 +29,7 @@
 #include "core/crypto/sha256.h"
 #include "core/evidence/evidence.h"
 #include "core/note/checkpoint.h"
+#include "core/note/note.h"
 #include "monitor/log_client.h"
 
 namespace keytrail::monitor {
@@ -38,6 +39,15 @@ struct SignedCheckpoint {
   std::string text;  // the whole signed note
   note::Checkpoint checkpoint;
 };
+
+// Opens `text` as a checkpoint note of `origin` signed by `log_key`.
+// Unavailable (it proves nothing: anyone on the path could send it) when
+// it is longer than evidence can carry (evidence::kMaxNoteBytes), when no
+// signature by the key verifies, when the text is no checkpoint or names
+// another origin.
+absl::StatusOr<SignedCheckpoint> OpenCheckpoint(const std::string& text,
+                                                const note::NoteVerifier& log_key,
+                                                absl::string_view origin);
 
 // What the monitor audited of one log, as the judge reads it.
 struct AuditedView {

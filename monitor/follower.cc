@@ -1,7 +1,6 @@
 #include "monitor/follower.h"
 
 #include <deque>
-#include <filesystem>
 #include <future>
 #include <utility>
 
@@ -9,12 +8,8 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "core/bytes/encoding.h"
-#include "core/evidence/old_root.h"
-#include "core/merkle/hash_list.h"
-#include "core/merkle/hasher.h"
 #include "core/merkle/verify.h"
 #include "core/protocol/limits.h"
-#include "core/util/file.h"
 #include "core/util/logging.h"
 #include "monitor/grpc_log_client.h"
 #include "monitor/checkpoint_judge.h"
@@ -25,13 +20,6 @@ namespace {
 constexpr uint64_t kEntriesPerCall = 1000;
 
 std::string Hex(const Hash& h) { return HexEncode(HashView(h)); }
-
-// A file name from the origin: letters and digits kept, the rest '_'.
-std::string FileSafe(absl::string_view s) {
-  std::string out;
-  for (char c : s) out += (std::isalnum(static_cast<unsigned char>(c)) ? c : '_');
-  return out;
-}
 
 }  // namespace
 
@@ -58,26 +46,19 @@ absl::StatusOr<std::unique_ptr<Follower>> Follower::Create(FollowerOptions optio
   auto f = std::unique_ptr<Follower>(new Follower(std::move(options), *std::move(verifier),
                                                   *std::move(store), *std::move(auditor),
                                                   std::move(log)));
-  for (size_t i = 0; i < evidence->size(); ++i) {
-    v1::EvidenceInfo info;
-    auto decoded = evidence::DecodeEvidence((*evidence)[i]);
-    auto finding = decoded.ok() ? evidence::VerifyEvidence(*decoded)
-                                : absl::StatusOr<evidence::Finding>(decoded.status());
-    info.set_summary(finding.ok() ? finding->summary
-                                  : absl::StrCat("stored evidence does not verify: ",
-                                                 finding.status().message()));
-    info.set_file(absl::StrCat(f->options_.evidence_dir, "/", FileSafe(f->origin()), "-", i,
-                               ".evidence"));
-    info.set_evidence((*evidence)[i]);
-    f->evidence_.push_back(std::move(info));
-  }
-  f->misbehaving_ = !f->evidence_.empty();
+  MonitorStore* db = f->store_.get();
+  Follower* self = f.get();
+  f->keeper_ = std::make_unique<EvidenceKeeper>(
+      EvidenceKeeperOptions{f->origin(), f->options_.evidence_dir,
+                            [db](const std::string& e) { return db->AddEvidence(e); },
+                            [self](const absl::Status& s) { (void)self->Stored(s); }},
+      *evidence);
   if (f->options_.storage_health != nullptr) f->options_.storage_health->Add(f->StoragePart());
   f->Publish();
   const AuditState& state = f->auditor_->verified();
   LogInfo("%s: following %s from size %d (epoch %d)%s", f->origin(),
           f->options_.log.grpc_address(), state.size, state.size > 0 ? state.last_epoch.epoch : 0,
-          f->misbehaving_ ? "; MISBEHAVING, evidence on file: not auditing" : "");
+          f->keeper_->misbehaving() ? "; MISBEHAVING, evidence on file: not auditing" : "");
   return f;
 }
 
@@ -93,7 +74,7 @@ Follower::Follower(FollowerOptions options, note::Ed25519NoteVerifier verifier,
 Follower::~Follower() { Stop(); }
 
 void Follower::Start() {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   if (thread_.joinable()) return;
   stop_ = false;
   thread_ = std::thread([this] { Run(); });
@@ -101,10 +82,9 @@ void Follower::Start() {
 
 void Follower::Stop() {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     stop_ = true;
   }
-  cv_.notify_all();
   if (thread_.joinable()) thread_.join();
 }
 
@@ -137,35 +117,15 @@ void Follower::Run() {
         backoff = poll;
       }
     }
-    std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait_for(lock, absl::ToChronoMilliseconds(wait), [this, storage_failing] {
+    absl::MutexLock lock(&mu_);
+    auto woken = [this, storage_failing]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
       // While the disk is full, pushes and gossip do not cut the backoff short.
       return stop_ || (!storage_failing &&
                        (hint_.has_value() || !peer_offers_.empty() || !pushed_.empty()));
-    });
+    };
+    mu_.AwaitWithTimeout(absl::Condition(&woken), wait);
     if (stop_) return;
   }
-}
-
-absl::StatusOr<Follower::Signed> Follower::Open(const std::string& text) const {
-  if (text.size() > evidence::kMaxNoteBytes) {
-    // Evidence could not carry it; no honest checkpoint comes near this.
-    return absl::UnavailableError(absl::StrCat("checkpoint note of ", text.size(),
-                                               " bytes, more than ", evidence::kMaxNoteBytes));
-  }
-  const note::NoteVerifier* verifiers[] = {&verifier_};
-  auto opened = note::OpenNote(text, verifiers);
-  if (!opened.ok()) {
-    return absl::UnavailableError(
-        absl::StrCat("checkpoint signature does not verify: ", opened.status().message()));
-  }
-  auto checkpoint = note::ParseCheckpoint(opened->text);
-  if (!checkpoint.ok()) return absl::UnavailableError(checkpoint.status().message());
-  if (checkpoint->origin != origin()) {
-    return absl::UnavailableError(
-        absl::StrCat("checkpoint of origin \"", checkpoint->origin, "\", want \"", origin(), "\""));
-  }
-  return Signed{text, *std::move(checkpoint)};
 }
 
 void Follower::FetchLogInfo() {
@@ -179,19 +139,14 @@ void Follower::FetchLogInfo() {
 }
 
 absl::Status Follower::Step() {
-  bool misbehaving;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    misbehaving = misbehaving_;
-  }
-  if (misbehaving) return StoreUnsavedEvidence();
+  if (keeper_->misbehaving()) return keeper_->StoreUnsaved();
   if (StorageFailing()) {
     // Fetch and replay again only once writes work (Database::ProbeWrite
     // resumes RocksDB first): replaying entries that can't be committed
     // would only load the log and the disk.
     absl::Status probe = Stored(store_->ProbeWrite());
     if (!probe.ok()) {
-      std::lock_guard<std::mutex> lock(mu_);
+      absl::MutexLock lock(&mu_);
       last_error_ = std::string(probe.message());
       return probe;
     }
@@ -203,13 +158,13 @@ absl::Status Follower::Step() {
   std::vector<std::string> candidates;
   if (fetched.ok()) candidates.push_back(*std::move(newest));
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     if (hint_.has_value()) candidates.push_back(hint_->text);
     hint_.reset();
   }
   if (!fetched.ok()) result = fetched;
   for (const std::string& text : candidates) {
-    auto cp = Open(text);
+    auto cp = OpenCheckpoint(text, verifier_, origin());
     if (!cp.ok()) {
       result = cp.status();
       continue;
@@ -218,13 +173,13 @@ absl::Status Follower::Step() {
     if (s.code() == absl::StatusCode::kFailedPrecondition) return s;
     if (!s.ok()) result = s;
   }
-  absl::Status gossip = ConsiderPeerOffers();
+  absl::Status gossip = ConsiderOffers();
   if (gossip.code() == absl::StatusCode::kFailedPrecondition) return gossip;
   if (target_.has_value() && target_->checkpoint.size > auditor_->verified().size) {
     absl::Status s = CatchUp();
     if (!s.ok()) result = s;
   }
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   last_error_ = result.ok() ? "" : std::string(result.message());
   if (target_.has_value()) log_size_ = std::max(log_size_, target_->checkpoint.size);
   stale_after_ms_ = max_epoch_age_ms_;
@@ -241,34 +196,26 @@ absl::Status Follower::Step() {
   return result;
 }
 
-void Follower::OfferPeerCheckpoint(const std::string& signed_note, const std::string& peer) {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    peer_offers_[peer] = signed_note;
-  }
-  cv_.notify_all();
-}
-
-absl::Status Follower::ConsiderPeerOffers() {
+absl::Status Follower::ConsiderOffers() {
   std::vector<std::pair<std::string, std::string>> offers;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     for (auto& [peer, text] : peer_offers_) offers.emplace_back("peer " + peer, std::move(text));
     peer_offers_.clear();
     for (std::string& text : pushed_) offers.emplace_back("a witness push", std::move(text));
     pushed_.clear();
   }
   for (const auto& [peer, text] : offers) {
-    auto cp = Open(text);
+    auto cp = OpenCheckpoint(text, verifier_, origin());
     absl::Status s = cp.ok() ? Consider(*cp) : cp.status();
     if (s.code() == absl::StatusCode::kFailedPrecondition) return s;  // evidence emitted
     // Anything else proves nothing: said once per peer and problem, and the
     // log's own state is left alone (no false alarm from a peer).
     std::string problem = s.ok() ? "" : std::string(s.message());
-    if (!problem.empty() && peer_problem_[peer] != problem) {
+    if (!problem.empty() && offer_problem_[peer] != problem) {
       LogWarning("%s: cannot check the checkpoint of %s yet: %s", origin(), peer, problem);
     }
-    peer_problem_[peer] = problem;
+    offer_problem_[peer] = problem;
   }
   return absl::OkStatus();
 }
@@ -277,7 +224,7 @@ AuditedView Follower::View(bool with_target) const {
   AuditedView view;
   view.log_key = options_.log.note_verifier_key();
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     view.verified = verified_;
   }
   if (with_target) view.head = target_;
@@ -292,7 +239,7 @@ absl::Status Follower::Consider(const Signed& cp) {
   if (!target_.has_value()) {
     const AuditState& state = auditor_->verified();
     if (state.size > 0) {
-      auto stored = Open(state.checkpoint);
+      auto stored = OpenCheckpoint(state.checkpoint, verifier_, origin());
       if (!stored.ok()) return absl::DataLossError("stored checkpoint does not verify");
       target_ = *std::move(stored);
     }
@@ -301,7 +248,7 @@ absl::Status Follower::Consider(const Signed& cp) {
   if (!verdict.ok()) return verdict.status();
   switch (verdict->kind) {
     case Verdict::Kind::kSplitView:
-      return Emit(*verdict->evidence);
+      return Keep(*verdict->evidence);
     case Verdict::Kind::kOlder:
       NoteOlder(cp, *target_);
       return absl::OkStatus();
@@ -322,14 +269,6 @@ void Follower::NoteOlder(const Signed& cp, const Signed& big) {
                origin(), cp.checkpoint.size, big.checkpoint.size);
   }
   serving_older_ = true;
-}
-
-absl::StatusOr<std::vector<Hash>> Follower::LogConsistencyProof(uint64_t size1, uint64_t size2) {
-  return log_->ConsistencyProof(size1, size2, RpcDeadline());
-}
-
-absl::StatusOr<std::vector<Hash>> Follower::LogInclusionProof(uint64_t index, uint64_t size) {
-  return log_->InclusionProof(index, size, RpcDeadline());
 }
 
 absl::Status Follower::CatchUp() {
@@ -378,7 +317,7 @@ absl::Status Follower::CatchUp() {
     const absl::Time now = absl::Now();
     const double rate = (auditor_->fed_size() - start) / std::max(1e-3, absl::ToDoubleSeconds(now - started));
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      absl::MutexLock lock(&mu_);
       entries_audited_ += batch->size();
       fed_size_ = auditor_->fed_size();
       rate_ = rate;
@@ -419,7 +358,7 @@ absl::Status Follower::CatchUp() {
 
 absl::Status Follower::CommitPrefix(const Signed& target) {
   const uint64_t prefix = auditor_->replayed_size();
-  auto proof = LogConsistencyProof(prefix, target.checkpoint.size);
+  auto proof = log_->ConsistencyProof(prefix, target.checkpoint.size, RpcDeadline());
   if (!proof.ok()) return proof.status();
   absl::Status s = merkle::VerifyConsistency(prefix, target.checkpoint.size, *proof,
                                              auditor_->ReplayedRoot(), target.checkpoint.root);
@@ -436,7 +375,9 @@ absl::Status Follower::CommitPrefix(const Signed& target) {
 absl::Status Follower::ReportViolation(const Violation& v, const Signed& target) {
   const uint64_t size = target.checkpoint.size;
   auto e = BuildRuleEvidence(v, options_.log.note_verifier_key(), target.text,
-                             [this, size](uint64_t index) { return LogInclusionProof(index, size); });
+                             [this, size](uint64_t index) {
+                               return log_->InclusionProof(index, size, RpcDeadline());
+                             });
   absl::Status reset = auditor_->Reset();
   if (!e.ok()) {
     return absl::UnavailableError(absl::StrCat("entries break rule ", evidence::RuleName(v.rule),
@@ -449,66 +390,14 @@ absl::Status Follower::ReportViolation(const Violation& v, const Signed& target)
                                                "do not place them in its checkpoint"));
   }
   (void)reset;
-  return Emit(*e);
-}
-
-absl::Status Follower::Emit(const evidence::Evidence& e) {
-  std::lock_guard<std::mutex> emitting(evidence_mu_);
-  auto finding = evidence::VerifyEvidence(e);
-  if (!finding.ok()) {
-    LogError("%s: BUG: evidence built by this monitor does not verify: %s", origin(),
-             finding.status().message());
-    return absl::InternalError(finding.status().message());
-  }
-  const std::string bytes = evidence::EncodeEvidence(e);
-  {
-    // No more cosignatures from now on, whether or not the evidence can be
-    // stored.
-    std::lock_guard<std::mutex> lock(mu_);
-    refusing_ = true;
-  }
-  absl::Status stored = StoreEvidence(bytes, finding->summary);
-  if (!stored.ok()) {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      misbehaving_ = true;
-    }
-    unsaved_evidence_.push_back({bytes, finding->summary});
-    // Until a write works the evidence lives only in this process: a
-    // restart before then would lose it (a split view seen only in a pushed
-    // checkpoint is not found again). The log usually goes elsewhere than
-    // the full disk, so the line carries a copy when it is small enough for
-    // one line (a split view's is a few KiB; a broken rule's with many map
-    // witnesses can be megabytes).
-    constexpr size_t kMaxLoggedEvidenceBytes = 48 << 10;
-    const std::string copy =
-        bytes.size() <= kMaxLoggedEvidenceBytes
-            ? absl::StrCat("; the evidence file, base64: ", Base64Encode(bytes))
-            : absl::StrCat("; the evidence (", bytes.size(), " bytes) is too large to log");
-    LogError("%s: MISBEHAVING: %s; the evidence can't be stored yet (%s): retried until it "
-             "is; no longer cosigning%s",
-             origin(), finding->summary, stored.message(), copy);
-  }
-  cv_.notify_all();
-  return absl::FailedPreconditionError(absl::StrCat(origin(), " is misbehaving: ", finding->summary));
-}
-
-absl::Status Follower::StoreUnsavedEvidence() {
-  std::lock_guard<std::mutex> emitting(evidence_mu_);
-  while (!unsaved_evidence_.empty()) {
-    absl::Status s = StoreEvidence(unsaved_evidence_.front().bytes,
-                                   unsaved_evidence_.front().summary);
-    if (!s.ok()) return s;
-    unsaved_evidence_.erase(unsaved_evidence_.begin());
-  }
-  return absl::OkStatus();
+  return Keep(*e);
 }
 
 absl::Status Follower::Stored(absl::Status written) {
   if (options_.storage_health != nullptr) {
     (void)options_.storage_health->Report(StoragePart(), written);
   }
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   storage_error_ = written.ok() ? "" : written.ToString();
   // FailedPrecondition means "misbehaving" to Step's callers; a write that
   // needs a restart is a retryable failure for them.
@@ -519,160 +408,25 @@ absl::Status Follower::Stored(absl::Status written) {
 }
 
 bool Follower::StorageFailing() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   return !storage_error_.empty();
-}
-
-absl::Status Follower::StoreEvidence(const std::string& bytes, const std::string& summary) {
-  auto seq = store_->AddEvidence(bytes);
-  (void)Stored(seq.status());
-  if (!seq.ok()) return seq.status();
-  std::error_code ec;
-  std::filesystem::create_directories(options_.evidence_dir, ec);
-  const std::string file =
-      absl::StrCat(options_.evidence_dir, "/", FileSafe(origin()), "-", *seq, ".evidence");
-  // The database holds the evidence durably already; the file is the copy an
-  // operator hands on, so failing to write it is logged, not fatal.
-  const absl::Status written = WriteFileDurably(file, bytes, 0644);
-  if (!written.ok()) {
-    LogError("%s: could not write the evidence file: %s", origin(), written.ToString());
-  }
-  LogError("%s: MISBEHAVING: %s; evidence in %s; no longer cosigning", origin(), summary, file);
-  v1::EvidenceInfo info;
-  info.set_summary(summary);
-  info.set_file(file);
-  info.set_evidence(bytes);
-  std::lock_guard<std::mutex> lock(mu_);
-  misbehaving_ = true;
-  evidence_.push_back(std::move(info));
-  return absl::OkStatus();
 }
 
 void Follower::Publish() {
   const AuditState& state = auditor_->verified();
   std::optional<Signed> verified;
   if (state.size > 0) {
-    auto opened = Open(state.checkpoint);
+    auto opened = OpenCheckpoint(state.checkpoint, verifier_, origin());
     if (opened.ok()) verified = *std::move(opened);
   }
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   verified_ = std::move(verified);
   verified_size_ = state.size;
-  verified_root_ = auditor_->verified().size == auditor_->replayed_size()
-                       ? auditor_->ReplayedRoot()
-                       : merkle::CompactRange::FromHashes(state.size, state.frontier).value().Root();
   last_epoch_ = state.last_epoch;
   fed_size_ = auditor_->fed_size();
   log_size_ = std::max(log_size_, state.size);
-  cv_.notify_all();
 }
 
-absl::Status Follower::CheckAudited(absl::string_view signed_note,
-                                    const note::Checkpoint& checkpoint, absl::Time deadline) {
-  std::unique_lock<std::mutex> lock(mu_);
-  auto misbehaving = [this] {
-    return absl::FailedPreconditionError(absl::StrCat(origin(), " is misbehaving: not cosigning"));
-  };
-  if (misbehaving_ || refusing_) return misbehaving();
-  if (signed_note.size() > evidence::kMaxNoteBytes) {
-    return absl::UnavailableError("checkpoint note too large to audit");
-  }
-  if (checkpoint.size > verified_size_) {
-    if (!hint_.has_value() || hint_->checkpoint.size < checkpoint.size) {
-      hint_ = Signed{std::string(signed_note), checkpoint};
-    }
-    if (!storage_error_.empty()) {
-      // Whatever it audits now could not be recorded: no waiting.
-      return absl::UnavailableError(absl::StrCat(
-          "audited up to size ", verified_size_, ", not ", checkpoint.size,
-          ": the monitor's storage is failing (", storage_error_, ")"));
-    }
-    cv_.notify_all();
-    cv_.wait_until(lock, absl::ToChronoTime(deadline), [&] {
-      return misbehaving_ || refusing_ || stop_ || verified_size_ >= checkpoint.size;
-    });
-    if (misbehaving_ || refusing_) return misbehaving();
-    if (verified_size_ < checkpoint.size) {
-      return absl::UnavailableError(absl::StrCat("audited up to size ", verified_size_,
-                                                 ", not yet ", checkpoint.size));
-    }
-  }
-  lock.unlock();
-  // At or below the audited size now: the monitor's own tree decides,
-  // without a call to the log.
-  auto verdict = JudgeCheckpoint(Signed{std::string(signed_note), checkpoint},
-                                 View(/*with_target=*/false), nullptr, deadline);
-  if (!verdict.ok()) return absl::UnavailableError(verdict.status().message());
-  if (verdict->kind == Verdict::Kind::kSplitView) return Emit(*verdict->evidence);
-  return absl::OkStatus();
-}
 
-absl::Status Follower::Observe(absl::string_view signed_note, const note::Checkpoint& checkpoint,
-                               uint64_t old_size, absl::Span<const Hash> proof) {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (misbehaving_ || refusing_) {
-      return absl::FailedPreconditionError(absl::StrCat(origin(), " is misbehaving"));
-    }
-  }
-  if (signed_note.size() > evidence::kMaxNoteBytes) {
-    return absl::UnavailableError("checkpoint note too large to judge");
-  }
-  Signed cp{std::string(signed_note), checkpoint};
-  const OfferedProof offered{old_size, std::vector<Hash>(proof.begin(), proof.end())};
-  auto verdict = JudgeCheckpoint(cp, View(/*with_target=*/false), nullptr, absl::Now(), &offered);
-  if (verdict.ok()) {
-    if (verdict->kind == Verdict::Kind::kSplitView) return Emit(*verdict->evidence);
-    return absl::OkStatus();
-  }
-  // Beyond the audited size and not settled by its proof: the follower
-  // thread asks the log (Consider) in its next round.
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (pushed_.size() >= kMaxPushed) pushed_.pop_front();
-    pushed_.push_back(std::move(cp.text));
-  }
-  cv_.notify_all();
-  return absl::OkStatus();
-}
-
-v1::LogStatus Follower::Status() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  v1::LogStatus s;
-  s.set_origin(origin());
-  s.set_verified_size(verified_size_);
-  if (verified_.has_value()) s.set_verified_checkpoint(verified_->text);
-  s.set_log_size(std::max(log_size_, verified_size_));
-  s.set_lag(s.log_size() - verified_size_);
-  s.set_epoch(verified_size_ > 0 ? last_epoch_.epoch : 0);
-  s.set_epoch_timestamp_ms(verified_size_ > 0 ? last_epoch_.timestamp_ms : 0);
-  s.set_entries_audited(entries_audited_);
-  s.set_last_error(last_error_);
-  s.set_storage_error(storage_error_);
-  for (const v1::EvidenceInfo& e : evidence_) *s.add_evidence() = e;
-  const bool catching_up = s.lag() > 0;
-  if (catching_up) {
-    s.set_entries_per_second(rate_);
-    const uint64_t left = s.log_size() - std::max(fed_size_, verified_size_);
-    s.set_seconds_left(rate_ > 0 ? static_cast<uint64_t>(left / rate_) : 0);
-  }
-  const uint64_t now = options_.clock();
-  const uint64_t age_limit = stale_after_ms_;
-  if (misbehaving_) {
-    s.set_state(v1::LogStatus::MISBEHAVING);
-  } else if (!storage_error_.empty()) {
-    s.set_state(v1::LogStatus::STORAGE_FAILING);
-  } else if (!last_error_.empty()) {
-    s.set_state(v1::LogStatus::UNREACHABLE);
-  } else if (catching_up || verified_size_ == 0) {
-    s.set_state(v1::LogStatus::CATCHING_UP);
-  } else if (age_limit > 0 && now > last_epoch_.timestamp_ms + age_limit +
-                                        options_.log.poll_interval_ms()) {
-    s.set_state(v1::LogStatus::STALE);
-  } else {
-    s.set_state(v1::LogStatus::OK);
-  }
-  return s;
-}
 
 }  // namespace keytrail::monitor

@@ -12,7 +12,7 @@
 #include "core/evidence/evidence.h"
 #include "core/evidence/test_log.h"
 #include "core/note/checkpoint.h"
-#include "monitor/crafted_log_service.h"
+#include "testing/crafted_log_service.h"
 #include "monitor/storage_health.h"
 #include "testing/full_disk.h"
 #include "testing/process.h"

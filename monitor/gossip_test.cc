@@ -11,7 +11,7 @@
 #include "core/note/note.h"
 #include "gtest/gtest.h"
 #include "httplib.h"
-#include "monitor/witness_test_util.h"
+#include "testing/witness_test_util.h"
 
 namespace keytrail::monitor {
 namespace {

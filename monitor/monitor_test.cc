@@ -8,7 +8,7 @@
 #include "core/evidence/test_log.h"
 #include "core/note/checkpoint.h"
 #include "grpcpp/grpcpp.h"
-#include "monitor/crafted_log_service.h"
+#include "testing/crafted_log_service.h"
 #include "proto/monitor_service.grpc.pb.h"
 #include "httplib.h"
 #include "core/note/cosignature.h"

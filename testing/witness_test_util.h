@@ -1,7 +1,7 @@
 // Test helpers for the witness: a small log whose checkpoints are signed by
 // a fresh note key, and an AuditedLogs fake. Test-only.
-#ifndef KEYTRAIL_MONITOR_WITNESS_TEST_UTIL_H_
-#define KEYTRAIL_MONITOR_WITNESS_TEST_UTIL_H_
+#ifndef KEYTRAIL_TESTING_WITNESS_TEST_UTIL_H_
+#define KEYTRAIL_TESTING_WITNESS_TEST_UTIL_H_
 
 #include <cstdint>
 #include <string>
@@ -84,4 +84,4 @@ class FakeAuditedLogs : public AuditedLogs {
 
 }  // namespace keytrail::monitor
 
-#endif  // KEYTRAIL_MONITOR_WITNESS_TEST_UTIL_H_
+#endif  // KEYTRAIL_TESTING_WITNESS_TEST_UTIL_H_

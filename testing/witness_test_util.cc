@@ -1,4 +1,4 @@
-#include "monitor/witness_test_util.h"
+#include "testing/witness_test_util.h"
 
 #include <cstdlib>
 

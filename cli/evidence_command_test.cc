@@ -9,7 +9,7 @@
 
 #include "gtest/gtest.h"
 #include "core/evidence/evidence.h"
-#include "core/evidence/test_log.h"
+#include "testing/crafted_log.h"
 #include "testing/process.h"
 
 namespace keytrail::cli {

@@ -11,7 +11,7 @@
 
 #include "core/bytes/encoding.h"
 #include "core/evidence/evidence.h"
-#include "core/evidence/test_log.h"
+#include "testing/crafted_log.h"
 #include "gtest/gtest.h"
 #include "testing/log_lines.h"
 #include "testing/process.h"

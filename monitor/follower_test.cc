@@ -10,7 +10,7 @@
 #include "gtest/gtest.h"
 #include "core/bytes/encoding.h"
 #include "core/evidence/evidence.h"
-#include "core/evidence/test_log.h"
+#include "testing/crafted_log.h"
 #include "core/note/checkpoint.h"
 #include "testing/crafted_log_service.h"
 #include "monitor/storage_health.h"

@@ -5,7 +5,7 @@
 #include <sys/stat.h>
 
 #include "gtest/gtest.h"
-#include "core/evidence/test_log.h"
+#include "testing/crafted_log.h"
 #include "core/note/checkpoint.h"
 #include "grpcpp/grpcpp.h"
 #include "testing/crafted_log_service.h"

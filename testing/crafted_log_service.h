@@ -1,4 +1,4 @@
-// TEST ONLY. Serves a CraftedLog (core/evidence/test_log.h) over real gRPC
+// TEST ONLY. Serves a CraftedLog (testing/crafted_log.h) over real gRPC
 // as the log server's read API (GetCheckpoint, GetEntries, GetInclusionProof,
 // GetConsistencyProof, GetLogInfo), so the follower's tests can use the
 // same byte-level crafted logs as the auditor's and evidence's tests
@@ -12,7 +12,7 @@
 #include <optional>
 #include <string>
 
-#include "core/evidence/test_log.h"
+#include "testing/crafted_log.h"
 #include "grpcpp/grpcpp.h"
 #include "proto/log_service.grpc.pb.h"
 

@@ -56,6 +56,7 @@ ABSL_FLAG(int, rounds, 1, "rounds of lookups and of the ceiling, alternating, pe
 ABSL_FLAG(int, ceiling_bytes, 1600, "size of the ceiling call's answer");
 ABSL_FLAG(int, lookup_map_strata, 4, "the server's --lookup_map_strata");
 ABSL_FLAG(int64_t, lookup_consistency_proofs, 64, "the server's --lookup_consistency_proofs");
+ABSL_FLAG(int64_t, lookup_iterators, 16, "the server's --lookup_iterators");
 ABSL_FLAG(int, size_samples, 2000, "answers whose size is measured");
 ABSL_FLAG(int, verify_samples, 200, "answers verified with //verifier");
 ABSL_FLAG(int64_t, block_cache_mb, 1024, "the server's RocksDB block cache (its default)");
@@ -254,6 +255,7 @@ int main(int argc, char** argv) {
   o.lookup_context.map_strata = absl::GetFlag(FLAGS_lookup_map_strata);
   o.lookup_context.consistency_proofs =
       static_cast<size_t>(absl::GetFlag(FLAGS_lookup_consistency_proofs));
+  o.lookup_context.leaf_iterators = static_cast<size_t>(absl::GetFlag(FLAGS_lookup_iterators));
   auto server = LogServer::Start(o);
   if (!server.ok()) {
     std::fprintf(stderr, "lookup_bench: %s\n", std::string(server.status().message()).c_str());

@@ -14,7 +14,8 @@ namespace keytrail {
 absl::StatusOr<std::shared_ptr<const EpochContext>> EpochContext::Build(
     const LogStorage& storage, const PublishedState& state, const EpochContextOptions& options) {
   std::shared_ptr<EpochContext> context(new EpochContext(
-      storage, state.snapshot, state.log.epoch, state.log.tree_size, options.consistency_proofs));
+      storage, state.snapshot, state.log.epoch, state.log.tree_size, options.consistency_proofs,
+      options.leaf_iterators));
   context->inclusion_proof_ = merkle::EncodeHashList(state.epoch_inclusion_proof);
   RocksMapReader map_reader = storage.Reader(state.snapshot.get()).MapReader();
   auto top = map::MapTop::Load(map_reader, options.map_strata);
@@ -45,6 +46,31 @@ absl::StatusOr<std::string> EpochContext::ConsistencyProof(uint64_t first_size) 
 size_t EpochContext::cached_consistency_proofs() const {
   absl::MutexLock lock(&mu_);
   return proofs_.size();
+}
+
+std::unique_ptr<rocksdb::Iterator> EpochContext::TakeLeafIterator() const {
+  absl::MutexLock lock(&mu_);
+  if (iterators_.empty()) return nullptr;
+  std::unique_ptr<rocksdb::Iterator> it = std::move(iterators_.back());
+  iterators_.pop_back();
+  return it;
+}
+
+void EpochContext::ReturnLeafIterator(std::unique_ptr<rocksdb::Iterator> it) const {
+  if (it == nullptr) return;
+  {
+    absl::MutexLock lock(&mu_);
+    if (iterators_.size() < max_iterators_) {
+      iterators_.push_back(std::move(it));
+      return;
+    }
+  }
+  // Destroyed outside the lock.
+}
+
+size_t EpochContext::idle_leaf_iterators() const {
+  absl::MutexLock lock(&mu_);
+  return iterators_.size();
 }
 
 size_t EpochContext::bytes() const {

@@ -43,6 +43,7 @@
 #include "core/map/tiled_map.h"
 #include "log_server/log_storage.h"
 #include "log_server/published_state.h"
+#include "rocksdb/iterator.h"
 
 namespace keytrail {
 
@@ -53,6 +54,9 @@ struct EpochContextOptions {
   // Consistency proofs kept per epoch (--lookup_consistency_proofs; 0:
   // none).
   size_t consistency_proofs = 64;
+  // Idle map-leaf iterators kept per epoch for reuse (--lookup_iterators;
+  // 0: a new one per lookup).
+  size_t leaf_iterators = 16;
 };
 
 class EpochContext {
@@ -75,20 +79,30 @@ class EpochContext {
   absl::StatusOr<std::string> ConsistencyProof(uint64_t first_size) const;
   // Consistency proofs cached now (at most options.consistency_proofs).
   size_t cached_consistency_proofs() const;
+  // A map-leaf iterator as of this epoch's snapshot, from the idle ones
+  // (null when there is none: the reader makes one), for
+  // RocksMapReader::AdoptIterator; given back after the lookup, it is kept
+  // while fewer than options.leaf_iterators are idle. An iterator pins the
+  // memtables and files it reads until it is destroyed, at the latest with
+  // its context (kKept epochs later).
+  std::unique_ptr<rocksdb::Iterator> TakeLeafIterator() const;
+  void ReturnLeafIterator(std::unique_ptr<rocksdb::Iterator> it) const;
+  size_t idle_leaf_iterators() const;
   // Memory held, approximately (the map top and the cached proofs).
   size_t bytes() const;
 
  private:
   EpochContext(const LogStorage& storage, Snapshot snapshot, uint64_t epoch, uint64_t tree_size,
-               size_t max_proofs)
+               size_t max_proofs, size_t max_iterators)
       : storage_(storage), snapshot_(std::move(snapshot)), epoch_(epoch), tree_size_(tree_size),
-        max_proofs_(max_proofs) {}
+        max_proofs_(max_proofs), max_iterators_(max_iterators) {}
 
   const LogStorage& storage_;
   const Snapshot snapshot_;
   const uint64_t epoch_;
   const uint64_t tree_size_;
   const size_t max_proofs_;
+  const size_t max_iterators_;
   std::shared_ptr<const map::MapTop> map_top_;
   std::string inclusion_proof_;
   mutable absl::Mutex mu_;
@@ -96,6 +110,7 @@ class EpochContext {
   // is as good as any order when most clients ask from the same sizes.
   mutable absl::flat_hash_map<uint64_t, std::string> proofs_ ABSL_GUARDED_BY(mu_);
   mutable size_t proof_bytes_ ABSL_GUARDED_BY(mu_) = 0;
+  mutable std::vector<std::unique_ptr<rocksdb::Iterator>> iterators_ ABSL_GUARDED_BY(mu_);
 };
 
 // Builds the context of each published state on a thread of its own (so

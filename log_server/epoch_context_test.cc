@@ -14,6 +14,7 @@
 #include "core/crypto/ecvrf.h"
 #include "core/note/note.h"
 #include "core/protocol/key_set.h"
+#include "core/storage/rocks_map_store.h"
 #include "gtest/gtest.h"
 #include "log_server/epoch_builder.h"
 #include "log_server/log_queries.h"
@@ -145,6 +146,8 @@ TEST_F(EpochContextTest, AnswersAreTheSameWithAndWithoutContexts) {
   LogQueries plain(*storage_, holder, vrf_, {});
   LogQueries cached(*storage_, holder, vrf_, {}, nullptr, nullptr, &contexts);
   ExpectSameAnswers(plain, cached);
+  // One thread: one leaf iterator, made once and reused by every lookup.
+  EXPECT_EQ(context->idle_leaf_iterators(), 1u);
   // The served copy of a state (cosignatures added) shares the context.
   auto served = std::make_shared<PublishedState>(*state);
   served->checkpoint += "\n";
@@ -199,7 +202,7 @@ TEST_F(EpochContextTest, CachesStayWithinTheirBounds) {
   holder.Set(state);
 
   // No map strata: only the root is held; answers are the same.
-  EpochContexts none(*storage_, EpochContextOptions{0, 0});
+  EpochContexts none(*storage_, EpochContextOptions{0, 0, 0});
   none.Publish(state);
   none.WaitIdle();
   ASSERT_NE(none.For(*state), nullptr);
@@ -209,10 +212,11 @@ TEST_F(EpochContextTest, CachesStayWithinTheirBounds) {
   LogQueries without(*storage_, holder, vrf_, {}, nullptr, nullptr, &none);
   ExpectSameAnswers(plain, without);
   EXPECT_EQ(none.For(*state)->cached_consistency_proofs(), 0u);
+  EXPECT_EQ(none.For(*state)->idle_leaf_iterators(), 0u);
 
   // Two consistency proofs kept, however many sizes are asked from; every
   // proof (kept or not) is the right one.
-  EpochContexts two(*storage_, EpochContextOptions{1, 2});
+  EpochContexts two(*storage_, EpochContextOptions{1, 2, 2});
   two.Publish(state);
   two.WaitIdle();
   auto context = two.For(*state);
@@ -226,6 +230,16 @@ TEST_F(EpochContextTest, CachesStayWithinTheirBounds) {
     }
   }
   EXPECT_EQ(context->cached_consistency_proofs(), 2u);
+  // At most two idle iterators, however many are handed back.
+  std::vector<std::unique_ptr<rocksdb::Iterator>> taken;
+  for (int i = 0; i < 4; ++i) taken.push_back(context->TakeLeafIterator());
+  for (int i = 0; i < 4; ++i) {
+    std::vector<map::MapLeaf> leaves;
+    RocksMapReader r = storage_->Reader(state->snapshot.get()).MapReader();
+    ASSERT_TRUE(r.ScanLeaves(Hash{}, 4, &leaves).ok());
+    context->ReturnLeafIterator(r.ReleaseIterator());
+  }
+  EXPECT_EQ(context->idle_leaf_iterators(), 2u);
 }
 
 // Readers on several threads while epochs are committed and published: each
@@ -298,6 +312,12 @@ TEST_F(EpochContextTest, ConcurrentReadersDuringCommits) {
     EXPECT_EQ(s.answer, response.SerializeAsString()) << s.account;
   }
   EXPECT_GT(per_state.size(), 1u);  // the readers saw several epochs
+  for (const auto& [checkpoint, state] : by_checkpoint) {
+    auto context = contexts.For(*state);
+    if (context != nullptr) {
+      EXPECT_LE(context->idle_leaf_iterators(), contexts.options().leaf_iterators);
+    }
+  }
 }
 
 }  // namespace

@@ -92,9 +92,11 @@ absl::StatusOr<LogQueries::AccountProofs> LogQueries::ProveAccount(
   *vrf_proof = out.account.vrf_proof;
 
   RocksMapReader map_reader = reader.MapReader();
+  if (context != nullptr) map_reader.AdoptIterator(context->TakeLeafIterator());
   std::optional<map::MapLeaf> leaf;
   auto proof = map::TiledMap::Prove(map_reader, out.account.index,
                                     context != nullptr ? context->map_top() : nullptr, &leaf);
+  if (context != nullptr) context->ReturnLeafIterator(map_reader.ReleaseIterator());
   if (!proof.ok()) return proof.status();
   *map_proof = map::EncodeMapProof(*proof);
   if (proof->terminal == map::MapProof::Terminal::kLeaf) {

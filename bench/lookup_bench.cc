@@ -6,8 +6,9 @@
 //
 // Starts the log server in-process on the database update_bench left in
 // --dir (127.0.0.1, a port the OS picks) and drives it with the gRPC
-// callback API, --concurrency calls in flight, random existing accounts,
-// for --seconds. Client and server share the machine's cores.
+// callback API, --concurrency calls in flight (each value in the list in
+// turn), random existing accounts, for --seconds. Client and server share
+// the machine's cores. --lookup_* set the server's lookup context flags.
 //
 // Sizes are ByteSizeLong() of the serialized LookupResponse with
 // last_verified_size equal to the current size (no consistency proof, as the

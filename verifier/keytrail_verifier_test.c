@@ -144,6 +144,21 @@ int main(void) {
   kt_verifier_free(v);
   v = NULL;
   CHECK(kt_verifier_new(policy, saved.data, saved.len, &v, &error) == KT_OK);
+  /* One flipped bit, or the last byte cut off, anywhere: damage, not state. */
+  for (size_t i = 0; i < saved.len; i += 7) {
+    kt_verifier* damaged = NULL;
+    saved.data[i] ^= 0x04;
+    CHECK(kt_verifier_new(policy, saved.data, saved.len, &damaged, &error) == KT_DATA_LOSS);
+    CHECK(damaged == NULL);
+    kt_buffer_free(&error);
+    saved.data[i] ^= 0x04;
+  }
+  {
+    kt_verifier* cut = NULL;
+    CHECK(kt_verifier_new(policy, saved.data, saved.len - 1, &cut, &error) == KT_DATA_LOSS);
+    CHECK(cut == NULL && error.len > 0);
+    kt_buffer_free(&error);
+  }
   kt_buffer_free(&saved);
   const record* h2 = get("history_alice_2");
   CHECK(kt_verifier_handle_history(v, BYTES("alice"), h2->data, h2->len, now, &r) == KT_OK);

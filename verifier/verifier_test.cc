@@ -12,6 +12,7 @@
 #include "gtest/gtest.h"
 #include "proto/keytrail.pb.h"
 #include "verifier/scenario.h"
+#include "verifier/state.h"
 
 namespace keytrail {
 namespace verifier {
@@ -430,11 +431,12 @@ TEST_F(VerifierTest, CosignaturePolicy) {
 // which an honest fake cannot rewrite; the check is the same.)
 TEST_F(VerifierTest, HistoryThatDoesNotExtendTheStoredHead) {
   ASSERT_TRUE(DoLookup(v_.get(), log_, "bob").status.ok());
-  vstate::VerifierState s;
-  ASSERT_TRUE(s.ParseFromString(v_->SaveState()));
+  auto loaded = DecodeState(v_->SaveState(), TrustFromPolicy(PolicyFor(log_)).value());
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  vstate::VerifierState& s = loaded->state;
   s.mutable_contacts(0)->set_head(std::string(32, '\x07'));
   ASSERT_EQ(s.contacts(0).account(), "bob");
-  auto v = NewVerifier(PolicyFor(log_), s.SerializeAsString());
+  auto v = NewVerifier(PolicyFor(log_), EncodeState(s));
 
   Result r = DoLookup(v.get(), log_, "bob");  // same version, other head
   EXPECT_EQ(r.status.code(), absl::StatusCode::kInvalidArgument);

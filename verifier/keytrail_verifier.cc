@@ -120,6 +120,11 @@ kt_code kt_verifier_enroll_device(kt_verifier* v, const uint8_t* device_id, size
   return Code(v->v->EnrollDevice(View(device_id, id_len), View(device_key, key_len)), error);
 }
 
+kt_code kt_verifier_set_own_account_key(kt_verifier* v, const uint8_t* account_key, size_t len,
+                                        kt_buffer* error) {
+  return Code(v->v->SetOwnAccountKey(View(account_key, len)), error);
+}
+
 kt_code kt_verifier_remove_enrolled_device(kt_verifier* v, const uint8_t* device_id,
                                            size_t id_len, kt_buffer* error) {
   return Code(v->v->RemoveEnrolledDevice(View(device_id, id_len)), error);

@@ -7,6 +7,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "core/bytes/reader.h"
+#include "core/crypto/ed25519.h"
 #include "core/crypto/sha256.h"
 #include "core/note/checkpoint.h"
 #include "core/note/note.h"
@@ -146,6 +147,10 @@ absl::StatusOr<LoadedState> DecodeState(absl::string_view bytes, const LogTrust&
     if (own.account().empty()) return Damaged("own account: empty account id");
     absl::Status st = CheckVersion("own account", own.version(), own.head(), own.key_set());
     if (!st.ok()) return st;
+    if (!own.account_key().empty() && own.account_key().size() != kEd25519PublicKeySize) {
+      return Damaged(absl::StrCat("own account: account key must be 32 bytes, got ",
+                                  own.account_key().size()));
+    }
     for (int i = 0; i < own.enrolled_size(); ++i) {
       if (own.enrolled(i).device_id().empty() || own.enrolled(i).device_key().empty()) {
         return Damaged(absl::StrCat("own account: enrolled device ", i, " is empty"));

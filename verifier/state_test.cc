@@ -28,6 +28,7 @@ class StateTest : public ::testing::Test {
     EXPECT_TRUE(v->SetOwnAccount("alice").ok());
     EXPECT_TRUE(v->EnrollDevice("phone", "key of phone").ok());
     EXPECT_TRUE(v->EnrollDevice("laptop", "key of laptop").ok());
+    EXPECT_TRUE(v->SetOwnAccountKey(alice_key_.public_key().bytes()).ok());
     Result own = DoHistory(v.get(), log_, "alice");
     EXPECT_TRUE(own.status.ok() && own.alerts.empty()) << own.status;
     for (const char* contact : {"bob", "carol", "dave", "nobody"}) {
@@ -67,6 +68,7 @@ TEST_F(StateTest, TheFixtureIsRealistic) {
   EXPECT_EQ(s.format_version(), kStateFormatVersion);
   EXPECT_EQ(s.own().enrolled_size(), 2);
   EXPECT_EQ(s.own().version(), 1u);
+  EXPECT_EQ(s.own().account_key(), alice_key_.public_key().bytes());
   ASSERT_EQ(s.contacts_size(), 4);
   int verified = 0;
   for (const vstate::Contact& c : s.contacts()) verified += c.verified();
@@ -176,6 +178,8 @@ TEST_F(StateTest, MalformedFieldsAreDataLoss) {
               s->mutable_contacts(3)->set_head(std::string(32, '\x01'));
             }),
             absl::StatusCode::kDataLoss);  // version 0 must have the genesis head
+  EXPECT_EQ(damaged([](vstate::VerifierState* s) { s->mutable_own()->set_account_key("short"); }),
+            absl::StatusCode::kDataLoss);
 }
 
 // Issue 13: of 1,782 flips of a format-1 state, 1,012 loaded. Now every

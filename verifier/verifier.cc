@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "core/crypto/ed25519.h"
 #include "core/merkle/hash_list.h"
 #include "core/merkle/verify.h"
 #include "core/protocol/chain.h"
@@ -107,6 +108,17 @@ absl::Status Verifier::EnrollDevice(absl::string_view device_id, absl::string_vi
   return absl::OkStatus();
 }
 
+absl::Status Verifier::SetOwnAccountKey(absl::string_view account_key) {
+  if (!own_.has_value()) return absl::FailedPreconditionError("own account: not set");
+  if (!account_key.empty() && account_key.size() != kEd25519PublicKeySize) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "own account key: must be ", kEd25519PublicKeySize, " bytes (or empty for none), got ",
+        account_key.size()));
+  }
+  own_->set_account_key(std::string(account_key));
+  return absl::OkStatus();
+}
+
 absl::Status Verifier::RemoveEnrolledDevice(absl::string_view device_id) {
   if (!own_.has_value()) return absl::FailedPreconditionError("own account: not set");
   auto* list = own_->mutable_enrolled();
@@ -206,7 +218,8 @@ Result Verifier::HandleLookup(absl::string_view account, absl::string_view respo
   if (now_version > stored) {
     const AccountState& cur = *v->current;
     if (IsOwn(account)) {
-      Append(&alerts, OwnVersionAlerts(*own_, cur, response));
+      Append(&alerts, OwnVersionAlerts(*own_, PreviousVersion{stored, own_->key_set()}, cur,
+                                       response));
       own_->set_version(cur.version);
       own_->set_head(HeadBytes(cur.head));
       own_->set_key_set(cur.key_set_bytes);
@@ -214,7 +227,7 @@ Result Verifier::HandleLookup(absl::string_view account, absl::string_view respo
       vstate::Contact& c = contacts_[std::string(account)];
       const std::string previous = c.key_set();
       c.set_account(std::string(account));
-      Append(&alerts, ContactVersionAlerts(c, previous, cur, response));
+      Append(&alerts, ContactVersionAlerts(c, PreviousVersion{stored, previous}, cur, response));
       c.set_version(cur.version);
       c.set_head(HeadBytes(cur.head));
       c.set_key_set(cur.key_set_bytes);
@@ -311,7 +324,9 @@ Result Verifier::HandleHistory(absl::string_view account, absl::string_view resp
   }
 
   std::vector<Alert> alerts;
-  std::string previous;
+  // The version before each one judged: the stored one, then each in turn.
+  std::string previous = IsOwn(account) ? own_->key_set() : std::string();
+  uint64_t previous_version = stored;
   if (!IsOwn(account)) {
     auto it = contacts_.find(std::string(account));
     if (it != contacts_.end()) previous = it->second.key_set();
@@ -326,12 +341,14 @@ Result Verifier::HandleHistory(absl::string_view account, absl::string_view resp
     const AccountState& s = v->versions[i];
     // Evidence: the page that holds the version.
     absl::string_view page = pages.empty() ? response : absl::string_view(pages[page_of[i]]);
+    const PreviousVersion before{previous_version, previous};
     if (IsOwn(account)) {
-      Append(&alerts, OwnVersionAlerts(*own_, s, page));
+      Append(&alerts, OwnVersionAlerts(*own_, before, s, page));
     } else {
-      Append(&alerts, ContactVersionAlerts(contact, previous, s, page));
-      previous = s.key_set_bytes;
+      Append(&alerts, ContactVersionAlerts(contact, before, s, page));
     }
+    previous = s.key_set_bytes;
+    previous_version = s.version;
   }
   VerifiedAccount acc;
   acc.account = std::string(account);

@@ -92,6 +92,15 @@ class Verifier {
   // without an own account; InvalidArgument for an empty id or key.
   absl::Status EnrollDevice(absl::string_view device_id, absl::string_view device_key);
   absl::Status RemoveEnrolledDevice(absl::string_view device_id);
+  // The user's own account key: the 32-byte Ed25519 public key whose private
+  // half this user's apps sign their key sets with, or empty when the user
+  // has none (the default). Self-monitoring alerts on every version that
+  // differs: an account key added, removed (the key set unsigned) or
+  // replaced is kIdentityChanged; the enrolled key with a signature that
+  // does not verify is kUnsignedKeySet. Set it before publishing a change of
+  // key. FailedPrecondition without an own account; InvalidArgument for a
+  // key that is neither empty nor 32 bytes.
+  absl::Status SetOwnAccountKey(absl::string_view account_key);
 
   // ---- Requests and answers ----
 
@@ -104,7 +113,8 @@ class Verifier {
 
   // Checks the serialized LookupResponse / HistoryResponse the log gave to
   // the request above, at the app's clock now_ms. For the own account,
-  // every new version's devices are checked against the enrolled ones; for
+  // every new version's devices are checked against the enrolled ones (and
+  // its account key against SetOwnAccountKey's); for
   // any other account (a contact; first use adds it) its changes are
   // checked as account_alerts.h says. A Lookup that jumps several versions
   // checks only the newest: use History to watch every change.

@@ -11,9 +11,10 @@ absl::StatusOr<AccountAnswer> VerifyAccountAnswer(const LogTrust& trust,
                                                   absl::string_view vrf_proof,
                                                   absl::string_view map_proof,
                                                   const TrustedCheckpoint& last,
-                                                  uint64_t now_ms) {
+                                                  uint64_t now_ms,
+                                                  CheckpointCache* checkpoints) {
   AccountAnswer out;
-  auto verified = VerifyLogProof(trust, log, last, now_ms);
+  auto verified = VerifyLogProof(trust, log, last, now_ms, checkpoints);
   if (!verified.ok()) return verified.status();
   out.log = *std::move(verified);
   auto index = VerifyAccountIndex(trust, account, vrf_proof);

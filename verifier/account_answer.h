@@ -26,14 +26,16 @@ struct AccountAnswer {
 
 // `log` as VerifyLogProof (log_proof.h) against `last`; `vrf_proof` as
 // VerifyAccountIndex (account_index.h); `map_proof` decodes. Returns the
-// first failure (InvalidArgument naming the check).
+// first failure (InvalidArgument naming the check). `checkpoints` as
+// VerifyLogProof's.
 absl::StatusOr<AccountAnswer> VerifyAccountAnswer(const LogTrust& trust,
                                                   absl::string_view account,
                                                   const v1::LogProof& log,
                                                   absl::string_view vrf_proof,
                                                   absl::string_view map_proof,
                                                   const TrustedCheckpoint& last,
-                                                  uint64_t now_ms);
+                                                  uint64_t now_ms,
+                                                  CheckpointCache* checkpoints = nullptr);
 
 }  // namespace verifier
 }  // namespace keytrail

@@ -16,9 +16,9 @@ namespace verifier {
 absl::StatusOr<VerifiedLookup> VerifyLookup(const LogTrust& trust, absl::string_view account,
                                             const v1::LookupResponse& response,
                                             const TrustedCheckpoint& last, uint64_t now_ms,
-    SignatureCheck signatures) {
+    SignatureCheck signatures, CheckpointCache* checkpoints) {
   auto answer = VerifyAccountAnswer(trust, account, response.log(), response.vrf_proof(),
-                                    response.map_proof(), last, now_ms);
+                                    response.map_proof(), last, now_ms, checkpoints);
   if (!answer.ok()) return answer.status();
   VerifiedLookup out;
   out.log = std::move(answer->log);

@@ -47,13 +47,16 @@ struct VerifiedLookup {
 // error either way round.
 // Under `signatures` = kReport a key-set signature failure is recorded in
 // AccountState::signatures instead (see SignatureCheck, account_version.h).
+// `checkpoints` (may be null) remembers verified checkpoint notes, as
+// VerifyLogProof's (log_proof.h): the result is the same with or without.
 // Every failure is InvalidArgument whose message names the check: those of
 // the functions above, plus "map proof: ..." (decoding, or a membership /
 // absence mismatch) and "previous_head: ...".
 absl::StatusOr<VerifiedLookup> VerifyLookup(const LogTrust& trust, absl::string_view account,
                                             const v1::LookupResponse& response,
                                             const TrustedCheckpoint& last, uint64_t now_ms,
-    SignatureCheck signatures = SignatureCheck::kRequire);
+    SignatureCheck signatures = SignatureCheck::kRequire,
+    CheckpointCache* checkpoints = nullptr);
 
 }  // namespace verifier
 }  // namespace keytrail

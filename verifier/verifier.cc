@@ -176,11 +176,12 @@ std::string Verifier::HistoryRequest(absl::string_view account) const {
   return r.SerializeAsString();
 }
 
-void Verifier::StoreCheckpoint(const std::string& note, const TrustedCheckpoint& cp) {
-  auto opened = OpenLogCheckpoint(trust_, note);
-  if (!opened.ok()) return;  // verified by the caller; cannot happen
-  checkpoint_ = *std::move(opened);
-  last_ = cp;
+void Verifier::StoreCheckpoint(absl::string_view note, const note::Checkpoint& cp) {
+  last_ = TrustedCheckpoint{cp.size, cp.root};
+  // The caller verified it: no second signature check, and no copy when it
+  // is the one stored already (every answer of an epoch carries it).
+  if (checkpoint_.has_value() && checkpoint_->note == note) return;
+  checkpoint_ = SignedCheckpoint{std::string(note), cp};
 }
 
 Result Verifier::HandleLookup(absl::string_view account, absl::string_view response,
@@ -189,7 +190,7 @@ Result Verifier::HandleLookup(absl::string_view account, absl::string_view respo
   if (!r.ParseFromArray(response.data(), static_cast<int>(response.size()))) {
     return Rejected(absl::InvalidArgumentError("response: does not parse as a LookupResponse"));
   }
-  auto v = VerifyLookup(trust_, account, r, last_, now_ms, SignatureCheck::kReport);
+  auto v = VerifyLookup(trust_, account, r, last_, now_ms, SignatureCheck::kReport, &checkpoints_);
   // Every log alert comes with a failed log proof, so an answer that
   // verified needs no second look (and no second signature check).
   if (!v.ok()) {
@@ -238,7 +239,7 @@ Result Verifier::HandleLookup(absl::string_view account, absl::string_view respo
     c.set_version(0);
     c.set_head(HeadBytes(GenesisHead()));
   }
-  StoreCheckpoint(r.log().checkpoint(), v->log.trusted());
+  StoreCheckpoint(r.log().checkpoint(), v->log.checkpoint);
   acc.version = now_version;
   if (v->current.has_value()) {
     acc.key_set = v->current->key_set;
@@ -266,9 +267,10 @@ Result Verifier::HandleHistory(absl::string_view account, absl::string_view resp
   const bool continuing = pending != pending_history_.end();
   auto v = continuing
                ? VerifyHistory(trust_, account, pending->second.next_since, pending->second.head,
-                               r, pending->second.last, now_ms, SignatureCheck::kReport)
+                               r, pending->second.last, now_ms, SignatureCheck::kReport,
+                               &checkpoints_)
                : VerifyHistory(trust_, account, stored + 1, trusted, r, last_, now_ms,
-                               SignatureCheck::kReport);
+                               SignatureCheck::kReport, &checkpoints_);
   if (continuing && !v.ok()) {
     pending_history_.erase(pending);
     return Rejected(absl::Status(v.status().code(),
@@ -382,7 +384,7 @@ Result Verifier::HandleHistory(absl::string_view account, absl::string_view resp
     acc.verified = contact.verified();
     contacts_[std::string(account)] = std::move(contact);
   }
-  StoreCheckpoint(r.log().checkpoint(), v->log.trusted());
+  StoreCheckpoint(r.log().checkpoint(), v->log.checkpoint);
   Result out;
   out.account = std::move(acc);
   out.alerts = std::move(alerts);
@@ -436,7 +438,7 @@ Result Verifier::ObserveCheckpoint(absl::string_view checkpoint_note,
     }
     if (note.ok() &&
         CountCosignatures(note->text, others, trust_.monitors) >= trust_.min_cosignatures) {
-      StoreCheckpoint(std::string(checkpoint_note), TrustedCheckpoint{b.size, b.root});
+      StoreCheckpoint(checkpoint_note, b);
     }
   }
   return out;

@@ -34,6 +34,7 @@
 #include "proto/verifier_state.pb.h"
 #include "verifier/account_version.h"
 #include "verifier/alert.h"
+#include "verifier/log_proof.h"
 #include "verifier/log_trust.h"
 #include "verifier/policy.h"
 #include "verifier/split_view.h"
@@ -162,16 +163,22 @@ class Verifier {
   std::optional<VerifiedAccount> Contact(absl::string_view account) const;
 
  private:
-  Verifier(LogTrust trust, std::string log_vkey) : trust_(std::move(trust)), log_vkey_(std::move(log_vkey)) {}
+  Verifier(LogTrust trust, std::string log_vkey)
+      : trust_(std::move(trust)), log_vkey_(std::move(log_vkey)), checkpoints_(&trust_) {}
 
   bool IsOwn(absl::string_view account) const;
   // The stored version and head of `account` (own or contact).
   uint64_t StoredVersion(absl::string_view account) const;
   std::optional<Hash> StoredHead(absl::string_view account) const;
-  void StoreCheckpoint(const std::string& note, const TrustedCheckpoint& cp);
+  // Stores `note`, whose checkpoint `cp` the caller verified.
+  void StoreCheckpoint(absl::string_view note, const note::Checkpoint& cp);
 
   LogTrust trust_;
   std::string log_vkey_;
+  // Checkpoint notes already verified (log signature and cosignatures):
+  // issue 17's "verify a checkpoint once". Touched only by the non-const
+  // Handle* calls, and thread-safe besides.
+  CheckpointCache checkpoints_;
   std::optional<SignedCheckpoint> checkpoint_;  // the stored one
   TrustedCheckpoint last_;
   std::optional<vstate::OwnAccount> own_;

@@ -595,6 +595,38 @@ TEST_F(VerifierTest, OwnAccountKeyArgumentsAreChecked) {
   EXPECT_EQ(r.alerts[0].kind, AlertKind::kIdentityChanged);
 }
 
+// Issue 17: a checkpoint verified once is remembered, and nothing else is:
+// an answer under it with a broken VRF proof, map proof or key set is
+// still refused.
+TEST_F(VerifierTest, UnderAVerifiedCheckpointEverythingElseIsStillChecked) {
+  ASSERT_TRUE(DoLookup(v_.get(), log_, "bob").status.ok());
+  const std::string honest = LookupAnswer(*v_, log_, "carol");
+  v1::LookupResponse parsed;
+  ASSERT_TRUE(parsed.ParseFromString(honest));
+  const std::string before = v_->SaveState();
+  auto refused = [&](auto edit) {
+    v1::LookupResponse broken = parsed;
+    edit(&broken);
+    return v_->HandleLookup("carol", broken.SerializeAsString(), Now(log_)).status.code();
+  };
+  EXPECT_EQ(refused([](v1::LookupResponse* r) { (*r->mutable_vrf_proof())[40] ^= 1; }),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(refused([](v1::LookupResponse* r) { (*r->mutable_map_proof())[5] ^= 1; }),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(refused([](v1::LookupResponse* r) {
+              std::string* ks = r->mutable_current()->mutable_key_set();
+              (*ks)[ks->size() - 1] ^= 1;  // the last device key's last byte
+            }),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(refused([](v1::LookupResponse* r) {
+              (*r->mutable_log()->mutable_epoch_inclusion_proof())[0] ^= 1;
+            }),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(v_->SaveState(), before);
+  Result r = v_->HandleLookup("carol", honest, Now(log_));
+  EXPECT_TRUE(r.status.ok()) << r.status;
+}
+
 TEST_F(VerifierTest, OwnAccountIsOneAccount) {
   EXPECT_TRUE(v_->SetOwnAccount("alice").ok());
   EXPECT_EQ(v_->SetOwnAccount("mallory").code(), absl::StatusCode::kFailedPrecondition);

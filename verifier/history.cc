@@ -1,6 +1,6 @@
 #include "verifier/history.h"
 
-#include "verifier/account_answer.h"
+#include "verifier/account_proof.h"
 
 #include <utility>
 
@@ -9,8 +9,6 @@
 #include "core/map/proof.h"
 #include "core/protocol/chain.h"
 #include "core/protocol/limits.h"
-#include "verifier/account_index.h"
-#include "verifier/account_map.h"
 #include "verifier/status_util.h"
 
 namespace keytrail {

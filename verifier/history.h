@@ -51,7 +51,7 @@ struct VerifiedHistory {
 // Returns what `response` proves about `account` since `since_version`
 // (>= 1), when every check passes:
 //  1. response.log, as VerifyLogProof (log_proof.h), against `last`;
-//  2. vrf_proof, as VerifyAccountIndex (account_index.h); map_proof decodes;
+//  2. vrf_proof, as VerifyAccountIndex (account_proof.h); map_proof decodes;
 //  3. at most kMaxHistoryVersions versions, numbered since_version,
 //     since_version + 1, ... with no gap; epochs never decrease; log_index
 //     strictly increases;

@@ -1,14 +1,12 @@
 #include "verifier/lookup.h"
 
-#include "verifier/account_answer.h"
+#include "verifier/account_proof.h"
 
 #include <utility>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "core/map/proof.h"
-#include "verifier/account_index.h"
-#include "verifier/account_map.h"
 
 namespace keytrail {
 namespace verifier {

@@ -32,11 +32,11 @@ struct VerifiedLookup {
 
 // Returns what `response` proves about `account` when every check passes:
 //  1. response.log, as VerifyLogProof (log_proof.h), against `last`;
-//  2. vrf_proof, as VerifyAccountIndex (account_index.h): the index;
+//  2. vrf_proof, as VerifyAccountIndex (account_proof.h): the index;
 //  3. map_proof decodes (core/map DecodeMapProof);
 //  4. if `current` is set: previous_head is 32 bytes; the version checks out
 //     as VerifyAccountVersion (account_version.h); and the map proves
-//     (index, version, head) as VerifyAccountInMap (account_map.h);
+//     (index, version, head) as VerifyAccountInMap (account_proof.h);
 //     otherwise previous_head is empty and the map proves the index absent.
 //  5. last, once the map has proven it: the key set's signature, as
 //     VerifyAccountVersionSignature (account_version.h). Its failure,

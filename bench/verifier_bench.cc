@@ -19,7 +19,7 @@
 #include "benchmark/benchmark.h"
 #include "core/crypto/ed25519.h"
 #include "core/note/cosignature.h"
-#include "verifier/scenario.h"
+#include "testing/verifier_scenario.h"
 #include "verifier/verifier.h"
 
 namespace keytrail {

@@ -14,7 +14,7 @@
 
 #include "core/bytes/encoding.h"
 #include "core/crypto/ed25519.h"
-#include "verifier/scenario.h"
+#include "testing/verifier_scenario.h"
 
 namespace keytrail {
 namespace verifier {

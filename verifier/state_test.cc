@@ -7,7 +7,7 @@
 #include "core/crypto/ed25519.h"
 #include "core/crypto/sha256.h"
 #include "gtest/gtest.h"
-#include "verifier/scenario.h"
+#include "testing/verifier_scenario.h"
 
 namespace keytrail {
 namespace verifier {

@@ -11,7 +11,7 @@
 #include "core/protocol/verification_code.h"
 #include "gtest/gtest.h"
 #include "proto/keytrail.pb.h"
-#include "verifier/scenario.h"
+#include "testing/verifier_scenario.h"
 #include "verifier/state.h"
 
 namespace keytrail {

@@ -3,7 +3,7 @@
 #include <string>
 
 #include "core/protocol/key_set.h"
-#include "verifier/fake_log_trust.h"
+#include "testing/fake_log_trust.h"
 
 namespace keytrail {
 namespace fuzz {

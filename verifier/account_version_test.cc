@@ -7,7 +7,7 @@
 #include "core/protocol/commitment.h"
 #include "core/protocol/key_set.h"
 #include "gtest/gtest.h"
-#include "verifier/test_status.h"
+#include "testing/verifier_test_status.h"
 
 namespace keytrail {
 namespace verifier {

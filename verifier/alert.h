@@ -19,10 +19,14 @@ enum class AlertKind : int {
   // 1. A device on the user's own account that the user did not enroll.
   kUnenrolledDevice = 1,
   // 2. A verified contact's key set not signed by the contact's verified
-  // account key (a device the server added, or a replayed signature).
+  // account key (a device the server added, or a replayed signature); also
+  // an unverified contact's, and the own account's under the key the user
+  // set up. The explanation names the devices the signature does not cover.
   kUnsignedKeySet = 2,
   // 3. A verified contact's identity changed: account key changed or
-  // removed (or, for a contact verified without one, the key set changed).
+  // removed (or, for a contact verified without one, the key set changed);
+  // or the own account's key was removed, replaced or added without the
+  // user (account is then the user's own).
   kIdentityChanged = 3,
   // 4. An unverified contact's key set changed (informational).
   kKeySetChanged = 4,

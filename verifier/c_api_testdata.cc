@@ -3,14 +3,18 @@
 // gives to the calls the tests make, in their order:
 //   1. History of the own account "alice" (enrolled: "phone");
 //   2. Lookup of "bob";
-//   3. the operator adds device "rogue" to alice; History of "alice" again.
+//   3. the operator adds device "rogue" to alice, without her account key;
+//      History of "alice" again;
+//   4. alice signs her key set again ({"phone"}, version 3); History;
+//   5. the operator adds device "tablet" to it under the version-3
+//      signature (version 4); History.
 // TEST-ONLY (a genrule runs it).
 #include <cstdio>
 #include <string>
 
 #include "core/bytes/encoding.h"
 #include "core/crypto/ed25519.h"
-#include "verifier/scenario.h"
+#include "testing/verifier_scenario.h"
 
 namespace keytrail {
 namespace verifier {
@@ -32,9 +36,13 @@ int Main() {
   Put("vrf_key", policy.vrf_public_key);
   Put("commitment_key", policy.commitment_key);
   Put("now_ms", std::to_string(Now(log) + 60000));
+  Put("alice_account_key", alice.public_key().bytes());
 
   auto v = NewVerifier(policy);
-  if (!v->SetOwnAccount("alice").ok() || !v->EnrollDevice("phone", "key of phone").ok()) return 1;
+  if (!v->SetOwnAccount("alice").ok() || !v->EnrollDevice("phone", "key of phone").ok() ||
+      !v->SetOwnAccountKey(alice.public_key().bytes()).ok()) {
+    return 1;
+  }
   std::string answer = HistoryAnswer(*v, log, "alice");
   Put("history_alice_1", answer);
   if (!v->HandleHistory("alice", answer, Now(log)).status.ok()) return 1;
@@ -47,7 +55,24 @@ int Main() {
   answer = HistoryAnswer(*v, log, "alice");
   Put("history_alice_2", answer);
   Result r = v->HandleHistory("alice", answer, Now(log));
-  return r.status.ok() && r.alerts.size() == 1 ? 0 : 1;
+  if (!r.status.ok() || r.alerts.size() != 2) return 1;  // unenrolled, key removed
+
+  log.UpdateSigned("alice", alice, {"phone"});
+  log.CloseEpoch(FakeLog::kGenesisTimeMs + 3000);
+  answer = HistoryAnswer(*v, log, "alice");
+  Put("history_alice_3", answer);
+  r = v->HandleHistory("alice", answer, Now(log));
+  if (!r.status.ok() || !r.alerts.empty()) return 1;
+
+  KeySet replayed = SignedKeySet(alice, "alice", 3, {"phone"});
+  replayed.devices.push_back(Device{"tablet", "key of tablet"});
+  SortDevices(&replayed);
+  log.Update("alice", replayed);
+  log.CloseEpoch(FakeLog::kGenesisTimeMs + 4000);
+  answer = HistoryAnswer(*v, log, "alice");
+  Put("history_alice_4", answer);
+  r = v->HandleHistory("alice", answer, Now(log));
+  return r.status.ok() && r.alerts.size() == 2 ? 0 : 1;  // unenrolled, unsigned
 }
 
 }  // namespace

@@ -1,6 +1,6 @@
 #include "verifier/history.h"
 
-#include "verifier/account_answer.h"
+#include "verifier/account_proof.h"
 
 #include <utility>
 
@@ -9,8 +9,6 @@
 #include "core/map/proof.h"
 #include "core/protocol/chain.h"
 #include "core/protocol/limits.h"
-#include "verifier/account_index.h"
-#include "verifier/account_map.h"
 #include "verifier/status_util.h"
 
 namespace keytrail {
@@ -89,7 +87,7 @@ absl::StatusOr<VerifiedHistory> VerifyHistory(const LogTrust& trust, absl::strin
                                               const std::optional<Hash>& trusted_previous_head,
                                               const v1::HistoryResponse& response,
                                               const TrustedCheckpoint& last, uint64_t now_ms,
-    SignatureCheck signatures) {
+    SignatureCheck signatures, CheckpointCache* checkpoints) {
   if (since_version == 0) {
     return absl::InvalidArgumentError("since_version: versions start at 1");
   }
@@ -97,7 +95,7 @@ absl::StatusOr<VerifiedHistory> VerifyHistory(const LogTrust& trust, absl::strin
   if (!s.ok()) return s;
 
   auto answer = VerifyAccountAnswer(trust, account, response.log(), response.vrf_proof(),
-                                    response.map_proof(), last, now_ms);
+                                    response.map_proof(), last, now_ms, checkpoints);
   if (!answer.ok()) return answer.status();
   VerifiedHistory out;
   out.log = std::move(answer->log);

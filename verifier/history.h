@@ -51,7 +51,7 @@ struct VerifiedHistory {
 // Returns what `response` proves about `account` since `since_version`
 // (>= 1), when every check passes:
 //  1. response.log, as VerifyLogProof (log_proof.h), against `last`;
-//  2. vrf_proof, as VerifyAccountIndex (account_index.h); map_proof decodes;
+//  2. vrf_proof, as VerifyAccountIndex (account_proof.h); map_proof decodes;
 //  3. at most kMaxHistoryVersions versions, numbered since_version,
 //     since_version + 1, ... with no gap; epochs never decrease; log_index
 //     strictly increases;
@@ -77,6 +77,8 @@ struct VerifiedHistory {
 // holds, not how the account got to that previous head.
 // Under `signatures` = kReport a key-set signature failure is recorded in
 // AccountState::signatures instead (see SignatureCheck, account_version.h).
+// `checkpoints` (may be null) remembers verified checkpoint notes, as
+// VerifyLogProof's (log_proof.h): the result is the same with or without.
 // Every failure is InvalidArgument whose message names the check: those of
 // the functions above, plus "since_version: ...", "history: ..." (count,
 // numbering, epoch order), "previous_head: ..." and "map proof: ...".
@@ -85,7 +87,8 @@ absl::StatusOr<VerifiedHistory> VerifyHistory(const LogTrust& trust, absl::strin
                                               const std::optional<Hash>& trusted_previous_head,
                                               const v1::HistoryResponse& response,
                                               const TrustedCheckpoint& last, uint64_t now_ms,
-    SignatureCheck signatures = SignatureCheck::kRequire);
+    SignatureCheck signatures = SignatureCheck::kRequire,
+    CheckpointCache* checkpoints = nullptr);
 
 // Fetches one History page: the log's answer for `account` since
 // `since_version` with last_verified_size = last.size. Its error is passed on

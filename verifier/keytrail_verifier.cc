@@ -7,7 +7,9 @@
 #include <string>
 #include <utility>
 
+#include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "verifier/alert.h"
 #include "verifier/policy.h"
 #include "verifier/verifier.h"
 
@@ -26,7 +28,36 @@ struct kt_result {
 
 namespace {
 
+using keytrail::verifier::AlertKind;
 using keytrail::verifier::Result;
+
+// The C enums are the C++ ones, number for number: Code() and
+// kt_result_alert_kind cast between them.
+static_assert(KT_OK == static_cast<int>(absl::StatusCode::kOk), "kt_code");
+static_assert(KT_INVALID_ARGUMENT == static_cast<int>(absl::StatusCode::kInvalidArgument),
+              "kt_code");
+static_assert(KT_NOT_FOUND == static_cast<int>(absl::StatusCode::kNotFound), "kt_code");
+static_assert(KT_FAILED_PRECONDITION == static_cast<int>(absl::StatusCode::kFailedPrecondition),
+              "kt_code");
+static_assert(KT_INTERNAL == static_cast<int>(absl::StatusCode::kInternal), "kt_code");
+static_assert(KT_DATA_LOSS == static_cast<int>(absl::StatusCode::kDataLoss), "kt_code");
+static_assert(KT_ALERT_UNENROLLED_DEVICE == static_cast<int>(AlertKind::kUnenrolledDevice),
+              "kt_alert_kind");
+static_assert(KT_ALERT_UNSIGNED_KEY_SET == static_cast<int>(AlertKind::kUnsignedKeySet),
+              "kt_alert_kind");
+static_assert(KT_ALERT_IDENTITY_CHANGED == static_cast<int>(AlertKind::kIdentityChanged),
+              "kt_alert_kind");
+static_assert(KT_ALERT_KEY_SET_CHANGED == static_cast<int>(AlertKind::kKeySetChanged),
+              "kt_alert_kind");
+static_assert(KT_ALERT_LOG_FORKED == static_cast<int>(AlertKind::kLogForked), "kt_alert_kind");
+static_assert(KT_ALERT_LOG_ROLLED_BACK == static_cast<int>(AlertKind::kLogRolledBack),
+              "kt_alert_kind");
+static_assert(KT_ALERT_LOG_STALE == static_cast<int>(AlertKind::kLogStale), "kt_alert_kind");
+static_assert(KT_ALERT_LOG_MISSING_COSIGNATURES ==
+                  static_cast<int>(AlertKind::kLogMissingCosignatures),
+              "kt_alert_kind");
+static_assert(KT_ALERT_HISTORY_REWRITTEN == static_cast<int>(AlertKind::kHistoryRewritten),
+              "kt_alert_kind");
 
 absl::string_view View(const uint8_t* data, size_t len) {
   return len == 0 ? absl::string_view() : absl::string_view(reinterpret_cast<const char*>(data), len);
@@ -118,6 +149,11 @@ kt_code kt_verifier_set_own_account(kt_verifier* v, const uint8_t* account, size
 kt_code kt_verifier_enroll_device(kt_verifier* v, const uint8_t* device_id, size_t id_len,
                                   const uint8_t* device_key, size_t key_len, kt_buffer* error) {
   return Code(v->v->EnrollDevice(View(device_id, id_len), View(device_key, key_len)), error);
+}
+
+kt_code kt_verifier_set_own_account_key(kt_verifier* v, const uint8_t* account_key, size_t len,
+                                        kt_buffer* error) {
+  return Code(v->v->SetOwnAccountKey(View(account_key, len)), error);
 }
 
 kt_code kt_verifier_remove_enrolled_device(kt_verifier* v, const uint8_t* device_id,

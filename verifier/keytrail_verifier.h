@@ -91,6 +91,12 @@ kt_code kt_verifier_set_own_account(kt_verifier* v, const uint8_t* account, size
                                     kt_buffer* error);
 kt_code kt_verifier_enroll_device(kt_verifier* v, const uint8_t* device_id, size_t id_len,
                                   const uint8_t* device_key, size_t key_len, kt_buffer* error);
+/* The user's own account key (32-byte Ed25519 public key; len 0 for none):
+ * self-monitoring alerts when a version adds, removes or replaces it
+ * (KT_ALERT_IDENTITY_CHANGED) or is not validly signed by it
+ * (KT_ALERT_UNSIGNED_KEY_SET). */
+kt_code kt_verifier_set_own_account_key(kt_verifier* v, const uint8_t* account_key, size_t len,
+                                        kt_buffer* error);
 kt_code kt_verifier_remove_enrolled_device(kt_verifier* v, const uint8_t* device_id,
                                            size_t id_len, kt_buffer* error);
 

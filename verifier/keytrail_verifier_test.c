@@ -87,6 +87,10 @@ int main(void) {
   CHECK(kt_verifier_new(policy, NULL, 0, &v, &error) == KT_OK);
   CHECK(kt_verifier_set_own_account(v, BYTES("alice"), &error) == KT_OK);
   CHECK(kt_verifier_enroll_device(v, BYTES("phone"), BYTES("key of phone"), &error) == KT_OK);
+  const record* ak = get("alice_account_key");
+  CHECK(kt_verifier_set_own_account_key(v, ak->data, 5, &error) == KT_INVALID_ARGUMENT);
+  kt_buffer_free(&error);
+  CHECK(kt_verifier_set_own_account_key(v, ak->data, ak->len, &error) == KT_OK);
 
   /* Requests are protobuf bytes the app's transport sends. */
   kt_buffer request = {NULL, 0};
@@ -138,23 +142,63 @@ int main(void) {
   CHECK(kt_verifier_mark_verified(v, BYTES("bob"), (const char*)code.data, &error) == KT_OK);
   kt_buffer_free(&code);
 
-  /* Save, reload, and carry on: the operator added a rogue device. */
+  /* Save, reload, and carry on: the operator added a rogue device and
+   * dropped the account key. */
   kt_buffer saved = {NULL, 0};
   CHECK(kt_verifier_save_state(v, &saved) == KT_OK);
   kt_verifier_free(v);
   v = NULL;
   CHECK(kt_verifier_new(policy, saved.data, saved.len, &v, &error) == KT_OK);
+  /* One flipped bit, or the last byte cut off, anywhere: damage, not state. */
+  for (size_t i = 0; i < saved.len; i += 7) {
+    kt_verifier* damaged = NULL;
+    saved.data[i] ^= 0x04;
+    CHECK(kt_verifier_new(policy, saved.data, saved.len, &damaged, &error) == KT_DATA_LOSS);
+    CHECK(damaged == NULL);
+    kt_buffer_free(&error);
+    saved.data[i] ^= 0x04;
+  }
+  {
+    kt_verifier* cut = NULL;
+    CHECK(kt_verifier_new(policy, saved.data, saved.len - 1, &cut, &error) == KT_DATA_LOSS);
+    CHECK(cut == NULL && error.len > 0);
+    kt_buffer_free(&error);
+  }
   kt_buffer_free(&saved);
   const record* h2 = get("history_alice_2");
   CHECK(kt_verifier_handle_history(v, BYTES("alice"), h2->data, h2->len, now, &r) == KT_OK);
-  CHECK(kt_result_alert_count(r) == 1);
-  if (kt_result_alert_count(r) == 1) {
+  CHECK(kt_result_alert_count(r) == 2);
+  if (kt_result_alert_count(r) == 2) {
     CHECK(kt_result_alert_kind(r, 0) == KT_ALERT_UNENROLLED_DEVICE);
     CHECK(strstr(kt_result_alert_explanation(r, 0), "rogue") != NULL);
     const uint8_t* ev = NULL;
     size_t ev_len = 0;
     kt_result_alert_evidence(r, 0, &ev, &ev_len);
     CHECK(ev_len == h2->len);
+    CHECK(kt_result_alert_kind(r, 1) == KT_ALERT_IDENTITY_CHANGED);
+    CHECK(strstr(kt_result_alert_explanation(r, 1), "account key was removed") != NULL);
+    kt_result_alert_account(r, 1, &ev, &ev_len);
+    CHECK(ev_len == 5 && memcmp(ev, "alice", 5) == 0);
+  }
+  kt_result_free(r);
+
+  /* Alice signs again: nothing to say. */
+  const record* h3 = get("history_alice_3");
+  CHECK(kt_verifier_handle_history(v, BYTES("alice"), h3->data, h3->len, now, &r) == KT_OK);
+  CHECK(kt_result_alert_count(r) == 0);
+  kt_result_free(r);
+
+  /* The operator adds "tablet" under her last signature: the signature does
+   * not verify, and the explanation names the device it does not cover. */
+  const record* h4 = get("history_alice_4");
+  CHECK(kt_verifier_handle_history(v, BYTES("alice"), h4->data, h4->len, now, &r) == KT_OK);
+  CHECK(kt_result_alert_count(r) == 2);
+  if (kt_result_alert_count(r) == 2) {
+    CHECK(kt_result_alert_kind(r, 0) == KT_ALERT_UNENROLLED_DEVICE);
+    CHECK(kt_result_alert_kind(r, 1) == KT_ALERT_UNSIGNED_KEY_SET);
+    const char* why = kt_result_alert_explanation(r, 1);
+    CHECK(strstr(why, "does not cover the device \"tablet\"") != NULL);
+    CHECK(strstr(why, "phone") == NULL);
   }
   kt_result_free(r);
 

@@ -23,7 +23,7 @@ class Buffer(ctypes.Structure):
 
 
 KT_OK, KT_INVALID_ARGUMENT, KT_FAILED_PRECONDITION, KT_DATA_LOSS = 0, 3, 9, 15
-KT_ALERT_UNENROLLED_DEVICE = 1
+KT_ALERT_UNENROLLED_DEVICE, KT_ALERT_IDENTITY_CHANGED = 1, 3
 
 
 def load_lib():
@@ -41,6 +41,7 @@ def load_lib():
         "kt_verifier_last_verified_size": (ctypes.c_uint64, [vp]),
         "kt_verifier_set_own_account": (ctypes.c_int, [vp, u8p, sz, buf]),
         "kt_verifier_enroll_device": (ctypes.c_int, [vp, u8p, sz, u8p, sz, buf]),
+        "kt_verifier_set_own_account_key": (ctypes.c_int, [vp, u8p, sz, buf]),
         "kt_verifier_history_request": (ctypes.c_int, [vp, u8p, sz, buf]),
         "kt_verifier_lookup_request": (ctypes.c_int, [vp, u8p, sz, buf]),
         "kt_verifier_handle_history": (ctypes.c_int, [vp, u8p, sz, u8p, sz, ctypes.c_uint64,
@@ -109,6 +110,8 @@ class CApiFromPython(unittest.TestCase):
         self.assertEqual(self.lib.kt_verifier_set_own_account(v, b"alice", 5, None), KT_OK)
         self.assertEqual(self.lib.kt_verifier_enroll_device(v, b"phone", 5, b"key of phone", 12,
                                                             None), KT_OK)
+        key = self.rec["alice_account_key"]
+        self.assertEqual(self.lib.kt_verifier_set_own_account_key(v, key, len(key), None), KT_OK)
         req = Buffer()
         self.assertEqual(self.lib.kt_verifier_history_request(v, b"alice", 5, ctypes.byref(req)),
                          KT_OK)
@@ -146,9 +149,10 @@ class CApiFromPython(unittest.TestCase):
         code, msg, version, alerts = self.handle(self.lib.kt_verifier_handle_history, v, b"alice",
                                                  self.rec["history_alice_2"])
         self.assertEqual(code, KT_OK, msg)
-        self.assertEqual(len(alerts), 1)
-        self.assertEqual(alerts[0][0], KT_ALERT_UNENROLLED_DEVICE)
+        self.assertEqual([kind for kind, _ in alerts],
+                         [KT_ALERT_UNENROLLED_DEVICE, KT_ALERT_IDENTITY_CHANGED])
         self.assertIn("rogue", alerts[0][1])
+        self.assertIn("account key was removed", alerts[1][1])
         self.lib.kt_verifier_free(v)
 
     def test_damaged_state_is_a_clear_error(self):

@@ -155,13 +155,50 @@ absl::Status CheckFreshness(const EpochEntry& epoch, uint64_t max_staleness_ms,
 
 }  // namespace
 
+std::optional<std::pair<note::Checkpoint, size_t>> CheckpointCache::Find(
+    absl::string_view note) const {
+  absl::MutexLock lock(&mu_);
+  for (const Entry& e : entries_) {
+    if (e.note == note) return std::make_pair(e.checkpoint, e.cosignatures);
+  }
+  return std::nullopt;
+}
+
+void CheckpointCache::Add(absl::string_view note, const note::Checkpoint& checkpoint,
+                          size_t cosignatures) {
+  absl::MutexLock lock(&mu_);
+  for (const Entry& e : entries_) {
+    if (e.note == note) return;
+  }
+  if (entries_.size() >= capacity_) entries_.pop_front();
+  entries_.push_back(Entry{std::string(note), checkpoint, cosignatures});
+}
+
+size_t CheckpointCache::size() const {
+  absl::MutexLock lock(&mu_);
+  return entries_.size();
+}
+
 absl::StatusOr<VerifiedLog> VerifyLogProof(const LogTrust& trust,
                                            const v1::LogProof& proof,
                                            const TrustedCheckpoint& last,
-                                           uint64_t now_ms) {
+                                           uint64_t now_ms,
+                                           CheckpointCache* checkpoints) {
   VerifiedLog out;
-  absl::Status s = OpenCheckpoint(trust, proof.checkpoint(), &out);
-  if (!s.ok()) return s;
+  if (checkpoints != nullptr && !checkpoints->IsFor(trust)) checkpoints = nullptr;
+  absl::Status s;
+  std::optional<std::pair<note::Checkpoint, size_t>> known;
+  if (checkpoints != nullptr) known = checkpoints->Find(proof.checkpoint());
+  if (known.has_value()) {
+    out.checkpoint = std::move(known->first);
+    out.cosignatures = known->second;
+  } else {
+    s = OpenCheckpoint(trust, proof.checkpoint(), &out);
+    if (!s.ok()) return s;
+    if (checkpoints != nullptr) {
+      checkpoints->Add(proof.checkpoint(), out.checkpoint, out.cosignatures);
+    }
+  }
   s = CheckConsistency(out.checkpoint, last, proof.consistency_proof());
   if (!s.ok()) return s;
   auto epoch = CheckEpochEntry(out.checkpoint, proof);

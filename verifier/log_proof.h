@@ -10,8 +10,14 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <deque>
+#include <optional>
+#include <string>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
 #include "core/note/checkpoint.h"
 #include "core/protocol/entry.h"
 #include "proto/keytrail.pb.h"
@@ -42,6 +48,53 @@ struct VerifiedLog {
   }
 };
 
+// Remembers the checkpoint notes that passed step 1 of VerifyLogProof
+// (below: the log's signature, the cosignature policy, the checkpoint text)
+// under one LogTrust, so that the answers an app checks under one
+// checkpoint -- every member of a group chat looked up at once -- pay its
+// Ed25519 verifies (the log's and each cosignature) once. Keyed by the exact
+// note bytes: a note that differs in any byte is another note, checked
+// afresh. Only step 1 is remembered; steps 2-4 (consistency with `last`,
+// the epoch entry and its inclusion proof, freshness) and everything an
+// answer proves after them (VRF, map, chain) are checked on every answer.
+//
+// Holds at most `capacity` notes and forgets the oldest first (a log
+// publishes one checkpoint per epoch: an app needs one or two at a time).
+// Thread-safe (one mutex). It belongs to the LogTrust it was made for:
+// VerifyLogProof uses it only with that object (compared by address), so a
+// cache can never vouch for a note under another key or policy.
+class CheckpointCache {
+ public:
+  static constexpr size_t kDefaultCapacity = 4;
+
+  // `trust` is not owned and must outlive the cache. capacity >= 1.
+  explicit CheckpointCache(const LogTrust* trust, size_t capacity = kDefaultCapacity)
+      : trust_(trust), capacity_(capacity < 1 ? 1 : capacity) {}
+  CheckpointCache(const CheckpointCache&) = delete;
+  CheckpointCache& operator=(const CheckpointCache&) = delete;
+
+  bool IsFor(const LogTrust& trust) const { return &trust == trust_; }
+  // The checkpoint and trusted cosignature count step 1 found for exactly
+  // `note`, if remembered.
+  std::optional<std::pair<note::Checkpoint, size_t>> Find(absl::string_view note) const;
+  // Remembers `note` (which passed step 1 under the cache's trust).
+  void Add(absl::string_view note, const note::Checkpoint& checkpoint, size_t cosignatures);
+  size_t size() const;
+
+ private:
+  struct Entry {
+    std::string note;
+    note::Checkpoint checkpoint;
+    size_t cosignatures = 0;
+  };
+  // Constant after construction.
+  const LogTrust* const trust_;
+  const size_t capacity_;
+
+  mutable absl::Mutex mu_;
+  std::deque<Entry> entries_ ABSL_GUARDED_BY(mu_);  // oldest first
+};
+
 // Returns what `proof` proves when every check passes, in this order:
 //  1. The checkpoint note opens (core/note OpenNote) with trust.log_key (its
 //     line must verify), and at least trust.min_cosignatures distinct
@@ -70,10 +123,14 @@ struct VerifiedLog {
 //   "epoch entry: ..."           does not decode, or is an update entry
 //   "epoch inclusion proof: ..." does not decode or does not verify
 //   "stale: ..."                 too old; "clock: ..." too far in the future
+// With `checkpoints` (made for `trust`), step 1 is skipped for a note it
+// remembers and a note that passes it is remembered; the result and every
+// error are the same as without.
 absl::StatusOr<VerifiedLog> VerifyLogProof(const LogTrust& trust,
                                            const v1::LogProof& proof,
                                            const TrustedCheckpoint& last,
-                                           uint64_t now_ms);
+                                           uint64_t now_ms,
+                                           CheckpointCache* checkpoints = nullptr);
 
 }  // namespace verifier
 }  // namespace keytrail

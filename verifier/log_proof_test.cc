@@ -1,6 +1,7 @@
 #include "verifier/log_proof.h"
 
 #include <string>
+#include <vector>
 
 #include "core/merkle/hash_list.h"
 #include "core/note/checkpoint.h"
@@ -9,8 +10,8 @@
 #include "core/protocol/entry.h"
 #include "gtest/gtest.h"
 #include "testing/fake_log.h"
-#include "verifier/fake_log_trust.h"
-#include "verifier/test_status.h"
+#include "testing/fake_log_trust.h"
+#include "testing/verifier_test_status.h"
 
 namespace keytrail {
 namespace verifier {
@@ -378,6 +379,115 @@ TEST_F(LogProofTest, Freshness) {
   // No policy: any age passes.
   trust_.max_staleness_ms = 0;
   EXPECT_TRUE(VerifyLogProof(trust_, log_.Proof(0), {}, ts + 365ull * 86400 * 1000).ok());
+}
+
+// ---- CheckpointCache (issue 17: verify a checkpoint once) ----
+
+class CheckpointCacheTest : public LogProofTest {
+ protected:
+  CheckpointCacheTest() {
+    log_.AddCosigner(m1_);
+    log_.AddCosigner(m2_);
+    trust_.monitors = {m1_.Verifier(), m2_.Verifier()};
+    trust_.min_cosignatures = 2;
+  }
+  absl::StatusOr<VerifiedLog> Cached(const v1::LogProof& proof, const TrustedCheckpoint& last = {},
+                                     uint64_t now = 0) {
+    return VerifyLogProof(trust_, proof, last, now == 0 ? this->now() : now, &cache_);
+  }
+
+  note::CosignatureSigner m1_ = note::CosignatureSigner::Generate("monitor-one.example").value();
+  note::CosignatureSigner m2_ = note::CosignatureSigner::Generate("monitor-two.example").value();
+  CheckpointCache cache_{&trust_, 2};
+};
+
+TEST_F(CheckpointCacheTest, RemembersAVerifiedNoteAndGivesTheSameResult) {
+  const v1::LogProof proof = log_.Proof(0);
+  auto first = Cached(proof);
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_EQ(cache_.size(), 1u);
+  ASSERT_TRUE(cache_.Find(proof.checkpoint()).has_value());
+  auto again = Cached(proof);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(cache_.size(), 1u);
+  EXPECT_EQ(again->checkpoint.size, first->checkpoint.size);
+  EXPECT_EQ(again->checkpoint.root, first->checkpoint.root);
+  EXPECT_EQ(again->checkpoint.origin, first->checkpoint.origin);
+  EXPECT_EQ(again->cosignatures, 2u);
+  EXPECT_EQ(again->epoch.epoch, first->epoch.epoch);
+}
+
+TEST_F(CheckpointCacheTest, ARefusedNoteIsNotRemembered) {
+  v1::LogProof proof = log_.Proof(0);
+  note::Note n = note::ParseNote(proof.checkpoint()).value();
+  FlipByte(&n.signatures[2].signature, 20);  // one cosignature broken: 1 of 2
+  proof.set_checkpoint(note::FormatNote(n));
+  EXPECT_INVALID(Cached(proof), "checkpoint has 1 trusted cosignatures, policy needs 2");
+  EXPECT_EQ(cache_.size(), 0u);
+}
+
+TEST_F(CheckpointCacheTest, AnotherByteIsAnotherNoteCheckedAfresh) {
+  const v1::LogProof good = log_.Proof(0);
+  ASSERT_TRUE(Cached(good).ok());
+  // The same checkpoint with its log signature broken, or a cosignature
+  // dropped: other bytes, verified (and refused) as if nothing were cached.
+  note::Note n = note::ParseNote(good.checkpoint()).value();
+  v1::LogProof broken = good;
+  note::Note bn = n;
+  FlipByte(&bn.signatures[0].signature, 10);
+  broken.set_checkpoint(note::FormatNote(bn));
+  EXPECT_INVALID(Cached(broken), "checkpoint signature:");
+  v1::LogProof fewer = good;
+  note::Note fn = n;
+  fn.signatures.pop_back();
+  fewer.set_checkpoint(note::FormatNote(fn));
+  EXPECT_INVALID(Cached(fewer), "policy needs 2");
+  EXPECT_EQ(cache_.size(), 1u);
+}
+
+// Only step 1 is remembered: the rest of the proof is checked every time.
+TEST_F(CheckpointCacheTest, StepsTwoToFourAreStillChecked) {
+  const v1::LogProof good = log_.Proof(0);
+  ASSERT_TRUE(Cached(good).ok());
+  v1::LogProof bad_path = good;
+  FlipByte(bad_path.mutable_epoch_inclusion_proof(), 31);
+  EXPECT_INVALID(Cached(bad_path), "epoch inclusion proof: root mismatch");
+  v1::LogProof bad_entry = good;
+  FlipByte(bad_entry.mutable_epoch_entry(), 20);
+  EXPECT_INVALID(Cached(bad_entry), "epoch");
+  EXPECT_INVALID(Cached(good, TrustedCheckpoint{log_.size() + 1, Hash{}}), "rollback:");
+  EXPECT_INVALID(Cached(good, TrustedCheckpoint{log_.size(), Hash{}}), "fork:");
+  trust_.max_staleness_ms = 1000;
+  EXPECT_INVALID(Cached(good, {}, log_.timestamp_ms() + 5000), "stale:");
+}
+
+TEST_F(CheckpointCacheTest, BoundedOldestForgottenFirst) {
+  // Three distinct notes (sizes 3, 6, 7) in a cache of two.
+  std::vector<std::string> notes;
+  for (uint64_t size : {3u, 6u, 7u}) {
+    log_.ServeAt(size);
+    v1::LogProof proof = log_.Proof(0);
+    notes.push_back(proof.checkpoint());
+    ASSERT_TRUE(Cached(proof, {}, 1).ok()) << size << Cached(proof, {}, 1).status();
+  }
+  log_.ServeLatest();
+  EXPECT_EQ(cache_.size(), 2u);
+  EXPECT_FALSE(cache_.Find(notes[0]).has_value());
+  EXPECT_TRUE(cache_.Find(notes[1]).has_value());
+  EXPECT_TRUE(cache_.Find(notes[2]).has_value());
+}
+
+TEST_F(CheckpointCacheTest, UsedOnlyWithItsOwnTrust) {
+  const v1::LogProof proof = log_.Proof(0);
+  ASSERT_TRUE(Cached(proof).ok());
+  // Another trust object demanding a third monitor: the cache made for
+  // trust_ must not vouch for the note under it.
+  LogTrust stricter = trust_;
+  auto m3 = note::CosignatureSigner::Generate("monitor-three.example").value();
+  stricter.monitors.push_back(m3.Verifier());
+  stricter.min_cosignatures = 3;
+  EXPECT_FALSE(cache_.IsFor(stricter));
+  EXPECT_INVALID(VerifyLogProof(stricter, proof, {}, now(), &cache_), "policy needs 3");
 }
 
 }  // namespace

@@ -4,7 +4,7 @@
 #include "core/note/note.h"
 #include "core/protocol/commitment.h"
 #include "gtest/gtest.h"
-#include "verifier/test_status.h"
+#include "testing/verifier_test_status.h"
 
 namespace keytrail {
 namespace verifier {

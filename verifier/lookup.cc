@@ -1,14 +1,12 @@
 #include "verifier/lookup.h"
 
-#include "verifier/account_answer.h"
+#include "verifier/account_proof.h"
 
 #include <utility>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "core/map/proof.h"
-#include "verifier/account_index.h"
-#include "verifier/account_map.h"
 
 namespace keytrail {
 namespace verifier {
@@ -16,9 +14,9 @@ namespace verifier {
 absl::StatusOr<VerifiedLookup> VerifyLookup(const LogTrust& trust, absl::string_view account,
                                             const v1::LookupResponse& response,
                                             const TrustedCheckpoint& last, uint64_t now_ms,
-    SignatureCheck signatures) {
+    SignatureCheck signatures, CheckpointCache* checkpoints) {
   auto answer = VerifyAccountAnswer(trust, account, response.log(), response.vrf_proof(),
-                                    response.map_proof(), last, now_ms);
+                                    response.map_proof(), last, now_ms, checkpoints);
   if (!answer.ok()) return answer.status();
   VerifiedLookup out;
   out.log = std::move(answer->log);

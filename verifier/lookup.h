@@ -32,11 +32,11 @@ struct VerifiedLookup {
 
 // Returns what `response` proves about `account` when every check passes:
 //  1. response.log, as VerifyLogProof (log_proof.h), against `last`;
-//  2. vrf_proof, as VerifyAccountIndex (account_index.h): the index;
+//  2. vrf_proof, as VerifyAccountIndex (account_proof.h): the index;
 //  3. map_proof decodes (core/map DecodeMapProof);
 //  4. if `current` is set: previous_head is 32 bytes; the version checks out
 //     as VerifyAccountVersion (account_version.h); and the map proves
-//     (index, version, head) as VerifyAccountInMap (account_map.h);
+//     (index, version, head) as VerifyAccountInMap (account_proof.h);
 //     otherwise previous_head is empty and the map proves the index absent.
 //  5. last, once the map has proven it: the key set's signature, as
 //     VerifyAccountVersionSignature (account_version.h). Its failure,
@@ -47,13 +47,16 @@ struct VerifiedLookup {
 // error either way round.
 // Under `signatures` = kReport a key-set signature failure is recorded in
 // AccountState::signatures instead (see SignatureCheck, account_version.h).
+// `checkpoints` (may be null) remembers verified checkpoint notes, as
+// VerifyLogProof's (log_proof.h): the result is the same with or without.
 // Every failure is InvalidArgument whose message names the check: those of
 // the functions above, plus "map proof: ..." (decoding, or a membership /
 // absence mismatch) and "previous_head: ...".
 absl::StatusOr<VerifiedLookup> VerifyLookup(const LogTrust& trust, absl::string_view account,
                                             const v1::LookupResponse& response,
                                             const TrustedCheckpoint& last, uint64_t now_ms,
-    SignatureCheck signatures = SignatureCheck::kRequire);
+    SignatureCheck signatures = SignatureCheck::kRequire,
+    CheckpointCache* checkpoints = nullptr);
 
 }  // namespace verifier
 }  // namespace keytrail

@@ -9,8 +9,8 @@
 #include "core/protocol/key_set.h"
 #include "gtest/gtest.h"
 #include "testing/fake_log.h"
-#include "verifier/fake_log_trust.h"
-#include "verifier/test_status.h"
+#include "testing/fake_log_trust.h"
+#include "testing/verifier_test_status.h"
 
 namespace keytrail {
 namespace verifier {

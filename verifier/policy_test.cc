@@ -2,8 +2,8 @@
 
 #include "core/note/cosignature.h"
 #include "gtest/gtest.h"
-#include "verifier/scenario.h"
-#include "verifier/test_status.h"
+#include "testing/verifier_scenario.h"
+#include "testing/verifier_test_status.h"
 
 namespace keytrail {
 namespace verifier {

@@ -4,7 +4,11 @@
 #include <utility>
 
 #include "absl/status/status.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "core/bytes/reader.h"
+#include "core/crypto/ed25519.h"
+#include "core/crypto/sha256.h"
 #include "core/note/checkpoint.h"
 #include "core/note/note.h"
 #include "core/protocol/chain.h"
@@ -55,6 +59,51 @@ absl::StatusOr<TrustedCheckpoint> CheckCheckpoint(const std::string& message,
   return TrustedCheckpoint{cp->size, cp->root};
 }
 
+// Format 1 was a bare VerifierState whose deterministic encoding starts with
+// its format_version field: tag 0x08, value 1. Format 2 starts with 'K', so
+// no single damaged byte (nor a cut) turns a format-2 blob into this prefix.
+constexpr absl::string_view kFormat1Prefix("\x08\x01", 2);
+
+absl::Status Format1(absl::string_view bytes) {
+  vstate::VerifierState old;
+  if (!old.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())) ||
+      old.format_version() != 1) {
+    return Damaged("not a saved verifier state (neither format 2 nor format 1)");
+  }
+  return absl::FailedPreconditionError(absl::StrCat(
+      "state: format version 1, written by an older version of this library without an "
+      "integrity check, is not read by this one (it reads format ",
+      kStateFormatVersion,
+      "): start from a fresh state; contacts are verified again on their next answer, and "
+      "contacts the user had marked verified must be compared again"));
+}
+
+// The envelope: checks the magic and the hash over everything, returns the
+// format version and the message bytes.
+absl::Status OpenEnvelope(absl::string_view bytes, uint32_t* version,
+                          absl::string_view* message) {
+  constexpr size_t kOverhead = 4 + 4 + kHashSize;
+  if (bytes.size() < kOverhead) {
+    return Damaged(absl::StrCat(bytes.size(), " bytes, shorter than the ", kOverhead,
+                                " of the envelope alone (cut short?)"));
+  }
+  ByteReader r(bytes);
+  absl::string_view magic, covered = bytes.substr(0, bytes.size() - kHashSize);
+  Hash stored;
+  if (!r.ReadBytes(4, &magic) || !r.ReadU32(version) ||
+      !r.ReadBytes(r.remaining() - kHashSize, message) || !r.ReadArray(&stored) ||
+      !r.Finish("state").ok()) {
+    return Damaged("envelope");  // cannot happen: the size was checked
+  }
+  if (magic != kStateMagic) return Damaged("not a saved verifier state (no KTVS magic)");
+  // Damage detection, not a secret: a plain compare is fine.
+  if (Sha256Of(covered) != stored) {
+    return Damaged(absl::StrCat("integrity check failed: the ", bytes.size(),
+                                " bytes were damaged or cut short"));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<LoadedState> DecodeState(absl::string_view bytes, const LogTrust& trust) {
@@ -62,14 +111,27 @@ absl::StatusOr<LoadedState> DecodeState(absl::string_view bytes, const LogTrust&
   out.state.set_format_version(kStateFormatVersion);
   out.state.set_origin(trust.origin);
   if (bytes.empty()) return out;
-  if (!out.state.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+  if (absl::StartsWith(bytes, kFormat1Prefix)) return Format1(bytes);
+  uint32_t version = 0;
+  absl::string_view message;
+  absl::Status opened = OpenEnvelope(bytes, &version, &message);
+  if (!opened.ok()) return opened;
+  // The hash matched, so these bytes are what a library wrote.
+  if (version > kStateFormatVersion) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "state: format version ", version, " was written by a newer version of this library (",
+        "this one reads format ", kStateFormatVersion, ")"));
+  }
+  if (version != kStateFormatVersion) {
+    return Damaged(absl::StrCat("format version ", version, " in a format-2 envelope"));
+  }
+  if (!out.state.ParseFromArray(message.data(), static_cast<int>(message.size()))) {
     return Damaged("does not parse as a VerifierState message");
   }
   vstate::VerifierState& s = out.state;
-  if (s.format_version() != kStateFormatVersion) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "state: format version ", s.format_version(), " is not supported (this library reads ",
-        kStateFormatVersion, ")"));
+  if (s.format_version() != version) {
+    return Damaged(absl::StrCat("the message says format version ", s.format_version(),
+                                ", the envelope ", version));
   }
   if (s.origin() != trust.origin) {
     return absl::FailedPreconditionError(absl::StrCat(
@@ -85,6 +147,10 @@ absl::StatusOr<LoadedState> DecodeState(absl::string_view bytes, const LogTrust&
     if (own.account().empty()) return Damaged("own account: empty account id");
     absl::Status st = CheckVersion("own account", own.version(), own.head(), own.key_set());
     if (!st.ok()) return st;
+    if (!own.account_key().empty() && own.account_key().size() != kEd25519PublicKeySize) {
+      return Damaged(absl::StrCat("own account: account key must be 32 bytes, got ",
+                                  own.account_key().size()));
+    }
     for (int i = 0; i < own.enrolled_size(); ++i) {
       if (own.enrolled(i).device_id().empty() || own.enrolled(i).device_key().empty()) {
         return Damaged(absl::StrCat("own account: enrolled device ", i, " is empty"));
@@ -109,13 +175,22 @@ absl::StatusOr<LoadedState> DecodeState(absl::string_view bytes, const LogTrust&
 
 std::string EncodeState(vstate::VerifierState state) {
   state.set_format_version(kStateFormatVersion);
-  std::string out;
+  std::string message;
   {
-    google::protobuf::io::StringOutputStream stream(&out);
+    google::protobuf::io::StringOutputStream stream(&message);
     google::protobuf::io::CodedOutputStream coded(&stream);
     coded.SetSerializationDeterministic(true);
     state.SerializeToCodedStream(&coded);
   }
+  std::string out;
+  {
+    ByteWriter w(&out);
+    w.Bytes(kStateMagic);
+    w.U32(kStateFormatVersion);
+    w.Bytes(message);
+  }
+  const Hash hash = Sha256Of(out);
+  absl::StrAppend(&out, HashView(hash));
   return out;
 }
 

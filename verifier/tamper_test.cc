@@ -10,7 +10,7 @@
 #include "google/protobuf/message.h"
 #include "gtest/gtest.h"
 #include "proto/keytrail.pb.h"
-#include "verifier/scenario.h"
+#include "testing/verifier_scenario.h"
 #include "verifier/verifier.h"
 
 namespace keytrail {

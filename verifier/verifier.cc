@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "core/crypto/ed25519.h"
 #include "core/merkle/hash_list.h"
 #include "core/merkle/verify.h"
 #include "core/protocol/chain.h"
@@ -107,6 +108,17 @@ absl::Status Verifier::EnrollDevice(absl::string_view device_id, absl::string_vi
   return absl::OkStatus();
 }
 
+absl::Status Verifier::SetOwnAccountKey(absl::string_view account_key) {
+  if (!own_.has_value()) return absl::FailedPreconditionError("own account: not set");
+  if (!account_key.empty() && account_key.size() != kEd25519PublicKeySize) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "own account key: must be ", kEd25519PublicKeySize, " bytes (or empty for none), got ",
+        account_key.size()));
+  }
+  own_->set_account_key(std::string(account_key));
+  return absl::OkStatus();
+}
+
 absl::Status Verifier::RemoveEnrolledDevice(absl::string_view device_id) {
   if (!own_.has_value()) return absl::FailedPreconditionError("own account: not set");
   auto* list = own_->mutable_enrolled();
@@ -164,11 +176,12 @@ std::string Verifier::HistoryRequest(absl::string_view account) const {
   return r.SerializeAsString();
 }
 
-void Verifier::StoreCheckpoint(const std::string& note, const TrustedCheckpoint& cp) {
-  auto opened = OpenLogCheckpoint(trust_, note);
-  if (!opened.ok()) return;  // verified by the caller; cannot happen
-  checkpoint_ = *std::move(opened);
-  last_ = cp;
+void Verifier::StoreCheckpoint(absl::string_view note, const note::Checkpoint& cp) {
+  last_ = TrustedCheckpoint{cp.size, cp.root};
+  // The caller verified it: no second signature check, and no copy when it
+  // is the one stored already (every answer of an epoch carries it).
+  if (checkpoint_.has_value() && checkpoint_->note == note) return;
+  checkpoint_ = SignedCheckpoint{std::string(note), cp};
 }
 
 Result Verifier::HandleLookup(absl::string_view account, absl::string_view response,
@@ -177,7 +190,7 @@ Result Verifier::HandleLookup(absl::string_view account, absl::string_view respo
   if (!r.ParseFromArray(response.data(), static_cast<int>(response.size()))) {
     return Rejected(absl::InvalidArgumentError("response: does not parse as a LookupResponse"));
   }
-  auto v = VerifyLookup(trust_, account, r, last_, now_ms, SignatureCheck::kReport);
+  auto v = VerifyLookup(trust_, account, r, last_, now_ms, SignatureCheck::kReport, &checkpoints_);
   // Every log alert comes with a failed log proof, so an answer that
   // verified needs no second look (and no second signature check).
   if (!v.ok()) {
@@ -206,7 +219,8 @@ Result Verifier::HandleLookup(absl::string_view account, absl::string_view respo
   if (now_version > stored) {
     const AccountState& cur = *v->current;
     if (IsOwn(account)) {
-      Append(&alerts, OwnVersionAlerts(*own_, cur, response));
+      Append(&alerts, OwnVersionAlerts(*own_, PreviousVersion{stored, own_->key_set()}, cur,
+                                       response));
       own_->set_version(cur.version);
       own_->set_head(HeadBytes(cur.head));
       own_->set_key_set(cur.key_set_bytes);
@@ -214,7 +228,7 @@ Result Verifier::HandleLookup(absl::string_view account, absl::string_view respo
       vstate::Contact& c = contacts_[std::string(account)];
       const std::string previous = c.key_set();
       c.set_account(std::string(account));
-      Append(&alerts, ContactVersionAlerts(c, previous, cur, response));
+      Append(&alerts, ContactVersionAlerts(c, PreviousVersion{stored, previous}, cur, response));
       c.set_version(cur.version);
       c.set_head(HeadBytes(cur.head));
       c.set_key_set(cur.key_set_bytes);
@@ -225,7 +239,7 @@ Result Verifier::HandleLookup(absl::string_view account, absl::string_view respo
     c.set_version(0);
     c.set_head(HeadBytes(GenesisHead()));
   }
-  StoreCheckpoint(r.log().checkpoint(), v->log.trusted());
+  StoreCheckpoint(r.log().checkpoint(), v->log.checkpoint);
   acc.version = now_version;
   if (v->current.has_value()) {
     acc.key_set = v->current->key_set;
@@ -253,9 +267,10 @@ Result Verifier::HandleHistory(absl::string_view account, absl::string_view resp
   const bool continuing = pending != pending_history_.end();
   auto v = continuing
                ? VerifyHistory(trust_, account, pending->second.next_since, pending->second.head,
-                               r, pending->second.last, now_ms, SignatureCheck::kReport)
+                               r, pending->second.last, now_ms, SignatureCheck::kReport,
+                               &checkpoints_)
                : VerifyHistory(trust_, account, stored + 1, trusted, r, last_, now_ms,
-                               SignatureCheck::kReport);
+                               SignatureCheck::kReport, &checkpoints_);
   if (continuing && !v.ok()) {
     pending_history_.erase(pending);
     return Rejected(absl::Status(v.status().code(),
@@ -311,7 +326,9 @@ Result Verifier::HandleHistory(absl::string_view account, absl::string_view resp
   }
 
   std::vector<Alert> alerts;
-  std::string previous;
+  // The version before each one judged: the stored one, then each in turn.
+  std::string previous = IsOwn(account) ? own_->key_set() : std::string();
+  uint64_t previous_version = stored;
   if (!IsOwn(account)) {
     auto it = contacts_.find(std::string(account));
     if (it != contacts_.end()) previous = it->second.key_set();
@@ -326,12 +343,14 @@ Result Verifier::HandleHistory(absl::string_view account, absl::string_view resp
     const AccountState& s = v->versions[i];
     // Evidence: the page that holds the version.
     absl::string_view page = pages.empty() ? response : absl::string_view(pages[page_of[i]]);
+    const PreviousVersion before{previous_version, previous};
     if (IsOwn(account)) {
-      Append(&alerts, OwnVersionAlerts(*own_, s, page));
+      Append(&alerts, OwnVersionAlerts(*own_, before, s, page));
     } else {
-      Append(&alerts, ContactVersionAlerts(contact, previous, s, page));
-      previous = s.key_set_bytes;
+      Append(&alerts, ContactVersionAlerts(contact, before, s, page));
     }
+    previous = s.key_set_bytes;
+    previous_version = s.version;
   }
   VerifiedAccount acc;
   acc.account = std::string(account);
@@ -365,7 +384,7 @@ Result Verifier::HandleHistory(absl::string_view account, absl::string_view resp
     acc.verified = contact.verified();
     contacts_[std::string(account)] = std::move(contact);
   }
-  StoreCheckpoint(r.log().checkpoint(), v->log.trusted());
+  StoreCheckpoint(r.log().checkpoint(), v->log.checkpoint);
   Result out;
   out.account = std::move(acc);
   out.alerts = std::move(alerts);
@@ -419,7 +438,7 @@ Result Verifier::ObserveCheckpoint(absl::string_view checkpoint_note,
     }
     if (note.ok() &&
         CountCosignatures(note->text, others, trust_.monitors) >= trust_.min_cosignatures) {
-      StoreCheckpoint(std::string(checkpoint_note), TrustedCheckpoint{b.size, b.root});
+      StoreCheckpoint(checkpoint_note, b);
     }
   }
   return out;

@@ -34,6 +34,7 @@
 #include "proto/verifier_state.pb.h"
 #include "verifier/account_version.h"
 #include "verifier/alert.h"
+#include "verifier/log_proof.h"
 #include "verifier/log_trust.h"
 #include "verifier/policy.h"
 #include "verifier/split_view.h"
@@ -92,6 +93,15 @@ class Verifier {
   // without an own account; InvalidArgument for an empty id or key.
   absl::Status EnrollDevice(absl::string_view device_id, absl::string_view device_key);
   absl::Status RemoveEnrolledDevice(absl::string_view device_id);
+  // The user's own account key: the 32-byte Ed25519 public key whose private
+  // half this user's apps sign their key sets with, or empty when the user
+  // has none (the default). Self-monitoring alerts on every version that
+  // differs: an account key added, removed (the key set unsigned) or
+  // replaced is kIdentityChanged; the enrolled key with a signature that
+  // does not verify is kUnsignedKeySet. Set it before publishing a change of
+  // key. FailedPrecondition without an own account; InvalidArgument for a
+  // key that is neither empty nor 32 bytes.
+  absl::Status SetOwnAccountKey(absl::string_view account_key);
 
   // ---- Requests and answers ----
 
@@ -104,7 +114,8 @@ class Verifier {
 
   // Checks the serialized LookupResponse / HistoryResponse the log gave to
   // the request above, at the app's clock now_ms. For the own account,
-  // every new version's devices are checked against the enrolled ones; for
+  // every new version's devices are checked against the enrolled ones (and
+  // its account key against SetOwnAccountKey's); for
   // any other account (a contact; first use adds it) its changes are
   // checked as account_alerts.h says. A Lookup that jumps several versions
   // checks only the newest: use History to watch every change.
@@ -152,16 +163,22 @@ class Verifier {
   std::optional<VerifiedAccount> Contact(absl::string_view account) const;
 
  private:
-  Verifier(LogTrust trust, std::string log_vkey) : trust_(std::move(trust)), log_vkey_(std::move(log_vkey)) {}
+  Verifier(LogTrust trust, std::string log_vkey)
+      : trust_(std::move(trust)), log_vkey_(std::move(log_vkey)), checkpoints_(&trust_) {}
 
   bool IsOwn(absl::string_view account) const;
   // The stored version and head of `account` (own or contact).
   uint64_t StoredVersion(absl::string_view account) const;
   std::optional<Hash> StoredHead(absl::string_view account) const;
-  void StoreCheckpoint(const std::string& note, const TrustedCheckpoint& cp);
+  // Stores `note`, whose checkpoint `cp` the caller verified.
+  void StoreCheckpoint(absl::string_view note, const note::Checkpoint& cp);
 
   LogTrust trust_;
   std::string log_vkey_;
+  // Checkpoint notes already verified (log signature and cosignatures):
+  // issue 17's "verify a checkpoint once". Touched only by the non-const
+  // Handle* calls, and thread-safe besides.
+  CheckpointCache checkpoints_;
   std::optional<SignedCheckpoint> checkpoint_;  // the stored one
   TrustedCheckpoint last_;
   std::optional<vstate::OwnAccount> own_;

@@ -1,7 +1,9 @@
 // The library against the real log_server binary, through the operator's own
 // API: the operator replaces Alice's key set with one holding a rogue device
 // and no account key. Alice's self-monitoring raises the unenrolled-device
-// alert; Bob, who verified Alice, raises identity-changed.
+// and identity-changed alerts; Bob, who verified Alice, raises
+// identity-changed. The operator strips, replaces or adds Alice's account
+// key: her own app tells her each time.
 #include <memory>
 #include <string>
 
@@ -92,6 +94,7 @@ TEST_F(VerifierE2eTest, OperatorAddsARogueDeviceWithoutTheAccountKey) {
   auto alice = Verifier::Create(policy_, "").value();
   ASSERT_TRUE(alice->SetOwnAccount("alice").ok());
   ASSERT_TRUE(alice->EnrollDevice("phone", "key of phone").ok());
+  ASSERT_TRUE(alice->SetOwnAccountKey(alice_key.public_key().bytes()).ok());
   Result r = History(alice.get(), "alice");
   ASSERT_TRUE(r.status.ok()) << r.status;
   EXPECT_TRUE(r.alerts.empty());
@@ -115,15 +118,76 @@ TEST_F(VerifierE2eTest, OperatorAddsARogueDeviceWithoutTheAccountKey) {
 
   r = History(alice.get(), "alice");
   ASSERT_TRUE(r.status.ok()) << r.status;
-  ASSERT_EQ(r.alerts.size(), 1u);
+  ASSERT_EQ(r.alerts.size(), 2u);
   EXPECT_EQ(r.alerts[0].kind, AlertKind::kUnenrolledDevice);
   EXPECT_NE(r.alerts[0].explanation.find("rogue"), std::string::npos);
+  EXPECT_EQ(r.alerts[1].kind, AlertKind::kIdentityChanged);
+  EXPECT_NE(r.alerts[1].explanation.find("account key was removed"), std::string::npos);
 
   r = History(bob.get(), "alice");
   ASSERT_TRUE(r.status.ok()) << r.status;
   ASSERT_EQ(r.alerts.size(), 1u);
   EXPECT_EQ(r.alerts[0].kind, AlertKind::kIdentityChanged);
   EXPECT_NE(bob->ContactCode("alice").value(), code);
+}
+
+// Issue 13: same devices, only the account key changes. (The real server
+// refuses a key set whose signature does not verify, so that case is
+// covered by verifier_test and the C API test with a misbehaving fake log.)
+TEST_F(VerifierE2eTest, OwnerIsToldOfEveryAccountKeyChangeTheyDidNotMake) {
+  Ed25519PrivateKey alice_key = Ed25519PrivateKey::Generate();
+  Ed25519PrivateKey operator_key = Ed25519PrivateKey::Generate();
+  Publish("alice", &alice_key, 1, {"phone"});
+  auto alice = Verifier::Create(policy_, "").value();
+  ASSERT_TRUE(alice->SetOwnAccount("alice").ok());
+  ASSERT_TRUE(alice->EnrollDevice("phone", "key of phone").ok());
+  ASSERT_TRUE(alice->SetOwnAccountKey(alice_key.public_key().bytes()).ok());
+  Result r = History(alice.get(), "alice");
+  ASSERT_TRUE(r.status.ok()) << r.status;
+  EXPECT_TRUE(r.alerts.empty());
+  // A second install of Alice's app that never set up the key.
+  auto unaware = Verifier::Create(policy_, "").value();
+  ASSERT_TRUE(unaware->SetOwnAccount("alice").ok());
+  ASSERT_TRUE(unaware->EnrollDevice("phone", "key of phone").ok());
+
+  struct Step {
+    const Ed25519PrivateKey* key;
+    const char* says;
+  };
+  const Step steps[] = {
+      {nullptr, "Your account key was removed"},       // v2: unsigned, same devices
+      {&operator_key, "replaced by another"},          // v3: the operator's key
+      {&alice_key, nullptr},                            // v4: Alice's own again
+  };
+  uint64_t version = 1;
+  for (const Step& step : steps) {
+    Publish("alice", step.key, ++version, {"phone"});
+    // Restart from the saved state each time, as the app would.
+    alice = Verifier::Create(policy_, alice->SaveState()).value();
+    r = History(alice.get(), "alice");
+    ASSERT_TRUE(r.status.ok()) << r.status;
+    if (step.says == nullptr) {
+      EXPECT_TRUE(r.alerts.empty()) << "version " << version;
+      continue;
+    }
+    ASSERT_EQ(r.alerts.size(), 1u) << "version " << version;
+    EXPECT_EQ(r.alerts[0].kind, AlertKind::kIdentityChanged);
+    EXPECT_EQ(r.alerts[0].account, "alice");
+    EXPECT_NE(r.alerts[0].explanation.find(step.says), std::string::npos)
+        << r.alerts[0].explanation;
+    v1::HistoryResponse evidence;
+    ASSERT_TRUE(evidence.ParseFromString(r.alerts[0].evidence));
+    EXPECT_EQ(evidence.versions(evidence.versions_size() - 1).version(), version);
+  }
+  // The install without the key sees it appear in version 1 and in the
+  // versions signed since, each an account key it was not told of.
+  r = History(unaware.get(), "alice");
+  ASSERT_TRUE(r.status.ok()) << r.status;
+  ASSERT_EQ(r.alerts.size(), 3u);  // versions 1, 3 and 4 carry a key
+  for (const Alert& a : r.alerts) {
+    EXPECT_EQ(a.kind, AlertKind::kIdentityChanged);
+    EXPECT_NE(a.explanation.find("did not set up was added"), std::string::npos);
+  }
 }
 
 }  // namespace

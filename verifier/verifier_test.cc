@@ -11,7 +11,8 @@
 #include "core/protocol/verification_code.h"
 #include "gtest/gtest.h"
 #include "proto/keytrail.pb.h"
-#include "verifier/scenario.h"
+#include "testing/verifier_scenario.h"
+#include "verifier/state.h"
 
 namespace keytrail {
 namespace verifier {
@@ -36,6 +37,7 @@ class VerifierTest : public ::testing::Test {
     v_ = NewVerifier(PolicyFor(log_));
     EXPECT_TRUE(v_->SetOwnAccount("alice").ok());
     EXPECT_TRUE(v_->EnrollDevice("phone", "key of phone").ok());
+    EXPECT_TRUE(v_->SetOwnAccountKey(alice_key_.public_key().bytes()).ok());
   }
 
   // Alice looks up bob and marks him verified after comparing codes.
@@ -97,10 +99,13 @@ TEST_F(VerifierTest, SelfMonitoringRaisesUnenrolledDevice) {
   log_.CloseEpoch(Tick());
   r = DoHistory(v_.get(), log_, "alice");
   ASSERT_TRUE(r.status.ok()) << r.status;
-  ASSERT_EQ(r.alerts.size(), 1u);
+  ASSERT_EQ(r.alerts.size(), 2u);
   EXPECT_EQ(r.alerts[0].kind, AlertKind::kUnenrolledDevice);
   EXPECT_NE(r.alerts[0].explanation.find("rogue"), std::string::npos);
   EXPECT_EQ(r.alerts[0].account, "alice");
+  // The rogue version is unsigned too: the account key went with it.
+  EXPECT_EQ(r.alerts[1].kind, AlertKind::kIdentityChanged);
+  EXPECT_NE(r.alerts[1].explanation.find("account key was removed"), std::string::npos);
   v1::HistoryResponse evidence;
   EXPECT_TRUE(evidence.ParseFromString(r.alerts[0].evidence));
   EXPECT_EQ(r.account->version, 3u);
@@ -149,12 +154,15 @@ TEST_F(VerifierTest, PagedHistoryCommitsOnlyAfterTheLastPage) {
   EXPECT_FALSE(r.more);
   ASSERT_TRUE(r.account.has_value());
   EXPECT_EQ(r.account->version, 3u);
-  ASSERT_EQ(r.alerts.size(), 1u);
+  // Version 2 has a device Alice did not enroll and lacks her account key.
+  ASSERT_EQ(r.alerts.size(), 2u);
   EXPECT_EQ(r.alerts[0].kind, AlertKind::kUnenrolledDevice);
+  EXPECT_EQ(r.alerts[1].kind, AlertKind::kIdentityChanged);
   v1::HistoryResponse evidence;
   ASSERT_TRUE(evidence.ParseFromString(r.alerts[0].evidence));
   ASSERT_EQ(evidence.versions_size(), 1);
   EXPECT_EQ(evidence.versions(0).version(), 2u);
+  EXPECT_EQ(r.alerts[1].evidence, r.alerts[0].evidence);
   EXPECT_EQ(v_->last_verified_size(), log_.size());
 }
 
@@ -194,6 +202,10 @@ TEST_F(VerifierTest, VerifiedContactKeySetNotSignedByItsAccountKey) {
   ASSERT_EQ(r.alerts.size(), 1u);
   EXPECT_EQ(r.alerts[0].kind, AlertKind::kUnsignedKeySet);
   EXPECT_EQ(r.alerts[0].account, "bob");
+  // The explanation names what the signature does not cover (issue 13).
+  EXPECT_NE(r.alerts[0].explanation.find("does not cover the device \"rogue\""),
+            std::string::npos)
+      << r.alerts[0].explanation;
 }
 
 // Alert 2, replays (DESIGN-NOTES "Replayed device signatures", closed by the
@@ -217,6 +229,11 @@ TEST_F(VerifierTest, ReplayedKeySetsRaiseUnsignedKeySet) {
   ASSERT_TRUE(r.status.ok()) << r.status;
   ASSERT_EQ(r.alerts.size(), 1u);
   EXPECT_EQ(r.alerts[0].kind, AlertKind::kUnsignedKeySet);
+  // Version 3 covered "phone"; "tablet" is what no signature covers.
+  EXPECT_NE(r.alerts[0].explanation.find("does not cover the device \"tablet\""),
+            std::string::npos)
+      << r.alerts[0].explanation;
+  EXPECT_EQ(r.alerts[0].explanation.find("phone"), std::string::npos);
 
   log_.Update("bob", v1);  // v5: the first key set republished
   log_.CloseEpoch(Tick());
@@ -430,11 +447,12 @@ TEST_F(VerifierTest, CosignaturePolicy) {
 // which an honest fake cannot rewrite; the check is the same.)
 TEST_F(VerifierTest, HistoryThatDoesNotExtendTheStoredHead) {
   ASSERT_TRUE(DoLookup(v_.get(), log_, "bob").status.ok());
-  vstate::VerifierState s;
-  ASSERT_TRUE(s.ParseFromString(v_->SaveState()));
+  auto loaded = DecodeState(v_->SaveState(), TrustFromPolicy(PolicyFor(log_)).value());
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  vstate::VerifierState& s = loaded->state;
   s.mutable_contacts(0)->set_head(std::string(32, '\x07'));
   ASSERT_EQ(s.contacts(0).account(), "bob");
-  auto v = NewVerifier(PolicyFor(log_), s.SerializeAsString());
+  auto v = NewVerifier(PolicyFor(log_), EncodeState(s));
 
   Result r = DoLookup(v.get(), log_, "bob");  // same version, other head
   EXPECT_EQ(r.status.code(), absl::StatusCode::kInvalidArgument);
@@ -472,6 +490,141 @@ TEST_F(VerifierTest, ResponseThatDoesNotParse) {
   EXPECT_EQ(v_->HandleHistory("bob", "\xff\xff", 0).status.code(),
             absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(v_->SaveState(), before);
+}
+
+// Issue 13: the owner is told of every change to their identity they did
+// not make, as a contact who verified them would be.
+TEST_F(VerifierTest, OwnAccountKeyRemovedReplacedOrAdded) {
+  Result r = DoHistory(v_.get(), log_, "alice");
+  ASSERT_TRUE(r.status.ok()) << r.status;
+  EXPECT_TRUE(r.alerts.empty());
+
+  // Same devices, unsigned: only the account key differs.
+  log_.Update("alice", PlainKeySet({"phone"}));
+  log_.CloseEpoch(Tick());
+  r = DoHistory(v_.get(), log_, "alice");
+  ASSERT_TRUE(r.status.ok()) << r.status;
+  ASSERT_EQ(r.alerts.size(), 1u);
+  EXPECT_EQ(r.alerts[0].kind, AlertKind::kIdentityChanged);
+  EXPECT_EQ(r.alerts[0].account, "alice");
+  EXPECT_NE(r.alerts[0].explanation.find("Your account key was removed"), std::string::npos);
+  v1::HistoryResponse evidence;
+  EXPECT_TRUE(evidence.ParseFromString(r.alerts[0].evidence));
+
+  // Another key, by Lookup this time.
+  Ed25519PrivateKey mallory = Ed25519PrivateKey::Generate();
+  log_.UpdateSigned("alice", mallory, {"phone"});
+  log_.CloseEpoch(Tick());
+  r = DoLookup(v_.get(), log_, "alice");
+  ASSERT_TRUE(r.status.ok()) << r.status;
+  ASSERT_EQ(r.alerts.size(), 1u);
+  EXPECT_EQ(r.alerts[0].kind, AlertKind::kIdentityChanged);
+  EXPECT_NE(r.alerts[0].explanation.find("replaced"), std::string::npos);
+
+  // The owner's own change: set up the new key first, then nothing to say.
+  Ed25519PrivateKey next = Ed25519PrivateKey::Generate();
+  ASSERT_TRUE(v_->SetOwnAccountKey(next.public_key().bytes()).ok());
+  log_.UpdateSigned("alice", next, {"phone"});
+  log_.CloseEpoch(Tick());
+  r = DoHistory(v_.get(), log_, "alice");
+  ASSERT_TRUE(r.status.ok()) << r.status;
+  EXPECT_TRUE(r.alerts.empty());
+
+  // A user without an account key: one appearing is an alert too.
+  ASSERT_TRUE(v_->SetOwnAccountKey("").ok());
+  log_.UpdateSigned("alice", mallory, {"phone"});
+  log_.CloseEpoch(Tick());
+  r = DoHistory(v_.get(), log_, "alice");
+  ASSERT_TRUE(r.status.ok()) << r.status;
+  ASSERT_EQ(r.alerts.size(), 1u);
+  EXPECT_EQ(r.alerts[0].kind, AlertKind::kIdentityChanged);
+  EXPECT_NE(r.alerts[0].explanation.find("did not set up was added"), std::string::npos);
+
+  // The account deactivated without the key.
+  ASSERT_TRUE(v_->SetOwnAccountKey(mallory.public_key().bytes()).ok());
+  log_.Update("alice", KeySet{});
+  log_.CloseEpoch(Tick());
+  r = DoHistory(v_.get(), log_, "alice");
+  ASSERT_TRUE(r.status.ok()) << r.status;
+  ASSERT_EQ(r.alerts.size(), 1u);
+  EXPECT_NE(r.alerts[0].explanation.find("deactivated"), std::string::npos);
+}
+
+TEST_F(VerifierTest, OwnKeySetWithAnInvalidSignature) {
+  ASSERT_TRUE(DoHistory(v_.get(), log_, "alice").status.ok());
+  // The operator republishes version 1's signed key set as version 2 with a
+  // device added (its own, enrolled nowhere).
+  KeySet ks = SignedKeySet(alice_key_, "alice", 1, {"phone"});
+  ks.devices.push_back(Device{"tablet", "key of tablet"});
+  SortDevices(&ks);
+  log_.Update("alice", ks);
+  // And then version 1's devices alone, under version 1's signature.
+  log_.Update("alice", SignedKeySet(alice_key_, "alice", 1, {"phone"}));
+  log_.CloseEpoch(Tick());
+  Result r = DoHistory(v_.get(), log_, "alice");
+  ASSERT_TRUE(r.status.ok()) << r.status;
+  ASSERT_EQ(r.alerts.size(), 3u);
+  EXPECT_EQ(r.alerts[0].kind, AlertKind::kUnenrolledDevice);
+  EXPECT_EQ(r.alerts[1].kind, AlertKind::kUnsignedKeySet);
+  EXPECT_EQ(r.alerts[1].account, "alice");
+  EXPECT_NE(r.alerts[1].explanation.find("Version 2 of your keys"), std::string::npos)
+      << r.alerts[1].explanation;
+  EXPECT_NE(r.alerts[1].explanation.find("does not cover the device \"tablet\""),
+            std::string::npos)
+      << r.alerts[1].explanation;
+  // Version 3: no device beyond version 1's, but not signed for version 3
+  // (version 2, not validly signed, covers nothing, so every device is named).
+  EXPECT_EQ(r.alerts[2].kind, AlertKind::kUnsignedKeySet);
+  EXPECT_NE(r.alerts[2].explanation.find("Version 3"), std::string::npos)
+      << r.alerts[2].explanation;
+  EXPECT_NE(r.alerts[2].explanation.find("\"phone\""), std::string::npos);
+}
+
+TEST_F(VerifierTest, OwnAccountKeyArgumentsAreChecked) {
+  EXPECT_EQ(v_->SetOwnAccountKey("short").code(), absl::StatusCode::kInvalidArgument);
+  auto fresh = NewVerifier(PolicyFor(log_));
+  EXPECT_EQ(fresh->SetOwnAccountKey(alice_key_.public_key().bytes()).code(),
+            absl::StatusCode::kFailedPrecondition);
+  // The key is part of the saved state.
+  auto reloaded = NewVerifier(PolicyFor(log_), v_->SaveState());
+  log_.Update("alice", PlainKeySet({"phone"}));
+  log_.CloseEpoch(Tick());
+  Result r = DoHistory(reloaded.get(), log_, "alice");
+  ASSERT_TRUE(r.status.ok()) << r.status;
+  ASSERT_EQ(r.alerts.size(), 1u);
+  EXPECT_EQ(r.alerts[0].kind, AlertKind::kIdentityChanged);
+}
+
+// Issue 17: a checkpoint verified once is remembered, and nothing else is:
+// an answer under it with a broken VRF proof, map proof or key set is
+// still refused.
+TEST_F(VerifierTest, UnderAVerifiedCheckpointEverythingElseIsStillChecked) {
+  ASSERT_TRUE(DoLookup(v_.get(), log_, "bob").status.ok());
+  const std::string honest = LookupAnswer(*v_, log_, "carol");
+  v1::LookupResponse parsed;
+  ASSERT_TRUE(parsed.ParseFromString(honest));
+  const std::string before = v_->SaveState();
+  auto refused = [&](auto edit) {
+    v1::LookupResponse broken = parsed;
+    edit(&broken);
+    return v_->HandleLookup("carol", broken.SerializeAsString(), Now(log_)).status.code();
+  };
+  EXPECT_EQ(refused([](v1::LookupResponse* r) { (*r->mutable_vrf_proof())[40] ^= 1; }),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(refused([](v1::LookupResponse* r) { (*r->mutable_map_proof())[5] ^= 1; }),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(refused([](v1::LookupResponse* r) {
+              std::string* ks = r->mutable_current()->mutable_key_set();
+              (*ks)[ks->size() - 1] ^= 1;  // the last device key's last byte
+            }),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(refused([](v1::LookupResponse* r) {
+              (*r->mutable_log()->mutable_epoch_inclusion_proof())[0] ^= 1;
+            }),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(v_->SaveState(), before);
+  Result r = v_->HandleLookup("carol", honest, Now(log_));
+  EXPECT_TRUE(r.status.ok()) << r.status;
 }
 
 TEST_F(VerifierTest, OwnAccountIsOneAccount) {

@@ -1,8 +1,8 @@
 // Test helper: EXPECT_INVALID(status_or_statusor, "substring") checks that a
 // verifier call failed with InvalidArgument and that its message contains
 // the substring (i.e. names the check that failed). Test-only.
-#ifndef KEYTRAIL_VERIFIER_TEST_STATUS_H_
-#define KEYTRAIL_VERIFIER_TEST_STATUS_H_
+#ifndef KEYTRAIL_TESTING_VERIFIER_TEST_STATUS_H_
+#define KEYTRAIL_TESTING_VERIFIER_TEST_STATUS_H_
 
 #include <string>
 
@@ -35,4 +35,4 @@ const absl::Status& StatusOf(const absl::StatusOr<T>& s) {
                 ::testing::HasSubstr(substring));                            \
   } while (0)
 
-#endif  // KEYTRAIL_VERIFIER_TEST_STATUS_H_
+#endif  // KEYTRAIL_TESTING_VERIFIER_TEST_STATUS_H_

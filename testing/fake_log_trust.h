@@ -1,8 +1,8 @@
 // Test helper: what a verifier test needs from testing/fake_log.h in the
 // verifier's own types. The fake log stands on core/ only, so the
 // conversion to LogTrust and TrustedCheckpoint lives here. Test-only.
-#ifndef KEYTRAIL_VERIFIER_FAKE_LOG_TRUST_H_
-#define KEYTRAIL_VERIFIER_FAKE_LOG_TRUST_H_
+#ifndef KEYTRAIL_TESTING_FAKE_LOG_TRUST_H_
+#define KEYTRAIL_TESTING_FAKE_LOG_TRUST_H_
 
 #include "core/note/checkpoint.h"
 #include "testing/fake_log.h"
@@ -24,4 +24,4 @@ inline TrustedCheckpoint Trusted(const note::Checkpoint& checkpoint) {
 }  // namespace verifier
 }  // namespace keytrail
 
-#endif  // KEYTRAIL_VERIFIER_FAKE_LOG_TRUST_H_
+#endif  // KEYTRAIL_TESTING_FAKE_LOG_TRUST_H_

@@ -1,8 +1,8 @@
 // Test helper: a fake log and the plumbing an app would do between it and a
 // Verifier (request bytes in, response bytes out), so that verifier tests
 // read as scenarios. TEST-ONLY. Aborts on misuse.
-#ifndef KEYTRAIL_VERIFIER_SCENARIO_H_
-#define KEYTRAIL_VERIFIER_SCENARIO_H_
+#ifndef KEYTRAIL_TESTING_VERIFIER_SCENARIO_H_
+#define KEYTRAIL_TESTING_VERIFIER_SCENARIO_H_
 
 #include <cstdint>
 #include <memory>
@@ -38,4 +38,4 @@ std::string HistoryAnswer(const Verifier& v, const FakeLog& log, absl::string_vi
 }  // namespace verifier
 }  // namespace keytrail
 
-#endif  // KEYTRAIL_VERIFIER_SCENARIO_H_
+#endif  // KEYTRAIL_TESTING_VERIFIER_SCENARIO_H_

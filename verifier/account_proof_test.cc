@@ -1,14 +1,67 @@
-#include "verifier/account_map.h"
+// The shared part of Lookup and History answers (account_proof.h): the
+// account's VRF index and the map proof, each refused with its own message.
+#include "verifier/account_proof.h"
 
+#include <string>
+
+#include "core/crypto/ecvrf.h"
 #include "core/map/hasher.h"
 #include "core/map/memory_map.h"
 #include "core/map/proof.h"
 #include "gtest/gtest.h"
-#include "verifier/test_status.h"
+#include "testing/fake_log.h"
+#include "testing/fake_log_trust.h"
+#include "testing/verifier_test_status.h"
 
 namespace keytrail {
 namespace verifier {
 namespace {
+
+// ---- VerifyAccountIndex ----
+
+using fakes::FakeLog;
+using fakes::PlainKeySet;
+using fakes::SignedKeySet;
+
+TEST(AccountIndexTest, ProofForTheAccountGivesItsIndex) {
+  FakeLog log;
+  auto index = VerifyAccountIndex(TrustIn(log), "alice", log.vrf().Prove("alice"));
+  ASSERT_TRUE(index.ok()) << index.status();
+  EXPECT_EQ(*index, log.Index("alice"));
+  EXPECT_NE(*index, log.Index("bob"));
+}
+
+TEST(AccountIndexTest, ProofForAnotherAccount) {
+  FakeLog log;
+  EXPECT_INVALID(VerifyAccountIndex(TrustIn(log), "alice", log.vrf().Prove("bob")),
+                 "vrf proof:");
+}
+
+TEST(AccountIndexTest, ProofUnderAnotherKey) {
+  FakeLog log;
+  VrfPrivateKey other = VrfPrivateKey::Generate();
+  EXPECT_INVALID(VerifyAccountIndex(TrustIn(log), "alice", other.Prove("alice")), "vrf proof:");
+}
+
+TEST(AccountIndexTest, TamperedOrMalformedProof) {
+  FakeLog log;
+  std::string proof = log.vrf().Prove("alice");
+  std::string tampered = proof;
+  tampered[40] ^= 1;  // inside c
+  EXPECT_INVALID(VerifyAccountIndex(TrustIn(log), "alice", tampered), "vrf proof:");
+  EXPECT_INVALID(VerifyAccountIndex(TrustIn(log), "alice", proof.substr(1)), "vrf proof:");
+  EXPECT_INVALID(VerifyAccountIndex(TrustIn(log), "alice", ""), "vrf proof:");
+}
+
+TEST(AccountIndexTest, InvalidAccountId) {
+  FakeLog log;
+  EXPECT_INVALID(VerifyAccountIndex(TrustIn(log), "", log.vrf().Prove("")), "account id");
+  const std::string long_id(257, 'a');
+  EXPECT_INVALID(VerifyAccountIndex(TrustIn(log), long_id, log.vrf().Prove(long_id)),
+                 "account id");
+}
+
+// ---- VerifyAccountInMap, VerifyAccountAbsent ----
 
 Hash H(uint8_t first, uint8_t last = 0) {
   Hash h{};

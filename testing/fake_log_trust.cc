@@ -1,4 +1,4 @@
-#include "verifier/fake_log_trust.h"
+#include "testing/fake_log_trust.h"
 
 namespace keytrail {
 namespace verifier {

@@ -1,4 +1,4 @@
-#include "verifier/scenario.h"
+#include "testing/verifier_scenario.h"
 
 #include <utility>
 

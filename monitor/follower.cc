@@ -36,8 +36,6 @@ std::unique_ptr<grpc::ClientContext> Context(absl::Duration timeout) {
   return ctx;
 }
 
-std::string Hex(const Hash& h) { return HexEncode(HashView(h)); }
-
 // A file name from the origin: letters and digits kept, the rest '_'.
 std::string FileSafe(absl::string_view s) {
   std::string out;
@@ -504,8 +502,8 @@ absl::Status Follower::CatchUp() {
   }
   if (auditor_->ReplayedRoot() != target.checkpoint.root) {
     return fail(absl::UnavailableError(absl::StrCat(
-        "the entries the log served hash to ", Hex(auditor_->ReplayedRoot()),
-        ", not to its checkpoint's root ", Hex(target.checkpoint.root), " at size ", size)));
+        "the entries the log served hash to ", HashHex(auditor_->ReplayedRoot()),
+        ", not to its checkpoint's root ", HashHex(target.checkpoint.root), " at size ", size)));
   }
   absl::Status s = Stored(auditor_->Commit(target.text));
   if (!s.ok()) return fail(s);

@@ -16,6 +16,7 @@
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "core/bytes/encoding.h"
+#include "core/grpc/status_convert.h"
 #include "core/keys/key_file.h"
 #include "core/keys/keys.h"
 #include "core/protocol/entry.h"
@@ -53,12 +54,6 @@ namespace keytrail::cli {
 namespace {
 
 using v1::KeyTransparencyLog;
-
-absl::Status FromGrpc(const grpc::Status& s, absl::string_view call) {
-  if (s.ok()) return absl::OkStatus();
-  return absl::Status(static_cast<absl::StatusCode>(s.error_code()),
-                      absl::StrCat(call, ": ", s.error_message()));
-}
 
 std::unique_ptr<KeyTransparencyLog::Stub> Connect() {
   return KeyTransparencyLog::NewStub(
@@ -111,7 +106,8 @@ absl::StatusOr<ClientState> LoadState(KeyTransparencyLog::Stub& stub) {
   } else {
     grpc::ClientContext ctx;
     SetDeadline(&ctx);
-    absl::Status s = FromGrpc(stub.GetLogInfo(&ctx, v1::GetLogInfoRequest(), &info), "GetLogInfo");
+    absl::Status s =
+        FromGrpcStatus(stub.GetLogInfo(&ctx, v1::GetLogInfoRequest(), &info), "GetLogInfo");
     if (!s.ok()) return s;
     if (!state.dir.empty()) {
       s = WriteWhole(info_path, info.SerializeAsString());
@@ -181,7 +177,8 @@ absl::Status Info(KeyTransparencyLog::Stub& stub) {
   grpc::ClientContext ctx;
   SetDeadline(&ctx);
   v1::GetLogInfoResponse info;
-  absl::Status s = FromGrpc(stub.GetLogInfo(&ctx, v1::GetLogInfoRequest(), &info), "GetLogInfo");
+  absl::Status s =
+      FromGrpcStatus(stub.GetLogInfo(&ctx, v1::GetLogInfoRequest(), &info), "GetLogInfo");
   if (!s.ok()) return s;
   std::printf("origin            %s\nnote key          %s\nVRF key           %s\n"
               "commitment key    %s\nprotocol version  %u\nepoch interval    %llu ms\n"
@@ -198,7 +195,7 @@ absl::Status Checkpoint(KeyTransparencyLog::Stub& stub) {
   SetDeadline(&ctx);
   v1::GetCheckpointResponse r;
   absl::Status s =
-      FromGrpc(stub.GetCheckpoint(&ctx, v1::GetCheckpointRequest(), &r), "GetCheckpoint");
+      FromGrpcStatus(stub.GetCheckpoint(&ctx, v1::GetCheckpointRequest(), &r), "GetCheckpoint");
   if (!s.ok()) return s;
   std::fputs(r.checkpoint().c_str(), stdout);
   return absl::OkStatus();
@@ -216,7 +213,7 @@ absl::StatusOr<verifier::VerifiedLookup> VerifiedLookup(KeyTransparencyLog::Stub
   grpc::ClientContext ctx;
   SetDeadline(&ctx);
   v1::LookupResponse resp;
-  absl::Status s = FromGrpc(stub.Lookup(&ctx, req, &resp), "Lookup");
+  absl::Status s = FromGrpcStatus(stub.Lookup(&ctx, req, &resp), "Lookup");
   if (!s.ok()) return s;
   return Accept(*state,
                 verifier::VerifyLookup(*state->trust, req.account(), resp, state->last, NowMs()));
@@ -291,7 +288,7 @@ absl::Status Update(KeyTransparencyLog::Stub& stub, const std::vector<std::strin
   SetDeadline(&ctx);
   ctx.AddMetadata("authorization", "Bearer " + *token);
   v1::UpdateResponse resp;
-  absl::Status s = FromGrpc(stub.Update(&ctx, req, &resp), "Update");
+  absl::Status s = FromGrpcStatus(stub.Update(&ctx, req, &resp), "Update");
   if (!s.ok()) return s;
   std::printf("%s is now at version %llu (epoch %llu, log index %llu, checkpoint size %llu)\n",
               absl::CEscape(req.account()).c_str(), static_cast<unsigned long long>(resp.version()),
@@ -342,7 +339,7 @@ absl::Status History(KeyTransparencyLog::Stub& stub) {
     grpc::ClientContext ctx;
     SetDeadline(&ctx);
     v1::HistoryResponse resp;
-    absl::Status s = FromGrpc(stub.History(&ctx, req, &resp), "History");
+    absl::Status s = FromGrpcStatus(stub.History(&ctx, req, &resp), "History");
     fetch_failed = !s.ok();
     if (!s.ok()) return s;
     ++pages;
@@ -378,7 +375,7 @@ absl::Status Entries(KeyTransparencyLog::Stub& stub) {
   grpc::ClientContext ctx;
   SetDeadline(&ctx);
   v1::GetEntriesResponse resp;
-  absl::Status s = FromGrpc(stub.GetEntries(&ctx, req, &resp), "GetEntries");
+  absl::Status s = FromGrpcStatus(stub.GetEntries(&ctx, req, &resp), "GetEntries");
   if (!s.ok()) return s;
   uint64_t index = req.start();
   for (const std::string& bytes : resp.entries()) {

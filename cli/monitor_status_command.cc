@@ -3,7 +3,7 @@
 #include <cstdio>
 
 #include "absl/strings/match.h"
-#include "absl/strings/str_cat.h"
+#include "core/grpc/status_convert.h"
 #include "grpcpp/grpcpp.h"
 #include "proto/monitor_service.grpc.pb.h"
 
@@ -22,10 +22,7 @@ absl::Status RunMonitorCommand(const std::vector<std::string>& args) {
   v1::GetStatusRequest req;
   v1::GetStatusResponse resp;
   grpc::Status s = stub->GetStatus(&ctx, req, &resp);
-  if (!s.ok()) {
-    return absl::Status(static_cast<absl::StatusCode>(s.error_code()),
-                        absl::StrCat("GetStatus: ", s.error_message()));
-  }
+  if (!s.ok()) return FromGrpcStatus(s, "GetStatus");
   for (const v1::LogStatus& log : resp.logs()) {
     std::printf("%s: %s\n", log.origin().c_str(), v1::LogStatus::State_Name(log.state()).c_str());
     std::printf("  verified size %llu of %llu (lag %llu), epoch %llu at %llu ms\n",

@@ -220,7 +220,7 @@ absl::StatusOr<std::unique_ptr<PendingEpoch>> EpochBuilder::SequenceUpdates(
     const uint64_t version = current + 1;
     VersionRecord rec;
     rec.opening = u.opening.empty() ? RandomString(kOpeningSize) : u.opening;
-    auto commitment = Commit(rec.opening, u.account, version, u.key_set);
+    auto commitment = CommitKeySet(rec.opening, u.account, version, u.key_set);
     if (!commitment.ok()) return commitment.status();  // validated before; a bug
     rec.epoch = epoch;
     rec.previous_head = t.leaf.head;

@@ -133,10 +133,10 @@ TEST_F(EpochBuilderTest, UpdatesGetConsecutiveVersionsAndProvableState) {
   auto v2 = reader.GetVersion(index, 2).value();
   ASSERT_TRUE(v1 && v2);
   EXPECT_EQ(v1->previous_head, GenesisHead());
-  Hash c1 = Commit(v1->opening, "alice", 1, v1->key_set).value();
+  Hash c1 = CommitKeySet(v1->opening, "alice", 1, v1->key_set).value();
   Hash head1 = ChainHead(GenesisHead(), 1, 1, c1);
   EXPECT_EQ(v2->previous_head, head1);
-  Hash c2 = Commit(v2->opening, "alice", 2, v2->key_set).value();
+  Hash c2 = CommitKeySet(v2->opening, "alice", 2, v2->key_set).value();
   Hash head2 = ChainHead(head1, 2, 1, c2);
   EXPECT_EQ(v2->key_set, KeySetWithDevice("tablet"));
 
@@ -293,7 +293,8 @@ TEST_F(EpochBuilderTest, StaleLeafHintsAreNotUsed) {
   for (uint64_t v = 1; v <= 4; ++v) {
     const VersionRecord& rec = (*records)[v - 1];
     EXPECT_EQ(rec.previous_head, head) << v;
-    head = ChainHead(head, v, rec.epoch, Commit(rec.opening, "alice", v, rec.key_set).value());
+    head = ChainHead(head, v, rec.epoch,
+                     CommitKeySet(rec.opening, "alice", v, rec.key_set).value());
   }
   RocksMapReader now = storage_->Reader(r->published->snapshot.get()).MapReader();
   auto proof = map::TiledMap::Prove(now, index);

@@ -11,6 +11,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "core/grpc/status_convert.h"
 #include "core/protocol/limits.h"
 #include "gtest/gtest.h"
 #include "testing/log_server_harness.h"
@@ -96,9 +97,7 @@ class HistoryPagingE2eTest : public ::testing::Test {
     grpc::ClientContext ctx;
     v1::HistoryResponse resp;
     grpc::Status s = h_->stub().History(&ctx, req, &resp);
-    if (!s.ok()) {
-      return absl::Status(static_cast<absl::StatusCode>(s.error_code()), s.error_message());
-    }
+    if (!s.ok()) return FromGrpcStatus(s);
     if (largest != nullptr) *largest = std::max(*largest, resp.ByteSizeLong());
     return resp;
   }

@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "absl/strings/str_cat.h"
+#include "core/grpc/status_convert.h"
 #include "core/protocol/limits.h"
 
 namespace keytrail {
@@ -50,11 +51,6 @@ grpc::ServerUnaryReactor* ReadCall(grpc::CallbackServerContext* context,
 }
 
 }  // namespace
-
-grpc::Status ToGrpcStatus(const absl::Status& s) {
-  if (s.ok()) return grpc::Status::OK;
-  return grpc::Status(static_cast<grpc::StatusCode>(s.code()), std::string(s.message()));
-}
 
 grpc::ServerUnaryReactor* LogService::Update(grpc::CallbackServerContext* context,
                                              const v1::UpdateRequest* request,

@@ -12,7 +12,7 @@
 // (proof_scheduler.h).
 //
 // Every status comes from the component that produced it, code unchanged
-// (absl and gRPC codes are numerically identical).
+// (core/grpc/status_convert.h).
 #ifndef KEYTRAIL_LOG_SERVER_LOG_SERVICE_H_
 #define KEYTRAIL_LOG_SERVER_LOG_SERVICE_H_
 
@@ -26,8 +26,6 @@
 #include "proto/log_service.grpc.pb.h"
 
 namespace keytrail {
-
-grpc::Status ToGrpcStatus(const absl::Status& s);
 
 class LogService final : public v1::KeyTransparencyLog::CallbackService {
  public:

@@ -94,8 +94,6 @@ class CollectWriter : public map::MapWriter {
   std::vector<map::MapLeaf> leaves;
 };
 
-std::string Hex(const Hash& h) { return HexEncode(HashView(h)); }
-
 }  // namespace
 
 absl::StatusOr<evidence::Evidence> BuildRuleEvidence(
@@ -309,7 +307,7 @@ absl::StatusOr<std::optional<Violation>> Auditor::CloseEpoch(const std::string& 
     wrong_version = violation(Rule::kUpdateWrongVersion,
                               absl::StrCat("update entry at ", range_.size() + first_wrong->at,
                                            " has version ", u.version, " for index ",
-                                           Hex(u.index), " at version ", first_wrong->had));
+                                           HashHex(u.index), " at version ", first_wrong->had));
   } else if (applied->hash == epoch.map_root) {
     for (auto& [key, value] : writer.tiles) overlay_tiles_[std::move(key)] = std::move(value);
     LayLeaves(std::move(writer.leaves));
@@ -327,8 +325,8 @@ absl::StatusOr<std::optional<Violation>> Auditor::CloseEpoch(const std::string& 
           ? std::move(wrong_version)
           : violation(Rule::kMapRootMismatch,
                       absl::StrCat("epoch ", epoch.epoch, " at ", at, " claims map root ",
-                                   Hex(epoch.map_root), ", its ", open_.size(),
-                                   " updates give ", Hex(root->hash)));
+                                   HashHex(epoch.map_root), ", its ", open_.size(),
+                                   " updates give ", HashHex(root->hash)));
   // Witnesses: each touched index's leaf before the epoch, proven against
   // the previous epoch's root (what `reader` still shows).
   for (const Hash& index : indexes) {

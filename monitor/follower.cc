@@ -19,7 +19,6 @@ namespace {
 
 constexpr uint64_t kEntriesPerCall = 1000;
 
-std::string Hex(const Hash& h) { return HexEncode(HashView(h)); }
 
 }  // namespace
 
@@ -341,8 +340,8 @@ absl::Status Follower::CatchUp() {
   }
   if (auditor_->ReplayedRoot() != target.checkpoint.root) {
     return fail(absl::UnavailableError(absl::StrCat(
-        "the entries the log served hash to ", Hex(auditor_->ReplayedRoot()),
-        ", not to its checkpoint's root ", Hex(target.checkpoint.root), " at size ", size)));
+        "the entries the log served hash to ", HashHex(auditor_->ReplayedRoot()),
+        ", not to its checkpoint's root ", HashHex(target.checkpoint.root), " at size ", size)));
   }
   absl::Status s = Stored(auditor_->Commit(target.text));
   if (!s.ok()) return fail(s);

@@ -47,39 +47,56 @@ std::string EncodeAuditState(const AuditState& s) {
   return out;
 }
 
-absl::StatusOr<AuditState> DecodeAuditState(absl::string_view bytes) {
+namespace {
+
+// Reports malformed bytes as ByteReader does (InvalidArgument, naming the
+// field); DecodeAuditState relabels that DataLoss, as log_server/records.cc
+// does for the log's records.
+absl::StatusOr<AuditState> ParseAuditState(absl::string_view bytes) {
   ByteReader r(bytes);
   AuditState s;
   uint8_t format, count;
   absl::string_view origin, entry, checkpoint;
-  if (!r.ReadU8(&format) || format != kStateFormat) {
-    return absl::DataLossError("monitor state: unknown format");
+  if (!r.ReadU8(&format)) return TruncatedError(kStateWhat, "format");
+  if (format != kStateFormat) {
+    return absl::InvalidArgumentError(absl::StrCat(kStateWhat, ": unknown format ", format));
   }
-  if (!r.ReadU16Prefixed(&origin) || !r.ReadU64(&s.size)) {
-    return absl::DataLossError("monitor state: truncated");
-  }
+  if (!r.ReadU16Prefixed(&origin)) return TruncatedError(kStateWhat, "origin");
+  if (!r.ReadU64(&s.size)) return TruncatedError(kStateWhat, "size");
   s.origin = std::string(origin);
   if (s.size > 0) {
-    if (!r.ReadBytes(kEpochEntrySize, &entry)) return absl::DataLossError("monitor state: truncated");
+    if (!r.ReadBytes(kEpochEntrySize, &entry)) return TruncatedError(kStateWhat, "last epoch");
     auto epoch = DecodeEpochEntry(entry);
-    if (!epoch.ok()) return AsDataLoss(epoch.status(), kStateWhat);
+    if (!epoch.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(kStateWhat, ": last epoch: ", epoch.status().message()));
+    }
     s.last_epoch = *epoch;
   }
-  if (!r.ReadU8(&count) || count != static_cast<uint8_t>(__builtin_popcountll(s.size))) {
-    return absl::DataLossError("monitor state: frontier does not match the size");
+  if (!r.ReadU8(&count)) return TruncatedError(kStateWhat, "frontier size");
+  if (count != static_cast<uint8_t>(__builtin_popcountll(s.size))) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(kStateWhat, ": frontier does not match the size"));
   }
   s.frontier.resize(count);
   for (Hash& h : s.frontier) {
-    if (!r.ReadArray(&h)) return absl::DataLossError("monitor state: truncated");
+    if (!r.ReadArray(&h)) return TruncatedError(kStateWhat, "frontier");
   }
-  if (!r.ReadU16Prefixed(&checkpoint)) return absl::DataLossError("monitor state: truncated");
+  if (!r.ReadU16Prefixed(&checkpoint)) return TruncatedError(kStateWhat, "checkpoint");
   s.checkpoint = std::string(checkpoint);
   if (s.size > 0 && s.checkpoint.empty()) {
-    return absl::DataLossError("monitor state: no checkpoint");
+    return absl::InvalidArgumentError(absl::StrCat(kStateWhat, ": no checkpoint"));
   }
-  absl::Status finished = r.Finish(kStateWhat);
-  if (!finished.ok()) return AsDataLoss(finished, kStateWhat);
+  if (absl::Status f = r.Finish(kStateWhat); !f.ok()) return f;
   return s;
+}
+
+}  // namespace
+
+absl::StatusOr<AuditState> DecodeAuditState(absl::string_view bytes) {
+  absl::StatusOr<AuditState> parsed = ParseAuditState(bytes);
+  if (!parsed.ok()) return AsDataLoss(parsed.status(), "stored record");
+  return parsed;
 }
 
 absl::StatusOr<std::unique_ptr<MonitorStore>> MonitorStore::Open(const std::string& path,

@@ -3,7 +3,6 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "core/bytes/encoding.h"
 #include "core/bytes/reader.h"
 #include "rocksdb/write_batch.h"
 
@@ -24,15 +23,20 @@ std::string EncodeWitnessState(const WitnessState& state) {
   return w.Release();
 }
 
-absl::StatusOr<WitnessState> DecodeWitnessState(absl::string_view bytes) {
+namespace {
+
+// Reports malformed bytes as ByteReader does (InvalidArgument, naming the
+// field); DecodeWitnessState relabels that DataLoss, as log_server/records.cc
+// does for the log's records.
+absl::StatusOr<WitnessState> ParseWitnessState(absl::string_view bytes) {
   ByteReader r(bytes);
   uint8_t version = 0;
   WitnessState state;
   absl::string_view note;
-  if (!r.ReadU8(&version)) return TruncatedError("witness state", "version");
+  if (!r.ReadU8(&version)) return TruncatedError("witness state", "format");
   if (version != kRecordVersion) {
     return absl::InvalidArgumentError(
-        absl::StrCat("witness state: unknown version ", version));
+        absl::StrCat("witness state: unknown format ", version));
   }
   if (!r.ReadU64(&state.size)) return TruncatedError("witness state", "size");
   if (!r.ReadArray(&state.root)) return TruncatedError("witness state", "root");
@@ -41,6 +45,14 @@ absl::StatusOr<WitnessState> DecodeWitnessState(absl::string_view bytes) {
   if (!done.ok()) return done;
   state.note = std::string(note);
   return state;
+}
+
+}  // namespace
+
+absl::StatusOr<WitnessState> DecodeWitnessState(absl::string_view bytes) {
+  absl::StatusOr<WitnessState> parsed = ParseWitnessState(bytes);
+  if (!parsed.ok()) return AsDataLoss(parsed.status(), "stored record");
+  return parsed;
 }
 
 absl::StatusOr<std::unique_ptr<WitnessStore>> WitnessStore::Open(
@@ -69,9 +81,8 @@ absl::StatusOr<std::optional<WitnessState>> WitnessStore::GetByOriginHash(
   if (!raw->has_value()) return std::optional<WitnessState>();
   absl::StatusOr<WitnessState> state = DecodeWitnessState(**raw);
   if (!state.ok()) {
-    return AsDataLoss(state.status(),
-                      absl::StrCat("witness store, origin hash ",
-                                   HexEncode(HashView(origin_hash))));
+    return absl::DataLossError(absl::StrCat(state.status().message(), " (origin hash ",
+                                            HashHex(origin_hash), ")"));
   }
   return std::optional<WitnessState>(std::move(*state));
 }

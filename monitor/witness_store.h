@@ -89,8 +89,9 @@ class WitnessStore {
 
 // The record encoding (exposed for tests).
 std::string EncodeWitnessState(const WitnessState& state);
-// InvalidArgument "witness state: ..." for anything but EncodeWitnessState's
-// output.
+// DataLoss "corrupt stored record: witness state: ..." for anything but
+// EncodeWitnessState's output (the bytes come from the witness's own storage;
+// log_server/records.h decodes the same way).
 absl::StatusOr<WitnessState> DecodeWitnessState(absl::string_view bytes);
 
 }  // namespace keytrail::monitor

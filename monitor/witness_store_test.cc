@@ -26,13 +26,13 @@ TEST(WitnessStoreTest, EncodingRoundTripAndRejects) {
   EXPECT_EQ(back->note, "note\n");
   for (size_t n = 0; n < bytes.size(); ++n) {
     EXPECT_EQ(DecodeWitnessState(bytes.substr(0, n)).status().code(),
-              absl::StatusCode::kInvalidArgument)
+              absl::StatusCode::kDataLoss)
         << n;
   }
-  EXPECT_FALSE(DecodeWitnessState(bytes + "x").ok());
+  EXPECT_EQ(DecodeWitnessState(bytes + "x").status().code(), absl::StatusCode::kDataLoss);
   std::string other_version = bytes;
   other_version[0] = 2;
-  EXPECT_FALSE(DecodeWitnessState(other_version).ok());
+  EXPECT_EQ(DecodeWitnessState(other_version).status().code(), absl::StatusCode::kDataLoss);
 }
 
 TEST(WitnessStoreTest, CompareAndSetPersists) {

@@ -100,7 +100,7 @@ uint64_t FakeLog::CloseEpoch(uint64_t timestamp_ms, const EpochOptions& options)
     v.key_set = p.key_set;
     v.opening = RandomString(kOpeningSize);
     v.previous_head = versions.empty() ? GenesisHead() : versions.back().head;
-    const Hash commitment = Commit(v.opening, p.account, v.version, v.key_set).value();
+    const Hash commitment = CommitKeySet(v.opening, p.account, v.version, v.key_set).value();
     v.log_index = size();
     Append(EncodeEntry(UpdateEntry{index, v.version, v.epoch, commitment}));
     v.head = ChainHead(v.previous_head, v.version, v.epoch, commitment);

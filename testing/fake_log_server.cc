@@ -5,18 +5,13 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "core/grpc/status_convert.h"
 #include "core/protocol/limits.h"
 #include "proto/log_service.grpc.pb.h"
 
 namespace keytrail {
 namespace fakes {
 namespace {
-
-grpc::Status ToGrpc(const absl::Status& s) {
-  if (s.ok()) return grpc::Status::OK;
-  // absl and gRPC status codes are numerically identical.
-  return grpc::Status(static_cast<grpc::StatusCode>(s.code()), std::string(s.message()));
-}
 
 // The checks log_server/log_queries.cc makes before answering, with its codes.
 absl::Status CheckTreeSize(uint64_t size, const FakeLog& log, absl::string_view field) {
@@ -177,7 +172,7 @@ grpc::Status FakeLogServer::Answer(const char* method,
   absl::MutexLock lock(&mu_);
   ++calls_[method];
   if (unavailable_) return grpc::Status(grpc::StatusCode::UNAVAILABLE, "fake log: unavailable");
-  return ToGrpc(answer(log_));
+  return ToGrpcStatus(answer(log_));
 }
 
 void FakeLogServer::Mutate(const std::function<void(FakeLog&)>& change) {

@@ -76,7 +76,7 @@ TEST(FakeLogTest, LookupAnswerVerifiesWithCorePieces) {
   EXPECT_EQ(r.current().version(), 2u);
   EXPECT_EQ(r.current().epoch(), 2u);
   Hash commitment =
-      Commit(r.current().opening(), "alice", 2, r.current().key_set()).value();
+      CommitKeySet(r.current().opening(), "alice", 2, r.current().key_set()).value();
   Hash previous = log.Head("alice", 1);
   EXPECT_EQ(r.previous_head(), HashString(previous));
   Hash head = ChainHead(previous, 2, 2, commitment);
@@ -243,7 +243,7 @@ TEST(FakeLogMisbehaviourTest, ServeAtRollsEveryAnswerBack) {
   EXPECT_EQ(r.current().version(), 1u);
   EXPECT_EQ(log.CurrentVersion("alice"), 1u);
   // The map proof is against the old epoch's root.
-  Hash commitment = Commit(r.current().opening(), "alice", 1, r.current().key_set()).value();
+  Hash commitment = CommitKeySet(r.current().opening(), "alice", 1, r.current().key_set()).value();
   Hash head = ChainHead(GenesisHead(), 1, 1, commitment);
   EXPECT_TRUE(map::VerifyMapMembership(epoch.map_root, map::MapLeaf{log.Index("alice"), 1, head},
                                        map::DecodeMapProof(r.map_proof()).value())
@@ -272,7 +272,7 @@ TEST(FakeLogMisbehaviourTest, SkippedVersionIsWrittenAsCurrentPlusTwo) {
   EXPECT_EQ(r.current().version(), 3u);
   // The commitment and head are made with the skipped version, so the
   // answer hangs together; only the gap 1 -> 3 gives it away.
-  EXPECT_EQ(Commit(r.current().opening(), "alice", 3, r.current().key_set()).value(),
+  EXPECT_EQ(CommitKeySet(r.current().opening(), "alice", 3, r.current().key_set()).value(),
             entry.commitment);
   EXPECT_EQ(r.previous_head(), HashString(log.Head("alice", 1)));
   v1::HistoryResponse h = log.History("alice", 1);

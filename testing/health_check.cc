@@ -4,8 +4,8 @@
 #include <mutex>
 #include <vector>
 
-#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "core/grpc/status_convert.h"
 #include "grpcpp/generic/generic_stub.h"
 
 namespace keytrail {
@@ -31,10 +31,7 @@ absl::StatusOr<std::string> HealthCheck(const std::shared_ptr<grpc::Channel>& ch
     std::unique_lock<std::mutex> lock(mu);
     cv.wait(lock, [&] { return done; });
   }
-  if (!status.ok()) {
-    return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
-                        absl::StrCat("health check: ", status.error_message()));
-  }
+  if (!status.ok()) return FromGrpcStatus(status, "health check");
   std::vector<grpc::Slice> slices;
   if (!response.Dump(&slices).ok()) return absl::InternalError("health check: unreadable response");
   std::string bytes;

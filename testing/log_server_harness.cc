@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "core/grpc/status_convert.h"
 
 namespace keytrail::testing {
 
@@ -82,10 +83,7 @@ absl::StatusOr<std::string> LogServerHarness::Checkpoint(bool newest) {
   v1::GetCheckpointResponse resp;
   grpc::ClientContext ctx;
   const grpc::Status s = stub_->GetCheckpoint(&ctx, req, &resp);
-  if (!s.ok()) {
-    return absl::Status(static_cast<absl::StatusCode>(s.error_code()),
-                        absl::StrCat("GetCheckpoint: ", s.error_message()));
-  }
+  if (!s.ok()) return FromGrpcStatus(s, "GetCheckpoint");
   return resp.checkpoint();
 }
 

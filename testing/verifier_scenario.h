@@ -14,9 +14,15 @@
 #include "verifier/verifier.h"
 
 namespace keytrail {
-namespace fakes {}  // where the fake log lives once branch `testing` lands
 namespace verifier {
-using namespace ::keytrail::fakes;  // NOLINT: either namespace works
+// The fake log's names the scenarios are written with (using-declarations,
+// not a using-directive: a header must not pour a namespace into its
+// includers).
+using fakes::EpochOptions;
+using fakes::FakeLog;
+using fakes::PlainKeySet;
+using fakes::SignedKeySet;
+using fakes::UpdateOptions;
 
 // The policy an app pins for `log`: its keys, no monitors, no freshness.
 Policy PolicyFor(const FakeLog& log);

@@ -34,7 +34,7 @@ absl::Status VerifyAccountInMap(const Hash& map_root, const Hash& index, uint64_
   if (!root.ok()) return root.status();  // "map proof: ..."
   if (*root != map_root) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "version ", version, ": computed head ", Hex(head),
+        "version ", version, ": computed head ", HashHex(head),
         " does not match the map: map proof: root mismatch (the key set, opening, "
         "version, epoch or previous head differ from what the log committed, or the "
         "proof is for another leaf)"));

@@ -46,7 +46,7 @@ absl::StatusOr<AccountState> VerifyAccountVersion(absl::string_view account,
   out.previous_head = previous_head;
   auto key_set = DecodeKeySet(v.key_set());  // "key set: ..."
   if (!key_set.ok()) return Annotate(key_set.status(), what);
-  auto commitment = Commit(v.opening(), account, out.version, v.key_set());
+  auto commitment = CommitKeySet(v.opening(), account, out.version, v.key_set());
   if (!commitment.ok()) return Annotate(commitment.status(), what);
   out.head = ChainHead(previous_head, out.version, out.epoch, *commitment);
   out.key_set = *std::move(key_set);

@@ -52,8 +52,8 @@ enum class SignatureCheck { kRequire, kReport };
 // Checks `v` as version v.version() of `account`, chained from
 // `previous_head`, in a log whose checkpoint ends on epoch `log_epoch` with
 // `log_size` entries (>= 1). Returns the state with its head
-// ChainHead(previous_head, version, epoch, Commit(opening, account, version,
-// key_set)). InvalidArgument, with a message starting "version N: ", when:
+// ChainHead(previous_head, version, epoch, CommitKeySet(opening, account,
+// version, key_set)). InvalidArgument, with a message starting "version N: ", when:
 //   - the version is 0;
 //   - the version is 1 but previous_head is not the genesis head;
 //   - the epoch is 0 (the genesis epoch holds no updates) or after

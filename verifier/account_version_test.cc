@@ -46,7 +46,7 @@ class AccountVersionTest : public ::testing::Test {
 TEST_F(AccountVersionTest, ComputesTheChainHead) {
   auto s = Verify();
   ASSERT_TRUE(s.ok()) << s.status();
-  const Hash commitment = Commit(v_.opening(), "alice", 2, v_.key_set()).value();
+  const Hash commitment = CommitKeySet(v_.opening(), "alice", 2, v_.key_set()).value();
   EXPECT_EQ(s->head, ChainHead(previous_, 2, 4, commitment));
   EXPECT_EQ(s->previous_head, previous_);
   EXPECT_EQ(s->version, 2u);

@@ -65,15 +65,15 @@ absl::StatusOr<Hash> StartHead(uint64_t since_version,
     }
     if (given != GenesisHead()) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "previous_head: ", Hex(given), " given for version 0, want the genesis head"));
+          "previous_head: ", HashHex(given), " given for version 0, want the genesis head"));
     }
     return GenesisHead();
   }
   if (trusted_previous_head.has_value()) {
     if (given != *trusted_previous_head) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "previous_head: ", Hex(given), " given for version ", since_version - 1,
-          " differs from the trusted head ", Hex(*trusted_previous_head)));
+          "previous_head: ", HashHex(given), " given for version ", since_version - 1,
+          " differs from the trusted head ", HashHex(*trusted_previous_head)));
     }
     return *trusted_previous_head;
   }

@@ -93,8 +93,8 @@ absl::Status CheckConsistency(const note::Checkpoint& cp, const TrustedCheckpoin
   if (cp.size == last.size) {
     if (cp.root != last.root) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "fork: checkpoint of size ", cp.size, " has root ", Hex(cp.root),
-          ", the trusted checkpoint of that size has ", Hex(last.root)));
+          "fork: checkpoint of size ", cp.size, " has root ", HashHex(cp.root),
+          ", the trusted checkpoint of that size has ", HashHex(last.root)));
     }
   }
   // Between equal sizes, and from nothing (first contact), there is nothing

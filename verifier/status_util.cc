@@ -2,7 +2,6 @@
 
 #include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
-#include "core/bytes/encoding.h"
 
 namespace keytrail {
 namespace verifier {
@@ -17,8 +16,6 @@ absl::Status Annotate(const absl::Status& status, absl::string_view what) {
   });
   return out;
 }
-
-std::string Hex(const Hash& hash) { return HexEncode(HashView(hash)); }
 
 }  // namespace verifier
 }  // namespace keytrail

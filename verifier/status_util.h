@@ -24,9 +24,6 @@ namespace verifier {
 // OK stays OK.
 absl::Status Annotate(const absl::Status& status, absl::string_view what);
 
-// `hash` in lowercase hex, for messages that name a root or head.
-std::string Hex(const Hash& hash);
-
 }  // namespace verifier
 }  // namespace keytrail
 

@@ -4,6 +4,8 @@
 
 #include <cstdlib>
 
+#include "core/bytes/encoding.h"
+
 namespace keytrail {
 
 static_assert(sizeof(SHA256_CTX) <= 128, "SHA256_CTX does not fit");
@@ -20,6 +22,8 @@ Hash HashFromView(absl::string_view s) {
   std::memcpy(h.data(), s.data(), h.size());
   return h;
 }
+
+std::string HashHex(const Hash& h) { return HexEncode(HashView(h)); }
 
 bool HashFromBytes(absl::string_view s, Hash* out) {
   if (s.size() != kHashSize) return false;

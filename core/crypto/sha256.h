@@ -26,6 +26,9 @@ inline absl::string_view HashView(const Hash& h) {
   return absl::string_view(reinterpret_cast<const char*>(h.data()), h.size());
 }
 inline std::string HashString(const Hash& h) { return std::string(HashView(h)); }
+// The 64 lowercase hex digits of `h`, for messages and file names that name a
+// root, head or index.
+std::string HashHex(const Hash& h);
 // REQUIRES: s.size() == kHashSize (callers check lengths of untrusted input
 // first; see HashFromBytes for the checked form).
 Hash HashFromView(absl::string_view s);

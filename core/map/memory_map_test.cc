@@ -19,8 +19,6 @@ namespace {
 
 using Terminal = MapProof::Terminal;
 
-std::string Hex(const Hash& h) { return HexEncode(HashView(h)); }
-
 Hash OneBit(int i) {
   Hash h{};
   h[i / 8] = static_cast<uint8_t>(0x80 >> (i % 8));
@@ -118,14 +116,14 @@ struct Stats {
 void CheckProof(const MemoryMap& m, const std::vector<MapLeaf>& leaves,
                 const Hash& root, const Hash& index, Stats* stats) {
   MapProof p = m.Prove(index);
-  ASSERT_EQ(p, ReferenceMapProof(leaves, index)) << Hex(index);
+  ASSERT_EQ(p, ReferenceMapProof(leaves, index)) << HashHex(index);
   std::optional<MapLeaf> leaf = m.Get(index);
   auto verify = [&](const MapProof& proof) {
     return leaf ? VerifyMapMembership(root, *leaf, proof)
                 : VerifyMapNonMembership(root, index, proof);
   };
   EXPECT_EQ(p.terminal == Terminal::kLeaf, leaf.has_value());
-  EXPECT_TRUE(verify(p).ok()) << verify(p) << " " << Hex(index);
+  EXPECT_TRUE(verify(p).ok()) << verify(p) << " " << HashHex(index);
   std::string enc = EncodeMapProof(p);
   absl::StatusOr<MapProof> decoded = DecodeMapProof(enc);
   ASSERT_TRUE(decoded.ok()) << decoded.status();
@@ -305,8 +303,8 @@ std::vector<MapLeaf> GoldenLeaves() {
 TEST(MapGoldenTest, Root) {
   const char kRoot[] =
       "828cd07944029f47e5d0ae96e27f346b15a5bd39e58b246a4c478f044882e967";
-  EXPECT_EQ(Hex(MapOf(GoldenLeaves()).Root()), kRoot);
-  EXPECT_EQ(Hex(ReferenceMapRoot(GoldenLeaves())), kRoot);
+  EXPECT_EQ(HashHex(MapOf(GoldenLeaves()).Root()), kRoot);
+  EXPECT_EQ(HashHex(ReferenceMapRoot(GoldenLeaves())), kRoot);
 }
 
 TEST(MapGoldenTest, Proofs) {

@@ -1,11 +1,10 @@
 #include "core/note/checkpoint.h"
 
-#include <limits>
-
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "core/bytes/decimal.h"
 #include "core/bytes/encoding.h"
 #include "core/note/text.h"
 
@@ -15,21 +14,6 @@ namespace {
 
 absl::Status Error(absl::string_view reason) {
   return absl::InvalidArgumentError(absl::StrCat("checkpoint: ", reason));
-}
-
-// Canonical unsigned decimal: what absl::SimpleAtoi would also accept with a
-// '+' sign or leading zeros, so it is written out.
-bool ParseCanonicalU64(absl::string_view s, uint64_t* out) {
-  if (s.empty() || (s.size() > 1 && s[0] == '0')) return false;
-  uint64_t v = 0;
-  for (char c : s) {
-    if (c < '0' || c > '9') return false;
-    const uint64_t d = static_cast<uint64_t>(c - '0');
-    if (v > (std::numeric_limits<uint64_t>::max() - d) / 10) return false;
-    v = v * 10 + d;
-  }
-  *out = v;
-  return true;
 }
 
 }  // namespace
@@ -48,7 +32,7 @@ absl::StatusOr<Checkpoint> ParseCheckpoint(absl::string_view text) {
   Checkpoint cp;
   if (lines[0].empty()) return Error("empty origin line");
   cp.origin = std::string(lines[0]);
-  if (!ParseCanonicalU64(lines[1], &cp.size)) {
+  if (!ParseCanonicalDecimal(lines[1], &cp.size)) {
     return Error("tree size is not a canonical decimal number below 2^64");
   }
   auto root = Base64Decode(lines[2], "checkpoint: root hash");

@@ -29,9 +29,9 @@ const std::string& CommitmentKey() {
   return *key;
 }
 
-absl::StatusOr<Hash> Commit(absl::string_view opening,
-                            absl::string_view account, uint64_t version,
-                            absl::string_view key_set_encoding) {
+absl::StatusOr<Hash> CommitKeySet(absl::string_view opening,
+                                  absl::string_view account, uint64_t version,
+                                  absl::string_view key_set_encoding) {
   if (opening.size() < kMinOpeningSize || opening.size() > kMaxOpeningSize) {
     return absl::InvalidArgumentError(
         absl::StrCat("commitment: opening must be ", kMinOpeningSize, "..",
@@ -69,7 +69,7 @@ absl::Status VerifyCommitment(const Hash& commitment, absl::string_view opening,
                               absl::string_view account, uint64_t version,
                               absl::string_view key_set_encoding) {
   absl::StatusOr<Hash> want =
-      Commit(opening, account, version, key_set_encoding);
+      CommitKeySet(opening, account, version, key_set_encoding);
   if (!want.ok()) return want.status();
   if (!ConstantTimeEquals(HashView(commitment), HashView(*want))) {
     return absl::InvalidArgumentError(absl::StrCat(

@@ -37,7 +37,7 @@ struct UpdateEntry {
   Hash index;        // the account's VRF output
   uint64_t version;  // >= 1
   uint64_t epoch;    // the epoch that sequenced this version
-  Hash commitment;   // Commit() of the version's key set
+  Hash commitment;   // CommitKeySet() of the version's key set
 };
 
 // Closes an epoch: the `update_count` update entries right before it.

@@ -1,11 +1,9 @@
 #include "core/witness/add_checkpoint.h"
 
-#include <cstdlib>
-#include <limits>
-
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "core/bytes/decimal.h"
 #include "core/bytes/encoding.h"
 #include "core/merkle/verify.h"
 #include "core/note/note.h"
@@ -31,20 +29,6 @@ bool NextLine(absl::string_view* rest, absl::string_view* line) {
 constexpr size_t kHashBase64Size = 44;
 
 }  // namespace
-
-bool ParseCanonicalDecimal(absl::string_view s, uint64_t* out) {
-  if (s.empty() || s.size() > 20) return false;
-  if (s.size() > 1 && s[0] == '0') return false;
-  uint64_t v = 0;
-  for (char c : s) {
-    if (c < '0' || c > '9') return false;
-    const uint64_t d = static_cast<uint64_t>(c - '0');
-    if (v > (std::numeric_limits<uint64_t>::max() - d) / 10) return false;
-    v = v * 10 + d;
-  }
-  *out = v;
-  return true;
-}
 
 absl::StatusOr<AddCheckpointRequest> ParseAddCheckpointRequest(
     absl::string_view body) {

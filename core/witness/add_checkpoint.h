@@ -91,9 +91,6 @@ absl::Status CheckSignatureLines(absl::string_view body);
 absl::Status CheckExtends(uint64_t old_size, const Hash& old_root, uint64_t new_size,
                           const Hash& new_root, absl::Span<const Hash> proof);
 
-// Canonical decimal (digits only, no leading zero but "0", fits uint64).
-bool ParseCanonicalDecimal(absl::string_view s, uint64_t* out);
-
 }  // namespace keytrail::witness
 
 #endif  // KEYTRAIL_CORE_WITNESS_ADD_CHECKPOINT_H_

@@ -150,16 +150,5 @@ TEST(CheckExtendsTest, EachRuleOfTheSpec) {
   EXPECT_EQ(CheckExtends(1, a, 2, root2, {}).code(), absl::StatusCode::kInvalidArgument);
 }
 
-TEST(CanonicalDecimalTest, Cases) {
-  uint64_t v = 0;
-  EXPECT_TRUE(ParseCanonicalDecimal("0", &v));
-  EXPECT_EQ(v, 0u);
-  EXPECT_TRUE(ParseCanonicalDecimal("10", &v));
-  EXPECT_EQ(v, 10u);
-  EXPECT_FALSE(ParseCanonicalDecimal("", &v));
-  EXPECT_FALSE(ParseCanonicalDecimal("00", &v));
-  EXPECT_FALSE(ParseCanonicalDecimal("1e3", &v));
-}
-
 }  // namespace
 }  // namespace keytrail::witness

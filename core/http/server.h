@@ -57,8 +57,8 @@ namespace keytrail::http {
 
 struct ServerOptions {
   std::string name = "http";  // in log lines
-  int max_connections = 256;
-  int max_connections_per_ip = 32;
+  int max_connections = 512;
+  int max_connections_per_ip = 16;
   size_t connection_memory_bytes = 32 * 1024;
   absl::Duration request_deadline = absl::Seconds(10);
   absl::Duration idle_timeout = absl::Seconds(30);

@@ -22,8 +22,9 @@ http::ServerResponse FromWitness(const WitnessResponse& w) {
   return r;
 }
 
-// "/<64 lowercase hex>/checkpoint" -> the hex, or "".
-std::string CheckpointPathHash(const std::string& path) {
+}  // namespace
+
+std::string ParseCheckpointPath(const std::string& path) {
   constexpr size_t kHex = 64;
   const std::string suffix = "/checkpoint";
   if (path.size() != 1 + kHex + suffix.size() || path[0] != '/' ||
@@ -36,6 +37,8 @@ std::string CheckpointPathHash(const std::string& path) {
   }
   return hex;
 }
+
+namespace {
 
 constexpr size_t kMaxGetBody = 1024;
 
@@ -57,7 +60,7 @@ WitnessHttpServer::WitnessHttpServer(Witness* witness, std::function<std::string
   server_.HandlePrefix(
       "GET", "/",
       [this](const http::ServerRequest& req) {
-        const std::string hex = CheckpointPathHash(req.path);
+        const std::string hex = ParseCheckpointPath(req.path);
         if (hex.empty()) {
           http::ServerResponse r;
           r.status = 404;

@@ -33,6 +33,10 @@
 
 namespace keytrail::monitor {
 
+// "/<64 lowercase hex>/checkpoint" -> the hex; "" for any other path.
+// Fuzzed: fuzz/checkpoint_path_fuzzer.cc.
+std::string ParseCheckpointPath(const std::string& path);
+
 class WitnessHttpServer {
  public:
   // `metrics` may be empty (only the witness's counters are served).

@@ -45,10 +45,8 @@ size_t OnHeader(char* data, size_t size, size_t n, void* user) {
     x->headers.clear();  // a new (final or interim) response starts
     return len;
   }
-  const size_t colon = line.find(':');
-  if (colon == absl::string_view::npos) return len;  // the blank line
-  x->headers.emplace_back(std::string(absl::StripAsciiWhitespace(line.substr(0, colon))),
-                          std::string(absl::StripAsciiWhitespace(line.substr(colon + 1))));
+  auto header = ParseHeaderLine(line);
+  if (header.has_value()) x->headers.push_back(*std::move(header));
   return len;
 }
 
@@ -73,6 +71,16 @@ struct SlistDeleter {
 };
 
 }  // namespace
+
+std::optional<std::pair<std::string, std::string>> ParseHeaderLine(absl::string_view line) {
+  if (absl::StartsWith(line, "HTTP/")) return std::nullopt;
+  const size_t colon = line.find(':');
+  if (colon == absl::string_view::npos) return std::nullopt;  // e.g. the blank line
+  const absl::string_view name = absl::StripAsciiWhitespace(line.substr(0, colon));
+  if (name.empty()) return std::nullopt;
+  return std::make_pair(std::string(name),
+                        std::string(absl::StripAsciiWhitespace(line.substr(colon + 1))));
+}
 
 std::optional<std::string> FindHeader(const Headers& headers, absl::string_view name) {
   for (const auto& [k, v] : headers) {

@@ -78,6 +78,13 @@ struct Response {
 
 absl::StatusOr<Response> Fetch(const Request& request);
 
+// One response header line as libcurl hands it over ("Name: value\r\n"):
+// the name and the value, each without surrounding blanks (the value may be
+// empty). nullopt for a status line ("HTTP/..."), the blank line ending the
+// headers, a line without ':' or with an empty name. Bytes are kept as they
+// are (no decoding). Fuzzed: fuzz/http_header_line_fuzzer.cc.
+std::optional<std::pair<std::string, std::string>> ParseHeaderLine(absl::string_view line);
+
 }  // namespace keytrail::http
 
 #endif  // KEYTRAIL_CORE_HTTP_CLIENT_H_

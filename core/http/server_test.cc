@@ -128,7 +128,7 @@ TEST_F(ServerTest, DeclaredBodyOverTheCapIs413BeforeReading) {
                  base_ + "/echo"),
             "413");
   // Lengths no one can send: 413 at once, not a worker held waiting.
-  for (const char* length : {"18446744073709551615", "99999999999999999999999"}) {
+  for (const char* length : {"18446744073709551615", "99999999999999999999999", "-1", "x"}) {
     const int fd = ConnectLoopback(server_->port());
     ASSERT_GE(fd, 0);
     ASSERT_TRUE(ScriptedPeer::SendAll(

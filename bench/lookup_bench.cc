@@ -6,16 +6,30 @@
 //
 // Starts the log server in-process on the database update_bench left in
 // --dir (127.0.0.1, a port the OS picks) and drives it with the gRPC
-// callback API, --concurrency calls in flight, random existing accounts,
-// for --seconds. Client and server share the machine's cores.
+// callback API, --concurrency calls in flight (each value in the list in
+// turn), random existing accounts, for --seconds. Client and server share
+// the machine's cores. --lookup_* set the server's lookup context flags.
 //
 // Sizes are ByteSizeLong() of the serialized LookupResponse with
 // last_verified_size equal to the current size (no consistency proof, as the
 // target is stated), for --size_samples random accounts; the first answers
 // are also verified with //verifier, so the figures are for valid answers.
+//
+// The transport's ceiling, in the same process and run: a bare gRPC
+// callback service whose one unary call (GetCheckpoint) returns a
+// --ceiling_bytes message (the size of a lookup answer) and does nothing
+// else, driven the same way at the same concurrency over loopback. Lookups/s
+// as a fraction of it is the figure that means something on a shared,
+// noisy machine. For each --concurrency the two are measured alternately,
+// --rounds times each, and the medians reported.
+//
+// Memory: the process's resident set after the runs (server and client
+// share the process; the client's part is a few MiB).
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
+#include <fstream>
+#include <functional>
 #include <random>
 #include <thread>
 #include <vector>
@@ -36,8 +50,14 @@
 
 ABSL_FLAG(std::string, dir, "/tmp/keytrail-bench", "directory update_bench filled");
 ABSL_FLAG(int64_t, accounts, 1000000, "accounts in the log (user<i>@bench.example)");
-ABSL_FLAG(int, concurrency, 64, "calls in flight");
-ABSL_FLAG(int, seconds, 10, "how long to measure");
+ABSL_FLAG(std::vector<std::string>, concurrency, std::vector<std::string>({"64", "8"}),
+          "calls in flight (one measurement each)");
+ABSL_FLAG(int, seconds, 10, "how long to measure each round");
+ABSL_FLAG(int, rounds, 1, "rounds of lookups and of the ceiling, alternating, per concurrency");
+ABSL_FLAG(int, ceiling_bytes, 1600, "size of the ceiling call's answer");
+ABSL_FLAG(int, lookup_map_strata, 4, "the server's --lookup_map_strata");
+ABSL_FLAG(int64_t, lookup_consistency_proofs, 64, "the server's --lookup_consistency_proofs");
+ABSL_FLAG(int64_t, lookup_iterators, 16, "the server's --lookup_iterators");
 ABSL_FLAG(int, size_samples, 2000, "answers whose size is measured");
 ABSL_FLAG(int, verify_samples, 200, "answers verified with //verifier");
 ABSL_FLAG(int64_t, block_cache_mb, 1024, "the server's RocksDB block cache (its default)");
@@ -55,11 +75,14 @@ struct Load {
   std::atomic<int> running{0};
 };
 
+// Starts one call and calls `done` with its status when it finishes.
+using StartCall = std::function<void(grpc::ClientContext*, std::function<void(grpc::Status)>)>;
+
 // One slot keeps one call in flight, starting the next when one finishes.
+// Each slot has its own `call` (with its own request and response).
 class Slot {
  public:
-  Slot(v1::KeyTransparencyLog::Stub* stub, Load* load, uint64_t seed, int64_t accounts)
-      : stub_(stub), load_(load), rng_(seed), accounts_(accounts) {}
+  Slot(StartCall call, Load* load) : call_(std::move(call)), load_(load) {}
   void Start() {
     ++load_->running;
     Next();
@@ -72,10 +95,8 @@ class Slot {
       return;
     }
     ctx_ = std::make_unique<grpc::ClientContext>();
-    request_.set_account(Account(rng_() % accounts_));
-    response_.Clear();
     start_ = absl::Now();
-    stub_->async()->Lookup(ctx_.get(), &request_, &response_, [this](grpc::Status s) {
+    call_(ctx_.get(), [this](grpc::Status s) {
       double us = absl::ToDoubleMicroseconds(absl::Now() - start_);
       {
         absl::MutexLock lock(&load_->mu);
@@ -89,14 +110,63 @@ class Slot {
     });
   }
 
-  v1::KeyTransparencyLog::Stub* stub_;
+  StartCall call_;
   Load* load_;
-  std::mt19937_64 rng_;
-  int64_t accounts_;
   std::unique_ptr<grpc::ClientContext> ctx_;
-  v1::LookupRequest request_;
-  v1::LookupResponse response_;
   absl::Time start_;
+};
+
+// A Lookup of a random existing account per call.
+StartCall LookupCall(v1::KeyTransparencyLog::Stub* stub, uint64_t seed, int64_t accounts) {
+  struct State {
+    std::mt19937_64 rng;
+    v1::LookupRequest request;
+    v1::LookupResponse response;
+  };
+  auto st = std::make_shared<State>();
+  st->rng.seed(seed);
+  return [stub, st, accounts](grpc::ClientContext* ctx, std::function<void(grpc::Status)> done) {
+    st->request.set_account(Account(st->rng() % accounts));
+    st->response.Clear();
+    stub->async()->Lookup(ctx, &st->request, &st->response, std::move(done));
+  };
+}
+
+// The ceiling's call: GetCheckpoint of the bare service below.
+StartCall CeilingCall(v1::KeyTransparencyLog::Stub* stub) {
+  struct State {
+    v1::GetCheckpointRequest request;
+    v1::GetCheckpointResponse response;
+  };
+  auto st = std::make_shared<State>();
+  return [stub, st](grpc::ClientContext* ctx, std::function<void(grpc::Status)> done) {
+    st->response.Clear();
+    stub->async()->GetCheckpoint(ctx, &st->request, &st->response, std::move(done));
+  };
+}
+
+// The transport alone: answers GetCheckpoint with a fixed message at once,
+// on gRPC's callback API like the log server.
+class CeilingService final : public v1::KeyTransparencyLog::CallbackService {
+ public:
+  explicit CeilingService(size_t bytes) : checkpoint_(bytes, 'c') {}
+  grpc::ServerUnaryReactor* GetCheckpoint(grpc::CallbackServerContext* context,
+                                          const v1::GetCheckpointRequest*,
+                                          v1::GetCheckpointResponse* response) override {
+    response->set_checkpoint(checkpoint_);
+    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+    reactor->Finish(grpc::Status::OK);
+    return reactor;
+  }
+
+ private:
+  const std::string checkpoint_;
+};
+
+struct Measured {
+  double per_second = 0;
+  double p50_ms = 0, p99_ms = 0, p999_ms = 0;
+  int64_t errors = 0;
 };
 
 double Percentile(std::vector<double>& v, double p) {
@@ -111,6 +181,61 @@ void Row(const std::string& what, const std::string& figure) {
   std::fflush(stdout);
 }
 
+
+// `concurrency` slots of `make_call` for a second of warm-up and `seconds`
+// of measurement.
+Measured Drive(const std::function<StartCall(int)>& make_call, int concurrency, int seconds) {
+  Load load;
+  std::vector<std::unique_ptr<Slot>> slots;
+  for (int i = 0; i < concurrency; ++i) slots.push_back(std::make_unique<Slot>(make_call(i), &load));
+  for (auto& s : slots) s->Start();
+  absl::SleepFor(absl::Seconds(1));
+  {
+    absl::MutexLock lock(&load.mu);
+    load.latencies_us.clear();
+    load.errors = 0;
+  }
+  absl::Time start = absl::Now();
+  absl::SleepFor(absl::Seconds(seconds));
+  Measured m;
+  std::vector<double> lat;
+  double elapsed;
+  {
+    absl::MutexLock lock(&load.mu);
+    elapsed = absl::ToDoubleSeconds(absl::Now() - start);
+    lat = load.latencies_us;
+    m.errors = load.errors;
+  }
+  load.stop.store(true);
+  while (load.running.load() > 0) absl::SleepFor(absl::Milliseconds(10));
+  m.per_second = lat.size() / elapsed;
+  m.p50_ms = Percentile(lat, 0.50) / 1000;
+  m.p99_ms = Percentile(lat, 0.99) / 1000;
+  m.p999_ms = Percentile(lat, 0.999) / 1000;
+  return m;
+}
+
+double Median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.empty() ? 0 : v[v.size() / 2];
+}
+
+// " (min-max)" of several rounds, with `decimals` digits; "" for one.
+std::string Range(std::vector<double> v, int decimals) {
+  std::sort(v.begin(), v.end());
+  if (v.size() < 2) return "";
+  return absl::StrFormat(" (%.*f-%.*f)", decimals, v.front(), decimals, v.back());
+}
+
+// VmRSS of this process, in MiB (0 when unreadable).
+double ResidentMiB() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::strtod(line.c_str() + 6, nullptr) / 1024;
+  }
+  return 0;
+}
 }  // namespace
 }  // namespace keytrail
 
@@ -128,6 +253,10 @@ int main(int argc, char** argv) {
   o.vrf_key_file = dir + "/vrf.key";
   o.sequencer.max_epoch_age = absl::Hours(1);  // keep the log still while measuring
   o.block_cache_bytes = static_cast<size_t>(absl::GetFlag(FLAGS_block_cache_mb)) << 20;
+  o.lookup_context.map_strata = absl::GetFlag(FLAGS_lookup_map_strata);
+  o.lookup_context.consistency_proofs =
+      static_cast<size_t>(absl::GetFlag(FLAGS_lookup_consistency_proofs));
+  o.lookup_context.leaf_iterators = static_cast<size_t>(absl::GetFlag(FLAGS_lookup_iterators));
   auto server = LogServer::Start(o);
   if (!server.ok()) {
     std::fprintf(stderr, "lookup_bench: %s\n", std::string(server.status().message()).c_str());
@@ -218,40 +347,57 @@ int main(int argc, char** argv) {
     }
   }
 
-  // Throughput and latency.
-  Load load;
-  const int concurrency = absl::GetFlag(FLAGS_concurrency);
-  std::vector<std::unique_ptr<Slot>> slots;
-  for (int i = 0; i < concurrency; ++i) {
-    slots.push_back(std::make_unique<Slot>(stub.get(), &load, 1000 + i, accounts));
-  }
-  // Warm up for a second, then measure.
-  for (auto& s : slots) s->Start();
-  absl::SleepFor(absl::Seconds(1));
-  {
-    absl::MutexLock lock(&load.mu);
-    load.latencies_us.clear();
-    load.errors = 0;
-  }
-  absl::Time start = absl::Now();
-  absl::SleepFor(absl::Seconds(absl::GetFlag(FLAGS_seconds)));
-  double elapsed;
-  std::vector<double> lat;
-  int64_t errors;
-  {
-    absl::MutexLock lock(&load.mu);
-    elapsed = absl::ToDoubleSeconds(absl::Now() - start);
-    lat = load.latencies_us;
-    errors = load.errors;
-  }
-  load.stop.store(true);
-  while (load.running.load() > 0) absl::SleepFor(absl::Milliseconds(10));
+  // The ceiling's server: same process, loopback, a port the OS picks.
+  CeilingService ceiling(static_cast<size_t>(absl::GetFlag(FLAGS_ceiling_bytes)));
+  int ceiling_port = 0;
+  grpc::ServerBuilder ceiling_builder;
+  ceiling_builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
+                                   &ceiling_port);
+  ceiling_builder.RegisterService(&ceiling);
+  std::unique_ptr<grpc::Server> ceiling_server = ceiling_builder.BuildAndStart();
+  if (ceiling_server == nullptr) return 1;
+  auto ceiling_stub = v1::KeyTransparencyLog::NewStub(grpc::CreateChannel(
+      absl::StrCat("127.0.0.1:", ceiling_port), grpc::InsecureChannelCredentials()));
 
-  Row(absl::StrFormat("Lookups/s over gRPC, loopback, %d in flight", concurrency),
-      absl::StrFormat("%.0f /s (%d errors)", lat.size() / elapsed, errors));
-  Row("  latency p50", absl::StrFormat("%.2f ms", Percentile(lat, 0.50) / 1000));
-  Row("  latency p99", absl::StrFormat("%.2f ms", Percentile(lat, 0.99) / 1000));
-  Row("  latency p99.9", absl::StrFormat("%.2f ms", Percentile(lat, 0.999) / 1000));
+  // Throughput and latency, lookups and the ceiling alternately.
+  const int seconds = absl::GetFlag(FLAGS_seconds);
+  const int rounds = std::max(1, absl::GetFlag(FLAGS_rounds));
+  for (const std::string& c : absl::GetFlag(FLAGS_concurrency)) {
+    const int concurrency = std::atoi(c.c_str());
+    if (concurrency < 1) return 1;
+    std::vector<double> lookups, p50, p99, p999, ceilings, ceiling_p99, ratios;
+    int64_t errors = 0;
+    for (int r = 0; r < rounds; ++r) {
+      Measured m = Drive(
+          [&](int i) { return LookupCall(stub.get(), 1000 + 100 * r + i, accounts); },
+          concurrency, seconds);
+      Measured t = Drive([&](int) { return CeilingCall(ceiling_stub.get()); }, concurrency,
+                         seconds);
+      lookups.push_back(m.per_second);
+      p50.push_back(m.p50_ms);
+      p99.push_back(m.p99_ms);
+      p999.push_back(m.p999_ms);
+      ceilings.push_back(t.per_second);
+      ceiling_p99.push_back(t.p99_ms);
+      ratios.push_back(t.per_second > 0 ? m.per_second / t.per_second : 0);
+      errors += m.errors + t.errors;
+    }
+    Row(absl::StrFormat("Lookups/s over gRPC, loopback, %d in flight", concurrency),
+        absl::StrFormat("%.0f /s%s (%d errors)", Median(lookups), Range(lookups, 0),
+                        errors));
+    Row("  latency p50", absl::StrFormat("%.2f ms%s", Median(p50), Range(p50, 2)));
+    Row("  latency p99", absl::StrFormat("%.2f ms%s", Median(p99), Range(p99, 2)));
+    Row("  latency p99.9", absl::StrFormat("%.2f ms%s", Median(p999), Range(p999, 2)));
+    Row(absl::StrFormat("Ceiling: bare unary call, %d B answer, %d in flight",
+                        absl::GetFlag(FLAGS_ceiling_bytes), concurrency),
+        absl::StrFormat("%.0f /s%s, p99 %.2f ms", Median(ceilings), Range(ceilings, 0),
+                        Median(ceiling_p99)));
+    Row("  lookups / ceiling",
+        absl::StrFormat("%.2f%s", Median(ratios), Range(ratios, 2)));
+  }
+  Row("Resident memory of the process (server + client)",
+      absl::StrFormat("%.0f MiB", ResidentMiB()));
+  ceiling_server->Shutdown();
   (*server)->Shutdown();
   return 0;
 }

@@ -38,6 +38,7 @@
 #include "core/keys/keys.h"
 #include "core/util/logging.h"
 #include "log_server/epoch_builder.h"
+#include "log_server/epoch_context.h"
 #include "log_server/log_storage.h"
 #include "log_server/sequencer.h"
 #include "log_server/update_preparer.h"
@@ -49,6 +50,8 @@ ABSL_FLAG(int, threads, 2, "client threads preparing and submitting updates");
 ABSL_FLAG(std::string, dir, "/tmp/keytrail-bench", "data directory (wiped first)");
 ABSL_FLAG(int, device_key_bytes, 32, "size of each account's one device key");
 ABSL_FLAG(int64_t, block_cache_mb, 1024, "RocksDB block cache (the server's default)");
+ABSL_FLAG(bool, lookup_contexts, true,
+          "build each epoch's lookup context as the log server does (false: as before issue 17)");
 ABSL_FLAG(bool, reuse, false,
           "keep --dir from an earlier run with the same --accounts and skip the create phase");
 
@@ -113,6 +116,9 @@ struct Server {
   std::unique_ptr<LogStorage> storage;
   std::unique_ptr<VrfPrivateKey> vrf;
   StateHolder published;
+  // As in the log server: each published epoch's lookup context is built
+  // on a thread of its own (epoch_context.h), which shares the cores.
+  std::unique_ptr<EpochContexts> contexts;
   std::unique_ptr<UpdatePreparer> preparer;
   std::unique_ptr<Sequencer> sequencer;
 };
@@ -136,6 +142,13 @@ std::unique_ptr<Server> OpenServer(const std::string& dir) {
   }
   s->preparer = std::make_unique<UpdatePreparer>(*s->storage, *s->vrf, s->published);
   s->sequencer = std::make_unique<Sequencer>(*std::move(builder), SequencerOptions(), &s->published);
+  if (absl::GetFlag(FLAGS_lookup_contexts)) {
+    s->contexts = std::make_unique<EpochContexts>(*s->storage, EpochContextOptions());
+    EpochContexts* contexts = s->contexts.get();
+    contexts->Publish(s->published.Get());
+    s->published.OnSet(
+        [contexts](const std::shared_ptr<const PublishedState>& p) { contexts->Publish(p); });
+  }
   return s;
 }
 

@@ -42,15 +42,25 @@ absl::Status CheckTreeSize(uint64_t size, const PublishedState& state,
 std::shared_ptr<const PublishedState> LogQueries::State() const { return served_.Get(); }
 std::shared_ptr<const PublishedState> LogQueries::Newest() const { return published_.Get(); }
 
-absl::Status LogQueries::FillLogProof(const PublishedState& state,
+absl::Status LogQueries::FillLogProof(const PublishedState& state, const EpochContext* context,
                                       uint64_t last_verified_size,
                                       v1::LogProof* log) const {
   absl::Status s = CheckTreeSize(last_verified_size, state, "last_verified_size");
   if (!s.ok()) return s;
   log->set_checkpoint(state.checkpoint);
   log->set_epoch_entry(state.epoch_entry);
-  log->set_epoch_inclusion_proof(merkle::EncodeHashList(state.epoch_inclusion_proof));
+  if (context != nullptr) {
+    log->set_epoch_inclusion_proof(context->encoded_inclusion_proof());
+  } else {
+    log->set_epoch_inclusion_proof(merkle::EncodeHashList(state.epoch_inclusion_proof));
+  }
   if (last_verified_size > 0 && last_verified_size < state.log.tree_size) {
+    if (context != nullptr) {
+      auto proof = context->ConsistencyProof(last_verified_size);
+      if (!proof.ok()) return proof.status();
+      log->set_consistency_proof(*std::move(proof));
+      return absl::OkStatus();
+    }
     LogTileReader tiles = storage_.Reader(state.snapshot.get()).LogTiles();
     auto proof = merkle::BuildConsistencyProof(last_verified_size, state.log.tree_size, tiles);
     if (!proof.ok()) return proof.status();
@@ -60,31 +70,64 @@ absl::Status LogQueries::FillLogProof(const PublishedState& state,
 }
 
 absl::StatusOr<LogQueries::AccountProofs> LogQueries::ProveAccount(
-    const PublishedState& state, absl::string_view account, uint64_t last_verified_size,
-    v1::LogProof* log, std::string* vrf_proof, std::string* map_proof) const {
+    const PublishedState& state, const std::optional<AccountRecord>* stored,
+    absl::string_view account, uint64_t last_verified_size, v1::LogProof* log,
+    std::string* vrf_proof, std::string* map_proof) const {
   absl::Status s = ValidateAccountId(account);
   if (!s.ok()) return s;
-  s = FillLogProof(state, last_verified_size, log);
+  std::shared_ptr<const EpochContext> context =
+      contexts_ != nullptr ? contexts_->For(state) : nullptr;
+  s = FillLogProof(state, context.get(), last_verified_size, log);
   if (!s.ok()) return s;
   const LogReader reader = storage_.Reader(state.snapshot.get());
   AccountProofs out;
-  auto index = FindAccountIndex(reader, vrf_key_, account, proof_cache_);
-  if (!index.ok()) return index.status();
-  out.account = std::move(index->record);
+  if (stored != nullptr && stored->has_value()) {
+    out.account = **stored;
+  } else {
+    // An absent account (or none prefetched): its index is proved, or read.
+    auto index = FindAccountIndex(reader, vrf_key_, account, proof_cache_);
+    if (!index.ok()) return index.status();
+    out.account = std::move(index->record);
+  }
   *vrf_proof = out.account.vrf_proof;
 
   RocksMapReader map_reader = reader.MapReader();
-  auto proof = map::TiledMap::Prove(map_reader, out.account.index);
+  if (context != nullptr) map_reader.AdoptIterator(context->TakeLeafIterator());
+  std::optional<map::MapLeaf> leaf;
+  auto proof = map::TiledMap::Prove(map_reader, out.account.index,
+                                    context != nullptr ? context->map_top() : nullptr, &leaf);
+  if (context != nullptr) context->ReturnLeafIterator(map_reader.ReleaseIterator());
   if (!proof.ok()) return proof.status();
   *map_proof = map::EncodeMapProof(*proof);
   if (proof->terminal == map::MapProof::Terminal::kLeaf) {
-    auto leaf = map_reader.GetLeaf(out.account.index);
-    if (!leaf.ok()) return leaf.status();
-    if (!leaf->has_value()) return absl::DataLossError("map proves a leaf that is not stored");
-    out.current_version = (*leaf)->version;
-    out.current_head = (*leaf)->head;
+    if (!leaf.has_value()) {
+      // The proof ended in a tile naming the leaf: read it.
+      auto read = map_reader.GetLeaf(out.account.index);
+      if (!read.ok()) return read.status();
+      if (!read->has_value()) return absl::DataLossError("map proves a leaf that is not stored");
+      leaf = **read;
+    }
+    out.current_version = leaf->version;
+    out.current_head = leaf->head;
   }
   return out;
+}
+
+LogQueries::Prefetched LogQueries::Prefetch(absl::string_view account) const {
+  Prefetched out;
+  out.state = State();
+  out.account = std::string(account);
+  if (!ValidateAccountId(account).ok()) return out;
+  auto stored = storage_.Reader(out.state->snapshot.get()).GetAccount(account);
+  if (!stored.ok()) return out;
+  out.read = true;
+  out.stored = *std::move(stored);
+  return out;
+}
+
+bool LogQueries::NeedsVrfProof(const Prefetched& prefetched) const {
+  if (!prefetched.read || prefetched.stored.has_value()) return false;
+  return proof_cache_ == nullptr || !proof_cache_->Get(prefetched.account).has_value();
 }
 
 bool LogQueries::NeedsVrfProof(absl::string_view account) const {
@@ -97,13 +140,21 @@ bool LogQueries::NeedsVrfProof(absl::string_view account) const {
 
 absl::Status LogQueries::Lookup(const v1::LookupRequest& request,
                                 v1::LookupResponse* response) const {
-  auto state = State();
-  auto proofs = ProveAccount(*state, request.account(), request.last_verified_size(),
+  Prefetched none;
+  none.state = State();
+  return Lookup(none, request, response);
+}
+
+absl::Status LogQueries::Lookup(const Prefetched& prefetched, const v1::LookupRequest& request,
+                                v1::LookupResponse* response) const {
+  const PublishedState& state = *prefetched.state;
+  const bool known = prefetched.read && prefetched.account == request.account();
+  auto proofs = ProveAccount(state, known ? &prefetched.stored : nullptr, request.account(), request.last_verified_size(),
                              response->mutable_log(), response->mutable_vrf_proof(),
                              response->mutable_map_proof());
   if (!proofs.ok()) return proofs.status();
   if (proofs->current_version == 0) return absl::OkStatus();
-  auto rec = storage_.Reader(state->snapshot.get())
+  auto rec = storage_.Reader(state.snapshot.get())
                  .GetVersion(proofs->account.index, proofs->current_version);
   if (!rec.ok()) return rec.status();
   if (!rec->has_value()) {
@@ -117,11 +168,20 @@ absl::Status LogQueries::Lookup(const v1::LookupRequest& request,
 
 absl::Status LogQueries::History(const v1::HistoryRequest& request,
                                  v1::HistoryResponse* response) const {
+  Prefetched none;
+  none.state = State();
+  return History(none, request, response);
+}
+
+absl::Status LogQueries::History(const Prefetched& prefetched, const v1::HistoryRequest& request,
+                                 v1::HistoryResponse* response) const {
   if (request.since_version() == 0) {
     return absl::InvalidArgumentError("since_version: versions start at 1");
   }
-  auto state = State();
-  auto proofs = ProveAccount(*state, request.account(), request.last_verified_size(),
+  const std::shared_ptr<const PublishedState>& state = prefetched.state;
+  const bool known = prefetched.read && prefetched.account == request.account();
+  auto proofs = ProveAccount(*state, known ? &prefetched.stored : nullptr, request.account(),
+                             request.last_verified_size(),
                              response->mutable_log(), response->mutable_vrf_proof(),
                              response->mutable_map_proof());
   if (!proofs.ok()) return proofs.status();

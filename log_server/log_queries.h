@@ -14,8 +14,11 @@
 #ifndef KEYTRAIL_LOG_SERVER_LOG_QUERIES_H_
 #define KEYTRAIL_LOG_SERVER_LOG_QUERIES_H_
 
+#include <optional>
+
 #include "absl/status/status.h"
 #include "core/crypto/ecvrf.h"
+#include "log_server/epoch_context.h"
 #include "log_server/log_storage.h"
 #include "log_server/published_state.h"
 #include "log_server/vrf_proof_cache.h"
@@ -40,13 +43,35 @@ class LogQueries {
   // cosignatures the log requires (cosignature_collector.h). Entries and
   // proofs reach up to the newest state, so monitors can audit it.
   // `proof_cache` (when not null) keeps the VRF proofs computed for absent
-  // accounts.
+  // accounts. `contexts` (when not null) holds what lookups of one epoch
+  // share (epoch_context.h); answers are the same with or without it, only
+  // cheaper with it.
   LogQueries(const LogStorage& storage, const StateHolder& published,
              const VrfPrivateKey& vrf_key, LogIdentity info,
-             const StateHolder* served = nullptr, VrfProofCache* proof_cache = nullptr)
+             const StateHolder* served = nullptr, VrfProofCache* proof_cache = nullptr,
+             const EpochContexts* contexts = nullptr)
       : storage_(storage), published_(published),
         served_(served != nullptr ? *served : published), vrf_key_(vrf_key),
-        info_(std::move(info)), proof_cache_(proof_cache) {}
+        info_(std::move(info)), proof_cache_(proof_cache), contexts_(contexts) {}
+
+  // The served state and the account's stored record, read once for both
+  // NeedsVrfProof and the answer (Lookup and History with a Prefetched).
+  // `stored` is meaningful only when `read` is true: false for a malformed
+  // account id or a failed read, which the answer then reports.
+  struct Prefetched {
+    std::string account;
+    std::shared_ptr<const PublishedState> state;
+    bool read = false;
+    std::optional<AccountRecord> stored;
+  };
+  Prefetched Prefetch(absl::string_view account) const;
+  bool NeedsVrfProof(const Prefetched& prefetched) const;
+  // As Lookup and History below, answered from prefetched.state, which must
+  // come from Prefetch of the request's account.
+  absl::Status Lookup(const Prefetched& prefetched, const v1::LookupRequest& request,
+                      v1::LookupResponse* response) const;
+  absl::Status History(const Prefetched& prefetched, const v1::HistoryRequest& request,
+                       v1::HistoryResponse* response) const;
 
   // Whether a Lookup or History of `account` would compute a VRF proof
   // now: a well-formed account id the served state does not know and whose
@@ -81,13 +106,16 @@ class LogQueries {
     uint64_t current_version = 0;
     Hash current_head{};
   };
+  // `stored` (when not null): the account's record as read from `state`
+  // by Prefetch, so it is not read again.
   absl::StatusOr<AccountProofs> ProveAccount(const PublishedState& state,
+                                             const std::optional<AccountRecord>* stored,
                                              absl::string_view account,
                                              uint64_t last_verified_size,
                                              v1::LogProof* log, std::string* vrf_proof,
                                              std::string* map_proof) const;
-  absl::Status FillLogProof(const PublishedState& state, uint64_t last_verified_size,
-                            v1::LogProof* log) const;
+  absl::Status FillLogProof(const PublishedState& state, const EpochContext* context,
+                            uint64_t last_verified_size, v1::LogProof* log) const;
   // The state Lookup, History and GetCheckpoint answer with.
   std::shared_ptr<const PublishedState> State() const;
   // The newest committed state (entries, proofs, GetCheckpoint newest).
@@ -99,6 +127,7 @@ class LogQueries {
   const VrfPrivateKey& vrf_key_;
   const LogIdentity info_;
   VrfProofCache* const proof_cache_;
+  const EpochContexts* const contexts_;
 };
 
 }  // namespace keytrail

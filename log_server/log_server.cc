@@ -77,6 +77,9 @@ struct LogServer::Parts {
   std::unique_ptr<VrfPrivateKey> vrf_key;
   StateHolder published;
   StateHolder served;  // what reads answer with when monitors are configured
+  // Hears of every published and served state; outlives the sequencer and
+  // the collector, which publish them, and the queries, which read it.
+  std::unique_ptr<EpochContexts> contexts;
   // Outlives the sequencer, whose last epoch at Stop it still hears of.
   std::unique_ptr<CosignatureCollector> collector;
   std::unique_ptr<WriteAuthorizer> auth;
@@ -252,12 +255,24 @@ absl::StatusOr<std::unique_ptr<LogServer>> LogServer::Start(const LogServerOptio
   info.vrf_public_key = config.vrf_public_key;
   info.epoch_interval_ms = absl::ToInt64Milliseconds(o.sequencer.epoch_interval);
   info.max_epoch_age_ms = absl::ToInt64Milliseconds(o.sequencer.max_epoch_age);
+  // Lookup contexts for every state reads may answer from: the newest
+  // (published) and, with monitors, the cosigned one (served), which
+  // shares the snapshot of a published one and so its context.
+  parts->contexts = std::make_unique<EpochContexts>(*parts->storage, o.lookup_context);
+  EpochContexts* contexts = parts->contexts.get();
+  auto build_context = [contexts](const std::shared_ptr<const PublishedState>& s) {
+    contexts->Publish(s);
+  };
+  contexts->Publish(parts->published.Get());
+  parts->published.OnSet(build_context);
+  parts->served.OnSet(build_context);
   absl::Status collecting = StartCollector(o, *parts);
   if (!collecting.ok()) return collecting;
   parts->proof_cache = std::make_unique<VrfProofCache>(o.vrf_proof_cache_entries);
   parts->queries = std::make_unique<LogQueries>(
       *parts->storage, parts->published, *parts->vrf_key, info,
-      parts->collector != nullptr ? &parts->served : nullptr, parts->proof_cache.get());
+      parts->collector != nullptr ? &parts->served : nullptr, parts->proof_cache.get(),
+      parts->contexts.get());
   if (o.limit_vrf_proofs) {
     parts->proof_scheduler = std::make_unique<ProofScheduler>(o.vrf_proofs);
   }

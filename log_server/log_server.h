@@ -25,6 +25,7 @@
 #include "absl/status/statusor.h"
 #include "log_server/proof_scheduler.h"
 #include "log_server/sequencer.h"
+#include "log_server/epoch_context.h"
 #include "log_server/vrf_proof_cache.h"
 
 namespace keytrail {
@@ -63,6 +64,9 @@ struct LogServerOptions {
   ProofSchedulerOptions vrf_proofs;
   // Absent accounts' VRF proofs kept (vrf_proof_cache.h); 0: none.
   size_t vrf_proof_cache_entries = VrfProofCache::kDefaultCapacity;
+  // What lookups of one epoch share, built once per epoch
+  // (epoch_context.h): map strata held in memory, consistency proofs kept.
+  EpochContextOptions lookup_context;
 };
 
 class LogServer {

@@ -25,22 +25,25 @@ void FillOutcome(const UpdateOutcome& o, v1::UpdateResponse* out) {
 
 // Answers `answer` now, or, when it must prove an absent account's VRF
 // index and a scheduler is given, on a scheduler worker (or refuses it).
+// The account is read once, for both the decision and the answer.
 template <typename Answer>
 grpc::ServerUnaryReactor* ReadCall(grpc::CallbackServerContext* context,
                                    const LogQueries& queries, ProofScheduler* proofs,
                                    absl::string_view account, Answer answer) {
-  if (proofs == nullptr || !queries.NeedsVrfProof(account)) return Finish(context, answer());
+  LogQueries::Prefetched read = queries.Prefetch(account);
+  if (proofs == nullptr || !queries.NeedsVrfProof(read)) return Finish(context, answer(read));
+  auto prefetched = std::make_shared<LogQueries::Prefetched>(std::move(read));
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   proofs->Submit(
       ClientOfPeer(context->peer()),
-      [context, reactor, answer]() {
+      [context, reactor, answer, prefetched]() {
         // A caller that gave up (cancelled, or its deadline passed) while
         // queued costs no proof.
         if (context->IsCancelled()) {
           reactor->Finish(grpc::Status::CANCELLED);
           return;
         }
-        reactor->Finish(ToGrpcStatus(answer()));
+        reactor->Finish(ToGrpcStatus(answer(*prefetched)));
       },
       [reactor](const absl::Status& refusal) { reactor->Finish(ToGrpcStatus(refusal)); });
   return reactor;
@@ -119,7 +122,9 @@ grpc::ServerUnaryReactor* LogService::Lookup(grpc::CallbackServerContext* contex
                                              v1::LookupResponse* response) {
   const LogQueries* queries = &queries_;
   return ReadCall(context, queries_, proofs_, request->account(),
-                  [queries, request, response] { return queries->Lookup(*request, response); });
+                  [queries, request, response](const LogQueries::Prefetched& prefetched) {
+                    return queries->Lookup(prefetched, *request, response);
+                  });
 }
 
 grpc::ServerUnaryReactor* LogService::History(grpc::CallbackServerContext* context,
@@ -127,7 +132,9 @@ grpc::ServerUnaryReactor* LogService::History(grpc::CallbackServerContext* conte
                                               v1::HistoryResponse* response) {
   const LogQueries* queries = &queries_;
   return ReadCall(context, queries_, proofs_, request->account(),
-                  [queries, request, response] { return queries->History(*request, response); });
+                  [queries, request, response](const LogQueries::Prefetched& prefetched) {
+                    return queries->History(prefetched, *request, response);
+                  });
 }
 
 grpc::ServerUnaryReactor* LogService::GetCheckpoint(grpc::CallbackServerContext* context,

@@ -70,6 +70,13 @@ ABSL_FLAG(absl::Duration, vrf_max_wait, absl::Seconds(1),
           "an absent-account lookup not started within this gets RESOURCE_EXHAUSTED");
 ABSL_FLAG(int64_t, vrf_proof_cache_entries, 65536,
           "absent accounts whose VRF proof is kept (LRU, ~250 bytes each; 0: none)");
+ABSL_FLAG(int, lookup_map_strata, 4,
+          "strata of the map (4 levels each) held in memory per epoch for lookups "
+          "(0-5; 4: at most 4,369 tiles, ~10 MiB; 5: up to ~160 MiB)");
+ABSL_FLAG(int64_t, lookup_consistency_proofs, 64,
+          "consistency proofs to the served size kept per epoch (at most 2 KiB each; 0: none)");
+ABSL_FLAG(int64_t, lookup_iterators, 16,
+          "idle map-leaf iterators kept per epoch for lookups to reuse (0: one per lookup)");
 ABSL_FLAG(std::string, port_file, "",
           "once listening, write the bound port to this file (for --listen=host:0)");
 
@@ -158,6 +165,17 @@ int main(int argc, char** argv) {
   const int64_t cache = absl::GetFlag(FLAGS_vrf_proof_cache_entries);
   if (cache < 0) return Fail("--vrf_proof_cache_entries must not be negative");
   o.vrf_proof_cache_entries = static_cast<size_t>(cache);
+  const int strata = absl::GetFlag(FLAGS_lookup_map_strata);
+  if (strata < 0 || strata > keytrail::map::MapTop::kMaxStrata) {
+    return Fail("--lookup_map_strata must be in [0, 5]");
+  }
+  o.lookup_context.map_strata = strata;
+  const int64_t consistency = absl::GetFlag(FLAGS_lookup_consistency_proofs);
+  if (consistency < 0) return Fail("--lookup_consistency_proofs must not be negative");
+  o.lookup_context.consistency_proofs = static_cast<size_t>(consistency);
+  const int64_t iterators = absl::GetFlag(FLAGS_lookup_iterators);
+  if (iterators < 0) return Fail("--lookup_iterators must not be negative");
+  o.lookup_context.leaf_iterators = static_cast<size_t>(iterators);
 
   // Signals are taken by sigwait below, not by a handler, so every thread
   // must block them; threads inherit the mask from here.

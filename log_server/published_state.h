@@ -46,19 +46,20 @@ class StateHolder {
       absl::MutexLock lock(&mu_);
       state_ = s;
     }
-    if (on_set_) on_set_(s);
+    for (const auto& f : on_set_) f(s);
   }
-  // Runs after every Set, on the setting thread, outside the lock (the
-  // cosignature collector hears of each committed epoch this way). REQUIRES:
-  // called before any concurrent Set.
+  // Adds `f`, run after every Set, on the setting thread, outside the lock,
+  // after those added before it (the cosignature collector and the lookup
+  // contexts hear of each committed epoch this way). REQUIRES: called
+  // before any concurrent Set.
   void OnSet(std::function<void(const std::shared_ptr<const PublishedState>&)> f) {
-    on_set_ = std::move(f);
+    on_set_.push_back(std::move(f));
   }
 
  private:
   mutable absl::Mutex mu_;
   std::shared_ptr<const PublishedState> state_ ABSL_GUARDED_BY(mu_);
-  std::function<void(const std::shared_ptr<const PublishedState>&)> on_set_;
+  std::vector<std::function<void(const std::shared_ptr<const PublishedState>&)>> on_set_;
 };
 
 }  // namespace keytrail

@@ -8,6 +8,8 @@
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "absl/types/span.h"
+#include "core/crypto/sha256.h"
 #include "core/note/checkpoint.h"
 #include "core/note/note.h"
 
@@ -40,6 +42,22 @@ class AuditedLogs {
                                     absl::string_view signed_note,
                                     const note::Checkpoint& checkpoint,
                                     absl::Time deadline) = 0;
+
+  // A checkpoint of `origin` (verified by the caller as for CheckAudited)
+  // that the witness was pushed and will not cosign — the request's old size
+  // is not the cosigned one, its proof does not verify, or it has another
+  // root at the cosigned size — with the request's `old_size` and `proof`.
+  // Whatever the answer to the request, the auditor judges the checkpoint
+  // like any other it sees: one that cannot be a head of the audited log
+  // becomes split-view evidence (stored, MISBEHAVING, no more cosigning).
+  // Returns at once, never waiting on the log (a checkpoint that needs the
+  // log's proof is judged later by the auditor's own thread).
+  //   FailedPrecondition: the log is known to misbehave (now or before);
+  //   NotFound: the monitor does not follow `origin`;
+  //   OK: nothing proven (yet); other codes: the monitor's own storage.
+  virtual absl::Status Observe(absl::string_view origin, absl::string_view signed_note,
+                               const note::Checkpoint& checkpoint, uint64_t old_size,
+                               absl::Span<const Hash> proof) = 0;
 };
 
 }  // namespace keytrail::monitor

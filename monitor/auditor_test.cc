@@ -6,7 +6,7 @@
 #include "absl/strings/str_cat.h"
 
 #include "gtest/gtest.h"
-#include "core/evidence/test_log.h"
+#include "testing/crafted_log.h"
 #include "core/note/checkpoint.h"
 #include "core/note/note.h"
 #include "testing/process.h"

@@ -347,5 +347,46 @@ TEST_F(FakeLogFollowerTest, LargerPeerCheckpointTheLogCannotProveRaisesNoAlarm) 
   ExpectMisbehaving("split view");
 }
 
+// Witness pushes the witness refused (Follower::Observe): judged at once
+// against the audited tree, or — when only the log's proof can tell — by the
+// next round of the follower thread; never evidence from what proves nothing.
+TEST_F(FakeLogFollowerTest, ObservedPushOfAnAuditedSizeWithAnotherRootIsASplitViewAtOnce) {
+  Audit();
+  const FakeLog log = server_->Snapshot();
+  note::Checkpoint forged = log.CheckpointAt(log.size());
+  forged.root[3] ^= 1;
+  EXPECT_EQ(follower_->Observe(log.SignCheckpoint(forged), forged, log.size(), {}).code(),
+            absl::StatusCode::kFailedPrecondition);
+  const v1::LogStatus status = follower_->Status();
+  EXPECT_EQ(status.state(), v1::LogStatus::MISBEHAVING) << status.DebugString();
+  ASSERT_EQ(status.evidence_size(), 1);
+  auto decoded = evidence::DecodeEvidence(keytrail::testing::ReadFile(status.evidence(0).file()));
+  ASSERT_TRUE(decoded.ok()) << decoded.status();
+  EXPECT_TRUE(evidence::VerifyEvidence(*decoded).ok());
+  EXPECT_EQ(CheckAudited(log, log.size()).code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(follower_->Step().ok());  // nothing more to do
+}
+
+TEST_F(FakeLogFollowerTest, ObservedLargerPushIsJudgedWithTheLogsProofNextRound) {
+  Audit();
+  FakeLog other = server_->Snapshot().Fork();
+  other.Update("account 1", PlainKeySet({"elsewhere"}));
+  other.CloseEpoch(kT + 10);
+  // Beyond the audited size, no proof with it: OK for now, no alarm...
+  EXPECT_TRUE(follower_->Observe(other.SignedCheckpoint(), other.Checkpoint(), 0, {}).ok());
+  ExpectNoAlarm(v1::LogStatus::OK);
+  // ...and the log cannot prove it either (it has no tree of that size).
+  Audit();
+  ExpectNoAlarm(v1::LogStatus::OK);
+  // Once the log shows another view of that size, the next round finds it.
+  server_->Mutate([](FakeLog& l) {
+    l.Update("account 1", PlainKeySet({"laptop"}));
+    l.CloseEpoch(kT + 10);
+  });
+  ASSERT_EQ(other.size(), server_->Snapshot().size());
+  EXPECT_TRUE(follower_->Observe(other.SignedCheckpoint(), other.Checkpoint(), 0, {}).ok());
+  ExpectMisbehaving("split view");
+}
+
 }  // namespace
 }  // namespace keytrail::monitor

@@ -12,7 +12,7 @@
 #include "gtest/gtest.h"
 #include "core/http/server.h"
 #include "testing/scripted_peer.h"
-#include "monitor/witness_test_util.h"
+#include "testing/witness_test_util.h"
 
 namespace keytrail::monitor {
 namespace {

@@ -275,6 +275,14 @@ absl::Status Monitor::CheckAudited(absl::string_view origin, absl::string_view s
   return f->CheckAudited(signed_note, checkpoint, deadline);
 }
 
+absl::Status Monitor::Observe(absl::string_view origin, absl::string_view signed_note,
+                              const note::Checkpoint& checkpoint, uint64_t old_size,
+                              absl::Span<const Hash> proof) {
+  Follower* f = Find(origin);
+  if (f == nullptr) return absl::NotFoundError(absl::StrCat("not following ", origin));
+  return f->Observe(signed_note, checkpoint, old_size, proof);
+}
+
 v1::GetStatusResponse Monitor::Status() const {
   v1::GetStatusResponse out;
   for (const auto& f : followers_) *out.add_logs() = f->Status();

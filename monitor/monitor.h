@@ -101,6 +101,9 @@ class Monitor final : public AuditedLogs {
   const note::NoteVerifier* LogVerifier(absl::string_view origin) const override;
   absl::Status CheckAudited(absl::string_view origin, absl::string_view signed_note,
                             const note::Checkpoint& checkpoint, absl::Time deadline) override;
+  absl::Status Observe(absl::string_view origin, absl::string_view signed_note,
+                       const note::Checkpoint& checkpoint, uint64_t old_size,
+                       absl::Span<const Hash> proof) override;
 
   v1::GetStatusResponse Status() const;
   std::string MetricsText() const;

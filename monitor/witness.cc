@@ -104,19 +104,36 @@ WitnessResponse Witness::AddCheckpoint(absl::string_view body) {
     r.body = witness::FormatTlogSize(size);
     return Answer("conflict", std::move(r));
   };
-  if (old_size != stored_size) return conflict(stored_size);
+  // A log-signed checkpoint this witness will not cosign may still be
+  // evidence of a split view: the auditor judges it whatever the answer
+  // (monitor/checkpoint_judge.h); it logs the evidence. True when the log
+  // is known to misbehave.
+  auto observe = [&]() {
+    const absl::Status s = logs_->Observe(origin, request->checkpoint, *checkpoint, old_size,
+                                          request->proof);
+    if (!s.ok() && !absl::IsFailedPrecondition(s)) {
+      LogWarning("witness: could not judge %s size %d: %s", origin, checkpoint->size,
+                 s.message());
+    }
+    return absl::IsFailedPrecondition(s);
+  };
+  if (old_size != stored_size) {
+    (void)observe();
+    return conflict(stored_size);
+  }
 
   const absl::Status extends = witness::CheckExtends(old_size, stored_root, checkpoint->size,
                                                      checkpoint->root, request->proof);
   if (absl::IsFailedPrecondition(extends)) {
-    LogWarning("witness: %s signed size %d with a root other than the one cosigned",
-               origin, old_size);
+    if (!observe()) {
+      LogWarning("witness: %s signed size %d with a root other than the one cosigned",
+                 origin, old_size);
+    }
     return conflict(stored_size);
   }
   if (!extends.ok()) {
-    if (old_size != 0 && old_size != checkpoint->size) {
-      // A validly signed checkpoint that does not extend what was cosigned
-      // may be evidence of a fork: keep a trace (spec: the witness MAY log).
+    if (!observe() && old_size != 0 && old_size != checkpoint->size) {
+      // Not (yet) proven a fork: keep a trace (spec: the witness MAY log).
       LogWarning("witness: %s: checkpoint at size %d not consistent with cosigned size %d: %s",
                  origin, checkpoint->size, old_size, extends.message());
     }

@@ -30,11 +30,15 @@
 //   500  anything else (storage damaged, a bug);
 //   200  one cosignature line "— <name> <base64>\n" (tlog-cosignature/v1,
 //        timestamped now), after the new state is durably stored.
+// Before answering 409 or 422 to a checkpoint whose log signature verified,
+// it hands it to AuditedLogs::Observe: a push of a checkpoint that cannot be
+// a head of the audited log (another root at a cosigned size, a proof that
+// shows another tree) is split-view evidence, whatever the answer says.
 // The old-size check and the state write are one atomic compare-and-set
 // (WitnessStore), so racing requests cannot roll the state back: the loser
 // of a race gets 409 with the winner's size.
 //
-// CheckedCheckpoint serves the monitoring endpoint: the newest cosigned
+// CosignedCheckpoint serves the monitoring endpoint: the newest cosigned
 // checkpoint note (the log's signature and this witness's cosignature) of
 // the origin whose SHA-256 is given; 404 if none.
 //

@@ -14,7 +14,7 @@
 #include "core/note/note.h"
 #include "core/witness/add_checkpoint.h"
 #include "gtest/gtest.h"
-#include "monitor/witness_test_util.h"
+#include "testing/witness_test_util.h"
 #include "testing/process.h"
 
 namespace keytrail::monitor {

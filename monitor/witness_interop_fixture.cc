@@ -13,7 +13,7 @@
 
 #include "core/bytes/encoding.h"
 #include "monitor/witness.h"
-#include "monitor/witness_test_util.h"
+#include "testing/witness_test_util.h"
 
 namespace keytrail::monitor {
 namespace {

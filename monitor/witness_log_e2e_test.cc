@@ -40,6 +40,11 @@ class ApprovingLogs : public AuditedLogs {
     absl::MutexLock l(&mu_);
     return result_;
   }
+  // The real log is honest here: nothing it pushes proves anything.
+  absl::Status Observe(absl::string_view, absl::string_view, const note::Checkpoint&, uint64_t,
+                       absl::Span<const Hash>) override {
+    return absl::OkStatus();
+  }
   void Set(absl::Status s) {
     absl::MutexLock l(&mu_);
     result_ = std::move(s);

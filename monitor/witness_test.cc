@@ -11,7 +11,7 @@
 #include "core/note/note.h"
 #include "core/witness/add_checkpoint.h"
 #include "gtest/gtest.h"
-#include "monitor/witness_test_util.h"
+#include "testing/witness_test_util.h"
 #include "testing/full_disk.h"
 #include "testing/process.h"
 
@@ -139,6 +139,30 @@ TEST_F(WitnessTest, SameSizeOtherRootIs409) {
       witness::FormatAddCheckpointRequest(5, {}, log_.ForkedCheckpoint(5)));
   EXPECT_EQ(r.status, 409);
   EXPECT_EQ(r.body, "5\n");
+  // The auditor was shown it (it may be evidence of a split view).
+  EXPECT_EQ(logs_.observed(), std::vector<std::string>{log_.ForkedCheckpoint(5)});
+}
+
+// Whatever the auditor makes of a checkpoint the witness refuses, the
+// answer stays the one the spec names; and what it is not shown is what
+// does not verify or does not parse.
+TEST_F(WitnessTest, RefusedCheckpointsAreShownToTheAuditorAnswersUnchanged) {
+  logs_.SetObserveResult(absl::FailedPreconditionError("split view"));
+  EXPECT_EQ(witness_->AddCheckpoint(log_.Body(3, 5)).status, 409);
+  ASSERT_EQ(logs_.observed().size(), 1u);
+  ASSERT_EQ(witness_->AddCheckpoint(log_.Body(0, 5)).status, 200);
+  std::vector<Hash> proof = log_.Proof(5, 9);
+  proof[0][0] ^= 1;
+  EXPECT_EQ(witness_->AddCheckpoint(witness::FormatAddCheckpointRequest(5, proof,
+                                                                        log_.Checkpoint(9)))
+                .status,
+            422);
+  EXPECT_EQ(logs_.observed().size(), 2u);
+  auto stranger = note::Ed25519NoteSigner::Generate("example.com/log");
+  ASSERT_TRUE(stranger.ok());
+  EXPECT_EQ(witness_->AddCheckpoint("old 0\n\n" + log_.Checkpoint(9, &*stranger)).status, 403);
+  EXPECT_EQ(witness_->AddCheckpoint("garbage").status, 400);
+  EXPECT_EQ(logs_.observed().size(), 2u);
 }
 
 TEST_F(WitnessTest, BadProofIs422) {

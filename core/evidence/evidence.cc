@@ -294,8 +294,10 @@ std::string EncodeEvidence(const Evidence& e) {
   if (e.kind == EvidenceKind::kSplitView) {
     w.U16Prefixed(e.checkpoint_a);
     w.U16Prefixed(e.checkpoint_b);
-    WriteHashes(w, e.consistency_proof);
+    // PROTOCOL.md: u8 n, [32] root_a_in_b (only if n > 0), [32*n] proof.
+    w.U8(static_cast<uint8_t>(e.consistency_proof.size()));
     if (!e.consistency_proof.empty()) w.Array(e.root_a_in_b);
+    for (const Hash& h : e.consistency_proof) w.Array(h);
     return out;
   }
   w.U8(static_cast<uint8_t>(e.rule));
@@ -329,12 +331,17 @@ absl::StatusOr<Evidence> DecodeEvidence(absl::string_view bytes) {
   if (e.kind == EvidenceKind::kSplitView) {
     if (!ReadBounded16(r, kMaxNoteBytes, &e.checkpoint_a, &error, "checkpoint a")) return error;
     if (!ReadBounded16(r, kMaxNoteBytes, &e.checkpoint_b, &error, "checkpoint b")) return error;
-    if (!ReadHashes(r, kMaxConsistencyHashes, &e.consistency_proof, &error,
-                    "consistency proof")) {
-      return error;
+    // PROTOCOL.md: u8 n, [32] root_a_in_b (only if n > 0), [32*n] proof.
+    uint8_t n;
+    if (!r.ReadU8(&n)) return TruncatedError(kWhat, "consistency proof");
+    if (n > kMaxConsistencyHashes) {
+      return Bad(absl::StrCat("consistency proof: ", n, " hashes, at most ",
+                              kMaxConsistencyHashes));
     }
-    if (!e.consistency_proof.empty() && !r.ReadArray(&e.root_a_in_b)) {
-      return TruncatedError(kWhat, "root a in b");
+    if (n > 0 && !r.ReadArray(&e.root_a_in_b)) return TruncatedError(kWhat, "root a in b");
+    e.consistency_proof.resize(n);
+    for (Hash& h : e.consistency_proof) {
+      if (!r.ReadArray(&h)) return TruncatedError(kWhat, "consistency proof");
     }
     absl::Status s = r.Finish(kWhat);
     if (!s.ok()) return s;

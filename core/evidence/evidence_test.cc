@@ -3,7 +3,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "core/evidence/test_log.h"
+#include "testing/crafted_log.h"
 #include "core/protocol/entry.h"
 
 namespace keytrail::evidence {

@@ -1,7 +1,7 @@
 #include "core/evidence/old_root.h"
 
 #include "gtest/gtest.h"
-#include "core/evidence/test_log.h"
+#include "testing/crafted_log.h"
 
 namespace keytrail::evidence {
 namespace {

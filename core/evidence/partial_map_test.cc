@@ -3,7 +3,7 @@
 #include <random>
 
 #include "gtest/gtest.h"
-#include "core/evidence/test_log.h"
+#include "testing/crafted_log.h"
 #include "core/map/memory_map.h"
 
 namespace keytrail::evidence {

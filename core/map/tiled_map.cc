@@ -1,5 +1,6 @@
 #include "core/map/tiled_map.h"
 
+#include <algorithm>
 #include <array>
 #include <cstdlib>
 #include <functional>
@@ -459,17 +460,42 @@ absl::StatusOr<Summary> TiledMap::ApplyUpdates(MapReader& reader, absl::Span<con
 }
 
 absl::StatusOr<MapProof> TiledMap::Prove(MapReader& reader, const Hash& index) {
-  auto root = RootSummary(reader);
-  if (!root.ok()) return root.status();
+  return Prove(reader, index, nullptr, nullptr);
+}
+
+absl::StatusOr<MapProof> TiledMap::Prove(MapReader& reader, const Hash& index,
+                                         const MapTop* top, std::optional<MapLeaf>* leaf) {
+  if (leaf != nullptr) leaf->reset();
+  Summary node;
+  if (top != nullptr) {
+    node = top->root();
+  } else {
+    auto root = RootSummary(reader);
+    if (!root.ok()) return root.status();
+    node = *root;
+  }
   MapProof proof;
-  Summary node = *root;
   int depth = 0;
   while (node.count >= 2) {
     // `depth` is a stratum boundary here.
     if (node.count > kTileThreshold) {
-      auto children = LoadTile(reader, PrefixOf(index, depth), depth, node.count);
-      if (!children.ok()) return children.status();
-      TileTree tree = ExpandTile(*children);
+      const int stratum = depth / kStratumBits;
+      TileTree loaded_tree;
+      const TileTree* held = nullptr;
+      if (top != nullptr && stratum < top->strata()) {
+        held = top->Find(index, stratum);
+        if (held == nullptr || (*held)[1].count != node.count) {
+          return absl::DataLossError(absl::StrCat(
+              "map tile at depth ", depth, " for index ", HexEncode(HashView(index)),
+              " is not held in memory as loaded"));
+        }
+      } else {
+        auto children = LoadTile(reader, PrefixOf(index, depth), depth, node.count);
+        if (!children.ok()) return children.status();
+        loaded_tree = ExpandTile(*children);
+        held = &loaded_tree;
+      }
+      const TileTree& tree = *held;
       int i = 1;
       for (int k = 0; k < kStratumBits && node.count >= 2; ++k) {
         bool right = IndexBit(index, depth);
@@ -495,6 +521,7 @@ absl::StatusOr<MapProof> TiledMap::Prove(MapReader& reader, const Hash& index) {
       ++depth;
     }
     node = SummaryOfLeaves(leaves, depth);
+    if (leaf != nullptr && leaves.size() == 1 && leaves[0].index == index) *leaf = leaves[0];
   }
 
   if (node.count == 0) {
@@ -512,6 +539,63 @@ absl::StatusOr<MapProof> TiledMap::Prove(MapReader& reader, const Hash& index) {
     proof.other_leaf = **other;
   }
   return proof;
+}
+
+// ---- MapTop ----
+
+absl::StatusOr<std::shared_ptr<const MapTop>> MapTop::Load(MapReader& reader, int strata) {
+  auto root = TiledMap::RootSummary(reader);
+  if (!root.ok()) return root.status();
+  auto top = std::make_shared<MapTop>();
+  top->root_ = *root;
+  top->strata_ = std::clamp(strata, 0, kMaxStrata);
+  top->slots_.resize(top->strata_);
+  for (int s = 0; s < top->strata_; ++s) top->slots_[s].resize(size_t{1} << (4 * s));
+  // Depth first, in index order: (stratum, slot, the subtree's summary).
+  struct Pending {
+    int stratum;
+    size_t slot;
+    Summary summary;
+  };
+  std::vector<Pending> stack;
+  if (top->strata_ > 0 && root->count > TiledMap::kTileThreshold) {
+    stack.push_back({0, 0, *root});
+  }
+  while (!stack.empty()) {
+    const Pending p = stack.back();
+    stack.pop_back();
+    const int depth = p.stratum * TiledMap::kStratumBits;
+    // The slot number is the prefix's first `depth` bits.
+    Hash prefix{};
+    for (int bit = 0; bit < depth; ++bit) {
+      if ((p.slot >> (depth - 1 - bit)) & 1) prefix[bit / 8] |= static_cast<uint8_t>(0x80 >> (bit % 8));
+    }
+    auto children = LoadTile(reader, prefix, depth, p.summary.count);
+    if (!children.ok()) return children.status();
+    top->slots_[p.stratum][p.slot] = std::make_unique<const TileTree>(ExpandTile(*children));
+    ++top->tiles_;
+    if (p.stratum + 1 >= top->strata_) continue;
+    for (int c = kChildren - 1; c >= 0; --c) {
+      const Summary& child = (*children)[c];
+      if (child.count > TiledMap::kTileThreshold) {
+        stack.push_back({p.stratum + 1, (p.slot << TiledMap::kStratumBits) | c, child});
+      }
+    }
+  }
+  return std::shared_ptr<const MapTop>(std::move(top));
+}
+
+const MapTop::Tree* MapTop::Find(const Hash& index, int stratum) const {
+  if (stratum >= strata_) return nullptr;
+  size_t slot = 0;
+  for (int n = 0; n < stratum; ++n) slot = (slot << TiledMap::kStratumBits) | NibbleAt(index, 4 * n);
+  return slots_[stratum][slot].get();
+}
+
+size_t MapTop::bytes() const {
+  size_t total = sizeof(MapTop) + tiles_ * sizeof(Tree);
+  for (const auto& s : slots_) total += s.size() * sizeof(s[0]);
+  return total;
 }
 
 }  // namespace keytrail::map

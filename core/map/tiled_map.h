@@ -20,9 +20,13 @@
 #ifndef KEYTRAIL_CORE_MAP_TILED_MAP_H_
 #define KEYTRAIL_CORE_MAP_TILED_MAP_H_
 
+#include <array>
 #include <cstdint>
 #include <functional>
+#include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
@@ -46,6 +50,8 @@ struct Summary {
   Hash hash{};         // its MapHash (zeros when empty)
   Hash single{};       // the index of its leaf, when count == 1
 };
+
+class MapTop;
 
 class TiledMap {
  public:
@@ -92,9 +98,61 @@ class TiledMap {
   // proof, against RootSummary(reader).hash.
   static absl::StatusOr<MapProof> Prove(MapReader& reader, const Hash& index);
 
+  // The same proof, with the tiles `top` holds taken from memory instead of
+  // `reader` (`top` must have been loaded from the same state: its root is
+  // used, not the reader's). When the proof's reads return the leaf of
+  // `index` itself, it is put in *leaf (when not null), so a caller that
+  // needs the leaf too does not read it again; otherwise *leaf is left
+  // empty. Errors as Prove.
+  static absl::StatusOr<MapProof> Prove(MapReader& reader, const Hash& index,
+                                        const MapTop* top, std::optional<MapLeaf>* leaf);
+
   // Storage keys, exposed for storage layers and tests.
   static std::string TileKey(const Hash& prefix, int depth);
   static std::string RootKey();
+};
+
+// The top strata of one state of the map, held in memory: the root summary
+// and every tile at depths 0, 4, ..., 4 * (strata - 1), each expanded to its
+// 31 node summaries, so a proof reads only the strata below (and hashes
+// nothing up there). Until the next epoch the top of every proof is the
+// same; a log server loads one MapTop per epoch and shares it by all
+// lookups (log_server/epoch_context.h).
+//
+// Memory: a tile takes sizeof(Node) * 32 (~2.3 KiB). Strata s holds at most
+// 16^s tiles, and only subtrees of more than kTileThreshold leaves have one,
+// so with n leaves at most min(16^s, n / 33) per stratum: strata 4 holds at
+// most 4,369 tiles (~10 MiB), strata 5 up to 69,905 (~160 MiB, reached near
+// 2.3 million leaves). bytes() tells what one holds.
+//
+// Immutable after Load: thread-safe, shared by shared_ptr.
+class MapTop {
+ public:
+  static constexpr int kMaxStrata = 5;
+
+  // Reads the root record and the tiles of the top `strata` strata (0:
+  // only the root; clamped to kMaxStrata) from `reader`. Errors as Prove
+  // (DataLoss for a missing or inconsistent tile).
+  static absl::StatusOr<std::shared_ptr<const MapTop>> Load(MapReader& reader, int strata);
+
+  const Summary& root() const { return root_; }
+  int strata() const { return strata_; }
+  size_t tiles() const { return tiles_; }
+  // Memory held (the tiles and the slot arrays).
+  size_t bytes() const;
+
+ private:
+  friend class TiledMap;
+  using Tree = std::array<Summary, 2 << TiledMap::kStratumBits>;
+  // The expanded tile of the subtree holding `index` at depth 4 * stratum,
+  // or null when that subtree has none (it is small, or absent).
+  const Tree* Find(const Hash& index, int stratum) const;
+
+  Summary root_;
+  int strata_ = 0;
+  size_t tiles_ = 0;
+  // slots_[s] has 16^s entries, indexed by the first 4 * s bits of an index.
+  std::vector<std::vector<std::unique_ptr<const Tree>>> slots_;
 };
 
 }  // namespace keytrail::map

@@ -236,6 +236,109 @@ TEST_F(TiledMapTest, ProofReadsAFewRecords) {
   EXPECT_LE(storage_.scans, 1);
 }
 
+// A MapTop holds the top strata in memory: proofs with it are the proofs
+// without it, read no tile it holds, and hand back the leaf they scanned.
+TEST_F(TiledMapTest, MapTopProvesAsStorageDoesWithoutReadingItsTiles) {
+  std::vector<Hash> present;
+  for (int i = 0; i < 1500; ++i) present.push_back(RandomHash(rng_));
+  // 700 leaves sharing their first 8 bits: tiles down to depth 12 there.
+  for (int i = 0; i < 700; ++i) {
+    Hash h = RandomHash(rng_);
+    h[0] = 0x5a;
+    present.push_back(h);
+  }
+  ApplyBatch(present, 1);
+  std::vector<Hash> absent;
+  for (int i = 0; i < 100; ++i) {
+    absent.push_back(RandomHash(rng_));
+    Hash h = RandomHash(rng_);
+    h[0] = 0x5a;
+    absent.push_back(h);
+  }
+  for (int strata = 0; strata <= MapTop::kMaxStrata + 1; ++strata) {
+    SCOPED_TRACE(strata);
+    auto top = MapTop::Load(storage_, strata);
+    ASSERT_TRUE(top.ok()) << top.status();
+    EXPECT_EQ((*top)->strata(), std::min(strata, MapTop::kMaxStrata));
+    EXPECT_EQ((*top)->root().hash, reference_.Root());
+    // It holds exactly the stored tiles above depth 4 * strata.
+    size_t want_tiles = 0;
+    for (const auto& [key, value] : storage_.tiles()) {
+      if (key != TiledMap::RootKey() && static_cast<uint8_t>(key[0]) < 4 * (*top)->strata()) {
+        ++want_tiles;
+      }
+    }
+    EXPECT_EQ((*top)->tiles(), want_tiles);
+    EXPECT_GE((*top)->bytes(), want_tiles * sizeof(Summary) * 32);
+    if (strata >= 4) {
+      EXPECT_GT(want_tiles, 18u);  // the 0x5a region has tiles at 8 and 12
+    }
+
+    for (const auto* set : {&present, &absent}) {
+      for (size_t i = 0; i < set->size(); i += (set == &present ? 7 : 1)) {
+        const Hash& index = (*set)[i];
+        auto plain = TiledMap::Prove(storage_, index);
+        ASSERT_TRUE(plain.ok()) << plain.status();
+        storage_.tile_reads = 0;
+        std::optional<MapLeaf> leaf;
+        auto fast = TiledMap::Prove(storage_, index, top->get(), &leaf);
+        ASSERT_TRUE(fast.ok()) << fast.status();
+        EXPECT_EQ(EncodeMapProof(*fast), EncodeMapProof(*plain));
+        // Every tile this map has lies above depth 16.
+        if (strata >= 4) {
+          EXPECT_EQ(storage_.tile_reads, 0);
+        }
+        auto want = reference_.Get(index);
+        if (leaf.has_value()) {
+          ASSERT_TRUE(want.has_value());
+          EXPECT_EQ(EncodeMapLeaf(*leaf), EncodeMapLeaf(*want));
+        }
+        if (!want.has_value()) {
+          EXPECT_FALSE(leaf.has_value());
+        }
+      }
+    }
+  }
+}
+
+TEST_F(TiledMapTest, MapTopOfAnEmptyOrSmallMap) {
+  auto empty = MapTop::Load(storage_, 4);
+  ASSERT_TRUE(empty.ok());
+  EXPECT_EQ((*empty)->root().count, 0u);
+  EXPECT_EQ((*empty)->tiles(), 0u);
+  Hash index = RandomHash(rng_);
+  std::optional<MapLeaf> leaf;
+  auto proof = TiledMap::Prove(storage_, index, empty->get(), &leaf);
+  ASSERT_TRUE(proof.ok());
+  EXPECT_EQ(proof->terminal, MapProof::Terminal::kEmpty);
+  EXPECT_FALSE(leaf.has_value());
+
+  ApplyBatch({index}, 1);
+  auto one = MapTop::Load(storage_, 4);
+  ASSERT_TRUE(one.ok());
+  EXPECT_EQ((*one)->tiles(), 0u);
+  proof = TiledMap::Prove(storage_, index, one->get(), &leaf);
+  ASSERT_TRUE(proof.ok());
+  EXPECT_EQ(proof->terminal, MapProof::Terminal::kLeaf);
+  EXPECT_EQ(EncodeMapProof(*proof), EncodeMapProof(reference_.Prove(index)));
+}
+
+TEST_F(TiledMapTest, MapTopOfDamagedTilesIsDataLoss) {
+  std::vector<Hash> indexes;
+  for (int i = 0; i < 800; ++i) indexes.push_back(RandomHash(rng_));
+  ApplyBatch(indexes, 1);
+  // A tile at depth 4 goes missing: loading a top that holds it fails,
+  // one that stops above it does not.
+  std::string key;
+  for (const auto& [k, v] : storage_.tiles()) {
+    if (k[0] == 4) key = k;
+  }
+  ASSERT_FALSE(key.empty());
+  storage_.tiles().erase(key);
+  EXPECT_EQ(MapTop::Load(storage_, 2).status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_TRUE(MapTop::Load(storage_, 1).ok());
+}
+
 // ApplyUpdates on one storage and Apply (with the same leaves, computed from
 // the reference) on another must write the same records: batches that stay
 // small, cross the tile threshold at several depths, and run on 2 threads.

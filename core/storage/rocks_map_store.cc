@@ -92,6 +92,17 @@ absl::Status RocksMapReader::ScanLeaves(const Hash& prefix, int depth,
   return s;
 }
 
+void RocksMapReader::AdoptIterator(std::unique_ptr<rocksdb::Iterator> it) {
+  leaf_iterator_ = std::move(it);
+  positioned_ = false;  // where it rests says nothing about this reader's scans
+}
+
+std::unique_ptr<rocksdb::Iterator> RocksMapReader::ReleaseIterator() {
+  positioned_ = false;
+  if (leaf_iterator_ != nullptr && !leaf_iterator_->status().ok()) leaf_iterator_.reset();
+  return std::move(leaf_iterator_);
+}
+
 absl::StatusOr<std::optional<map::MapLeaf>> RocksMapReader::GetLeaf(const Hash& index) {
   auto value = db_.Get(leaves_, HashView(index), snapshot_);
   if (!value.ok()) return value.status();

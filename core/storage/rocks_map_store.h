@@ -30,6 +30,17 @@ class RocksMapReader : public map::MapReader {
                           std::vector<map::MapLeaf>* out) override;
   absl::StatusOr<std::optional<map::MapLeaf>> GetLeaf(const Hash& index) override;
 
+  // Reuse of the leaf iterator across readers of the same view: creating
+  // a RocksDB iterator (a merging iterator over every memtable and level)
+  // costs more than the few reads a lookup makes. AdoptIterator gives this
+  // reader an iterator to use instead of making one; it must read the
+  // leaves column family as of this reader's snapshot (one released by a
+  // reader of the same database, column family and snapshot). Null: make
+  // one when needed. ReleaseIterator takes it back (null when none was made
+  // or it failed) for such a reader.
+  void AdoptIterator(std::unique_ptr<rocksdb::Iterator> it);
+  std::unique_ptr<rocksdb::Iterator> ReleaseIterator();
+
  private:
   const Database& db_;
   rocksdb::ColumnFamilyHandle* tiles_;

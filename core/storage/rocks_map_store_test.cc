@@ -132,6 +132,38 @@ TEST_F(RocksMapStoreTest, SnapshotReadersSeeTheOldRoot) {
   EXPECT_TRUE(map::VerifyMapNonMembership(old_root.hash, fresh, *proof).ok());
 }
 
+// An iterator handed from reader to reader (as lookups of one epoch share
+// them) gives every reader the proofs and scans a fresh one would, wherever
+// the previous reader left it.
+TEST_F(RocksMapStoreTest, AnAdoptedIteratorReadsAsAFreshOne) {
+  std::vector<Hash> all;
+  for (int i = 0; i < 1500; ++i) all.push_back(RandomHash(rng_));
+  Apply(all);
+  Snapshot snapshot = db_->GetSnapshot();
+  Apply({RandomHash(rng_), all[3]});  // after the snapshot: not seen
+  std::unique_ptr<rocksdb::Iterator> shared;
+  for (int i = 0; i < 60; ++i) {
+    Hash index = (i % 2 == 0) ? all[rng_() % all.size()] : RandomHash(rng_);
+    RocksMapReader fresh(*db_, db_->cf(0), db_->cf(1), snapshot.get());
+    RocksMapReader reused(*db_, db_->cf(0), db_->cf(1), snapshot.get());
+    reused.AdoptIterator(std::move(shared));
+    auto want = map::TiledMap::Prove(fresh, index);
+    auto got = map::TiledMap::Prove(reused, index);
+    ASSERT_TRUE(want.ok() && got.ok());
+    EXPECT_EQ(map::EncodeMapProof(*got), map::EncodeMapProof(*want));
+    // A scan that starts before where the last one ended.
+    std::vector<map::MapLeaf> a, b;
+    ASSERT_TRUE(fresh.ScanLeaves(Hash{}, 8, &a).ok());
+    ASSERT_TRUE(reused.ScanLeaves(Hash{}, 8, &b).ok());
+    ASSERT_EQ(a.size(), b.size());
+    for (size_t k = 0; k < a.size(); ++k) EXPECT_EQ(a[k].head, b[k].head);
+    shared = reused.ReleaseIterator();
+    ASSERT_NE(shared, nullptr);
+  }
+  RocksMapReader unused(*db_, db_->cf(0), db_->cf(1), snapshot.get());
+  EXPECT_EQ(unused.ReleaseIterator(), nullptr);  // none made
+}
+
 TEST_F(RocksMapStoreTest, CorruptLeafIsDataLoss) {
   Hash index = RandomHash(rng_);
   Apply({index});

@@ -3,8 +3,8 @@
 // checkpoints at any size, inclusion and consistency proofs, and helpers
 // that append honest epochs (update entries plus an epoch entry whose map
 // root is right). For the evidence and monitor tests. Not thread-safe.
-#ifndef KEYTRAIL_CORE_EVIDENCE_TEST_LOG_H_
-#define KEYTRAIL_CORE_EVIDENCE_TEST_LOG_H_
+#ifndef KEYTRAIL_TESTING_CRAFTED_LOG_H_
+#define KEYTRAIL_TESTING_CRAFTED_LOG_H_
 
 #include <cstdint>
 #include <map>
@@ -67,4 +67,4 @@ Hash TestIndex(int i);
 
 }  // namespace keytrail::evidence::testing
 
-#endif  // KEYTRAIL_CORE_EVIDENCE_TEST_LOG_H_
+#endif  // KEYTRAIL_TESTING_CRAFTED_LOG_H_

@@ -1,18 +1,18 @@
-// TEST ONLY. Serves a CraftedLog (core/evidence/test_log.h) over real gRPC
+// TEST ONLY. Serves a CraftedLog (testing/crafted_log.h) over real gRPC
 // as the log server's read API (GetCheckpoint, GetEntries, GetInclusionProof,
 // GetConsistencyProof, GetLogInfo), so the follower's tests can use the
 // same byte-level crafted logs as the auditor's and evidence's tests
-// (fake_log_follower_test.cc uses the shared testing/fake_log_server.h).
+// (monitor/fake_log_follower_test.cc uses testing/fake_log_server.h).
 // Thread-safe (one mutex); the logs it serves are borrowed.
-#ifndef KEYTRAIL_MONITOR_CRAFTED_LOG_SERVICE_H_
-#define KEYTRAIL_MONITOR_CRAFTED_LOG_SERVICE_H_
+#ifndef KEYTRAIL_TESTING_CRAFTED_LOG_SERVICE_H_
+#define KEYTRAIL_TESTING_CRAFTED_LOG_SERVICE_H_
 
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 
-#include "core/evidence/test_log.h"
+#include "testing/crafted_log.h"
 #include "grpcpp/grpcpp.h"
 #include "proto/log_service.grpc.pb.h"
 
@@ -61,4 +61,4 @@ class CraftedLogServer : public v1::KeyTransparencyLog::Service {
 
 }  // namespace keytrail::monitor::testing
 
-#endif  // KEYTRAIL_MONITOR_CRAFTED_LOG_SERVICE_H_
+#endif  // KEYTRAIL_TESTING_CRAFTED_LOG_SERVICE_H_

@@ -1,7 +1,7 @@
 // Test helpers for the witness: a small log whose checkpoints are signed by
 // a fresh note key, and an AuditedLogs fake. Test-only.
-#ifndef KEYTRAIL_MONITOR_WITNESS_TEST_UTIL_H_
-#define KEYTRAIL_MONITOR_WITNESS_TEST_UTIL_H_
+#ifndef KEYTRAIL_TESTING_WITNESS_TEST_UTIL_H_
+#define KEYTRAIL_TESTING_WITNESS_TEST_UTIL_H_
 
 #include <cstdint>
 #include <string>
@@ -59,14 +59,29 @@ class FakeAuditedLogs : public AuditedLogs {
                             absl::string_view signed_note,
                             const note::Checkpoint& checkpoint,
                             absl::Time deadline) override;
+  // Counts the call; FailedPrecondition when SetObserveResult said so.
+  absl::Status Observe(absl::string_view origin, absl::string_view signed_note,
+                       const note::Checkpoint& checkpoint, uint64_t old_size,
+                       absl::Span<const Hash> proof) override;
+  void SetObserveResult(absl::Status s) {
+    absl::MutexLock l(&mu_);
+    observe_result_ = std::move(s);
+  }
+  // The notes Observe was given, in order.
+  std::vector<std::string> observed() const {
+    absl::MutexLock l(&mu_);
+    return observed_;
+  }
 
  private:
   std::vector<const TestLog*> logs_;
   mutable absl::Mutex mu_;
   absl::Status result_ ABSL_GUARDED_BY(mu_);
   int calls_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::Status observe_result_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::string> observed_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace keytrail::monitor
 
-#endif  // KEYTRAIL_MONITOR_WITNESS_TEST_UTIL_H_
+#endif  // KEYTRAIL_TESTING_WITNESS_TEST_UTIL_H_

@@ -1,4 +1,4 @@
-#include "monitor/crafted_log_service.h"
+#include "testing/crafted_log_service.h"
 
 #include "core/merkle/hash_list.h"
 

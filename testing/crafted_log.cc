@@ -1,4 +1,4 @@
-#include "core/evidence/test_log.h"
+#include "testing/crafted_log.h"
 
 #include "absl/strings/str_cat.h"
 #include "core/merkle/proof_builder.h"

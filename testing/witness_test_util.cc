@@ -1,4 +1,4 @@
-#include "monitor/witness_test_util.h"
+#include "testing/witness_test_util.h"
 
 #include <cstdlib>
 
@@ -72,6 +72,15 @@ absl::Status FakeAuditedLogs::CheckAudited(absl::string_view origin,
   ++calls_;
   if (LogVerifier(origin) == nullptr) return absl::NotFoundError("not followed");
   return result_;
+}
+
+absl::Status FakeAuditedLogs::Observe(absl::string_view origin, absl::string_view signed_note,
+                                      const note::Checkpoint& checkpoint, uint64_t old_size,
+                                      absl::Span<const Hash> proof) {
+  absl::MutexLock l(&mu_);
+  if (LogVerifier(origin) == nullptr) return absl::NotFoundError("not followed");
+  observed_.emplace_back(signed_note);
+  return observe_result_;
 }
 
 }  // namespace keytrail::monitor

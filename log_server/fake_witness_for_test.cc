@@ -1,55 +1,47 @@
 #include "log_server/fake_witness_for_test.h"
 
-#include <chrono>
 #include <cstdlib>
 
 #include "absl/strings/str_cat.h"
 #include "core/note/checkpoint.h"
 #include "core/note/note.h"
-#include "httplib.h"
 
 namespace keytrail {
 
 FakeWitness::FakeWitness(const std::string& name)
-    : signer_(*note::CosignatureSigner::Generate(name)),
-      server_(std::make_unique<httplib::Server>()) {
-  server_->Post("/add-checkpoint", [this](const httplib::Request& req,
-                                          httplib::Response& res) {
+    : signer_(*note::CosignatureSigner::Generate(name)) {
+  server_.Handle("POST", "/add-checkpoint", [this](const http::ServerRequest& req) {
+    http::ServerResponse res;
     auto request = witness::ParseAddCheckpointRequest(req.body);
     absl::MutexLock lock(&mu_);
     if (!request.ok()) {
       res.status = 400;
-      return;
+      return res;
     }
     requests_.push_back(*request);
     if (forced_ != 0) {
       res.status = forced_;
-      res.set_content("forced\n", "text/plain");
-      return;
+      res.body = "forced\n";
+      return res;
     }
     if (request->old_size != size_) {
       res.status = 409;
-      res.set_content(witness::FormatTlogSize(size_), witness::kTlogSizeContentType);
-      return;
+      res.content_type = witness::kTlogSizeContentType;
+      res.body = witness::FormatTlogSize(size_);
+      return res;
     }
     auto n = note::ParseNote(request->checkpoint);
     auto c = note::ParseCheckpoint(n->text);
     size_ = c->size;
     note::Note one{n->text, {signer_.SignAsNoteSignature(n->text, 1700000000)}};
-    std::string line = note::FormatNote(one).substr(n->text.size() + 1);
-    res.status = 200;
-    res.set_content(line, "text/plain; charset=utf-8");
-  });
-  port_ = server_->bind_to_any_port("127.0.0.1");
-  if (port_ <= 0) std::abort();
-  thread_ = std::thread([this] { server_->listen_after_bind(); });
-  while (!server_->is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    res.body = note::FormatNote(one).substr(n->text.size() + 1);
+    return res;
+  }, witness::kMaxAddCheckpointBody);
+  if (!server_.Start("127.0.0.1", 0).ok()) std::abort();
+  port_ = server_.port();
 }
 
-FakeWitness::~FakeWitness() {
-  server_->stop();
-  thread_.join();
-}
+FakeWitness::~FakeWitness() { server_.Stop(); }
 
 std::string FakeWitness::url() const { return absl::StrCat("http://127.0.0.1:", port_); }
 

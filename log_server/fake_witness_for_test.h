@@ -7,16 +7,12 @@
 
 #include <memory>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
+#include "core/http/server.h"
 #include "core/note/cosignature.h"
 #include "core/witness/add_checkpoint.h"
-
-namespace httplib {
-class Server;
-}
 
 namespace keytrail {
 
@@ -39,13 +35,12 @@ class FakeWitness {
 
  private:
   note::CosignatureSigner signer_;
-  std::unique_ptr<httplib::Server> server_;
-  std::thread thread_;
-  int port_ = 0;
   mutable absl::Mutex mu_;
   int forced_ = 0;
   uint64_t size_ = 0;
   std::vector<witness::AddCheckpointRequest> requests_;
+  http::Server server_;  // last: stopped first, while the state above lives
+  int port_ = 0;
 };
 
 }  // namespace keytrail

@@ -21,7 +21,7 @@
 #include "grpcpp/health_check_service_interface.h"
 #include "log_server/cosignature_collector.h"
 #include "log_server/epoch_builder.h"
-#include "log_server/listener.h"
+#include "core/net/listener.h"
 #include "log_server/log_queries.h"
 #include "log_server/log_service.h"
 #include "log_server/log_storage.h"
@@ -283,18 +283,10 @@ absl::StatusOr<std::unique_ptr<LogServer>> LogServer::Start(const LogServerOptio
   // Descriptors: as many as the hard limit allows; a reserve stays free for
   // RocksDB, gRPC's internals and the log itself, and connections beyond it
   // (or beyond --max_connections) are shed by the listener.
-  const int fd_limit = RaiseDescriptorLimit();
-  const int reserve = std::max(64, fd_limit / 8);
-  int max_fd = fd_limit - reserve;
-  if (o.max_connections > 0) {
-    const int baseline = ::dup(0);  // the lowest free descriptor now
-    if (baseline >= 0) ::close(baseline);
-    max_fd = std::min<int64_t>(max_fd, std::max(baseline, 3) + o.max_connections);
-  }
-  if (max_fd <= 16) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "only ", fd_limit, " file descriptors allowed (ulimit -n); the log server needs more"));
-  }
+  auto budget = ConnectionDescriptorBudget(o.max_connections);
+  if (!budget.ok()) return budget.status();
+  const int fd_limit = budget->fd_limit;
+  const int max_fd = budget->max_fd;
   auto listener = Listener::Open(o.listen_address);
   if (!listener.ok()) return listener.status();
   parts->listener = *std::move(listener);

@@ -6,7 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "core/note/checkpoint.h"
 #include "core/witness/add_checkpoint.h"
-#include "httplib.h"
+#include "core/http/client.h"
 
 namespace keytrail {
 
@@ -32,22 +32,7 @@ absl::StatusOr<MonitorEndpoint> ParseMonitorFlag(absl::string_view value) {
 }
 
 WitnessClient::WitnessClient(MonitorEndpoint monitor, absl::Duration timeout)
-    : monitor_(std::move(monitor)) {
-  // Split "scheme://host:port/prefix" into the client's base and the path.
-  const size_t scheme_end = monitor_.url.find("://");
-  const size_t path_start = monitor_.url.find('/', scheme_end + 3);
-  std::string base = monitor_.url.substr(0, path_start);
-  if (path_start != std::string::npos) path_prefix_ = monitor_.url.substr(path_start);
-  client_ = std::make_unique<httplib::Client>(base);
-  const int64_t usec = absl::ToInt64Microseconds(timeout);
-  client_->set_connection_timeout(usec / 1000000, usec % 1000000);
-  client_->set_read_timeout(usec / 1000000, usec % 1000000);
-  client_->set_write_timeout(usec / 1000000, usec % 1000000);
-  client_->set_keep_alive(true);  // the spec asks clients to
-  // Headers and body are written separately: without this, Nagle's
-  // algorithm and the witness's delayed ACK stall each push ~40 ms.
-  client_->set_tcp_nodelay(true);
-}
+    : monitor_(std::move(monitor)), timeout_(timeout) {}
 
 WitnessClient::~WitnessClient() = default;
 
@@ -70,11 +55,21 @@ absl::StatusOr<note::NoteSignature> WitnessClient::Push(
     }
     const std::string body =
         witness::FormatAddCheckpointRequest(old_size, proof, checkpoint_note);
-    httplib::Result res = client_->Post(
-        (path_prefix_ + "/add-checkpoint").c_str(), body, "text/plain; charset=utf-8");
-    if (!res) {
-      return absl::UnavailableError(absl::StrCat(
-          "witness ", monitor_.name, ": ", httplib::to_string(res.error())));
+    http::Request req;
+    req.method = "POST";
+    req.url = monitor_.url + "/add-checkpoint";
+    req.content_type = "text/plain; charset=utf-8";
+    req.body = body;
+    req.timeout = timeout_;
+    req.max_response_header_bytes = 16 * 1024;
+    req.max_response_body_bytes = witness::kMaxCosignatureResponse;
+    auto res = http::Fetch(req);
+    if (!res.ok()) {
+      const absl::StatusCode code = res.status().code() == absl::StatusCode::kResourceExhausted
+                                        ? absl::StatusCode::kResourceExhausted
+                                        : absl::StatusCode::kUnavailable;
+      return absl::Status(code, absl::StrCat("witness ", monitor_.name, ": ",
+                                             res.status().message()));
     }
     const int status = res->status;
     if (status == 200) {

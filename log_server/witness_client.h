@@ -1,6 +1,8 @@
 // WitnessClient: pushes checkpoints to one monitor's tlog-witness
-// add-checkpoint endpoint (c2sp.org/tlog-witness) over HTTP (cpp-httplib)
-// and returns its verified cosignature.
+// add-checkpoint endpoint (c2sp.org/tlog-witness) over HTTP (core/http's
+// libcurl client: the whole push within `timeout`, at most 16 KiB of
+// response headers and kMaxCosignatureResponse of body) and returns its
+// verified cosignature.
 //
 // It remembers the size the witness last cosigned for this log (learned from
 // a 200 or from a 409's text/x.tlog.size body; 0 at first, which the spec
@@ -13,6 +15,7 @@
 //   checkpoint text) on 200;
 //   Unavailable for a transport error or timeout, 5xx (503: not audited
 //     yet), or a 409 resync that did not settle: retry later;
+//   ResourceExhausted for an answer over the header or body caps;
 //   FailedPrecondition when the witness refuses for good (403, 404, 422,
 //     another 4xx), or holds a size above the checkpoint's (it cosigned a
 //     newer checkpoint already): do not retry this checkpoint;
@@ -34,10 +37,6 @@
 #include "core/crypto/sha256.h"
 #include "core/note/cosignature.h"
 #include "core/note/note.h"
-
-namespace httplib {
-class Client;
-}
 
 namespace keytrail {
 
@@ -74,8 +73,7 @@ class WitnessClient {
 
  private:
   MonitorEndpoint monitor_;
-  std::string path_prefix_;
-  std::unique_ptr<httplib::Client> client_;
+  absl::Duration timeout_;
   uint64_t witness_size_ = 0;
 };
 

@@ -49,8 +49,13 @@ absl::StatusOr<v1::MonitorConfig> ParseMonitorConfig(const std::string& text) {
     if (log.grpc_address().empty()) return Bad(absl::StrCat("log ", log.origin(), ": no grpc_address"));
     if (log.poll_interval_ms() == 0) log.set_poll_interval_ms(1000);
   }
+  std::set<std::string> peer_names;
   for (const v1::Peer& peer : config.peers()) {
     if (peer.name().empty() || peer.url().empty()) return Bad("a peer needs a name and a url");
+    // Two with one name would print one metric series twice.
+    if (!peer_names.insert(peer.name()).second) {
+      return Bad(absl::StrCat("peer name \"", peer.name(), "\" twice"));
+    }
   }
   return config;
 }

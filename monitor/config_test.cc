@@ -49,6 +49,12 @@ TEST(ConfigTest, RejectsBadFiles) {
   std::string twice = Good(key);
   twice += twice.substr(twice.find("logs {"), twice.find("peers") - twice.find("logs {"));
   EXPECT_EQ(code(twice), absl::StatusCode::kInvalidArgument);
+  // The same peer name twice (issue 18: duplicate metric series).
+  std::string peer_twice = Good(key);
+  const size_t peer_at = peer_twice.find("peers {");
+  ASSERT_NE(peer_at, std::string::npos);
+  peer_twice += peer_twice.substr(peer_at);
+  EXPECT_EQ(code(peer_twice), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(LoadMonitorConfig("/nonexistent/monitor.textproto").status().code(),
             absl::StatusCode::kNotFound);
 }

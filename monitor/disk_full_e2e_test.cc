@@ -32,7 +32,7 @@
 #include "core/note/cosignature.h"
 #include "core/note/note.h"
 #include "gtest/gtest.h"
-#include "httplib.h"
+#include "core/http/client.h"
 #include "proto/log_service.grpc.pb.h"
 #include "proto/monitor_service.grpc.pb.h"
 #include "testing/health_check.h"
@@ -136,11 +136,11 @@ class MonitorDiskFullTest : public ::testing::Test {
   uint64_t ServedSize() { return Seen(Checkpoint(false)); }
 
   std::string HttpGet(const std::string& path) {
-    httplib::Client client("127.0.0.1", monitor_->http_port());
-    client.set_connection_timeout(5, 0);
-    client.set_read_timeout(5, 0);
-    auto res = client.Get(path.c_str());
-    return res && res->status == 200 ? res->body : "";
+    http::Request req;
+    req.url = absl::StrCat("http://127.0.0.1:", monitor_->http_port(), path);
+    req.timeout = absl::Seconds(10);
+    auto res = http::Fetch(req);
+    return res.ok() && res->status == 200 ? res->body : "";
   }
 
   // The monitor's own monitoring endpoint: its newest cosigned checkpoint.

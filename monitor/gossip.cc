@@ -12,7 +12,7 @@
 #include "core/note/checkpoint.h"
 #include "core/note/note.h"
 #include "core/util/logging.h"
-#include "httplib.h"
+#include "core/http/client.h"
 
 namespace keytrail::monitor {
 
@@ -52,7 +52,7 @@ absl::StatusOr<std::unique_ptr<Gossip>> Gossip::Create(
       return absl::InvalidArgumentError(absl::StrCat("peer ", p.name(), ": ", url.status().message()));
     }
     states.push_back(PeerState{p.name(), *std::move(key), url->first, url->second, absl::InfinitePast(),
-                               absl::ZeroDuration(), false, ""});
+                               absl::ZeroDuration(), false});
   }
   return std::unique_ptr<Gossip>(new Gossip(std::move(states), std::move(logs), options));
 }
@@ -60,12 +60,12 @@ absl::StatusOr<std::unique_ptr<Gossip>> Gossip::Create(
 Gossip::~Gossip() { Stop(); }
 
 void Gossip::Start() {
-  if (thread_.joinable() || peers_.empty() || logs_.empty()) return;
+  if (!threads_.empty() || peers_.empty() || logs_.empty()) return;
   {
     std::lock_guard<std::mutex> lock(mu_);
     stop_ = false;
   }
-  thread_ = std::thread([this] { Run(); });
+  for (size_t i = 0; i < peers_.size(); ++i) threads_.emplace_back([this, i] { Run(i); });
 }
 
 void Gossip::Stop() {
@@ -74,12 +74,13 @@ void Gossip::Stop() {
     stop_ = true;
   }
   cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
+  for (std::thread& t : threads_) t.join();
+  threads_.clear();
 }
 
-void Gossip::Run() {
+void Gossip::Run(size_t i) {
   for (;;) {
-    PollOnce();
+    PollPeer(i);
     std::unique_lock<std::mutex> lock(mu_);
     cv_.wait_for(lock, absl::ToChronoMilliseconds(options_.interval), [this] { return stop_; });
     if (stop_) return;
@@ -87,37 +88,19 @@ void Gossip::Run() {
 }
 
 absl::StatusOr<std::string> Gossip::Fetch(const PeerState& peer, const GossipLog& log) const {
-  httplib::Client client(peer.scheme_host_port);
-  const int64_t us = absl::ToInt64Microseconds(options_.timeout);
-  client.set_connection_timeout(us / 1000000, us % 1000000);
-  client.set_read_timeout(us / 1000000, us % 1000000);
-  client.set_write_timeout(us / 1000000, us % 1000000);
-  client.set_tcp_nodelay(true);  // no Nagle stall between the library's writes
-  const std::string path = absl::StrCat(peer.path_prefix, "/",
-                                        HexEncode(HashView(Sha256Of(log.origin))), "/checkpoint");
-  std::string body;
-  bool too_big = false;
-  httplib::Result res = client.Get(path, httplib::Headers{},
-                                   [&](const char* data, size_t n) {
-                                     if (body.size() + n > evidence::kMaxNoteBytes) {
-                                       too_big = true;
-                                       return false;
-                                     }
-                                     body.append(data, n);
-                                     return true;
-                                   });
-  if (too_big) {
-    return absl::UnavailableError(
-        absl::StrCat("answer longer than ", evidence::kMaxNoteBytes, " bytes"));
-  }
-  if (!res) {
-    return absl::UnavailableError(absl::StrCat("GET ", path, ": ", httplib::to_string(res.error())));
-  }
+  http::Request req;
+  req.url = absl::StrCat(peer.scheme_host_port, peer.path_prefix, "/",
+                         HexEncode(HashView(Sha256Of(log.origin))), "/checkpoint");
+  req.timeout = options_.timeout;
+  req.max_response_header_bytes = 16 * 1024;
+  req.max_response_body_bytes = evidence::kMaxNoteBytes;
+  auto res = http::Fetch(req);
+  if (!res.ok()) return res.status();
   if (res->status == 404) return absl::NotFoundError("no cosigned checkpoint yet");
   if (res->status != 200) {
-    return absl::UnavailableError(absl::StrCat("GET ", path, ": HTTP ", res->status));
+    return absl::UnavailableError(absl::StrCat("GET ", req.url, ": HTTP ", res->status));
   }
-  return body;
+  return std::move(res->body);
 }
 
 absl::Status Gossip::Verify(const PeerState& peer, const GossipLog& log,
@@ -142,52 +125,60 @@ absl::Status Gossip::Verify(const PeerState& peer, const GossipLog& log,
 }
 
 int Gossip::PollOnce() {
-  int offered = 0;
-  const absl::Time now = absl::Now();
+  std::vector<int> offered(peers_.size(), 0);
+  std::vector<std::thread> threads;
   for (size_t i = 0; i < peers_.size(); ++i) {
-    PeerState& peer = peers_[i];
-    if (now < peer.next_try) continue;
-    absl::Status failure = absl::OkStatus();
-    for (const GossipLog& log : logs_) {
-      auto body = Fetch(peer, log);
-      if (body.status().code() == absl::StatusCode::kNotFound) continue;
-      if (!body.ok()) {
-        failure = body.status();
-        break;  // the peer is down: try it again after the backoff
-      }
-      absl::Status v = Verify(peer, log, *body);
-      if (!v.ok()) {
-        // Proves nothing (anyone on the path could have made these bytes);
-        // said once per distinct answer.
-        if (*body != peer.last_rejected) {
-          LogWarning("gossip: %s: peer %s served a checkpoint that does not verify: %s", log.origin,
-                     peer.name, v.message());
-          peer.last_rejected = *body;
-        }
-        failure = absl::UnavailableError(v.message());
-        continue;
-      }
-      log.offer(*body, peer.name);
-      ++offered;
-      std::lock_guard<std::mutex> lock(counts_mu_);
-      ++offered_[i];
+    threads.emplace_back([this, i, &offered] { offered[i] = PollPeer(i); });
+  }
+  int total = 0;
+  for (size_t i = 0; i < threads.size(); ++i) {
+    threads[i].join();
+    total += offered[i];
+  }
+  return total;
+}
+
+int Gossip::PollPeer(size_t i) {
+  PeerState& peer = peers_[i];
+  const absl::Time now = absl::Now();
+  if (now < peer.next_try) return 0;
+  int offered = 0;
+  absl::Status failure = absl::OkStatus();
+  for (const GossipLog& log : logs_) {
+    auto body = Fetch(peer, log);
+    if (body.status().code() == absl::StatusCode::kNotFound) continue;
+    if (!body.ok()) {
+      failure = body.status();
+      break;  // the peer is down, too slow or hostile: try again after the backoff
     }
-    if (failure.ok()) {
-      if (peer.failing) LogInfo("gossip: peer %s reachable again", peer.name);
-      peer.failing = false;
-      peer.backoff = absl::ZeroDuration();
-      peer.next_try = absl::InfinitePast();
+    absl::Status v = Verify(peer, log, *body);
+    if (!v.ok()) {
+      // Proves nothing (anyone on the path could have made these bytes).
+      failure = absl::UnavailableError(
+          absl::StrCat(log.origin, ": served a checkpoint that does not verify: ", v.message()));
       continue;
     }
-    if (!peer.failing) {
-      LogWarning("gossip: peer %s: %s (retrying with backoff)", peer.name, failure.message());
-    }
-    peer.failing = true;
-    peer.backoff = peer.backoff == absl::ZeroDuration()
-                       ? options_.interval
-                       : std::min(peer.backoff * 2, options_.max_backoff);
-    peer.next_try = now + peer.backoff;
+    log.offer(*body, peer.name);
+    ++offered;
+    std::lock_guard<std::mutex> lock(counts_mu_);
+    ++offered_[i];
   }
+  if (failure.ok()) {
+    if (peer.failing) LogInfo("gossip: peer %s reachable again", peer.name);
+    peer.failing = false;
+    peer.backoff = absl::ZeroDuration();
+    peer.next_try = absl::InfinitePast();
+    return offered;
+  }
+  // Said once per episode, however many distinct answers follow (issue 18).
+  if (!peer.failing) {
+    LogWarning("gossip: peer %s: %s (retrying with backoff)", peer.name, failure.message());
+  }
+  peer.failing = true;
+  peer.backoff = peer.backoff == absl::ZeroDuration()
+                     ? options_.interval
+                     : std::min(peer.backoff * 2, options_.max_backoff);
+  peer.next_try = absl::Now() + peer.backoff;
   return offered;
 }
 

@@ -6,14 +6,21 @@
 // tree, a larger one needs the log's consistency proof. A split view becomes
 // evidence there (Follower::OfferPeerCheckpoint), not here.
 //
-// An unreachable peer, an error status or a body that does not verify is
-// logged once per episode and retried with exponential backoff: a peer can
-// never make this monitor raise an alarm by itself, only a second
-// log-signed checkpoint can. 404 (the peer has not cosigned that log yet)
-// is no error.
+// Requests go through core/http's libcurl client: each has a total deadline
+// (`timeout`: connect, headers and body together, so a peer dripping a byte
+// at a time is cut off), at most 16 KiB of response headers and a body of
+// at most evidence::kMaxNoteBytes. Every peer is polled on its own thread,
+// so a slow or hostile peer never delays the others.
+//
+// An unreachable peer, an error status, an answer over the limits or too
+// slow, or a body that does not verify is logged once per episode (the
+// first failure after success, naming the peer and why) and retried with
+// exponential backoff: a peer can never make this monitor raise an alarm by
+// itself, only a second log-signed checkpoint can. 404 (the peer has not
+// cosigned that log yet) is no error.
 //
 // Thread safety: PollOnce is for tests that drive it by hand (never with the
-// thread running); Start/Stop from the owning thread.
+// threads running); Start/Stop from the owning thread; MetricsText from any.
 #ifndef KEYTRAIL_MONITOR_GOSSIP_H_
 #define KEYTRAIL_MONITOR_GOSSIP_H_
 
@@ -43,7 +50,7 @@ struct GossipLog {
 
 struct GossipOptions {
   absl::Duration interval = absl::Seconds(5);
-  absl::Duration timeout = absl::Seconds(5);  // connect and read, per request
+  absl::Duration timeout = absl::Seconds(5);  // the whole of one request
   absl::Duration max_backoff = absl::Minutes(5);
 };
 
@@ -59,8 +66,8 @@ class Gossip {
   void Start();
   void Stop();
 
-  // One round over every peer not waiting out a backoff. Returns how many
-  // verified checkpoints were offered.
+  // One round over every peer not waiting out a backoff, all at once (a
+  // thread each). Returns how many verified checkpoints were offered.
   int PollOnce();
 
   // Prometheus text, per peer: keytrail_monitor_gossip_checkpoints_total
@@ -74,22 +81,24 @@ class Gossip {
   struct PeerState {
     std::string name;
     note::CosignatureVerifier cosigner;
-    std::string scheme_host_port;  // for httplib::Client
+    std::string scheme_host_port;  // "http(s)://host[:port]"
     std::string path_prefix;       // without the trailing '/'
     absl::Time next_try = absl::InfinitePast();
     absl::Duration backoff = absl::ZeroDuration();
     bool failing = false;  // as last logged
-    std::string last_rejected;  // the last body refused, logged once
   };
   Gossip(std::vector<PeerState> peers, std::vector<GossipLog> logs, GossipOptions options)
       : peers_(std::move(peers)),
         logs_(std::move(logs)),
         options_(options),
         offered_(peers_.size(), 0) {}
-  // OK with the body, NotFound for 404, Unavailable otherwise.
+  // OK with the body, NotFound for 404; Unavailable, DeadlineExceeded or
+  // ResourceExhausted otherwise.
   absl::StatusOr<std::string> Fetch(const PeerState& peer, const GossipLog& log) const;
   absl::Status Verify(const PeerState& peer, const GossipLog& log, const std::string& body) const;
-  void Run();
+  // One round for peer i if it is due; how many checkpoints it offered.
+  int PollPeer(size_t i);
+  void Run(size_t i);
 
   std::vector<PeerState> peers_;
   const std::vector<GossipLog> logs_;
@@ -99,7 +108,7 @@ class Gossip {
   std::mutex mu_;
   std::condition_variable cv_;
   bool stop_ = false;
-  std::thread thread_;
+  std::vector<std::thread> threads_;  // one per peer
 };
 
 // Splits "http(s)://host[:port][/path]" into the scheme-host-port part and

@@ -13,7 +13,7 @@
 #include "core/evidence/evidence.h"
 #include "core/merkle/hash_list.h"
 #include "gtest/gtest.h"
-#include "httplib.h"
+#include "core/http/client.h"
 #include "monitor/monitor.h"
 #include "testing/fake_log.h"
 #include "testing/fake_log_server.h"
@@ -30,6 +30,19 @@ using keytrail::testing::RunProgram;
 using keytrail::testing::Runfile;
 
 constexpr uint64_t kT = FakeLog::kGenesisTimeMs;
+
+// One request to the monitor's HTTP port (core/http's client).
+absl::StatusOr<http::Response> HttpCall(int port, const std::string& method, const std::string& path,
+                                        const std::string& body = "") {
+  http::Request req;
+  req.method = method;
+  req.url = absl::StrCat("http://127.0.0.1:", port, path);
+  req.content_type = method == "POST" ? "text/plain" : "";
+  req.body = body;
+  req.timeout = absl::Seconds(30);
+  return http::Fetch(req);
+}
+
 
 struct Node {
   std::string name;
@@ -74,10 +87,8 @@ MonitorOptions Options(const Node& n, int http_port, const Node* peer, int peer_
 }
 
 int Push(const Monitor& m, const FakeLog& log) {
-  httplib::Client client("127.0.0.1", m.http_port());
-  client.set_read_timeout(30, 0);
-  auto res = client.Post("/add-checkpoint", "old 0\n\n" + log.SignedCheckpoint(), "text/plain");
-  return res ? res->status : -1;
+  auto res = HttpCall(m.http_port(), "POST", "/add-checkpoint", "old 0\n\n" + log.SignedCheckpoint());
+  return res.ok() ? res->status : -1;
 }
 
 bool WaitFor(const Monitor& m, v1::LogStatus::State state) {
@@ -142,7 +153,6 @@ TEST(GossipSplitTest, TwoMonitorsFedDifferentViewsFindTheSplit) {
   next_a.Update("bob", PlainKeySet({"phone"}));
   next_a.CloseEpoch(kT + 11);
   a.log->Replace(next_a);
-  httplib::Client client("127.0.0.1", a.monitor->http_port());
   const uint64_t old = view_a.size();
   std::string body = absl::StrCat("old ", old, "\n");
   // A named local: a range-for over `DecodeHashList(...).value()` would walk
@@ -152,8 +162,9 @@ TEST(GossipSplitTest, TwoMonitorsFedDifferentViewsFindTheSplit) {
   for (const Hash& h : proof) {
     body += Base64Encode(HashView(h)) + "\n";
   }
-  auto res = client.Post("/add-checkpoint", body + "\n" + next_a.SignedCheckpoint(), "text/plain");
-  ASSERT_TRUE(res);
+  auto res = HttpCall(a.monitor->http_port(), "POST", "/add-checkpoint",
+                      body + "\n" + next_a.SignedCheckpoint());
+  ASSERT_TRUE(res.ok()) << res.status();
   EXPECT_NE(res->status, 200) << res->body;
   a.monitor->Shutdown();
   b.monitor->Shutdown();

@@ -10,7 +10,8 @@
 #include "core/crypto/sha256.h"
 #include "core/note/note.h"
 #include "gtest/gtest.h"
-#include "httplib.h"
+#include "core/http/server.h"
+#include "testing/scripted_peer.h"
 #include "testing/witness_test_util.h"
 
 namespace keytrail::monitor {
@@ -24,41 +25,32 @@ std::string Cosign(const std::string& signed_note, const note::CosignatureSigner
   return note::FormatNote(*n);
 }
 
-// stop() only acts on a running server: wait until it runs.
-void StopServer(httplib::Server& server, std::thread& thread) {
-  while (!server.is_running()) absl::SleepFor(absl::Milliseconds(1));
-  server.stop();
-  thread.join();
-}
-
 // A peer monitor's monitoring endpoint, made in the test.
 class FakePeer {
  public:
   explicit FakePeer(const std::string& origin)
       : path_(absl::StrCat("/", HexEncode(HashView(Sha256Of(origin))), "/checkpoint")) {
-    server_.Get(path_, [this](const httplib::Request&, httplib::Response& res) {
+    server_.Handle("GET", path_, [this](const http::ServerRequest&) {
       ++requests_;
       std::lock_guard<std::mutex> lock(mu_);
+      http::ServerResponse res;
       res.status = status_;
-      if (status_ == 200) res.set_content(body_, "text/plain; charset=utf-8");
+      if (status_ == 200) res.body = body_;
+      return res;
     });
-    port_ = server_.bind_to_any_port("127.0.0.1");
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
+    EXPECT_TRUE(server_.Start("127.0.0.1", 0).ok());
   }
-  ~FakePeer() { StopServer(server_, thread_); }
   void Serve(int status, std::string body = "") {
     std::lock_guard<std::mutex> lock(mu_);
     status_ = status;
     body_ = std::move(body);
   }
-  std::string url() const { return absl::StrCat("http://127.0.0.1:", port_, "/"); }
+  std::string url() const { return absl::StrCat("http://127.0.0.1:", server_.port(), "/"); }
   int requests() const { return requests_; }
 
  private:
   std::string path_;
-  httplib::Server server_;
-  int port_ = 0;
-  std::thread thread_;
+  http::Server server_;
   std::mutex mu_;
   int status_ = 404;
   std::string body_;
@@ -194,17 +186,14 @@ TEST_F(GossipTest, AFailingPeerIsRetriedWithBackoff) {
 }
 
 TEST_F(GossipTest, AnUnreachablePeerTimesOutAndOffersNothing) {
-  // A listening socket that never answers: the read times out.
-  httplib::Server silent;
-  silent.Get(".*", [](const httplib::Request&, httplib::Response& res) {
+  // A listening socket that never answers: the deadline ends the request.
+  auto silent = keytrail::testing::ScriptedPeer::Start([](int, const std::string&) {
     absl::SleepFor(absl::Seconds(3));
-    res.status = 500;
   });
-  const int port = silent.bind_to_any_port("127.0.0.1");
-  std::thread t([&] { silent.listen_after_bind(); });
+  ASSERT_TRUE(silent.ok());
   GossipOptions options;
   options.timeout = absl::Milliseconds(300);
-  auto g = Make(absl::StrCat("http://127.0.0.1:", port), peer_key_.VerifierKey(), options);
+  auto g = Make((*silent)->url(), peer_key_.VerifierKey(), options);
   const absl::Time start = absl::Now();
   EXPECT_EQ(g->PollOnce(), 0);
   EXPECT_LT(absl::Now() - start, absl::Seconds(2));
@@ -212,7 +201,47 @@ TEST_F(GossipTest, AnUnreachablePeerTimesOutAndOffersNothing) {
   auto g2 = Make("http://127.0.0.1:1", peer_key_.VerifierKey(), options);
   EXPECT_EQ(g2->PollOnce(), 0);
   EXPECT_TRUE(offered_.empty());
-  StopServer(silent, t);
+}
+
+// Issue 18, 6: a peer dripping its answer a byte at a time used to hold the
+// only gossip thread (the read timeout restarted with every byte). Now its
+// request ends at the deadline, and the other peer is asked meanwhile.
+TEST_F(GossipTest, ADrippingPeerDoesNotDelayTheOthers) {
+  auto drip = keytrail::testing::ScriptedPeer::Start([](int fd, const std::string&) {
+    const std::string answer = "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n" +
+                               std::string(1000, 'd');
+    for (char c : answer) {
+      if (!keytrail::testing::ScriptedPeer::SendAll(fd, std::string(1, c))) return;
+      absl::SleepFor(absl::Milliseconds(50));
+    }
+  });
+  ASSERT_TRUE(drip.ok());
+  peer_.Serve(200, Cosign(log_.Checkpoint(5), peer_key_));
+  google::protobuf::RepeatedPtrField<v1::Peer> peers;
+  for (const std::string& url : {(*drip)->url(), peer_.url()}) {
+    v1::Peer* p = peers.Add();
+    p->set_name(url == peer_.url() ? "honest" : "drip");
+    p->set_cosigner_key(peer_key_.VerifierKey());
+    p->set_url(url);
+  }
+  std::vector<GossipLog> logs;
+  std::atomic<int> offered{0};
+  logs.push_back(GossipLog{log_.origin(), log_.verifier(),
+                           [&](const std::string&, const std::string& peer) {
+                             if (peer == "honest") ++offered;
+                           }});
+  GossipOptions options;
+  options.timeout = absl::Seconds(1);
+  options.interval = absl::Milliseconds(20);
+  auto g = Gossip::Create(peers, std::move(logs), options);
+  ASSERT_TRUE(g.ok()) << g.status();
+  (*g)->Start();
+  // The honest peer is asked round after round while the drip's first
+  // request is still running.
+  for (int i = 0; i < 500 && offered < 3; ++i) absl::SleepFor(absl::Milliseconds(10));
+  EXPECT_GE(offered.load(), 3);
+  EXPECT_LE((*drip)->connections(), 1);
+  (*g)->Stop();
 }
 
 TEST_F(GossipTest, TheThreadPollsUntilStopped) {

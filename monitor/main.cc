@@ -4,12 +4,17 @@
 //   monitor --config=FILE [--port_file=FILE] [--http_port_file=FILE]
 //           [--allow_insecure_key_permissions]
 //           [--storage_retry_min=1s] [--storage_retry_max=30s]
+//           [--http_* limits] [--grpc_max_connections=N]
+//           [--gossip_interval=5s] [--gossip_timeout=5s]
 //
 // Exits 1 with one line on stderr ("monitor: <why>") when it can't start;
 // on SIGINT or SIGTERM it stops and exits 0.
 #include <signal.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <string>
 
@@ -40,14 +45,46 @@ ABSL_FLAG(absl::Duration, storage_retry_min, absl::Seconds(1),
 ABSL_FLAG(absl::Duration, storage_retry_max, absl::Seconds(30),
           "the longest wait between such retries (the wait doubles up to it)");
 
+// The HTTP port's limits (core/http/server.h; docs/MONITOR.md "HTTP limits").
+ABSL_FLAG(int, http_max_connections, 512, "HTTP connections open at most (more wait unaccepted)");
+ABSL_FLAG(int, http_max_connections_per_ip, 16,
+          "HTTP connections open at most from one client address (more are closed)");
+ABSL_FLAG(int, http_connection_memory_kib, 32,
+          "per HTTP connection: request line and headers must fit (431 otherwise)");
+ABSL_FLAG(absl::Duration, http_request_deadline, absl::Seconds(10),
+          "a request's headers and body must arrive within this, or the connection is closed");
+ABSL_FLAG(absl::Duration, http_idle_timeout, absl::Seconds(30),
+          "an HTTP connection with no traffic for this long is closed");
+ABSL_FLAG(int, http_workers, 4, "threads that run HTTP handlers");
+ABSL_FLAG(int, http_max_queued, 64, "HTTP requests waiting for a worker at most (503 beyond)");
+ABSL_FLAG(int64_t, grpc_max_connections, 0,
+          "gRPC connections accepted at most (0: as many as file descriptors allow); more are "
+          "closed at once");
+ABSL_FLAG(absl::Duration, gossip_interval, absl::Seconds(5), "how often each peer is polled");
+ABSL_FLAG(absl::Duration, gossip_timeout, absl::Seconds(5),
+          "the whole of one request to a peer (connect, headers, body) must take at most this");
+
 namespace {
 
 // Written whole or not at all (a rename), so a reader never sees half.
-void WritePortFile(const std::string& path, int port) {
-  if (path.empty()) return;
+// False (and errno's reason in *why) when it can't be written.
+bool WritePortFile(const std::string& path, int port, std::string* why) {
+  if (path.empty()) return true;
   const std::string tmp = path + ".tmp";
-  { std::ofstream(tmp) << port << "\n"; }
-  std::rename(tmp.c_str(), path.c_str());
+  {
+    std::ofstream out(tmp);
+    out << port << "\n";
+    out.flush();
+    if (!out) {
+      *why = "can't write " + tmp + ": " + std::strerror(errno);
+      return false;
+    }
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    *why = "can't rename " + tmp + " to " + path + ": " + std::strerror(errno);
+    return false;
+  }
+  return true;
 }
 
 int Fail(const std::string& why) {
@@ -85,10 +122,44 @@ int main(int argc, char** argv) {
   }
   options.follower.storage_retry_min = retry_min;
   options.follower.storage_retry_max = retry_max;
+  keytrail::http::ServerOptions& http = options.http;
+  http.max_connections = absl::GetFlag(FLAGS_http_max_connections);
+  http.max_connections_per_ip = absl::GetFlag(FLAGS_http_max_connections_per_ip);
+  http.connection_memory_bytes =
+      static_cast<size_t>(std::max(0, absl::GetFlag(FLAGS_http_connection_memory_kib))) * 1024;
+  http.request_deadline = absl::GetFlag(FLAGS_http_request_deadline);
+  http.idle_timeout = absl::GetFlag(FLAGS_http_idle_timeout);
+  http.workers = absl::GetFlag(FLAGS_http_workers);
+  http.max_queued = absl::GetFlag(FLAGS_http_max_queued);
+  if (http.max_connections < 1 || http.max_connections_per_ip < 1 || http.workers < 1 ||
+      http.max_queued < 1) {
+    return Fail("--http_max_connections, --http_max_connections_per_ip, --http_workers and "
+                "--http_max_queued must be at least 1");
+  }
+  if (http.connection_memory_bytes < 4096) {
+    return Fail("--http_connection_memory_kib must be at least 4");
+  }
+  if (http.request_deadline < absl::Seconds(1) || http.idle_timeout < absl::Seconds(1)) {
+    return Fail("--http_request_deadline and --http_idle_timeout must be at least 1s");
+  }
+  options.grpc_max_connections = absl::GetFlag(FLAGS_grpc_max_connections);
+  if (options.grpc_max_connections < 0) return Fail("--grpc_max_connections must be >= 0");
+  options.gossip.interval = absl::GetFlag(FLAGS_gossip_interval);
+  options.gossip.timeout = absl::GetFlag(FLAGS_gossip_timeout);
+  if (options.gossip.interval <= absl::ZeroDuration() ||
+      options.gossip.timeout <= absl::ZeroDuration()) {
+    return Fail("--gossip_interval and --gossip_timeout must be positive");
+  }
   auto monitor = keytrail::monitor::Monitor::Start(std::move(options));
   if (!monitor.ok()) return Fail(std::string(monitor.status().message()));
-  WritePortFile(absl::GetFlag(FLAGS_http_port_file), (*monitor)->http_port());
-  WritePortFile(absl::GetFlag(FLAGS_port_file), (*monitor)->grpc_port());
+  // A port file no one can read would leave whoever waits for it waiting
+  // (issue 18): refuse to run instead.
+  std::string why;
+  if (!WritePortFile(absl::GetFlag(FLAGS_http_port_file), (*monitor)->http_port(), &why) ||
+      !WritePortFile(absl::GetFlag(FLAGS_port_file), (*monitor)->grpc_port(), &why)) {
+    (*monitor)->Shutdown();
+    return Fail(why);
+  }
   int sig = 0;
   sigwait(&signals, &sig);
   keytrail::LogInfo("signal %d: stopping", sig);

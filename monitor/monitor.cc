@@ -5,11 +5,13 @@
 #include <sstream>
 
 #include "absl/strings/numbers.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "core/bytes/encoding.h"
 #include "core/crypto/sha256.h"
 #include "core/keys/key_file.h"
 #include "core/keys/keys.h"
+#include "core/util/file.h"
 #include "core/util/logging.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "monitor/metrics.h"
@@ -39,6 +41,29 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> LogChannel(const v1::FollowedLog&
   return grpc::CreateCustomChannel(log.grpc_address(), grpc::SslCredentials(ssl), args);
 }
 
+absl::Status ClaimDataDir(const std::string& dir, const std::string& record,
+                          const std::string& identity, const std::string& what) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) {
+    // Said as it is (EACCES used to surface later as "No such file").
+    return absl::FailedPreconditionError(absl::StrCat("can't create ", dir, ": ", ec.message()));
+  }
+  const std::string& path = record;
+  const std::string want = absl::StrCat(what, " ", identity, "\n");
+  auto have = ReadFileToString(path, 4096);
+  if (have.ok()) {
+    if (*have == want) return absl::OkStatus();
+    return absl::FailedPreconditionError(absl::StrCat(
+        dir, " belongs to another ", what, " (", path, ": ",
+        absl::StripTrailingAsciiWhitespace(*have), "); this one is ", identity,
+        ": give it its own directory"));
+  }
+  if (!absl::IsNotFound(have.status())) return have.status();
+  // A directory from before this record (or a new one): claimed now.
+  return WriteFileDurably(path, want);
+}
+
 absl::StatusOr<std::unique_ptr<Monitor>> Monitor::Start(MonitorOptions options) {
   auto m = std::unique_ptr<Monitor>(new Monitor(std::move(options)));
   Monitor* self = m.get();
@@ -55,15 +80,35 @@ absl::StatusOr<std::unique_ptr<Monitor>> Monitor::Start(MonitorOptions options) 
     auto key = LoadCosignatureSigner(config.cosigner_key_file());
     if (!key.ok()) return key.status();
     m->cosigner_.emplace(*std::move(key));
+    for (const v1::Peer& peer : config.peers()) {
+      auto peer_key = note::ParseCosignatureVerifierKey(peer.cosigner_key());
+      if (peer_key.ok() && peer_key->VerifierKey() == m->cosigner_->Verifier().VerifierKey()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "peer ", peer.name(), " has this monitor's own cosigner key: gossip with itself "
+            "proves nothing"));
+      }
+    }
   }
+  absl::Status owned = ClaimDataDir(config.data_dir(), config.data_dir() + "/OWNER",
+                                    m->cosigner_.has_value()
+                                        ? m->cosigner_->Verifier().VerifierKey()
+                                        : std::string("none"),
+                                    "cosigner key");
+  if (!owned.ok()) return owned;
   for (const v1::FollowedLog& log : config.logs()) {
     FollowerOptions o = m->options_.follower;
     o.log = log;
     o.db_dir = LogDbDir(config.data_dir(), log.origin());
     o.evidence_dir = config.data_dir() + "/evidence";
     o.storage_health = m->storage_health_.get();
-    std::error_code ec;
-    std::filesystem::create_directories(o.db_dir, ec);
+    // The same origin under another key (a new log, or a key rotation the
+    // operator must decide on) would never verify against what is stored.
+    // (Beside the database, not in RocksDB's own directory.)
+    absl::Status log_owned =
+        ClaimDataDir(o.db_dir, o.db_dir + ".owner", log.note_verifier_key(), "log key");
+    if (!log_owned.ok()) {
+      return absl::Status(log_owned.code(), absl::StrCat(log.origin(), ": ", log_owned.message()));
+    }
     auto channel = LogChannel(log);
     if (!channel.ok()) return channel.status();
     auto follower = Follower::Create(std::move(o), *channel);
@@ -74,20 +119,44 @@ absl::StatusOr<std::unique_ptr<Monitor>> Monitor::Start(MonitorOptions options) 
     m->followers_.push_back(*std::move(follower));
   }
   m->service_ = std::make_unique<StatusService>([self] { return self->Status(); });
+  auto budget = ConnectionDescriptorBudget(m->options_.grpc_max_connections);
+  if (!budget.ok()) return budget.status();
+  const std::string listen = config.grpc_listen().empty() ? "localhost:8091" : config.grpc_listen();
+  auto listener = Listener::Open(listen, "grpc_listen", "--grpc_max_connections");
+  if (!listener.ok()) return listener.status();
+  m->listener_ = *std::move(listener);
+  m->grpc_port_ = m->listener_->port();
   grpc::EnableDefaultHealthCheckService(true);
   grpc::ServerBuilder builder;
-  const std::string listen = config.grpc_listen().empty() ? "localhost:8091" : config.grpc_listen();
-  builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &m->grpc_port_);
+  // gRPC does not listen itself (core/net/listener.h): it gets each
+  // connection our loop accepts.
+  m->acceptor_ = builder.experimental().AddExternalConnectionAcceptor(
+      grpc::ServerBuilder::experimental_type::ExternalConnectionType::FROM_FD,
+      grpc::InsecureServerCredentials());
   builder.RegisterService(m->service_.get());
   m->server_ = builder.BuildAndStart();
-  if (m->server_ == nullptr || m->grpc_port_ == 0) {
-    return absl::UnavailableError(absl::StrCat("can't listen on ", listen));
+  if (m->server_ == nullptr) {
+    return absl::UnavailableError(absl::StrCat("can't start the gRPC server on ", listen));
   }
   {
     absl::MutexLock lock(&m->health_mu_);
     m->health_service_ = m->server_->GetHealthCheckService();
     m->SetServing();
   }
+  grpc::experimental::ExternalConnectionAcceptor* acceptor = m->acceptor_.get();
+  m->listener_->Start(
+      [acceptor](int fd) {
+        grpc::experimental::ExternalConnectionAcceptor::NewConnectionParameters p;
+        p.listener_fd = -1;
+        p.fd = fd;
+        acceptor->HandleNewConnection(&p);
+      },
+      budget->max_fd,
+      [self](bool failing) {
+        absl::MutexLock lock(&self->health_mu_);
+        self->listener_failing_ = failing;
+        self->SetServing();
+      });
   for (auto& f : m->followers_) f->Start();
   std::vector<GossipLog> gossip_logs;
   for (auto& f : m->followers_) {
@@ -117,15 +186,16 @@ absl::StatusOr<std::unique_ptr<Monitor>> Monitor::Start(MonitorOptions options) 
     if (!store.ok()) return store.status();
     m->witness_store_ = *std::move(store);
     m->witness_ = std::make_unique<Witness>(self, m->witness_store_.get(), *m->cosigner_);
-    m->http_ = std::make_unique<WitnessHttpServer>(m->witness_.get(),
-                                                   [self] { return self->MetricsText(); });
+    m->http_ = std::make_unique<WitnessHttpServer>(
+        m->witness_.get(), [self] { return self->MetricsText(); }, m->options_.http);
     absl::Status s = m->http_->Start(listen_http.substr(0, colon), port);
     if (!s.ok()) return s;
     m->witness_retry_ = std::thread([self] { self->RetryWitnessStorage(); });
     LogInfo("witness: cosigning audited checkpoints as %s on HTTP port %d", m->cosigner_->name(),
             m->http_->port());
   }
-  LogInfo("monitoring %d log(s); status on port %d%s", m->followers_.size(), m->grpc_port_,
+  LogInfo("monitoring %d log(s); status on port %d (up to %d descriptors, ulimit -n %d)%s",
+          m->followers_.size(), m->grpc_port_, budget->max_fd, budget->fd_limit,
           m->cosigner_.has_value() ? absl::StrCat("; cosigner ", m->cosigner_->name()) : "");
   return m;
 }
@@ -135,7 +205,9 @@ Monitor::~Monitor() { Shutdown(); }
 int Monitor::http_port() const { return http_ == nullptr ? 0 : http_->port(); }
 
 void Monitor::SetServing() {
-  if (health_service_ != nullptr) health_service_->SetServingStatus(storage_ok_ && !stopping_);
+  if (health_service_ != nullptr) {
+    health_service_->SetServingStatus(storage_ok_ && !listener_failing_ && !stopping_);
+  }
 }
 
 void Monitor::RetryWitnessStorage() {
@@ -169,6 +241,7 @@ void Monitor::Shutdown() {
   if (witness_retry_.joinable()) witness_retry_.join();
   if (gossip_ != nullptr) gossip_->Stop();
   if (http_ != nullptr) http_->Stop();
+  if (listener_ != nullptr) listener_->Stop();  // it feeds the server
   if (server_ != nullptr) {
     {
       absl::MutexLock lock(&health_mu_);
@@ -215,7 +288,7 @@ v1::GetStatusResponse Monitor::Status() const {
   for (const auto& f : followers_) *out.add_logs() = f->Status();
   {
     absl::MutexLock lock(&health_mu_);
-    out.set_serving(storage_ok_ && !stopping_);
+    out.set_serving(storage_ok_ && !listener_failing_ && !stopping_);
   }
   for (const StoragePartStatus& part : storage_health_->Parts()) {
     v1::StorageStatus* db = out.add_storage();

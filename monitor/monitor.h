@@ -10,8 +10,14 @@
 // [monitor] { return monitor->MetricsText(); } as its /metrics callback,
 // and listen on config().http_listen().
 //
+// The gRPC port is accepted by our own loop (core/net/listener.h, as the log
+// server's): the soft descriptor limit is raised to the hard one, a failed
+// accept (EMFILE) is retried rather than ending the port, and connections
+// beyond the descriptor budget are closed at once.
+//
 // Health: the standard gRPC health service says SERVING from start until
-// Shutdown, except while one of its databases refuses writes (a full disk;
+// Shutdown, except while the gRPC port cannot accept connections, or one of
+// its databases refuses writes (a full disk;
 // monitor/storage_health.h): then NOT_SERVING, and GetStatus says which
 // (serving, storage, per log STORAGE_FAILING). The followers retry their own
 // databases; a thread here probes the witness's while it fails
@@ -32,6 +38,8 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "core/http/server.h"
+#include "core/net/listener.h"
 #include "core/note/cosignature.h"
 #include "grpcpp/grpcpp.h"
 #include "monitor/audited_logs.h"
@@ -60,6 +68,11 @@ struct MonitorOptions {
   // instead of refusing to start (--allow_insecure_key_permissions; the rule
   // of core/keys/key_file.h CheckSecretFileMode, as the log server's).
   bool allow_insecure_key_permissions = false;
+  // The HTTP port's limits (core/http/server.h; --http_* flags).
+  http::ServerOptions http = WitnessHttpServer::DefaultOptions();
+  // gRPC connections accepted at most (0: as descriptors allow; connections
+  // beyond are closed at once: core/net/listener.h).
+  int64_t grpc_max_connections = 0;
 };
 
 class Monitor final : public AuditedLogs {
@@ -109,10 +122,14 @@ class Monitor final : public AuditedLogs {
   grpc::HealthCheckServiceInterface* health_service_ ABSL_GUARDED_BY(health_mu_) = nullptr;
   bool storage_ok_ ABSL_GUARDED_BY(health_mu_) = true;
   bool stopping_ ABSL_GUARDED_BY(health_mu_) = false;
+  // Our accept loop for the gRPC port cannot accept (e.g. EMFILE).
+  bool listener_failing_ ABSL_GUARDED_BY(health_mu_) = false;
   std::optional<note::CosignatureSigner> cosigner_;
   std::vector<std::unique_ptr<Follower>> followers_;
   std::unique_ptr<Gossip> gossip_;  // polls the config's peers
   std::unique_ptr<StatusService> service_;
+  std::unique_ptr<Listener> listener_;  // feeds server_ through acceptor_
+  std::unique_ptr<grpc::experimental::ExternalConnectionAcceptor> acceptor_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<WitnessStore> witness_store_;
   std::unique_ptr<Witness> witness_;
@@ -124,6 +141,15 @@ class Monitor final : public AuditedLogs {
   int grpc_port_ = 0;
   bool shut_down_ = false;
 };
+
+// Makes `dir` and records in the file `record` "<what> <identity>" (synced),
+// or, when that holds another identity already, FailedPrecondition naming both: a
+// data_dir reused by a monitor with another cosigner key, or a log's
+// database under another log key, is refused at start. FailedPrecondition
+// with the system's reason when the directory can't be made (e.g.
+// "Permission denied").
+absl::Status ClaimDataDir(const std::string& dir, const std::string& record,
+                          const std::string& identity, const std::string& what);
 
 // The database directory of `origin` under data_dir.
 std::string LogDbDir(const std::string& data_dir, const std::string& origin);

@@ -4,13 +4,16 @@
 
 #include <sys/stat.h>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "core/note/ed25519_note.h"
 #include "testing/crafted_log.h"
 #include "core/note/checkpoint.h"
 #include "grpcpp/grpcpp.h"
 #include "testing/crafted_log_service.h"
 #include "proto/monitor_service.grpc.pb.h"
-#include "httplib.h"
+#include "core/http/client.h"
 #include "core/note/cosignature.h"
 #include "core/bytes/encoding.h"
 #include "testing/health_check.h"
@@ -18,6 +21,19 @@
 
 namespace keytrail::monitor {
 namespace {
+
+// One request to the monitor's HTTP port (core/http's client).
+absl::StatusOr<http::Response> HttpCall(int port, const std::string& method, const std::string& path,
+                                        const std::string& body = "") {
+  http::Request req;
+  req.method = method;
+  req.url = absl::StrCat("http://127.0.0.1:", port, path);
+  req.content_type = method == "POST" ? "text/plain" : "";
+  req.body = body;
+  req.timeout = absl::Seconds(30);
+  return http::Fetch(req);
+}
+
 
 TEST(MonitorTest, ServesStatusAndAnswersForTheLogsItFollows) {
   evidence::testing::CraftedLog log;
@@ -96,11 +112,10 @@ TEST(MonitorTest, WitnessCosignsOnlyWhatWasAudited) {
   auto m = Monitor::Start(o);
   ASSERT_TRUE(m.ok()) << m.status();
   ASSERT_GT((*m)->http_port(), 0);
-  httplib::Client client("127.0.0.1", (*m)->http_port());
+  const int port = (*m)->http_port();
   // tlog-witness add-checkpoint from size 0: no proof lines.
-  auto res = client.Post("/add-checkpoint", "old 0\n\n" + log.SignedCheckpoint(),
-                         "text/plain");
-  ASSERT_TRUE(res);
+  auto res = HttpCall(port, "POST", "/add-checkpoint", "old 0\n\n" + log.SignedCheckpoint());
+  ASSERT_TRUE(res.ok()) << res.status();
   EXPECT_EQ(res->status, 200) << res->body;
   EXPECT_NE(res->body.find("monitor.example/m1"), std::string::npos);
   // The log grows; the push of its new checkpoint is cosigned once audited
@@ -111,12 +126,12 @@ TEST(MonitorTest, WitnessCosignsOnlyWhatWasAudited) {
   for (const Hash& h : log.ConsistencyProof(old_size, log.size())) {
     body += Base64Encode(HashView(h)) + "\n";
   }
-  res = client.Post("/add-checkpoint", body + "\n" + log.SignedCheckpoint(), "text/plain");
-  ASSERT_TRUE(res);
+  res = HttpCall(port, "POST", "/add-checkpoint", body + "\n" + log.SignedCheckpoint());
+  ASSERT_TRUE(res.ok()) << res.status();
   EXPECT_EQ(res->status, 200) << res->body;
   EXPECT_EQ((*m)->Status().logs(0).verified_size(), log.size());
-  res = client.Get("/metrics");
-  ASSERT_TRUE(res);
+  res = HttpCall(port, "GET", "/metrics");
+  ASSERT_TRUE(res.ok()) << res.status();
   EXPECT_NE(res->body.find("keytrail_monitor_evidence"), std::string::npos);
   (*m)->Shutdown();
 }
@@ -155,6 +170,79 @@ TEST(MonitorTest, RefusesAMissingCosignerKey) {
   o.config.set_data_dir(keytrail::testing::TempDir("monitor_assembly_key"));
   o.config.set_cosigner_key_file("/nonexistent/cosigner.key");
   EXPECT_FALSE(Monitor::Start(o).ok());
+}
+
+// Issue 18, lower items: a data_dir reused by another monitor served the
+// first one's cosigned checkpoints; one reused under another log key sat
+// UNREACHABLE for ever. Now both refuse to start, naming the two.
+TEST(MonitorTest, ClaimDataDirRefusesAnotherOwner) {
+  const std::string dir = keytrail::testing::TempDir("monitor_claim") + "/data";
+  ASSERT_TRUE(ClaimDataDir(dir, dir + "/OWNER", "k1", "cosigner key").ok());
+  ASSERT_TRUE(ClaimDataDir(dir, dir + "/OWNER", "k1", "cosigner key").ok());  // the same again
+  absl::Status other = ClaimDataDir(dir, dir + "/OWNER", "k2", "cosigner key");
+  EXPECT_EQ(other.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(other.message().find("cosigner key k1"), std::string::npos) << other;
+  EXPECT_NE(other.message().find("this one is k2"), std::string::npos) << other;
+  // A directory that can't be made says why (it used to be reported as
+  // "No such file or directory" later, whatever the cause).
+  absl::Status under_file = ClaimDataDir(dir + "/OWNER/sub", dir + "/OWNER/sub/OWNER", "k", "x");
+  EXPECT_EQ(under_file.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(under_file.message().find("Not a directory"), std::string::npos) << under_file;
+}
+
+TEST(MonitorTest, RefusesADataDirOfAnotherMonitorOrLogKey) {
+  const std::string dir = keytrail::testing::TempDir("monitor_data_dir_reuse");
+  ASSERT_NO_FATAL_FAILURE(KeygenCosigner(dir));
+  evidence::testing::CraftedLog log;
+  MonitorOptions o;
+  o.config.set_data_dir(dir + "/data");
+  o.config.set_grpc_listen("127.0.0.1:0");
+  v1::FollowedLog* l = o.config.add_logs();
+  l->set_origin(log.signer().name());
+  l->set_note_verifier_key(log.VerifierKey());
+  l->set_grpc_address("127.0.0.1:1");
+  {
+    auto first = Monitor::Start(o);  // no cosigner
+    ASSERT_TRUE(first.ok()) << first.status();
+    (*first)->Shutdown();
+  }
+  // The same data_dir with a cosigner key: another monitor.
+  MonitorOptions keyed = o;
+  keyed.config.set_cosigner_key_file(dir + "/cosigner.key");
+  auto refused = Monitor::Start(keyed);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(refused.status().message().find("belongs to another cosigner key"), std::string::npos)
+      << refused.status();
+  // The same origin under another log key.
+  evidence::testing::CraftedLog other(*note::Ed25519NoteSigner::Generate(log.signer().name()));
+  ASSERT_NE(other.VerifierKey(), log.VerifierKey());
+  MonitorOptions rekeyed = o;
+  rekeyed.config.mutable_logs(0)->set_note_verifier_key(other.VerifierKey());
+  auto refused_log = Monitor::Start(rekeyed);
+  ASSERT_FALSE(refused_log.ok());
+  EXPECT_EQ(refused_log.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(refused_log.status().message().find("belongs to another log key"), std::string::npos)
+      << refused_log.status();
+}
+
+TEST(MonitorTest, RefusesAPeerWithItsOwnKey) {
+  const std::string dir = keytrail::testing::TempDir("monitor_own_peer");
+  ASSERT_NO_FATAL_FAILURE(KeygenCosigner(dir));
+  MonitorOptions o;
+  o.config.set_data_dir(dir + "/data");
+  o.config.set_grpc_listen("127.0.0.1:0");
+  o.config.set_cosigner_key_file(dir + "/cosigner.key");
+  v1::Peer* p = o.config.add_peers();
+  p->set_name("me");
+  p->set_cosigner_key(
+      std::string(absl::StripAsciiWhitespace(keytrail::testing::ReadFile(dir + "/cosigner.pub"))));
+  p->set_url("http://127.0.0.1:1/");
+  auto refused = Monitor::Start(o);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(refused.status().message().find("own cosigner key"), std::string::npos)
+      << refused.status();
 }
 
 }  // namespace

@@ -29,7 +29,7 @@
 #include "core/note/cosignature.h"
 #include "core/note/note.h"
 #include "gtest/gtest.h"
-#include "httplib.h"
+#include "core/http/client.h"
 #include "proto/log_service.grpc.pb.h"
 #include "testing/log_server_harness.h"
 #include "testing/monitor_harness.h"
@@ -185,11 +185,11 @@ class TwoMonitorsE2eTest : public ::testing::Test {
 
   // GET from the monitor's HTTP listener; "" unless 200.
   std::string HttpGet(MonitorHarness& m, const std::string& path) {
-    httplib::Client client("127.0.0.1", m.http_port());
-    client.set_connection_timeout(5, 0);
-    client.set_read_timeout(5, 0);
-    auto res = client.Get(path.c_str());
-    return res && res->status == 200 ? res->body : "";
+    http::Request req;
+    req.url = absl::StrCat("http://127.0.0.1:", m.http_port(), path);
+    req.timeout = absl::Seconds(10);
+    auto res = http::Fetch(req);
+    return res.ok() && res->status == 200 ? res->body : "";
   }
 
   // The newest checkpoint `m` cosigned (its monitoring endpoint).

@@ -9,6 +9,7 @@
 #include "core/crypto/sha256.h"
 #include "core/note/checkpoint.h"
 #include "core/note/note.h"
+#include "core/evidence/evidence.h"
 #include "core/util/logging.h"
 #include "core/witness/add_checkpoint.h"
 
@@ -61,6 +62,14 @@ WitnessResponse Witness::AddCheckpoint(absl::string_view body) {
     return Error("malformed", 400, checkpoint.status().message());
   }
   const std::string& origin = checkpoint->origin;
+  if (request->checkpoint.size() > evidence::kMaxNoteBytes) {
+    // The auditor keeps no note that large (it could not be evidence):
+    // refused for good rather than 503 for ever (issue 18).
+    return Error("too_large", 413,
+                 absl::StrCat("checkpoint note of ", request->checkpoint.size(),
+                              " bytes, more than the ", evidence::kMaxNoteBytes,
+                              " this monitor keeps"));
+  }
 
   const note::NoteVerifier* log_key = logs_->LogVerifier(origin);
   if (log_key == nullptr) {

@@ -7,6 +7,8 @@
 // AddCheckpoint answers, in the order the checks run:
 //   400  malformed body (core/witness/add_checkpoint.h), a checkpoint note or
 //        text that does not parse, or old size > checkpoint size;
+//   413  a checkpoint note over evidence::kMaxNoteBytes (16 KiB), which the
+//        auditor never keeps: not retryable;
 //   404  origin not followed by this monitor (LogVerifier is null, or
 //        CheckAudited says NotFound);
 //   403  no signature by the log's key verifies (or one by it fails);

@@ -1,88 +1,114 @@
 #include "monitor/witness_http.h"
 
-#include <chrono>
 #include <string>
 #include <utility>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "core/util/logging.h"
 #include "core/witness/add_checkpoint.h"
-#include "httplib.h"
 
 namespace keytrail::monitor {
 namespace {
 
-void Send(const WitnessResponse& w, httplib::Response& res) {
-  res.status = w.status;
+http::ServerResponse FromWitness(const WitnessResponse& w) {
+  http::ServerResponse r;
+  r.status = w.status;
+  r.content_type = w.content_type;
+  r.body = w.body;
   if (w.retry_after_seconds > 0) {
-    res.set_header("Retry-After", std::to_string(w.retry_after_seconds));
+    r.headers.emplace_back("Retry-After", std::to_string(w.retry_after_seconds));
   }
-  res.set_content(w.body, w.content_type.c_str());
+  return r;
 }
 
 }  // namespace
 
-WitnessHttpServer::WitnessHttpServer(Witness* witness,
-                                     std::function<std::string()> metrics)
-    : witness_(witness),
-      metrics_(std::move(metrics)),
-      server_(std::make_unique<httplib::Server>()) {}
+std::string ParseCheckpointPath(const std::string& path) {
+  constexpr size_t kHex = 64;
+  const std::string suffix = "/checkpoint";
+  if (path.size() != 1 + kHex + suffix.size() || path[0] != '/' ||
+      !absl::EndsWith(path, suffix)) {
+    return "";
+  }
+  const std::string hex = path.substr(1, kHex);
+  for (char c : hex) {
+    if (!absl::ascii_isdigit(static_cast<unsigned char>(c)) && (c < 'a' || c > 'f')) return "";
+  }
+  return hex;
+}
+
+namespace {
+
+constexpr size_t kMaxGetBody = 1024;
+
+}  // namespace
+
+http::ServerOptions WitnessHttpServer::DefaultOptions() {
+  http::ServerOptions o;
+  o.name = "witness http";
+  return o;
+}
+
+WitnessHttpServer::WitnessHttpServer(Witness* witness, std::function<std::string()> metrics,
+                                     http::ServerOptions options)
+    : witness_(witness), metrics_(std::move(metrics)), server_(std::move(options)) {
+  server_.Handle(
+      "POST", "/add-checkpoint",
+      [this](const http::ServerRequest& req) { return FromWitness(witness_->AddCheckpoint(req.body)); },
+      witness::kMaxAddCheckpointBody);
+  server_.HandlePrefix(
+      "GET", "/",
+      [this](const http::ServerRequest& req) {
+        const std::string hex = ParseCheckpointPath(req.path);
+        if (hex.empty()) {
+          http::ServerResponse r;
+          r.status = 404;
+          r.body = "not found\n";
+          return r;
+        }
+        return FromWitness(witness_->CosignedCheckpoint(hex));
+      },
+      kMaxGetBody);
+  server_.Handle(
+      "GET", "/metrics",
+      [this](const http::ServerRequest&) {
+        std::string text = metrics_ ? metrics_() : std::string();
+        if (!text.empty() && text.back() != '\n') text.push_back('\n');
+        text += witness_->MetricsText();
+        text += ServerMetricsText();
+        http::ServerResponse r;
+        r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+        r.body = std::move(text);
+        return r;
+      },
+      kMaxGetBody);
+}
 
 WitnessHttpServer::~WitnessHttpServer() { Stop(); }
 
-absl::Status WitnessHttpServer::Start(const std::string& host, int port) {
-  if (thread_.joinable() || port_ != 0) {
-    return absl::FailedPreconditionError("witness http: already started");
-  }
-  httplib::Server& s = *server_;
-  s.set_payload_max_length(witness::kMaxAddCheckpointBody);
-  s.set_read_timeout(10);
-  s.set_write_timeout(10);
-  // The library writes headers and body separately; with Nagle's algorithm
-  // and the peer's delayed ACK each answer stalled ~40 ms (add-checkpoint
-  // p50 90 ms for an already audited checkpoint, bench/witness_push_bench).
-  s.set_tcp_nodelay(true);
-  s.Post("/add-checkpoint",
-         [this](const httplib::Request& req, httplib::Response& res) {
-           Send(witness_->AddCheckpoint(req.body), res);
-         });
-  s.Get(R"(/([0-9a-f]{64})/checkpoint)",
-        [this](const httplib::Request& req, httplib::Response& res) {
-          Send(witness_->CosignedCheckpoint(req.matches[1].str()), res);
-        });
-  s.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
-    std::string text = metrics_ ? metrics_() : std::string();
-    if (!text.empty() && text.back() != '\n') text.push_back('\n');
-    text += witness_->MetricsText();
-    res.set_content(text, "text/plain; version=0.0.4; charset=utf-8");
-  });
-  if (port == 0) {
-    port_ = s.bind_to_any_port(host);
-    if (port_ < 0) port_ = 0;
-  } else if (s.bind_to_port(host, port)) {
-    port_ = port;
-  }
-  if (port_ == 0) {
-    return absl::UnavailableError(
-        absl::StrCat("witness http: cannot bind ", host, ":", port));
-  }
-  thread_ = std::thread([this] {
-    server_->listen_after_bind();
-    listen_returned_ = true;
-  });
-  LogInfo("witness http: listening on %s:%d", host, port_);
-  return absl::OkStatus();
+void WitnessHttpServer::Handle(const std::string& method, const std::string& path,
+                               http::Handler handler) {
+  server_.Handle(method, path, std::move(handler), kMaxGetBody);
 }
 
-void WitnessHttpServer::Stop() {
-  if (!thread_.joinable()) return;
-  // stop() only acts on a running server: wait for the thread to get there
-  // (or to have given up) so the join cannot hang.
-  while (!server_->is_running() && !listen_returned_) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  server_->stop();
-  thread_.join();
+absl::Status WitnessHttpServer::Start(const std::string& host, int port) {
+  if (started_) return absl::FailedPreconditionError("witness http: already started");
+  started_ = true;
+  return server_.Start(host, port);
+}
+
+std::string WitnessHttpServer::ServerMetricsText() const {
+  const http::ServerStats s = server_.stats();
+  return absl::StrCat(
+      "# HELP keytrail_monitor_http_requests_total HTTP requests handed to a handler.\n"
+      "# TYPE keytrail_monitor_http_requests_total counter\n"
+      "keytrail_monitor_http_requests_total ", s.requests, "\n",
+      "# HELP keytrail_monitor_http_refused_total HTTP requests refused by the server's limits.\n"
+      "# TYPE keytrail_monitor_http_refused_total counter\n"
+      "keytrail_monitor_http_refused_total{reason=\"body_too_large\"} ", s.too_large, "\n",
+      "keytrail_monitor_http_refused_total{reason=\"overloaded\"} ", s.overloaded, "\n",
+      "keytrail_monitor_http_refused_total{reason=\"request_deadline\"} ", s.deadline_closed, "\n");
 }
 
 }  // namespace keytrail::monitor

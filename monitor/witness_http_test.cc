@@ -3,6 +3,7 @@
 #include "monitor/witness_http.h"
 
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <memory>
 #include <string>
@@ -139,6 +140,39 @@ TEST_F(WitnessHttpTest, ErrorStatuses) {
                 .status,
             413);
   EXPECT_EQ(Curl("/add-checkpoint", false).status, 404);  // GET: no route
+  EXPECT_EQ(Curl("/" + std::string(64, 'G') + "/checkpoint", false).status, 404);
+  EXPECT_EQ(Curl("/" + std::string(63, 'a') + "/checkpoint", false).status, 404);
+}
+
+// Issue 18, 1: a chunked body is capped too (the library buffered it whole).
+TEST_F(WitnessHttpTest, ChunkedBodyOverTheCapIs413) {
+  const std::string in = dir_ + "/big";
+  std::ofstream(in, std::ios::binary) << std::string(4 * witness::kMaxAddCheckpointBody, 'a');
+  const std::string cmd = absl::StrCat(
+      "curl -s -o /dev/null -w '%{http_code}' --max-time 10 -H 'Transfer-Encoding: chunked' "
+      "--data-binary @", in, " http://127.0.0.1:", server_->port(), "/add-checkpoint");
+  FILE* p = popen(cmd.c_str(), "r");
+  ASSERT_NE(p, nullptr);
+  char buf[64] = "";
+  ASSERT_NE(fgets(buf, sizeof buf, p), nullptr);
+  pclose(p);
+  EXPECT_STREQ(buf, "413");
+}
+
+TEST(WitnessHttpRoutesTest, AnExtraExactRouteWinsOverTheCheckpointPrefix) {
+  WitnessHttpServer server(nullptr, nullptr);
+  server.Handle("GET", "/", [](const http::ServerRequest&) {
+    http::ServerResponse r;
+    r.body = "status page";
+    return r;
+  });
+  ASSERT_TRUE(server.Start("127.0.0.1", 0).ok());
+  const std::string out = testing::TempDir("witness_http_routes") + "/page";
+  ASSERT_EQ(std::system(absl::StrCat("curl -s -o ", out, " --max-time 10 http://127.0.0.1:",
+                                     server.port(), "/")
+                            .c_str()),
+            0);
+  EXPECT_EQ(testing::ReadFile(out), "status page");
 }
 
 TEST_F(WitnessHttpTest, Metrics) {
@@ -153,6 +187,9 @@ TEST_F(WitnessHttpTest, Metrics) {
   EXPECT_NE(m.body.find("{outcome=\"conflict\"} 1\n"), std::string::npos);
   EXPECT_NE(m.body.find("keytrail_witness_cosignatures_issued_total 1\n"),
             std::string::npos);
+  EXPECT_NE(m.body.find("keytrail_monitor_http_refused_total{reason=\"body_too_large\"} 0\n"),
+            std::string::npos)
+      << m.body;
 }
 
 TEST_F(WitnessHttpTest, StopIsPromptAndIdempotent) {

@@ -39,7 +39,7 @@
 #include "core/note/note.h"
 #include "core/witness/add_checkpoint.h"
 #include "gtest/gtest.h"
-#include "httplib.h"
+#include "core/http/client.h"
 #include "testing/log_server_harness.h"
 #include "testing/monitor_harness.h"
 #include "testing/process.h"
@@ -147,23 +147,24 @@ class WitnessKillE2eTest : public ::testing::Test {
   // dies under us). Status 0 for a transport error.
   std::pair<int, std::string> Post(uint64_t old_size, const std::vector<Hash>& proof,
                                    const std::string& checkpoint) {
-    httplib::Client client("127.0.0.1", monitor_->http_port());
-    client.set_connection_timeout(2, 0);
-    client.set_read_timeout(10, 0);
-    auto res = client.Post("/add-checkpoint",
-                           witness::FormatAddCheckpointRequest(old_size, proof, checkpoint),
-                           "text/plain");
-    if (!res) return {0, ""};
+    http::Request req;
+    req.method = "POST";
+    req.url = absl::StrCat("http://127.0.0.1:", monitor_->http_port(), "/add-checkpoint");
+    req.content_type = "text/plain";
+    req.body = witness::FormatAddCheckpointRequest(old_size, proof, checkpoint);
+    req.timeout = absl::Seconds(12);
+    auto res = http::Fetch(req);
+    if (!res.ok()) return {0, ""};
     return {res->status, res->body};
   }
 
   // GET of the monitoring endpoint; status 0 for a transport error.
   std::pair<int, std::string> Served() {
-    httplib::Client client("127.0.0.1", monitor_->http_port());
-    client.set_connection_timeout(2, 0);
-    client.set_read_timeout(10, 0);
-    auto res = client.Get(endpoint_.c_str());
-    if (!res) return {0, ""};
+    http::Request req;
+    req.url = absl::StrCat("http://127.0.0.1:", monitor_->http_port(), endpoint_);
+    req.timeout = absl::Seconds(12);
+    auto res = http::Fetch(req);
+    if (!res.ok()) return {0, ""};
     return {res->status, res->body};
   }
 

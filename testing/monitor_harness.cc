@@ -66,8 +66,15 @@ void MonitorHarness::Start() {
                                    "--port_file=" + port_file,
                                    "--http_port_file=" + http_port_file};
   args.insert(args.end(), extra_flags_.begin(), extra_flags_.end());
-  auto p = ChildProcess::Start(Runfile("monitor/monitor"), args,
-                               absl::StrCat(dir_, "/monitor.", starts_, ".log"));
+  std::string program = Runfile("monitor/monitor");
+  if (descriptor_limit_ > 0) {
+    // sh sets the limit and execs the monitor (same process id).
+    args.insert(args.begin(), {"-c", absl::StrCat("ulimit -n ", descriptor_limit_,
+                                                  " && exec \"$0\" \"$@\""),
+                               program});
+    program = "/bin/sh";
+  }
+  auto p = ChildProcess::Start(program, args, absl::StrCat(dir_, "/monitor.", starts_, ".log"));
   ASSERT_TRUE(p.ok()) << p.status();
   process_.emplace(*std::move(p));
   auto port = WaitForPortFile(port_file, absl::Seconds(60), &*process_);

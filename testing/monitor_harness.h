@@ -35,6 +35,8 @@ class MonitorHarness {
   void SetDataDir(const std::string& data_dir) { config_.set_data_dir(data_dir); }
   // Flags added to every start (e.g. "--storage_retry_max=400ms").
   void SetExtraFlags(std::vector<std::string> flags) { extra_flags_ = std::move(flags); }
+  // Starts it under `ulimit -n limit` (soft and hard; 0: inherited).
+  void SetDescriptorLimit(int limit) { descriptor_limit_ = limit; }
 
   // Starts the binary (again, on the same data directory and, after the
   // first start, the same HTTP port) and waits until it listens.
@@ -49,6 +51,8 @@ class MonitorHarness {
   int grpc_port() const { return grpc_port_; }
   std::string url() const;  // "http://127.0.0.1:<http port>/"
   const std::string& dir() const { return dir_; }
+  // The running monitor's process id (0 when not running).
+  pid_t pid() const { return process_.has_value() ? process_->pid() : 0; }
   // The log of the current (or last) run.
   std::string log() const;
   // GetStatus; an empty response (and a test failure) if it can't be asked.
@@ -62,6 +66,7 @@ class MonitorHarness {
   std::string vkey_;
   v1::MonitorConfig config_;
   std::vector<std::string> extra_flags_;
+  int descriptor_limit_ = 0;
   std::optional<ChildProcess> process_;
   int starts_ = 0;
   int http_port_ = 0;

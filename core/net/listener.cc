@@ -1,4 +1,4 @@
-#include "log_server/listener.h"
+#include "core/net/listener.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "absl/strings/numbers.h"
@@ -21,26 +22,27 @@
 namespace keytrail {
 namespace {
 
-absl::Status BadAddress(const std::string& address, absl::string_view why) {
-  return absl::InvalidArgumentError(absl::StrCat("--listen \"", address, "\": ", why));
+absl::Status BadAddress(const std::string& what, const std::string& address,
+                        absl::string_view why) {
+  return absl::InvalidArgumentError(absl::StrCat(what, " \"", address, "\": ", why));
 }
 
 // Splits "host:port" / "[v6]:port" / ":port".
-absl::Status SplitHostPort(const std::string& address, std::string* host, int* port) {
+absl::Status SplitHostPort(const std::string& what, const std::string& address, std::string* host, int* port) {
   std::string port_text;
   if (!address.empty() && address[0] == '[') {
     const size_t close = address.find(']');
     if (close == std::string::npos || close + 1 >= address.size() || address[close + 1] != ':') {
-      return BadAddress(address, "want [IPv6 address]:port");
+      return BadAddress(what, address, "want [IPv6 address]:port");
     }
     *host = address.substr(1, close - 1);
     port_text = address.substr(close + 2);
   } else {
     const size_t colon = address.rfind(':');
-    if (colon == std::string::npos) return BadAddress(address, "want host:port");
+    if (colon == std::string::npos) return BadAddress(what, address, "want host:port");
     *host = address.substr(0, colon);
     if (host->find(':') != std::string::npos) {
-      return BadAddress(address, "put an IPv6 address in brackets: [::1]:port");
+      return BadAddress(what, address, "put an IPv6 address in brackets: [::1]:port");
     }
     port_text = address.substr(colon + 1);
   }
@@ -48,7 +50,7 @@ absl::Status SplitHostPort(const std::string& address, std::string* host, int* p
   if (port_text.empty() || port_text.size() > 5 ||
       port_text.find_first_not_of("0123456789") != std::string::npos ||
       !absl::SimpleAtoi(port_text, &p) || p > 65535) {
-    return BadAddress(address, "the port must be a number from 0 to 65535");
+    return BadAddress(what, address, "the port must be a number from 0 to 65535");
   }
   *port = static_cast<int>(p);
   return absl::OkStatus();
@@ -96,10 +98,12 @@ bool IsTransient(int err) {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<Listener>> Listener::Open(const std::string& address) {
+absl::StatusOr<std::unique_ptr<Listener>> Listener::Open(const std::string& address,
+                                                         const std::string& what,
+                                                         const std::string& limit_setting) {
   std::string host;
   int port = 0;
-  absl::Status split = SplitHostPort(address, &host, &port);
+  absl::Status split = SplitHostPort(what, address, &host, &port);
   if (!split.ok()) return split;
 
   addrinfo hints;
@@ -111,11 +115,12 @@ absl::StatusOr<std::unique_ptr<Listener>> Listener::Open(const std::string& addr
   const int gai = ::getaddrinfo(host.empty() ? nullptr : host.c_str(),
                                 std::to_string(port).c_str(), &hints, &found);
   if (gai != 0) {
-    return BadAddress(address, absl::StrCat("can't resolve \"", host, "\": ", ::gai_strerror(gai)));
+    return BadAddress(what, address, absl::StrCat("can't resolve \"", host, "\": ", ::gai_strerror(gai)));
   }
   std::unique_ptr<addrinfo, decltype(&::freeaddrinfo)> list(found, &::freeaddrinfo);
 
   std::unique_ptr<Listener> l(new Listener());
+  l->limit_setting_ = limit_setting;
   int bound_port = port;
   std::string skipped;  // why an address family was left out
   for (addrinfo* ai = found; ai != nullptr; ai = ai->ai_next) {
@@ -160,7 +165,7 @@ absl::StatusOr<std::unique_ptr<Listener>> Listener::Open(const std::string& addr
   if (l->fds_.empty() && !skipped.empty()) {
     return absl::UnavailableError(absl::StrCat("can't listen on ", address, ": ", skipped));
   }
-  if (l->fds_.empty()) return BadAddress(address, "no IPv4 or IPv6 address");
+  if (l->fds_.empty()) return BadAddress(what, address, "no IPv4 or IPv6 address");
   l->port_ = bound_port;
   l->wake_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (l->wake_fd_ < 0) {
@@ -227,8 +232,8 @@ void Listener::Loop() {
             LogError("listener: accept failed: %s%s; retrying (connections wait meanwhile)",
                      std::strerror(err),
                      err == EMFILE || err == ENFILE
-                         ? " (out of file descriptors: raise `ulimit -n` or lower "
-                           "--max_connections)"
+                         ? absl::StrCat(" (out of file descriptors: raise `ulimit -n` or lower ",
+                                        limit_setting_, ")")
                          : "");
           }
           if (!IsTransient(err)) LogError("listener: unexpected accept error %d", err);
@@ -249,7 +254,7 @@ void Listener::Loop() {
           if (absl::Now() - last_shed_log >= absl::Minutes(1)) {
             last_shed_log = absl::Now();
             LogWarning("listener: too many connections: closed %d new ones at once "
-                       "(limit --max_connections)", shed_since_log);
+                       "(limit %s)", shed_since_log, limit_setting_);
             shed_since_log = 0;
           }
           continue;
@@ -272,6 +277,24 @@ int RaiseDescriptorLimit() {
     if (::setrlimit(RLIMIT_NOFILE, &raised) == 0) r = raised;
   }
   return r.rlim_cur > 1 << 30 ? 1 << 30 : static_cast<int>(r.rlim_cur);
+}
+
+absl::StatusOr<DescriptorBudget> ConnectionDescriptorBudget(int64_t max_connections) {
+  DescriptorBudget b;
+  b.fd_limit = RaiseDescriptorLimit();
+  const int reserve = std::max(64, b.fd_limit / 8);
+  b.max_fd = b.fd_limit - reserve;
+  if (max_connections > 0) {
+    const int baseline = ::dup(0);  // the lowest free descriptor now
+    if (baseline >= 0) ::close(baseline);
+    b.max_fd = static_cast<int>(
+        std::min<int64_t>(b.max_fd, std::max(baseline, 3) + max_connections));
+  }
+  if (b.max_fd <= 16) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "only ", b.fd_limit, " file descriptors allowed (ulimit -n); this server needs more"));
+  }
+  return b;
 }
 
 }  // namespace keytrail

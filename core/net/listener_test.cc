@@ -1,4 +1,4 @@
-#include "log_server/listener.h"
+#include "core/net/listener.h"
 
 #include <sys/resource.h>
 #include <sys/socket.h>

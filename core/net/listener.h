@@ -1,9 +1,10 @@
-// Listener: the log server's own TCP accept loop, in front of gRPC.
+// Listener: a TCP accept loop of our own in front of gRPC, shared by the
+// log server and the monitor.
 //
 // gRPC 1.51's listener stops accepting for good after one failed accept4()
 // (e.g. EMFILE when descriptors run out) while health checks on old
 // connections still say SERVING, and it binds with SO_REUSEPORT, so a second
-// server on the same port silently takes half the connections. So the log
+// server on the same port silently takes half the connections. So the
 // server binds and accepts itself and hands each accepted socket to gRPC
 // (ServerBuilder's ExternalConnectionAcceptor, which also does TLS):
 //  - binding never sets SO_REUSEPORT: a used port is an error at start-up;
@@ -16,8 +17,8 @@
 //
 // Thread-safe: Open() then Start() from one thread; Stop() from any; the
 // accept loop runs on its own thread. Owns its sockets.
-#ifndef KEYTRAIL_LOG_SERVER_LISTENER_H_
-#define KEYTRAIL_LOG_SERVER_LISTENER_H_
+#ifndef KEYTRAIL_CORE_NET_LISTENER_H_
+#define KEYTRAIL_CORE_NET_LISTENER_H_
 
 #include <atomic>
 #include <functional>
@@ -35,10 +36,14 @@ class Listener {
   // Parses "host:port" ("[v6]:port" for IPv6 literals; an empty host means
   // every address; port 0 lets the OS pick one, the same on every address),
   // resolves the host and binds and listens on each of its addresses.
-  // InvalidArgument "--listen ...: ..." for a malformed address or a host
-  // that does not resolve; Unavailable naming the address and the system's
-  // reason (e.g. "Address already in use") when a bind fails.
-  static absl::StatusOr<std::unique_ptr<Listener>> Open(const std::string& address);
+  // InvalidArgument "<what> ...: ..." for a malformed address or a host
+  // that does not resolve (`what` names the setting, e.g. "--listen");
+  // Unavailable naming the address and the system's reason (e.g. "Address
+  // already in use") when a bind fails. `limit_setting` is named in the
+  // log lines about shed connections and descriptors running out.
+  static absl::StatusOr<std::unique_ptr<Listener>> Open(
+      const std::string& address, const std::string& what = "--listen",
+      const std::string& limit_setting = "--max_connections");
 
   ~Listener();  // Stop()s
 
@@ -62,6 +67,7 @@ class Listener {
   Listener() = default;
   void Loop();
 
+  std::string limit_setting_;
   std::vector<int> fds_;
   int wake_fd_ = -1;  // eventfd that wakes the loop for Stop()
   int port_ = 0;
@@ -77,6 +83,18 @@ class Listener {
 // limit (the old one if it can't be raised).
 int RaiseDescriptorLimit();
 
+// The bound to give Listener::Start: raises the descriptor limit, keeps a
+// reserve free for the rest of the process (an eighth, at least 64: RocksDB,
+// gRPC's internals, HTTP connections, logs) and, with `max_connections` > 0,
+// allows at most that many above the descriptors open now.
+// FailedPrecondition "only N file descriptors allowed (ulimit -n)..." when
+// that leaves 16 or fewer.
+struct DescriptorBudget {
+  int fd_limit = 0;  // the soft limit after raising it
+  int max_fd = 0;    // accepted sockets numbered at or above it are shed
+};
+absl::StatusOr<DescriptorBudget> ConnectionDescriptorBudget(int64_t max_connections);
+
 }  // namespace keytrail
 
-#endif  // KEYTRAIL_LOG_SERVER_LISTENER_H_
+#endif  // KEYTRAIL_CORE_NET_LISTENER_H_

@@ -383,6 +383,13 @@ absl::StatusOr<std::unique_ptr<LogServer>> LogServer::Start(const LogServerOptio
     LogWarning("absent-account reads are not limited (--limit_vrf_proofs=false); "
                "VRF proof cache of %d entries", o.vrf_proof_cache_entries);
   }
+  // Only once started: a failed start prints one line, its reason.
+  if (parts->publisher != nullptr) {
+    LogInfo("publishing tlog tiles to %s%s", parts->tile_store->Describe(),
+            parts->tiles_http != nullptr
+                ? absl::StrCat("; serving them over HTTP on port ", parts->tiles_http->port())
+                : std::string());
+  }
   g_grpc_log_quiet.store(false);
   return std::unique_ptr<LogServer>(new LogServer(std::move(parts)));
 }
@@ -498,7 +505,6 @@ absl::Status MakeTilePublisher(const LogServerOptions& o, LogServer::Parts& part
       std::make_unique<TilePublisher>(parts.storage.get(), parts.tile_store.get(), p);
   absl::Status restored = parts.publisher->Restore();
   if (!restored.ok()) return restored;
-  LogInfo("publishing tlog tiles to %s", parts.tile_store->Describe());
   if (!o.tiles_listen.empty()) {
     TilePublisher* publisher = parts.publisher.get();
     parts.tiles_http = std::make_unique<TilesHttpServer>(
@@ -510,7 +516,6 @@ absl::Status MakeTilePublisher(const LogServerOptions& o, LogServer::Parts& part
         [publisher] { return publisher->Metrics(); });
     absl::Status serving = parts.tiles_http->Start(o.tiles_listen);
     if (!serving.ok()) return serving;
-    LogInfo("serving tiles over HTTP on port %d", parts.tiles_http->port());
   }
   return absl::OkStatus();
 }

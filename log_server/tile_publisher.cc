@@ -258,8 +258,10 @@ bool TilePublisher::CheckpointDueLocked() const {
     return tiles_state_ != nullptr &&
            (!status_.has_checkpoint || tiles_state_->log.epoch > status_.checkpoint_epoch);
   }
-  return cosigned_.has_value() && status_.has_tiles &&
-         status_.tiles_epoch >= cosigned_->first &&
+  // (newest_: a snapshot holding the cosigned epoch's record; after a
+  // restart the tiles may be done, from the marker, before any were written.)
+  return cosigned_.has_value() && status_.has_tiles && newest_ != nullptr &&
+         newest_->log.epoch >= cosigned_->first && status_.tiles_epoch >= cosigned_->first &&
          (!status_.has_checkpoint || cosigned_->first >= status_.checkpoint_epoch);
 }
 
@@ -271,6 +273,7 @@ absl::Status TilePublisher::PublishCheckpoint() {
     if (!CheckpointDueLocked()) return absl::OkStatus();
     tiles_state = tiles_state_;
     if (options_.required_cosignatures > 0) {
+      tiles_state = newest_;  // for its snapshot only (see CheckpointDueLocked)
       cosigned = std::move(cosigned_);
       cosigned_.reset();  // taken; a newer note sets it again
     }
@@ -280,8 +283,8 @@ absl::Status TilePublisher::PublishCheckpoint() {
                            tiles_state->checkpoint);
   }
   absl::Status done;
-  // The tree size of the cosigned epoch (tiles_epoch >= it, so tiles_state's
-  // snapshot has its record).
+  // The tree size of the cosigned epoch (newest >= it, so the newest
+  // state's snapshot has its record).
   auto record = storage_->Reader(tiles_state->snapshot.get()).GetEpoch(cosigned->first);
   if (!record.ok()) {
     done = record.status();

@@ -432,5 +432,35 @@ TEST_F(TilePublisherTest, WithCosignaturesTheCheckpointWaitsForThem) {
   publisher.Stop(absl::Seconds(1));
 }
 
+TEST_F(TilePublisherTest, ACosignedCheckpointRightAfterARestartIsWritten) {
+  // Publication was complete before the restart (the marker says so); the
+  // collector restores the cosignatures of that very epoch at start, before
+  // any tile is written in this run.
+  RecordingStore store;
+  TilePublisherOptions options;
+  options.required_cosignatures = 1;
+  auto e1 = Epoch(3);
+  {
+    TilePublisher publisher(storage_.get(), &store, options);
+    ASSERT_TRUE(publisher.Restore().ok());
+    publisher.Start();
+    publisher.Publish(e1);
+    publisher.Cosigned(1, e1->checkpoint + "— monitor.example AAAAAAAA\n");
+    WaitForCheckpoint(publisher, 1);
+    publisher.Stop(absl::Seconds(1));
+  }
+  TilePublisher publisher(storage_.get(), &store, options);
+  ASSERT_TRUE(publisher.Restore().ok());
+  const std::string more = e1->checkpoint + "— monitor.example BBBBBBBB\n";
+  publisher.Cosigned(1, more);  // before Publish and Start, as at start-up
+  publisher.Publish(builder_->published());
+  publisher.Start();
+  for (int i = 0; i < 2000 && store.objects().at("checkpoint") != more; ++i) {
+    absl::SleepFor(absl::Milliseconds(2));
+  }
+  EXPECT_EQ(store.objects().at("checkpoint"), more);
+  publisher.Stop(absl::Seconds(1));
+}
+
 }  // namespace
 }  // namespace keytrail

@@ -203,6 +203,8 @@ absl::Status TilePublisher::WriteTiles(const std::shared_ptr<const PublishedStat
                                               ", outside ", size, "..", final_size));
     }
     for (const ObjectId& id : tiles::NewObjects(size, next)) {
+      // A drain that runs out stops here, not after a long backlog.
+      if (stopping()) return absl::CancelledError("stopping");
       // A partial tile the newest tree has the full one of is not needed.
       if (id.partial()) {
         ObjectId full = id;

@@ -77,6 +77,20 @@ ABSL_FLAG(int64_t, lookup_consistency_proofs, 64,
           "consistency proofs to the served size kept per epoch (at most 2 KiB each; 0: none)");
 ABSL_FLAG(int64_t, lookup_iterators, 16,
           "idle map-leaf iterators kept per epoch for lookups to reuse (0: one per lookup)");
+ABSL_FLAG(bool, publish_tiles, true,
+          "publish the log as C2SP tlog-tiles (tiles, entry bundles, checkpoint) after each "
+          "epoch");
+ABSL_FLAG(std::string, tiles_dir, "",
+          "directory the tiles are published to (default: <data_dir>/tiles)");
+ABSL_FLAG(std::string, tiles_listen, "",
+          "host:port to serve the published tiles (and /metrics) over HTTP on; empty: not "
+          "served (port 0: any; see --tiles_port_file)");
+ABSL_FLAG(std::string, tiles_port_file, "",
+          "once serving tiles, write the bound HTTP port to this file (for --tiles_listen=host:0)");
+ABSL_FLAG(absl::Duration, tiles_retry_min, absl::Milliseconds(100),
+          "first wait before retrying a failed tile write (doubles up to --tiles_retry_max)");
+ABSL_FLAG(absl::Duration, tiles_retry_max, absl::Seconds(30),
+          "longest wait between retries of a failed tile write");
 ABSL_FLAG(std::string, port_file, "",
           "once listening, write the bound port to this file (for --listen=host:0)");
 
@@ -176,6 +190,14 @@ int main(int argc, char** argv) {
   const int64_t iterators = absl::GetFlag(FLAGS_lookup_iterators);
   if (iterators < 0) return Fail("--lookup_iterators must not be negative");
   o.lookup_context.leaf_iterators = static_cast<size_t>(iterators);
+  o.publish_tiles = absl::GetFlag(FLAGS_publish_tiles);
+  o.tiles_dir = absl::GetFlag(FLAGS_tiles_dir);
+  o.tiles_listen = absl::GetFlag(FLAGS_tiles_listen);
+  o.tiles_min_backoff = absl::GetFlag(FLAGS_tiles_retry_min);
+  o.tiles_max_backoff = absl::GetFlag(FLAGS_tiles_retry_max);
+  if (o.tiles_min_backoff <= absl::ZeroDuration() || o.tiles_max_backoff < o.tiles_min_backoff) {
+    return Fail("--tiles_retry_min must be positive and at most --tiles_retry_max");
+  }
 
   // Signals are taken by sigwait below, not by a handler, so every thread
   // must block them; threads inherit the mask from here.
@@ -199,6 +221,18 @@ int main(int argc, char** argv) {
     }
     if (std::rename(tmp.c_str(), port_file.c_str()) != 0) {
       return Fail("can't write --port_file " + port_file);
+    }
+  }
+  const std::string tiles_port_file = absl::GetFlag(FLAGS_tiles_port_file);
+  if (!tiles_port_file.empty()) {
+    std::string tmp = tiles_port_file + ".tmp";
+    {
+      std::ofstream out(tmp, std::ios::trunc);
+      out << (*server)->tiles_port() << "\n";
+      if (!out) return Fail("can't write --tiles_port_file " + tmp);
+    }
+    if (std::rename(tmp.c_str(), tiles_port_file.c_str()) != 0) {
+      return Fail("can't write --tiles_port_file " + tiles_port_file);
     }
   }
   int signal_number = 0;

@@ -17,12 +17,13 @@
 # (docs/FUZZING.md, "CI time"). The monitor's
 # tests under ASan are run by hand (docs/FUZZING.md, "Sanitized test suite"):
 #   bazel test --config=asan //core/... //verifier/... //log_server/... //monitor/...
-# Installs what is missing first.
+# Installs what is missing first, radosgw for the S3 tile store tests included
+# (scripts/install_deps.sh --with-s3-tests).
 # Ends with one line "N passed, N failed", counting test targets per run.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-scripts/install_deps.sh || { echo "0 passed, 1 failed (dependency install)"; exit 1; }
+scripts/install_deps.sh --with-s3-tests || { echo "0 passed, 1 failed (dependency install)"; exit 1; }
 
 passed=0
 failed=0

@@ -31,6 +31,24 @@ void CosignatureCollector::Restore(uint64_t epoch, std::string note) {
   restored_note_ = std::move(note);
 }
 
+void CosignatureCollector::GatePushes() {
+  absl::MutexLock lock(&mu_);
+  gated_ = true;
+}
+
+void CosignatureCollector::AllowPush(std::shared_ptr<const PublishedState> state) {
+  if (state == nullptr) return;
+  absl::MutexLock lock(&mu_);
+  if (pushable_ != nullptr && pushable_->log.epoch >= state->log.epoch) return;
+  pushable_ = std::move(state);
+  changed_.SignalAll();
+}
+
+void CosignatureCollector::OnQualified(
+    std::function<void(uint64_t epoch, const std::string& note)> f) {
+  on_qualified_ = std::move(f);
+}
+
 void CosignatureCollector::Start() {
   for (size_t i = 0; i < options_.monitors.size(); ++i) {
     workers_.emplace_back([this, i] { Work(i); });
@@ -103,6 +121,7 @@ void CosignatureCollector::ServeLocked(const Pending& p) {
   served_qualifies_ = qualifies;
   served_cosignatures_ = p.cosignatures.size();
   has_served_ = true;
+  if (qualifies && on_qualified_) on_qualified_(state->log.epoch, state->checkpoint);
   served_->Set(std::move(state));
 }
 
@@ -139,12 +158,17 @@ void CosignatureCollector::Work(size_t index) {
     std::shared_ptr<const PublishedState> state;
     {
       absl::MutexLock lock(&mu_);
+      // What may be pushed: every new state, or (gated) those whose
+      // public tiles are written.
+      auto next = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+        return gated_ ? pushable_ : newest_;
+      };
       while (!stopping_ &&
-             (newest_ == nullptr || (has_done && newest_->log.epoch <= done_epoch))) {
+             (next() == nullptr || (has_done && next()->log.epoch <= done_epoch))) {
         changed_.Wait(&mu_);
       }
       if (stopping_) return;
-      state = newest_;
+      state = next();
     }
     auto cosignature = client.Push(
         state->checkpoint, state->log.tree_size,

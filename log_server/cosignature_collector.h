@@ -75,6 +75,17 @@ class CosignatureCollector {
   // first Publish is of that epoch. Call before Start.
   void Restore(uint64_t epoch, std::string note);
 
+  // With public tiles (tile_publisher.h): pushes wait for the tiles. Once
+  // GatePushes() is called (before Start), a worker pushes only the newest
+  // state given to AllowPush (whose tiles are written), not every Publish'ed
+  // one; reads are still served from what Publish gives.
+  void GatePushes();
+  void AllowPush(std::shared_ptr<const PublishedState> state);
+  // Called (under the collector's lock: must not call back into it) each
+  // time a checkpoint with the required cosignatures is served, with its
+  // epoch and the note holding all its cosignatures. Set before Start.
+  void OnQualified(std::function<void(uint64_t epoch, const std::string& note)> f);
+
   void Start();
   // Stops the workers (an in-flight push finishes or times out first).
   void Stop();
@@ -104,6 +115,9 @@ class CosignatureCollector {
   mutable absl::Mutex mu_;
   absl::CondVar changed_;
   std::shared_ptr<const PublishedState> newest_ ABSL_GUARDED_BY(mu_);
+  bool gated_ ABSL_GUARDED_BY(mu_) = false;
+  std::shared_ptr<const PublishedState> pushable_ ABSL_GUARDED_BY(mu_);  // when gated_
+  std::function<void(uint64_t, const std::string&)> on_qualified_;
   std::map<uint64_t, Pending> pending_ ABSL_GUARDED_BY(mu_);  // by epoch
   uint64_t served_epoch_ ABSL_GUARDED_BY(mu_) = 0;
   size_t served_cosignatures_ ABSL_GUARDED_BY(mu_) = 0;

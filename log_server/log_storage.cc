@@ -8,7 +8,8 @@ namespace {
 
 // The column families, in the order Open declares them (docs/STORAGE.md).
 enum Family : size_t {
-  kMeta = 0,   // "config" -> LogConfig, "state" -> LogState, "cosigned" -> CosignedRecord
+  kMeta = 0,   // "config" -> LogConfig, "state" -> LogState, "cosigned" -> CosignedRecord,
+               // "tiles_published" -> TilesPublishedRecord
   kEntries,    // U64Key(bundle) -> entry bundle (entry_bundles.h)
   kLogTiles,   // LogTileKey(level, index) -> log tile (core/storage/log_tiles.h)
   kAccounts,   // account id -> AccountRecord
@@ -26,6 +27,7 @@ std::vector<std::string> FamilyNames() {
 constexpr absl::string_view kConfigKey = "config";
 constexpr absl::string_view kStateKey = "state";
 constexpr absl::string_view kCosignedKey = "cosigned";
+constexpr absl::string_view kTilesPublishedKey = "tiles_published";
 
 }  // namespace
 
@@ -114,6 +116,10 @@ absl::StatusOr<std::optional<CosignedRecord>> LogReader::GetCosigned() const {
   return GetRecord<CosignedRecord>(kMeta, kCosignedKey, DecodeCosignedRecord);
 }
 
+absl::StatusOr<std::optional<TilesPublishedRecord>> LogReader::GetTilesPublished() const {
+  return GetRecord<TilesPublishedRecord>(kMeta, kTilesPublishedKey, DecodeTilesPublishedRecord);
+}
+
 absl::StatusOr<std::optional<EpochRecord>> LogReader::GetEpoch(uint64_t epoch) const {
   return GetRecord<EpochRecord>(kEpochs, U64Key(epoch), DecodeEpochRecord);
 }
@@ -163,6 +169,11 @@ void EpochBatch::PutState(const LogState& state) {
 void EpochBatch::PutCosigned(const CosignedRecord& record) {
   std::string value = EncodeCosignedRecord(record);
   batch_.Put(storage_.family(kMeta), ToSlice(kCosignedKey), ToSlice(value));
+}
+
+void EpochBatch::PutTilesPublished(const TilesPublishedRecord& record) {
+  std::string value = EncodeTilesPublishedRecord(record);
+  batch_.Put(storage_.family(kMeta), ToSlice(kTilesPublishedKey), ToSlice(value));
 }
 
 void EpochBatch::PutLogTiles(LogTileWriter& tiles) { tiles.Flush(&batch_); }

@@ -55,6 +55,8 @@ class LogReader {
   absl::StatusOr<std::optional<EpochRecord>> GetEpoch(uint64_t epoch) const;
   // The newest cosigned checkpoint (only with monitors configured).
   absl::StatusOr<std::optional<CosignedRecord>> GetCosigned() const;
+  // How far the public tiles are published (tile_publisher.h).
+  absl::StatusOr<std::optional<TilesPublishedRecord>> GetTilesPublished() const;
   // Entries [start, start + count). DataLoss if any is missing.
   absl::StatusOr<std::vector<std::string>> GetEntries(uint64_t start, uint64_t count) const;
 
@@ -96,6 +98,10 @@ class EpochBatch {
   // The newest cosigned checkpoint. Not part of an epoch: the cosignature
   // collector commits it in a batch of its own.
   void PutCosigned(const CosignedRecord& record);
+  // How far the public tiles are published. Not part of an epoch: the tile
+  // publisher commits it in a batch of its own after each checkpoint it
+  // writes to the tile store.
+  void PutTilesPublished(const TilesPublishedRecord& record);
   // The log tiles and entry bundles changed since the writers' last flush.
   // The writers must come from this storage's Resume* methods.
   void PutLogTiles(LogTileWriter& tiles);

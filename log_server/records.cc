@@ -112,6 +112,17 @@ absl::StatusOr<CosignedRecord> ParseCosignedRecord(absl::string_view bytes) {
   return rec;
 }
 
+absl::StatusOr<TilesPublishedRecord> ParseTilesPublishedRecord(absl::string_view bytes) {
+  constexpr absl::string_view kWhat = "tiles published record";
+  ByteReader r(bytes);
+  if (absl::Status s = ReadFormat(r, kWhat); !s.ok()) return s;
+  TilesPublishedRecord rec;
+  if (!r.ReadU64(&rec.epoch)) return TruncatedError(kWhat, "epoch");
+  if (!r.ReadU64(&rec.tree_size)) return TruncatedError(kWhat, "tree size");
+  if (absl::Status s = r.Finish(kWhat); !s.ok()) return s;
+  return rec;
+}
+
 }  // namespace
 
 std::string EncodeLogConfig(const LogConfig& c) {
@@ -191,6 +202,18 @@ std::string EncodeCosignedRecord(const CosignedRecord& rec) {
 
 absl::StatusOr<CosignedRecord> DecodeCosignedRecord(absl::string_view bytes) {
   return FromStorage(ParseCosignedRecord(bytes));
+}
+
+std::string EncodeTilesPublishedRecord(const TilesPublishedRecord& rec) {
+  ByteWriter w;
+  w.U8(kFormat);
+  w.U64(rec.epoch);
+  w.U64(rec.tree_size);
+  return w.Release();
+}
+
+absl::StatusOr<TilesPublishedRecord> DecodeTilesPublishedRecord(absl::string_view bytes) {
+  return FromStorage(ParseTilesPublishedRecord(bytes));
 }
 
 std::string U64Key(uint64_t v) {

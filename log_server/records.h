@@ -73,6 +73,16 @@ struct CosignedRecord {
 std::string EncodeCosignedRecord(const CosignedRecord& r);
 absl::StatusOr<CosignedRecord> DecodeCosignedRecord(absl::string_view bytes);
 
+// How far the public tiles are published (log_server/tile_publisher.h): the
+// epoch whose checkpoint the tile store's `checkpoint` object holds; every
+// tile and bundle of its tree size is in the store.
+struct TilesPublishedRecord {
+  uint64_t epoch = 0;
+  uint64_t tree_size = 0;
+};
+std::string EncodeTilesPublishedRecord(const TilesPublishedRecord& r);
+absl::StatusOr<TilesPublishedRecord> DecodeTilesPublishedRecord(absl::string_view bytes);
+
 // Keys. Both sort in numeric order under RocksDB's bytewise comparator.
 // U64Key: a big-endian u64 (entry bundles, epochs).
 std::string U64Key(uint64_t v);

@@ -85,6 +85,15 @@ TEST(RecordsTest, AccountAndVersionAndEpochRoundTrip) {
   EXPECT_EQ(c2->epoch, 12u);
   EXPECT_EQ(c2->note, c.note);
   ExpectStrictDecoding(EncodeCosignedRecord(c), DecodeCosignedRecord);
+
+  TilesPublishedRecord t{7, 1234};
+  auto t2 = DecodeTilesPublishedRecord(EncodeTilesPublishedRecord(t));
+  ASSERT_TRUE(t2.ok());
+  EXPECT_EQ(t2->epoch, 7u);
+  EXPECT_EQ(t2->tree_size, 1234u);
+  EXPECT_EQ(EncodeTilesPublishedRecord(t),
+            std::string("\x01\0\0\0\0\0\0\0\x07\0\0\0\0\0\0\x04\xd2", 17));
+  ExpectStrictDecoding(EncodeTilesPublishedRecord(t), DecodeTilesPublishedRecord);
 }
 
 TEST(RecordsTest, KeysSortNumerically) {

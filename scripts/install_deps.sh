@@ -16,6 +16,7 @@ PACKAGES=(
   # libraries
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   librocksdb-dev libabsl-dev libssl-dev android-libboringssl-dev libcpp-httplib-dev
+  libmicrohttpd-dev libcurl4-openssl-dev
   # tests and benchmarks
   libgtest-dev googletest libbenchmark-dev nlohmann-json3-dev curl
   # sanitizers and fuzzing (--config=asan, --config=fuzz): clang with libFuzzer

@@ -10,6 +10,11 @@ namespace keytrail::testing {
 
 int ConnectLoopback(int port);
 
+// The same from source address 127.0.0.`host` (1..254): every 127.x address
+// is loopback on Linux, so a test can be many clients to a server's
+// per-address connection limit.
+int ConnectLoopbackFrom(int port, int host);
+
 }  // namespace keytrail::testing
 
 #endif  // KEYTRAIL_TESTING_LOOPBACK_H_

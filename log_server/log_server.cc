@@ -14,6 +14,7 @@
 #include "core/merkle/proof_builder.h"
 #include "core/protocol/limits.h"
 #include "core/storage/log_tiles.h"
+#include "core/tiles/directory_store.h"
 #include "core/util/file.h"
 #include "core/util/logging.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
@@ -25,6 +26,7 @@
 #include "log_server/log_queries.h"
 #include "log_server/log_service.h"
 #include "log_server/log_storage.h"
+#include "log_server/tile_publisher.h"
 #include "log_server/update_preparer.h"
 #include "log_server/write_auth.h"
 
@@ -47,6 +49,14 @@ class HealthGate {
     storage_ok_ = ok;
     Update();
   }
+  // Tile publication has a service of its own: a tile store outage delays
+  // publication but must not take the log out of its load balancer.
+  void SetTilesOk(bool ok) {
+    absl::MutexLock lock(&mu_);
+    tiles_ok_ = ok;
+    Update();
+  }
+  static constexpr char kTilesService[] = "keytrail.v1.TilePublication";
   // NOT_SERVING for good; later calls change nothing.
   void ShutDown() {
     absl::MutexLock lock(&mu_);
@@ -59,12 +69,14 @@ class HealthGate {
   void Update() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (health_ != nullptr) {
       health_->SetServingStatus(!listener_failing_ && storage_ok_ && !shut_down_);
+      health_->SetServingStatus(kTilesService, tiles_ok_ && !shut_down_);
     }
   }
   absl::Mutex mu_;
   grpc::HealthCheckServiceInterface* health_ ABSL_GUARDED_BY(mu_);
   bool listener_failing_ ABSL_GUARDED_BY(mu_) = false;
   bool storage_ok_ ABSL_GUARDED_BY(mu_) = true;
+  bool tiles_ok_ ABSL_GUARDED_BY(mu_) = true;
   bool shut_down_ ABSL_GUARDED_BY(mu_) = false;
 };
 
@@ -79,6 +91,10 @@ struct LogServer::Parts {
   StateHolder served;  // what reads answer with when monitors are configured
   // Outlives the sequencer, whose last epoch at Stop it still hears of.
   std::unique_ptr<CosignatureCollector> collector;
+  // Outlives the sequencer (whose last epoch it still publishes); goes
+  // before the collector, to which it hands states to push.
+  std::shared_ptr<tiles::TileStore> tile_store;
+  std::unique_ptr<TilePublisher> publisher;
   std::unique_ptr<WriteAuthorizer> auth;
   std::unique_ptr<UpdatePreparer> preparer;
   // Outlives the sequencer and the listener, which report to it.
@@ -178,6 +194,10 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ListenerCredentials(
 // answer with.
 absl::Status StartCollector(const LogServerOptions& o, LogServer::Parts& parts);
 
+// Opens the tile store and makes the publisher (started later, once health
+// reporting exists).
+absl::Status MakeTilePublisher(const LogServerOptions& o, LogServer::Parts& parts);
+
 // Private key and token files must not be readable by group or others:
 // refused (one line naming the file and its mode) unless the operator says
 // otherwise, then only warned about (core/keys: the rule the monitor and the
@@ -200,6 +220,10 @@ LogServer::LogServer(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}
 LogServer::~LogServer() { Shutdown(absl::Seconds(1)); }
 
 int LogServer::port() const { return parts_->port; }
+
+std::string LogServer::TileMetrics() const {
+  return parts_->publisher != nullptr ? parts_->publisher->Metrics() : "";
+}
 
 absl::StatusOr<std::unique_ptr<LogServer>> LogServer::Start(const LogServerOptions& o) {
   absl::Time start = absl::Now();
@@ -252,8 +276,25 @@ absl::StatusOr<std::unique_ptr<LogServer>> LogServer::Start(const LogServerOptio
   info.vrf_public_key = config.vrf_public_key;
   info.epoch_interval_ms = absl::ToInt64Milliseconds(o.sequencer.epoch_interval);
   info.max_epoch_age_ms = absl::ToInt64Milliseconds(o.sequencer.max_epoch_age);
+  absl::Status publishing = MakeTilePublisher(o, *parts);
+  if (!publishing.ok()) return publishing;
   absl::Status collecting = StartCollector(o, *parts);
   if (!collecting.ok()) return collecting;
+  // Every committed epoch goes to the collector (what reads serve) and to
+  // the publisher (which hands it to the collector to push once its tiles
+  // are out).
+  {
+    CosignatureCollector* collector = parts->collector.get();
+    TilePublisher* publisher = parts->publisher.get();
+    if (publisher != nullptr) publisher->Publish(parts->published.Get());
+    if (collector != nullptr || publisher != nullptr) {
+      parts->published.OnSet(
+          [collector, publisher](const std::shared_ptr<const PublishedState>& s) {
+            if (collector != nullptr) collector->Publish(s);
+            if (publisher != nullptr) publisher->Publish(s);
+          });
+    }
+  }
   parts->proof_cache = std::make_unique<VrfProofCache>(o.vrf_proof_cache_entries);
   parts->queries = std::make_unique<LogQueries>(
       *parts->storage, parts->published, *parts->vrf_key, info,
@@ -317,6 +358,7 @@ absl::StatusOr<std::unique_ptr<LogServer>> LogServer::Start(const LogServerOptio
       [health](bool failing) { health->SetListenerFailing(failing); });
   // While commits fail (a full disk) likewise; the sequencer retries.
   parts->sequencer->OnStorageHealth([health](bool ok) { health->SetStorageOk(ok); });
+  if (parts->publisher != nullptr) parts->publisher->Start();
   parts->sequencer->Start();
 
   auto state = parts->published.Get();
@@ -360,6 +402,11 @@ void LogServer::Shutdown(absl::Duration grace) {
   // connection to close until the deadline, and an idle client's never does.
   parts_->server->Shutdown(std::chrono::system_clock::now() +
                            absl::ToChronoMilliseconds(std::min(grace, absl::Seconds(1))));
+  // The last epoch's tiles, if the store lets us quickly; the rest is
+  // published after the next start.
+  if (parts_->publisher != nullptr) {
+    parts_->publisher->Stop(std::min(grace, absl::Seconds(2)));
+  }
   if (parts_->collector != nullptr) parts_->collector->Stop();
   parts_->server->Wait();
   LogInfo("stopped");
@@ -399,12 +446,47 @@ absl::Status StartCollector(const LogServerOptions& o, LogServer::Parts& parts) 
   if (!stored.ok()) return stored.status();
   if (stored->has_value()) parts.collector->Restore((*stored)->epoch, (*stored)->note);
   CosignatureCollector* collector = parts.collector.get();
+  if (TilePublisher* publisher = parts.publisher.get()) {
+    collector->GatePushes();
+    collector->OnQualified([publisher](uint64_t epoch, const std::string& note) {
+      publisher->Cosigned(epoch, note);
+    });
+  }
   collector->Publish(parts.published.Get());
-  parts.published.OnSet(
-      [collector](const std::shared_ptr<const PublishedState>& s) { collector->Publish(s); });
   collector->Start();
   LogInfo("pushing checkpoints to %d monitors; reads need %d cosignatures",
           o.monitors.size(), o.required_cosignatures);
+  return absl::OkStatus();
+}
+
+absl::Status MakeTilePublisher(const LogServerOptions& o, LogServer::Parts& parts) {
+  if (!o.publish_tiles) return absl::OkStatus();
+  parts.tile_store = o.tile_store;
+  if (parts.tile_store == nullptr) {
+    const std::string dir = o.tiles_dir.empty() ? o.data_dir + "/tiles" : o.tiles_dir;
+    auto store = tiles::DirectoryTileStore::Open(dir);
+    if (!store.ok()) {
+      return absl::Status(store.status().code(),
+                          absl::StrCat("--tiles_dir: ", store.status().message()));
+    }
+    parts.tile_store = *std::move(store);
+  }
+  TilePublisherOptions p;
+  p.required_cosignatures = o.required_cosignatures;
+  p.min_backoff = o.tiles_min_backoff;
+  p.max_backoff = o.tiles_max_backoff;
+  LogServer::Parts* all = &parts;  // collector and health exist before Start
+  p.on_tiles_written = [all](const std::shared_ptr<const PublishedState>& s) {
+    if (all->collector != nullptr) all->collector->AllowPush(s);
+  };
+  p.on_health = [all](bool ok) {
+    if (all->health != nullptr) all->health->SetTilesOk(ok);
+  };
+  parts.publisher =
+      std::make_unique<TilePublisher>(parts.storage.get(), parts.tile_store.get(), p);
+  absl::Status restored = parts.publisher->Restore();
+  if (!restored.ok()) return restored;
+  LogInfo("publishing tlog tiles to %s", parts.tile_store->Describe());
   return absl::OkStatus();
 }
 

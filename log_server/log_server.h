@@ -13,7 +13,11 @@
 // --listen is malformed (InvalidArgument), when the listener can't bind,
 // e.g. the port is in use, even by another log server (Unavailable), or when
 // a --monitors entry is malformed or more cosignatures are required than
-// monitors are configured (InvalidArgument).
+// monitors are configured (InvalidArgument), or when the tile directory
+// can't be made (the DirectoryTileStore::Open code naming it).
+// While publishing tiles fails, the gRPC health service
+// "keytrail.v1.TilePublication" is NOT_SERVING (the server's own health,
+// "", is not affected: reads and writes go on).
 // Start-up raises the soft descriptor limit to the hard one.
 #ifndef KEYTRAIL_LOG_SERVER_LOG_SERVER_H_
 #define KEYTRAIL_LOG_SERVER_LOG_SERVER_H_
@@ -23,6 +27,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "core/tiles/tile_store.h"
 #include "log_server/proof_scheduler.h"
 #include "log_server/sequencer.h"
 #include "log_server/vrf_proof_cache.h"
@@ -63,6 +68,16 @@ struct LogServerOptions {
   ProofSchedulerOptions vrf_proofs;
   // Absent accounts' VRF proofs kept (vrf_proof_cache.h); 0: none.
   size_t vrf_proof_cache_entries = VrfProofCache::kDefaultCapacity;
+  // Public C2SP tlog-tiles (tile_publisher.h): after each epoch its tiles,
+  // entry bundles and (cosigned) checkpoint go to `tile_store` if set (an
+  // S3 store, a test's), else to the directory `tiles_dir` (empty:
+  // <data_dir>/tiles). With monitors, a checkpoint is pushed to them only
+  // once its tiles are written.
+  bool publish_tiles = true;
+  std::string tiles_dir;
+  std::shared_ptr<tiles::TileStore> tile_store;
+  absl::Duration tiles_min_backoff = absl::Milliseconds(100);
+  absl::Duration tiles_max_backoff = absl::Seconds(30);
 };
 
 class LogServer {
@@ -72,6 +87,9 @@ class LogServer {
 
   // The port the listener bound (useful with port 0).
   int port() const;
+  // Prometheus text of the tile publication's state ("" when not
+  // publishing); see TilePublisher::Metrics.
+  std::string TileMetrics() const;
   // Health turns NOT_SERVING and new updates are refused (UNAVAILABLE,
   // nothing written); the updates already queued go into one last epoch and
   // their calls are answered with its real outcome; then gRPC stops, giving

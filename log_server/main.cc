@@ -70,6 +70,15 @@ ABSL_FLAG(absl::Duration, vrf_max_wait, absl::Seconds(1),
           "an absent-account lookup not started within this gets RESOURCE_EXHAUSTED");
 ABSL_FLAG(int64_t, vrf_proof_cache_entries, 65536,
           "absent accounts whose VRF proof is kept (LRU, ~250 bytes each; 0: none)");
+ABSL_FLAG(bool, publish_tiles, true,
+          "publish the log as C2SP tlog-tiles (tiles, entry bundles, checkpoint) after each "
+          "epoch");
+ABSL_FLAG(std::string, tiles_dir, "",
+          "directory the tiles are published to (default: <data_dir>/tiles)");
+ABSL_FLAG(absl::Duration, tiles_retry_min, absl::Milliseconds(100),
+          "first wait before retrying a failed tile write (doubles up to --tiles_retry_max)");
+ABSL_FLAG(absl::Duration, tiles_retry_max, absl::Seconds(30),
+          "longest wait between retries of a failed tile write");
 ABSL_FLAG(std::string, port_file, "",
           "once listening, write the bound port to this file (for --listen=host:0)");
 
@@ -158,6 +167,13 @@ int main(int argc, char** argv) {
   const int64_t cache = absl::GetFlag(FLAGS_vrf_proof_cache_entries);
   if (cache < 0) return Fail("--vrf_proof_cache_entries must not be negative");
   o.vrf_proof_cache_entries = static_cast<size_t>(cache);
+  o.publish_tiles = absl::GetFlag(FLAGS_publish_tiles);
+  o.tiles_dir = absl::GetFlag(FLAGS_tiles_dir);
+  o.tiles_min_backoff = absl::GetFlag(FLAGS_tiles_retry_min);
+  o.tiles_max_backoff = absl::GetFlag(FLAGS_tiles_retry_max);
+  if (o.tiles_min_backoff <= absl::ZeroDuration() || o.tiles_max_backoff < o.tiles_min_backoff) {
+    return Fail("--tiles_retry_min must be positive and at most --tiles_retry_max");
+  }
 
   // Signals are taken by sigwait below, not by a handler, so every thread
   // must block them; threads inherit the mask from here.

@@ -11,11 +11,17 @@
 namespace keytrail {
 namespace testing {
 
-absl::StatusOr<std::string> HealthCheck(const std::shared_ptr<grpc::Channel>& channel) {
+absl::StatusOr<std::string> HealthCheck(const std::shared_ptr<grpc::Channel>& channel,
+                                        const std::string& service) {
   grpc::GenericStub generic(channel);
   grpc::ClientContext ctx;
-  grpc::Slice empty_message("");  // HealthCheckRequest{service: ""}
-  grpc::ByteBuffer request(&empty_message, 1), response;
+  // HealthCheckRequest{service}: field 1, length-delimited (names < 128 bytes).
+  std::string encoded;
+  if (!service.empty()) {
+    encoded = std::string("\x0a", 1) + static_cast<char>(service.size()) + service;
+  }
+  grpc::Slice message(encoded);
+  grpc::ByteBuffer request(&message, 1), response;
   std::mutex mu;
   std::condition_variable cv;
   bool done = false;
@@ -42,15 +48,15 @@ absl::StatusOr<std::string> HealthCheck(const std::shared_ptr<grpc::Channel>& ch
   return bytes;
 }
 
-bool IsServing(const std::shared_ptr<grpc::Channel>& channel) {
-  absl::StatusOr<std::string> health = HealthCheck(channel);
+bool IsServing(const std::shared_ptr<grpc::Channel>& channel, const std::string& service) {
+  absl::StatusOr<std::string> health = HealthCheck(channel, service);
   return health.ok() && *health == kServingResponse;
 }
 
 bool WaitForServing(const std::shared_ptr<grpc::Channel>& channel, bool serving,
-                    absl::Duration timeout) {
+                    absl::Duration timeout, const std::string& service) {
   const absl::Time deadline = absl::Now() + timeout;
-  while (IsServing(channel) != serving) {
+  while (IsServing(channel, service) != serving) {
     if (absl::Now() > deadline) return false;
     absl::SleepFor(absl::Milliseconds(20));
   }

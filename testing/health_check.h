@@ -21,16 +21,18 @@ namespace testing {
 
 inline constexpr char kServingResponse[] = "\x08\x01";
 
-absl::StatusOr<std::string> HealthCheck(const std::shared_ptr<grpc::Channel>& channel);
+// `service`: the service name asked about ("" is the server as a whole).
+absl::StatusOr<std::string> HealthCheck(const std::shared_ptr<grpc::Channel>& channel,
+                                        const std::string& service = "");
 
 // Whether one HealthCheck answers SERVING (false for NOT_SERVING and for a
 // failed call).
-bool IsServing(const std::shared_ptr<grpc::Channel>& channel);
+bool IsServing(const std::shared_ptr<grpc::Channel>& channel, const std::string& service = "");
 
 // Calls IsServing every 20 ms until it returns `serving`: true then, false
 // if `timeout` passes first.
 bool WaitForServing(const std::shared_ptr<grpc::Channel>& channel, bool serving,
-                    absl::Duration timeout);
+                    absl::Duration timeout, const std::string& service = "");
 
 }  // namespace testing
 }  // namespace keytrail

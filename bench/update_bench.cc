@@ -18,6 +18,13 @@
 //            the database and loading the log (what log_server does first).
 //
 // The data directory (--dir) is kept, with its keys, for lookup_bench.
+//
+// --publish_tiles (the server's default) runs the TilePublisher as
+// log_server does, writing C2SP tlog-tiles to --dir/tiles after each epoch;
+// before the update phase is timed it lets publication catch up with the
+// log (reported as the "tiles" row: with --reuse after a run without
+// tiles, or on a fresh --dir/tiles, that is the whole log), so the update
+// phase measures the steady-state cost of publishing.
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -40,6 +47,8 @@
 #include "log_server/epoch_builder.h"
 #include "log_server/log_storage.h"
 #include "log_server/sequencer.h"
+#include "log_server/tile_publisher.h"
+#include "core/tiles/directory_store.h"
 #include "log_server/update_preparer.h"
 #include "proto/keytrail.pb.h"
 
@@ -49,6 +58,7 @@ ABSL_FLAG(int, threads, 2, "client threads preparing and submitting updates");
 ABSL_FLAG(std::string, dir, "/tmp/keytrail-bench", "data directory (wiped first)");
 ABSL_FLAG(int, device_key_bytes, 32, "size of each account's one device key");
 ABSL_FLAG(int64_t, block_cache_mb, 1024, "RocksDB block cache (the server's default)");
+ABSL_FLAG(bool, publish_tiles, true, "publish tlog tiles to --dir/tiles as the server does");
 ABSL_FLAG(bool, reuse, false,
           "keep --dir from an earlier run with the same --accounts and skip the create phase");
 
@@ -115,6 +125,12 @@ struct Server {
   StateHolder published;
   std::unique_ptr<UpdatePreparer> preparer;
   std::unique_ptr<Sequencer> sequencer;
+  std::unique_ptr<tiles::DirectoryTileStore> tile_store;
+  std::unique_ptr<TilePublisher> publisher;
+  ~Server() {
+    if (sequencer) sequencer->Stop();
+    if (publisher) publisher->Stop(absl::ZeroDuration());
+  }
 };
 
 std::unique_ptr<Server> OpenServer(const std::string& dir) {
@@ -136,6 +152,20 @@ std::unique_ptr<Server> OpenServer(const std::string& dir) {
   }
   s->preparer = std::make_unique<UpdatePreparer>(*s->storage, *s->vrf, s->published);
   s->sequencer = std::make_unique<Sequencer>(*std::move(builder), SequencerOptions(), &s->published);
+  if (absl::GetFlag(FLAGS_publish_tiles)) {
+    s->tile_store = tiles::DirectoryTileStore::Open(dir + "/tiles").value();
+    s->publisher = std::make_unique<TilePublisher>(s->storage.get(), s->tile_store.get(),
+                                                   TilePublisherOptions());
+    if (absl::Status r = s->publisher->Restore(); !r.ok()) {
+      std::fprintf(stderr, "update_bench: %s\n", r.ToString().c_str());
+      std::exit(1);
+    }
+    TilePublisher* publisher = s->publisher.get();
+    s->published.OnSet(
+        [publisher](const std::shared_ptr<const PublishedState>& st) { publisher->Publish(st); });
+    publisher->Publish(s->published.Get());
+    publisher->Start();
+  }
   return s;
 }
 
@@ -203,6 +233,20 @@ void Row(const std::string& phase, const std::string& what, const std::string& f
         absl::StrFormat("%.0f updates/s (%.1f s)", accounts / create_s, create_s));
   }
 
+  if (server->publisher != nullptr) {
+    // Publication catches up before the timed phase (see the top comment).
+    const absl::Time start = absl::Now();
+    const uint64_t from = server->publisher->status().checkpoint_size;
+    while (server->publisher->status().checkpoint_epoch < server->published.Get()->log.epoch ||
+           !server->publisher->status().has_checkpoint) {
+      absl::SleepFor(absl::Milliseconds(20));
+    }
+    const double s = absl::ToDoubleSeconds(absl::Now() - start);
+    const uint64_t to = server->publisher->status().checkpoint_size;
+    Row("tiles", absl::StrCat("catch up from size ", from, " to ", to),
+        absl::StrFormat("%.1f s (%.0f entries/s)", s, s > 0 ? (to - from) / s : 0.0));
+  }
+
   std::mt19937_64 seed(1);
   std::vector<uint64_t> picks(updates);
   for (auto& p : picks) p = seed() % accounts;
@@ -213,6 +257,13 @@ void Row(const std::string& phase, const std::string& what, const std::string& f
       absl::StrFormat("%.0f updates/s (%.1f s)", updates / update_s, update_s));
   Row("update", "epochs committed during the update phase",
       absl::StrFormat("%d (%.0f updates each)", epochs, static_cast<double>(updates) / epochs));
+  if (server->publisher != nullptr) {
+    // How far publication trails the log when the last update is acknowledged.
+    const TilePublisherStatus t = server->publisher->status();
+    Row("tiles", "published lag when the update phase ends",
+        absl::StrFormat("%d epochs, %d entries", t.newest_epoch - t.checkpoint_epoch,
+                        server->published.Get()->log.tree_size - t.checkpoint_size));
+  }
 
   uint64_t bytes = DirectoryBytes(dir + "/data");
   Row("storage", absl::StrCat("database bytes / account (", accounts + updates, " versions)"),

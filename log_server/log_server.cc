@@ -27,6 +27,7 @@
 #include "log_server/log_service.h"
 #include "log_server/log_storage.h"
 #include "log_server/tile_publisher.h"
+#include "log_server/tiles_http.h"
 #include "log_server/update_preparer.h"
 #include "log_server/write_auth.h"
 
@@ -95,6 +96,7 @@ struct LogServer::Parts {
   // before the collector, to which it hands states to push.
   std::shared_ptr<tiles::TileStore> tile_store;
   std::unique_ptr<TilePublisher> publisher;
+  std::unique_ptr<TilesHttpServer> tiles_http;  // reads the store and the publisher
   std::unique_ptr<WriteAuthorizer> auth;
   std::unique_ptr<UpdatePreparer> preparer;
   // Outlives the sequencer and the listener, which report to it.
@@ -220,6 +222,10 @@ LogServer::LogServer(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}
 LogServer::~LogServer() { Shutdown(absl::Seconds(1)); }
 
 int LogServer::port() const { return parts_->port; }
+
+int LogServer::tiles_port() const {
+  return parts_->tiles_http != nullptr ? parts_->tiles_http->port() : 0;
+}
 
 std::string LogServer::TileMetrics() const {
   return parts_->publisher != nullptr ? parts_->publisher->Metrics() : "";
@@ -385,6 +391,7 @@ void LogServer::Shutdown(absl::Duration grace) {
   if (parts_ == nullptr || parts_->shut_down) return;
   parts_->shut_down = true;
   parts_->listener->Stop();
+  if (parts_->tiles_http != nullptr) parts_->tiles_http->Stop();
   parts_->health->ShutDown();
   // The sequencer first, while calls can still be answered: it refuses new
   // updates (UNAVAILABLE, nothing written), builds the last epoch from what
@@ -460,7 +467,12 @@ absl::Status StartCollector(const LogServerOptions& o, LogServer::Parts& parts) 
 }
 
 absl::Status MakeTilePublisher(const LogServerOptions& o, LogServer::Parts& parts) {
-  if (!o.publish_tiles) return absl::OkStatus();
+  if (!o.publish_tiles) {
+    if (!o.tiles_listen.empty()) {
+      return absl::InvalidArgumentError("--tiles_listen needs --publish_tiles");
+    }
+    return absl::OkStatus();
+  }
   parts.tile_store = o.tile_store;
   if (parts.tile_store == nullptr) {
     const std::string dir = o.tiles_dir.empty() ? o.data_dir + "/tiles" : o.tiles_dir;
@@ -487,6 +499,19 @@ absl::Status MakeTilePublisher(const LogServerOptions& o, LogServer::Parts& part
   absl::Status restored = parts.publisher->Restore();
   if (!restored.ok()) return restored;
   LogInfo("publishing tlog tiles to %s", parts.tile_store->Describe());
+  if (!o.tiles_listen.empty()) {
+    TilePublisher* publisher = parts.publisher.get();
+    parts.tiles_http = std::make_unique<TilesHttpServer>(
+        parts.tile_store.get(),
+        [publisher] {
+          const TilePublisherStatus s = publisher->status();
+          return s.has_checkpoint ? s.checkpoint_size : uint64_t{0};
+        },
+        [publisher] { return publisher->Metrics(); });
+    absl::Status serving = parts.tiles_http->Start(o.tiles_listen);
+    if (!serving.ok()) return serving;
+    LogInfo("serving tiles over HTTP on port %d", parts.tiles_http->port());
+  }
   return absl::OkStatus();
 }
 

@@ -14,7 +14,9 @@
 // e.g. the port is in use, even by another log server (Unavailable), or when
 // a --monitors entry is malformed or more cosignatures are required than
 // monitors are configured (InvalidArgument), or when the tile directory
-// can't be made (the DirectoryTileStore::Open code naming it).
+// can't be made (the DirectoryTileStore::Open code naming it), or when
+// --tiles_listen is malformed (InvalidArgument) or can't be bound
+// (Unavailable).
 // While publishing tiles fails, the gRPC health service
 // "keytrail.v1.TilePublication" is NOT_SERVING (the server's own health,
 // "", is not affected: reads and writes go on).
@@ -76,6 +78,9 @@ struct LogServerOptions {
   bool publish_tiles = true;
   std::string tiles_dir;
   std::shared_ptr<tiles::TileStore> tile_store;
+  // host:port to serve the published tiles over HTTP on (tiles_http.h);
+  // empty: not served (a web server or CDN serves tiles_dir instead).
+  std::string tiles_listen;
   absl::Duration tiles_min_backoff = absl::Milliseconds(100);
   absl::Duration tiles_max_backoff = absl::Seconds(30);
 };
@@ -90,6 +95,8 @@ class LogServer {
   // Prometheus text of the tile publication's state ("" when not
   // publishing); see TilePublisher::Metrics.
   std::string TileMetrics() const;
+  // The port --tiles_listen bound; 0 when not serving tiles.
+  int tiles_port() const;
   // Health turns NOT_SERVING and new updates are refused (UNAVAILABLE,
   // nothing written); the updates already queued go into one last epoch and
   // their calls are answered with its real outcome; then gRPC stops, giving

@@ -85,6 +85,11 @@ ABSL_FLAG(std::string, tiles_s3_prefix, "",
 ABSL_FLAG(std::string, tiles_s3_region, "us-east-1", "the region signed into SigV4");
 ABSL_FLAG(std::string, tiles_s3_credentials_file, "",
           "file (mode 0600) holding one line ACCESS_KEY_ID:SECRET_ACCESS_KEY");
+ABSL_FLAG(std::string, tiles_listen, "",
+          "host:port to serve the published tiles (and /metrics) over HTTP on; empty: not "
+          "served (port 0: any; see --tiles_port_file)");
+ABSL_FLAG(std::string, tiles_port_file, "",
+          "once serving tiles, write the bound HTTP port to this file (for --tiles_listen=host:0)");
 ABSL_FLAG(absl::Duration, tiles_retry_min, absl::Milliseconds(100),
           "first wait before retrying a failed tile write (doubles up to --tiles_retry_max)");
 ABSL_FLAG(absl::Duration, tiles_retry_max, absl::Seconds(30),
@@ -179,6 +184,7 @@ int main(int argc, char** argv) {
   o.vrf_proof_cache_entries = static_cast<size_t>(cache);
   o.publish_tiles = absl::GetFlag(FLAGS_publish_tiles);
   o.tiles_dir = absl::GetFlag(FLAGS_tiles_dir);
+  o.tiles_listen = absl::GetFlag(FLAGS_tiles_listen);
   o.tiles_min_backoff = absl::GetFlag(FLAGS_tiles_retry_min);
   o.tiles_max_backoff = absl::GetFlag(FLAGS_tiles_retry_max);
   if (o.tiles_min_backoff <= absl::ZeroDuration() || o.tiles_max_backoff < o.tiles_min_backoff) {
@@ -228,6 +234,18 @@ int main(int argc, char** argv) {
     }
     if (std::rename(tmp.c_str(), port_file.c_str()) != 0) {
       return Fail("can't write --port_file " + port_file);
+    }
+  }
+  const std::string tiles_port_file = absl::GetFlag(FLAGS_tiles_port_file);
+  if (!tiles_port_file.empty()) {
+    std::string tmp = tiles_port_file + ".tmp";
+    {
+      std::ofstream out(tmp, std::ios::trunc);
+      out << (*server)->tiles_port() << "\n";
+      if (!out) return Fail("can't write --tiles_port_file " + tmp);
+    }
+    if (std::rename(tmp.c_str(), tiles_port_file.c_str()) != 0) {
+      return Fail("can't write --tiles_port_file " + tiles_port_file);
     }
   }
   int signal_number = 0;

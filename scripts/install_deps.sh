@@ -19,6 +19,8 @@ PACKAGES=(
   libmicrohttpd-dev libcurl4-openssl-dev
   # tests and benchmarks
   libgtest-dev googletest libbenchmark-dev nlohmann-json3-dev curl
+  # static serving of the published tiles (log_server:tiles_nginx_test)
+  nginx-light
   # sanitizers and fuzzing (--config=asan, --config=fuzz): clang with libFuzzer
   clang-14 libclang-rt-14-dev
   # independent implementations the interop tests check against

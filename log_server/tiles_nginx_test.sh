@@ -1,0 +1,138 @@
+#!/bin/bash
+# nginx (Debian's nginx-light) serving the real log_server's tile directory
+# with docs/nginx/tiles.conf, unprivileged, on a loopback port of its own:
+# the headers of the checkpoint, full and partial tiles and bundles; 404
+# beyond the tree and for temporary files; the bytes are the files'.
+set -euo pipefail
+
+die() {
+  echo "tiles_nginx_test: FAIL: $*" >&2
+  exit 1
+}
+if [[ -n "${TEST_SRCDIR:-}" && -d "${TEST_SRCDIR}/${TEST_WORKSPACE:-keytrail}" ]]; then
+  cd "${TEST_SRCDIR}/${TEST_WORKSPACE:-keytrail}"
+fi
+TMP="${TEST_TMPDIR:?run me with bazel test //log_server:tiles_nginx_test}"
+NGINX=/usr/sbin/nginx
+[[ -x "$NGINX" ]] || die "no nginx: install nginx-light (scripts/install_deps.sh)"
+
+mkdir -p "$TMP/keys"
+cli/keytrail keygen note example.org/tiles-nginx "$TMP/keys/note.key" "$TMP/keys/note.pub" >/dev/null
+cli/keytrail keygen vrf example.org/tiles-nginx "$TMP/keys/vrf.key" "$TMP/keys/vrf.pub" >/dev/null
+cli/keytrail keygen token "$TMP/keys/write.token" >/dev/null
+
+PIDS=()
+NGINX_DIR=""
+cleanup() {
+  for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
+  if [[ -n "$NGINX_DIR" && -s "$NGINX_DIR/nginx.pid" ]]; then
+    kill -TERM "$(cat "$NGINX_DIR/nginx.pid")" 2>/dev/null || true
+    sleep 0.2
+  fi
+  [[ -n "$NGINX_DIR" && "$NGINX_DIR" == /tmp/keytrail-nginx.* ]] && rm -rf "$NGINX_DIR"
+  return 0
+}
+trap cleanup EXIT
+
+# A log grown past one full tile by empty epochs, then stopped.
+log_server/log_server --listen=127.0.0.1:0 --port_file="$TMP/port" --data_dir="$TMP/data" \
+  --tiles_dir="$TMP/tiles" --note_key="$TMP/keys/note.key" --vrf_key="$TMP/keys/vrf.key" \
+  --write_token_file="$TMP/keys/write.token" --epoch_interval=5ms --max_epoch_age=5ms \
+  --block_cache_mb=16 >"$TMP/server.log" 2>&1 &
+SERVER=$!
+PIDS+=("$SERVER")
+for _ in $(seq 600); do
+  [[ -s "$TMP/tiles/checkpoint" && "$(sed -n 2p "$TMP/tiles/checkpoint")" -gt 300 ]] && break
+  sleep 0.05
+done
+kill -TERM "$SERVER"
+wait "$SERVER" || die "log_server exited with $?"
+SIZE="$(sed -n 2p "$TMP/tiles/checkpoint")"
+[[ "$SIZE" -gt 300 ]] || die "the log reached only $SIZE entries"
+
+# nginx as an unprivileged user. Started by real root, its workers would run
+# as nobody, and a 0700 directory on the way (TEST_TMPDIR is under /root)
+# gives 403: so as real root the whole of nginx runs as nobody on a 0755 copy
+# in /tmp (removed on exit). Inside Bazel's sandbox "root" is an unprivileged
+# user namespace that has no nobody: there nginx keeps that user (user
+# root). Otherwise it runs as ourselves on the directory as it is.
+USER_LINE=""
+RUN=()
+if [[ "$(id -u)" == 0 ]] && setpriv --reuid=nobody --regid=nogroup --clear-groups true 2>/dev/null; then
+  NGINX_DIR="$(mktemp -d /tmp/keytrail-nginx.XXXXXX)"
+  chmod 777 "$NGINX_DIR"
+  cp -r "$TMP/tiles" "$NGINX_DIR/tiles"
+  chmod -R a+rX "$NGINX_DIR/tiles"
+  RUN=(setpriv --reuid=nobody --regid=nogroup --clear-groups)
+else
+  NGINX_DIR="$TMP/nginx"
+  mkdir -p "$NGINX_DIR"
+  ln -s "$TMP/tiles" "$NGINX_DIR/tiles"
+  [[ "$(id -u)" == 0 ]] && USER_LINE="user root root;"
+fi
+PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+sed -e "s|@LISTEN@|127.0.0.1:$PORT|" -e "s|@TILES_DIR@|$NGINX_DIR/tiles|" \
+  docs/nginx/tiles.conf >"$NGINX_DIR/tiles.conf"
+cat >"$NGINX_DIR/nginx.conf" <<CONF
+$USER_LINE
+daemon on;
+worker_processes 1;
+pid $NGINX_DIR/nginx.pid;
+error_log $NGINX_DIR/error.log;
+events { worker_connections 64; }
+http {
+  access_log off;
+  client_body_temp_path $NGINX_DIR/client_temp;
+  proxy_temp_path $NGINX_DIR/proxy_temp;
+  fastcgi_temp_path $NGINX_DIR/fastcgi_temp;
+  uwsgi_temp_path $NGINX_DIR/uwsgi_temp;
+  scgi_temp_path $NGINX_DIR/scgi_temp;
+  include $NGINX_DIR/tiles.conf;
+}
+CONF
+chmod a+r "$NGINX_DIR"/*.conf
+"${RUN[@]}" "$NGINX" -p "$NGINX_DIR" -c "$NGINX_DIR/nginx.conf" -e "$NGINX_DIR/error.log" \
+  2>"$TMP/nginx.stderr" || die "nginx did not start: $(cat "$TMP/nginx.stderr")"
+for _ in $(seq 100); do [[ -s "$NGINX_DIR/nginx.pid" ]] && break; sleep 0.05; done
+
+BASE="http://127.0.0.1:$PORT"
+n=0
+# check PATH STATUS [CACHE_CONTROL [CONTENT_TYPE]]
+check() {
+  local path="$1" want="$2" cache="${3:-}" type="${4:-}"
+  n=$((n + 1))
+  local status
+  status="$(curl -s --path-as-is -D "$TMP/h$n" -o "$TMP/b$n" -w '%{http_code}' "$BASE$path")" ||
+    die "curl $path failed"
+  [[ "$status" == "$want" ]] || die "$path: status $status, want $want ($(cat "$NGINX_DIR/error.log" | tail -2))"
+  if [[ -n "$cache" ]]; then
+    grep -qi "^cache-control: $cache"$'\r'"$" "$TMP/h$n" ||
+      die "$path: cache-control is not '$cache': $(grep -i cache-control "$TMP/h$n")"
+  fi
+  if [[ -n "$type" ]]; then
+    grep -qi "^content-type: $type"$'\r'"$" "$TMP/h$n" ||
+      die "$path: content-type is not '$type': $(grep -i content-type "$TMP/h$n")"
+  fi
+  if [[ "$want" == 200 ]]; then
+    cmp -s "$TMP/b$n" "$TMP/tiles${path}" || die "$path: body differs from the file"
+  fi
+}
+W=$((SIZE % 256))
+N=$((SIZE / 256))
+pad() { printf '%03d' "$1"; }
+check /checkpoint 200 "public, max-age=5" "text/plain; charset=utf-8"
+check /tile/0/000 200 "public, max-age=604800, immutable" "application/octet-stream"
+check /tile/entries/000 200 "public, max-age=604800, immutable" "application/octet-stream"
+if [[ "$W" -gt 0 ]]; then
+  check "/tile/0/$(pad $N).p/$W" 200 "public, max-age=5" "application/octet-stream"
+  check "/tile/entries/$(pad $N).p/$W" 200 "public, max-age=5" "application/octet-stream"
+fi
+check "/tile/1/000.p/$N" 200 "public, max-age=5"
+# Beyond the tree, non-tlog paths, temporary files: 404.
+check "/tile/0/$(pad $((N + 1)))" 404
+check "/tile/2/000.p/1" 404
+check "/tile/0/0" 404 "no-store"
+check "/.tmp/" 404 "no-store"
+check "/tile/0/../checkpoint" 404
+check "/" 404 "no-store"
+echo "tiles_nginx_test: PASS ($n requests, tree size $SIZE, nginx ${RUN[*]:-as $(id -un)})"

@@ -82,7 +82,7 @@ PY
 run() {  # name port mode
   local name="$1" port="$2" mode="$3"
   sed -e "s|^|url = \"http://127.0.0.1:$port/|" -e 's|$|"\noutput = "/dev/null"|' "$W/paths" >"$W/curl.cfg"
-  local args=(-s -K "$W/curl.cfg" -w '%{http_code}\n')
+  local args=(-s --no-progress-meter -K "$W/curl.cfg" -w '%{http_code}\n')
   [[ "$mode" == parallel ]] && args+=(--parallel --parallel-max 8)
   local start end ok
   start="$(date +%s.%N)"

@@ -17,6 +17,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "core/tiles/s3_store.h"
 #include "core/util/logging.h"
 #include "log_server/log_server.h"
 
@@ -82,6 +83,15 @@ ABSL_FLAG(bool, publish_tiles, true,
           "epoch");
 ABSL_FLAG(std::string, tiles_dir, "",
           "directory the tiles are published to (default: <data_dir>/tiles)");
+ABSL_FLAG(std::string, tiles_s3_endpoint, "",
+          "publish the tiles to this S3-compatible endpoint (http(s)://host[:port]) instead of "
+          "--tiles_dir; needs --tiles_s3_bucket and --tiles_s3_credentials_file");
+ABSL_FLAG(std::string, tiles_s3_bucket, "", "the S3 bucket the tiles go to (path-style)");
+ABSL_FLAG(std::string, tiles_s3_prefix, "",
+          "key prefix inside the bucket (e.g. \"logs/example\"; default: the bucket's root)");
+ABSL_FLAG(std::string, tiles_s3_region, "us-east-1", "the region signed into SigV4");
+ABSL_FLAG(std::string, tiles_s3_credentials_file, "",
+          "file (mode 0600) holding one line ACCESS_KEY_ID:SECRET_ACCESS_KEY");
 ABSL_FLAG(std::string, tiles_listen, "",
           "host:port to serve the published tiles (and /metrics) over HTTP on; empty: not "
           "served (port 0: any; see --tiles_port_file)");
@@ -197,6 +207,27 @@ int main(int argc, char** argv) {
   o.tiles_max_backoff = absl::GetFlag(FLAGS_tiles_retry_max);
   if (o.tiles_min_backoff <= absl::ZeroDuration() || o.tiles_max_backoff < o.tiles_min_backoff) {
     return Fail("--tiles_retry_min must be positive and at most --tiles_retry_max");
+  }
+  keytrail::tiles::S3StoreConfig s3;
+  s3.endpoint = absl::GetFlag(FLAGS_tiles_s3_endpoint);
+  s3.bucket = absl::GetFlag(FLAGS_tiles_s3_bucket);
+  s3.prefix = absl::GetFlag(FLAGS_tiles_s3_prefix);
+  s3.region = absl::GetFlag(FLAGS_tiles_s3_region);
+  s3.credentials_file = absl::GetFlag(FLAGS_tiles_s3_credentials_file);
+  s3.allow_insecure_credentials_file = o.allow_insecure_key_permissions;
+  if (s3.endpoint.empty()) {
+    if (!s3.bucket.empty() || !s3.prefix.empty() || !s3.credentials_file.empty()) {
+      return Fail("--tiles_s3_bucket, --tiles_s3_prefix and --tiles_s3_credentials_file need "
+                  "--tiles_s3_endpoint");
+    }
+  } else {
+    if (!o.publish_tiles) return Fail("--tiles_s3_endpoint needs --publish_tiles");
+    if (!o.tiles_dir.empty()) return Fail("--tiles_dir and --tiles_s3_endpoint exclude each other");
+    // Checked (and the credentials read) before anything starts; nothing is
+    // sent: the log starts while the store is down.
+    auto store = keytrail::tiles::S3TileStore::Open(s3);
+    if (!store.ok()) return Fail(std::string(store.status().message()));
+    o.tile_store = *std::move(store);
   }
 
   // Signals are taken by sigwait below, not by a handler, so every thread

@@ -1,6 +1,13 @@
 #!/usr/bin/env bash
 # Installs what keytrail builds and tests with, from Debian 12's archive.
 # Idempotent: when everything is present it only checks (a few seconds).
+#
+#   scripts/install_deps.sh                  what builds and runs keytrail
+#   scripts/install_deps.sh --with-s3-tests  and Ceph's radosgw, the real S3
+#                                            server the S3 tile store's tests
+#                                            start (scripts/test.sh passes it;
+#                                            scripts/start.sh does not: ~2 min
+#                                            and ~500 MB the log never needs)
 set -euo pipefail
 
 PACKAGES=(
@@ -19,6 +26,16 @@ PACKAGES=(
   # independent implementations the interop tests check against
   golang-go golang-golang-x-mod-dev python3-grpcio python3-grpc-tools
 )
+
+# Test-only: a single-node Ceph cluster with radosgw (testing/radosgw.h).
+# Without recommends: ceph-mgr and friends are not needed.
+S3_TEST_PACKAGES=(ceph-mon ceph-osd radosgw ceph-common)
+for arg in "$@"; do
+  case "$arg" in
+    --with-s3-tests) PACKAGES+=("${S3_TEST_PACKAGES[@]}") ;;
+    *) echo "install_deps: unknown argument $arg" >&2; exit 2 ;;
+  esac
+done
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -10,6 +10,14 @@
 #     core, verifier and log_server tests (against OpenSSL 3) and every fuzz
 #     target for a short fixed number of runs (each //fuzz:<name>_smoke test
 #     replays its seed corpus and runs 2,000 inputs).
+#  4. s3: the tests that start Ceph's radosgw, a real S3 server (tag
+#     "radosgw": testing/radosgw, the S3 tile store, the log server
+#     publishing to S3), unsanitized at --config=ci. The other stages leave
+#     them out. Its own stage because it costs a Ceph install (~2 min on a
+#     fresh machine, ~500 MB; scripts/install_deps.sh --with-s3-tests runs
+#     just before it) and ~20 s per radosgw start (docs/FUZZING.md, "CI
+#     time"). `scripts/test.sh --no-s3` runs the first three stages only
+#     (for a CI job that runs the s3 stage apart: `scripts/test.sh --only-s3`).
 # The core/, verifier/ and log_server/ tests are not run a second time
 # unsanitized against OpenSSL: stage 3 runs them with more checks. Every
 # stage uses --config=ci (.bazelrc): -O0 except the CPU-bound map, Merkle and
@@ -17,10 +25,18 @@
 # (docs/FUZZING.md, "CI time"). The monitor's
 # tests under ASan are run by hand (docs/FUZZING.md, "Sanitized test suite"):
 #   bazel test --config=asan //core/... //verifier/... //log_server/... //monitor/...
-# Installs what is missing first.
+# Installs what is missing first (Ceph only for stage 4).
 # Ends with one line "N passed, N failed", counting test targets per run.
 set -uo pipefail
 cd "$(dirname "$0")/.."
+
+stages="main s3"
+case "${1:-}" in
+  "") ;;
+  --no-s3) stages="main" ;;
+  --only-s3) stages="s3" ;;
+  *) echo "usage: scripts/test.sh [--no-s3 | --only-s3]" >&2; exit 2 ;;
+esac
 
 scripts/install_deps.sh || { echo "0 passed, 1 failed (dependency install)"; exit 1; }
 
@@ -53,10 +69,23 @@ run() {
   rm -f "$log"
 }
 
-run openssl --config=ci -- //... -//core/... -//verifier/... -//log_server/... \
-  //log_server:history_paging_e2e_test //verifier:keytrail_verifier_py_test
-run boringssl --config=ci --config=boringssl //...
-run sanitized --config=ci --config=fuzz -- //core/... //verifier/... //log_server/... //fuzz/...
+if [[ " $stages " == *" main "* ]]; then
+  run openssl --config=ci --test_tag_filters=-radosgw -- //... -//core/... -//verifier/... \
+    -//log_server/... //log_server:history_paging_e2e_test //verifier:keytrail_verifier_py_test
+  run boringssl --config=ci --config=boringssl --test_tag_filters=-radosgw //...
+  run sanitized --config=ci --config=fuzz --test_tag_filters=-radosgw -- //core/... //verifier/... \
+    //log_server/... //fuzz/...
+fi
+if [[ " $stages " == *" s3 "* ]]; then
+  s3_start=$(date +%s)
+  if scripts/install_deps.sh --with-s3-tests; then
+    echo "== s3: Ceph present after $(( $(date +%s) - s3_start )) s"
+    run s3 --config=ci --test_tag_filters=radosgw --build_tests_only -- //...
+  else
+    echo "-- s3: installing Ceph failed"
+    failed=$((failed + 1))
+  fi
+fi
 
 echo "${passed} passed, ${failed} failed"
 [ "$failed" -eq 0 ]

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -19,13 +20,15 @@ namespace keytrail::testing {
 
 absl::StatusOr<ChildProcess> ChildProcess::Start(const std::string& program,
                                                  const std::vector<std::string>& args,
-                                                 const std::string& log_file) {
+                                                 const std::string& log_file,
+                                                 bool die_with_parent) {
   int log = ::open(log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
   if (log < 0) return absl::UnavailableError(absl::StrCat("can't open ", log_file));
   std::vector<char*> argv;
   argv.push_back(const_cast<char*>(program.c_str()));
   for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
+  pid_t parent = ::getpid();
   pid_t pid = ::fork();
   if (pid < 0) {
     ::close(log);
@@ -33,6 +36,11 @@ absl::StatusOr<ChildProcess> ChildProcess::Start(const std::string& program,
   }
   if (pid == 0) {
     ::setpgid(0, 0);
+    if (die_with_parent) {
+      ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+      // The parent may have died before prctl took effect.
+      if (::getppid() != parent) ::_exit(127);
+    }
     ::dup2(log, STDOUT_FILENO);
     ::dup2(log, STDERR_FILENO);
     ::execv(program.c_str(), argv.data());

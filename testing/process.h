@@ -21,9 +21,14 @@ namespace keytrail::testing {
 class ChildProcess {
  public:
   // Starts `program` with `args`; stdout and stderr go to `log_file`.
+  // With `die_with_parent`, the kernel sends the child SIGKILL when the
+  // thread that started it exits (PR_SET_PDEATHSIG), so a test killed on
+  // timeout leaves no daemon behind even though the child has its own
+  // process group; start such children from the test's main thread.
   static absl::StatusOr<ChildProcess> Start(const std::string& program,
                                             const std::vector<std::string>& args,
-                                            const std::string& log_file);
+                                            const std::string& log_file,
+                                            bool die_with_parent = false);
   ChildProcess(ChildProcess&& other) noexcept;
   ChildProcess& operator=(ChildProcess&&) = delete;
   ~ChildProcess();

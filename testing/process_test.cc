@@ -1,6 +1,11 @@
 #include "testing/process.h"
 
 #include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
 
 #include "absl/status/status.h"
 #include "absl/time/clock.h"
@@ -23,6 +28,38 @@ TEST(ChildProcessTest, WaitReturnsTheExitStatusOrTheSignal) {
             absl::StatusCode::kDeadlineExceeded);
   sleeper->Signal(SIGKILL);
   EXPECT_EQ(sleeper->Wait(absl::Seconds(10)).value(), 128 + SIGKILL);
+}
+
+// What a Bazel timeout does to a test: SIGKILL. A child started with
+// die_with_parent goes with it although it has its own process group.
+TEST(ChildProcessTest, DieWithParentEndsTheChildWhenTheParentIsKilled) {
+  const std::string dir = TempDir("orphan");
+  pid_t test = ::fork();
+  ASSERT_GE(test, 0);
+  if (test == 0) {
+    auto daemon = ChildProcess::Start("/bin/sleep", {"300"}, dir + "/log", /*die_with_parent=*/true);
+    if (!daemon.ok()) ::_exit(1);
+    std::ofstream(dir + "/pid") << daemon->pid();
+    ::pause();
+    ::_exit(0);
+  }
+  int daemon_pid = 0;
+  for (int i = 0; i < 500 && daemon_pid == 0; ++i) {
+    absl::SleepFor(absl::Milliseconds(10));
+    daemon_pid = std::atoi(ReadFile(dir + "/pid").c_str());
+  }
+  ASSERT_GT(daemon_pid, 0);
+  ::kill(test, SIGKILL);
+  ::waitpid(test, nullptr, 0);
+  // The orphan is reaped by init (or a subreaper): gone, or a zombie.
+  bool gone = false;
+  for (int i = 0; i < 500 && !gone; ++i) {
+    std::string stat = ReadFile("/proc/" + std::to_string(daemon_pid) + "/stat");
+    size_t paren = stat.rfind(')');
+    gone = stat.empty() || (paren != std::string::npos && stat.substr(paren + 2, 1) == "Z");
+    if (!gone) absl::SleepFor(absl::Milliseconds(10));
+  }
+  EXPECT_TRUE(gone) << "the child of a killed parent still runs";
 }
 
 TEST(WaitForPortFileTest, ReadsThePortOnceWritten) {

@@ -1,0 +1,241 @@
+// Tile publication to S3 with the real log_server binary and a real S3
+// server (Ceph's radosgw on loopback, testing/radosgw.h; the tests skip
+// where it is not installed), as tiles_e2e_test.cc does for the directory:
+//  - kill -9 in the middle of a stream of updates: at every moment (a
+//    reader polls the bucket throughout) and after the restart the published
+//    checkpoint's tiles and bundles are all there and verify; the restarted
+//    log finishes what was not published (create-only PUTs of identical
+//    tiles are success);
+//  - the gateway stopped: publication is delayed and retried, the
+//    TilePublication health service says NOT_SERVING, updates keep being
+//    acknowledged; the gateway started again: publication catches up;
+//  - bad S3 flags stop the server at start with one line.
+#include <sys/stat.h>
+
+#include <atomic>
+#include <fstream>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "core/tiles/s3_store.h"
+#include "gtest/gtest.h"
+#include "testing/health_check.h"
+#include "testing/log_checks.h"
+#include "testing/log_server_harness.h"
+#include "testing/radosgw.h"
+#include "testing/signed_checkpoint.h"
+#include "testing/tile_checks.h"
+
+namespace keytrail {
+namespace {
+
+using testing::LogServerHarness;
+using testing::Radosgw;
+
+constexpr char kTilesService[] = "keytrail.v1.TilePublication";
+
+class TilesS3E2eTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    if (!Radosgw::MissingReason().empty()) return;
+    auto gw = Radosgw::Start("radosgw");
+    ASSERT_TRUE(gw.ok()) << gw.status();
+    gw_ = gw->release();
+    std::cerr << "radosgw started in " << gw_->start_time() << "\n";
+  }
+  static void TearDownTestSuite() {
+    delete gw_;
+    gw_ = nullptr;
+  }
+  void SetUp() override {
+    KEYTRAIL_SKIP_WITHOUT_RADOSGW();
+    ASSERT_NE(gw_, nullptr);
+  }
+
+  // The flags that publish to the bucket under `prefix`.
+  std::vector<std::string> S3Flags(const std::string& prefix, mode_t mode = 0600) {
+    const std::string credentials = h_->path("s3.credentials");
+    ::unlink(credentials.c_str());
+    { std::ofstream(credentials) << gw_->access_key() << ":" << gw_->secret_key() << "\n"; }
+    ::chmod(credentials.c_str(), mode);
+    return {"--tiles_s3_endpoint=" + gw_->endpoint(), "--tiles_s3_bucket=" + gw_->bucket(),
+            "--tiles_s3_prefix=" + prefix, "--tiles_s3_credentials_file=" + credentials};
+  }
+
+  void StartServer(const std::string& name) {
+    auto h = LogServerHarness::Create(name);
+    ASSERT_TRUE(h.ok()) << h.status();
+    h_ = *std::move(h);
+    prefix_ = name;
+    flags_ = S3Flags(prefix_);
+    flags_.insert(flags_.end(),
+                  {"--epoch_interval=10ms", "--tiles_retry_min=10ms", "--tiles_retry_max=200ms"});
+    ASSERT_TRUE(h_->Start(flags_).ok()) << h_->log();
+    grpc::ClientContext ctx;
+    v1::GetLogInfoResponse info;
+    ASSERT_TRUE(h_->stub().GetLogInfo(&ctx, {}, &info).ok());
+    vkey_ = info.note_verifier_key();
+    tiles::S3StoreConfig c;
+    c.endpoint = gw_->endpoint();
+    c.bucket = gw_->bucket();
+    c.prefix = prefix_;
+    c.credentials_file = h_->path("s3.credentials");
+    auto store = tiles::S3TileStore::Open(c);
+    ASSERT_TRUE(store.ok()) << store.status();
+    reader_ = *std::move(store);
+  }
+
+  // The published log as a reader of the bucket sees it.
+  absl::StatusOr<testing::PublishedLog> ReadTiles() {
+    tiles::S3TileStore* store = reader_.get();
+    return testing::ReadPublishedLog(
+        [store](const std::string& path) { return store->Get(path); }, vkey_);
+  }
+
+  // Updates of fresh accounts until `stop`; counts acknowledgements.
+  std::thread Writer(std::atomic<bool>* stop, int id) {
+    return std::thread([this, stop, id] {
+      for (int n = 0; !stop->load(); ++n) {
+        v1::UpdateRequest req;
+        req.set_account(absl::StrCat("w", id, "-", starts_, "-", n));
+        v1::Device* d = req.mutable_key_set()->add_devices();
+        d->set_device_id("phone");
+        d->set_device_key("key");
+        grpc::ClientContext ctx;
+        h_->Authorize(&ctx);
+        ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+        v1::UpdateResponse resp;
+        if (!h_->stub().Update(&ctx, req, &resp).ok()) return;  // killed
+        acked_.fetch_add(1);
+      }
+    });
+  }
+
+  // Waits until the published checkpoint is the log's newest one.
+  void WaitUntilPublished() {
+    auto newest = h_->Checkpoint(true);
+    ASSERT_TRUE(newest.ok()) << newest.status();
+    const uint64_t want = testing::CheckpointOf(*newest).size;
+    uint64_t have = 0;
+    for (int i = 0; i < 1500 && have < want; ++i) {
+      auto log = ReadTiles();
+      have = log.ok() ? log->checkpoint.size : 0;
+      if (have < want) absl::SleepFor(absl::Milliseconds(20));
+    }
+    ASSERT_GE(have, want) << "tiles never caught up with the log\n" << h_->log();
+  }
+
+  static Radosgw* gw_;
+  std::unique_ptr<LogServerHarness> h_;
+  std::unique_ptr<tiles::S3TileStore> reader_;
+  std::string prefix_;
+  std::vector<std::string> flags_;
+  std::string vkey_;
+  std::atomic<uint64_t> acked_{0};
+  int starts_ = 0;
+};
+Radosgw* TilesS3E2eTest::gw_ = nullptr;
+
+TEST_F(TilesS3E2eTest, KillNineNeverLeavesACheckpointWithoutItsTiles) {
+  StartServer("s3-kill");
+  ++starts_;
+  std::atomic<bool> stop{false};
+  std::atomic<bool> reader_stop{false};
+  std::atomic<uint64_t> checks{0};
+  std::vector<std::thread> threads;
+  for (int w = 0; w < 3; ++w) threads.push_back(Writer(&stop, w));
+  // A reader of the bucket while it is written: every checkpoint it sees
+  // must have all its tiles.
+  std::thread reader([&] {
+    while (!reader_stop.load()) {
+      auto log = ReadTiles();
+      if (log.ok()) {
+        checks.fetch_add(1);
+      } else if (!absl::IsNotFound(log.status()) ||
+                 log.status().message().find("checkpoint") == std::string::npos) {
+        ADD_FAILURE() << "published log does not check: " << log.status();
+      }
+      absl::SleepFor(absl::Milliseconds(5));
+    }
+  });
+  absl::SleepFor(absl::Milliseconds(2000));
+  h_->Kill();
+  stop.store(true);
+  for (auto& t : threads) t.join();
+  reader_stop.store(true);
+  reader.join();
+  auto after_kill = ReadTiles();
+  ASSERT_TRUE(after_kill.ok()) << after_kill.status();
+  ++starts_;
+  ASSERT_TRUE(h_->Start(flags_).ok()) << h_->log();
+  WaitUntilPublished();
+  EXPECT_GT(acked_.load(), 50u);
+  EXPECT_GT(checks.load(), 5u);
+  // The published log is the log: its entries are those gRPC serves.
+  auto log = ReadTiles();
+  ASSERT_TRUE(log.ok()) << log.status();
+  EXPECT_GE(log->checkpoint.size, after_kill->checkpoint.size);
+  auto entries = testing::FetchEntries(h_->stub(), log->checkpoint.size);
+  ASSERT_TRUE(entries.ok()) << entries.status();
+  EXPECT_EQ(log->entries, *entries);
+  EXPECT_TRUE(testing::IsServing(h_->channel(), kTilesService));
+  ASSERT_TRUE(h_->Stop().ok());
+}
+
+TEST_F(TilesS3E2eTest, AStoreOutageDelaysPublicationButNotUpdates) {
+  StartServer("s3-outage");
+  ++starts_;
+  WaitUntilPublished();
+  auto before = ReadTiles();
+  ASSERT_TRUE(before.ok()) << before.status();
+  ASSERT_TRUE(gw_->StopGateway().ok());
+  std::atomic<bool> stop{false};
+  std::thread writer = Writer(&stop, 0);
+  // Publication fails and says so; the log itself stays healthy and keeps
+  // acknowledging updates.
+  EXPECT_TRUE(testing::WaitForServing(h_->channel(), false, absl::Seconds(20), kTilesService))
+      << h_->log();
+  const uint64_t acked_before = acked_.load();
+  absl::SleepFor(absl::Milliseconds(1000));
+  EXPECT_GT(acked_.load(), acked_before);
+  EXPECT_TRUE(testing::IsServing(h_->channel()));
+  stop.store(true);
+  writer.join();
+  auto newest = h_->Checkpoint(true);
+  ASSERT_TRUE(newest.ok());
+  EXPECT_GT(testing::CheckpointOf(*newest).size, before->checkpoint.size);
+  EXPECT_NE(h_->log().find("S3 PUT"), std::string::npos) << h_->log();
+  // The gateway returns: publication catches up by itself.
+  ASSERT_TRUE(gw_->StartGateway().ok());
+  EXPECT_TRUE(testing::WaitForServing(h_->channel(), true, absl::Seconds(30), kTilesService))
+      << h_->log();
+  WaitUntilPublished();
+  auto log = ReadTiles();
+  ASSERT_TRUE(log.ok()) << log.status();
+  auto entries = testing::FetchEntries(h_->stub(), log->checkpoint.size);
+  ASSERT_TRUE(entries.ok()) << entries.status();
+  EXPECT_EQ(log->entries, *entries);
+  ASSERT_TRUE(h_->Stop().ok());
+}
+
+TEST_F(TilesS3E2eTest, BadS3FlagsStopTheServerAtStart) {
+  auto h = LogServerHarness::Create("s3-flags");
+  ASSERT_TRUE(h.ok()) << h.status();
+  h_ = *std::move(h);
+  // A credentials file others can read.
+  EXPECT_FALSE(h_->Start(S3Flags("p", 0644)).ok());
+  EXPECT_NE(h_->log().find("s3.credentials"), std::string::npos) << h_->log();
+  EXPECT_EQ(h_->log().find(gw_->secret_key()), std::string::npos) << h_->log();
+  // S3 and a directory at once.
+  std::vector<std::string> both = S3Flags("p");
+  both.push_back("--tiles_dir=" + h_->path("tiles"));
+  EXPECT_FALSE(h_->Start(both).ok());
+  EXPECT_NE(h_->log().find("exclude each other"), std::string::npos) << h_->log();
+  // A bucket without an endpoint.
+  EXPECT_FALSE(h_->Start({"--tiles_s3_bucket=b"}).ok());
+  EXPECT_NE(h_->log().find("need --tiles_s3_endpoint"), std::string::npos) << h_->log();
+}
+
+}  // namespace
+}  // namespace keytrail

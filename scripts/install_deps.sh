@@ -1,21 +1,30 @@
 #!/usr/bin/env bash
 # Installs what keytrail builds and tests with, from Debian 12's archive.
 # Idempotent: when everything is present it only checks (a few seconds).
+#   scripts/install_deps.sh         everything (build, tests, interop, fuzzing)
+#   scripts/install_deps.sh --run   only what building and running needs
+#                                   (scripts/start.sh): no test-only packages
 set -euo pipefail
 
-PACKAGES=(
+RUN_PACKAGES=(
   # build
   bazel-bootstrap bazel-bootstrap-source g++ pkg-config openssl
-  # libraries
+  # libraries (nlohmann-json3-dev: the keytrail tool's --json)
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   librocksdb-dev libabsl-dev libssl-dev android-libboringssl-dev libcpp-httplib-dev
-  # tests and benchmarks
-  libgtest-dev googletest libbenchmark-dev nlohmann-json3-dev curl
+  nlohmann-json3-dev
+)
+PACKAGES=(
+  "${RUN_PACKAGES[@]}"
+  # tests and benchmarks (chromium: the monitor status page's browser test)
+  libgtest-dev googletest libbenchmark-dev curl chromium
   # sanitizers and fuzzing (--config=asan, --config=fuzz): clang with libFuzzer
   clang-14 libclang-rt-14-dev
   # independent implementations the interop tests check against
   golang-go golang-golang-x-mod-dev python3-grpcio python3-grpc-tools
 )
+
+if [ "${1:-}" = "--run" ]; then PACKAGES=("${RUN_PACKAGES[@]}"); fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do

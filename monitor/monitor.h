@@ -90,6 +90,8 @@ class Monitor final : public AuditedLogs {
                             const note::Checkpoint& checkpoint, absl::Time deadline) override;
 
   v1::GetStatusResponse Status() const;
+  // The HTML status page (monitor/status_page.h) as of now.
+  std::string StatusPage() const;
   std::string MetricsText() const;
 
  private:

@@ -56,6 +56,24 @@ absl::Status WitnessHttpServer::Start(const std::string& host, int port) {
     text += witness_->MetricsText();
     res.set_content(text, "text/plain; version=0.0.4; charset=utf-8");
   });
+  if (status_page_) {
+    s.Get("/", [this](const httplib::Request&, httplib::Response& res) {
+      res.set_header("Cache-Control", "no-store");
+      res.set_content(status_page_(), "text/html; charset=utf-8");
+    });
+    // The name is only looked up among the evidence the page lists, never
+    // used as a path.
+    s.Get(R"(/evidence/([^/]+))", [this](const httplib::Request& req, httplib::Response& res) {
+      std::string bytes;
+      if (!evidence_ || !evidence_(req.matches[1].str(), &bytes)) {
+        res.status = 404;
+        res.set_content("no such evidence\n", "text/plain; charset=utf-8");
+        return;
+      }
+      res.set_header("Content-Disposition", "attachment");
+      res.set_content(bytes, "application/octet-stream");
+    });
+  }
   if (port == 0) {
     port_ = s.bind_to_any_port(host);
     if (port_ < 0) port_ = 0;

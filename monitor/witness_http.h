@@ -9,6 +9,9 @@
 //                                 path form witnesses commonly use.
 //   GET  /metrics                 Prometheus text: the monitor's (a callback)
 //                                 followed by the witness's counters.
+//   GET  /                        the HTML status page (SetStatusPage)
+//   GET  /evidence/<name>         an evidence file the page links, as
+//                                 application/octet-stream; 404 otherwise
 // Bodies above core/witness's kMaxAddCheckpointBody get 413 from the library
 // before the witness sees them.
 //
@@ -41,6 +44,14 @@ class WitnessHttpServer {
   WitnessHttpServer(const WitnessHttpServer&) = delete;
   WitnessHttpServer& operator=(const WitnessHttpServer&) = delete;
 
+  // Serves `page()` at "/" and `evidence(name)` (false: 404) at
+  // "/evidence/<name>". Before Start; the callbacks must be thread-safe.
+  void SetStatusPage(std::function<std::string()> page,
+                     std::function<bool(const std::string& name, std::string* bytes)> evidence) {
+    status_page_ = std::move(page);
+    evidence_ = std::move(evidence);
+  }
+
   // Binds `host`:`port` (port 0: one the kernel picks) and serves on a
   // background thread. Unavailable if the address cannot be bound;
   // FailedPrecondition if already started.
@@ -53,6 +64,8 @@ class WitnessHttpServer {
  private:
   Witness* const witness_;
   const std::function<std::string()> metrics_;
+  std::function<std::string()> status_page_;
+  std::function<bool(const std::string&, std::string*)> evidence_;
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;
   std::atomic<bool> listen_returned_{false};

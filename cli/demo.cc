@@ -50,7 +50,7 @@ ABSL_FLAG(std::vector<std::string>, monitors, {},
 ABSL_FLAG(std::string, work_dir, "",
           "where the demo keeps Alice's and Bob's app directories and the evidence "
           "(default: a new directory under $TMPDIR or /tmp)");
-ABSL_FLAG(absl::Duration, wait, absl::Seconds(60),
+ABSL_FLAG(absl::Duration, wait, absl::Seconds(30),
           "how long the demo waits for an update to be published or a monitor to react");
 
 namespace keytrail::cli {

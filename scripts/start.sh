@@ -130,11 +130,12 @@ stop_all() {
 }
 trap stop_all INT TERM
 
-rm -f "$HOME_DIR"/run/*.port
+rm -f "$HOME_DIR"/run/*.port "$HOME_DIR"/run/*.pid
 launch() {  # NAME BINARY ARGS...
   local name="$1"; shift
   "$@" >>"$HOME_DIR/logs/$name.log" 2>&1 &
   PIDS+=("$!")
+  echo "$!" >"$HOME_DIR/run/$name.pid"
   NAMES+=("$name")
 }
 launch monitor-a "$BIN/monitor" --config="$HOME_DIR/monitor-a/monitor.textproto" \

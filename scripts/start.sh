@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Starts a whole local keytrail deployment on loopback and, the first time,
-# tells the rogue-device story against it (README.md, "Try it"):
+# tells the rogue-device story against it (README.md, "The story"):
 #   - a log server on its embedded RocksDB, requiring both monitors'
 #     cosignatures on every checkpoint it serves (--required_cosignatures=2);
 #   - two monitors that audit the log, cosign it as tlog-witnesses and gossip
@@ -10,9 +10,13 @@
 # Everything lives under one directory, reused when run again. Services run
 # until Ctrl-C, which stops them all cleanly.
 #
-#   scripts/start.sh [--story] [--reset] [--help]
-#     --story   tell the story again (it is told by itself only the first time)
-#     --reset   delete the directory's keys and data first: a new deployment
+#   scripts/start.sh [--story | --no-story] [--reset] [--help]
+#     --story     tell the story again (it is told by itself only the first time)
+#     --no-story  not even the first time
+#     --reset     delete the directory's keys and data first: a new deployment
+# The story's last step makes monitor A flag the log (its key signed a
+# fork), after which the log publishes nothing new; for a deployment to try
+# things on, start one with --reset --no-story.
 #
 # Environment:
 #   KEYTRAIL_HOME     the directory (default: ./keytrail-home)
@@ -29,6 +33,7 @@ RESET=0
 for arg in "$@"; do
   case "$arg" in
     --story) STORY=1 ;;
+    --no-story) STORY=-1 ;;
     --reset) RESET=1 ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) echo "start: unknown argument $arg (see --help)" >&2; exit 2 ;;
@@ -174,7 +179,7 @@ start: keytrail is running on loopback (data in $HOME_DIR):
         $KEYTRAIL info --server=127.0.0.1:$LOG_PORT
 MSG
 
-if [ "$FIRST" = 1 ] || [ "$STORY" = 1 ]; then
+if { [ "$FIRST" = 1 ] && [ "$STORY" != -1 ]; } || [ "$STORY" = 1 ]; then
   if [ -f "$HOME_DIR/story.told" ]; then
     echo "start: the story was told here before: its last step made monitor A flag this log"
     echo "       for good, so the log can no longer gather both cosignatures. To tell it again,"

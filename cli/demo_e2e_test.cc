@@ -1,18 +1,22 @@
 // End to end with the real binaries: a log server requiring the
-// cosignatures of two real monitors (which gossip with each other), and
-// `keytrail demo --json` telling the rogue-device story against them. Each
-// step's outcome is checked from the JSON document, every alert included
-// (kind, account, evidence file on disk); then the app-side CLI reads the
-// state the demo's apps left (`keytrail app alerts/contact/code/lookup
-// --json`, exit codes 0 and 3), a fresh app is pinned and used from the
-// command line, and errors are one line with a non-zero exit and, with
-// --json, an error document.
+// cosignatures of two real monitors (which gossip with each other).
+//   TheStory: `keytrail demo --json` tells the rogue-device story; each
+//     step's outcome is checked from the JSON document, every alert included
+//     (kind, account, who raised it, evidence file on disk), the fork's
+//     evidence with `keytrail evidence verify`; then `keytrail app` reads the
+//     state the demo's apps left (alerts, contact).
+//   TheAppCli: an app from the command line on a fresh deployment: pin,
+//     account, enroll, lookup (exit 0), a device the user did not enroll
+//     (exit 3, the alert on stdout and stored), codes, observe; errors are
+//     one line on stderr with a non-zero exit and, with --json, an error
+//     document on stdout.
 //
 // Step 8 (a monitor shown a same-size forked checkpoint must flag the log
 // with evidence) depends on the monitor turning such an add-checkpoint into
 // split-view evidence (branch `monitor`); until that lands this test's
 // step-8 expectations fail, on purpose.
 #include <algorithm>
+#include <fstream>
 #include <memory>
 #include <string>
 #include <vector>
@@ -122,7 +126,7 @@ class DemoE2eTest : public ::testing::Test {
   std::string server_;
 };
 
-TEST_F(DemoE2eTest, TheStoryAndTheAppCli) {
+TEST_F(DemoE2eTest, TheStory) {
   const std::string work = TempDir("demo_work");
   CliRun demo = Keytrail({"demo", "--json", "--server=" + server_, "--token_file=" + log_->path("token"),
                        "--note_key=" + log_->path("note.key"), MonitorsFlag(),
@@ -205,6 +209,23 @@ TEST_F(DemoE2eTest, TheStoryAndTheAppCli) {
   EXPECT_EQ(contact.doc["devices"].size(), 3u);
   EXPECT_TRUE(contact.doc["account_key"].is_null());
 
+  // A newcomer's app sees Alice as the log serves her now, without alerts
+  // (nothing was verified before).
+  const std::string dave = TempDir("dave") + "/app";
+  ASSERT_EQ(Keytrail({"app", "pin", "--dir=" + dave, "--server=" + server_,
+                      "--monitor_keys=" + monitors_[0]->cosigner_key() + "," +
+                          monitors_[1]->cosigner_key()})
+                .rc,
+            0);
+  CliRun first = Keytrail({"app", "lookup", "--json", "--dir=" + dave, "--account=" + alice});
+  EXPECT_EQ(first.rc, 0) << first.err;
+  EXPECT_EQ(first.doc["account"]["version"], 2);
+  EXPECT_TRUE(first.doc["alerts"].empty());
+}
+
+// The app-side CLI from the command line, on a deployment that has not
+// told the story (after it, the flagged log publishes nothing new).
+TEST_F(DemoE2eTest, TheAppCli) {
   // A fresh app, from the command line: pin, sign in, enroll, look up.
   const std::string carol = TempDir("carol") + "/app";
   std::vector<std::string> keys_flag = {"--monitor_keys=" + monitors_[0]->cosigner_key() + "," +
@@ -221,18 +242,13 @@ TEST_F(DemoE2eTest, TheStoryAndTheAppCli) {
   EXPECT_EQ(std::count(again.err.begin(), again.err.end(), '\n'), 1) << again.err;
   ASSERT_EQ(Keytrail({"app", "account", "--dir=" + carol, "--account=carol"}).rc, 0);
   ASSERT_EQ(Keytrail({"app", "enroll", "--dir=" + carol, "--device=phone=0a0b"}).rc, 0);
-  // Carol's account is proven absent; Alice's, seen for the first time, is
-  // just verified (no alert: nothing was verified before).
+  // Carol's account is proven absent.
   CliRun own = Keytrail({"app", "lookup", "--json", "--dir=" + carol, "--account=carol"});
   EXPECT_EQ(own.rc, 0) << own.err;
   EXPECT_TRUE(own.doc["verified"].get<bool>()) << own.out;
   EXPECT_EQ(own.doc["account"]["version"], 0);
-  CliRun first = Keytrail({"app", "lookup", "--json", "--dir=" + carol, "--account=" + alice});
-  EXPECT_EQ(first.rc, 0) << first.err;
-  EXPECT_EQ(first.doc["account"]["version"], 2);
-  EXPECT_TRUE(first.doc["alerts"].empty());
-  CliRun code = Keytrail({"app", "code", "--json", "--dir=" + carol, "--account=" + alice});
-  // Carol has no verified key set of her own yet: no contact code.
+  CliRun code = Keytrail({"app", "code", "--json", "--dir=" + carol});
+  // Carol has no verified key set of her own yet: no code.
   EXPECT_EQ(code.rc, 1) << code.out;
   EXPECT_EQ(code.doc["error"]["code"], "FAILED_PRECONDITION");
 
@@ -266,6 +282,24 @@ TEST_F(DemoE2eTest, TheStoryAndTheAppCli) {
   ASSERT_EQ(rogue.doc["alerts"].size(), 1u) << rogue.out;
   EXPECT_EQ(rogue.doc["alerts"][0]["name"], "unenrolled-device");
   EXPECT_TRUE(absl::StrContains(rogue.doc["alerts"][0]["explanation"].get<std::string>(), "watch"));
+
+  // Her own code, now that her key set is verified; and a checkpoint
+  // from elsewhere (here: the log's, through `keytrail checkpoint`).
+  CliRun own_code = Keytrail({"app", "code", "--json", "--dir=" + carol});
+  EXPECT_EQ(own_code.rc, 0) << own_code.err;
+  EXPECT_EQ(own_code.doc["code"].get<std::string>().size(), 30u) << own_code.out;
+  CliRun cp = Keytrail({"checkpoint", "--json", "--server=" + server_});
+  ASSERT_EQ(cp.rc, 0) << cp.err;
+  const std::string cp_file = TempDir("observed") + "/checkpoint";
+  {
+    std::ofstream(cp_file) << cp.doc["checkpoint"].get<std::string>();
+  }
+  CliRun observed = Keytrail({"app", "observe", "--json", "--dir=" + carol,
+                              "--checkpoint_file=" + cp_file});
+  EXPECT_EQ(observed.rc, 0) << observed.out << observed.err;
+  EXPECT_TRUE(observed.doc["verified"].get<bool>()) << observed.out;
+  CliRun stored = Keytrail({"app", "alerts", "--json", "--dir=" + carol});
+  EXPECT_EQ(stored.doc["alerts"].size(), 1u) << stored.out;
 
   // Errors: one line, non-zero exit, and a JSON error document with --json.
   CliRun bad = Keytrail({"app", "lookup", "--json", "--dir=" + TempDir("never_pinned"), "--account=x"});

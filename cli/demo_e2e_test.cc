@@ -283,6 +283,13 @@ TEST_F(DemoE2eTest, TheAppCli) {
   EXPECT_EQ(rogue.doc["alerts"][0]["name"], "unenrolled-device");
   EXPECT_TRUE(absl::StrContains(rogue.doc["alerts"][0]["explanation"].get<std::string>(), "watch"));
 
+  // Watching follows every version since the last verified one: nothing
+  // new since the lookup above, so no second alert.
+  CliRun watch = Keytrail({"app", "watch", "--json", "--dir=" + carol, "--account=carol"});
+  EXPECT_EQ(watch.rc, 0) << watch.out << watch.err;
+  EXPECT_TRUE(watch.doc["verified"].get<bool>()) << watch.out;
+  EXPECT_EQ(watch.doc["account"]["version"], 2);
+  EXPECT_TRUE(watch.doc["alerts"].empty()) << watch.out;
   // Her own code, now that her key set is verified; and a checkpoint
   // from elsewhere (here: the log's, through `keytrail checkpoint`).
   CliRun own_code = Keytrail({"app", "code", "--json", "--dir=" + carol});

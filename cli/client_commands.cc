@@ -27,6 +27,7 @@
 #include "verifier/history.h"
 #include "verifier/log_trust.h"
 #include "verifier/lookup.h"
+#include "cli/output.h"
 
 ABSL_FLAG(std::string, server, "localhost:8090", "log server address host:port");
 ABSL_FLAG(std::string, token_file, "", "write token file (update)");
@@ -156,7 +157,18 @@ absl::StatusOr<Verified> Accept(const ClientState& state, absl::StatusOr<Verifie
   return verified;
 }
 
+nlohmann::json KeySetJson(const KeySet& ks) {
+  nlohmann::json devices = nlohmann::json::array();
+  for (const Device& d : ks.devices) {
+    devices.push_back({{"id", d.device_id}, {"key", HexEncode(d.device_key)}});
+  }
+  return {{"account_key", ks.account_key ? nlohmann::json(HexEncode(*ks.account_key))
+                                         : nlohmann::json(nullptr)},
+          {"devices", devices}};
+}
+
 void PrintKeySet(const KeySet& ks) {
+  if (JsonOutput()) return;
   if (ks.devices.empty()) {
     std::printf("  no devices (account deactivated)\n");
     return;
@@ -180,6 +192,16 @@ absl::Status Info(KeyTransparencyLog::Stub& stub) {
   absl::Status s =
       FromGrpcStatus(stub.GetLogInfo(&ctx, v1::GetLogInfoRequest(), &info), "GetLogInfo");
   if (!s.ok()) return s;
+  if (JsonOutput()) {
+    PrintJson({{"origin", info.origin()},
+               {"note_verifier_key", info.note_verifier_key()},
+               {"vrf_public_key", HexEncode(info.vrf_public_key())},
+               {"commitment_key", HexEncode(info.commitment_key())},
+               {"protocol_version", info.protocol_version()},
+               {"epoch_interval_ms", info.epoch_interval_ms()},
+               {"max_epoch_age_ms", info.max_epoch_age_ms()}});
+    return absl::OkStatus();
+  }
   std::printf("origin            %s\nnote key          %s\nVRF key           %s\n"
               "commitment key    %s\nprotocol version  %u\nepoch interval    %llu ms\n"
               "max epoch age     %llu ms\n",
@@ -197,6 +219,10 @@ absl::Status Checkpoint(KeyTransparencyLog::Stub& stub) {
   absl::Status s =
       FromGrpcStatus(stub.GetCheckpoint(&ctx, v1::GetCheckpointRequest(), &r), "GetCheckpoint");
   if (!s.ok()) return s;
+  if (JsonOutput()) {
+    PrintJson({{"checkpoint", r.checkpoint()}});
+    return absl::OkStatus();
+  }
   std::fputs(r.checkpoint().c_str(), stdout);
   return absl::OkStatus();
 }
@@ -290,6 +316,15 @@ absl::Status Update(KeyTransparencyLog::Stub& stub, const std::vector<std::strin
   v1::UpdateResponse resp;
   absl::Status s = FromGrpcStatus(stub.Update(&ctx, req, &resp), "Update");
   if (!s.ok()) return s;
+  if (JsonOutput()) {
+    PrintJson({{"account", req.account()},
+               {"version", resp.version()},
+               {"epoch", resp.epoch()},
+               {"log_index", resp.log_index()},
+               {"tree_size", resp.tree_size()},
+               {"signed", key_set.account_key.has_value()}});
+    return absl::OkStatus();
+  }
   std::printf("%s is now at version %llu (epoch %llu, log index %llu, checkpoint size %llu)\n",
               absl::CEscape(req.account()).c_str(), static_cast<unsigned long long>(resp.version()),
               static_cast<unsigned long long>(resp.epoch()),
@@ -302,6 +337,20 @@ absl::Status Lookup(KeyTransparencyLog::Stub& stub) {
   const std::string account = absl::GetFlag(FLAGS_account);
   auto verified = VerifiedLookup(stub, account);
   if (!verified.ok()) return verified.status();
+  if (JsonOutput()) {
+    nlohmann::json j = {{"account", account},
+                        {"checkpoint_size", verified->log.checkpoint.size},
+                        {"epoch", verified->log.epoch.epoch}};
+    if (verified->current) {
+      j["version"] = verified->current->version;
+      j["key_set"] = KeySetJson(verified->current->key_set);
+    } else {
+      j["version"] = 0;
+      j["key_set"] = nullptr;
+    }
+    PrintJson(j);
+    return absl::OkStatus();
+  }
   std::printf("verified against checkpoint %llu (epoch %llu)\n",
               static_cast<unsigned long long>(verified->log.checkpoint.size),
               static_cast<unsigned long long>(verified->log.epoch.epoch));
@@ -353,6 +402,21 @@ absl::Status History(KeyTransparencyLog::Stub& stub) {
   if (!followed.ok() && fetch_failed) return followed.status();
   auto verified = Accept(*state, std::move(followed));
   if (!verified.ok()) return verified.status();
+  if (JsonOutput()) {
+    nlohmann::json versions = nlohmann::json::array();
+    for (const auto& v : verified->versions) {
+      versions.push_back({{"version", v.version},
+                          {"epoch", v.epoch},
+                          {"log_index", v.log_index},
+                          {"key_set", KeySetJson(v.key_set)}});
+    }
+    PrintJson({{"account", account},
+               {"checkpoint_size", verified->log.checkpoint.size},
+               {"since", since},
+               {"pages", pages},
+               {"versions", versions}});
+    return absl::OkStatus();
+  }
   std::printf("verified against checkpoint %llu; %zu versions since %lld (%zu pages)\n",
               static_cast<unsigned long long>(verified->log.checkpoint.size),
               verified->versions.size(), static_cast<long long>(since), pages);
@@ -378,9 +442,25 @@ absl::Status Entries(KeyTransparencyLog::Stub& stub) {
   absl::Status s = FromGrpcStatus(stub.GetEntries(&ctx, req, &resp), "GetEntries");
   if (!s.ok()) return s;
   uint64_t index = req.start();
+  nlohmann::json entries = nlohmann::json::array();
   for (const std::string& bytes : resp.entries()) {
     auto entry = DecodeEntry(bytes);
     if (!entry.ok()) return entry.status();
+    if (JsonOutput()) {
+      if (const auto* u = std::get_if<UpdateEntry>(&*entry)) {
+        entries.push_back({{"index", index}, {"type", "update"},
+                           {"account_index", HexEncode(HashView(u->index))},
+                           {"version", u->version}, {"epoch", u->epoch},
+                           {"commitment", HexEncode(HashView(u->commitment))}});
+      } else {
+        const auto& e = std::get<EpochEntry>(*entry);
+        entries.push_back({{"index", index}, {"type", "epoch"}, {"epoch", e.epoch},
+                           {"timestamp_ms", e.timestamp_ms}, {"update_count", e.update_count},
+                           {"map_root", HexEncode(HashView(e.map_root))}});
+      }
+      ++index;
+      continue;
+    }
     if (const auto* u = std::get_if<UpdateEntry>(&*entry)) {
       std::printf("%llu update index=%s version=%llu epoch=%llu commitment=%s\n",
                   static_cast<unsigned long long>(index), HexEncode(HashView(u->index)).c_str(),
@@ -397,6 +477,7 @@ absl::Status Entries(KeyTransparencyLog::Stub& stub) {
     }
     ++index;
   }
+  if (JsonOutput()) PrintJson({{"start", req.start()}, {"entries", entries}});
   return absl::OkStatus();
 }
 

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "cli/output.h"
 #include "core/evidence/evidence.h"
 
 namespace keytrail::cli {
@@ -22,6 +23,13 @@ absl::Status RunEvidenceCommand(const std::vector<std::string>& args) {
   auto finding = evidence::VerifyEvidence(*e);
   if (!finding.ok()) {
     return absl::InvalidArgumentError(absl::StrCat("proves nothing: ", finding.status().message()));
+  }
+  if (JsonOutput()) {
+    PrintJson({{"proven", true},
+               {"summary", finding->summary},
+               {"origin", finding->origin},
+               {"log_key", finding->log_key}});
+    return absl::OkStatus();
   }
   std::printf(
       "PROVEN: %s\n"

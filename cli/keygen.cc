@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "absl/strings/str_cat.h"
+#include "cli/output.h"
 #include "core/bytes/encoding.h"
 #include "core/crypto/random.h"
 #include "core/keys/key_file.h"
@@ -23,6 +24,11 @@ absl::Status Usage(absl::string_view why) {
 absl::Status Report(const absl::StatusOr<std::string>& public_key, const std::string& kind,
                     const std::string& private_file, const std::string& public_file) {
   if (!public_key.ok()) return public_key.status();
+  if (JsonOutput()) {
+    PrintJson({{"kind", kind}, {"private_file", private_file}, {"public_file", public_file},
+               {"public_key", *public_key}});
+    return absl::OkStatus();
+  }
   std::printf("wrote %s key: %s (private, mode 0600) and %s (public): %s\n", kind.c_str(),
               private_file.c_str(), public_file.c_str(), public_key->c_str());
   return absl::OkStatus();
@@ -39,6 +45,10 @@ absl::Status RunKeygen(const std::vector<std::string>& args) {
     std::string token = HexEncode(RandomString(32));
     absl::Status s = WritePrivateKeyFile(args[1], token + "\n");
     if (!s.ok()) return s;
+    if (JsonOutput()) {
+      PrintJson({{"kind", "token"}, {"private_file", args[1]}});
+      return absl::OkStatus();
+    }
     std::printf("wrote write token: %s (mode 0600)\n", args[1].c_str());
     return absl::OkStatus();
   }

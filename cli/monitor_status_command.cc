@@ -3,6 +3,8 @@
 #include <cstdio>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "cli/output.h"
 #include "core/grpc/status_convert.h"
 #include "grpcpp/grpcpp.h"
 #include "proto/monitor_service.grpc.pb.h"
@@ -23,6 +25,37 @@ absl::Status RunMonitorCommand(const std::vector<std::string>& args) {
   v1::GetStatusResponse resp;
   grpc::Status s = stub->GetStatus(&ctx, req, &resp);
   if (!s.ok()) return FromGrpcStatus(s, "GetStatus");
+  if (JsonOutput()) {
+    nlohmann::json logs = nlohmann::json::array();
+    for (const v1::LogStatus& log : resp.logs()) {
+      nlohmann::json evidence = nlohmann::json::array();
+      for (const v1::EvidenceInfo& e : log.evidence()) {
+        evidence.push_back({{"summary", e.summary()}, {"file", e.file()}});
+      }
+      logs.push_back({{"origin", log.origin()},
+                      {"state", v1::LogStatus::State_Name(log.state())},
+                      {"verified_size", log.verified_size()},
+                      {"log_size", log.log_size()},
+                      {"lag", log.lag()},
+                      {"epoch", log.epoch()},
+                      {"epoch_timestamp_ms", log.epoch_timestamp_ms()},
+                      {"entries_audited", log.entries_audited()},
+                      {"entries_per_second", log.entries_per_second()},
+                      {"seconds_left", log.seconds_left()},
+                      {"last_error", log.last_error()},
+                      {"storage_error", log.storage_error()},
+                      {"evidence", evidence}});
+    }
+    nlohmann::json storage = nlohmann::json::array();
+    for (const v1::StorageStatus& db : resp.storage()) {
+      storage.push_back({{"database", db.database()},
+                         {"failing", db.failing()},
+                         {"error", db.error()},
+                         {"failed_writes", db.failed_writes()}});
+    }
+    PrintJson({{"serving", resp.serving()}, {"logs", logs}, {"storage", storage}});
+    return absl::OkStatus();
+  }
   for (const v1::LogStatus& log : resp.logs()) {
     std::printf("%s: %s\n", log.origin().c_str(), v1::LogStatus::State_Name(log.state()).c_str());
     std::printf("  verified size %llu of %llu (lag %llu), epoch %llu at %llu ms\n",

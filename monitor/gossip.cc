@@ -163,6 +163,13 @@ int Gossip::PollPeer(size_t i) {
     std::lock_guard<std::mutex> lock(counts_mu_);
     ++offered_[i];
   }
+  {
+    std::lock_guard<std::mutex> lock(counts_mu_);
+    PeerReport& r = reports_[i];
+    r.failing = !failure.ok();
+    r.last_error = std::string(failure.message());
+    if (failure.ok()) r.last_success = now;
+  }
   if (failure.ok()) {
     if (peer.failing) LogInfo("gossip: peer %s reachable again", peer.name);
     peer.failing = false;
@@ -180,6 +187,13 @@ int Gossip::PollPeer(size_t i) {
                      : std::min(peer.backoff * 2, options_.max_backoff);
   peer.next_try = absl::Now() + peer.backoff;
   return offered;
+}
+
+std::vector<Gossip::PeerReport> Gossip::Peers() const {
+  std::lock_guard<std::mutex> lock(counts_mu_);
+  std::vector<PeerReport> out = reports_;
+  for (size_t i = 0; i < out.size(); ++i) out[i].checkpoints = offered_[i];
+  return out;
 }
 
 std::string Gossip::MetricsText() const {

@@ -77,6 +77,17 @@ class Gossip {
   // split view. Any thread.
   std::string MetricsText() const;
 
+  // Each peer as of the last round (the status page). Any thread.
+  struct PeerReport {
+    std::string name;
+    std::string url;
+    uint64_t checkpoints = 0;  // as in MetricsText
+    absl::Time last_success = absl::InfinitePast();  // last round that reached it
+    bool failing = false;
+    std::string last_error;
+  };
+  std::vector<PeerReport> Peers() const;
+
  private:
   struct PeerState {
     std::string name;
@@ -91,7 +102,13 @@ class Gossip {
       : peers_(std::move(peers)),
         logs_(std::move(logs)),
         options_(options),
-        offered_(peers_.size(), 0) {}
+        offered_(peers_.size(), 0),
+        reports_(peers_.size()) {
+    for (size_t i = 0; i < peers_.size(); ++i) {
+      reports_[i].name = peers_[i].name;
+      reports_[i].url = peers_[i].scheme_host_port + peers_[i].path_prefix + "/";
+    }
+  }
   // OK with the body, NotFound for 404; Unavailable, DeadlineExceeded or
   // ResourceExhausted otherwise.
   absl::StatusOr<std::string> Fetch(const PeerState& peer, const GossipLog& log) const;
@@ -105,6 +122,7 @@ class Gossip {
   const GossipOptions options_;
   mutable std::mutex counts_mu_;
   std::vector<uint64_t> offered_;  // by peer index, guarded by counts_mu_
+  std::vector<PeerReport> reports_;  // by peer index, guarded by counts_mu_
   std::mutex mu_;
   std::condition_variable cv_;
   bool stop_ = false;

@@ -15,6 +15,7 @@
 #include "core/util/logging.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "monitor/metrics.h"
+#include "monitor/status_page.h"
 
 namespace keytrail::monitor {
 
@@ -188,6 +189,10 @@ absl::StatusOr<std::unique_ptr<Monitor>> Monitor::Start(MonitorOptions options) 
     m->witness_ = std::make_unique<Witness>(self, m->witness_store_.get(), *m->cosigner_);
     m->http_ = std::make_unique<WitnessHttpServer>(
         m->witness_.get(), [self] { return self->MetricsText(); }, m->options_.http);
+    m->http_->SetStatusPage([self] { return self->StatusPage(); },
+                            [self](const std::string& name, std::string* bytes) {
+                              return FindEvidence(self->Status(), name, bytes);
+                            });
     absl::Status s = m->http_->Start(listen_http.substr(0, colon), port);
     if (!s.ok()) return s;
     m->witness_retry_ = std::thread([self] { self->RetryWitnessStorage(); });
@@ -201,6 +206,24 @@ absl::StatusOr<std::unique_ptr<Monitor>> Monitor::Start(MonitorOptions options) 
 }
 
 Monitor::~Monitor() { Shutdown(); }
+
+std::string Monitor::StatusPage() const {
+  StatusPageInput in;
+  if (cosigner_.has_value()) {
+    in.cosigner_name = cosigner_->name();
+    in.cosigner_key = cosigner_->VerifierKey();
+  }
+  in.status = Status();
+  if (witness_ != nullptr) in.cosignatures_issued = witness_->cosignatures_issued();
+  if (gossip_ != nullptr) {
+    for (const Gossip::PeerReport& p : gossip_->Peers()) {
+      in.peers.push_back(
+          PeerView{p.name, p.url, p.checkpoints, p.last_success, p.failing, p.last_error});
+    }
+  }
+  in.now = absl::Now();
+  return RenderStatusPage(in);
+}
 
 int Monitor::http_port() const { return http_ == nullptr ? 0 : http_->port(); }
 

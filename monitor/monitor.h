@@ -106,6 +106,8 @@ class Monitor final : public AuditedLogs {
                        absl::Span<const Hash> proof) override;
 
   v1::GetStatusResponse Status() const;
+  // The HTML status page (monitor/status_page.h) as of now.
+  std::string StatusPage() const;
   std::string MetricsText() const;
 
  private:

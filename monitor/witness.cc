@@ -222,6 +222,11 @@ WitnessResponse Witness::CosignedCheckpoint(
   return r;
 }
 
+uint64_t Witness::cosignatures_issued() const {
+  absl::MutexLock lock(&mu_);
+  return cosignatures_issued_;
+}
+
 std::string Witness::MetricsText() const {
   absl::MutexLock lock(&mu_);
   std::string out =

@@ -93,6 +93,8 @@ class Witness {
   // Prometheus text of this witness's counters: add-checkpoint requests by
   // outcome, cosignatures issued.
   std::string MetricsText() const;
+  // Cosignatures returned since start (the status page). Any thread.
+  uint64_t cosignatures_issued() const;
 
   const note::CosignatureSigner& signer() const { return signer_; }
 

@@ -92,6 +92,40 @@ void WitnessHttpServer::Handle(const std::string& method, const std::string& pat
   server_.Handle(method, path, std::move(handler), kMaxGetBody);
 }
 
+void WitnessHttpServer::SetStatusPage(
+    std::function<std::string()> page,
+    std::function<bool(const std::string& name, std::string* bytes)> evidence) {
+  server_.Handle(
+      "GET", "/",
+      [page = std::move(page)](const http::ServerRequest&) {
+        http::ServerResponse r;
+        r.content_type = "text/html; charset=utf-8";
+        r.headers.emplace_back("Cache-Control", "no-store");
+        r.body = page();
+        return r;
+      },
+      kMaxGetBody);
+  // The name is only looked up among the evidence the page lists, never
+  // used as a path.
+  server_.HandlePrefix(
+      "GET", "/evidence/",
+      [evidence = std::move(evidence)](const http::ServerRequest& req) {
+        http::ServerResponse r;
+        const std::string name = req.path.substr(std::string("/evidence/").size());
+        std::string bytes;
+        if (name.empty() || name.find('/') != std::string::npos || !evidence ||
+            !evidence(name, &bytes)) {
+          r.status = 404;
+          r.body = "no such evidence\n";
+          return r;
+        }
+        r.content_type = "application/octet-stream";
+        r.headers.emplace_back("Content-Disposition", "attachment");
+        r.body = std::move(bytes);
+        return r;
+      },
+      kMaxGetBody);}
+
 absl::Status WitnessHttpServer::Start(const std::string& host, int port) {
   if (started_) return absl::FailedPreconditionError("witness http: already started");
   started_ = true;

@@ -11,6 +11,9 @@
 //   GET  /metrics                 Prometheus text: the monitor's (a callback)
 //                                 followed by the witness's counters and the
 //                                 HTTP server's.
+//   GET  /                        the HTML status page (SetStatusPage)
+//   GET  /evidence/<name>         an evidence file the page links, as
+//                                 application/octet-stream; 404 otherwise
 // and whatever else is added with Handle() before Start (e.g. a status page
 // at GET /: an exact path wins over the checkpoint prefix).
 // A body above core/witness's kMaxAddCheckpointBody gets 413 from the server
@@ -55,6 +58,11 @@ class WitnessHttpServer {
   // Binds `host`:`port` (port 0: one the kernel picks) and serves.
   // Unavailable if the address cannot be bound; InvalidArgument for a host
   // that does not resolve; FailedPrecondition if already started.
+  // Serves `page()` at "/" and `evidence(name)` (false: 404) at
+  // "/evidence/<name>". Before Start; the callbacks must be thread-safe.
+  void SetStatusPage(std::function<std::string()> page,
+                     std::function<bool(const std::string& name, std::string* bytes)> evidence);
+
   absl::Status Start(const std::string& host, int port);
   // The bound port (0 before Start).
   int port() const { return server_.port(); }

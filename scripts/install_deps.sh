@@ -1,24 +1,31 @@
 #!/usr/bin/env bash
 # Installs what keytrail builds and tests with, from Debian 12's archive.
 # Idempotent: when everything is present it only checks (a few seconds).
-#
-#   scripts/install_deps.sh                  what builds and runs keytrail
-#   scripts/install_deps.sh --with-s3-tests  and Ceph's radosgw, the real S3
-#                                            server the S3 tile store's tests
-#                                            start (scripts/test.sh passes it;
-#                                            scripts/start.sh does not: ~2 min
-#                                            and ~500 MB the log never needs)
+#   scripts/install_deps.sh                  everything but Ceph (build, tests,
+#                                            interop, fuzzing)
+#   scripts/install_deps.sh --run            only what building and running
+#                                            needs (scripts/start.sh): no
+#                                            test-only packages
+#   scripts/install_deps.sh --with-s3-tests  everything and Ceph's radosgw, the
+#                                            real S3 server the S3 tile store's
+#                                            tests start (scripts/test.sh's s3
+#                                            stage; ~2 min and ~500 MB the log
+#                                            never needs)
 set -euo pipefail
 
-PACKAGES=(
+RUN_PACKAGES=(
   # build
   bazel-bootstrap bazel-bootstrap-source g++ pkg-config openssl
-  # libraries
+  # libraries (nlohmann-json3-dev: the keytrail tool's --json; libmicrohttpd and
+  # libcurl: core/http's server and client)
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   librocksdb-dev libabsl-dev libssl-dev android-libboringssl-dev libcpp-httplib-dev
-  libmicrohttpd-dev libcurl4-openssl-dev
-  # tests and benchmarks
-  libgtest-dev googletest libbenchmark-dev nlohmann-json3-dev curl
+  libmicrohttpd-dev libcurl4-openssl-dev nlohmann-json3-dev
+)
+PACKAGES=(
+  "${RUN_PACKAGES[@]}"
+  # tests and benchmarks (chromium: the monitor status page's browser test)
+  libgtest-dev googletest libbenchmark-dev curl chromium
   # static serving of the published tiles (log_server:tiles_nginx_test)
   nginx-light
   # sanitizers and fuzzing (--config=asan, --config=fuzz): clang with libFuzzer
@@ -32,6 +39,7 @@ PACKAGES=(
 S3_TEST_PACKAGES=(ceph-mon ceph-osd radosgw ceph-common)
 for arg in "$@"; do
   case "$arg" in
+    --run) PACKAGES=("${RUN_PACKAGES[@]}") ;;
     --with-s3-tests) PACKAGES+=("${S3_TEST_PACKAGES[@]}") ;;
     *) echo "install_deps: unknown argument $arg" >&2; exit 2 ;;
   esac

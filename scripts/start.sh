@@ -1,38 +1,219 @@
 #!/usr/bin/env bash
-# Starts a keytrail log server on a fresh machine: installs what is missing,
-# builds the server and the keytrail tool, makes keys on first run, and runs
-# the server in the foreground (Ctrl-C stops it cleanly).
+# Starts a whole local keytrail deployment on loopback and, the first time,
+# tells the rogue-device story against it (README.md, "The story"):
+#   - a log server on its embedded RocksDB, requiring both monitors'
+#     cosignatures on every checkpoint it serves (--required_cosignatures=2);
+#   - two monitors that audit the log, cosign it as tlog-witnesses and gossip
+#     with each other.
+# On a fresh Debian 12 machine it installs what is missing (the run-time set
+# of scripts/install_deps.sh), builds (-c opt) and makes keys on first run.
+# Everything lives under one directory, reused when run again. Services run
+# until Ctrl-C, which stops them all cleanly.
 #
-#   scripts/start.sh [ORIGIN]        default ORIGIN: keytrail.localhost/log
+#   scripts/start.sh [--story | --no-story] [--reset] [--help]
+#     --story     tell the story again (it is told by itself only the first time)
+#     --no-story  not even the first time
+#     --reset     delete the directory's keys and data first: a new deployment
+# The story's last step makes monitor A flag the log (its key signed a
+# fork), after which the log publishes nothing new; for a deployment to try
+# things on, start one with --reset --no-story.
 #
-# Environment: KEYTRAIL_HOME (default ./keytrail-home) holds keys and data;
-# KEYTRAIL_LISTEN (default localhost:8090) is the gRPC address.
+# Environment:
+#   KEYTRAIL_HOME     the directory (default: ./keytrail-home)
+#   KEYTRAIL_PORTS    five loopback ports: log gRPC, monitor A gRPC, monitor A
+#                     HTTP, monitor B gRPC, monitor B HTTP
+#                     (default: 8090,8091,8092,8093,8094)
+#   KEYTRAIL_BIN_DIR  a directory with prebuilt log_server, monitor and
+#                     keytrail binaries: no install, no build (tests use it)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-ORIGIN="${1:-keytrail.localhost/log}"
+STORY=0
+RESET=0
+for arg in "$@"; do
+  case "$arg" in
+    --story) STORY=1 ;;
+    --no-story) STORY=-1 ;;
+    --reset) RESET=1 ;;
+    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+    *) echo "start: unknown argument $arg (see --help)" >&2; exit 2 ;;
+  esac
+done
+
 HOME_DIR="${KEYTRAIL_HOME:-$PWD/keytrail-home}"
-LISTEN="${KEYTRAIL_LISTEN:-localhost:8090}"
+IFS=, read -r LOG_PORT A_GRPC A_HTTP B_GRPC B_HTTP <<<"${KEYTRAIL_PORTS:-8090,8091,8092,8093,8094}"
+for p in "$LOG_PORT" "$A_GRPC" "$A_HTTP" "$B_GRPC" "$B_HTTP"; do
+  [[ "$p" =~ ^[0-9]+$ ]] || { echo "start: KEYTRAIL_PORTS needs five port numbers" >&2; exit 2; }
+done
+ORIGIN="keytrail.localhost/log"
 
-scripts/install_deps.sh
-echo "start: building (first build takes a few minutes)"
-bazel build -c opt //log_server //cli:keytrail >/dev/null 2>&1 || bazel build -c opt //log_server //cli:keytrail
-BIN="$(bazel info -c opt bazel-bin 2>/dev/null)"
-KEYTRAIL="$BIN/cli/keytrail"
-LOG_SERVER="$BIN/log_server/log_server"
+if [ -n "${KEYTRAIL_BIN_DIR:-}" ]; then
+  BIN="$KEYTRAIL_BIN_DIR"
+else
+  scripts/install_deps.sh --run
+  echo "start: building (-c opt; the first build takes a while)"
+  bazel build -c opt //log_server //monitor //cli:keytrail >/dev/null 2>&1 ||
+    bazel build -c opt //log_server //monitor //cli:keytrail
+  BIN_ROOT="$(bazel info -c opt bazel-bin 2>/dev/null)"
+  BIN="$HOME_DIR/bin"
+  mkdir -p "$BIN"
+  # Copies, so that a later build can't change what this deployment runs.
+  cp -f "$BIN_ROOT/log_server/log_server" "$BIN_ROOT/monitor/monitor" "$BIN_ROOT/cli/keytrail" "$BIN/"
+fi
+KEYTRAIL="$BIN/keytrail"
+for b in log_server monitor keytrail; do
+  [ -x "$BIN/$b" ] || { echo "start: no $BIN/$b" >&2; exit 1; }
+done
 
-mkdir -p "$HOME_DIR/keys"
+if [ "$RESET" = 1 ] && [ -d "$HOME_DIR" ]; then
+  echo "start: --reset: deleting the keys and data in $HOME_DIR"
+  rm -rf "$HOME_DIR/keys" "$HOME_DIR/log" "$HOME_DIR/monitor-a" "$HOME_DIR/monitor-b" \
+    "$HOME_DIR/run" "$HOME_DIR/story" "$HOME_DIR/story.told"
+fi
+
+# ---- Keys (first run) ----
+mkdir -p "$HOME_DIR/keys" "$HOME_DIR/run" "$HOME_DIR/logs"
 chmod 700 "$HOME_DIR" "$HOME_DIR/keys"
 K="$HOME_DIR/keys"
-[ -f "$K/note.key" ] || "$KEYTRAIL" keygen note "$ORIGIN" "$K/note.key" "$K/note.pub"
-[ -f "$K/vrf.key" ] || "$KEYTRAIL" keygen vrf "$ORIGIN" "$K/vrf.key" "$K/vrf.pub"
-[ -f "$K/write.token" ] || "$KEYTRAIL" keygen token "$K/write.token"
+FIRST=0
+[ -f "$K/note.key" ] || FIRST=1
+keygen() { "$KEYTRAIL" keygen "$@" >/dev/null; }
+[ -f "$K/note.key" ] || keygen note "$ORIGIN" "$K/note.key" "$K/note.pub"
+[ -f "$K/vrf.key" ] || keygen vrf "$ORIGIN" "$K/vrf.key" "$K/vrf.pub"
+[ -f "$K/write.token" ] || keygen token "$K/write.token"
+for m in a b; do
+  [ -f "$K/monitor-$m.key" ] || keygen cosigner "monitor.localhost/$m" "$K/monitor-$m.key" "$K/monitor-$m.pub"
+done
+NOTE_VKEY="$(cat "$K/note.pub")"
+A_VKEY="$(cat "$K/monitor-a.pub")"
+B_VKEY="$(cat "$K/monitor-b.pub")"
+
+# ---- Monitor configuration (rewritten each start: the ports may change) ----
+monitor_config() {  # NAME GRPC HTTP PEER_NAME PEER_VKEY PEER_HTTP
+  mkdir -p "$HOME_DIR/monitor-$1"
+  cat >"$HOME_DIR/monitor-$1/monitor.textproto" <<EOF
+# Written by scripts/start.sh (docs/MONITOR.md explains each field).
+data_dir: "$HOME_DIR/monitor-$1/data"
+cosigner_key_file: "$K/monitor-$1.key"
+grpc_listen: "127.0.0.1:$2"
+http_listen: "127.0.0.1:$3"
+logs {
+  origin: "$ORIGIN"
+  note_verifier_key: "$NOTE_VKEY"
+  grpc_address: "127.0.0.1:$LOG_PORT"
+  poll_interval_ms: 500
+}
+peers {
+  name: "monitor.localhost/$4"
+  cosigner_key: "$5"
+  url: "http://127.0.0.1:$6/"
+}
+EOF
+}
+monitor_config a "$A_GRPC" "$A_HTTP" b "$B_VKEY" "$B_HTTP"
+monitor_config b "$B_GRPC" "$B_HTTP" a "$A_VKEY" "$A_HTTP"
+
+# ---- Start; Ctrl-C (or TERM) stops everything ----
+PIDS=()
+NAMES=()
+DEMO=""
+stop_all() {
+  trap - INT TERM
+  [ -n "$DEMO" ] && kill -TERM "$DEMO" 2>/dev/null && wait "$DEMO" 2>/dev/null
+  echo
+  echo "start: stopping ${NAMES[*]}"
+  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  local rc=0
+  for i in "${!PIDS[@]}"; do
+    if wait "${PIDS[$i]}"; then :; else
+      echo "start: ${NAMES[$i]} exited with status $? (log: $HOME_DIR/logs/${NAMES[$i]}.log)" >&2
+      rc=1
+    fi
+  done
+  [ "$rc" = 0 ] && echo "start: all stopped"
+  exit "$rc"
+}
+trap stop_all INT TERM
+
+rm -f "$HOME_DIR"/run/*.port "$HOME_DIR"/run/*.pid
+launch() {  # NAME BINARY ARGS...
+  local name="$1"; shift
+  "$@" >>"$HOME_DIR/logs/$name.log" 2>&1 &
+  PIDS+=("$!")
+  echo "$!" >"$HOME_DIR/run/$name.pid"
+  NAMES+=("$name")
+}
+launch monitor-a "$BIN/monitor" --config="$HOME_DIR/monitor-a/monitor.textproto" \
+  --port_file="$HOME_DIR/run/monitor-a.port" --http_port_file="$HOME_DIR/run/monitor-a.http.port"
+launch monitor-b "$BIN/monitor" --config="$HOME_DIR/monitor-b/monitor.textproto" \
+  --port_file="$HOME_DIR/run/monitor-b.port" --http_port_file="$HOME_DIR/run/monitor-b.http.port"
+MONITORS="monitor.localhost/a=http://127.0.0.1:$A_HTTP/=$A_VKEY,monitor.localhost/b=http://127.0.0.1:$B_HTTP/=$B_VKEY"
+launch log_server "$BIN/log_server" --listen="127.0.0.1:$LOG_PORT" --data_dir="$HOME_DIR/log" \
+  --note_key="$K/note.key" --vrf_key="$K/vrf.key" --write_token_file="$K/write.token" \
+  --monitors="$MONITORS" --required_cosignatures=2 --block_cache_mb=64 \
+  --port_file="$HOME_DIR/run/log_server.port"
+
+# Each binary writes its port file once it serves.
+for f in log_server monitor-a monitor-a.http monitor-b monitor-b.http; do
+  for _ in $(seq 1 600); do
+    [ -s "$HOME_DIR/run/$f.port" ] && break
+    for i in "${!PIDS[@]}"; do
+      if ! kill -0 "${PIDS[$i]}" 2>/dev/null; then
+        echo "start: ${NAMES[$i]} did not start; its log ($HOME_DIR/logs/${NAMES[$i]}.log) ends:" >&2
+        tail -n 20 "$HOME_DIR/logs/${NAMES[$i]}.log" >&2
+        stop_all
+      fi
+    done
+    sleep 0.1
+  done
+  [ -s "$HOME_DIR/run/$f.port" ] || { echo "start: $f did not come up within 60 s" >&2; stop_all; }
+done
 
 cat <<MSG
-start: log "$(sed 's/+.*//' "$K/note.pub")" on $LISTEN, data in $HOME_DIR/data
-start: try, in another terminal:
-  $KEYTRAIL update --server=$LISTEN --token_file=$K/write.token --account=alice --device=phone=0a0b0c
-  $KEYTRAIL lookup --server=$LISTEN --account=alice --state_dir=$HOME_DIR/client
+start: keytrail is running on loopback (data in $HOME_DIR):
+  log server   127.0.0.1:$LOG_PORT (gRPC)   log "$ORIGIN", key $NOTE_VKEY
+  monitor A    127.0.0.1:$A_GRPC (gRPC)   status page http://127.0.0.1:$A_HTTP/
+  monitor B    127.0.0.1:$B_GRPC (gRPC)   status page http://127.0.0.1:$B_HTTP/
+  keys         $K      logs  $HOME_DIR/logs
+  try:  $KEYTRAIL monitor status --server=127.0.0.1:$A_GRPC
+        $KEYTRAIL info --server=127.0.0.1:$LOG_PORT
 MSG
-exec "$LOG_SERVER" --listen="$LISTEN" --data_dir="$HOME_DIR/data" \
-  --note_key="$K/note.key" --vrf_key="$K/vrf.key" --write_token_file="$K/write.token"
+
+if { [ "$FIRST" = 1 ] && [ "$STORY" != -1 ]; } || [ "$STORY" = 1 ]; then
+  if [ -f "$HOME_DIR/story.told" ]; then
+    echo "start: the story was told here before: its last step made monitor A flag this log"
+    echo "       for good, so the log can no longer gather both cosignatures. To tell it again,"
+    echo "       start a new deployment: scripts/start.sh --reset --story"
+  else
+    STORY_DIR="$HOME_DIR/story"
+    rm -rf "$STORY_DIR"
+    echo "start: telling the story (keytrail demo; Alice's and Bob's apps in $STORY_DIR)"
+    "$KEYTRAIL" demo --server="127.0.0.1:$LOG_PORT" --token_file="$K/write.token" \
+      --note_key="$K/note.key" --work_dir="$STORY_DIR" \
+      --monitors="127.0.0.1:$A_GRPC=http://127.0.0.1:$A_HTTP=$A_VKEY,127.0.0.1:$B_GRPC=http://127.0.0.1:$B_HTTP=$B_VKEY" \
+      </dev/null &
+    # In the background so that Ctrl-C reaches the trap (which stops it too).
+    DEMO=$!
+    if wait "$DEMO"; then
+      touch "$HOME_DIR/story.told"
+      echo "start: the story is told; monitor A now flags this log (see its status page)."
+    else
+      echo "start: the story did not go as told (above); the services keep running." >&2
+    fi
+    DEMO=""
+  fi
+fi
+
+echo "start: services running; Ctrl-C stops them"
+# Waits until a service exits by itself (or Ctrl-C runs the trap).
+while true; do
+  for i in "${!PIDS[@]}"; do
+    if ! kill -0 "${PIDS[$i]}" 2>/dev/null; then
+      echo "start: ${NAMES[$i]} exited; its log ($HOME_DIR/logs/${NAMES[$i]}.log) ends:" >&2
+      tail -n 20 "$HOME_DIR/logs/${NAMES[$i]}.log" >&2
+      stop_all
+    fi
+  done
+  sleep 1 &
+  wait $! || true
+done

@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "core/grpc/status_convert.h"
 #include "core/bytes/encoding.h"
 #include "core/note/checkpoint.h"
 #include "core/note/note.h"
@@ -23,12 +24,6 @@ using nlohmann::json;
 // verifier bounds what it stores); evidence is a few answers at most.
 constexpr size_t kMaxConfigSize = 1 << 20;
 constexpr size_t kMaxStateSize = 64 << 20;
-
-absl::Status FromGrpc(const grpc::Status& s, absl::string_view call) {
-  if (s.ok()) return absl::OkStatus();
-  return absl::Status(static_cast<absl::StatusCode>(s.error_code()),
-                      absl::StrCat(call, ": ", s.error_message()));
-}
 
 // Parses JSON without exceptions escaping: DataLoss naming the file.
 absl::StatusOr<json> ParseJsonFile(const std::string& path) {
@@ -85,7 +80,7 @@ absl::StatusOr<std::unique_ptr<App>> App::Pin(const std::string& dir, const std:
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(timeout));
   v1::GetLogInfoResponse info;
-  absl::Status s = FromGrpc(stub->GetLogInfo(&ctx, {}, &info), "GetLogInfo");
+  absl::Status s = FromGrpcStatus(stub->GetLogInfo(&ctx, {}, &info), "GetLogInfo");
   if (!s.ok()) return s;
   verifier::Policy policy;
   policy.log_note_key = info.note_verifier_key();
@@ -166,6 +161,11 @@ absl::Status App::SetOwnAccount(const std::string& account) {
   return s.ok() ? Save() : s;
 }
 
+absl::Status App::SetOwnAccountKey(const std::string& account_key) {
+  absl::Status s = verifier_->SetOwnAccountKey(account_key);
+  return s.ok() ? Save() : s;
+}
+
 absl::Status App::EnrollDevice(const std::string& device_id, const std::string& device_key) {
   absl::Status s = verifier_->EnrollDevice(device_id, device_key);
   return s.ok() ? Save() : s;
@@ -220,10 +220,10 @@ absl::StatusOr<Outcome> App::Lookup(const std::string& account) {
   grpc::Status g = stub_->Lookup(&ctx, req, &resp);
   if (g.error_code() == grpc::StatusCode::OUT_OF_RANGE) {
     verifier::Result r = verifier_->ReportOutOfRange();
-    if (r.status.ok()) r.status = FromGrpc(g, "Lookup");
+    if (r.status.ok()) r.status = FromGrpcStatus(g, "Lookup");
     return Finish(std::move(r));
   }
-  absl::Status s = FromGrpc(g, "Lookup");
+  absl::Status s = FromGrpcStatus(g, "Lookup");
   if (!s.ok()) return s;
   return Finish(verifier_->HandleLookup(account, resp.SerializeAsString(), NowMs()));
 }
@@ -242,10 +242,10 @@ absl::StatusOr<Outcome> App::Watch(const std::string& account) {
     grpc::Status g = stub_->History(&ctx, req, &resp);
     if (g.error_code() == grpc::StatusCode::OUT_OF_RANGE) {
       verifier::Result r = verifier_->ReportOutOfRange();
-      if (r.status.ok()) r.status = FromGrpc(g, "History");
+      if (r.status.ok()) r.status = FromGrpcStatus(g, "History");
       return Finish(std::move(r));
     }
-    absl::Status s = FromGrpc(g, "History");
+    absl::Status s = FromGrpcStatus(g, "History");
     if (!s.ok()) return s;
     verifier::Result r = verifier_->HandleHistory(account, resp.SerializeAsString(), NowMs());
     if (!r.status.ok() || !r.more) return Finish(std::move(r));
@@ -269,7 +269,7 @@ absl::StatusOr<Outcome> App::Observe(const std::string& checkpoint_note, std::st
       ctx.set_deadline(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(timeout_));
       v1::GetConsistencyProofResponse resp;
       absl::Status s =
-          FromGrpc(stub_->GetConsistencyProof(&ctx, req, &resp), "GetConsistencyProof");
+          FromGrpcStatus(stub_->GetConsistencyProof(&ctx, req, &resp), "GetConsistencyProof");
       if (!s.ok()) return s;
       proof = resp.proof();
     }

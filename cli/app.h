@@ -63,6 +63,10 @@ class App {
 
   // The verifier's calls, with the state saved after each.
   absl::Status SetOwnAccount(const std::string& account);
+  // The own account's public account key (32 bytes; empty: none), so that a
+  // key set whose account key the user did not set up raises an alert
+  // (Verifier::SetOwnAccountKey). After SetOwnAccount.
+  absl::Status SetOwnAccountKey(const std::string& account_key);
   absl::Status EnrollDevice(const std::string& device_id, const std::string& device_key);
   absl::Status MarkVerified(const std::string& contact, const std::string& code);
 

@@ -27,6 +27,9 @@ ABSL_FLAG(int64_t, min_cosignatures, -1,
           "how many of --monitor_keys must have cosigned (app pin; default: all)");
 ABSL_FLAG(absl::Duration, max_age, absl::Minutes(10),
           "the oldest acceptable checkpoint epoch (app pin; 0: no check)");
+ABSL_FLAG(std::string, own_account_key, "",
+          "the own account's public account key, hex (app account): a key set of the own "
+          "account with any other account key, or none, raises an alert");
 ABSL_FLAG(std::string, code, "", "the verification code the contact's phone shows (app verify)");
 ABSL_FLAG(std::string, checkpoint_file, "", "a signed checkpoint note (app observe)");
 ABSL_FLAG(std::string, proof_file, "",
@@ -129,6 +132,12 @@ absl::StatusOr<bool> RunAppCommand(int argc, char** argv) {
   if (command == "account") {
     absl::Status s = a.SetOwnAccount(account);
     if (!s.ok()) return s;
+    if (!absl::GetFlag(FLAGS_own_account_key).empty()) {
+      auto key = HexDecode(absl::GetFlag(FLAGS_own_account_key), "--own_account_key");
+      if (!key.ok()) return key.status();
+      s = a.SetOwnAccountKey(*key);
+      if (!s.ok()) return s;
+    }
     if (JsonOutput()) PrintJson({{"account", account}});
     Human(absl::StrCat("this app is signed in to ", Printable(account)));
     return false;

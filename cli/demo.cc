@@ -21,6 +21,7 @@
 #include "absl/time/clock.h"
 #include "cli/app.h"
 #include "cli/output.h"
+#include "core/grpc/status_convert.h"
 #include "core/bytes/encoding.h"
 #include "core/crypto/random.h"
 #include "core/crypto/sha256.h"
@@ -63,12 +64,6 @@ struct MonitorAddress {
   std::string url;  // http://host:port, no trailing '/'
   std::string vkey;
 };
-
-absl::Status FromGrpc(const grpc::Status& s, absl::string_view call) {
-  if (s.ok()) return absl::OkStatus();
-  return absl::Status(static_cast<absl::StatusCode>(s.error_code()),
-                      absl::StrCat(call, ": ", s.error_message()));
-}
 
 // One user: an app directory, an account key, devices.
 struct Person {
@@ -192,7 +187,7 @@ absl::StatusOr<v1::UpdateResponse> Story::Publish(const std::string& account, Ke
   ctx.set_deadline(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(timeout_));
   ctx.AddMetadata("authorization", "Bearer " + token_);
   v1::UpdateResponse resp;
-  absl::Status s = FromGrpc(log_->Update(&ctx, req, &resp), "Update");
+  absl::Status s = FromGrpcStatus(log_->Update(&ctx, req, &resp), "Update");
   if (!s.ok()) return s;
   return resp;
 }
@@ -225,7 +220,7 @@ absl::Status Story::WaitServed(uint64_t tree_size) {
     grpc::ClientContext ctx;
     ctx.set_deadline(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(timeout_));
     v1::GetCheckpointResponse resp;
-    absl::Status s = FromGrpc(log_->GetCheckpoint(&ctx, {}, &resp), "GetCheckpoint");
+    absl::Status s = FromGrpcStatus(log_->GetCheckpoint(&ctx, {}, &resp), "GetCheckpoint");
     if (!s.ok()) return s;
     auto n = note::ParseNote(resp.checkpoint());
     auto cp = n.ok() ? note::ParseCheckpoint(n->text) : absl::StatusOr<note::Checkpoint>(n.status());
@@ -255,7 +250,7 @@ absl::Status Story::WaitCosigned() {
     grpc::ClientContext ctx;
     ctx.set_deadline(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(timeout_));
     v1::GetCheckpointResponse resp;
-    absl::Status s = FromGrpc(log_->GetCheckpoint(&ctx, {}, &resp), "GetCheckpoint");
+    absl::Status s = FromGrpcStatus(log_->GetCheckpoint(&ctx, {}, &resp), "GetCheckpoint");
     if (!s.ok()) return s;
     size_t cosigned = 0;
     for (const auto& k : keys) {
@@ -286,6 +281,9 @@ absl::Status Story::Enroll(Person& p, const std::vector<std::string>& device_nam
   p.app = *std::move(app);
   p.account_key = Ed25519PrivateKey::Generate();
   absl::Status s = p.app->SetOwnAccount(p.account);
+  if (s.ok()) {
+    s = p.app->SetOwnAccountKey(std::string(p.account_key->public_key().bytes()));
+  }
   for (const std::string& d : device_names) {
     std::string key = RandomString(32);
     p.devices.devices.push_back(Device{d, key});
@@ -450,7 +448,7 @@ absl::Status Story::Fork() {
     grpc::ClientContext ctx;
     ctx.set_deadline(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(timeout_));
     v1::GetStatusResponse status;
-    absl::Status s = FromGrpc(monitor->GetStatus(&ctx, {}, &status), "GetStatus");
+    absl::Status s = FromGrpcStatus(monitor->GetStatus(&ctx, {}, &status), "GetStatus");
     if (!s.ok()) return End(s);
     for (const v1::LogStatus& l : status.logs()) {
       if (l.origin() != origin_ || l.state() != v1::LogStatus::MISBEHAVING) continue;

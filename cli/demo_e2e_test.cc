@@ -11,13 +11,12 @@
 //     one line on stderr with a non-zero exit and, with --json, an error
 //     document on stdout.
 //
-// Step 8 (a monitor shown a same-size forked checkpoint must flag the log
-// with evidence) depends on the monitor turning such an add-checkpoint into
-// split-view evidence (branch `monitor`); until that lands this test's
-// step-8 expectations fail, on purpose.
+// Step 8: a monitor shown a same-size forked checkpoint flags the log with
+// split-view evidence (issue 13.1).
 #include <algorithm>
 #include <fstream>
 #include <memory>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -159,17 +158,27 @@ TEST_F(DemoE2eTest, TheStory) {
   EXPECT_EQ(steps[3]["codes"]["Alice"], steps[3]["codes"]["Bob"]);
   EXPECT_EQ(steps[3]["codes"]["Alice"].get<std::string>().size(), 60u);
 
-  // Step 6: Alice's own phone raises unenrolled-device; step 7: Bob's
-  // raises identity-changed (the account key he verified is gone). Each
-  // with the log's answer as evidence, on disk.
+  // Step 6: Alice's own phone raises unenrolled-device (the tablet) and
+  // identity-changed (her account key is gone: the owner is told of every
+  // change to her identity she did not make); step 7: Bob's raises
+  // identity-changed (the account key he verified is gone). Each with the
+  // log's answer as evidence, on disk.
   const json a6 = StepAlerts(demo.doc, 6);
-  ASSERT_EQ(a6.size(), 1u) << steps[5].dump(2);
-  EXPECT_EQ(a6[0]["name"], "unenrolled-device");
-  EXPECT_EQ(a6[0]["kind"], 1);
-  EXPECT_EQ(a6[0]["account"], alice);
-  EXPECT_EQ(a6[0]["raised_by"], "Alice");
-  EXPECT_TRUE(absl::StrContains(a6[0]["explanation"].get<std::string>(), "tablet"));
-  EXPECT_FALSE(ReadFile(a6[0]["evidence_file"]).empty());
+  ASSERT_EQ(a6.size(), 2u) << steps[5].dump(2);
+  std::map<std::string, json> by_name;
+  for (const json& a : a6) by_name[a["name"].get<std::string>()] = a;
+  ASSERT_EQ(by_name.count("unenrolled-device"), 1u) << steps[5].dump(2);
+  ASSERT_EQ(by_name.count("identity-changed"), 1u) << steps[5].dump(2);
+  const json& device = by_name["unenrolled-device"];
+  EXPECT_EQ(device["kind"], 1);
+  EXPECT_EQ(device["account"], alice);
+  EXPECT_EQ(device["raised_by"], "Alice");
+  EXPECT_TRUE(absl::StrContains(device["explanation"].get<std::string>(), "tablet"));
+  EXPECT_FALSE(ReadFile(device["evidence_file"]).empty());
+  const json& identity = by_name["identity-changed"];
+  EXPECT_EQ(identity["account"], alice);
+  EXPECT_EQ(identity["raised_by"], "Alice");
+  EXPECT_FALSE(ReadFile(identity["evidence_file"]).empty());
   const json a7 = StepAlerts(demo.doc, 7);
   ASSERT_EQ(a7.size(), 1u) << steps[6].dump(2);
   EXPECT_EQ(a7[0]["name"], "identity-changed");
@@ -177,8 +186,8 @@ TEST_F(DemoE2eTest, TheStory) {
   EXPECT_EQ(a7[0]["raised_by"], "Bob");
   EXPECT_FALSE(ReadFile(a7[0]["evidence_file"]).empty());
 
-  // Step 8 (needs the monitor fix, see the file comment): the monitor
-  // flags the log and its evidence proves the split view.
+  // Step 8: the monitor flags the log and its evidence proves the split
+  // view.
   ASSERT_EQ(steps.size(), 8u);
   EXPECT_TRUE(steps[7]["ok"].get<bool>()) << "step 8: " << steps[7].dump(2);
   EXPECT_EQ(demo.rc, 0) << demo.err;
@@ -196,9 +205,13 @@ TEST_F(DemoE2eTest, TheStory) {
   // ---- The app-side CLI on the apps the story left ----
   CliRun alerts = Keytrail({"app", "alerts", "--json", "--dir=" + work + "/alice"});
   ASSERT_EQ(alerts.rc, 0) << alerts.err;
-  ASSERT_EQ(alerts.doc["alerts"].size(), 1u) << alerts.out;
-  EXPECT_EQ(alerts.doc["alerts"][0]["name"], "unenrolled-device");
-  EXPECT_EQ(alerts.doc["alerts"][0]["evidence_file"], a6[0]["evidence_file"]);
+  ASSERT_EQ(alerts.doc["alerts"].size(), 2u) << alerts.out;
+  for (const json& a : alerts.doc["alerts"]) {
+    const std::string name = a["name"];
+    ASSERT_EQ(by_name.count(name), 1u) << alerts.out;
+    EXPECT_EQ(a["evidence_file"], by_name[name]["evidence_file"]);
+  }
+  EXPECT_NE(alerts.doc["alerts"][0]["name"], alerts.doc["alerts"][1]["name"]);
   CliRun human = Keytrail({"app", "alerts", "--dir=" + work + "/bob"});
   EXPECT_EQ(human.rc, 0);
   EXPECT_TRUE(absl::StrContains(human.out, "ALERT 1 [identity-changed]")) << human.out;

@@ -85,11 +85,20 @@ void TilePublisher::Stop(absl::Duration drain) {
 
 void TilePublisher::Publish(std::shared_ptr<const PublishedState> state) {
   if (state == nullptr) return;
-  absl::MutexLock lock(&mu_);
-  if (newest_ != nullptr && newest_->log.epoch >= state->log.epoch) return;
-  newest_ = std::move(state);
-  status_.newest_epoch = newest_->log.epoch;
-  changed_.SignalAll();
+  bool already_written = false;
+  {
+    absl::MutexLock lock(&mu_);
+    if (newest_ != nullptr && newest_->log.epoch >= state->log.epoch) return;
+    newest_ = state;
+    status_.newest_epoch = newest_->log.epoch;
+    // After a restart the newest state's tiles may be durable already (the
+    // meta/tiles_published marker): the worker has nothing to write for it,
+    // so say so here, or a log that requires cosignatures would never push
+    // the checkpoint it restarted with.
+    already_written = status_.has_tiles && state->log.epoch <= status_.tiles_epoch;
+    changed_.SignalAll();
+  }
+  if (already_written && options_.on_tiles_written) options_.on_tiles_written(state);
 }
 
 void TilePublisher::Cosigned(uint64_t epoch, std::string note) {

@@ -96,7 +96,9 @@ class TilePublisher {
   void Stop(absl::Duration drain);
 
   // A new epoch is committed (StateHolder::OnSet of the log's published
-  // state). Cheap; never blocks on the store.
+  // state). Cheap; never blocks on the store. A state whose tiles are
+  // already durable (the one a restarted log resumes with) gets
+  // on_tiles_written at once, on the caller's thread.
   void Publish(std::shared_ptr<const PublishedState> state);
   // The cosigned checkpoint note of `epoch` qualifies (has the required
   // cosignatures); only used with required_cosignatures > 0.

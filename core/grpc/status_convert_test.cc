@@ -39,10 +39,15 @@ TEST(StatusConvertTest, EmptyMessageIsKept) {
 }
 
 TEST(StatusConvertTest, CodeOutsideTheCanonicalRangeIsUnknown) {
-  const absl::Status s =
-      FromGrpcStatus(grpc::Status(static_cast<grpc::StatusCode>(99), "odd peer"), "Lookup");
-  EXPECT_EQ(s.code(), absl::StatusCode::kUnknown);
-  EXPECT_EQ(s.message(), "Lookup: odd peer");
+  // grpc::StatusCode's values (-1..16) make -32..31 its valid range: a code
+  // past 16 inside it is what an odd peer can send, without the undefined
+  // behaviour (UBSan) of a value beyond the enum's range.
+  for (int code : {17, 31}) {
+    const absl::Status s =
+        FromGrpcStatus(grpc::Status(static_cast<grpc::StatusCode>(code), "odd peer"), "Lookup");
+    EXPECT_EQ(s.code(), absl::StatusCode::kUnknown) << code;
+    EXPECT_EQ(s.message(), "Lookup: odd peer");
+  }
 }
 
 }  // namespace

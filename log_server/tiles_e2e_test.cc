@@ -20,6 +20,7 @@
 #include "testing/signed_checkpoint.h"
 #include "testing/small_disk.h"
 #include "testing/tile_checks.h"
+#include "testing/tile_publication_load.h"
 
 namespace keytrail {
 namespace {
@@ -66,35 +67,13 @@ class TilesE2eTest : public ::testing::Test {
 
   // Updates of fresh accounts until `stop`; counts acknowledgements.
   std::thread Writer(std::atomic<bool>* stop, int id) {
-    return std::thread([this, stop, id] {
-      for (int n = 0; !stop->load(); ++n) {
-        v1::UpdateRequest req;
-        req.set_account(absl::StrCat("w", id, "-", starts_, "-", n));
-        v1::Device* d = req.mutable_key_set()->add_devices();
-        d->set_device_id("phone");
-        d->set_device_key("key");
-        grpc::ClientContext ctx;
-        h_->Authorize(&ctx);
-        ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-        v1::UpdateResponse resp;
-        if (!h_->stub().Update(&ctx, req, &resp).ok()) return;  // killed
-        acked_.fetch_add(1);
-      }
-    });
+    return testing::StartUpdateWriter(h_.get(), id, starts_, stop, &acked_);
   }
 
   // Waits until the published checkpoint is the log's newest one.
   void WaitUntilPublished() {
-    auto newest = h_->Checkpoint(true);
-    ASSERT_TRUE(newest.ok()) << newest.status();
-    const uint64_t want = testing::CheckpointOf(*newest).size;
-    uint64_t have = 0;
-    for (int i = 0; i < 1500 && have < want; ++i) {
-      auto log = ReadTiles();
-      have = log.ok() ? log->checkpoint.size : 0;
-      if (have < want) absl::SleepFor(absl::Milliseconds(20));
-    }
-    ASSERT_GE(have, want) << "tiles never caught up with the log\n" << h_->log();
+    absl::Status caught_up = testing::WaitUntilTilesCaughtUp(*h_, [this] { return ReadTiles(); });
+    ASSERT_TRUE(caught_up.ok()) << caught_up << "\n" << h_->log();
   }
 
   std::unique_ptr<LogServerHarness> h_;

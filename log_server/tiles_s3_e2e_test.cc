@@ -36,23 +36,8 @@ using testing::Radosgw;
 
 constexpr char kTilesService[] = "keytrail.v1.TilePublication";
 
-class TilesS3E2eTest : public ::testing::Test {
+class TilesS3E2eTest : public ::keytrail::testing::RadosgwTest {
  protected:
-  static void SetUpTestSuite() {
-    if (!Radosgw::MissingReason().empty()) return;
-    auto gw = Radosgw::Start("radosgw");
-    ASSERT_TRUE(gw.ok()) << gw.status();
-    gw_ = gw->release();
-    std::cerr << "radosgw started in " << gw_->start_time() << "\n";
-  }
-  static void TearDownTestSuite() {
-    delete gw_;
-    gw_ = nullptr;
-  }
-  void SetUp() override {
-    KEYTRAIL_SKIP_WITHOUT_RADOSGW();
-    ASSERT_NE(gw_, nullptr);
-  }
 
   // The flags that publish to the bucket under `prefix`.
   std::vector<std::string> S3Flags(const std::string& prefix, mode_t mode = 0600) {
@@ -105,7 +90,6 @@ class TilesS3E2eTest : public ::testing::Test {
     ASSERT_TRUE(caught_up.ok()) << caught_up << "\n" << h_->log();
   }
 
-  static Radosgw* gw_;
   std::unique_ptr<LogServerHarness> h_;
   std::unique_ptr<tiles::S3TileStore> reader_;
   std::string prefix_;
@@ -114,7 +98,6 @@ class TilesS3E2eTest : public ::testing::Test {
   std::atomic<uint64_t> acked_{0};
   int starts_ = 0;
 };
-Radosgw* TilesS3E2eTest::gw_ = nullptr;
 
 TEST_F(TilesS3E2eTest, KillNineNeverLeavesACheckpointWithoutItsTiles) {
   StartServer("s3-kill");

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <iostream>
 #include <fstream>
 #include <vector>
 
@@ -376,6 +377,24 @@ void Radosgw::Stop() {
   StopChild(&rgw_, absl::Seconds(10));
   StopChild(&osd_, absl::Seconds(10));
   StopChild(&mon_, absl::Seconds(10));
+}
+
+void RadosgwTest::SetUpTestSuite() {
+  if (!Radosgw::MissingReason().empty()) return;
+  auto gw = Radosgw::Start("radosgw");
+  ASSERT_TRUE(gw.ok()) << gw.status();
+  gw_ = gw->release();
+  std::cerr << "radosgw started in " << gw_->start_time() << "\n";
+}
+
+void RadosgwTest::TearDownTestSuite() {
+  delete gw_;
+  gw_ = nullptr;
+}
+
+void RadosgwTest::SetUp() {
+  KEYTRAIL_SKIP_WITHOUT_RADOSGW();
+  ASSERT_NE(gw_, nullptr);
 }
 
 }  // namespace keytrail::testing

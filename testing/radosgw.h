@@ -28,6 +28,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "gtest/gtest.h"
 #include "testing/process.h"
 
 namespace keytrail::testing {
@@ -110,6 +111,18 @@ class Radosgw {
   std::optional<ChildProcess> mon_;
   std::optional<ChildProcess> osd_;
   std::optional<ChildProcess> rgw_;
+};
+
+// A test fixture that shares one radosgw among the tests of its suite:
+// started before the first test (where radosgw is installed), stopped after
+// the last; each test skips, with the reason, where it is not installed.
+class RadosgwTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite();
+  static void TearDownTestSuite();
+  void SetUp() override;
+
+  static inline Radosgw* gw_ = nullptr;
 };
 
 }  // namespace keytrail::testing

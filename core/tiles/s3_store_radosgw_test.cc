@@ -17,23 +17,8 @@ namespace {
 
 using ::keytrail::testing::Radosgw;
 
-class S3TileStoreRadosgwTest : public ::testing::Test {
+class S3TileStoreRadosgwTest : public ::keytrail::testing::RadosgwTest {
  protected:
-  static void SetUpTestSuite() {
-    if (!Radosgw::MissingReason().empty()) return;
-    auto gw = Radosgw::Start("radosgw");
-    ASSERT_TRUE(gw.ok()) << gw.status();
-    gw_ = gw->release();
-    std::cerr << "radosgw started in " << gw_->start_time() << "\n";
-  }
-  static void TearDownTestSuite() {
-    delete gw_;
-    gw_ = nullptr;
-  }
-  void SetUp() override {
-    KEYTRAIL_SKIP_WITHOUT_RADOSGW();
-    ASSERT_NE(gw_, nullptr);
-  }
 
   static S3StoreConfig Config(const std::string& prefix, const std::string& secret = "") {
     S3StoreConfig c;
@@ -63,9 +48,7 @@ class S3TileStoreRadosgwTest : public ::testing::Test {
     return text.substr(at + 15, text.find('\r', at) - at - 15);
   }
 
-  static Radosgw* gw_;
 };
-Radosgw* S3TileStoreRadosgwTest::gw_ = nullptr;
 
 TEST_F(S3TileStoreRadosgwTest, CreateOnlyTilesAndOverwrittenCheckpoint) {
   auto store = Open(Config("log-a"));

@@ -59,7 +59,8 @@ struct SequencerOptions {
 
 using UpdateCallback = std::function<void(absl::StatusOr<UpdateOutcome>)>;
 // Told false when commits start failing and true when they work again, on
-// the sequencer thread.
+// the sequencer thread, just after storage_ok() has changed (so a reader of
+// storage_ok() may see the change a moment before the callback runs).
 using StorageHealthCallback = std::function<void(bool healthy)>;
 
 class Sequencer {

@@ -300,6 +300,9 @@ TEST_F(SequencerTest, FullDiskFailsCleanlyAndRecoversWithoutRestart) {
   disk_.SetFull(false);
   ASSERT_TRUE(WaitFor([&] { return seq->storage_ok(); }, absl::Seconds(10)))
       << "no recovery after space returned";
+  // The callback runs just after storage_ok() flips, on the sequencer thread.
+  ASSERT_TRUE(WaitFor([&] { return health.told().size() >= 2; }, absl::Seconds(10)))
+      << "health not told of the recovery";
   EXPECT_EQ(health.told(), (std::vector<bool>{false, true}));
   // The probe epoch replaced the stale checkpoint.
   EXPECT_GT(published_.Get()->log.epoch, epoch_before);

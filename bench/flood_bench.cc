@@ -224,8 +224,7 @@ void Measure(const std::string& phase, Tally* ordinary, int flood_commands, int 
       absl::StrFormat("%.2f / %.2f / %.2f ms", Percentile(lat, 0.50) / 1000,
                       Percentile(lat, 0.99) / 1000, Percentile(lat, 0.999) / 1000));
   if (flood_commands >= 0) {
-    Row("  absent-account flood answers (other process)",
-        Codes(ReadReport(flood_report), elapsed));
+    Row("  absent-account flood answers (other process)", Codes(ReadReport(flood_report), elapsed));
   }
 }
 

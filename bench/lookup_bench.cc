@@ -181,13 +181,13 @@ void Row(const std::string& what, const std::string& figure) {
   std::fflush(stdout);
 }
 
-
 // `concurrency` slots of `make_call` for a second of warm-up and `seconds`
 // of measurement.
 Measured Drive(const std::function<StartCall(int)>& make_call, int concurrency, int seconds) {
   Load load;
   std::vector<std::unique_ptr<Slot>> slots;
-  for (int i = 0; i < concurrency; ++i) slots.push_back(std::make_unique<Slot>(make_call(i), &load));
+  for (int i = 0; i < concurrency; ++i)
+    slots.push_back(std::make_unique<Slot>(make_call(i), &load));
   for (auto& s : slots) s->Start();
   absl::SleepFor(absl::Seconds(1));
   {
@@ -291,7 +291,9 @@ int main(int argc, char** argv) {
   }
 
   std::printf("| %-52s | %-30s |\n", "what", "figure");
-  std::printf("|------------------------------------------------------|--------------------------------|\n");
+  std::printf(
+      "|------------------------------------------------------|--------------------------------|"
+      "\n");
 
   // Answer sizes (and verification of a sample).
   std::mt19937_64 rng(7);
@@ -313,7 +315,8 @@ int main(int argc, char** argv) {
       auto v = verifier::VerifyLookup(trust, req.account(), resp, last, 0);
       if (!v.ok() || !v->current) {
         std::fprintf(stderr, "lookup_bench: answer for %s does not verify: %s\n",
-                     req.account().c_str(), v.ok() ? "absent" : std::string(v.status().message()).c_str());
+                     req.account().c_str(),
+                     v.ok() ? "absent" : std::string(v.status().message()).c_str());
         return 1;
       }
     }
@@ -351,8 +354,7 @@ int main(int argc, char** argv) {
   CeilingService ceiling(static_cast<size_t>(absl::GetFlag(FLAGS_ceiling_bytes)));
   int ceiling_port = 0;
   grpc::ServerBuilder ceiling_builder;
-  ceiling_builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
-                                   &ceiling_port);
+  ceiling_builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &ceiling_port);
   ceiling_builder.RegisterService(&ceiling);
   std::unique_ptr<grpc::Server> ceiling_server = ceiling_builder.BuildAndStart();
   if (ceiling_server == nullptr) return 1;
@@ -368,11 +370,11 @@ int main(int argc, char** argv) {
     std::vector<double> lookups, p50, p99, p999, ceilings, ceiling_p99, ratios;
     int64_t errors = 0;
     for (int r = 0; r < rounds; ++r) {
-      Measured m = Drive(
-          [&](int i) { return LookupCall(stub.get(), 1000 + 100 * r + i, accounts); },
-          concurrency, seconds);
-      Measured t = Drive([&](int) { return CeilingCall(ceiling_stub.get()); }, concurrency,
-                         seconds);
+      Measured m =
+          Drive([&](int i) { return LookupCall(stub.get(), 1000 + 100 * r + i, accounts); },
+                concurrency, seconds);
+      Measured t =
+          Drive([&](int) { return CeilingCall(ceiling_stub.get()); }, concurrency, seconds);
       lookups.push_back(m.per_second);
       p50.push_back(m.p50_ms);
       p99.push_back(m.p99_ms);
@@ -383,8 +385,7 @@ int main(int argc, char** argv) {
       errors += m.errors + t.errors;
     }
     Row(absl::StrFormat("Lookups/s over gRPC, loopback, %d in flight", concurrency),
-        absl::StrFormat("%.0f /s%s (%d errors)", Median(lookups), Range(lookups, 0),
-                        errors));
+        absl::StrFormat("%.0f /s%s (%d errors)", Median(lookups), Range(lookups, 0), errors));
     Row("  latency p50", absl::StrFormat("%.2f ms%s", Median(p50), Range(p50, 2)));
     Row("  latency p99", absl::StrFormat("%.2f ms%s", Median(p99), Range(p99, 2)));
     Row("  latency p99.9", absl::StrFormat("%.2f ms%s", Median(p999), Range(p999, 2)));
@@ -392,8 +393,7 @@ int main(int argc, char** argv) {
                         absl::GetFlag(FLAGS_ceiling_bytes), concurrency),
         absl::StrFormat("%.0f /s%s, p99 %.2f ms", Median(ceilings), Range(ceilings, 0),
                         Median(ceiling_p99)));
-    Row("  lookups / ceiling",
-        absl::StrFormat("%.2f%s", Median(ratios), Range(ratios, 2)));
+    Row("  lookups / ceiling", absl::StrFormat("%.2f%s", Median(ratios), Range(ratios, 2)));
   }
   Row("Resident memory of the process (server + client)",
       absl::StrFormat("%.0f MiB", ResidentMiB()));

@@ -33,8 +33,7 @@ class LevelSource : public HashSource {
     if (levels_.size() <= id.level) levels_.resize(id.level + 1);
     levels_[id.level].push_back(h);  // appends arrive in index order
   }
-  absl::StatusOr<std::vector<Hash>> GetNodes(
-      absl::Span<const NodeId> ids) override {
+  absl::StatusOr<std::vector<Hash>> GetNodes(absl::Span<const NodeId> ids) override {
     std::vector<Hash> out;
     out.reserve(ids.size());
     for (const NodeId& id : ids) {
@@ -65,8 +64,7 @@ Tree& BigTree() {
     t->leaf_hashes.reserve(kTreeSize);
     for (uint64_t i = 0; i < kTreeSize; ++i) {
       t->leaf_hashes.push_back(HashLeaf(LeafData(i)));
-      range.Append(t->leaf_hashes.back(),
-                   [t](NodeId id, const Hash& h) { t->source.Put(id, h); });
+      range.Append(t->leaf_hashes.back(), [t](NodeId id, const Hash& h) { t->source.Put(id, h); });
     }
     return t;
   }();
@@ -74,8 +72,7 @@ Tree& BigTree() {
 }
 
 Hash MustRoot(uint64_t size) {
-  absl::StatusOr<Hash> root =
-      RootAt(size, BigTree().source);
+  absl::StatusOr<Hash> root = RootAt(size, BigTree().source);
   if (!root.ok()) std::abort();
   return *root;
 }
@@ -150,9 +147,7 @@ void BM_CompactRangeAppendWithCallback(benchmark::State& state) {
   const std::vector<Hash>& leaves = BigTree().leaf_hashes;
   CompactRange range;
   uint64_t nodes = 0;
-  const CompactRange::NodeCallback count = [&nodes](NodeId, const Hash& h) {
-    nodes += h[0] | 1;
-  };
+  const CompactRange::NodeCallback count = [&nodes](NodeId, const Hash& h) { nodes += h[0] | 1; };
   size_t i = 0;
   for (auto _ : state) {
     range.Append(leaves[i], count);
@@ -182,8 +177,7 @@ void BM_BuildInclusionProof(benchmark::State& state) {
   const std::vector<Query> q = InclusionQueries();
   size_t i = 0;
   for (auto _ : state) {
-    absl::StatusOr<std::vector<Hash>> proof =
-        BuildInclusionProof(q[i].a, q[i].b, source);
+    absl::StatusOr<std::vector<Hash>> proof = BuildInclusionProof(q[i].a, q[i].b, source);
     if (!proof.ok()) state.SkipWithError("BuildInclusionProof failed");
     benchmark::DoNotOptimize(proof);
     if (++i == q.size()) i = 0;
@@ -197,8 +191,7 @@ void BM_BuildConsistencyProof(benchmark::State& state) {
   const std::vector<Query> q = ConsistencyQueries();
   size_t i = 0;
   for (auto _ : state) {
-    absl::StatusOr<std::vector<Hash>> proof =
-        BuildConsistencyProof(q[i].a, q[i].b, source);
+    absl::StatusOr<std::vector<Hash>> proof = BuildConsistencyProof(q[i].a, q[i].b, source);
     if (!proof.ok()) state.SkipWithError("BuildConsistencyProof failed");
     benchmark::DoNotOptimize(proof);
     if (++i == q.size()) i = 0;
@@ -219,16 +212,14 @@ void BM_VerifyInclusion(benchmark::State& state) {
   LevelSource& source = tree.source;
   std::vector<Prepared> p;
   for (const Query& q : InclusionQueries()) {
-    absl::StatusOr<std::vector<Hash>> proof =
-        BuildInclusionProof(q.a, q.b, source);
+    absl::StatusOr<std::vector<Hash>> proof = BuildInclusionProof(q.a, q.b, source);
     if (!proof.ok()) std::abort();
     p.push_back({q, *std::move(proof), Hash{}, MustRoot(q.b)});
   }
   size_t i = 0;
   for (auto _ : state) {
     const Prepared& x = p[i];
-    absl::Status s = VerifyInclusion(x.q.a, x.q.b, tree.leaf_hashes[x.q.a],
-                                     x.proof, x.root2);
+    absl::Status s = VerifyInclusion(x.q.a, x.q.b, tree.leaf_hashes[x.q.a], x.proof, x.root2);
     if (!s.ok()) state.SkipWithError("VerifyInclusion failed");
     if (++i == p.size()) i = 0;
   }
@@ -240,16 +231,14 @@ void BM_VerifyConsistency(benchmark::State& state) {
   LevelSource& source = BigTree().source;
   std::vector<Prepared> p;
   for (const Query& q : ConsistencyQueries()) {
-    absl::StatusOr<std::vector<Hash>> proof =
-        BuildConsistencyProof(q.a, q.b, source);
+    absl::StatusOr<std::vector<Hash>> proof = BuildConsistencyProof(q.a, q.b, source);
     if (!proof.ok()) std::abort();
     p.push_back({q, *std::move(proof), MustRoot(q.a), MustRoot(q.b)});
   }
   size_t i = 0;
   for (auto _ : state) {
     const Prepared& x = p[i];
-    absl::Status s =
-        VerifyConsistency(x.q.a, x.q.b, x.proof, x.root1, x.root2);
+    absl::Status s = VerifyConsistency(x.q.a, x.q.b, x.proof, x.root1, x.root2);
     if (!s.ok()) state.SkipWithError("VerifyConsistency failed");
     if (++i == p.size()) i = 0;
   }

@@ -169,7 +169,8 @@ int Generate(const std::string& path, int64_t accounts, int64_t updates, int64_t
   while (created < accounts || updated < updates) {
     std::vector<UpdateEntry> entries;
     absl::flat_hash_map<Hash, map::MapLeaf> touched;
-    while (static_cast<int64_t>(entries.size()) < epoch_size && (created < accounts || updated < updates)) {
+    while (static_cast<int64_t>(entries.size()) < epoch_size &&
+           (created < accounts || updated < updates)) {
       UpdateEntry u;
       if (created < accounts) {
         u.index = RandomHash(rng);
@@ -182,7 +183,8 @@ int Generate(const std::string& path, int64_t accounts, int64_t updates, int64_t
       auto it = touched.find(u.index);
       if (it == touched.end()) {
         auto cur = current.find(u.index);
-        map::MapLeaf leaf = cur != current.end() ? cur->second : map::MapLeaf{u.index, 0, GenesisHead()};
+        map::MapLeaf leaf =
+            cur != current.end() ? cur->second : map::MapLeaf{u.index, 0, GenesisHead()};
         it = touched.emplace(u.index, leaf).first;
       }
       u.version = it->second.version + 1;
@@ -197,9 +199,8 @@ int Generate(const std::string& path, int64_t accounts, int64_t updates, int64_t
     for (const auto& [index, leaf] : touched) {
       changes.push_back({leaf, current.find(index) == current.end()});
     }
-    std::sort(changes.begin(), changes.end(), [](const auto& a, const auto& b) {
-      return a.leaf.index < b.leaf.index;
-    });
+    std::sort(changes.begin(), changes.end(),
+              [](const auto& a, const auto& b) { return a.leaf.index < b.leaf.index; });
     auto root = map::TiledMap::Apply(store, changes, store);
     if (!root.ok()) {
       fprintf(stderr, "apply: %s\n", root.status().ToString().c_str());
@@ -294,8 +295,8 @@ int Run() {
     std::filesystem::remove_all(db_path);
   }
 
-  auto store = monitor::MonitorStore::Open(db_path, kOrigin,
-                                           static_cast<size_t>(absl::GetFlag(FLAGS_block_cache_mb)) << 20);
+  auto store = monitor::MonitorStore::Open(
+      db_path, kOrigin, static_cast<size_t>(absl::GetFlag(FLAGS_block_cache_mb)) << 20);
   if (!store.ok()) {
     fprintf(stderr, "store: %s\n", store.status().ToString().c_str());
     return 1;
@@ -382,9 +383,9 @@ int Run() {
   const absl::Time end = absl::Now();
   const double cpu_end = CpuSeconds();
   const double main_cpu_end = ThreadCpuSeconds();
-  update = Phase{(*auditor)->replayed_size() - phase_entries_start, end - phase_start,
-                 epochs - create.epochs, cpu_end - phase_cpu_start,
-                 main_cpu_end - phase_main_cpu_start};
+  update =
+      Phase{(*auditor)->replayed_size() - phase_entries_start, end - phase_start,
+            epochs - create.epochs, cpu_end - phase_cpu_start, main_cpu_end - phase_main_cpu_start};
   const uint64_t total_entries = (*auditor)->replayed_size();
   const long rss_kb = PeakRssKb();
 
@@ -420,9 +421,10 @@ int Run() {
          absl::ToDoubleSeconds(total.time - feed_time - commit_time));
   printf("peak RSS (ru_maxrss) %.1f MB\n", rss_kb / 1024.0);
   const double per_account = accounts > 0 ? 1.0 / accounts : 0;
-  printf("storage: %llu bytes as left (%.0f B/account), %llu after full compaction (%.0f B/account)\n",
-         static_cast<unsigned long long>(bytes_as_is), bytes_as_is * per_account,
-         static_cast<unsigned long long>(bytes_compacted), bytes_compacted * per_account);
+  printf(
+      "storage: %llu bytes as left (%.0f B/account), %llu after full compaction (%.0f B/account)\n",
+      static_cast<unsigned long long>(bytes_as_is), bytes_as_is * per_account,
+      static_cast<unsigned long long>(bytes_compacted), bytes_compacted * per_account);
   return 0;
 }
 

@@ -68,13 +68,15 @@ std::vector<double> Publish(tiles::TileStore* store, uint64_t per_epoch, int epo
     const uint64_t next = size + per_epoch;
     absl::Time start = absl::Now();
     for (const tiles::ObjectId& id : tiles::NewObjects(size, next)) {
-      const size_t bytes = id.type == tiles::ObjectType::kEntryBundle ? 202 * id.width : 32 * id.width;
+      const size_t bytes =
+          id.type == tiles::ObjectType::kEntryBundle ? 202 * id.width : 32 * id.width;
       absl::Status s = store->Put(tiles::ObjectPath(id), std::string(bytes, 'e'),
                                   id.partial() ? ObjectKind::kMutable : ObjectKind::kImmutable);
       if (!s.ok()) std::fprintf(stderr, "put failed: %s\n", s.ToString().c_str());
       ++*objects;
     }
-    absl::Status s = store->Put(tiles::kCheckpointPath, std::string(400, 'c'), ObjectKind::kMutable);
+    absl::Status s =
+        store->Put(tiles::kCheckpointPath, std::string(400, 'c'), ObjectKind::kMutable);
     if (!s.ok()) std::fprintf(stderr, "put failed: %s\n", s.ToString().c_str());
     ++*objects;
     ms.push_back(absl::ToDoubleMilliseconds(absl::Now() - start));
@@ -84,11 +86,11 @@ std::vector<double> Publish(tiles::TileStore* store, uint64_t per_epoch, int epo
 }
 
 int Main() {
-  if (std::string missing = testing::Radosgw::MissingReason(); !missing.empty()) {
+  if (std::string missing = test::Radosgw::MissingReason(); !missing.empty()) {
     std::fprintf(stderr, "%s\n", missing.c_str());
     return 1;
   }
-  auto gw = testing::Radosgw::Start("s3-bench");
+  auto gw = test::Radosgw::Start("s3-bench");
   if (!gw.ok()) {
     std::fprintf(stderr, "radosgw: %s\n", gw.status().ToString().c_str());
     return 1;
@@ -107,7 +109,7 @@ int Main() {
     return *tiles::S3TileStore::Open(c);
   };
   auto dir_for = [&](const std::string& name) {
-    return *tiles::DirectoryTileStore::Open(testing::TempDir(name));
+    return *tiles::DirectoryTileStore::Open(test::TempDir(name));
   };
 
   for (int threads : {1, 4}) {
@@ -118,17 +120,22 @@ int Main() {
       dir_rates.push_back(PutRate(dir_for("dir-rate-" + tag).get(), tag + "d", 300, threads));
     }
     Figures s3 = Summarize(s3_rates), dir = Summarize(dir_rates);
-    std::printf("8 KiB create-only PUTs, %d thread(s): radosgw %.0f/s (%.0f-%.0f), directory %.0f/s (%.0f-%.0f)\n",
-                threads, s3.median_ms, s3.min_ms, s3.max_ms, dir.median_ms, dir.min_ms, dir.max_ms);
+    std::printf(
+        "8 KiB create-only PUTs, %d thread(s): radosgw %.0f/s (%.0f-%.0f), directory %.0f/s "
+        "(%.0f-%.0f)\n",
+        threads, s3.median_ms, s3.min_ms, s3.max_ms, dir.median_ms, dir.min_ms, dir.max_ms);
   }
   for (uint64_t per_epoch : {10, 100, 1000}) {
     size_t s3_objects = 0, dir_objects = 0;
-    Figures s3 = Summarize(Publish(s3_for(absl::StrCat("epochs", per_epoch)).get(), per_epoch, 30, &s3_objects));
+    Figures s3 = Summarize(
+        Publish(s3_for(absl::StrCat("epochs", per_epoch)).get(), per_epoch, 30, &s3_objects));
     Figures dir = Summarize(
         Publish(dir_for(absl::StrCat("dir-epochs", per_epoch)).get(), per_epoch, 30, &dir_objects));
-    std::printf("epoch of %4llu entries (%.1f objects/epoch): radosgw %.1f ms (%.1f-%.1f), directory %.1f ms (%.1f-%.1f)\n",
-                static_cast<unsigned long long>(per_epoch), s3_objects / 30.0, s3.median_ms, s3.min_ms,
-                s3.max_ms, dir.median_ms, dir.min_ms, dir.max_ms);
+    std::printf(
+        "epoch of %4llu entries (%.1f objects/epoch): radosgw %.1f ms (%.1f-%.1f), directory %.1f "
+        "ms (%.1f-%.1f)\n",
+        static_cast<unsigned long long>(per_epoch), s3_objects / 30.0, s3.median_ms, s3.min_ms,
+        s3.max_ms, dir.median_ms, dir.min_ms, dir.max_ms);
   }
   return 0;
 }

@@ -44,8 +44,7 @@ BENCHMARK(BM_Ed25519Verify);
 
 void BM_NoteSign(benchmark::State& state) {
   const auto signer =
-      note::Ed25519NoteSigner::Create("example.org/keytrail-test-log", Key(1))
-          .value();
+      note::Ed25519NoteSigner::Create("example.org/keytrail-test-log", Key(1)).value();
   for (auto _ : state) {
     auto msg = note::SignNote(kCheckpoint, {&signer});
     benchmark::DoNotOptimize(msg);
@@ -56,8 +55,7 @@ BENCHMARK(BM_NoteSign);
 
 void BM_NoteOpen(benchmark::State& state) {
   const auto signer =
-      note::Ed25519NoteSigner::Create("example.org/keytrail-test-log", Key(1))
-          .value();
+      note::Ed25519NoteSigner::Create("example.org/keytrail-test-log", Key(1)).value();
   const note::Ed25519NoteVerifier verifier = signer.Verifier();
   const std::string msg = note::SignNote(kCheckpoint, {&signer}).value();
   for (auto _ : state) {
@@ -72,17 +70,13 @@ BENCHMARK(BM_NoteOpen);
 // What a client does per answer: open a checkpoint signed by the log and
 // cosigned by range(0) witnesses, all of them known.
 void BM_NoteOpenCosigned(benchmark::State& state) {
-  const auto log =
-      note::Ed25519NoteSigner::Create("example.org/keytrail-test-log", Key(1))
-          .value();
+  const auto log = note::Ed25519NoteSigner::Create("example.org/keytrail-test-log", Key(1)).value();
   const note::Ed25519NoteVerifier log_verifier = log.Verifier();
   std::vector<note::CosignatureVerifier> witnesses;
-  note::Note n = note::ParseNote(note::SignNote(kCheckpoint, {&log}).value())
-                     .value();
+  note::Note n = note::ParseNote(note::SignNote(kCheckpoint, {&log}).value()).value();
   for (int i = 0; i < state.range(0); ++i) {
-    const auto w = note::CosignatureSigner::Create(
-                       "witness" + std::to_string(i) + ".example",
-                       Key(static_cast<char>(2 + i)))
+    const auto w = note::CosignatureSigner::Create("witness" + std::to_string(i) + ".example",
+                                                   Key(static_cast<char>(2 + i)))
                        .value();
     n.signatures.push_back(w.SignAsNoteSignature(kCheckpoint, kTime));
     witnesses.push_back(w.Verifier());
@@ -92,8 +86,7 @@ void BM_NoteOpenCosigned(benchmark::State& state) {
   const std::string msg = note::FormatNote(n);
   for (auto _ : state) {
     auto opened = note::OpenNote(msg, verifiers);
-    if (!opened.ok() ||
-        opened->verified.size() != static_cast<size_t>(state.range(0) + 1)) {
+    if (!opened.ok() || opened->verified.size() != static_cast<size_t>(state.range(0) + 1)) {
       state.SkipWithError("open failed");
     }
     benchmark::DoNotOptimize(opened);
@@ -103,8 +96,7 @@ void BM_NoteOpenCosigned(benchmark::State& state) {
 BENCHMARK(BM_NoteOpenCosigned)->Arg(1)->Arg(3);
 
 void BM_CosignatureSign(benchmark::State& state) {
-  const auto signer =
-      note::CosignatureSigner::Create("witness.example", Key(2)).value();
+  const auto signer = note::CosignatureSigner::Create("witness.example", Key(2)).value();
   for (auto _ : state) {
     benchmark::DoNotOptimize(signer.Sign(kCheckpoint, kTime));
   }
@@ -113,8 +105,7 @@ void BM_CosignatureSign(benchmark::State& state) {
 BENCHMARK(BM_CosignatureSign);
 
 void BM_CosignatureVerify(benchmark::State& state) {
-  const auto signer =
-      note::CosignatureSigner::Create("witness.example", Key(2)).value();
+  const auto signer = note::CosignatureSigner::Create("witness.example", Key(2)).value();
   const note::CosignatureVerifier verifier = signer.Verifier();
   const std::string sig = signer.Sign(kCheckpoint, kTime);
   for (auto _ : state) {

@@ -43,13 +43,13 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "core/keys/keys.h"
+#include "core/tiles/directory_store.h"
 #include "core/util/logging.h"
 #include "log_server/epoch_builder.h"
 #include "log_server/epoch_context.h"
 #include "log_server/log_storage.h"
 #include "log_server/sequencer.h"
 #include "log_server/tile_publisher.h"
-#include "core/tiles/directory_store.h"
 #include "log_server/update_preparer.h"
 #include "proto/keytrail.pb.h"
 
@@ -103,7 +103,8 @@ class InFlight {
   }
   void WaitIdle() {
     absl::MutexLock lock(&mu_);
-    mu_.Await(absl::Condition(+[](InFlight* f) { return f->in_flight_ == 0; }, this));
+    mu_.Await(absl::Condition(
+        +[](InFlight* f) { return f->in_flight_ == 0; }, this));
   }
   int64_t acked() {
     absl::MutexLock lock(&mu_);
@@ -143,8 +144,8 @@ std::unique_ptr<Server> OpenServer(const std::string& dir) {
   auto s = std::make_unique<Server>();
   auto signer = LoadNoteSigner(dir + "/note.key").value();
   s->vrf = std::make_unique<VrfPrivateKey>(LoadVrfPrivateKey(dir + "/vrf.key").value());
-  auto storage = LogStorage::Open(
-      dir + "/data", static_cast<size_t>(absl::GetFlag(FLAGS_block_cache_mb)) << 20);
+  auto storage = LogStorage::Open(dir + "/data",
+                                  static_cast<size_t>(absl::GetFlag(FLAGS_block_cache_mb)) << 20);
   if (!storage.ok()) {
     std::fprintf(stderr, "update_bench: %s\n", storage.status().ToString().c_str());
     std::exit(1);
@@ -157,7 +158,8 @@ std::unique_ptr<Server> OpenServer(const std::string& dir) {
     std::exit(1);
   }
   s->preparer = std::make_unique<UpdatePreparer>(*s->storage, *s->vrf, s->published);
-  s->sequencer = std::make_unique<Sequencer>(*std::move(builder), SequencerOptions(), &s->published);
+  s->sequencer =
+      std::make_unique<Sequencer>(*std::move(builder), SequencerOptions(), &s->published);
   if (absl::GetFlag(FLAGS_lookup_contexts)) {
     s->contexts = std::make_unique<EpochContexts>(*s->storage, EpochContextOptions());
     EpochContexts* contexts = s->contexts.get();
@@ -199,9 +201,8 @@ double Run(Server& s, int64_t count, int threads, int key_bytes,
           std::exit(1);
         }
         flight.Acquire();
-        s.sequencer->Submit(*std::move(prepared), [&flight](absl::StatusOr<UpdateOutcome> r) {
-          flight.Release(r.ok());
-        });
+        s.sequencer->Submit(*std::move(prepared),
+                            [&flight](absl::StatusOr<UpdateOutcome> r) { flight.Release(r.ok()); });
       }
     });
   }
@@ -280,7 +281,8 @@ void Row(const std::string& phase, const std::string& what, const std::string& f
 
   uint64_t bytes = DirectoryBytes(dir + "/data");
   Row("storage", absl::StrCat("database bytes / account (", accounts + updates, " versions)"),
-      absl::StrFormat("%.0f B (%.2f GB total)", static_cast<double>(bytes) / accounts, bytes / 1e9));
+      absl::StrFormat("%.0f B (%.2f GB total)", static_cast<double>(bytes) / accounts,
+                      bytes / 1e9));
 
   // Keep writing; the parent kills us mid-stream.
   if (::write(ready_fd, "k", 1) != 1) std::exit(1);
@@ -306,7 +308,9 @@ int main(int argc, char** argv) {
   }
 
   std::printf("| phase    | %-44s | %-28s |\n", "what", "figure");
-  std::printf("|----------|----------------------------------------------|------------------------------|\n");
+  std::printf(
+      "|----------|----------------------------------------------|------------------------------|"
+      "\n");
   std::fflush(stdout);  // or the child would print the header again
   int pipe_fds[2];
   if (::pipe(pipe_fds) != 0) return 1;
@@ -329,8 +333,9 @@ int main(int argc, char** argv) {
   auto server = OpenServer(dir);
   double restart_ms = absl::ToDoubleMilliseconds(absl::Now() - start);
   auto state = server->published.Get();
-  Row("restart", absl::StrFormat("open after SIGKILL: epoch %d, %d accounts", state->log.epoch,
-                                 state->map_size),
+  Row("restart",
+      absl::StrFormat("open after SIGKILL: epoch %d, %d accounts", state->log.epoch,
+                      state->map_size),
       absl::StrFormat("%.0f ms", restart_ms));
   return 0;
 }

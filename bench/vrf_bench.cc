@@ -26,12 +26,11 @@ struct Inputs {
 const Inputs& GetInputs() {
   static const Inputs* const inputs = [] {
     // A fixed key (RFC 9381 example 10's) so that runs are comparable.
-    const unsigned char sk[kVrfPrivateKeySize] = {
-        0xc9, 0xaf, 0xa9, 0xd8, 0x45, 0xba, 0x75, 0x16, 0x6b, 0x5c, 0x21,
-        0x57, 0x67, 0xb1, 0xd6, 0x93, 0x4e, 0x50, 0xc3, 0xdb, 0x36, 0xe8,
-        0x9b, 0x12, 0x7b, 0x8a, 0x62, 0x2b, 0x12, 0x0f, 0x67, 0x21};
-    auto key = VrfPrivateKey::FromBytes(
-        std::string(reinterpret_cast<const char*>(sk), sizeof(sk)));
+    const unsigned char sk[kVrfPrivateKeySize] = {0xc9, 0xaf, 0xa9, 0xd8, 0x45, 0xba, 0x75, 0x16,
+                                                  0x6b, 0x5c, 0x21, 0x57, 0x67, 0xb1, 0xd6, 0x93,
+                                                  0x4e, 0x50, 0xc3, 0xdb, 0x36, 0xe8, 0x9b, 0x12,
+                                                  0x7b, 0x8a, 0x62, 0x2b, 0x12, 0x0f, 0x67, 0x21};
+    auto key = VrfPrivateKey::FromBytes(std::string(reinterpret_cast<const char*>(sk), sizeof(sk)));
     if (!key.ok()) std::abort();
     auto* in = new Inputs{*std::move(key), {}, {}};
     for (int i = 0; i < 64; ++i) {
@@ -75,8 +74,7 @@ void BM_ProofToHash(benchmark::State& state) {
   const Inputs& in = GetInputs();
   size_t i = 0;
   for (auto _ : state) {
-    absl::StatusOr<Hash> beta =
-        VrfProofToHash(in.proofs[i++ % in.proofs.size()]);
+    absl::StatusOr<Hash> beta = VrfProofToHash(in.proofs[i++ % in.proofs.size()]);
     if (!beta.ok()) {
       state.SkipWithError("proof did not decode");
       break;
@@ -94,8 +92,7 @@ void BM_HashToCurve(benchmark::State& state) {
   const VrfPublicKey& pub = in.key.public_key();
   size_t i = 0;
   for (auto _ : state) {
-    std::string h =
-        pub.HashToCurveForTesting(in.alphas[i++ % in.alphas.size()]);
+    std::string h = pub.HashToCurveForTesting(in.alphas[i++ % in.alphas.size()]);
     benchmark::DoNotOptimize(h);
   }
   state.SetItemsProcessed(state.iterations());

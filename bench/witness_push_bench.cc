@@ -55,8 +55,8 @@ ABSL_FLAG(int, poll_interval_ms, 1000, "the monitor's poll_interval_ms for the l
 namespace keytrail {
 namespace {
 
-using keytrail::testing::ChildProcess;
-using keytrail::testing::LogServerHarness;
+using keytrail::test::ChildProcess;
+using keytrail::test::LogServerHarness;
 
 int Fail(const std::string& why) {
   std::fprintf(stderr, "witness_push_bench: %s\n", why.c_str());
@@ -104,14 +104,14 @@ int Run() {
   if (!log.stub().GetLogInfo(&info_ctx, {}, &info).ok()) return Fail("GetLogInfo failed");
 
   // The monitor: its cosigner key, configuration and process.
-  const std::string dir = keytrail::testing::TempDir(absl::StrCat("witness_push_bench_m.", getpid()));
-  auto keygen = keytrail::testing::RunProgram(
-      keytrail::testing::Runfile("cli/keytrail"),
+  const std::string dir = keytrail::test::TempDir(absl::StrCat("witness_push_bench_m.", getpid()));
+  auto keygen = keytrail::test::RunProgram(
+      keytrail::test::Runfile("cli/keytrail"),
       {"keygen", "cosigner", "monitor.example/bench", dir + "/cosigner.key", dir + "/cosigner.pub"},
       dir + "/keygen.log");
   if (!keygen.ok() || *keygen != 0) return Fail("keygen cosigner failed");
   auto key = note::ParseCosignatureVerifierKey(
-      absl::StripAsciiWhitespace(keytrail::testing::ReadFile(dir + "/cosigner.pub")));
+      absl::StripAsciiWhitespace(keytrail::test::ReadFile(dir + "/cosigner.pub")));
   if (!key.ok()) return Fail(key.status().ToString());
   std::ofstream(dir + "/monitor.textproto")
       << "data_dir: \"" << dir << "/data\"\n"
@@ -122,13 +122,13 @@ int Run() {
       << "  grpc_address: \"127.0.0.1:" << log.port() << "\"\n"
       << "  poll_interval_ms: " << absl::GetFlag(FLAGS_poll_interval_ms) << "\n}\n";
   auto monitor = ChildProcess::Start(
-      keytrail::testing::Runfile("monitor/monitor"),
+      keytrail::test::Runfile("monitor/monitor"),
       {"--config=" + dir + "/monitor.textproto", "--port_file=" + dir + "/grpc_port",
        "--http_port_file=" + dir + "/http_port"},
       dir + "/monitor.log");
   if (!monitor.ok()) return Fail(monitor.status().ToString());
-  auto grpc_port = keytrail::testing::WaitForPortFile(dir + "/grpc_port", absl::Seconds(60));
-  auto http_port = keytrail::testing::WaitForPortFile(dir + "/http_port", absl::Seconds(5));
+  auto grpc_port = keytrail::test::WaitForPortFile(dir + "/grpc_port", absl::Seconds(60));
+  auto http_port = keytrail::test::WaitForPortFile(dir + "/http_port", absl::Seconds(5));
   if (!grpc_port.ok() || !http_port.ok()) return Fail("monitor did not start: see " + dir);
 
   WitnessClient client(
@@ -198,20 +198,22 @@ int Run() {
   std::sort(ms.begin(), ms.end());
   double sum = 0;
   for (double m : ms) sum += m;
-  std::printf("add-checkpoint latency, POST to 200, real monitor binary, log_server pushing one "
-              "checkpoint per epoch\n");
-  std::printf("epochs measured %zu (after %d warm-up), %d updates per epoch over %d accounts, "
-              "final tree size %llu, failed pushes %d\n",
-              ms.size(), warmup, per_epoch, accounts, static_cast<unsigned long long>(size),
-              failures);
+  std::printf(
+      "add-checkpoint latency, POST to 200, real monitor binary, log_server pushing one "
+      "checkpoint per epoch\n");
+  std::printf(
+      "epochs measured %zu (after %d warm-up), %d updates per epoch over %d accounts, "
+      "final tree size %llu, failed pushes %d\n",
+      ms.size(), warmup, per_epoch, accounts, static_cast<unsigned long long>(size), failures);
   std::printf("p50 %.2f ms  p90 %.2f ms  p99 %.2f ms  max %.2f ms  mean %.2f ms\n",
               Percentile(ms, 0.50), Percentile(ms, 0.90), Percentile(ms, 0.99), ms.back(),
               sum / ms.size());
   if (!again.empty()) {
     std::sort(again.begin(), again.end());
-    std::printf("same checkpoint again (already audited: witness only), %zu pushes: p50 %.2f ms  "
-                "p99 %.2f ms\n",
-                again.size(), Percentile(again, 0.50), Percentile(again, 0.99));
+    std::printf(
+        "same checkpoint again (already audited: witness only), %zu pushes: p50 %.2f ms  "
+        "p99 %.2f ms\n",
+        again.size(), Percentile(again, 0.50), Percentile(again, 0.99));
   }
   return failures == 0 ? 0 : 1;
 }

@@ -8,8 +8,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "core/grpc/status_convert.h"
 #include "core/bytes/encoding.h"
+#include "core/grpc/status_convert.h"
 #include "core/note/checkpoint.h"
 #include "core/note/note.h"
 #include "core/util/file.h"
@@ -88,7 +88,8 @@ absl::StatusOr<std::unique_ptr<App>> App::Pin(const std::string& dir, const std:
   policy.commitment_key = info.commitment_key();
   policy.monitor_keys = std::move(monitor_keys);
   policy.min_cosignatures = min_cosignatures;
-  policy.max_checkpoint_age_ms = static_cast<uint64_t>(absl::ToInt64Milliseconds(max_checkpoint_age));
+  policy.max_checkpoint_age_ms =
+      static_cast<uint64_t>(absl::ToInt64Milliseconds(max_checkpoint_age));
   auto v = verifier::Verifier::Create(policy, "");
   if (!v.ok()) return v.status();
   json j = {{"server", server},
@@ -125,13 +126,12 @@ absl::StatusOr<std::unique_ptr<App>> App::Open(const std::string& dir, absl::Dur
   verifier::Policy& p = app->policy_;
   std::string vrf_hex, commitment_hex;
   uint64_t min = 0;
-  for (absl::Status s : {Field(*j, "server", path, &app->server_),
-                         Field(*j, "log_note_key", path, &p.log_note_key),
-                         Field(*j, "vrf_public_key", path, &vrf_hex),
-                         Field(*j, "commitment_key", path, &commitment_hex),
-                         Field(*j, "monitor_keys", path, &p.monitor_keys),
-                         Field(*j, "min_cosignatures", path, &min),
-                         Field(*j, "max_checkpoint_age_ms", path, &p.max_checkpoint_age_ms)}) {
+  for (absl::Status s :
+       {Field(*j, "server", path, &app->server_), Field(*j, "log_note_key", path, &p.log_note_key),
+        Field(*j, "vrf_public_key", path, &vrf_hex),
+        Field(*j, "commitment_key", path, &commitment_hex),
+        Field(*j, "monitor_keys", path, &p.monitor_keys), Field(*j, "min_cosignatures", path, &min),
+        Field(*j, "max_checkpoint_age_ms", path, &p.max_checkpoint_age_ms)}) {
     if (!s.ok()) return s;
   }
   p.min_cosignatures = min;
@@ -315,8 +315,8 @@ nlohmann::json AccountJson(const verifier::VerifiedAccount& a) {
   }
   return {{"account", a.account},
           {"version", a.version},
-          {"account_key", a.key_set.account_key ? json(HexEncode(*a.key_set.account_key))
-                                                : json(nullptr)},
+          {"account_key",
+           a.key_set.account_key ? json(HexEncode(*a.key_set.account_key)) : json(nullptr)},
           {"devices", devices},
           {"verified", a.verified}};
 }

@@ -84,8 +84,8 @@ absl::StatusOr<bool> Report(const Outcome& o, uint64_t checkpoint_size) {
     PrintAlerts(o.alerts);
   }
   if (!o.result.status.ok()) {
-    return absl::Status(o.result.status.code(),
-                        absl::StrCat("the log's answer does not verify: ", o.result.status.message()));
+    return absl::Status(o.result.status.code(), absl::StrCat("the log's answer does not verify: ",
+                                                             o.result.status.message()));
   }
   return !o.alerts.empty();
 }
@@ -100,7 +100,8 @@ absl::StatusOr<std::string> ReadInput(const std::string& path, const char* what)
 absl::StatusOr<bool> RunAppCommand(int argc, char** argv) {
   std::vector<char*> rest = absl::ParseCommandLine(argc, argv);
   if (rest.size() != 3) {
-    return absl::InvalidArgumentError("usage: keytrail app COMMAND --dir=DIR ...; see `keytrail help`");
+    return absl::InvalidArgumentError(
+        "usage: keytrail app COMMAND --dir=DIR ...; see `keytrail help`");
   }
   const std::string command = rest[2];
   const std::string dir = absl::GetFlag(FLAGS_dir);
@@ -115,8 +116,11 @@ absl::StatusOr<bool> RunAppCommand(int argc, char** argv) {
     if (!app.ok()) return app.status();
     const verifier::Policy& p = (*app)->policy();
     if (JsonOutput()) {
-      PrintJson({{"dir", dir}, {"server", (*app)->server()}, {"log_note_key", p.log_note_key},
-                 {"monitor_keys", p.monitor_keys}, {"min_cosignatures", p.min_cosignatures},
+      PrintJson({{"dir", dir},
+                 {"server", (*app)->server()},
+                 {"log_note_key", p.log_note_key},
+                 {"monitor_keys", p.monitor_keys},
+                 {"min_cosignatures", p.min_cosignatures},
                  {"max_checkpoint_age_ms", p.max_checkpoint_age_ms}});
     } else {
       Human(absl::StrCat("pinned log ", p.log_note_key, " at ", (*app)->server(), " in ", dir));
@@ -184,7 +188,8 @@ absl::StatusOr<bool> RunAppCommand(int argc, char** argv) {
     if (!code.ok()) return code.status();
     if (JsonOutput()) {
       PrintJson({{"contact", account.empty() ? json(nullptr) : json(account)},
-                 {"code", *code}, {"formatted", FormatVerificationCode(*code)}});
+                 {"code", *code},
+                 {"formatted", FormatVerificationCode(*code)}});
     }
     Human(FormatVerificationCode(*code));
     return false;

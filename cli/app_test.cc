@@ -14,7 +14,7 @@
 namespace keytrail::cli {
 namespace {
 
-using keytrail::testing::TempDir;
+using keytrail::test::TempDir;
 
 void Write(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
 

@@ -15,6 +15,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
+#include "cli/output.h"
 #include "core/bytes/encoding.h"
 #include "core/grpc/status_convert.h"
 #include "core/keys/key_file.h"
@@ -27,7 +28,6 @@
 #include "verifier/history.h"
 #include "verifier/log_trust.h"
 #include "verifier/lookup.h"
-#include "cli/output.h"
 
 ABSL_FLAG(std::string, server, "localhost:8090", "log server address host:port");
 ABSL_FLAG(std::string, token_file, "", "write token file (update)");
@@ -148,9 +148,8 @@ uint64_t NowMs() { return static_cast<uint64_t>(absl::ToUnixMillis(absl::Now()))
 template <typename Verified>
 absl::StatusOr<Verified> Accept(const ClientState& state, absl::StatusOr<Verified> verified) {
   if (!verified.ok()) {
-    return absl::Status(verified.status().code(),
-                        absl::StrCat("the log's answer does not verify: ",
-                                     verified.status().message()));
+    return absl::Status(verified.status().code(), absl::StrCat("the log's answer does not verify: ",
+                                                               verified.status().message()));
   }
   absl::Status s = SaveCheckpoint(state, verified->log.checkpoint);
   if (!s.ok()) return s;
@@ -162,8 +161,8 @@ nlohmann::json KeySetJson(const KeySet& ks) {
   for (const Device& d : ks.devices) {
     devices.push_back({{"id", d.device_id}, {"key", HexEncode(d.device_key)}});
   }
-  return {{"account_key", ks.account_key ? nlohmann::json(HexEncode(*ks.account_key))
-                                         : nlohmann::json(nullptr)},
+  return {{"account_key",
+           ks.account_key ? nlohmann::json(HexEncode(*ks.account_key)) : nlohmann::json(nullptr)},
           {"devices", devices}};
 }
 
@@ -202,13 +201,14 @@ absl::Status Info(KeyTransparencyLog::Stub& stub) {
                {"max_epoch_age_ms", info.max_epoch_age_ms()}});
     return absl::OkStatus();
   }
-  std::printf("origin            %s\nnote key          %s\nVRF key           %s\n"
-              "commitment key    %s\nprotocol version  %u\nepoch interval    %llu ms\n"
-              "max epoch age     %llu ms\n",
-              info.origin().c_str(), info.note_verifier_key().c_str(),
-              HexEncode(info.vrf_public_key()).c_str(), HexEncode(info.commitment_key()).c_str(),
-              info.protocol_version(), static_cast<unsigned long long>(info.epoch_interval_ms()),
-              static_cast<unsigned long long>(info.max_epoch_age_ms()));
+  std::printf(
+      "origin            %s\nnote key          %s\nVRF key           %s\n"
+      "commitment key    %s\nprotocol version  %u\nepoch interval    %llu ms\n"
+      "max epoch age     %llu ms\n",
+      info.origin().c_str(), info.note_verifier_key().c_str(),
+      HexEncode(info.vrf_public_key()).c_str(), HexEncode(info.commitment_key()).c_str(),
+      info.protocol_version(), static_cast<unsigned long long>(info.epoch_interval_ms()),
+      static_cast<unsigned long long>(info.max_epoch_age_ms()));
   return absl::OkStatus();
 }
 
@@ -299,8 +299,7 @@ absl::Status Update(KeyTransparencyLog::Stub& stub, const std::vector<std::strin
     if (req.expected_version() == UINT64_MAX) {
       return absl::InvalidArgumentError("update: --expected_version leaves no next version");
     }
-    absl::Status s =
-        SignKeySet(*account_key, req.account(), req.expected_version() + 1, &key_set);
+    absl::Status s = SignKeySet(*account_key, req.account(), req.expected_version() + 1, &key_set);
     if (!s.ok()) return s;
     req.mutable_key_set()->set_account_key(*key_set.account_key);
     req.mutable_key_set()->set_signature(key_set.signature);
@@ -395,9 +394,9 @@ absl::Status History(KeyTransparencyLog::Stub& stub) {
     return resp;
   };
   verifier::TrustedCheckpoint last = state->last;
-  auto followed = verifier::FollowHistory(*state->trust, account, static_cast<uint64_t>(since),
-                                          std::nullopt, fetch, &last, NowMs(),
-                                          kMaxCliHistoryVersions);
+  auto followed =
+      verifier::FollowHistory(*state->trust, account, static_cast<uint64_t>(since), std::nullopt,
+                              fetch, &last, NowMs(), kMaxCliHistoryVersions);
   // The log's own error (from a page's call) is not a failed verification.
   if (!followed.ok() && fetch_failed) return followed.status();
   auto verified = Accept(*state, std::move(followed));
@@ -421,9 +420,9 @@ absl::Status History(KeyTransparencyLog::Stub& stub) {
               static_cast<unsigned long long>(verified->log.checkpoint.size),
               verified->versions.size(), static_cast<long long>(since), pages);
   for (const auto& v : verified->versions) {
-    std::printf("version %llu (epoch %llu, log index %llu)\n",
-                static_cast<unsigned long long>(v.version), static_cast<unsigned long long>(v.epoch),
-                static_cast<unsigned long long>(v.log_index));
+    std::printf(
+        "version %llu (epoch %llu, log index %llu)\n", static_cast<unsigned long long>(v.version),
+        static_cast<unsigned long long>(v.epoch), static_cast<unsigned long long>(v.log_index));
     PrintKeySet(v.key_set);
   }
   return absl::OkStatus();
@@ -448,14 +447,19 @@ absl::Status Entries(KeyTransparencyLog::Stub& stub) {
     if (!entry.ok()) return entry.status();
     if (JsonOutput()) {
       if (const auto* u = std::get_if<UpdateEntry>(&*entry)) {
-        entries.push_back({{"index", index}, {"type", "update"},
+        entries.push_back({{"index", index},
+                           {"type", "update"},
                            {"account_index", HexEncode(HashView(u->index))},
-                           {"version", u->version}, {"epoch", u->epoch},
+                           {"version", u->version},
+                           {"epoch", u->epoch},
                            {"commitment", HexEncode(HashView(u->commitment))}});
       } else {
         const auto& e = std::get<EpochEntry>(*entry);
-        entries.push_back({{"index", index}, {"type", "epoch"}, {"epoch", e.epoch},
-                           {"timestamp_ms", e.timestamp_ms}, {"update_count", e.update_count},
+        entries.push_back({{"index", index},
+                           {"type", "epoch"},
+                           {"epoch", e.epoch},
+                           {"timestamp_ms", e.timestamp_ms},
+                           {"update_count", e.update_count},
                            {"map_root", HexEncode(HashView(e.map_root))}});
       }
       ++index;

@@ -2,8 +2,8 @@
 
 #include <sys/stat.h>
 
-#include <cerrno>
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <memory>
@@ -21,11 +21,11 @@
 #include "absl/time/clock.h"
 #include "cli/app.h"
 #include "cli/output.h"
-#include "core/grpc/status_convert.h"
 #include "core/bytes/encoding.h"
 #include "core/crypto/random.h"
 #include "core/crypto/sha256.h"
 #include "core/evidence/evidence.h"
+#include "core/grpc/status_convert.h"
 #include "core/keys/key_file.h"
 #include "core/note/checkpoint.h"
 #include "core/note/cosignature.h"
@@ -46,8 +46,9 @@ ABSL_DECLARE_FLAG(absl::Duration, timeout);
 ABSL_DECLARE_FLAG(bool, allow_insecure_key_permissions);
 ABSL_FLAG(std::string, note_key, "",
           "the log's private note key file (demo: signs the forked checkpoint of step 8)");
-ABSL_FLAG(std::vector<std::string>, monitors, {},
-          "the deployment's monitors as GRPC_ADDRESS=HTTP_URL=COSIGNER_VKEY, comma-separated (demo)");
+ABSL_FLAG(
+    std::vector<std::string>, monitors, {},
+    "the deployment's monitors as GRPC_ADDRESS=HTTP_URL=COSIGNER_VKEY, comma-separated (demo)");
 ABSL_FLAG(std::string, work_dir, "",
           "where the demo keeps Alice's and Bob's app directories and the evidence "
           "(default: a new directory under $TMPDIR or /tmp)");
@@ -96,7 +97,9 @@ class Story {
   // Step bookkeeping: Begin prints the title, Say a line of what happened,
   // End records the outcome.
   void Begin(const std::string& title) {
-    step_ = {{"step", steps_.size() + 1}, {"title", title}, {"said", json::array()},
+    step_ = {{"step", steps_.size() + 1},
+             {"title", title},
+             {"said", json::array()},
              {"alerts", json::array()}};
     if (!JsonOutput()) std::printf("\n%zu. %s\n", steps_.size() + 1, title.c_str());
   }
@@ -110,8 +113,8 @@ class Story {
       json j = AlertJson(a);
       j["raised_by"] = who;
       step_["alerts"].push_back(j);
-      Say(absl::StrCat("ALERT on ", who, "'s phone [", verifier::AlertName(a.alert.kind), "]: ",
-                       a.alert.explanation));
+      Say(absl::StrCat("ALERT on ", who, "'s phone [", verifier::AlertName(a.alert.kind),
+                       "]: ", a.alert.explanation));
       if (!a.evidence_file.empty()) Say(absl::StrCat("  evidence: ", a.evidence_file));
     }
   }
@@ -195,8 +198,7 @@ absl::StatusOr<v1::UpdateResponse> Story::Publish(const std::string& account, Ke
 // Looks `account` up until the answer shows at least `version` (the log
 // publishes an update once both monitors cosigned its epoch). Stops at the
 // first answer that does not verify or raises an alert.
-absl::StatusOr<Outcome> Story::LookupUntil(App& app, const std::string& account,
-                                           uint64_t version) {
+absl::StatusOr<Outcome> Story::LookupUntil(App& app, const std::string& account, uint64_t version) {
   const absl::Time end = absl::Now() + wait_;
   while (true) {
     auto o = app.Lookup(account);
@@ -223,12 +225,13 @@ absl::Status Story::WaitServed(uint64_t tree_size) {
     absl::Status s = FromGrpcStatus(log_->GetCheckpoint(&ctx, {}, &resp), "GetCheckpoint");
     if (!s.ok()) return s;
     auto n = note::ParseNote(resp.checkpoint());
-    auto cp = n.ok() ? note::ParseCheckpoint(n->text) : absl::StatusOr<note::Checkpoint>(n.status());
+    auto cp =
+        n.ok() ? note::ParseCheckpoint(n->text) : absl::StatusOr<note::Checkpoint>(n.status());
     if (cp.ok() && cp->size >= tree_size) return absl::OkStatus();
     if (absl::Now() > end) {
-      return absl::DeadlineExceededError(
-          absl::StrCat("the log did not serve a checkpoint of size ", tree_size, " within ",
-                       absl::FormatDuration(wait_)));
+      return absl::DeadlineExceededError(absl::StrCat("the log did not serve a checkpoint of size ",
+                                                      tree_size, " within ",
+                                                      absl::FormatDuration(wait_)));
     }
     absl::SleepFor(absl::Milliseconds(100));
   }
@@ -347,8 +350,7 @@ absl::Status Story::Codes(Person& a, Person& b) {
 }
 
 absl::Status Story::RogueDevice(Person& alice) {
-  Begin(absl::StrCat("Whoever controls the server slips a device into ", alice.name,
-                     "'s account"));
+  Begin(absl::StrCat("Whoever controls the server slips a device into ", alice.name, "'s account"));
   // The server has the write token but not Alice's account key. The log
   // refuses a key set whose signature does not verify, so it publishes one
   // without the account key (and so without a signature).
@@ -356,8 +358,8 @@ absl::Status Story::RogueDevice(Person& alice) {
   rogue.devices.push_back(Device{"tablet", RandomString(32)});
   auto resp = Publish(alice.account, rogue, 1, nullptr);
   if (!resp.ok()) return End(resp.status());
-  Say(absl::StrCat("with the write token and no account-key signature: version ",
-                   resp->version(), " = ", DeviceList(rogue), " (epoch ", resp->epoch(), ")"));
+  Say(absl::StrCat("with the write token and no account-key signature: version ", resp->version(),
+                   " = ", DeviceList(rogue), " (epoch ", resp->epoch(), ")"));
   absl::Status s = WaitServed(resp->tree_size());
   if (!s.ok()) return End(s);
   Say(absl::StrCat("the log published it (checkpoint size ", resp->tree_size(),
@@ -365,8 +367,7 @@ absl::Status Story::RogueDevice(Person& alice) {
   return End(absl::OkStatus());
 }
 
-absl::Status Story::ExpectAlert(Person& who, Person& whom,
-                                std::vector<verifier::AlertKind> kinds) {
+absl::Status Story::ExpectAlert(Person& who, Person& whom, std::vector<verifier::AlertKind> kinds) {
   Begin(&who == &whom ? absl::StrCat(who.name, "'s phone checks her own account")
                       : absl::StrCat(who.name, "'s next lookup of ", whom.name));
   auto o = who.app->Lookup(whom.account);
@@ -394,13 +395,12 @@ absl::Status Story::Fork() {
   auto signer = note::ParseSignerKey(*signer_text);
   if (!signer.ok()) return End(signer.status());
   origin_ = signer->name();
-  const std::string path =
-      absl::StrCat("/", HexEncode(HashView(Sha256Of(origin_))), "/checkpoint");
+  const std::string path = absl::StrCat("/", HexEncode(HashView(Sha256Of(origin_))), "/checkpoint");
   httplib::Client http(m.url);
   http.set_connection_timeout(5, 0);
   http.set_read_timeout(10, 0);
-  auto monitor = v1::MonitorService::NewStub(
-      grpc::CreateChannel(m.grpc, grpc::InsecureChannelCredentials()));
+  auto monitor =
+      v1::MonitorService::NewStub(grpc::CreateChannel(m.grpc, grpc::InsecureChannelCredentials()));
   // The witness cosigns the log's newest checkpoint as it goes; a fork of
   // the size it holds is refused outright (409) only if that size moved
   // on between the two requests: then try again.
@@ -408,12 +408,13 @@ absl::Status Story::Fork() {
   for (int attempt = 0; attempt < 5; ++attempt) {
     auto got = http.Get(path.c_str());
     if (!got || got->status != 200) {
-      return End(absl::UnavailableError(absl::StrCat("GET ", m.url, path, ": ",
-                                                     got ? std::to_string(got->status)
-                                                         : httplib::to_string(got.error()))));
+      return End(absl::UnavailableError(
+          absl::StrCat("GET ", m.url, path, ": ",
+                       got ? std::to_string(got->status) : httplib::to_string(got.error()))));
     }
     auto n = note::ParseNote(got->body);
-    auto cp = n.ok() ? note::ParseCheckpoint(n->text) : absl::StatusOr<note::Checkpoint>(n.status());
+    auto cp =
+        n.ok() ? note::ParseCheckpoint(n->text) : absl::StatusOr<note::Checkpoint>(n.status());
     if (!cp.ok()) return End(cp.status());
     note::Checkpoint forked = *cp;
     forked.root = Sha256Of(absl::StrCat("a forked tree of ", HashView(cp->root)));
@@ -427,9 +428,9 @@ absl::Status Story::Fork() {
                        HexEncode(HashView(forked.root)).substr(0, 16), "..."));
     }
     step_["forked_checkpoint"] = *forked_note;
-    auto posted = http.Post("/add-checkpoint",
-                            witness::FormatAddCheckpointRequest(cp->size, {}, *forked_note),
-                            "text/plain");
+    auto posted =
+        http.Post("/add-checkpoint",
+                  witness::FormatAddCheckpointRequest(cp->size, {}, *forked_note), "text/plain");
     if (!posted) {
       return End(absl::UnavailableError(
           absl::StrCat("POST ", m.url, "/add-checkpoint: ", httplib::to_string(posted.error()))));
@@ -461,7 +462,8 @@ absl::Status Story::Fork() {
         s = WriteFileDurably(file, e.evidence(), 0644);
         if (!s.ok()) return End(s);
         Say(absl::StrCat("the monitor now reports the log MISBEHAVING and stops cosigning it"));
-        Say(absl::StrCat("its evidence (", e.file(), ", copied to ", file, "): ", finding->summary));
+        Say(absl::StrCat("its evidence (", e.file(), ", copied to ", file,
+                         "): ", finding->summary));
         Say(absl::StrCat("check it yourself: keytrail evidence verify ", file));
         step_["evidence_file"] = file;
         step_["monitor_evidence_file"] = e.file();
@@ -471,8 +473,8 @@ absl::Status Story::Fork() {
     }
     if (absl::Now() > end) {
       return End(absl::AbortedError(absl::StrCat(
-          "the monitor did not flag the log within ", absl::FormatDuration(wait_),
-          " (it answered ", answer, "); a same-size fork must become split-view evidence")));
+          "the monitor did not flag the log within ", absl::FormatDuration(wait_), " (it answered ",
+          answer, "); a same-size fork must become split-view evidence")));
     }
     absl::SleepFor(absl::Milliseconds(200));
   }
@@ -495,11 +497,11 @@ absl::Status Story::Run() {
   if (s.ok()) s = Codes(alice, bob);
   if (s.ok()) s = RogueDevice(alice);
   if (s.ok()) s = ExpectAlert(alice, alice, {verifier::AlertKind::kUnenrolledDevice});
-  if (s.ok()) s = ExpectAlert(bob, alice,
-                                  // The key set lost the account key Bob verified:
-                                  // identity-changed (unsigned-key-set if it kept it).
-                                  {verifier::AlertKind::kIdentityChanged,
-                                   verifier::AlertKind::kUnsignedKeySet});
+  if (s.ok())
+    s = ExpectAlert(bob, alice,
+                    // The key set lost the account key Bob verified:
+                    // identity-changed (unsigned-key-set if it kept it).
+                    {verifier::AlertKind::kIdentityChanged, verifier::AlertKind::kUnsignedKeySet});
   if (s.ok()) s = Fork();
   if (!s.ok()) {
     return absl::AbortedError(absl::StrCat("step ", steps_.size(), " (",
@@ -521,8 +523,8 @@ absl::StatusOr<std::vector<MonitorAddress>> ParseMonitors(const std::vector<std:
     if (parts.size() != 3 || parts[0].empty() || !absl::StartsWith(parts[1], "http://") ||
         parts[2].empty()) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "demo: --monitors entries are GRPC_ADDRESS=http://HOST:PORT=COSIGNER_VKEY, got \"",
-          spec, "\""));
+          "demo: --monitors entries are GRPC_ADDRESS=http://HOST:PORT=COSIGNER_VKEY, got \"", spec,
+          "\""));
     }
     std::string url = parts[1];
     while (absl::EndsWith(url, "/")) url.pop_back();

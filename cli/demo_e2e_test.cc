@@ -15,8 +15,8 @@
 // split-view evidence (issue 13.1).
 #include <algorithm>
 #include <fstream>
-#include <memory>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -34,19 +34,19 @@
 namespace keytrail::cli {
 namespace {
 
-using keytrail::testing::LogServerHarness;
-using keytrail::testing::MonitorHarness;
-using keytrail::testing::ReadFile;
-using keytrail::testing::RunProgram;
-using keytrail::testing::Runfile;
-using keytrail::testing::TempDir;
+using keytrail::test::LogServerHarness;
+using keytrail::test::MonitorHarness;
+using keytrail::test::ReadFile;
+using keytrail::test::Runfile;
+using keytrail::test::RunProgram;
+using keytrail::test::TempDir;
 using nlohmann::json;
 
 struct CliRun {
   int rc = -1;
-  std::string out;   // stdout
-  std::string err;   // stderr
-  json doc;          // stdout parsed (discarded if not JSON)
+  std::string out;  // stdout
+  std::string err;  // stderr
+  json doc;         // stdout parsed (discarded if not JSON)
 };
 
 // Runs keytrail with `args`; stdout and stderr kept apart (through sh).
@@ -66,7 +66,7 @@ CliRun Keytrail(const std::vector<std::string>& args, absl::Duration timeout = a
   return r;
 }
 
-class DemoE2eTest : public ::testing::Test {
+class DemoE2eTest : public testing::Test {
  protected:
   void SetUp() override {
     auto h = LogServerHarness::Create("demo_log");
@@ -98,9 +98,9 @@ class DemoE2eTest : public ::testing::Test {
     for (const auto& m : monitors_) {
       pushes.push_back(absl::StrCat(m->name(), "=", m->url(), "=", m->cosigner_key()));
     }
-    absl::Status s = log_->Start({absl::StrCat("--listen=127.0.0.1:", port),
-                                  "--monitors=" + absl::StrJoin(pushes, ","),
-                                  "--required_cosignatures=2"});
+    absl::Status s =
+        log_->Start({absl::StrCat("--listen=127.0.0.1:", port),
+                     "--monitors=" + absl::StrJoin(pushes, ","), "--required_cosignatures=2"});
     ASSERT_TRUE(s.ok()) << s;
     server_ = absl::StrCat("127.0.0.1:", port);
   }
@@ -108,8 +108,8 @@ class DemoE2eTest : public ::testing::Test {
   std::string MonitorsFlag() const {
     std::vector<std::string> specs;
     for (const auto& m : monitors_) {
-      specs.push_back(absl::StrCat("127.0.0.1:", m->grpc_port(), "=http://127.0.0.1:",
-                                   m->http_port(), "=", m->cosigner_key()));
+      specs.push_back(absl::StrCat("127.0.0.1:", m->grpc_port(),
+                                   "=http://127.0.0.1:", m->http_port(), "=", m->cosigner_key()));
     }
     return "--monitors=" + absl::StrJoin(specs, ",");
   }
@@ -127,18 +127,21 @@ class DemoE2eTest : public ::testing::Test {
 
 TEST_F(DemoE2eTest, TheStory) {
   const std::string work = TempDir("demo_work");
-  CliRun demo = Keytrail({"demo", "--json", "--server=" + server_, "--token_file=" + log_->path("token"),
-                       "--note_key=" + log_->path("note.key"), MonitorsFlag(),
-                       "--work_dir=" + work, "--wait=20s"},
-                      absl::Seconds(240));
+  CliRun demo = Keytrail(
+      {"demo", "--json", "--server=" + server_, "--token_file=" + log_->path("token"),
+       "--note_key=" + log_->path("note.key"), MonitorsFlag(), "--work_dir=" + work, "--wait=20s"},
+      absl::Seconds(240));
   ASSERT_FALSE(demo.doc.is_discarded()) << demo.out << demo.err;
   const json& steps = demo.doc["steps"];
   ASSERT_GE(steps.size(), 7u) << demo.out << demo.err;
-  const std::vector<std::string> titles = {
-      "Alice enrolls phone and laptop", "Bob enrolls phone", "Bob looks Alice up",
-      "compare verification codes", "slips a device into Alice's account",
-      "Alice's phone checks her own account", "Bob's next lookup of Alice",
-      "A monitor is shown a forked checkpoint"};
+  const std::vector<std::string> titles = {"Alice enrolls phone and laptop",
+                                           "Bob enrolls phone",
+                                           "Bob looks Alice up",
+                                           "compare verification codes",
+                                           "slips a device into Alice's account",
+                                           "Alice's phone checks her own account",
+                                           "Bob's next lookup of Alice",
+                                           "A monitor is shown a forked checkpoint"};
   for (size_t i = 0; i < steps.size(); ++i) {
     EXPECT_EQ(steps[i]["step"], i + 1);
     EXPECT_TRUE(absl::StrContains(steps[i]["title"].get<std::string>(), titles[i]))
@@ -216,7 +219,8 @@ TEST_F(DemoE2eTest, TheStory) {
   EXPECT_EQ(human.rc, 0);
   EXPECT_TRUE(absl::StrContains(human.out, "ALERT 1 [identity-changed]")) << human.out;
 
-  CliRun contact = Keytrail({"app", "contact", "--json", "--dir=" + work + "/bob", "--account=" + alice});
+  CliRun contact =
+      Keytrail({"app", "contact", "--json", "--dir=" + work + "/bob", "--account=" + alice});
   ASSERT_EQ(contact.rc, 0) << contact.err;
   EXPECT_EQ(contact.doc["version"], 2);
   EXPECT_EQ(contact.doc["devices"].size(), 3u);
@@ -244,11 +248,12 @@ TEST_F(DemoE2eTest, TheAppCli) {
   std::vector<std::string> keys_flag = {"--monitor_keys=" + monitors_[0]->cosigner_key() + "," +
                                         monitors_[1]->cosigner_key()};
   CliRun pin = Keytrail({"app", "pin", "--json", "--dir=" + carol, "--server=" + server_,
-                      keys_flag[0], "--max_age=5m"});
+                         keys_flag[0], "--max_age=5m"});
   ASSERT_EQ(pin.rc, 0) << pin.err;
   EXPECT_EQ(pin.doc["min_cosignatures"], 2);
   EXPECT_EQ(pin.doc["log_note_key"], info_.note_verifier_key());
-  CliRun again = Keytrail({"app", "pin", "--json", "--dir=" + carol, "--server=" + server_, keys_flag[0]});
+  CliRun again =
+      Keytrail({"app", "pin", "--json", "--dir=" + carol, "--server=" + server_, keys_flag[0]});
   EXPECT_EQ(again.rc, 1);
   EXPECT_TRUE(absl::StrContains(again.err, "pinned already")) << again.err;
   EXPECT_EQ(again.doc["error"]["code"], "FAILED_PRECONDITION") << again.out;
@@ -267,8 +272,9 @@ TEST_F(DemoE2eTest, TheAppCli) {
 
   // Publish Carol's phone; her app sees exactly it (exit 0), then a device
   // she did not enroll appears: exit 3, the alert on stdout and stored.
-  CliRun update = Keytrail({"update", "--json", "--server=" + server_, "--token_file=" + log_->path("token"),
-                         "--account=carol", "--device=phone=0a0b"});
+  CliRun update =
+      Keytrail({"update", "--json", "--server=" + server_, "--token_file=" + log_->path("token"),
+                "--account=carol", "--device=phone=0a0b"});
   ASSERT_EQ(update.rc, 0) << update.err;
   EXPECT_EQ(update.doc["version"], 1) << update.out;
   // (update returns once the epoch is sealed; the cosigned checkpoint that
@@ -311,18 +317,17 @@ TEST_F(DemoE2eTest, TheAppCli) {
   CliRun cp = Keytrail({"checkpoint", "--json", "--server=" + server_});
   ASSERT_EQ(cp.rc, 0) << cp.err;
   const std::string cp_file = TempDir("observed") + "/checkpoint";
-  {
-    std::ofstream(cp_file) << cp.doc["checkpoint"].get<std::string>();
-  }
-  CliRun observed = Keytrail({"app", "observe", "--json", "--dir=" + carol,
-                              "--checkpoint_file=" + cp_file});
+  { std::ofstream(cp_file) << cp.doc["checkpoint"].get<std::string>(); }
+  CliRun observed =
+      Keytrail({"app", "observe", "--json", "--dir=" + carol, "--checkpoint_file=" + cp_file});
   EXPECT_EQ(observed.rc, 0) << observed.out << observed.err;
   EXPECT_TRUE(observed.doc["verified"].get<bool>()) << observed.out;
   CliRun stored = Keytrail({"app", "alerts", "--json", "--dir=" + carol});
   EXPECT_EQ(stored.doc["alerts"].size(), 1u) << stored.out;
 
   // Errors: one line, non-zero exit, and a JSON error document with --json.
-  CliRun bad = Keytrail({"app", "lookup", "--json", "--dir=" + TempDir("never_pinned"), "--account=x"});
+  CliRun bad =
+      Keytrail({"app", "lookup", "--json", "--dir=" + TempDir("never_pinned"), "--account=x"});
   EXPECT_EQ(bad.rc, 1);
   EXPECT_EQ(bad.doc["error"]["code"], "NOT_FOUND");
   EXPECT_EQ(std::count(bad.err.begin(), bad.err.end(), '\n'), 1) << bad.err;

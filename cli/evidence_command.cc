@@ -19,7 +19,8 @@ absl::Status RunEvidenceCommand(const std::vector<std::string>& args) {
   std::stringstream bytes;
   bytes << in.rdbuf();
   auto e = evidence::DecodeEvidence(bytes.str());
-  if (!e.ok()) return absl::InvalidArgumentError(absl::StrCat("proves nothing: ", e.status().message()));
+  if (!e.ok())
+    return absl::InvalidArgumentError(absl::StrCat("proves nothing: ", e.status().message()));
   auto finding = evidence::VerifyEvidence(*e);
   if (!finding.ok()) {
     return absl::InvalidArgumentError(absl::StrCat("proves nothing: ", finding.status().message()));

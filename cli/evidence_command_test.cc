@@ -5,10 +5,9 @@
 #include <string>
 
 #include "core/bytes/encoding.h"
-#include "nlohmann/json.hpp"
-
-#include "gtest/gtest.h"
 #include "core/evidence/evidence.h"
+#include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
 #include "testing/crafted_log.h"
 #include "testing/process.h"
 
@@ -16,12 +15,12 @@ namespace keytrail::cli {
 namespace {
 
 TEST(EvidenceCommandTest, VerifiesProofAndRejectsWhatProvesNothing) {
-  const std::string dir = keytrail::testing::TempDir("evidence_command");
-  evidence::testing::CraftedLog log;
+  const std::string dir = keytrail::test::TempDir("evidence_command");
+  test::CraftedLog log;
   log.HonestEpoch({}, 1700000000000);
-  evidence::testing::CraftedLog fork = log;
-  log.HonestEpoch({evidence::testing::TestIndex(1)}, 1700000000001);
-  fork.HonestEpoch({evidence::testing::TestIndex(2)}, 1700000000001);
+  test::CraftedLog fork = log;
+  log.HonestEpoch({test::TestIndex(1)}, 1700000000001);
+  fork.HonestEpoch({test::TestIndex(2)}, 1700000000001);
   evidence::Evidence e;
   e.kind = evidence::EvidenceKind::kSplitView;
   e.log_key = log.VerifierKey();
@@ -51,7 +50,7 @@ TEST(EvidenceCommandTest, TheProtocolVectorAndNotItsOtherOrder) {
   ss << in.rdbuf();
   const nlohmann::json v = nlohmann::json::parse(ss.str());
   const std::string bytes = HexDecode(v["evidence_hex"].get<std::string>()).value();
-  const std::string dir = keytrail::testing::TempDir("evidence_command_vector");
+  const std::string dir = keytrail::test::TempDir("evidence_command_vector");
   const std::string good = dir + "/vector.evidence";
   std::ofstream(good, std::ios::binary) << bytes;
   EXPECT_TRUE(RunEvidenceCommand({"verify", good}).ok());

@@ -25,7 +25,9 @@ absl::Status Report(const absl::StatusOr<std::string>& public_key, const std::st
                     const std::string& private_file, const std::string& public_file) {
   if (!public_key.ok()) return public_key.status();
   if (JsonOutput()) {
-    PrintJson({{"kind", kind}, {"private_file", private_file}, {"public_file", public_file},
+    PrintJson({{"kind", kind},
+               {"private_file", private_file},
+               {"public_file", public_file},
                {"public_key", *public_key}});
     return absl::OkStatus();
   }

@@ -11,13 +11,13 @@
 namespace keytrail {
 namespace {
 
-using testing::LogServerHarness;
+using test::LogServerHarness;
 
-class KeytrailCliTest : public ::testing::Test {
+class KeytrailCliTest : public testing::Test {
  protected:
   void SetUp() override {
     auto h = LogServerHarness::Create(
-        std::string("cli-") + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+        std::string("cli-") + testing::UnitTest::GetInstance()->current_test_info()->name());
     ASSERT_TRUE(h.ok()) << h.status();
     h_ = *std::move(h);
     ASSERT_TRUE(h_->Start().ok());
@@ -26,9 +26,9 @@ class KeytrailCliTest : public ::testing::Test {
   // Runs `keytrail args...`; returns (exit status, output).
   std::pair<int, std::string> Run(std::vector<std::string> args) {
     std::string log = h_->path(absl::StrCat("cli.", runs_++, ".log"));
-    auto rc = testing::RunProgram(testing::Runfile("cli/keytrail"), args, log);
+    auto rc = test::RunProgram(test::Runfile("cli/keytrail"), args, log);
     EXPECT_TRUE(rc.ok());
-    return {rc.ok() ? *rc : -1, testing::ReadFile(log)};
+    return {rc.ok() ? *rc : -1, test::ReadFile(log)};
   }
   std::string Server() const { return absl::StrCat("--server=127.0.0.1:", h_->port()); }
 
@@ -37,9 +37,8 @@ class KeytrailCliTest : public ::testing::Test {
 };
 
 TEST_F(KeytrailCliTest, UpdateThenVerifiedLookupAndHistory) {
-  auto [rc, out] = Run({"update", Server(), "--token_file=" + h_->path("token"),
-                        "--account=alice", "--device=phone=0a0b0c", "--device",
-                        "laptop=0d0e,tablet=ff"});
+  auto [rc, out] = Run({"update", Server(), "--token_file=" + h_->path("token"), "--account=alice",
+                        "--device=phone=0a0b0c", "--device", "laptop=0d0e,tablet=ff"});
   ASSERT_EQ(rc, 0) << out;
   EXPECT_NE(out.find("alice is now at version 1"), std::string::npos) << out;
 
@@ -58,16 +57,15 @@ TEST_F(KeytrailCliTest, UpdateThenVerifiedLookupAndHistory) {
   // alice is still there.
   std::tie(rc, out) = Run({"keygen", "account", h_->path("alice.key"), h_->path("alice.pub")});
   ASSERT_EQ(rc, 0) << out;
-  std::tie(rc, out) = Run({"update", Server(), "--token_file=" + h_->path("token"),
-                           "--account=alice", "--account_key=" + h_->path("alice.key"),
-                           "--device=phone=0a0b0c", state});
+  std::tie(rc, out) =
+      Run({"update", Server(), "--token_file=" + h_->path("token"), "--account=alice",
+           "--account_key=" + h_->path("alice.key"), "--device=phone=0a0b0c", state});
   ASSERT_EQ(rc, 0) << out;
   EXPECT_NE(out.find("alice is now at version 2"), std::string::npos) << out;
   // And again, with the version given.
   std::tie(rc, out) = Run({"update", Server(), "--token_file=" + h_->path("token"),
                            "--account=alice", "--account_key=" + h_->path("alice.key"),
-                           "--device=phone=0a0b0c", "--device=tablet=ff",
-                           "--expected_version=2"});
+                           "--device=phone=0a0b0c", "--device=tablet=ff", "--expected_version=2"});
   ASSERT_EQ(rc, 0) << out;
   EXPECT_NE(out.find("alice is now at version 3"), std::string::npos) << out;
   // A stale --expected_version: the server refuses (ABORTED), nothing changes.
@@ -110,14 +108,21 @@ TEST_F(KeytrailCliTest, ErrorsAreOneClearLine) {
       {{"frobnicate", Server()}, 2, "unknown command"},
       {{"keygen", "note"}, 2, "keygen note: expected NAME"},
       {{"update", Server(), "--account=a", "--device=phone=zz",
-        "--token_file=" + h_->path("token")}, 2, "--device must be ID=HEXKEY"},
+        "--token_file=" + h_->path("token")},
+       2,
+       "--device must be ID=HEXKEY"},
       {{"update", Server(), "--account=a", "--device=phone=00"}, 2, "--token_file"},
-      {{"update", Server(), "--account=", "--device=phone=00",
-        "--token_file=" + h_->path("token")}, 2, "--account is required"},
+      {{"update", Server(), "--account=", "--device=phone=00", "--token_file=" + h_->path("token")},
+       2,
+       "--account is required"},
       {{"update", Server(), "--account=a", "--device=phone=00",
-        "--token_file=" + h_->path("other.token")}, 1, "wrong write token"},
+        "--token_file=" + h_->path("other.token")},
+       1,
+       "wrong write token"},
       {{"update", Server(), "--account=" + std::string(300, 'a'), "--device=phone=00",
-        "--token_file=" + h_->path("token")}, 2, "account id"},
+        "--token_file=" + h_->path("token")},
+       2,
+       "account id"},
       {{"history", Server(), "--account=a", "--since=0"}, 2, "--since"},
       {{"lookup", "--server=127.0.0.1:1", "--account=a", "--timeout=2s"}, 1, "GetLogInfo"},
   };
@@ -161,9 +166,9 @@ TEST_F(KeytrailCliTest, SecretFilesReadableByOthersAreRefusedUnlessAllowed) {
   EXPECT_EQ(rc, 1) << out;
   EXPECT_NE(out.find("alice.key"), std::string::npos) << out;
   EXPECT_NE(out.find("mode 0640"), std::string::npos) << out;
-  std::tie(rc, out) = Run({"update", Server(), "--account=alice", "--device=phone=00",
-                           "--token_file=" + token, "--account_key=" + h_->path("alice.key"),
-                           "--allow_insecure_key_permissions"});
+  std::tie(rc, out) =
+      Run({"update", Server(), "--account=alice", "--device=phone=00", "--token_file=" + token,
+           "--account_key=" + h_->path("alice.key"), "--allow_insecure_key_permissions"});
   EXPECT_EQ(rc, 0) << out;
   EXPECT_NE(out.find("alice is now at version 2"), std::string::npos) << out;
 }
@@ -177,8 +182,8 @@ TEST_F(KeytrailCliTest, APinnedLogWithAnotherKeyIsRejected) {
   auto other = LogServerHarness::Create("cli-other-log");
   ASSERT_TRUE(other.ok());
   ASSERT_TRUE((*other)->Start().ok());
-  std::tie(rc, out) = Run({"lookup", absl::StrCat("--server=127.0.0.1:", (*other)->port()),
-                           "--account=a", state});
+  std::tie(rc, out) =
+      Run({"lookup", absl::StrCat("--server=127.0.0.1:", (*other)->port()), "--account=a", state});
   EXPECT_EQ(rc, 2) << out;
   EXPECT_NE(out.find("does not verify"), std::string::npos) << out;
 }

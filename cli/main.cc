@@ -72,8 +72,8 @@ int Exit(const absl::Status& s) {
   if (s.ok()) return kExitOk;
   std::fprintf(stderr, "keytrail: %s\n", std::string(s.message()).c_str());
   if (JsonOutput() && !JsonPrinted()) {
-    PrintJson({{"error",
-                {{"code", StatusCodeName(s.code())}, {"message", std::string(s.message())}}}});
+    PrintJson(
+        {{"error", {{"code", StatusCodeName(s.code())}, {"message", std::string(s.message())}}}});
   }
   return s.code() == absl::StatusCode::kInvalidArgument ? kExitInvalid : kExitError;
 }
@@ -102,10 +102,12 @@ int main(int argc, char** argv) {
     return Exit(keytrail::cli::RunKeygen(std::vector<std::string>(args.begin() + 1, args.end())));
   }
   if (args[0] == "evidence") {
-    return Exit(keytrail::cli::RunEvidenceCommand(std::vector<std::string>(args.begin() + 1, args.end())));
+    return Exit(
+        keytrail::cli::RunEvidenceCommand(std::vector<std::string>(args.begin() + 1, args.end())));
   }
   if (args[0] == "monitor") {
-    return Exit(keytrail::cli::RunMonitorCommand(std::vector<std::string>(args.begin() + 1, args.end())));
+    return Exit(
+        keytrail::cli::RunMonitorCommand(std::vector<std::string>(args.begin() + 1, args.end())));
   }
   if (args[0] == "demo") return Exit(keytrail::cli::RunDemo(argc, argv));
   if (args[0] == "app") {

@@ -17,8 +17,8 @@ absl::Status RunMonitorCommand(const std::vector<std::string>& args) {
     return absl::InvalidArgumentError(kUsage);
   }
   const std::string server = args[1].substr(9);
-  auto stub = v1::MonitorService::NewStub(
-      grpc::CreateChannel(server, grpc::InsecureChannelCredentials()));
+  auto stub =
+      v1::MonitorService::NewStub(grpc::CreateChannel(server, grpc::InsecureChannelCredentials()));
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
   v1::GetStatusRequest req;

@@ -24,8 +24,6 @@ void PrintJson(const nlohmann::json& j) {
 
 bool JsonPrinted() { return json_printed; }
 
-std::string StatusCodeName(absl::StatusCode code) {
-  return absl::StatusCodeToString(code);
-}
+std::string StatusCodeName(absl::StatusCode code) { return absl::StatusCodeToString(code); }
 
 }  // namespace keytrail::cli

@@ -19,9 +19,9 @@ namespace keytrail::cli {
 
 // Exit codes of every keytrail command (documented in `keytrail help`).
 constexpr int kExitOk = 0;
-constexpr int kExitError = 1;      // the server, the network or storage failed
-constexpr int kExitInvalid = 2;    // bad command line, or an answer that does not verify
-constexpr int kExitAlert = 3;      // verified, and an alert was raised (app, demo steps)
+constexpr int kExitError = 1;    // the server, the network or storage failed
+constexpr int kExitInvalid = 2;  // bad command line, or an answer that does not verify
+constexpr int kExitAlert = 3;    // verified, and an alert was raised (app, demo steps)
 
 void SetJsonOutput(bool json);
 bool JsonOutput();

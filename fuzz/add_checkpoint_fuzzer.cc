@@ -39,8 +39,8 @@ void CheckHonestRequests() {
         FUZZ_CHECK(decoded.ok());
         proof = *decoded;
       }
-      const std::string body = witness::FormatAddCheckpointRequest(
-          old_size, proof, log.SignedCheckpointAt(size));
+      const std::string body =
+          witness::FormatAddCheckpointRequest(old_size, proof, log.SignedCheckpointAt(size));
       auto parsed = witness::ParseAddCheckpointRequest(body);
       FUZZ_CHECK(parsed.ok());
       FUZZ_CHECK(parsed->old_size == old_size && parsed->proof == proof);

@@ -5,8 +5,8 @@
 #include <cstdint>
 #include <string>
 
-#include "monitor/witness_http.h"
 #include "fuzz/fuzz_check.h"
+#include "monitor/witness_http.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string path(reinterpret_cast<const char*>(data), size);

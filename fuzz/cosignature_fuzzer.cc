@@ -17,8 +17,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size < 2) return 0;
   const size_t text_len = std::min<size_t>((size_t{data[0]} << 8) | data[1], size - 2);
   absl::string_view text(reinterpret_cast<const char*>(data + 2), text_len);
-  absl::string_view sig(reinterpret_cast<const char*>(data + 2 + text_len),
-                        size - 2 - text_len);
+  absl::string_view sig(reinterpret_cast<const char*>(data + 2 + text_len), size - 2 - text_len);
   static const note::CosignatureVerifier verifier = fuzz::MonitorSigner().Verifier();
   auto timestamp = verifier.Verify(text, sig);
   // CosignatureTimestamp and VerifyNoteSignature take the bytes after the

@@ -28,8 +28,7 @@ const note::CosignatureSigner& MonitorSigner() {
 }
 
 const VrfPrivateKey& LogVrf() {
-  static const auto* vrf =
-      new VrfPrivateKey(VrfPrivateKey::FromBytes(std::string(32, 3)).value());
+  static const auto* vrf = new VrfPrivateKey(VrfPrivateKey::FromBytes(std::string(32, 3)).value());
   return *vrf;
 }
 

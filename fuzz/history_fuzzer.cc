@@ -25,8 +25,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   v1::HistoryResponse response;
   if (!response.ParseFromArray(data + 1, static_cast<int>(size - 1))) return 0;
   const uint64_t now = fakes::FakeLog::kGenesisTimeMs + 10000;
-  auto v = verifier::VerifyHistory(fuzz::Trust(), account, since, std::nullopt,
-                                   response, {}, now);
+  auto v = verifier::VerifyHistory(fuzz::Trust(), account, since, std::nullopt, response, {}, now);
   if (!v.ok()) return 0;
   for (size_t i = 0; i < v->versions.size(); ++i) {
     FUZZ_CHECK(v->versions[i].version == since + i);
@@ -35,8 +34,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   FUZZ_CHECK(response.SerializeToString(&wire));
   v1::HistoryResponse again;
   FUZZ_CHECK(again.ParseFromString(wire));
-  auto w = verifier::VerifyHistory(fuzz::Trust(), account, since, std::nullopt,
-                                   again, {}, now);
+  auto w = verifier::VerifyHistory(fuzz::Trust(), account, since, std::nullopt, again, {}, now);
   FUZZ_CHECK(w.ok());
   FUZZ_CHECK(w->versions.size() == v->versions.size());
   FUZZ_CHECK(w->head == v->head);

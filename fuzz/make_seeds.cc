@@ -9,13 +9,12 @@
 // from run to run; all of them verify.
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <string>
 #include <vector>
-
-#include <algorithm>
 
 #include "absl/strings/str_cat.h"
 #include "core/crypto/ecvrf.h"
@@ -42,8 +41,7 @@ namespace {
 
 std::string g_dir;
 
-void Write(const std::string& target, const std::string& name,
-           const std::string& bytes) {
+void Write(const std::string& target, const std::string& name, const std::string& bytes) {
   const std::string dir = absl::StrCat(g_dir, "/", target);
   ::mkdir(dir.c_str(), 0755);
   std::ofstream out(absl::StrCat(dir, "/", name), std::ios::binary | std::ios::trunc);
@@ -56,8 +54,8 @@ void Write(const std::string& target, const std::string& name,
 
 void Check(const absl::Status& status, absl::string_view what) {
   if (!status.ok()) {
-    std::fprintf(stderr, "make_seeds: seed for %s does not verify: %s\n",
-                 std::string(what).c_str(), status.ToString().c_str());
+    std::fprintf(stderr, "make_seeds: seed for %s does not verify: %s\n", std::string(what).c_str(),
+                 status.ToString().c_str());
     std::exit(1);
   }
 }
@@ -100,12 +98,12 @@ void AddCheckpointSeeds() {
 
 void MonitorConfigSeeds() {
   const note::Ed25519NoteSigner second =
-      note::Ed25519NoteSigner::Create(
-          "example.org/second-log", Ed25519PrivateKey::FromSeed(std::string(32, 6)).value())
+      note::Ed25519NoteSigner::Create("example.org/second-log",
+                                      Ed25519PrivateKey::FromSeed(std::string(32, 6)).value())
           .value();
-  const std::string log_block = absl::StrCat(
-      "logs {\n  origin: \"", LogSigner().name(), "\"\n  note_verifier_key: \"",
-      LogSigner().VerifierKey(), "\"\n  grpc_address: \"localhost:8090\"\n}\n");
+  const std::string log_block =
+      absl::StrCat("logs {\n  origin: \"", LogSigner().name(), "\"\n  note_verifier_key: \"",
+                   LogSigner().VerifierKey(), "\"\n  grpc_address: \"localhost:8090\"\n}\n");
   const std::string minimal = absl::StrCat("data_dir: \"/var/lib/keytrail-monitor\"\n", log_block);
   const std::string full = absl::StrCat(
       "# every field\n"
@@ -113,14 +111,15 @@ void MonitorConfigSeeds() {
       "cosigner_key_file: \"/etc/keytrail/cosigner.key\"\n"
       "grpc_listen: \"localhost:8091\"\n"
       "http_listen: \"[::1]:8092\"\n"
-      "logs {\n  origin: \"", LogSigner().name(), "\"\n  note_verifier_key: \"",
-      LogSigner().VerifierKey(),
+      "logs {\n  origin: \"",
+      LogSigner().name(), "\"\n  note_verifier_key: \"", LogSigner().VerifierKey(),
       "\"\n  grpc_address: \"log.example.org:443\"\n  tls_ca_file: \"/etc/keytrail/ca.pem\"\n"
       "  max_epoch_age_ms: 60000\n  poll_interval_ms: 250\n}\n"
-      "logs < origin: '", second.name(), "' note_verifier_key: '", second.VerifierKey(),
+      "logs < origin: '",
+      second.name(), "' note_verifier_key: '", second.VerifierKey(),
       "' grpc_address: 'localhost:9090' >\n"
-      "peers {\n  name: \"peer-monitor\"\n  cosigner_key: \"", MonitorSigner().VerifierKey(),
-      "\"\n  url: \"http://localhost:9092\"\n}\n");
+      "peers {\n  name: \"peer-monitor\"\n  cosigner_key: \"",
+      MonitorSigner().VerifierKey(), "\"\n  url: \"http://localhost:9092\"\n}\n");
   const std::pair<const char*, std::string> texts[] = {{"minimal", minimal}, {"full", full}};
   for (const auto& [name, text] : texts) {
     auto config = monitor::ParseMonitorConfig(text);
@@ -260,8 +259,8 @@ void CheckResult(const verifier::Result& r, absl::string_view what) {
 verifier::Result Lookup(verifier::Verifier& v, const std::string& account, uint64_t now) {
   v1::LookupRequest req;
   if (!req.ParseFromString(v.LookupRequest(account))) std::abort();
-  return v.HandleLookup(account, Log().Lookup(account, req.last_verified_size()).SerializeAsString(),
-                        now);
+  return v.HandleLookup(account,
+                        Log().Lookup(account, req.last_verified_size()).SerializeAsString(), now);
 }
 
 verifier::Result History(verifier::Verifier& v, const std::string& account, uint64_t now) {
@@ -299,12 +298,16 @@ void Main() {
   const fakes::FakeLog& log = Log();
 
   // bytes_reader: op count, ops, data.
-  Write("bytes_reader_fuzzer", "all_ops", std::string("\x0a\x00\x01\x02\x03\x2e\x05\x06\x07\x08\x09", 11) +
-                                              std::string(40, '\x01'));
-  Write("bytes_reader_fuzzer", "prefixed", std::string("\x03\x05\x06\x07\x02" "ab\x00\x01z\x00\x00\x00\x00", 14));
+  Write("bytes_reader_fuzzer", "all_ops",
+        std::string("\x0a\x00\x01\x02\x03\x2e\x05\x06\x07\x08\x09", 11) + std::string(40, '\x01'));
+  Write("bytes_reader_fuzzer", "prefixed",
+        std::string("\x03\x05\x06\x07\x02"
+                    "ab\x00\x01z\x00\x00\x00\x00",
+                    14));
 
   // entry: every entry of the log.
-  for (uint64_t i = 0; i < log.size(); ++i) Write("entry_fuzzer", absl::StrCat("entry_", i), log.Entry(i));
+  for (uint64_t i = 0; i < log.size(); ++i)
+    Write("entry_fuzzer", absl::StrCat("entry_", i), log.Entry(i));
 
   // key_set: plain, signed (for alice), empty.
   const Ed25519PrivateKey alice_key = Ed25519PrivateKey::FromSeed(std::string(32, 5)).value();
@@ -342,12 +345,15 @@ void Main() {
   const std::string vrf_private = FormatVrfPrivateKeyString("example.org/fuzz-log", LogVrf());
   const std::string vrf_public =
       FormatVrfPublicKeyString("example.org/fuzz-log", LogVrf().public_key());
-  const std::vector<std::string> keys = {
-      LogSigner().VerifierKey(),   LogSigner().PrivateKeyString(),
-      MonitorSigner().VerifierKey(), MonitorSigner().PrivateKeyString(),
-      vrf_public,                  vrf_private};
+  const std::vector<std::string> keys = {LogSigner().VerifierKey(),
+                                         LogSigner().PrivateKeyString(),
+                                         MonitorSigner().VerifierKey(),
+                                         MonitorSigner().PrivateKeyString(),
+                                         vrf_public,
+                                         vrf_private};
   for (size_t i = 0; i < keys.size(); ++i) {
-    Write("key_string_fuzzer", absl::StrCat("key_", i), absl::StrCat(std::string(1, static_cast<char>(i)), keys[i]));
+    Write("key_string_fuzzer", absl::StrCat("key_", i),
+          absl::StrCat(std::string(1, static_cast<char>(i)), keys[i]));
     Write("key_file_fuzzer", absl::StrCat("key_", i), absl::StrCat(keys[i], "\n"));
   }
 

@@ -27,8 +27,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   const std::string formatted = note::FormatNote(*parsed);
   FUZZ_CHECK(formatted == in);
-  FUZZ_CHECK(!parsed->signatures.empty() &&
-             parsed->signatures.size() <= note::kMaxNoteSignatures);
+  FUZZ_CHECK(!parsed->signatures.empty() && parsed->signatures.size() <= note::kMaxNoteSignatures);
   if (!opened.ok()) return 0;
   FUZZ_CHECK(opened->text == parsed->text);
   FUZZ_CHECK(!opened->verified.empty());

@@ -17,9 +17,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto id = ParseObjectPath(in);
   if (!id.ok()) return 0;
   FUZZ_CHECK(ObjectPath(*id) == in);
-  FUZZ_CHECK(id->type == ObjectType::kCheckpoint ||
-             (id->width >= 1 && id->width <= kTileWidth && id->level >= 0 &&
-              id->level <= kMaxTileLevel));
+  FUZZ_CHECK(id->type == ObjectType::kCheckpoint || (id->width >= 1 && id->width <= kTileWidth &&
+                                                     id->level >= 0 && id->level <= kMaxTileLevel));
   (void)ExistsInTree(*id, size * 1000003);
   return 0;
 }

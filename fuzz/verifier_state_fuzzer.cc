@@ -141,8 +141,8 @@ void CheckBlob(absl::string_view in) {
   const std::string saved = v.SaveState();
   absl::StatusOr<verifier::LoadedState> decoded_saved = verifier::DecodeState(saved, trust);
   FUZZ_CHECK(decoded_saved.ok());
-  FUZZ_CHECK(google::protobuf::util::MessageDifferencer::Equals(
-      KnownFields(decoded->state), KnownFields(decoded_saved->state)));
+  FUZZ_CHECK(google::protobuf::util::MessageDifferencer::Equals(KnownFields(decoded->state),
+                                                                KnownFields(decoded_saved->state)));
   FUZZ_CHECK(decoded_saved->checkpoint.size == decoded->checkpoint.size);
   FUZZ_CHECK(decoded_saved->checkpoint.root == decoded->checkpoint.root);
 

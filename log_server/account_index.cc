@@ -2,10 +2,8 @@
 
 namespace keytrail {
 
-absl::StatusOr<AccountIndex> FindAccountIndex(const LogReader& reader,
-                                              const VrfPrivateKey& vrf_key,
-                                              absl::string_view account,
-                                              VrfProofCache* cache) {
+absl::StatusOr<AccountIndex> FindAccountIndex(const LogReader& reader, const VrfPrivateKey& vrf_key,
+                                              absl::string_view account, VrfProofCache* cache) {
   auto stored = reader.GetAccount(account);
   if (!stored.ok()) return stored.status();
   AccountIndex out;

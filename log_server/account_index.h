@@ -31,8 +31,7 @@ struct AccountIndex {
   bool stored = false;  // the log knows the account (it has a version)
 };
 
-absl::StatusOr<AccountIndex> FindAccountIndex(const LogReader& reader,
-                                              const VrfPrivateKey& vrf_key,
+absl::StatusOr<AccountIndex> FindAccountIndex(const LogReader& reader, const VrfPrivateKey& vrf_key,
                                               absl::string_view account,
                                               VrfProofCache* cache = nullptr);
 

@@ -10,14 +10,14 @@
 namespace keytrail {
 namespace {
 
-class AccountIndexTest : public ::testing::Test {
+class AccountIndexTest : public testing::Test {
  protected:
   void SetUp() override {
     const char* base = std::getenv("TEST_TMPDIR");
-    auto storage = LogStorage::Open(
-        std::string(base ? base : "/tmp") + "/" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name(),
-        1 << 20);
+    auto storage =
+        LogStorage::Open(std::string(base ? base : "/tmp") + "/" +
+                             testing::UnitTest::GetInstance()->current_test_info()->name(),
+                         1 << 20);
     ASSERT_TRUE(storage.ok()) << storage.status();
     storage_ = *std::move(storage);
   }

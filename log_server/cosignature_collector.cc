@@ -14,10 +14,8 @@ constexpr uint64_t kPendingEpochs = 16;
 
 }  // namespace
 
-CosignatureCollector::CosignatureCollector(CollectorOptions options,
-                                           StateHolder* served,
-                                           StateProofSource proofs,
-                                           CosignedPersister persist)
+CosignatureCollector::CosignatureCollector(CollectorOptions options, StateHolder* served,
+                                           StateProofSource proofs, CosignedPersister persist)
     : options_(std::move(options)),
       served_(served),
       proofs_(std::move(proofs)),
@@ -98,8 +96,7 @@ void CosignatureCollector::Publish(std::shared_ptr<const PublishedState> newest)
   }
   // Forget epochs no push can still help.
   const uint64_t keep_from = std::max<uint64_t>(
-      served_qualifies_ ? served_epoch_ : 0,
-      epoch >= kPendingEpochs ? epoch - kPendingEpochs : 0);
+      served_qualifies_ ? served_epoch_ : 0, epoch >= kPendingEpochs ? epoch - kPendingEpochs : 0);
   pending_.erase(pending_.begin(), pending_.lower_bound(keep_from));
   changed_.SignalAll();
 }
@@ -160,19 +157,16 @@ void CosignatureCollector::Work(size_t index) {
       absl::MutexLock lock(&mu_);
       // What may be pushed: every new state, or (gated) those whose
       // public tiles are written.
-      auto next = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-        return gated_ ? pushable_ : newest_;
-      };
-      while (!stopping_ &&
-             (next() == nullptr || (has_done && next()->log.epoch <= done_epoch))) {
+      auto next = [this]()
+                      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return gated_ ? pushable_ : newest_; };
+      while (!stopping_ && (next() == nullptr || (has_done && next()->log.epoch <= done_epoch))) {
         changed_.Wait(&mu_);
       }
       if (stopping_) return;
       state = next();
     }
-    auto cosignature = client.Push(
-        state->checkpoint, state->log.tree_size,
-        [&](uint64_t from) { return proofs_(*state, from); });
+    auto cosignature = client.Push(state->checkpoint, state->log.tree_size,
+                                   [&](uint64_t from) { return proofs_(*state, from); });
     if (cosignature.ok()) {
       Record(index, state, *std::move(cosignature));
       has_done = true;
@@ -181,8 +175,8 @@ void CosignatureCollector::Work(size_t index) {
       continue;
     }
     if (absl::IsFailedPrecondition(cosignature.status())) {
-      LogWarning("cosignatures: monitor %s refused epoch %d: %s", name,
-                 state->log.epoch, cosignature.status().message());
+      LogWarning("cosignatures: monitor %s refused epoch %d: %s", name, state->log.epoch,
+                 cosignature.status().message());
       has_done = true;
       done_epoch = state->log.epoch;
       continue;

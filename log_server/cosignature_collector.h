@@ -57,18 +57,17 @@ struct CollectorOptions {
 
 // The consistency proof from `from` to state.log.tree_size, read from the
 // state's snapshot.
-using StateProofSource = std::function<absl::StatusOr<std::vector<Hash>>(
-    const PublishedState& state, uint64_t from)>;
+using StateProofSource =
+    std::function<absl::StatusOr<std::vector<Hash>>(const PublishedState& state, uint64_t from)>;
 // Durably stores the cosigned note of `epoch` (synced write).
-using CosignedPersister =
-    std::function<absl::Status(uint64_t epoch, const std::string& note)>;
+using CosignedPersister = std::function<absl::Status(uint64_t epoch, const std::string& note)>;
 
 class CosignatureCollector {
  public:
   // `served` (not owned) receives the state reads answer with. REQUIRES:
   // options.monitors not empty.
-  CosignatureCollector(CollectorOptions options, StateHolder* served,
-                       StateProofSource proofs, CosignedPersister persist);
+  CosignatureCollector(CollectorOptions options, StateHolder* served, StateProofSource proofs,
+                       CosignedPersister persist);
   ~CosignatureCollector();  // Stop()s
 
   // A stored cosigned note of `epoch` (from the last run); used when the

@@ -11,7 +11,7 @@
 namespace keytrail {
 namespace {
 
-class CollectorTest : public ::testing::Test {
+class CollectorTest : public testing::Test {
  protected:
   CollectorTest() : log_(*note::Ed25519NoteSigner::Generate("example.org/log")) {}
 

@@ -29,7 +29,7 @@
 namespace keytrail {
 namespace {
 
-using testing::LogServerHarness;
+using test::LogServerHarness;
 
 constexpr int kWriters = 4;
 constexpr int kAccountsPerWriter = 40;
@@ -39,7 +39,7 @@ struct Acked {
   std::string key_set;  // canonical encoding of what was sent
 };
 
-class CrashTest : public ::testing::Test {
+class CrashTest : public testing::Test {
  protected:
   void SetUp() override {
     auto h = LogServerHarness::Create("crash");
@@ -165,8 +165,9 @@ class CrashTest : public ::testing::Test {
       req.set_last_verified_size(last.size);
       v1::HistoryResponse resp;
       ASSERT_TRUE(h_->stub().History(&c, req, &resp).ok());
-      auto history = verifier::VerifyHistory(*trust_, account, 1, std::nullopt, resp, last,
-                                             static_cast<uint64_t>(absl::ToUnixMillis(absl::Now())));
+      auto history =
+          verifier::VerifyHistory(*trust_, account, 1, std::nullopt, resp, last,
+                                  static_cast<uint64_t>(absl::ToUnixMillis(absl::Now())));
       ASSERT_TRUE(history.ok()) << account << ": " << history.status();
       for (const Acked& a : acks) {
         ASSERT_LE(a.version, history->versions.size()) << account << " lost version " << a.version;
@@ -176,9 +177,9 @@ class CrashTest : public ::testing::Test {
     }
 
     // 3. No partial epoch: the log decodes into whole epochs.
-    auto entries = testing::FetchEntries(h_->stub(), current.size);
+    auto entries = test::FetchEntries(h_->stub(), current.size);
     ASSERT_TRUE(entries.ok()) << entries.status();
-    EXPECT_TRUE(testing::CheckWholeEpochs(*entries).ok()) << testing::CheckWholeEpochs(*entries);
+    EXPECT_TRUE(test::CheckWholeEpochs(*entries).ok()) << test::CheckWholeEpochs(*entries);
 
     // Resynchronise the writers' view with what the log holds (updates in
     // flight at the kill may or may not have landed; either is fine). Every

@@ -25,21 +25,21 @@
 namespace keytrail {
 namespace {
 
-using ::keytrail::testing::CountLinesContaining;
+using ::keytrail::test::CountLinesContaining;
 
-using keytrail::testing::LogServerHarness;
+using keytrail::test::LogServerHarness;
 
 constexpr char kAccount[] = "alice@example.org";
 
 uint64_t NowMs() { return static_cast<uint64_t>(absl::ToUnixMillis(absl::Now())); }
 
-class DiskFullTest : public ::testing::Test {
+class DiskFullTest : public testing::Test {
  protected:
   void SetUp() override {
     auto h = LogServerHarness::Create("disk_full");
     ASSERT_TRUE(h.ok()) << h.status();
     h_ = *std::move(h);
-    auto disk = keytrail::testing::SmallDisk::Mount(h_->path("small"), 24);
+    auto disk = keytrail::test::SmallDisk::Mount(h_->path("small"), 24);
     if (!disk.ok()) {
       GTEST_SKIP() << disk.status() << "; the injected-failure tests in "
                    << "//log_server:sequencer_test and //core/storage:database_test still ran";
@@ -74,9 +74,9 @@ class DiskFullTest : public ::testing::Test {
     return h_->stub().Update(&ctx, req, resp);
   }
 
-  bool Serving() { return keytrail::testing::IsServing(h_->channel()); }
+  bool Serving() { return keytrail::test::IsServing(h_->channel()); }
   bool WaitForServing(bool want, absl::Duration timeout) {
-    return keytrail::testing::WaitForServing(h_->channel(), want, timeout);
+    return keytrail::test::WaitForServing(h_->channel(), want, timeout);
   }
 
   // The account's whole history, verified against the log's keys; the
@@ -105,7 +105,7 @@ class DiskFullTest : public ::testing::Test {
   }
 
   std::unique_ptr<LogServerHarness> h_;
-  std::unique_ptr<keytrail::testing::SmallDisk> disk_;
+  std::unique_ptr<keytrail::test::SmallDisk> disk_;
   std::string mount_;
 };
 
@@ -139,8 +139,7 @@ TEST_F(DiskFullTest, FullDiskRefusesUpdatesThenRecoversWithoutRestart) {
     v1::UpdateResponse resp;
     grpc::Status refused = Update(++serial, &resp);
     EXPECT_EQ(refused.error_code(), grpc::StatusCode::UNAVAILABLE);
-    EXPECT_TRUE(absl::StrContains(refused.error_message(), "disk full"))
-        << refused.error_message();
+    EXPECT_TRUE(absl::StrContains(refused.error_message(), "disk full")) << refused.error_message();
   }
   // Reads go on while writes fail.
   EXPECT_EQ(VerifiedHistory(), acked);

@@ -25,8 +25,8 @@ absl::StatusOr<std::vector<std::string>> ParseEntryBundle(absl::string_view byte
   }
   if (!r.ReadU16(&n)) return TruncatedError(kWhat, "entry count");
   if (n == 0 || n > kEntriesPerBundle) {
-    return absl::InvalidArgumentError(absl::StrCat(kWhat, ": ", n, " entries, want 1..",
-                                                   kEntriesPerBundle));
+    return absl::InvalidArgumentError(
+        absl::StrCat(kWhat, ": ", n, " entries, want 1..", kEntriesPerBundle));
   }
   std::vector<std::string> entries;
   entries.reserve(n);

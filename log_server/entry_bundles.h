@@ -30,8 +30,7 @@ class EntryBundleWriter {
   // Loads the partial bundle of a log of `size` entries. DataLoss if it is
   // missing, damaged or of the wrong length.
   static absl::StatusOr<EntryBundleWriter> Resume(const Database& db,
-                                                  rocksdb::ColumnFamilyHandle* cf,
-                                                  uint64_t size);
+                                                  rocksdb::ColumnFamilyHandle* cf, uint64_t size);
 
   // Appends entry number size() (the caller's log index).
   void Add(std::string entry);
@@ -42,7 +41,7 @@ class EntryBundleWriter {
   EntryBundleWriter(rocksdb::ColumnFamilyHandle* cf, uint64_t size) : cf_(cf), size_(size) {}
   rocksdb::ColumnFamilyHandle* cf_;
   uint64_t size_;
-  std::vector<std::string> open_;  // entries of bundle size_ / 256 so far
+  std::vector<std::string> open_;                           // entries of bundle size_ / 256 so far
   std::vector<std::pair<uint64_t, std::string>> finished_;  // full bundles to write
   bool dirty_ = false;
 };

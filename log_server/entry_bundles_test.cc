@@ -4,16 +4,16 @@
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
-#include "testing/temp_database.h"
 #include "log_server/records.h"
+#include "testing/temp_database.h"
 
 namespace keytrail {
 namespace {
 
-class EntryBundlesTest : public ::testing::Test {
+class EntryBundlesTest : public testing::Test {
  protected:
   void SetUp() override {
-    db_ = testing::OpenTempDatabase({"entries"});
+    db_ = test::OpenTempDatabase({"entries"});
     ASSERT_NE(db_, nullptr);
   }
 

@@ -34,28 +34,27 @@ struct NewVersion {
 absl::Status CheckConfig(const LogConfig& stored, const LogConfig& wanted) {
   if (stored.origin != wanted.origin) {
     return absl::FailedPreconditionError(absl::StrCat(
-        "data directory belongs to origin \"", stored.origin, "\", not \"",
-        wanted.origin, "\""));
+        "data directory belongs to origin \"", stored.origin, "\", not \"", wanted.origin, "\""));
   }
   if (stored.note_verifier_key != wanted.note_verifier_key) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "data directory was created with note key ", stored.note_verifier_key,
-        ", but the key given is ", wanted.note_verifier_key));
+    return absl::FailedPreconditionError(
+        absl::StrCat("data directory was created with note key ", stored.note_verifier_key,
+                     ", but the key given is ", wanted.note_verifier_key));
   }
   if (stored.vrf_public_key != wanted.vrf_public_key) {
-    return absl::FailedPreconditionError(
-        "data directory was created with a different VRF key");
+    return absl::FailedPreconditionError("data directory was created with a different VRF key");
   }
   return absl::OkStatus();
 }
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<EpochBuilder>> EpochBuilder::Open(
-    LogStorage* storage, const LogConfig& config, note::Ed25519NoteSigner signer,
-    Clock clock) {
-  auto builder = std::unique_ptr<EpochBuilder>(
-      new EpochBuilder(storage, std::move(signer), std::move(clock)));
+absl::StatusOr<std::unique_ptr<EpochBuilder>> EpochBuilder::Open(LogStorage* storage,
+                                                                 const LogConfig& config,
+                                                                 note::Ed25519NoteSigner signer,
+                                                                 Clock clock) {
+  auto builder =
+      std::unique_ptr<EpochBuilder>(new EpochBuilder(storage, std::move(signer), std::move(clock)));
   const LogReader latest = storage->Reader(nullptr);
   auto stored = latest.GetConfig();
   if (!stored.ok()) return stored.status();
@@ -154,15 +153,14 @@ std::string EpochBuilder::SignCheckpoint(uint64_t size, const Hash& root) const 
   return note::FormatNote(signed_note);
 }
 
-absl::StatusOr<EpochResult> EpochBuilder::BuildEpoch(
-    absl::Span<const PreparedUpdate> updates) {
+absl::StatusOr<EpochResult> EpochBuilder::BuildEpoch(absl::Span<const PreparedUpdate> updates) {
   auto fail = [this](absl::Status error) -> absl::Status {
     // Drop whatever the failed epoch did to the in-memory tree and tiles.
     absl::Status reload = Reload();
     if (reload.ok()) return error;
-    return absl::Status(error.code(), absl::StrCat(error.message(),
-                                                   "; reloading state also failed: ",
-                                                   reload.message()));
+    return absl::Status(
+        error.code(),
+        absl::StrCat(error.message(), "; reloading state also failed: ", reload.message()));
   };
   auto epoch = SequenceUpdates(updates);
   if (!epoch.ok()) return fail(epoch.status());
@@ -207,9 +205,9 @@ absl::StatusOr<std::unique_ptr<PendingEpoch>> EpochBuilder::SequenceUpdates(
     Touched& t = it->second;
     const uint64_t current = t.leaf.version;
     if (u.expected_version.has_value() && *u.expected_version != current) {
-      result.outcomes.push_back(absl::AbortedError(absl::StrCat(
-          "account is at version ", current, ", the update expected version ",
-          *u.expected_version)));
+      result.outcomes.push_back(
+          absl::AbortedError(absl::StrCat("account is at version ", current,
+                                          ", the update expected version ", *u.expected_version)));
       continue;
     }
     if (current == 0) {

@@ -12,11 +12,11 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
-#include "absl/container/flat_hash_map.h"
-#include "absl/container/flat_hash_set.h"
 #include "core/map/hasher.h"
 #include "core/map/tiled_map.h"
 #include "core/merkle/compact_range.h"
@@ -91,9 +91,10 @@ class EpochBuilder {
   // epoch 0 (no updates, empty map). An existing one must have been created
   // for the same origin, note key and VRF key: FailedPrecondition naming the
   // difference otherwise. DataLoss if its records are damaged.
-  static absl::StatusOr<std::unique_ptr<EpochBuilder>> Open(
-      LogStorage* storage, const LogConfig& config, note::Ed25519NoteSigner signer,
-      Clock clock);
+  static absl::StatusOr<std::unique_ptr<EpochBuilder>> Open(LogStorage* storage,
+                                                            const LogConfig& config,
+                                                            note::Ed25519NoteSigner signer,
+                                                            Clock clock);
 
   // Builds and commits the next epoch (an empty batch makes an epoch with no
   // updates). Errors: storage errors as LogStorage reports them; nothing is
@@ -120,8 +121,7 @@ class EpochBuilder {
   // thread while SequenceUpdates runs for the next epoch. Errors:
   // Internal for an epoch not sealed; the storage's write error; DataLoss
   // if the committed records do not load back.
-  absl::StatusOr<std::shared_ptr<const PublishedState>> CommitEpoch(
-      PendingEpoch& epoch) const;
+  absl::StatusOr<std::shared_ptr<const PublishedState>> CommitEpoch(PendingEpoch& epoch) const;
   // Stage 4, on the builder's thread after CommitEpoch returned OK: makes
   // `published` what published() returns, and stores it in the epoch's
   // result.

@@ -28,12 +28,12 @@ std::string KeySetWithDevice(const std::string& device) {
   return EncodeKeySet(ks).value();
 }
 
-class EpochBuilderTest : public ::testing::Test {
+class EpochBuilderTest : public testing::Test {
  protected:
   void SetUp() override {
     const char* base = std::getenv("TEST_TMPDIR");
     dir_ = std::string(base ? base : "/tmp") + "/" +
-           ::testing::UnitTest::GetInstance()->current_test_info()->name();
+           testing::UnitTest::GetInstance()->current_test_info()->name();
     signer_ = note::Ed25519NoteSigner::Generate("example.org/test-log").value();
     config_.origin = signer_->name();
     config_.note_verifier_key = signer_->VerifierKey();
@@ -47,7 +47,8 @@ class EpochBuilderTest : public ::testing::Test {
     auto storage = LogStorage::Open(dir_, 1 << 20);
     ASSERT_TRUE(storage.ok()) << storage.status();
     storage_ = *std::move(storage);
-    auto builder = EpochBuilder::Open(storage_.get(), config_, *signer_, [this] { return now_ms_; });
+    auto builder =
+        EpochBuilder::Open(storage_.get(), config_, *signer_, [this] { return now_ms_; });
     ASSERT_TRUE(builder.ok()) << builder.status();
     builder_ = *std::move(builder);
   }
@@ -107,8 +108,7 @@ TEST_F(EpochBuilderTest, NewLogStartsWithGenesisEpoch) {
 
 TEST_F(EpochBuilderTest, UpdatesGetConsecutiveVersionsAndProvableState) {
   std::vector<PreparedUpdate> batch = {Update("alice", "phone"), Update("bob", "laptop"),
-                                       Update("alice", "tablet", 1),
-                                       Update("bob", "watch", 7)};
+                                       Update("alice", "tablet", 1), Update("bob", "watch", 7)};
   auto result = builder_->BuildEpoch(batch);
   ASSERT_TRUE(result.ok()) << result.status();
   ASSERT_EQ(result->outcomes.size(), 4u);
@@ -187,11 +187,11 @@ TEST_F(EpochBuilderTest, ReopenResumesFromTheLastEpoch) {
   EXPECT_EQ(next->outcomes[0]->epoch, 3u);
   // The new tree is consistent with the one before the reopen.
   LogTileReader tiles = storage_->Reader(next->published->snapshot.get()).LogTiles();
-  auto consistency = merkle::BuildConsistencyProof(before_size,
-                                                   next->published->log.tree_size, tiles);
+  auto consistency =
+      merkle::BuildConsistencyProof(before_size, next->published->log.tree_size, tiles);
   ASSERT_TRUE(consistency.ok());
-  EXPECT_TRUE(merkle::VerifyConsistency(before_size, next->published->log.tree_size,
-                                        *consistency, before_root, next->published->log_root)
+  EXPECT_TRUE(merkle::VerifyConsistency(before_size, next->published->log.tree_size, *consistency,
+                                        before_root, next->published->log_root)
                   .ok());
 }
 
@@ -293,13 +293,14 @@ TEST_F(EpochBuilderTest, StaleLeafHintsAreNotUsed) {
   for (uint64_t v = 1; v <= 4; ++v) {
     const VersionRecord& rec = (*records)[v - 1];
     EXPECT_EQ(rec.previous_head, head) << v;
-    head = ChainHead(head, v, rec.epoch,
-                     CommitKeySet(rec.opening, "alice", v, rec.key_set).value());
+    head =
+        ChainHead(head, v, rec.epoch, CommitKeySet(rec.opening, "alice", v, rec.key_set).value());
   }
   RocksMapReader now = storage_->Reader(r->published->snapshot.get()).MapReader();
   auto proof = map::TiledMap::Prove(now, index);
   ASSERT_TRUE(proof.ok());
-  EXPECT_TRUE(map::VerifyMapMembership(r->published->map_root, map::MapLeaf{index, 4, head}, *proof).ok());
+  EXPECT_TRUE(
+      map::VerifyMapMembership(r->published->map_root, map::MapLeaf{index, 4, head}, *proof).ok());
 }
 
 }  // namespace

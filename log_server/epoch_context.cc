@@ -13,9 +13,9 @@ namespace keytrail {
 
 absl::StatusOr<std::shared_ptr<const EpochContext>> EpochContext::Build(
     const LogStorage& storage, const PublishedState& state, const EpochContextOptions& options) {
-  std::shared_ptr<EpochContext> context(new EpochContext(
-      storage, state.snapshot, state.log.epoch, state.log.tree_size, options.consistency_proofs,
-      options.leaf_iterators));
+  std::shared_ptr<EpochContext> context(
+      new EpochContext(storage, state.snapshot, state.log.epoch, state.log.tree_size,
+                       options.consistency_proofs, options.leaf_iterators));
   context->inclusion_proof_ = merkle::EncodeHashList(state.epoch_inclusion_proof);
   RocksMapReader map_reader = storage.Reader(state.snapshot.get()).MapReader();
   auto top = map::MapTop::Load(map_reader, options.map_strata);
@@ -116,9 +116,8 @@ std::shared_ptr<const EpochContext> EpochContexts::For(const PublishedState& sta
 void EpochContexts::WaitIdle() const {
   absl::MutexLock lock(&mu_);
   mu_.Await(absl::Condition(
-      +[](const EpochContexts* c) ABSL_EXCLUSIVE_LOCKS_REQUIRED(c->mu_) {
-        return c->queue_.empty() && !c->building_;
-      },
+      +[](const EpochContexts* c)
+           ABSL_EXCLUSIVE_LOCKS_REQUIRED(c->mu_) { return c->queue_.empty() && !c->building_; },
       this));
 }
 
@@ -144,9 +143,8 @@ void EpochContexts::Run() {
     {
       absl::MutexLock lock(&mu_);
       mu_.Await(absl::Condition(
-          +[](EpochContexts* c) ABSL_EXCLUSIVE_LOCKS_REQUIRED(c->mu_) {
-            return c->stop_ || !c->queue_.empty();
-          },
+          +[](EpochContexts* c)
+               ABSL_EXCLUSIVE_LOCKS_REQUIRED(c->mu_) { return c->stop_ || !c->queue_.empty(); },
           this));
       if (stop_) return;
       state = std::move(queue_.front());

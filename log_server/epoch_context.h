@@ -94,8 +94,12 @@ class EpochContext {
  private:
   EpochContext(const LogStorage& storage, Snapshot snapshot, uint64_t epoch, uint64_t tree_size,
                size_t max_proofs, size_t max_iterators)
-      : storage_(storage), snapshot_(std::move(snapshot)), epoch_(epoch), tree_size_(tree_size),
-        max_proofs_(max_proofs), max_iterators_(max_iterators) {}
+      : storage_(storage),
+        snapshot_(std::move(snapshot)),
+        epoch_(epoch),
+        tree_size_(tree_size),
+        max_proofs_(max_proofs),
+        max_iterators_(max_iterators) {}
 
   const LogStorage& storage_;
   const Snapshot snapshot_;

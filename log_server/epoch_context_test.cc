@@ -27,12 +27,12 @@ std::string Account(int i) { return absl::StrCat("user", i, "@example.org"); }
 
 // A log of real epochs (EpochBuilder on RocksDB), answered by a LogQueries
 // without contexts (`Plain`, the reference) and one with them.
-class EpochContextTest : public ::testing::Test {
+class EpochContextTest : public testing::Test {
  protected:
   void SetUp() override {
     const char* base = std::getenv("TEST_TMPDIR");
     dir_ = std::string(base ? base : "/tmp") + "/" +
-           ::testing::UnitTest::GetInstance()->current_test_info()->name();
+           testing::UnitTest::GetInstance()->current_test_info()->name();
     signer_ = note::Ed25519NoteSigner::Generate("example.org/test-log").value();
     LogConfig config;
     config.origin = signer_->name();
@@ -100,8 +100,8 @@ class EpochContextTest : public ::testing::Test {
     std::vector<std::string> accounts = {"nobody@example.org", "", std::string(300, 'x')};
     for (int i = 0; i < accounts_; i += 11) accounts.push_back(Account(i));
     for (const std::string& account : accounts) {
-      for (uint64_t size : {uint64_t{0}, sizes_.front(), sizes_[sizes_.size() / 2],
-                            sizes_.back(), sizes_.back() + 1}) {
+      for (uint64_t size : {uint64_t{0}, sizes_.front(), sizes_[sizes_.size() / 2], sizes_.back(),
+                            sizes_.back() + 1}) {
         SCOPED_TRACE(absl::StrCat(account, " from ", size));
         const std::string want = Answer(plain, account, size);
         EXPECT_EQ(Answer(cached, account, size), want);
@@ -248,9 +248,8 @@ TEST_F(EpochContextTest, ConcurrentReadersDuringCommits) {
   Epoch(0, 200);
   StateHolder holder;
   EpochContexts contexts(*storage_, EpochContextOptions{});
-  holder.OnSet([&contexts](const std::shared_ptr<const PublishedState>& s) {
-    contexts.Publish(s);
-  });
+  holder.OnSet(
+      [&contexts](const std::shared_ptr<const PublishedState>& s) { contexts.Publish(s); });
   std::map<std::string, std::shared_ptr<const PublishedState>> by_checkpoint;
   auto publish = [&](std::shared_ptr<const PublishedState> s) {
     by_checkpoint[s->checkpoint] = s;

@@ -10,33 +10,36 @@ namespace keytrail {
 
 FakeWitness::FakeWitness(const std::string& name)
     : signer_(*note::CosignatureSigner::Generate(name)) {
-  server_.Handle("POST", "/add-checkpoint", [this](const http::ServerRequest& req) {
-    http::ServerResponse res;
-    auto request = witness::ParseAddCheckpointRequest(req.body);
-    absl::MutexLock lock(&mu_);
-    if (!request.ok()) {
-      res.status = 400;
-      return res;
-    }
-    requests_.push_back(*request);
-    if (forced_ != 0) {
-      res.status = forced_;
-      res.body = "forced\n";
-      return res;
-    }
-    if (request->old_size != size_) {
-      res.status = 409;
-      res.content_type = witness::kTlogSizeContentType;
-      res.body = witness::FormatTlogSize(size_);
-      return res;
-    }
-    auto n = note::ParseNote(request->checkpoint);
-    auto c = note::ParseCheckpoint(n->text);
-    size_ = c->size;
-    note::Note one{n->text, {signer_.SignAsNoteSignature(n->text, 1700000000)}};
-    res.body = note::FormatNote(one).substr(n->text.size() + 1);
-    return res;
-  }, witness::kMaxAddCheckpointBody);
+  server_.Handle(
+      "POST", "/add-checkpoint",
+      [this](const http::ServerRequest& req) {
+        http::ServerResponse res;
+        auto request = witness::ParseAddCheckpointRequest(req.body);
+        absl::MutexLock lock(&mu_);
+        if (!request.ok()) {
+          res.status = 400;
+          return res;
+        }
+        requests_.push_back(*request);
+        if (forced_ != 0) {
+          res.status = forced_;
+          res.body = "forced\n";
+          return res;
+        }
+        if (request->old_size != size_) {
+          res.status = 409;
+          res.content_type = witness::kTlogSizeContentType;
+          res.body = witness::FormatTlogSize(size_);
+          return res;
+        }
+        auto n = note::ParseNote(request->checkpoint);
+        auto c = note::ParseCheckpoint(n->text);
+        size_ = c->size;
+        note::Note one{n->text, {signer_.SignAsNoteSignature(n->text, 1700000000)}};
+        res.body = note::FormatNote(one).substr(n->text.size() + 1);
+        return res;
+      },
+      witness::kMaxAddCheckpointBody);
   if (!server_.Start("127.0.0.1", 0).ok()) std::abort();
   port_ = server_.port();
 }

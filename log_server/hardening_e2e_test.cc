@@ -28,8 +28,8 @@
 namespace keytrail {
 namespace {
 
-using testing::ConnectLoopback;
-using testing::LogServerHarness;
+using test::ConnectLoopback;
+using test::LogServerHarness;
 
 // One GetLogInfo over a brand-new channel (a new TCP connection).
 grpc::Status FreshCall(int port) {
@@ -45,7 +45,7 @@ grpc::Status FreshCall(int port) {
   return stub->GetLogInfo(&ctx, req, &resp);
 }
 
-class HardeningTest : public ::testing::Test {
+class HardeningTest : public testing::Test {
  protected:
   void SetUp() override {
     auto h = LogServerHarness::Create("hardening");
@@ -63,10 +63,10 @@ class HardeningTest : public ::testing::Test {
   std::string RunRefused(const std::vector<std::string>& flags, int* exit_code) {
     std::string log = h_->path("refused.log");
     std::remove(log.c_str());
-    auto rc = testing::RunProgram(testing::Runfile("log_server/log_server"), flags, log);
+    auto rc = test::RunProgram(test::Runfile("log_server/log_server"), flags, log);
     EXPECT_TRUE(rc.ok()) << rc.status();
     *exit_code = rc.ok() ? *rc : -1;
-    return testing::ReadFile(log);
+    return test::ReadFile(log);
   }
 
   void ExpectOneLineRefusal(const std::vector<std::string>& flags, const std::string& want) {
@@ -94,13 +94,13 @@ TEST_F(HardeningTest, NewConnectionsWorkAfterADescriptorFlood) {
   ASSERT_GE(r.rlim_cur, 1400u) << "the test needs 1,400 descriptors";
 
   std::vector<std::string> args = BaseArgs("data");
-  args.insert(args.begin(), {"-c", "ulimit -n 1024 && exec \"$0\" \"$@\"",
-                             testing::Runfile("log_server/log_server"),
-                             "--listen=127.0.0.1:0", "--port_file=" + h_->path("flood.port")});
-  auto child = testing::ChildProcess::Start("/bin/sh", args, h_->path("flood.log"));
+  args.insert(args.begin(),
+              {"-c", "ulimit -n 1024 && exec \"$0\" \"$@\"", test::Runfile("log_server/log_server"),
+               "--listen=127.0.0.1:0", "--port_file=" + h_->path("flood.port")});
+  auto child = test::ChildProcess::Start("/bin/sh", args, h_->path("flood.log"));
   ASSERT_TRUE(child.ok()) << child.status();
-  auto port = testing::WaitForPortFile(h_->path("flood.port"), absl::Seconds(60));
-  ASSERT_TRUE(port.ok()) << testing::ReadFile(h_->path("flood.log"));
+  auto port = test::WaitForPortFile(h_->path("flood.port"), absl::Seconds(60));
+  ASSERT_TRUE(port.ok()) << test::ReadFile(h_->path("flood.log"));
   ASSERT_TRUE(FreshCall(*port).ok());
 
   std::vector<int> flood;
@@ -112,8 +112,7 @@ TEST_F(HardeningTest, NewConnectionsWorkAfterADescriptorFlood) {
   // Wait until the server has taken them (slow under sanitizers): it sheds
   // what is beyond its descriptor bound.
   for (int i = 0; i < 600; ++i) {
-    if (testing::ReadFile(h_->path("flood.log")).find("too many connections") !=
-        std::string::npos) {
+    if (test::ReadFile(h_->path("flood.log")).find("too many connections") != std::string::npos) {
       break;
     }
     absl::SleepFor(absl::Milliseconds(100));
@@ -125,15 +124,15 @@ TEST_F(HardeningTest, NewConnectionsWorkAfterADescriptorFlood) {
   for (int i = 0; i < 3; ++i) {
     grpc::Status s = FreshCall(*port);
     EXPECT_TRUE(s.ok()) << i << ": " << s.error_message() << "\n"
-                        << testing::ReadFile(h_->path("flood.log"));
+                        << test::ReadFile(h_->path("flood.log"));
   }
-  const std::string log = testing::ReadFile(h_->path("flood.log"));
+  const std::string log = test::ReadFile(h_->path("flood.log"));
   EXPECT_NE(log.find("too many connections"), std::string::npos) << log;
   EXPECT_EQ(log.find("Failed accept4"), std::string::npos) << log;
   child->Signal(SIGTERM);
   auto rc = child->Wait(absl::Seconds(30));
   ASSERT_TRUE(rc.ok());
-  EXPECT_EQ(*rc, 0) << testing::ReadFile(h_->path("flood.log"));
+  EXPECT_EQ(*rc, 0) << test::ReadFile(h_->path("flood.log"));
 }
 
 // A channel of its own (its own TCP connection) to 127.0.0.1:port.
@@ -158,9 +157,8 @@ TEST_F(HardeningTest, AbsentAccountFloodIsRefusedOverTheClientLimit) {
   // waits far longer than that, on any machine. (With 50 ms the test failed
   // once in CI, which keeps no test log; that no call waited 50 ms there is
   // the likely cause, not a seen one.)
-  ASSERT_TRUE(h_->Start({"--vrf_workers=1", "--vrf_worker_nice=0",
-                         "--max_vrf_proofs_per_client=4", "--vrf_proof_cache_entries=0",
-                         "--vrf_max_wait=10ms"})
+  ASSERT_TRUE(h_->Start({"--vrf_workers=1", "--vrf_worker_nice=0", "--max_vrf_proofs_per_client=4",
+                         "--vrf_proof_cache_entries=0", "--vrf_max_wait=10ms"})
                   .ok())
       << h_->log();
   {
@@ -225,12 +223,11 @@ TEST_F(HardeningTest, AbsentAccountFloodIsRefusedOverTheClientLimit) {
     absl::MutexLock lock(&mu);
     auto all_done = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) { return done == kFlood; };
     ASSERT_TRUE(mu.AwaitWithTimeout(absl::Condition(&all_done), absl::Seconds(120)));
-    const std::string counts =
-        absl::StrCat("OK ", codes[grpc::StatusCode::OK], ", RESOURCE_EXHAUSTED ",
-                     codes[grpc::StatusCode::RESOURCE_EXHAUSTED], " (over the client limit ",
-                     client_limit_refusals, "), other codes ",
-                     kFlood - codes[grpc::StatusCode::OK] -
-                         codes[grpc::StatusCode::RESOURCE_EXHAUSTED]);
+    const std::string counts = absl::StrCat(
+        "OK ", codes[grpc::StatusCode::OK], ", RESOURCE_EXHAUSTED ",
+        codes[grpc::StatusCode::RESOURCE_EXHAUSTED], " (over the client limit ",
+        client_limit_refusals, "), other codes ",
+        kFlood - codes[grpc::StatusCode::OK] - codes[grpc::StatusCode::RESOURCE_EXHAUSTED]);
     EXPECT_GT(codes[grpc::StatusCode::RESOURCE_EXHAUSTED], 0) << counts;
     EXPECT_EQ(codes[grpc::StatusCode::OK] + codes[grpc::StatusCode::RESOURCE_EXHAUSTED], kFlood)
         << counts;
@@ -284,9 +281,7 @@ TEST_F(HardeningTest, BadListenAddressIsOneLine) {
 }
 
 TEST_F(HardeningTest, NonPemTlsFilesAreOneLine) {
-  {
-    std::ofstream(h_->path("garbage.pem")) << "not a certificate\n";
-  }
+  { std::ofstream(h_->path("garbage.pem")) << "not a certificate\n"; }
   ASSERT_EQ(::chmod(h_->path("garbage.pem").c_str(), 0600), 0);
   std::vector<std::string> args = BaseArgs("data");
   args.push_back("--listen=127.0.0.1:0");

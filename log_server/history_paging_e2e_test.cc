@@ -22,7 +22,7 @@
 namespace keytrail {
 namespace {
 
-using testing::LogServerHarness;
+using test::LogServerHarness;
 
 constexpr char kAccount[] = "big@example.org";
 // Seven 8 KiB device keys: a key set near the 64 KiB limit.
@@ -53,13 +53,14 @@ int64_t RssKiB(int pid) {
     if (line.rfind("VmRSS:", 0) != 0) continue;
     int64_t kib = 0;
     std::string digits;
-    for (char c : line) if (c >= '0' && c <= '9') digits += c;
+    for (char c : line)
+      if (c >= '0' && c <= '9') digits += c;
     if (absl::SimpleAtoi(digits, &kib)) return kib;
   }
   return -1;
 }
 
-class HistoryPagingE2eTest : public ::testing::Test {
+class HistoryPagingE2eTest : public testing::Test {
  protected:
   void SetUp() override {
     auto h = LogServerHarness::Create("history-paging");
@@ -172,10 +173,11 @@ TEST_F(HistoryPagingE2eTest, ConcurrentReadersDoNotGrowTheServer) {
   sampler.join();
   for (const absl::Status& s : results) EXPECT_TRUE(s.ok()) << s;
   const int64_t after = RssKiB(pid);
-  std::printf("server RSS: %lld KiB before, peak %lld KiB, %lld KiB after %d readers x 2 "
-              "full histories (~17 MB each)\n",
-              static_cast<long long>(before), static_cast<long long>(peak),
-              static_cast<long long>(after), kReaders);
+  std::printf(
+      "server RSS: %lld KiB before, peak %lld KiB, %lld KiB after %d readers x 2 "
+      "full histories (~17 MB each)\n",
+      static_cast<long long>(before), static_cast<long long>(peak), static_cast<long long>(after),
+      kReaders);
   // Before the fix one such answer alone cost the server ~3x the history
   // (~50 MB); six at once several hundred MB. Under AddressSanitizer the
   // allocator's quarantine keeps freed memory resident, so RSS says nothing
@@ -196,13 +198,13 @@ TEST_F(HistoryPagingE2eTest, ConcurrentReadersDoNotGrowTheServer) {
 
 TEST_F(HistoryPagingE2eTest, CliReadsTheWholeHistory) {
   std::string log = h_->path("cli-history.log");
-  auto rc = testing::RunProgram(
-      testing::Runfile("cli/keytrail"),
-      {"history", absl::StrCat("--server=127.0.0.1:", h_->port()),
-       absl::StrCat("--account=", kAccount), "--state_dir=" + h_->path("client")},
-      log);
+  auto rc =
+      test::RunProgram(test::Runfile("cli/keytrail"),
+                       {"history", absl::StrCat("--server=127.0.0.1:", h_->port()),
+                        absl::StrCat("--account=", kAccount), "--state_dir=" + h_->path("client")},
+                       log);
   ASSERT_TRUE(rc.ok()) << rc.status();
-  std::string out = testing::ReadFile(log);
+  std::string out = test::ReadFile(log);
   ASSERT_EQ(*rc, 0) << out.substr(0, 2000);
   EXPECT_NE(out.find(absl::StrCat(kVersions, " versions since 1")), std::string::npos)
       << out.substr(0, 2000);

@@ -27,12 +27,10 @@ void FillVersion(uint64_t version, const VersionRecord& rec, v1::AccountVersion*
   out->set_log_index(rec.log_index);
 }
 
-absl::Status CheckTreeSize(uint64_t size, const PublishedState& state,
-                           absl::string_view field) {
+absl::Status CheckTreeSize(uint64_t size, const PublishedState& state, absl::string_view field) {
   if (size > state.log.tree_size) {
-    return absl::OutOfRangeError(absl::StrCat(field, " ", size,
-                                              " is beyond the log's size ",
-                                              state.log.tree_size));
+    return absl::OutOfRangeError(
+        absl::StrCat(field, " ", size, " is beyond the log's size ", state.log.tree_size));
   }
   return absl::OkStatus();
 }
@@ -43,8 +41,7 @@ std::shared_ptr<const PublishedState> LogQueries::State() const { return served_
 std::shared_ptr<const PublishedState> LogQueries::Newest() const { return published_.Get(); }
 
 absl::Status LogQueries::FillLogProof(const PublishedState& state, const EpochContext* context,
-                                      uint64_t last_verified_size,
-                                      v1::LogProof* log) const {
+                                      uint64_t last_verified_size, v1::LogProof* log) const {
   absl::Status s = CheckTreeSize(last_verified_size, state, "last_verified_size");
   if (!s.ok()) return s;
   log->set_checkpoint(state.checkpoint);
@@ -149,17 +146,17 @@ absl::Status LogQueries::Lookup(const Prefetched& prefetched, const v1::LookupRe
                                 v1::LookupResponse* response) const {
   const PublishedState& state = *prefetched.state;
   const bool known = prefetched.read && prefetched.account == request.account();
-  auto proofs = ProveAccount(state, known ? &prefetched.stored : nullptr, request.account(), request.last_verified_size(),
-                             response->mutable_log(), response->mutable_vrf_proof(),
-                             response->mutable_map_proof());
+  auto proofs = ProveAccount(state, known ? &prefetched.stored : nullptr, request.account(),
+                             request.last_verified_size(), response->mutable_log(),
+                             response->mutable_vrf_proof(), response->mutable_map_proof());
   if (!proofs.ok()) return proofs.status();
   if (proofs->current_version == 0) return absl::OkStatus();
   auto rec = storage_.Reader(state.snapshot.get())
                  .GetVersion(proofs->account.index, proofs->current_version);
   if (!rec.ok()) return rec.status();
   if (!rec->has_value()) {
-    return absl::DataLossError(absl::StrCat("version ", proofs->current_version,
-                                            " of a mapped account is missing"));
+    return absl::DataLossError(
+        absl::StrCat("version ", proofs->current_version, " of a mapped account is missing"));
   }
   FillVersion(proofs->current_version, **rec, response->mutable_current());
   response->set_previous_head(HashString((*rec)->previous_head));
@@ -181,16 +178,14 @@ absl::Status LogQueries::History(const Prefetched& prefetched, const v1::History
   const std::shared_ptr<const PublishedState>& state = prefetched.state;
   const bool known = prefetched.read && prefetched.account == request.account();
   auto proofs = ProveAccount(*state, known ? &prefetched.stored : nullptr, request.account(),
-                             request.last_verified_size(),
-                             response->mutable_log(), response->mutable_vrf_proof(),
-                             response->mutable_map_proof());
+                             request.last_verified_size(), response->mutable_log(),
+                             response->mutable_vrf_proof(), response->mutable_map_proof());
   if (!proofs.ok()) return proofs.status();
   const uint64_t since = request.since_version();
   const uint64_t current = proofs->current_version;
   if (since > current + 1) {
-    return absl::OutOfRangeError(absl::StrCat("since_version ", since,
-                                              " is beyond the account's next version ",
-                                              current + 1));
+    return absl::OutOfRangeError(absl::StrCat(
+        "since_version ", since, " is beyond the account's next version ", current + 1));
   }
   if (since == current + 1) {
     // Nothing new: the head the client should already hold.
@@ -242,12 +237,11 @@ absl::Status LogQueries::GetEntries(const v1::GetEntriesRequest& request,
   auto state = Newest();
   if (request.count() == 0) return absl::InvalidArgumentError("count: must be at least 1");
   if (request.start() >= state->log.tree_size) {
-    return absl::OutOfRangeError(absl::StrCat("start ", request.start(),
-                                              " is at or beyond the log's size ",
-                                              state->log.tree_size));
+    return absl::OutOfRangeError(absl::StrCat(
+        "start ", request.start(), " is at or beyond the log's size ", state->log.tree_size));
   }
-  uint64_t count = std::min<uint64_t>({request.count(), kMaxEntriesPerRequest,
-                                       state->log.tree_size - request.start()});
+  uint64_t count = std::min<uint64_t>(
+      {request.count(), kMaxEntriesPerRequest, state->log.tree_size - request.start()});
   auto entries = storage_.Reader(state->snapshot.get()).GetEntries(request.start(), count);
   if (!entries.ok()) return entries.status();
   // Entries are small (an index, a version and two hashes: ~100 bytes, so
@@ -269,9 +263,8 @@ absl::Status LogQueries::GetInclusionProof(const v1::GetInclusionProofRequest& r
   absl::Status s = CheckTreeSize(request.tree_size(), *state, "tree_size");
   if (!s.ok()) return s;
   if (request.index() >= request.tree_size()) {
-    return absl::InvalidArgumentError(absl::StrCat("index ", request.index(),
-                                                   " is not below tree_size ",
-                                                   request.tree_size()));
+    return absl::InvalidArgumentError(
+        absl::StrCat("index ", request.index(), " is not below tree_size ", request.tree_size()));
   }
   LogTileReader tiles = storage_.Reader(state->snapshot.get()).LogTiles();
   auto proof = merkle::BuildInclusionProof(request.index(), request.tree_size(), tiles);
@@ -286,9 +279,9 @@ absl::Status LogQueries::GetConsistencyProof(const v1::GetConsistencyProofReques
   absl::Status s = CheckTreeSize(request.second_size(), *state, "second_size");
   if (!s.ok()) return s;
   if (request.first_size() == 0 || request.first_size() > request.second_size()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "first_size ", request.first_size(), " must be in [1, second_size ",
-        request.second_size(), "]"));
+    return absl::InvalidArgumentError(absl::StrCat("first_size ", request.first_size(),
+                                                   " must be in [1, second_size ",
+                                                   request.second_size(), "]"));
   }
   LogTileReader tiles = storage_.Reader(state->snapshot.get()).LogTiles();
   auto proof = merkle::BuildConsistencyProof(request.first_size(), request.second_size(), tiles);

@@ -46,13 +46,16 @@ class LogQueries {
   // accounts. `contexts` (when not null) holds what lookups of one epoch
   // share (epoch_context.h); answers are the same with or without it, only
   // cheaper with it.
-  LogQueries(const LogStorage& storage, const StateHolder& published,
-             const VrfPrivateKey& vrf_key, LogIdentity info,
-             const StateHolder* served = nullptr, VrfProofCache* proof_cache = nullptr,
-             const EpochContexts* contexts = nullptr)
-      : storage_(storage), published_(published),
-        served_(served != nullptr ? *served : published), vrf_key_(vrf_key),
-        info_(std::move(info)), proof_cache_(proof_cache), contexts_(contexts) {}
+  LogQueries(const LogStorage& storage, const StateHolder& published, const VrfPrivateKey& vrf_key,
+             LogIdentity info, const StateHolder* served = nullptr,
+             VrfProofCache* proof_cache = nullptr, const EpochContexts* contexts = nullptr)
+      : storage_(storage),
+        published_(published),
+        served_(served != nullptr ? *served : published),
+        vrf_key_(vrf_key),
+        info_(std::move(info)),
+        proof_cache_(proof_cache),
+        contexts_(contexts) {}
 
   // The served state and the account's stored record, read once for both
   // NeedsVrfProof and the answer (Lookup and History with a Prefetched).
@@ -110,8 +113,7 @@ class LogQueries {
   // by Prefetch, so it is not read again.
   absl::StatusOr<AccountProofs> ProveAccount(const PublishedState& state,
                                              const std::optional<AccountRecord>* stored,
-                                             absl::string_view account,
-                                             uint64_t last_verified_size,
+                                             absl::string_view account, uint64_t last_verified_size,
                                              v1::LogProof* log, std::string* vrf_proof,
                                              std::string* map_proof) const;
   absl::Status FillLogProof(const PublishedState& state, const EpochContext* context,

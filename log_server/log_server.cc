@@ -12,6 +12,7 @@
 #include "core/crypto/ecvrf.h"
 #include "core/keys/keys.h"
 #include "core/merkle/proof_builder.h"
+#include "core/net/listener.h"
 #include "core/protocol/limits.h"
 #include "core/storage/log_tiles.h"
 #include "core/tiles/directory_store.h"
@@ -22,7 +23,6 @@
 #include "grpcpp/health_check_service_interface.h"
 #include "log_server/cosignature_collector.h"
 #include "log_server/epoch_builder.h"
-#include "core/net/listener.h"
 #include "log_server/log_queries.h"
 #include "log_server/log_service.h"
 #include "log_server/log_storage.h"
@@ -154,10 +154,11 @@ absl::StatusOr<std::string> ReadPemFile(const std::string& path, absl::string_vi
   std::string pem = *std::move(read);
   const size_t begin = pem.find("-----BEGIN ");
   const size_t end_of_label = begin == std::string::npos ? begin : pem.find("-----", begin + 11);
-  const bool found = end_of_label != std::string::npos &&
-                     absl::string_view(pem).substr(begin + 11, end_of_label - begin - 11)
-                             .find(kind) != absl::string_view::npos &&
-                     pem.find("-----END ", end_of_label) != std::string::npos;
+  const bool found =
+      end_of_label != std::string::npos &&
+      absl::string_view(pem).substr(begin + 11, end_of_label - begin - 11).find(kind) !=
+          absl::string_view::npos &&
+      pem.find("-----END ", end_of_label) != std::string::npos;
   if (!found) {
     return absl::InvalidArgumentError(
         absl::StrCat(flag, ": ", path, " is not a PEM file holding a ", kind));
@@ -188,8 +189,7 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ListenerCredentials(
     ssl.pem_root_certs = *ca;
     // Ask every client for a certificate, verify it when given, but let
     // readers connect without one.
-    ssl.client_certificate_request =
-        GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY;
+    ssl.client_certificate_request = GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY;
   }
   return grpc::SslServerCredentials(ssl);
 }
@@ -248,8 +248,8 @@ absl::StatusOr<std::unique_ptr<LogServer>> LogServer::Start(const LogServerOptio
   if (!signer.ok()) return signer.status();
   if (!o.origin.empty() && o.origin != signer->name()) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "--origin \"", o.origin, "\" differs from the note key's name \"", signer->name(),
-        "\" in ", o.note_key_file, " (the checkpoint origin is the key name)"));
+        "--origin \"", o.origin, "\" differs from the note key's name \"", signer->name(), "\" in ",
+        o.note_key_file, " (the checkpoint origin is the key name)"));
   }
   auto vrf_key = LoadVrfPrivateKey(o.vrf_key_file);
   if (!vrf_key.ok()) return vrf_key.status();
@@ -270,15 +270,15 @@ absl::StatusOr<std::unique_ptr<LogServer>> LogServer::Start(const LogServerOptio
   config.origin = signer->name();
   config.note_verifier_key = signer->VerifierKey();
   config.vrf_public_key = parts->vrf_key->public_key().bytes();
-  auto builder = EpochBuilder::Open(
-      parts->storage.get(), config, *signer,
-      [] { return static_cast<uint64_t>(absl::ToUnixMillis(absl::Now())); });
+  auto builder = EpochBuilder::Open(parts->storage.get(), config, *signer, [] {
+    return static_cast<uint64_t>(absl::ToUnixMillis(absl::Now()));
+  });
   if (!builder.ok()) return builder.status();
 
-  parts->preparer = std::make_unique<UpdatePreparer>(*parts->storage, *parts->vrf_key,
-                                                     parts->published);
-  parts->sequencer = std::make_unique<Sequencer>(*std::move(builder), o.sequencer,
-                                                 &parts->published);
+  parts->preparer =
+      std::make_unique<UpdatePreparer>(*parts->storage, *parts->vrf_key, parts->published);
+  parts->sequencer =
+      std::make_unique<Sequencer>(*std::move(builder), o.sequencer, &parts->published);
   LogIdentity info;
   info.origin = config.origin;
   info.note_verifier_key = config.note_verifier_key;
@@ -316,16 +316,15 @@ absl::StatusOr<std::unique_ptr<LogServer>> LogServer::Start(const LogServerOptio
     }
   }
   parts->proof_cache = std::make_unique<VrfProofCache>(o.vrf_proof_cache_entries);
-  parts->queries = std::make_unique<LogQueries>(
-      *parts->storage, parts->published, *parts->vrf_key, info,
-      parts->collector != nullptr ? &parts->served : nullptr, parts->proof_cache.get(),
-      parts->contexts.get());
+  parts->queries =
+      std::make_unique<LogQueries>(*parts->storage, parts->published, *parts->vrf_key, info,
+                                   parts->collector != nullptr ? &parts->served : nullptr,
+                                   parts->proof_cache.get(), parts->contexts.get());
   if (o.limit_vrf_proofs) {
     parts->proof_scheduler = std::make_unique<ProofScheduler>(o.vrf_proofs);
   }
-  parts->service = std::make_unique<LogService>(*parts->auth, *parts->preparer,
-                                                *parts->sequencer, *parts->queries,
-                                                parts->proof_scheduler.get());
+  parts->service = std::make_unique<LogService>(*parts->auth, *parts->preparer, *parts->sequencer,
+                                                *parts->queries, parts->proof_scheduler.get());
 
   // Descriptors: as many as the hard limit allows; a reserve stays free for
   // RocksDB, gRPC's internals and the log itself, and connections beyond it
@@ -350,9 +349,9 @@ absl::StatusOr<std::unique_ptr<LogServer>> LogServer::Start(const LogServerOptio
   builder_grpc.SetMaxReceiveMessageSize(static_cast<int>(kMaxRequestBytes));
   parts->server = builder_grpc.BuildAndStart();
   if (parts->server == nullptr) {
-    return absl::UnavailableError(absl::StrCat(
-        "can't start the gRPC server on ", o.listen_address,
-        o.tls_cert_file.empty() ? "" : " (do the TLS certificate and key match?)"));
+    return absl::UnavailableError(
+        absl::StrCat("can't start the gRPC server on ", o.listen_address,
+                     o.tls_cert_file.empty() ? "" : " (do the TLS certificate and key match?)"));
   }
   parts->health = std::make_unique<HealthGate>(parts->server->GetHealthCheckService());
   grpc::experimental::ExternalConnectionAcceptor* acceptor = parts->acceptor.get();
@@ -375,20 +374,23 @@ absl::StatusOr<std::unique_ptr<LogServer>> LogServer::Start(const LogServerOptio
   parts->sequencer->Start();
 
   auto state = parts->published.Get();
-  LogInfo("serving origin %s on port %d: epoch %d, tree size %d, %d accounts; "
-          "up to %d descriptors (ulimit -n %d); started in %.0f ms",
-          config.origin, parts->port, state->log.epoch, state->log.tree_size,
-          state->map_size, max_fd, fd_limit, absl::ToDoubleMilliseconds(absl::Now() - start));
+  LogInfo(
+      "serving origin %s on port %d: epoch %d, tree size %d, %d accounts; "
+      "up to %d descriptors (ulimit -n %d); started in %.0f ms",
+      config.origin, parts->port, state->log.epoch, state->log.tree_size, state->map_size, max_fd,
+      fd_limit, absl::ToDoubleMilliseconds(absl::Now() - start));
   if (parts->proof_scheduler != nullptr) {
-    LogInfo("absent-account reads: %d VRF workers (nice +%d), at most %d per client, "
-            "%d waiting, %s wait; VRF proof cache of %d entries",
-            parts->proof_scheduler->workers(), o.vrf_proofs.worker_nice,
-            o.vrf_proofs.max_per_client,
-            o.vrf_proofs.max_queued, absl::FormatDuration(o.vrf_proofs.max_wait),
-            o.vrf_proof_cache_entries);
+    LogInfo(
+        "absent-account reads: %d VRF workers (nice +%d), at most %d per client, "
+        "%d waiting, %s wait; VRF proof cache of %d entries",
+        parts->proof_scheduler->workers(), o.vrf_proofs.worker_nice, o.vrf_proofs.max_per_client,
+        o.vrf_proofs.max_queued, absl::FormatDuration(o.vrf_proofs.max_wait),
+        o.vrf_proof_cache_entries);
   } else {
-    LogWarning("absent-account reads are not limited (--limit_vrf_proofs=false); "
-               "VRF proof cache of %d entries", o.vrf_proof_cache_entries);
+    LogWarning(
+        "absent-account reads are not limited (--limit_vrf_proofs=false); "
+        "VRF proof cache of %d entries",
+        o.vrf_proof_cache_entries);
   }
   // Only once started: a failed start prints one line, its reason.
   if (parts->publisher != nullptr) {
@@ -437,9 +439,9 @@ namespace {
 
 absl::Status StartCollector(const LogServerOptions& o, LogServer::Parts& parts) {
   if (o.required_cosignatures > o.monitors.size()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--required_cosignatures ", o.required_cosignatures, " exceeds the ",
-        o.monitors.size(), " monitors configured"));
+    return absl::InvalidArgumentError(absl::StrCat("--required_cosignatures ",
+                                                   o.required_cosignatures, " exceeds the ",
+                                                   o.monitors.size(), " monitors configured"));
   }
   if (o.monitors.empty()) return absl::OkStatus();
   CollectorOptions c;
@@ -461,22 +463,21 @@ absl::Status StartCollector(const LogServerOptions& o, LogServer::Parts& parts) 
     batch.PutCosigned(CosignedRecord{epoch, note});
     return storage->Commit(batch);
   };
-  parts.collector = std::make_unique<CosignatureCollector>(std::move(c), &parts.served,
-                                                           proofs, persist);
+  parts.collector =
+      std::make_unique<CosignatureCollector>(std::move(c), &parts.served, proofs, persist);
   auto stored = storage->Reader(nullptr).GetCosigned();
   if (!stored.ok()) return stored.status();
   if (stored->has_value()) parts.collector->Restore((*stored)->epoch, (*stored)->note);
   CosignatureCollector* collector = parts.collector.get();
   if (TilePublisher* publisher = parts.publisher.get()) {
     collector->GatePushes();
-    collector->OnQualified([publisher](uint64_t epoch, const std::string& note) {
-      publisher->Cosigned(epoch, note);
-    });
+    collector->OnQualified(
+        [publisher](uint64_t epoch, const std::string& note) { publisher->Cosigned(epoch, note); });
   }
   collector->Publish(parts.published.Get());
   collector->Start();
-  LogInfo("pushing checkpoints to %d monitors; reads need %d cosignatures",
-          o.monitors.size(), o.required_cosignatures);
+  LogInfo("pushing checkpoints to %d monitors; reads need %d cosignatures", o.monitors.size(),
+          o.required_cosignatures);
   return absl::OkStatus();
 }
 
@@ -508,8 +509,7 @@ absl::Status MakeTilePublisher(const LogServerOptions& o, LogServer::Parts& part
   p.on_health = [all](bool ok) {
     if (all->health != nullptr) all->health->SetTilesOk(ok);
   };
-  parts.publisher =
-      std::make_unique<TilePublisher>(parts.storage.get(), parts.tile_store.get(), p);
+  parts.publisher = std::make_unique<TilePublisher>(parts.storage.get(), parts.tile_store.get(), p);
   absl::Status restored = parts.publisher->Restore();
   if (!restored.ok()) return restored;
   if (!o.tiles_listen.empty()) {

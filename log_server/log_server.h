@@ -30,9 +30,9 @@
 
 #include "absl/status/statusor.h"
 #include "core/tiles/tile_store.h"
+#include "log_server/epoch_context.h"
 #include "log_server/proof_scheduler.h"
 #include "log_server/sequencer.h"
-#include "log_server/epoch_context.h"
 #include "log_server/vrf_proof_cache.h"
 
 namespace keytrail {
@@ -44,8 +44,8 @@ struct LogServerOptions {
   std::string vrf_key_file;   // private VRF key
   std::string origin;         // optional; must equal the note key's name
   SequencerOptions sequencer;
-  std::string write_token_file;    // bearer token for writes
-  std::string tls_cert_file;       // TLS for the listener (PEM)
+  std::string write_token_file;  // bearer token for writes
+  std::string tls_cert_file;     // TLS for the listener (PEM)
   std::string tls_key_file;
   std::string tls_client_ca_file;  // accept writes from client certs it signed
   size_t block_cache_bytes = size_t{1024} << 20;

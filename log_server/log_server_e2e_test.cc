@@ -25,7 +25,7 @@
 namespace keytrail {
 namespace {
 
-using testing::LogServerHarness;
+using test::LogServerHarness;
 
 uint64_t NowMs() { return static_cast<uint64_t>(absl::ToUnixMillis(absl::Now())); }
 
@@ -41,11 +41,11 @@ v1::UpdateRequest MakeUpdate(const std::string& account,
   return req;
 }
 
-class LogServerE2eTest : public ::testing::Test {
+class LogServerE2eTest : public testing::Test {
  protected:
   void SetUp() override {
-    auto h = LogServerHarness::Create(
-        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    auto h =
+        LogServerHarness::Create(testing::UnitTest::GetInstance()->current_test_info()->name());
     ASSERT_TRUE(h.ok()) << h.status();
     h_ = *std::move(h);
     absl::Status started = h_->Start();
@@ -101,7 +101,7 @@ TEST_F(LogServerE2eTest, UpdateLookupHistoryWithVerifiedAnswers) {
   ASSERT_TRUE(alice.current.has_value());
   EXPECT_EQ(alice.current->version, 2u);
   ASSERT_EQ(alice.current->key_set.devices.size(), 2u);
-  EXPECT_EQ(alice.current->key_set.devices[0].device_id, "laptop");  // sorted
+  EXPECT_EQ(alice.current->key_set.devices[0].device_id, "laptop");       // sorted
   EXPECT_EQ(alice.current->key_set.devices[0].device_key.size(), 1568u);  // a PQ-sized key
 
   verifier::VerifiedLookup nobody = Lookup("nobody@example.org");
@@ -113,8 +113,8 @@ TEST_F(LogServerE2eTest, UpdateLookupHistoryWithVerifiedAnswers) {
   hreq.set_since_version(1);
   v1::HistoryResponse hresp;
   ASSERT_TRUE(h_->stub().History(&ctx, hreq, &hresp).ok());
-  auto history = verifier::VerifyHistory(*trust_, "alice@example.org", 1, std::nullopt, hresp,
-                                         last_, NowMs());
+  auto history =
+      verifier::VerifyHistory(*trust_, "alice@example.org", 1, std::nullopt, hresp, last_, NowMs());
   ASSERT_TRUE(history.ok()) << history.status();
   ASSERT_EQ(history->versions.size(), 2u);
   EXPECT_EQ(history->versions[0].key_set.devices.size(), 1u);
@@ -155,8 +155,7 @@ TEST_F(LogServerE2eTest, AccountKeySignaturesAreChecked) {
   d->set_device_key("listener");
   grpc::Status s = Update(rogue, &resp);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
-  EXPECT_NE(s.error_message().find("key set signature"), std::string::npos)
-      << s.error_message();
+  EXPECT_NE(s.error_message().find("key set signature"), std::string::npos) << s.error_message();
 
   // Without expected_version the server cannot know what version the
   // signature must cover: refused.
@@ -164,8 +163,7 @@ TEST_F(LogServerE2eTest, AccountKeySignaturesAreChecked) {
   unconditional.clear_expected_version();
   s = Update(unconditional, &resp);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
-  EXPECT_NE(s.error_message().find("expected_version"), std::string::npos)
-      << s.error_message();
+  EXPECT_NE(s.error_message().find("expected_version"), std::string::npos) << s.error_message();
 }
 
 TEST_F(LogServerE2eTest, ReplayedKeySetsAreRefused) {
@@ -346,14 +344,15 @@ TEST_F(LogServerE2eTest, BadInputGetsClearErrors) {
 TEST_F(LogServerE2eTest, EntriesAndProofsVerifyAgainstCheckpoints) {
   for (int i = 0; i < 20; ++i) {
     v1::UpdateResponse resp;
-    ASSERT_TRUE(Update(MakeUpdate(absl::StrCat("user", i % 7), {{"d", absl::StrCat(i)}}), &resp).ok());
+    ASSERT_TRUE(
+        Update(MakeUpdate(absl::StrCat("user", i % 7), {{"d", absl::StrCat(i)}}), &resp).ok());
   }
   verifier::VerifiedLookup any = Lookup("user1");
   const note::Checkpoint& cp = any.log.checkpoint;
   // The whole log: entries decode into whole epochs, each in the checkpoint.
-  auto entries = testing::FetchEntries(h_->stub(), cp.size);
+  auto entries = test::FetchEntries(h_->stub(), cp.size);
   ASSERT_TRUE(entries.ok()) << entries.status();
-  EXPECT_TRUE(testing::CheckWholeEpochs(*entries).ok()) << testing::CheckWholeEpochs(*entries);
+  EXPECT_TRUE(test::CheckWholeEpochs(*entries).ok()) << test::CheckWholeEpochs(*entries);
   for (uint64_t i = 0; i < cp.size; ++i) {
     // Every entry is in the checkpoint.
     grpc::ClientContext pctx;
@@ -364,7 +363,8 @@ TEST_F(LogServerE2eTest, EntriesAndProofsVerifyAgainstCheckpoints) {
     ASSERT_TRUE(h_->stub().GetInclusionProof(&pctx, preq, &presp).ok());
     auto proof = merkle::DecodeHashList(presp.proof(), 64, "proof");
     ASSERT_TRUE(proof.ok());
-    EXPECT_TRUE(merkle::VerifyInclusion(i, cp.size, EntryLeafHash((*entries)[i]), *proof, cp.root).ok());
+    EXPECT_TRUE(
+        merkle::VerifyInclusion(i, cp.size, EntryLeafHash((*entries)[i]), *proof, cp.root).ok());
   }
   // Consistency from the genesis checkpoint (size 1) to now.
   grpc::ClientContext cctx;
@@ -375,15 +375,14 @@ TEST_F(LogServerE2eTest, EntriesAndProofsVerifyAgainstCheckpoints) {
   ASSERT_TRUE(h_->stub().GetConsistencyProof(&cctx, creq, &cresp).ok());
   auto proof = merkle::DecodeHashList(cresp.proof(), 64, "proof");
   ASSERT_TRUE(proof.ok());
-  EXPECT_TRUE(merkle::VerifyConsistency(1, cp.size, *proof,
-                                        EntryLeafHash((*entries)[0]), cp.root)
-                  .ok());
+  EXPECT_TRUE(
+      merkle::VerifyConsistency(1, cp.size, *proof, EntryLeafHash((*entries)[0]), cp.root).ok());
 }
 
 TEST_F(LogServerE2eTest, HealthCheckingAndRestart) {
-  absl::StatusOr<std::string> health = testing::HealthCheck(h_->channel());
+  absl::StatusOr<std::string> health = test::HealthCheck(h_->channel());
   ASSERT_TRUE(health.ok()) << health.status();
-  EXPECT_EQ(*health, testing::kServingResponse);
+  EXPECT_EQ(*health, test::kServingResponse);
 
   v1::UpdateResponse resp;
   ASSERT_TRUE(Update(MakeUpdate("erin", {{"d", "k"}}), &resp).ok());
@@ -415,10 +414,10 @@ TEST_F(LogServerE2eTest, RefusesToStartWithOneClearLine) {
        "--monitors given more than once"},
   };
   // A second set of keys for the same data directory: another log.
-  auto rc = testing::RunProgram(testing::Runfile("cli/keytrail"),
-                                {"keygen", "note", "example.org/other", h_->path("other.key"),
-                                 h_->path("other.pub")},
-                                h_->path("keygen2.log"));
+  auto rc = test::RunProgram(
+      test::Runfile("cli/keytrail"),
+      {"keygen", "note", "example.org/other", h_->path("other.key"), h_->path("other.pub")},
+      h_->path("keygen2.log"));
   ASSERT_TRUE(rc.ok() && *rc == 0);
   cases.push_back({{"--note_key=" + h_->path("other.key")}, "belongs to origin"});
   for (const Case& c : cases) {
@@ -428,10 +427,10 @@ TEST_F(LogServerE2eTest, RefusesToStartWithOneClearLine) {
     args.insert(args.end(), c.flags.begin(), c.flags.end());
     std::string log = h_->path("refuse.log");
     std::remove(log.c_str());
-    auto exit = testing::RunProgram(testing::Runfile("log_server/log_server"), args, log);
+    auto exit = test::RunProgram(test::Runfile("log_server/log_server"), args, log);
     ASSERT_TRUE(exit.ok());
     EXPECT_EQ(*exit, 1) << c.want;
-    std::string out = testing::ReadFile(log);
+    std::string out = test::ReadFile(log);
     EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 1) << out;
     EXPECT_EQ(out.rfind("log_server: ", 0), 0u) << out;
     EXPECT_NE(out.find(c.want), std::string::npos) << "want \"" << c.want << "\" in: " << out;

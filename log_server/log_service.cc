@@ -10,8 +10,7 @@
 namespace keytrail {
 namespace {
 
-grpc::ServerUnaryReactor* Finish(grpc::CallbackServerContext* context,
-                                 const absl::Status& status) {
+grpc::ServerUnaryReactor* Finish(grpc::CallbackServerContext* context, const absl::Status& status) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   reactor->Finish(ToGrpcStatus(status));
   return reactor;
@@ -28,9 +27,9 @@ void FillOutcome(const UpdateOutcome& o, v1::UpdateResponse* out) {
 // index and a scheduler is given, on a scheduler worker (or refuses it).
 // The account is read once, for both the decision and the answer.
 template <typename Answer>
-grpc::ServerUnaryReactor* ReadCall(grpc::CallbackServerContext* context,
-                                   const LogQueries& queries, ProofScheduler* proofs,
-                                   absl::string_view account, Answer answer) {
+grpc::ServerUnaryReactor* ReadCall(grpc::CallbackServerContext* context, const LogQueries& queries,
+                                   ProofScheduler* proofs, absl::string_view account,
+                                   Answer answer) {
   LogQueries::Prefetched read = queries.Prefetch(account);
   if (proofs == nullptr || !queries.NeedsVrfProof(read)) return Finish(context, answer(read));
   auto prefetched = std::make_shared<LogQueries::Prefetched>(std::move(read));
@@ -75,9 +74,9 @@ grpc::ServerUnaryReactor* LogService::BatchUpdate(grpc::CallbackServerContext* c
   if (!s.ok()) return Finish(context, s);
   const int n = request->updates_size();
   if (n == 0 || n > static_cast<int>(kMaxBatchUpdates)) {
-    return Finish(context, absl::InvalidArgumentError(absl::StrCat(
-                               "updates: a batch holds 1..", kMaxBatchUpdates,
-                               " updates, got ", n)));
+    return Finish(context,
+                  absl::InvalidArgumentError(absl::StrCat("updates: a batch holds 1..",
+                                                          kMaxBatchUpdates, " updates, got ", n)));
   }
   // Results are filled in place: the response is sized before any update is
   // queued, so the sequencer thread and this one never resize it.
@@ -145,9 +144,9 @@ grpc::ServerUnaryReactor* LogService::GetEntries(grpc::CallbackServerContext* co
   return Finish(context, queries_.GetEntries(*request, response));
 }
 
-grpc::ServerUnaryReactor* LogService::GetInclusionProof(
-    grpc::CallbackServerContext* context, const v1::GetInclusionProofRequest* request,
-    v1::GetInclusionProofResponse* response) {
+grpc::ServerUnaryReactor* LogService::GetInclusionProof(grpc::CallbackServerContext* context,
+                                                        const v1::GetInclusionProofRequest* request,
+                                                        v1::GetInclusionProofResponse* response) {
   return Finish(context, queries_.GetInclusionProof(*request, response));
 }
 

@@ -31,10 +31,12 @@ class LogService final : public v1::KeyTransparencyLog::CallbackService {
  public:
   // All arguments are borrowed and must outlive the service. Without a
   // `proofs` scheduler every read is answered on the calling thread.
-  LogService(const WriteAuthorizer& auth, const UpdatePreparer& preparer,
-             Sequencer& sequencer, const LogQueries& queries,
-             ProofScheduler* proofs = nullptr)
-      : auth_(auth), preparer_(preparer), sequencer_(sequencer), queries_(queries),
+  LogService(const WriteAuthorizer& auth, const UpdatePreparer& preparer, Sequencer& sequencer,
+             const LogQueries& queries, ProofScheduler* proofs = nullptr)
+      : auth_(auth),
+        preparer_(preparer),
+        sequencer_(sequencer),
+        queries_(queries),
         proofs_(proofs) {}
 
   grpc::ServerUnaryReactor* Update(grpc::CallbackServerContext* context,
@@ -55,12 +57,12 @@ class LogService final : public v1::KeyTransparencyLog::CallbackService {
   grpc::ServerUnaryReactor* GetEntries(grpc::CallbackServerContext* context,
                                        const v1::GetEntriesRequest* request,
                                        v1::GetEntriesResponse* response) override;
-  grpc::ServerUnaryReactor* GetInclusionProof(
-      grpc::CallbackServerContext* context, const v1::GetInclusionProofRequest* request,
-      v1::GetInclusionProofResponse* response) override;
-  grpc::ServerUnaryReactor* GetConsistencyProof(
-      grpc::CallbackServerContext* context, const v1::GetConsistencyProofRequest* request,
-      v1::GetConsistencyProofResponse* response) override;
+  grpc::ServerUnaryReactor* GetInclusionProof(grpc::CallbackServerContext* context,
+                                              const v1::GetInclusionProofRequest* request,
+                                              v1::GetInclusionProofResponse* response) override;
+  grpc::ServerUnaryReactor* GetConsistencyProof(grpc::CallbackServerContext* context,
+                                                const v1::GetConsistencyProofRequest* request,
+                                                v1::GetConsistencyProofResponse* response) override;
   grpc::ServerUnaryReactor* GetLogInfo(grpc::CallbackServerContext* context,
                                        const v1::GetLogInfoRequest* request,
                                        v1::GetLogInfoResponse* response) override;

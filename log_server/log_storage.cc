@@ -20,8 +20,8 @@ enum Family : size_t {
 };
 
 std::vector<std::string> FamilyNames() {
-  return {"meta", "entries", "log_tiles", "accounts", "versions",
-          "map_leaves", "map_tiles", "epochs"};
+  return {"meta",     "entries",    "log_tiles", "accounts",
+          "versions", "map_leaves", "map_tiles", "epochs"};
 }
 
 constexpr absl::string_view kConfigKey = "config";
@@ -86,8 +86,7 @@ absl::StatusOr<std::optional<VersionRecord>> LogReader::GetVersion(const Hash& i
   return GetRecord<VersionRecord>(kVersions, VersionKey(index, version), DecodeVersionRecord);
 }
 
-absl::StatusOr<std::vector<VersionRecord>> LogReader::GetVersions(const Hash& index,
-                                                                  uint64_t first,
+absl::StatusOr<std::vector<VersionRecord>> LogReader::GetVersions(const Hash& index, uint64_t first,
                                                                   uint64_t last) const {
   std::vector<VersionRecord> out;
   if (first > last) return out;
@@ -130,8 +129,8 @@ absl::StatusOr<std::vector<std::string>> LogReader::GetEntries(uint64_t start,
 }
 
 RocksMapReader LogReader::MapReader() const {
-  return RocksMapReader(*storage_->db_, storage_->family(kMapTiles),
-                        storage_->family(kMapLeaves), snapshot_);
+  return RocksMapReader(*storage_->db_, storage_->family(kMapTiles), storage_->family(kMapLeaves),
+                        snapshot_);
 }
 
 LogTileReader LogReader::LogTiles() const {

@@ -27,12 +27,12 @@ VersionRecord Version(uint64_t epoch) {
   return v;
 }
 
-class LogStorageTest : public ::testing::Test {
+class LogStorageTest : public testing::Test {
  protected:
   void SetUp() override {
     const char* base = std::getenv("TEST_TMPDIR");
     dir_ = std::string(base ? base : "/tmp") + "/" +
-           ::testing::UnitTest::GetInstance()->current_test_info()->name();
+           testing::UnitTest::GetInstance()->current_test_info()->name();
     auto storage = LogStorage::Open(dir_, 1 << 20);
     ASSERT_TRUE(storage.ok()) << storage.status();
     storage_ = *std::move(storage);
@@ -142,8 +142,7 @@ TEST_F(LogStorageTest, EntriesAndLogTilesCarryOverBetweenEpochs) {
 }
 
 TEST_F(LogStorageTest, ASecondOpenOfTheSameDirectoryIsRefused) {
-  EXPECT_EQ(LogStorage::Open(dir_, 1 << 20).status().code(),
-            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(LogStorage::Open(dir_, 1 << 20).status().code(), absl::StatusCode::kFailedPrecondition);
 }
 
 }  // namespace

@@ -47,8 +47,7 @@ ABSL_FLAG(std::vector<std::string>, monitors, {},
           "(URL http://host:port, VKEY the monitor's cosignature verifier key)");
 ABSL_FLAG(int64_t, required_cosignatures, 0,
           "cosignatures from --monitors a checkpoint needs before reads serve it");
-ABSL_FLAG(absl::Duration, monitor_timeout, absl::Seconds(10),
-          "timeout of one push to a monitor");
+ABSL_FLAG(absl::Duration, monitor_timeout, absl::Seconds(10), "timeout of one push to a monitor");
 ABSL_FLAG(bool, allow_insecure_key_permissions, false,
           "use private key and token files that group or others can read (warns)");
 ABSL_FLAG(int64_t, max_connections, 0,
@@ -217,8 +216,9 @@ int main(int argc, char** argv) {
   s3.allow_insecure_credentials_file = o.allow_insecure_key_permissions;
   if (s3.endpoint.empty()) {
     if (!s3.bucket.empty() || !s3.prefix.empty() || !s3.credentials_file.empty()) {
-      return Fail("--tiles_s3_bucket, --tiles_s3_prefix and --tiles_s3_credentials_file need "
-                  "--tiles_s3_endpoint");
+      return Fail(
+          "--tiles_s3_bucket, --tiles_s3_prefix and --tiles_s3_credentials_file need "
+          "--tiles_s3_endpoint");
     }
   } else {
     if (!o.publish_tiles) return Fail("--tiles_s3_endpoint needs --publish_tiles");

@@ -1,7 +1,7 @@
 #include "log_server/proof_scheduler.h"
 
-#include <sys/resource.h>
 #include <errno.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -55,8 +55,9 @@ std::string ProofScheduler::ClientLimitMessage(const std::string& client) const 
   return absl::StrCat("client ", client, " had ", options_.max_per_client,
                       " lookups of absent accounts queued or running "
                       "(--max_vrf_proofs_per_client=",
-                      options_.max_per_client, ") for all of --vrf_max_wait=",
-                      absl::FormatDuration(options_.max_wait), "; retry later");
+                      options_.max_per_client,
+                      ") for all of --vrf_max_wait=", absl::FormatDuration(options_.max_wait),
+                      "; retry later");
 }
 
 void ProofScheduler::Enqueue(const std::string& name, Client& c, Call call) {
@@ -84,8 +85,7 @@ void ProofScheduler::Submit(const std::string& client, Run run, Reject reject) {
     } else if (queued_ >= options_.max_queued) {
       NoteRefusal(&Counts::refused_queue, client);
       refusal = absl::ResourceExhaustedError(absl::StrCat(
-          options_.max_queued,
-          " lookups of absent accounts are already waiting (--max_vrf_queue=",
+          options_.max_queued, " lookups of absent accounts are already waiting (--max_vrf_queue=",
           options_.max_queued, "); retry later"));
     } else {
       Client& c = clients_[client];
@@ -118,9 +118,8 @@ void ProofScheduler::Work() {
     {
       absl::MutexLock lock(&mu_);
       mu_.Await(absl::Condition(
-          +[](ProofScheduler* s) ABSL_NO_THREAD_SAFETY_ANALYSIS {
-            return s->stopping_ || !s->turn_.empty();
-          },
+          +[](ProofScheduler* s)
+               ABSL_NO_THREAD_SAFETY_ANALYSIS { return s->stopping_ || !s->turn_.empty(); },
           this));
       if (turn_.empty()) return;  // stopping; Stop() refuses what was queued
       client = std::move(turn_.front());
@@ -138,11 +137,11 @@ void ProofScheduler::Work() {
       }
     }
     if (expired) {
-      call.reject(absl::ResourceExhaustedError(absl::StrCat(
-          "waited --vrf_max_wait=", absl::FormatDuration(options_.max_wait), " for one of the ",
-          worker_count_,
-          " VRF workers (--vrf_workers), busy with other lookups of absent accounts; "
-          "retry later")));
+      call.reject(absl::ResourceExhaustedError(
+          absl::StrCat("waited --vrf_max_wait=", absl::FormatDuration(options_.max_wait),
+                       " for one of the ", worker_count_,
+                       " VRF workers (--vrf_workers), busy with other lookups of absent accounts; "
+                       "retry later")));
     } else {
       call.run();
     }

@@ -53,7 +53,7 @@
 namespace keytrail {
 
 struct ProofSchedulerOptions {
-  int workers = 0;  // 0: half the cores, at least one
+  int workers = 0;             // 0: half the cores, at least one
   size_t max_per_client = 32;  // queued + running; 0: no per-client limit
   size_t max_queued = 4096;    // queued + parked, all clients
   absl::Duration max_wait = absl::Seconds(1);

@@ -121,8 +121,7 @@ TEST(ProofSchedulerTest, OverThePerClientLimitWaitsForTheClientsOwnCalls) {
   ASSERT_TRUE(journal.WaitFor(4));
   // The parked call got flood's slot back once the blocker finished; other
   // had its turn before it.
-  EXPECT_EQ(journal.ran(),
-            (std::vector<std::string>{"blocker", "flood-1", "other-1", "flood-2"}));
+  EXPECT_EQ(journal.ran(), (std::vector<std::string>{"blocker", "flood-1", "other-1", "flood-2"}));
   EXPECT_TRUE(journal.refusals().empty());
 }
 
@@ -177,8 +176,8 @@ TEST(ProofSchedulerTest, ClientsTakeTurns) {
   gate.Open();
   ASSERT_TRUE(journal.WaitFor(8));
   // Queued behind four of the flood's calls, b and c still go next.
-  EXPECT_EQ(journal.ran(), (std::vector<std::string>{"blocker", "flood-1", "b-1", "c-1",
-                                                     "flood-2", "b-2", "flood-3", "flood-4"}));
+  EXPECT_EQ(journal.ran(), (std::vector<std::string>{"blocker", "flood-1", "b-1", "c-1", "flood-2",
+                                                     "b-2", "flood-3", "flood-4"}));
 }
 
 TEST(ProofSchedulerTest, FullQueueIsRefused) {

@@ -10,8 +10,8 @@
 
 namespace keytrail {
 
-absl::StatusOr<std::shared_ptr<const PublishedState>> LoadPublishedState(
-    const LogStorage& storage, Snapshot snapshot) {
+absl::StatusOr<std::shared_ptr<const PublishedState>> LoadPublishedState(const LogStorage& storage,
+                                                                         Snapshot snapshot) {
   auto state = std::make_shared<PublishedState>();
   state->snapshot = snapshot;
   const LogReader reader = storage.Reader(snapshot.get());
@@ -23,8 +23,8 @@ absl::StatusOr<std::shared_ptr<const PublishedState>> LoadPublishedState(
   auto epoch = reader.GetEpoch(state->log.epoch);
   if (!epoch.ok()) return epoch.status();
   if (!epoch->has_value() || (*epoch)->tree_size != state->log.tree_size) {
-    return absl::DataLossError(
-        absl::StrCat("epoch record ", state->log.epoch, " is missing or disagrees with the log state"));
+    return absl::DataLossError(absl::StrCat("epoch record ", state->log.epoch,
+                                            " is missing or disagrees with the log state"));
   }
   state->checkpoint = (*epoch)->checkpoint;
 

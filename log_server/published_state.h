@@ -19,20 +19,20 @@
 namespace keytrail {
 
 struct PublishedState {
-  Snapshot snapshot;               // the database as of this epoch
-  LogState log;                    // epoch, tree size, timestamp
+  Snapshot snapshot;  // the database as of this epoch
+  LogState log;       // epoch, tree size, timestamp
   Hash log_root{};
   Hash map_root{};
-  uint64_t map_size = 0;           // accounts in the map
-  std::string checkpoint;          // the signed note
-  std::string epoch_entry;         // last leaf of the checkpoint
+  uint64_t map_size = 0;                    // accounts in the map
+  std::string checkpoint;                   // the signed note
+  std::string epoch_entry;                  // last leaf of the checkpoint
   std::vector<Hash> epoch_inclusion_proof;  // of epoch_entry at tree_size
 };
 
 // Reads the state committed in `snapshot` and precomputes what every answer
 // carries. DataLoss when records are missing or damaged.
-absl::StatusOr<std::shared_ptr<const PublishedState>> LoadPublishedState(
-    const LogStorage& storage, Snapshot snapshot);
+absl::StatusOr<std::shared_ptr<const PublishedState>> LoadPublishedState(const LogStorage& storage,
+                                                                         Snapshot snapshot);
 
 // The latest published state. Thread-safe.
 class StateHolder {

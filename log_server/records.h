@@ -48,9 +48,9 @@ absl::StatusOr<AccountRecord> DecodeAccountRecord(absl::string_view bytes);
 struct VersionRecord {
   uint64_t epoch = 0;
   uint64_t log_index = 0;
-  Hash previous_head{};   // chain head of the version before (head_0 for 1)
+  Hash previous_head{};  // chain head of the version before (head_0 for 1)
   std::string opening;
-  std::string key_set;    // canonical encoding
+  std::string key_set;  // canonical encoding
 };
 std::string EncodeVersionRecord(const VersionRecord& r);
 absl::StatusOr<VersionRecord> DecodeVersionRecord(absl::string_view bytes);

@@ -20,8 +20,8 @@ absl::Status StorageFailure(const absl::Status& error) {
                             : error.code() == absl::StatusCode::kFailedPrecondition
                                 ? "write failed, the server needs a restart"
                                 : "write failed";
-  return absl::UnavailableError(absl::StrCat(
-      "the log's storage is failing (", cause, "); the update was not logged, retry later"));
+  return absl::UnavailableError(absl::StrCat("the log's storage is failing (", cause,
+                                             "); the update was not logged, retry later"));
 }
 
 }  // namespace
@@ -184,10 +184,11 @@ void Sequencer::StorageFailed(const absl::Status& error) {
     queued.swap(queue_);
   }
   if (first) {
-    LogError("storage failing, updates refused and health NOT_SERVING until a commit works "
-             "again (retrying after %s, backing off to %s): %s",
-             absl::FormatDuration(options_.storage_retry_min),
-             absl::FormatDuration(options_.storage_retry_max), error.ToString());
+    LogError(
+        "storage failing, updates refused and health NOT_SERVING until a commit works "
+        "again (retrying after %s, backing off to %s): %s",
+        absl::FormatDuration(options_.storage_retry_min),
+        absl::FormatDuration(options_.storage_retry_max), error.ToString());
     if (on_health_) on_health_(false);
   } else if (error.code() == absl::StatusCode::kFailedPrecondition && !told_restart_needed_) {
     told_restart_needed_ = true;
@@ -240,9 +241,8 @@ std::optional<Sequencer::InFlight> Sequencer::Advance(std::deque<Queued> batch,
   next.batch = std::move(batch);
   next.started = start;
   PendingEpoch* pending = next.epoch.get();
-  next.commit = std::async(std::launch::async, [this, pending] {
-    return builder_->CommitEpoch(*pending);
-  });
+  next.commit =
+      std::async(std::launch::async, [this, pending] { return builder_->CommitEpoch(*pending); });
   return next;
 }
 
@@ -264,13 +264,13 @@ absl::Status Sequencer::AwaitCommitAndAcknowledge(InFlight& in_flight) {
   const PublishedState& state = **published;
   size_t accepted = 0;
   for (const auto& o : result.outcomes) accepted += o.ok() ? 1 : 0;
-  LogInfo("epoch %d committed: %d updates (%d rejected), tree size %d, %d accounts, "
-          "%.1f ms (sequence %.1f, map %.1f, commit %.1f)",
-          state.log.epoch, accepted, result.outcomes.size() - accepted, state.log.tree_size,
-          state.map_size, absl::ToDoubleMilliseconds(absl::Now() - in_flight.started),
-          absl::ToDoubleMilliseconds(result.sequence_time),
-          absl::ToDoubleMilliseconds(result.map_time),
-          absl::ToDoubleMilliseconds(result.commit_time));
+  LogInfo(
+      "epoch %d committed: %d updates (%d rejected), tree size %d, %d accounts, "
+      "%.1f ms (sequence %.1f, map %.1f, commit %.1f)",
+      state.log.epoch, accepted, result.outcomes.size() - accepted, state.log.tree_size,
+      state.map_size, absl::ToDoubleMilliseconds(absl::Now() - in_flight.started),
+      absl::ToDoubleMilliseconds(result.sequence_time), absl::ToDoubleMilliseconds(result.map_time),
+      absl::ToDoubleMilliseconds(result.commit_time));
   bool recovered = false;
   {
     absl::MutexLock lock(&mu_);
@@ -279,11 +279,12 @@ absl::Status Sequencer::AwaitCommitAndAcknowledge(InFlight& in_flight) {
     storage_error_.reset();
   }
   if (recovered) {
-    LogInfo("storage recovered: epoch %d committed after %s failing (%d retries); "
-            "updates accepted and health SERVING again",
-            state.log.epoch, absl::FormatDuration(absl::Trunc(absl::Now() - failing_since_,
-                                                              absl::Milliseconds(1))),
-            retries_);
+    LogInfo(
+        "storage recovered: epoch %d committed after %s failing (%d retries); "
+        "updates accepted and health SERVING again",
+        state.log.epoch,
+        absl::FormatDuration(absl::Trunc(absl::Now() - failing_since_, absl::Milliseconds(1))),
+        retries_);
     if (on_health_) on_health_(true);
   }
   std::vector<absl::StatusOr<UpdateOutcome>>& outcomes = in_flight.epoch->result.outcomes;

@@ -33,8 +33,8 @@
 #include <deque>
 #include <functional>
 #include <future>
-#include <optional>
 #include <memory>
+#include <optional>
 #include <thread>
 
 #include "absl/status/statusor.h"

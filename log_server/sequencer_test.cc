@@ -14,12 +14,12 @@
 namespace keytrail {
 namespace {
 
-class SequencerTest : public ::testing::Test {
+class SequencerTest : public testing::Test {
  protected:
   void SetUp() override {
     const char* base = std::getenv("TEST_TMPDIR");
     path_ = std::string(base ? base : "/tmp") + "/" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name();
+            testing::UnitTest::GetInstance()->current_test_info()->name();
     ASSERT_NO_FATAL_FAILURE(OpenLog());
   }
 
@@ -54,7 +54,7 @@ class SequencerTest : public ::testing::Test {
   VrfPrivateKey vrf_ = VrfPrivateKey::Generate();
   note::Ed25519NoteSigner signer_ = note::Ed25519NoteSigner::Generate("example.org/seq").value();
   std::string path_;
-  keytrail::testing::FullDisk disk_;  // outlives the storage
+  keytrail::test::FullDisk disk_;  // outlives the storage
   std::unique_ptr<LogStorage> storage_;
   std::unique_ptr<EpochBuilder> builder_;
   StateHolder published_;
@@ -69,14 +69,13 @@ TEST_F(SequencerTest, CallbacksRunAfterTheEpochIsPublished) {
   std::vector<absl::Notification> done(kUpdates);
   std::vector<absl::StatusOr<UpdateOutcome>> outcomes(kUpdates, absl::UnknownError(""));
   for (int i = 0; i < kUpdates; ++i) {
-    seq.Submit(Update("user" + std::to_string(i % 10)),
-               [&, i](absl::StatusOr<UpdateOutcome> o) {
-                 outcomes[i] = o;
-                 // Acknowledged means published: the state readers see
-                 // already covers this update's epoch.
-                 EXPECT_GE(published_.Get()->log.epoch, o.ok() ? o->epoch : 0);
-                 done[i].Notify();
-               });
+    seq.Submit(Update("user" + std::to_string(i % 10)), [&, i](absl::StatusOr<UpdateOutcome> o) {
+      outcomes[i] = o;
+      // Acknowledged means published: the state readers see
+      // already covers this update's epoch.
+      EXPECT_GE(published_.Get()->log.epoch, o.ok() ? o->epoch : 0);
+      done[i].Notify();
+    });
   }
   for (auto& n : done) ASSERT_TRUE(n.WaitForNotificationWithTimeout(absl::Seconds(30)));
   std::map<std::string, uint64_t> last_version;
@@ -180,7 +179,8 @@ TEST_F(SequencerTest, PipelinedEpochsKeepVersionsConsecutive) {
   }
   {
     absl::MutexLock lock(&mu);
-    ASSERT_TRUE(mu.AwaitWithTimeout(absl::Condition(+[](int* d) { return *d == kUpdates; }, &done),
+    ASSERT_TRUE(mu.AwaitWithTimeout(absl::Condition(
+                                        +[](int* d) { return *d == kUpdates; }, &done),
                                     absl::Seconds(60)));
   }
   EXPECT_GE(seq.epochs_built(), 50u);
@@ -290,8 +290,8 @@ TEST_F(SequencerTest, FullDiskFailsCleanlyAndRecoversWithoutRestart) {
   }
   // Several retries, still full: nothing published, health told once.
   const uint64_t refused_before = disk_.refused_writes();
-  ASSERT_TRUE(WaitFor([&] { return disk_.refused_writes() >= refused_before + 3; },
-                      absl::Seconds(10)))
+  ASSERT_TRUE(
+      WaitFor([&] { return disk_.refused_writes() >= refused_before + 3; }, absl::Seconds(10)))
       << "the sequencer does not retry";
   EXPECT_EQ(health.told(), std::vector<bool>{false});
   EXPECT_EQ(published_.Get()->log.epoch, epoch_before);

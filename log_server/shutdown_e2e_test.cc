@@ -12,7 +12,7 @@
 namespace keytrail {
 namespace {
 
-using testing::LogServerHarness;
+using test::LogServerHarness;
 
 v1::UpdateRequest MakeUpdate(const std::string& account) {
   v1::UpdateRequest req;
@@ -53,7 +53,8 @@ TEST(ShutdownE2eTest, QueuedUpdatesGetTheirRealOutcome) {
   ASSERT_TRUE((*h)->Start({"--epoch_interval=8s"}).ok());
   for (int i = 0; i < kClients; ++i) {
     ASSERT_TRUE(status[i].ok()) << "client " << i << ": " << status[i].error_code() << " "
-                                << status[i].error_message() << "\n" << (*h)->log();
+                                << status[i].error_message() << "\n"
+                                << (*h)->log();
     EXPECT_EQ(response[i].version(), 1u);
     // And the restarted log holds exactly what was acknowledged.
     grpc::ClientContext ctx;

@@ -55,8 +55,10 @@ absl::Status TilePublisher::Restore() {
   // A store without a checkpoint is new or was emptied: publish it all.
   auto checkpoint = store_->Get(tiles::kCheckpointPath);
   if (absl::IsNotFound(checkpoint.status())) {
-    LogWarning("tiles: %s has no checkpoint although epoch %d was published; "
-               "publishing the whole log again", store_->Describe(), (*marker)->epoch);
+    LogWarning(
+        "tiles: %s has no checkpoint although epoch %d was published; "
+        "publishing the whole log again",
+        store_->Describe(), (*marker)->epoch);
     return absl::OkStatus();
   }
   absl::MutexLock lock(&mu_);
@@ -120,8 +122,8 @@ std::string TilePublisher::Metrics() const {
       s.newest_epoch - std::min(s.newest_epoch, s.has_checkpoint ? s.checkpoint_epoch : 0);
   std::string out;
   auto metric = [&out](const char* name, const char* type, const char* help, uint64_t v) {
-    absl::StrAppend(&out, "# HELP ", name, " ", help, "\n# TYPE ", name, " ", type, "\n", name,
-                    " ", v, "\n");
+    absl::StrAppend(&out, "# HELP ", name, " ", help, "\n# TYPE ", name, " ", type, "\n", name, " ",
+                    v, "\n");
   };
   metric("keytrail_log_tiles_published_epoch", "gauge",
          "Epoch of the checkpoint in the tile store.", s.checkpoint_epoch);
@@ -143,8 +145,7 @@ bool TilePublisher::stopping() const {
   return stopping_ && absl::Now() >= drain_until_;
 }
 
-bool TilePublisher::PutWithRetry(absl::string_view path, absl::string_view bytes,
-                                 ObjectKind kind) {
+bool TilePublisher::PutWithRetry(absl::string_view path, absl::string_view bytes, ObjectKind kind) {
   absl::Duration backoff = options_.min_backoff;
   std::string last_logged;
   while (true) {
@@ -176,8 +177,8 @@ bool TilePublisher::PutWithRetry(absl::string_view path, absl::string_view bytes
       LogError("tiles: writing %s to %s failed (retry in %s): %s", std::string(path),
                store_->Describe(), absl::FormatDuration(backoff), put.ToString());
     } else if (put.ToString() != last_logged) {
-      LogWarning("tiles: writing %s to %s failed (retrying with backoff): %s",
-                 std::string(path), store_->Describe(), put.ToString());
+      LogWarning("tiles: writing %s to %s failed (retrying with backoff): %s", std::string(path),
+                 store_->Describe(), put.ToString());
       last_logged = put.ToString();
     }
     absl::MutexLock lock(&mu_);
@@ -255,8 +256,7 @@ absl::Status TilePublisher::WriteCheckpoint(uint64_t epoch, uint64_t size,
   batch.PutTilesPublished(TilesPublishedRecord{epoch, size});
   absl::Status marked = storage_->Commit(batch);
   if (!marked.ok()) {
-    LogWarning("tiles: recording that epoch %d is published failed: %s", epoch,
-               marked.ToString());
+    LogWarning("tiles: recording that epoch %d is published failed: %s", epoch, marked.ToString());
   }
   return absl::OkStatus();
 }
@@ -318,15 +318,14 @@ void TilePublisher::Work() {
     {
       absl::MutexLock lock(&mu_);
       while (true) {
-        const bool tiles_due = newest_ != nullptr && (!status_.has_tiles ||
-                                                      newest_->log.epoch > status_.tiles_epoch);
+        const bool tiles_due =
+            newest_ != nullptr && (!status_.has_tiles || newest_->log.epoch > status_.tiles_epoch);
         const bool due = tiles_due || CheckpointDueLocked();
         if (stopping_ && (absl::Now() >= drain_until_ || !due)) return;
         if (due) break;
         changed_.Wait(&mu_);
       }
-      if (newest_ != nullptr &&
-          (!status_.has_tiles || newest_->log.epoch > status_.tiles_epoch)) {
+      if (newest_ != nullptr && (!status_.has_tiles || newest_->log.epoch > status_.tiles_epoch)) {
         target = newest_;
       }
     }

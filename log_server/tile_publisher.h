@@ -67,16 +67,16 @@ struct TilePublisherOptions {
 };
 
 struct TilePublisherStatus {
-  uint64_t newest_epoch = 0;       // newest committed epoch it heard of
-  bool has_tiles = false;          // tiles of some epoch written since start
-  uint64_t tiles_epoch = 0;        // newest epoch whose tiles are written
-  bool has_checkpoint = false;     // a checkpoint is published (ever)
-  uint64_t checkpoint_epoch = 0;   // the epoch of the published checkpoint
+  uint64_t newest_epoch = 0;      // newest committed epoch it heard of
+  bool has_tiles = false;         // tiles of some epoch written since start
+  uint64_t tiles_epoch = 0;       // newest epoch whose tiles are written
+  bool has_checkpoint = false;    // a checkpoint is published (ever)
+  uint64_t checkpoint_epoch = 0;  // the epoch of the published checkpoint
   uint64_t checkpoint_size = 0;
-  bool failing = false;            // the last Put failed
-  std::string last_error;          // of the last failed Put
-  uint64_t objects_written = 0;    // Puts that succeeded since start
-  uint64_t failed_puts = 0;        // Puts that failed since start
+  bool failing = false;          // the last Put failed
+  std::string last_error;        // of the last failed Put
+  uint64_t objects_written = 0;  // Puts that succeeded since start
+  uint64_t failed_puts = 0;      // Puts that failed since start
 };
 
 class TilePublisher {

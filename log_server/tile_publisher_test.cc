@@ -101,8 +101,7 @@ class RecordingStore : public tiles::TileStore {
     for (const ObjectId& id : tiles::NewObjects(0, size)) {
       ObjectId full = id;
       full.width = tiles::kTileWidth;
-      EXPECT_TRUE(objects_.count(tiles::ObjectPath(id)) ||
-                  objects_.count(tiles::ObjectPath(full)))
+      EXPECT_TRUE(objects_.count(tiles::ObjectPath(id)) || objects_.count(tiles::ObjectPath(full)))
           << "checkpoint of size " << size << " written before " << tiles::ObjectPath(id);
     }
   }
@@ -116,11 +115,11 @@ class RecordingStore : public tiles::TileStore {
   int checkpoints_checked_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
-class TilePublisherTest : public ::testing::Test {
+class TilePublisherTest : public testing::Test {
  protected:
   void SetUp() override {
     dir_ = std::string(std::getenv("TEST_TMPDIR")) + "/" +
-           ::testing::UnitTest::GetInstance()->current_test_info()->name();
+           testing::UnitTest::GetInstance()->current_test_info()->name();
     signer_ = note::Ed25519NoteSigner::Generate("example.org/tiles-log").value();
     config_.origin = signer_->name();
     config_.note_verifier_key = signer_->VerifierKey();
@@ -158,9 +157,8 @@ class TilePublisherTest : public ::testing::Test {
 
   // Waits until the store's checkpoint is of `epoch`'s size.
   void WaitForCheckpoint(TilePublisher& p, uint64_t epoch) {
-    for (int i = 0; i < 3000 && !(p.status().has_checkpoint &&
-                                  p.status().checkpoint_epoch >= epoch);
-         ++i) {
+    for (int i = 0;
+         i < 3000 && !(p.status().has_checkpoint && p.status().checkpoint_epoch >= epoch); ++i) {
       absl::SleepFor(absl::Milliseconds(5));
     }
     ASSERT_TRUE(p.status().has_checkpoint);
@@ -171,8 +169,7 @@ class TilePublisherTest : public ::testing::Test {
   // holds exactly the log's entries, every level-0 tile their leaf hashes,
   // every higher tile the roots of the full tiles below, and the root of
   // the level-0 hashes is the checkpoint's.
-  void CheckStore(const std::map<std::string, std::string>& objects,
-                  const PublishedState& state) {
+  void CheckStore(const std::map<std::string, std::string>& objects, const PublishedState& state) {
     const uint64_t size = state.log.tree_size;
     auto entries = storage_->Reader(state.snapshot.get()).GetEntries(0, size);
     ASSERT_TRUE(entries.ok());

@@ -25,11 +25,11 @@
 namespace keytrail {
 namespace {
 
-using testing::LogServerHarness;
+using test::LogServerHarness;
 
 constexpr char kTilesService[] = "keytrail.v1.TilePublication";
 
-class TilesE2eTest : public ::testing::Test {
+class TilesE2eTest : public testing::Test {
  protected:
   void StartServer(const std::string& name, const std::string& tiles_dir) {
     auto h = LogServerHarness::Create(name);
@@ -47,11 +47,11 @@ class TilesE2eTest : public ::testing::Test {
                       "--tiles_retry_min=10ms", "--tiles_retry_max=200ms"});
   }
 
-  absl::StatusOr<testing::PublishedLog> ReadTiles() {
+  absl::StatusOr<test::PublishedLog> ReadTiles() {
     // A store of its own each time: Open also removes temporary files,
     // which would race with the server's; read the files directly instead.
     const std::string dir = tiles_dir_;
-    return testing::ReadPublishedLog(
+    return test::ReadPublishedLog(
         [dir](const std::string& path) -> absl::StatusOr<std::string> {
           std::FILE* f = std::fopen((dir + "/" + path).c_str(), "rb");
           if (f == nullptr) return absl::NotFoundError(path);
@@ -67,12 +67,12 @@ class TilesE2eTest : public ::testing::Test {
 
   // Updates of fresh accounts until `stop`; counts acknowledgements.
   std::thread Writer(std::atomic<bool>* stop, int id) {
-    return testing::StartUpdateWriter(h_.get(), id, starts_, stop, &acked_);
+    return test::StartUpdateWriter(h_.get(), id, starts_, stop, &acked_);
   }
 
   // Waits until the published checkpoint is the log's newest one.
   void WaitUntilPublished() {
-    absl::Status caught_up = testing::WaitUntilTilesCaughtUp(*h_, [this] { return ReadTiles(); });
+    absl::Status caught_up = test::WaitUntilTilesCaughtUp(*h_, [this] { return ReadTiles(); });
     ASSERT_TRUE(caught_up.ok()) << caught_up << "\n" << h_->log();
   }
 
@@ -99,8 +99,7 @@ TEST_F(TilesE2eTest, KillNineNeverLeavesACheckpointWithoutItsTiles) {
         auto log = ReadTiles();
         if (log.ok()) {
           ++checks;
-        } else if (!(absl::IsNotFound(log.status()) &&
-                     log.status().message() == "checkpoint")) {
+        } else if (!(absl::IsNotFound(log.status()) && log.status().message() == "checkpoint")) {
           ADD_FAILURE() << "published log does not check: " << log.status();
         }
         absl::SleepFor(absl::Milliseconds(3));
@@ -125,17 +124,16 @@ TEST_F(TilesE2eTest, KillNineNeverLeavesACheckpointWithoutItsTiles) {
   // The published log is the log: its entries are those gRPC serves.
   auto log = ReadTiles();
   ASSERT_TRUE(log.ok()) << log.status();
-  auto entries = testing::FetchEntries(h_->stub(), log->checkpoint.size);
+  auto entries = test::FetchEntries(h_->stub(), log->checkpoint.size);
   ASSERT_TRUE(entries.ok()) << entries.status();
   EXPECT_EQ(log->entries, *entries);
-  EXPECT_TRUE(testing::CheckWholeEpochs(log->entries).ok());
-  EXPECT_TRUE(testing::IsServing(h_->channel(), kTilesService));
+  EXPECT_TRUE(test::CheckWholeEpochs(log->entries).ok());
+  EXPECT_TRUE(test::IsServing(h_->channel(), kTilesService));
   ASSERT_TRUE(h_->Stop().ok());
 }
 
 TEST_F(TilesE2eTest, AFullStoreDelaysPublicationButNotUpdates) {
-  auto disk = testing::SmallDisk::Mount(
-      absl::StrCat(std::getenv("TEST_TMPDIR"), "/tiles-disk"), 2);
+  auto disk = test::SmallDisk::Mount(absl::StrCat(std::getenv("TEST_TMPDIR"), "/tiles-disk"), 2);
   if (!disk.ok()) GTEST_SKIP() << disk.status();
   StartServer("tiles-full", (*disk)->path() + "/tiles");
   ++starts_;
@@ -145,23 +143,23 @@ TEST_F(TilesE2eTest, AFullStoreDelaysPublicationButNotUpdates) {
   std::thread writer = Writer(&stop, 0);
   // Publication fails and says so; the log itself stays healthy and keeps
   // acknowledging updates.
-  EXPECT_TRUE(testing::WaitForServing(h_->channel(), false, absl::Seconds(20), kTilesService))
+  EXPECT_TRUE(test::WaitForServing(h_->channel(), false, absl::Seconds(20), kTilesService))
       << h_->log();
   const uint64_t acked_before = acked_.load();
   absl::SleepFor(absl::Milliseconds(500));
   EXPECT_GT(acked_.load(), acked_before);
-  EXPECT_TRUE(testing::IsServing(h_->channel()));
+  EXPECT_TRUE(test::IsServing(h_->channel()));
   auto stale = ReadTiles();
   ASSERT_TRUE(stale.ok()) << stale.status();
   auto newest = h_->Checkpoint(true);
   ASSERT_TRUE(newest.ok());
-  EXPECT_LT(stale->checkpoint.size, testing::CheckpointOf(*newest).size);
+  EXPECT_LT(stale->checkpoint.size, test::CheckpointOf(*newest).size);
   EXPECT_NE(h_->log().find("disk full"), std::string::npos);
   stop.store(true);
   writer.join();
   // Space returns: publication catches up by itself.
   ASSERT_TRUE((*disk)->Free().ok());
-  EXPECT_TRUE(testing::WaitForServing(h_->channel(), true, absl::Seconds(20), kTilesService));
+  EXPECT_TRUE(test::WaitForServing(h_->channel(), true, absl::Seconds(20), kTilesService));
   WaitUntilPublished();
   ASSERT_TRUE(h_->Stop().ok());
 }

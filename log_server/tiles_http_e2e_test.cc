@@ -18,23 +18,23 @@
 namespace keytrail {
 namespace {
 
-using testing::Curl;
-using testing::CurlResponse;
+using test::Curl;
+using test::CurlResponse;
 
 constexpr char kImmutable[] = "public, max-age=604800, immutable";
 constexpr char kShort[] = "public, max-age=5";
 
-class TilesHttpE2eTest : public ::testing::Test {
+class TilesHttpE2eTest : public testing::Test {
  protected:
   void SetUp() override {
-    auto h = testing::LogServerHarness::Create("tiles-http");
+    auto h = test::LogServerHarness::Create("tiles-http");
     ASSERT_TRUE(h.ok()) << h.status();
     h_ = *std::move(h);
     // Empty epochs every 5 ms: the log passes 256 entries in a few seconds.
-    ASSERT_TRUE(h_->Start({"--epoch_interval=5ms", "--max_epoch_age=5ms",
-                           "--tiles_listen=127.0.0.1:0",
-                           "--tiles_port_file=" + h_->path("tiles_port")})
-                    .ok());
+    ASSERT_TRUE(
+        h_->Start({"--epoch_interval=5ms", "--max_epoch_age=5ms", "--tiles_listen=127.0.0.1:0",
+                   "--tiles_port_file=" + h_->path("tiles_port")})
+            .ok());
     auto port = ReadFileToString(h_->path("tiles_port"), 100);
     ASSERT_TRUE(port.ok());
     base_ = absl::StrCat("http://127.0.0.1:", absl::StripTrailingAsciiWhitespace(*port));
@@ -52,7 +52,7 @@ class TilesHttpE2eTest : public ::testing::Test {
     return r.ok() ? *r : CurlResponse{};
   }
 
-  std::unique_ptr<testing::LogServerHarness> h_;
+  std::unique_ptr<test::LogServerHarness> h_;
   std::string base_;
   std::string vkey_;
 };
@@ -62,36 +62,34 @@ TEST_F(TilesHttpE2eTest, ServesTheTlogTilesWithTheirCachingHeaders) {
   CurlResponse checkpoint;
   for (int i = 0; i < 300; ++i) {
     checkpoint = Get("/checkpoint");
-    if (checkpoint.status == 200 && testing::CheckpointOf(checkpoint.body).size > 300) break;
+    if (checkpoint.status == 200 && test::CheckpointOf(checkpoint.body).size > 300) break;
     absl::SleepFor(absl::Milliseconds(50));
   }
   ASSERT_EQ(checkpoint.status, 200);
   // Stop growing, so that what we read holds still.
   ASSERT_TRUE(h_->Stop().ok());
-  ASSERT_TRUE(h_->Start({"--epoch_interval=1h", "--max_epoch_age=1h",
-                         "--tiles_listen=127.0.0.1:0",
+  ASSERT_TRUE(h_->Start({"--epoch_interval=1h", "--max_epoch_age=1h", "--tiles_listen=127.0.0.1:0",
                          "--tiles_port_file=" + h_->path("tiles_port")})
                   .ok());
   base_ = absl::StrCat("http://127.0.0.1:", absl::StripTrailingAsciiWhitespace(
-                                                  *ReadFileToString(h_->path("tiles_port"), 100)));
+                                                *ReadFileToString(h_->path("tiles_port"), 100)));
   for (int i = 0; i < 200; ++i) {  // the restart publishes the last epoch
     checkpoint = Get("/checkpoint");
-    if (checkpoint.status == 200 &&
-        testing::CheckpointOf(checkpoint.body).size ==
-            testing::CheckpointOf(*h_->Checkpoint(true)).size) {
+    if (checkpoint.status == 200 && test::CheckpointOf(checkpoint.body).size ==
+                                        test::CheckpointOf(*h_->Checkpoint(true)).size) {
       break;
     }
     absl::SleepFor(absl::Milliseconds(50));
   }
-  const uint64_t size = testing::CheckpointOf(checkpoint.body).size;
-  ASSERT_EQ(size, testing::CheckpointOf(*h_->Checkpoint(true)).size);
+  const uint64_t size = test::CheckpointOf(checkpoint.body).size;
+  ASSERT_EQ(size, test::CheckpointOf(*h_->Checkpoint(true)).size);
   ASSERT_GT(size, 256u);
   EXPECT_EQ(checkpoint.Header("content-type"), "text/plain; charset=utf-8");
   EXPECT_EQ(checkpoint.Header("cache-control"), kShort);
 
   // The whole published log over HTTP verifies (signature, every tile and
   // bundle of this size, the root).
-  auto log = testing::ReadPublishedLog(
+  auto log = test::ReadPublishedLog(
       [this](const std::string& path) -> absl::StatusOr<std::string> {
         auto r = Curl(base_ + "/" + path);
         if (!r.ok()) return r.status();
@@ -149,9 +147,9 @@ TEST_F(TilesHttpE2eTest, ServesTheTlogTilesWithTheirCachingHeaders) {
     EXPECT_EQ(r.Header("cache-control"), "no-store") << beyond;
   }
   // Anything tlog-tiles does not define: 404.
-  for (const char* bad : {"/", "/tile/0/0", "/tile/0/000/", "/tile/../checkpoint",
-                          "/tile/0/../../checkpoint", "/.tmp/1", "/tile/00/000",
-                          "/tile/0/x000/001", "/checkpoint.tmp", "/tile/0/000.p/0"}) {
+  for (const char* bad :
+       {"/", "/tile/0/0", "/tile/0/000/", "/tile/../checkpoint", "/tile/0/../../checkpoint",
+        "/.tmp/1", "/tile/00/000", "/tile/0/x000/001", "/checkpoint.tmp", "/tile/0/000.p/0"}) {
     EXPECT_EQ(Get(bad).status, 404) << bad;
   }
   // Only GET and HEAD.

@@ -46,17 +46,17 @@ TEST(ServeTilePathTest, StoreFailuresAreServerErrorsNotCached) {
 TEST(ServeTilePathTest, OnlyObjectsInsideThePublishedTreeReachTheStore) {
   FixedStore store(std::string("bytes"));
   // Tree of 600 entries: level 0 has tiles 0, 1 and 2.p/88; level 1 1 wide.
-  for (const char* inside : {"/tile/0/000", "/tile/0/001", "/tile/0/002.p/88",
-                             "/tile/0/002.p/5", "/tile/1/000.p/2", "/tile/1/000.p/1",
-                             "/tile/entries/001", "/tile/entries/002.p/88", "/checkpoint"}) {
+  for (const char* inside :
+       {"/tile/0/000", "/tile/0/001", "/tile/0/002.p/88", "/tile/0/002.p/5", "/tile/1/000.p/2",
+        "/tile/1/000.p/1", "/tile/entries/001", "/tile/entries/002.p/88", "/checkpoint"}) {
     store.last_.clear();
     http::ServerResponse r = ServeTilePath(inside, store, 600, nullptr);
     EXPECT_EQ(r.status, 200) << inside;
     EXPECT_EQ("/" + store.last_, inside);
   }
-  for (const char* beyond : {"/tile/0/002", "/tile/0/002.p/89", "/tile/0/003.p/1",
-                             "/tile/1/000.p/3", "/tile/1/000", "/tile/2/000.p/1",
-                             "/tile/entries/002", "/tile/63/000.p/1"}) {
+  for (const char* beyond :
+       {"/tile/0/002", "/tile/0/002.p/89", "/tile/0/003.p/1", "/tile/1/000.p/3", "/tile/1/000",
+        "/tile/2/000.p/1", "/tile/entries/002", "/tile/63/000.p/1"}) {
     store.last_.clear();
     http::ServerResponse r = ServeTilePath(beyond, store, 600, nullptr);
     EXPECT_EQ(r.status, 404) << beyond;
@@ -65,8 +65,7 @@ TEST(ServeTilePathTest, OnlyObjectsInsideThePublishedTreeReachTheStore) {
   // Nothing is published yet: only the checkpoint path reaches the store.
   EXPECT_EQ(ServeTilePath("/tile/0/000.p/1", store, 0, nullptr).status, 404);
   EXPECT_EQ(ServeTilePath("/metrics", store, 0, nullptr).status, 404);
-  EXPECT_EQ(ServeTilePath("/metrics", store, 0, [] { return std::string("m 1\n"); }).body,
-            "m 1\n");
+  EXPECT_EQ(ServeTilePath("/metrics", store, 0, [] { return std::string("m 1\n"); }).body, "m 1\n");
 }
 
 }  // namespace

@@ -31,14 +31,13 @@
 namespace keytrail {
 namespace {
 
-using testing::LogServerHarness;
-using testing::Radosgw;
+using test::LogServerHarness;
+using test::Radosgw;
 
 constexpr char kTilesService[] = "keytrail.v1.TilePublication";
 
-class TilesS3E2eTest : public ::keytrail::testing::RadosgwTest {
+class TilesS3E2eTest : public ::keytrail::test::RadosgwTest {
  protected:
-
   // The flags that publish to the bucket under `prefix`.
   std::vector<std::string> S3Flags(const std::string& prefix, mode_t mode = 0600) {
     const std::string credentials = h_->path("s3.credentials");
@@ -73,20 +72,20 @@ class TilesS3E2eTest : public ::keytrail::testing::RadosgwTest {
   }
 
   // The published log as a reader of the bucket sees it.
-  absl::StatusOr<testing::PublishedLog> ReadTiles() {
+  absl::StatusOr<test::PublishedLog> ReadTiles() {
     tiles::S3TileStore* store = reader_.get();
-    return testing::ReadPublishedLog(
-        [store](const std::string& path) { return store->Get(path); }, vkey_);
+    return test::ReadPublishedLog([store](const std::string& path) { return store->Get(path); },
+                                  vkey_);
   }
 
   // Updates of fresh accounts until `stop`; counts acknowledgements.
   std::thread Writer(std::atomic<bool>* stop, int id) {
-    return testing::StartUpdateWriter(h_.get(), id, starts_, stop, &acked_);
+    return test::StartUpdateWriter(h_.get(), id, starts_, stop, &acked_);
   }
 
   // Waits until the published checkpoint is the log's newest one.
   void WaitUntilPublished() {
-    absl::Status caught_up = testing::WaitUntilTilesCaughtUp(*h_, [this] { return ReadTiles(); });
+    absl::Status caught_up = test::WaitUntilTilesCaughtUp(*h_, [this] { return ReadTiles(); });
     ASSERT_TRUE(caught_up.ok()) << caught_up << "\n" << h_->log();
   }
 
@@ -138,10 +137,10 @@ TEST_F(TilesS3E2eTest, KillNineNeverLeavesACheckpointWithoutItsTiles) {
   auto log = ReadTiles();
   ASSERT_TRUE(log.ok()) << log.status();
   EXPECT_GE(log->checkpoint.size, after_kill->checkpoint.size);
-  auto entries = testing::FetchEntries(h_->stub(), log->checkpoint.size);
+  auto entries = test::FetchEntries(h_->stub(), log->checkpoint.size);
   ASSERT_TRUE(entries.ok()) << entries.status();
   EXPECT_EQ(log->entries, *entries);
-  EXPECT_TRUE(testing::IsServing(h_->channel(), kTilesService));
+  EXPECT_TRUE(test::IsServing(h_->channel(), kTilesService));
   ASSERT_TRUE(h_->Stop().ok());
 }
 
@@ -156,26 +155,26 @@ TEST_F(TilesS3E2eTest, AStoreOutageDelaysPublicationButNotUpdates) {
   std::thread writer = Writer(&stop, 0);
   // Publication fails and says so; the log itself stays healthy and keeps
   // acknowledging updates.
-  EXPECT_TRUE(testing::WaitForServing(h_->channel(), false, absl::Seconds(20), kTilesService))
+  EXPECT_TRUE(test::WaitForServing(h_->channel(), false, absl::Seconds(20), kTilesService))
       << h_->log();
   const uint64_t acked_before = acked_.load();
   absl::SleepFor(absl::Milliseconds(1000));
   EXPECT_GT(acked_.load(), acked_before);
-  EXPECT_TRUE(testing::IsServing(h_->channel()));
+  EXPECT_TRUE(test::IsServing(h_->channel()));
   stop.store(true);
   writer.join();
   auto newest = h_->Checkpoint(true);
   ASSERT_TRUE(newest.ok());
-  EXPECT_GT(testing::CheckpointOf(*newest).size, before->checkpoint.size);
+  EXPECT_GT(test::CheckpointOf(*newest).size, before->checkpoint.size);
   EXPECT_NE(h_->log().find("S3 PUT"), std::string::npos) << h_->log();
   // The gateway returns: publication catches up by itself.
   ASSERT_TRUE(gw_->StartGateway().ok());
-  EXPECT_TRUE(testing::WaitForServing(h_->channel(), true, absl::Seconds(30), kTilesService))
+  EXPECT_TRUE(test::WaitForServing(h_->channel(), true, absl::Seconds(30), kTilesService))
       << h_->log();
   WaitUntilPublished();
   auto log = ReadTiles();
   ASSERT_TRUE(log.ok()) << log.status();
-  auto entries = testing::FetchEntries(h_->stub(), log->checkpoint.size);
+  auto entries = test::FetchEntries(h_->stub(), log->checkpoint.size);
   ASSERT_TRUE(entries.ok()) << entries.status();
   EXPECT_EQ(log->entries, *entries);
   ASSERT_TRUE(h_->Stop().ok());

@@ -9,7 +9,7 @@
 namespace keytrail {
 namespace {
 
-using testing::LogServerHarness;
+using test::LogServerHarness;
 
 // A CA, a server certificate for 127.0.0.1, a client certificate from that
 // CA, and one from an unrelated CA.
@@ -33,18 +33,18 @@ cert intruder other-ca client.ext
 )";
 
 std::string Read(const LogServerHarness& h, const std::string& file) {
-  return testing::ReadFile(h.path(file));
+  return test::ReadFile(h.path(file));
 }
 
-class TlsTest : public ::testing::Test {
+class TlsTest : public testing::Test {
  protected:
   void SetUp() override {
     auto h = LogServerHarness::Create("tls");
     ASSERT_TRUE(h.ok()) << h.status();
     h_ = *std::move(h);
-    auto rc = testing::RunProgram("/bin/sh", {"-c", kMakeCertificates, "sh", h_->dir()},
-                                  h_->path("openssl.log"));
-    ASSERT_TRUE(rc.ok() && *rc == 0) << testing::ReadFile(h_->path("openssl.log"));
+    auto rc = test::RunProgram("/bin/sh", {"-c", kMakeCertificates, "sh", h_->dir()},
+                               h_->path("openssl.log"));
+    ASSERT_TRUE(rc.ok() && *rc == 0) << test::ReadFile(h_->path("openssl.log"));
     absl::Status s = h_->Start({"--tls_cert_file=" + h_->path("server.pem"),
                                 "--tls_key_file=" + h_->path("server.key"),
                                 "--tls_client_ca_file=" + h_->path("ca.pem")});
@@ -58,8 +58,8 @@ class TlsTest : public ::testing::Test {
       ssl.pem_private_key = Read(*h_, client_name + ".key");
       ssl.pem_cert_chain = Read(*h_, client_name + ".pem");
     }
-    return v1::KeyTransparencyLog::NewStub(grpc::CreateChannel(
-        absl::StrCat("127.0.0.1:", h_->port()), grpc::SslCredentials(ssl)));
+    return v1::KeyTransparencyLog::NewStub(
+        grpc::CreateChannel(absl::StrCat("127.0.0.1:", h_->port()), grpc::SslCredentials(ssl)));
   }
 
   static v1::UpdateRequest Request(const std::string& account) {

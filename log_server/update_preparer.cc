@@ -12,14 +12,13 @@ absl::StatusOr<KeySet> KeySetFromProto(const v1::KeySet& proto) {
   if (!proto.account_key().empty()) {
     if (proto.account_key().size() != kEd25519PublicKeySize) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "key set: account key must be empty or 32 bytes, got ",
-          proto.account_key().size()));
+          "key set: account key must be empty or 32 bytes, got ", proto.account_key().size()));
     }
     key_set.account_key = proto.account_key();
   }
   if (proto.devices_size() > static_cast<int>(kMaxDevicesPerKeySet)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "key set: at most ", kMaxDevicesPerKeySet, " devices, got ", proto.devices_size()));
+    return absl::InvalidArgumentError(absl::StrCat("key set: at most ", kMaxDevicesPerKeySet,
+                                                   " devices, got ", proto.devices_size()));
   }
   for (const v1::Device& d : proto.devices()) {
     key_set.devices.push_back(Device{d.device_id(), d.device_key()});
@@ -29,8 +28,7 @@ absl::StatusOr<KeySet> KeySetFromProto(const v1::KeySet& proto) {
   return key_set;
 }
 
-absl::StatusOr<PreparedUpdate> UpdatePreparer::Prepare(
-    const v1::UpdateRequest& request) const {
+absl::StatusOr<PreparedUpdate> UpdatePreparer::Prepare(const v1::UpdateRequest& request) const {
   absl::Status s = ValidateAccountId(request.account());
   if (!s.ok()) return s;
   auto key_set = KeySetFromProto(request.key_set());
@@ -49,8 +47,7 @@ absl::StatusOr<PreparedUpdate> UpdatePreparer::Prepare(
           "covers the version the update becomes, expected_version + 1)");
     }
     if (request.expected_version() == UINT64_MAX) {
-      return absl::InvalidArgumentError(
-          "expected_version: 2^64-1 leaves no next version to sign");
+      return absl::InvalidArgumentError("expected_version: 2^64-1 leaves no next version to sign");
     }
     s = VerifyKeySetSignature(request.account(), request.expected_version() + 1, *key_set);
     if (!s.ok()) return s;

@@ -20,17 +20,17 @@
 namespace keytrail {
 namespace {
 
-using ::testing::HasSubstr;
+using testing::HasSubstr;
 
 constexpr char kAccount[] = "alice@example.org";
 
-class UpdatePreparerTest : public ::testing::Test {
+class UpdatePreparerTest : public testing::Test {
  protected:
   void SetUp() override {
     const char* base = std::getenv("TEST_TMPDIR");
     auto storage = LogStorage::Open(
         absl::StrCat(base ? base : "/tmp", "/",
-                     ::testing::UnitTest::GetInstance()->current_test_info()->name()),
+                     testing::UnitTest::GetInstance()->current_test_info()->name()),
         1 << 20);
     ASSERT_TRUE(storage.ok()) << storage.status();
     storage_ = *std::move(storage);

@@ -4,9 +4,9 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "core/http/client.h"
 #include "core/note/checkpoint.h"
 #include "core/witness/add_checkpoint.h"
-#include "core/http/client.h"
 
 namespace keytrail {
 
@@ -14,8 +14,7 @@ absl::StatusOr<MonitorEndpoint> ParseMonitorFlag(absl::string_view value) {
   const size_t first = value.find('=');
   const size_t last = value.rfind('=');
   if (first == absl::string_view::npos || first == last || first == 0) {
-    return absl::InvalidArgumentError(
-        "--monitors: want NAME=URL=VKEY (URL like http://host:port)");
+    return absl::InvalidArgumentError("--monitors: want NAME=URL=VKEY (URL like http://host:port)");
   }
   std::string url(value.substr(first + 1, last - first - 1));
   if (!absl::StartsWith(url, "http://") && !absl::StartsWith(url, "https://")) {
@@ -36,15 +35,15 @@ WitnessClient::WitnessClient(MonitorEndpoint monitor, absl::Duration timeout)
 
 WitnessClient::~WitnessClient() = default;
 
-absl::StatusOr<note::NoteSignature> WitnessClient::Push(
-    absl::string_view checkpoint_note, uint64_t size, const ProofSource& proof_from) {
+absl::StatusOr<note::NoteSignature> WitnessClient::Push(absl::string_view checkpoint_note,
+                                                        uint64_t size,
+                                                        const ProofSource& proof_from) {
   auto parsed = note::ParseNote(checkpoint_note);
   if (!parsed.ok()) return parsed.status();
   for (int attempt = 0; attempt <= kMaxResyncs; ++attempt) {
     if (witness_size_ > size) {
       return absl::FailedPreconditionError(absl::StrCat(
-          "witness ", monitor_.name, " already cosigned size ", witness_size_,
-          " > ", size));
+          "witness ", monitor_.name, " already cosigned size ", witness_size_, " > ", size));
     }
     const uint64_t old_size = witness_size_;
     std::vector<Hash> proof;
@@ -53,8 +52,7 @@ absl::StatusOr<note::NoteSignature> WitnessClient::Push(
       if (!p.ok()) return p.status();
       proof = *std::move(p);
     }
-    const std::string body =
-        witness::FormatAddCheckpointRequest(old_size, proof, checkpoint_note);
+    const std::string body = witness::FormatAddCheckpointRequest(old_size, proof, checkpoint_note);
     http::Request req;
     req.method = "POST";
     req.url = monitor_.url + "/add-checkpoint";
@@ -68,8 +66,8 @@ absl::StatusOr<note::NoteSignature> WitnessClient::Push(
       const absl::StatusCode code = res.status().code() == absl::StatusCode::kResourceExhausted
                                         ? absl::StatusCode::kResourceExhausted
                                         : absl::StatusCode::kUnavailable;
-      return absl::Status(code, absl::StrCat("witness ", monitor_.name, ": ",
-                                             res.status().message()));
+      return absl::Status(code,
+                          absl::StrCat("witness ", monitor_.name, ": ", res.status().message()));
     }
     const int status = res->status;
     if (status == 200) {
@@ -78,8 +76,8 @@ absl::StatusOr<note::NoteSignature> WitnessClient::Push(
       const note::NoteVerifier* keys[] = {&monitor_.key};
       auto opened = note::OpenNote(absl::StrCat(checkpoint_note, res->body), keys);
       if (!opened.ok()) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "witness ", monitor_.name, ": ", opened.status().message()));
+        return absl::InvalidArgumentError(
+            absl::StrCat("witness ", monitor_.name, ": ", opened.status().message()));
       }
       witness_size_ = size;
       return opened->verified.front().signature;
@@ -95,8 +93,8 @@ absl::StatusOr<note::NoteSignature> WitnessClient::Push(
       witness_size_ = *theirs;
       continue;
     }
-    const std::string what = absl::StrCat("witness ", monitor_.name, " answered ",
-                                          status, ": ", res->body.substr(0, 200));
+    const std::string what = absl::StrCat("witness ", monitor_.name, " answered ", status, ": ",
+                                          res->body.substr(0, 200));
     if (status >= 500) return absl::UnavailableError(what);
     return absl::FailedPreconditionError(what);
   }

@@ -63,8 +63,7 @@ class WitnessClient {
   WitnessClient(MonitorEndpoint monitor, absl::Duration timeout);
   ~WitnessClient();
 
-  absl::StatusOr<note::NoteSignature> Push(absl::string_view checkpoint_note,
-                                           uint64_t size,
+  absl::StatusOr<note::NoteSignature> Push(absl::string_view checkpoint_note, uint64_t size,
                                            const ProofSource& proof_from);
 
   const MonitorEndpoint& monitor() const { return monitor_; }

@@ -14,7 +14,7 @@ std::string SignedCheckpoint(const note::Ed25519NoteSigner& log, uint64_t size) 
   return *note::SignNote(note::FormatCheckpoint(c), signers);
 }
 
-class WitnessClientTest : public ::testing::Test {
+class WitnessClientTest : public testing::Test {
  protected:
   WitnessClientTest()
       : log_(*note::Ed25519NoteSigner::Generate("example.org/log")),
@@ -44,8 +44,7 @@ TEST(ParseMonitorFlagTest, Forms) {
        {std::string(""), std::string("w1"), "w1=" + signer.VerifierKey(),
         "=http://x=" + signer.VerifierKey(), "w1=ftp://x=" + signer.VerifierKey(),
         std::string("w1=http://x=w.example/1+00000000+AAAA")}) {
-    EXPECT_EQ(ParseMonitorFlag(bad).status().code(), absl::StatusCode::kInvalidArgument)
-        << bad;
+    EXPECT_EQ(ParseMonitorFlag(bad).status().code(), absl::StatusCode::kInvalidArgument) << bad;
   }
 }
 

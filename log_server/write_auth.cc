@@ -19,14 +19,14 @@ absl::StatusOr<WriteAuthorizer> WriteAuthorizer::Create(const std::string& token
     // than guess what the operator meant.
     token = *std::move(contents);
     if (token.find(' ') != std::string::npos) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "write token in ", token_file,
-          " contains a space (trailing whitespace?); a token is one word"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("write token in ", token_file,
+                       " contains a space (trailing whitespace?); a token is one word"));
     }
     if (token.size() < kMinWriteTokenSize) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "write token in ", token_file, " is shorter than ", kMinWriteTokenSize,
-          " bytes; use a random token (keytrail keygen token)"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("write token in ", token_file, " is shorter than ", kMinWriteTokenSize,
+                       " bytes; use a random token (keytrail keygen token)"));
     }
   }
   return WriteAuthorizer(std::move(token), client_certificates);

@@ -3,8 +3,8 @@
 #include <sys/stat.h>
 
 #include <cstdio>
-#include <fstream>
 #include <cstdlib>
+#include <fstream>
 
 #include "core/keys/key_file.h"
 #include "gtest/gtest.h"
@@ -68,10 +68,10 @@ TEST(WriteAuthTest, BadTokenFiles) {
 // Regression (issue 9): trailing whitespace became part of the token, and a
 // token of 16 spaces was accepted.
 TEST(WriteAuthTest, WhitespaceNeverBecomesPartOfTheToken) {
-  for (const char* contents : {"                \n", "0123456789abcdef  \n",
-                               "0123456789abcdef \n", "0123456789abcdef\t\n",
-                               "0123456789abcdef\r\n", "0123456789abcdef\n\n",
-                               " 0123456789abcdef\n", "0123456789 abcdef\n"}) {
+  for (const char* contents :
+       {"                \n", "0123456789abcdef  \n", "0123456789abcdef \n", "0123456789abcdef\t\n",
+        "0123456789abcdef\r\n", "0123456789abcdef\n\n", " 0123456789abcdef\n",
+        "0123456789 abcdef\n"}) {
     auto auth = WriteAuthorizer::Create(TokenFile("ws", contents), false);
     EXPECT_EQ(auth.status().code(), absl::StatusCode::kInvalidArgument) << contents;
   }

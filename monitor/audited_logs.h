@@ -38,10 +38,8 @@ class AuditedLogs {
   //       or entries up to its size that break a rule); the auditor has
   //       stored the evidence before returning.
   //   NotFound: the monitor does not follow `origin`.
-  virtual absl::Status CheckAudited(absl::string_view origin,
-                                    absl::string_view signed_note,
-                                    const note::Checkpoint& checkpoint,
-                                    absl::Time deadline) = 0;
+  virtual absl::Status CheckAudited(absl::string_view origin, absl::string_view signed_note,
+                                    const note::Checkpoint& checkpoint, absl::Time deadline) = 0;
 
   // A checkpoint of `origin` (verified by the caller as for CheckAudited)
   // that the witness was pushed and will not cosign — the request's old size

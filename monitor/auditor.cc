@@ -171,7 +171,8 @@ std::optional<Violation> Auditor::CheckCheckpointEnd(uint64_t size) const {
   if (open_.empty()) return std::nullopt;
   Violation v;
   v.rule = Rule::kCheckpointNotOnEpoch;
-  v.message = absl::StrCat("checkpoint of size ", size, " ends on an update entry, not an epoch entry");
+  v.message =
+      absl::StrCat("checkpoint of size ", size, " ends on an update entry, not an epoch entry");
   v.indexes = {size - 1};
   v.entries = {open_.back().raw};
   return v;
@@ -202,27 +203,27 @@ absl::StatusOr<std::optional<Violation>> Auditor::CloseEpoch(const std::string& 
     return std::optional<Violation>(std::move(v));
   };
   if (epoch.epoch != built) {
-    auto v = violation(Rule::kEpochNotConsecutive,
-                       absl::StrCat("epoch entry at ", at, " says epoch ", epoch.epoch,
-                                    ", want ", built));
+    auto v = violation(
+        Rule::kEpochNotConsecutive,
+        absl::StrCat("epoch entry at ", at, " says epoch ", epoch.epoch, ", want ", built));
     AddSegment(raw, &*v);
     return v;
   }
   if (last_epoch_.has_value() && epoch.timestamp_ms < last_epoch_->timestamp_ms) {
     auto v = violation(Rule::kTimestampBackwards,
                        absl::StrCat("epoch ", epoch.epoch, " at ", at, " has timestamp ",
-                                    epoch.timestamp_ms, " ms, before epoch ",
-                                    last_epoch_->epoch, "'s ", last_epoch_->timestamp_ms, " ms"));
+                                    epoch.timestamp_ms, " ms, before epoch ", last_epoch_->epoch,
+                                    "'s ", last_epoch_->timestamp_ms, " ms"));
     v->indexes = {range_.size() - 1, at};
     v->entries = {EncodeEntry(*last_epoch_), raw};
     return v;
   }
   const uint64_t now = clock_();
   if (epoch.timestamp_ms > now + evidence::kFutureToleranceMs) {
-    auto v = violation(Rule::kTimestampInFuture,
-                       absl::StrCat("epoch ", epoch.epoch, " at ", at, " has timestamp ",
-                                    epoch.timestamp_ms, " ms, ", epoch.timestamp_ms - now,
-                                    " ms ahead of this monitor's clock"));
+    auto v = violation(
+        Rule::kTimestampInFuture,
+        absl::StrCat("epoch ", epoch.epoch, " at ", at, " has timestamp ", epoch.timestamp_ms,
+                     " ms, ", epoch.timestamp_ms - now, " ms ahead of this monitor's clock"));
     v->indexes = {at};
     v->entries = {raw};
     v->observed_ms = now;
@@ -257,8 +258,8 @@ absl::StatusOr<std::optional<Violation>> Auditor::CloseEpoch(const std::string& 
     const int c = std::memcmp(index_of(a).data(), index_of(b).data(), kHashSize);
     return c < 0 || (c == 0 && a < b);
   });
-  std::vector<Hash> indexes;         // distinct, sorted
-  std::vector<uint32_t> run_begin;   // index i's updates: order[run_begin[i], run_begin[i + 1])
+  std::vector<Hash> indexes;        // distinct, sorted
+  std::vector<uint32_t> run_begin;  // index i's updates: order[run_begin[i], run_begin[i + 1])
   for (size_t k = 0; k < n; ++k) {
     if (k == 0 || !(index_of(order[k]) == indexes.back())) {
       indexes.push_back(index_of(order[k]));
@@ -304,10 +305,10 @@ absl::StatusOr<std::optional<Violation>> Auditor::CloseEpoch(const std::string& 
   std::optional<Violation> wrong_version;
   if (first_wrong != nullptr) {
     const UpdateEntry& u = open_[first_wrong->at].entry;
-    wrong_version = violation(Rule::kUpdateWrongVersion,
-                              absl::StrCat("update entry at ", range_.size() + first_wrong->at,
-                                           " has version ", u.version, " for index ",
-                                           HashHex(u.index), " at version ", first_wrong->had));
+    wrong_version = violation(
+        Rule::kUpdateWrongVersion,
+        absl::StrCat("update entry at ", range_.size() + first_wrong->at, " has version ",
+                     u.version, " for index ", HashHex(u.index), " at version ", first_wrong->had));
   } else if (applied->hash == epoch.map_root) {
     for (auto& [key, value] : writer.tiles) overlay_tiles_[std::move(key)] = std::move(value);
     LayLeaves(std::move(writer.leaves));

@@ -4,26 +4,25 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-
-#include "gtest/gtest.h"
-#include "testing/crafted_log.h"
 #include "core/note/checkpoint.h"
 #include "core/note/note.h"
+#include "gtest/gtest.h"
+#include "testing/crafted_log.h"
 #include "testing/process.h"
 
 namespace keytrail::monitor {
 namespace {
 
 using evidence::Rule;
-using evidence::testing::CraftedLog;
-using evidence::testing::TestIndex;
+using test::CraftedLog;
+using test::TestIndex;
 
 constexpr uint64_t kT = 1700000000000;
 
-class AuditorTest : public ::testing::Test {
+class AuditorTest : public testing::Test {
  protected:
   void SetUp() override {
-    dir_ = testing::TempDir(::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_ = test::TempDir(testing::UnitTest::GetInstance()->current_test_info()->name());
     Reopen();
   }
   void Reopen() {
@@ -239,8 +238,8 @@ TEST_F(AuditorTest, SeveralUpdatesOfOneIndexPerEpochAndUncommittedEpochs) {
   log_.HonestEpoch({}, kT);
   log_.HonestEpoch(Indexes(0, 60), kT);
   FeedHonestAndCommit();
-  std::vector<Hash> big = {TestIndex(3), TestIndex(70), TestIndex(3), TestIndex(5),
-                           TestIndex(70), TestIndex(3)};
+  std::vector<Hash> big = {TestIndex(3), TestIndex(70), TestIndex(3),
+                           TestIndex(5), TestIndex(70), TestIndex(3)};
   for (const Hash& h : Indexes(100, 1300)) big.push_back(h);
   big.push_back(TestIndex(5));
   log_.HonestEpoch(big, kT + 1);

@@ -31,8 +31,8 @@ absl::StatusOr<Verdict> Split(const AuditedView& view, const SignedCheckpoint& s
   auto finding = evidence::VerifyEvidence(e);
   if (!finding.ok()) {
     // The judge builds it from verified values only: a bug, not the log.
-    return absl::InternalError(absl::StrCat("BUG: split view evidence does not verify: ",
-                                            finding.status().message()));
+    return absl::InternalError(
+        absl::StrCat("BUG: split view evidence does not verify: ", finding.status().message()));
   }
   return Verdict{Verdict::Kind::kSplitView, std::move(e), finding->summary};
 }
@@ -43,7 +43,8 @@ absl::StatusOr<Verdict> Split(const AuditedView& view, const SignedCheckpoint& s
 // from a power of two leaves the old root out).
 absl::StatusOr<Hash> PowerOfTwoOldRoot(uint64_t size, const SignedCheckpoint& big, LogClient& log,
                                        absl::Time deadline) {
-  if (size == 0 || (size & (size - 1)) != 0) return absl::InvalidArgumentError("not a power of two");
+  if (size == 0 || (size & (size - 1)) != 0)
+    return absl::InvalidArgumentError("not a power of two");
   auto entries = log.Entries(size - 1, 1, deadline);
   if (!entries.ok()) return entries.status();
   auto proof = log.InclusionProof(size - 1, big.checkpoint.size, deadline);

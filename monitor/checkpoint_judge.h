@@ -99,9 +99,8 @@ struct Verdict {
 //                nor shows another root; a size-0 checkpoint whose root is
 //                not the empty tree's;
 //   other codes  from view.root_at / view.proof (the monitor's database).
-absl::StatusOr<Verdict> JudgeCheckpoint(const SignedCheckpoint& checkpoint,
-                                        const AuditedView& view, LogClient* log,
-                                        absl::Time deadline,
+absl::StatusOr<Verdict> JudgeCheckpoint(const SignedCheckpoint& checkpoint, const AuditedView& view,
+                                        LogClient* log, absl::Time deadline,
                                         const OfferedProof* offered = nullptr);
 
 }  // namespace keytrail::monitor

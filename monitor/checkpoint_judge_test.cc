@@ -43,7 +43,8 @@ class MemoryLogClient : public LogClient {
     if (auto s = Count(); !s.ok()) return s;
     if (start >= log_.size()) return absl::UnavailableError("past the end");
     std::vector<std::string> out;
-    for (uint64_t i = start; i < log_.size() && i < start + count; ++i) out.push_back(log_.Entry(i));
+    for (uint64_t i = start; i < log_.size() && i < start + count; ++i)
+      out.push_back(log_.Entry(i));
     return out;
   }
   absl::StatusOr<std::vector<Hash>> ConsistencyProof(uint64_t a, uint64_t b, absl::Time) override {
@@ -51,8 +52,7 @@ class MemoryLogClient : public LogClient {
     if (b > log_.size()) return absl::UnavailableError("no such tree");
     return Hashes(log_.ConsistencyProof(a, b));
   }
-  absl::StatusOr<std::vector<Hash>> InclusionProof(uint64_t i, uint64_t size,
-                                                   absl::Time) override {
+  absl::StatusOr<std::vector<Hash>> InclusionProof(uint64_t i, uint64_t size, absl::Time) override {
     if (auto s = Count(); !s.ok()) return s;
     if (size > log_.size()) return absl::UnavailableError("no such tree");
     return Hashes(log_.InclusionProof(i, size));
@@ -69,7 +69,7 @@ class MemoryLogClient : public LogClient {
   int calls_ = 0;
 };
 
-class CheckpointJudgeTest : public ::testing::Test {
+class CheckpointJudgeTest : public testing::Test {
  protected:
   CheckpointJudgeTest() {
     for (int e = 1; e <= 4; ++e) {
@@ -96,8 +96,8 @@ class CheckpointJudgeTest : public ::testing::Test {
     };
     return v;
   }
-  absl::StatusOr<Verdict> Judge(const SignedCheckpoint& cp, const AuditedView& view,
-                                LogClient* log, const OfferedProof* offered = nullptr) {
+  absl::StatusOr<Verdict> Judge(const SignedCheckpoint& cp, const AuditedView& view, LogClient* log,
+                                const OfferedProof* offered = nullptr) {
     return JudgeCheckpoint(cp, view, log, absl::Now() + absl::Seconds(5), offered);
   }
   static void ExpectSplit(const absl::StatusOr<Verdict>& v) {
@@ -236,7 +236,8 @@ TEST_F(CheckpointJudgeTest, SizeZero) {
   EXPECT_EQ(v->kind, Verdict::Kind::kOlder);
   note::Checkpoint forged = log_.CheckpointAt(0);
   forged.root[0] ^= 1;
-  EXPECT_TRUE(absl::IsUnavailable(Judge({log_.SignCheckpoint(forged), forged}, View(), nullptr).status()));
+  EXPECT_TRUE(
+      absl::IsUnavailable(Judge({log_.SignCheckpoint(forged), forged}, View(), nullptr).status()));
 }
 
 TEST_F(CheckpointJudgeTest, TheFirstCheckpointSeenIsConsistent) {

@@ -16,7 +16,8 @@ class Collector : public google::protobuf::io::ErrorCollector {
  public:
   void AddError(int line, google::protobuf::io::ColumnNumber column,
                 const std::string& message) override {
-    if (first.empty()) first = absl::StrCat("line ", line + 1, ", column ", column + 1, ": ", message);
+    if (first.empty())
+      first = absl::StrCat("line ", line + 1, ", column ", column + 1, ": ", message);
   }
   std::string first;
 };
@@ -38,15 +39,18 @@ absl::StatusOr<v1::MonitorConfig> ParseMonitorConfig(const std::string& text) {
   std::set<std::string> origins;
   for (v1::FollowedLog& log : *config.mutable_logs()) {
     if (log.origin().empty()) return Bad("a log without an origin");
-    if (!origins.insert(log.origin()).second) return Bad(absl::StrCat("origin ", log.origin(), " twice"));
+    if (!origins.insert(log.origin()).second)
+      return Bad(absl::StrCat("origin ", log.origin(), " twice"));
     auto key = note::ParseVerifierKey(log.note_verifier_key());
     if (!key.ok()) return Bad(absl::StrCat("log ", log.origin(), ": ", key.status().message()));
     if (key->name() != log.origin()) {
       return Bad(absl::StrCat("log ", log.origin(), ": note key is named \"", key->name(),
                               "\", not after the origin"));
     }
-    if (log.note_verifier_key().size() > 1024) return Bad(absl::StrCat("log ", log.origin(), ": note key too long"));
-    if (log.grpc_address().empty()) return Bad(absl::StrCat("log ", log.origin(), ": no grpc_address"));
+    if (log.note_verifier_key().size() > 1024)
+      return Bad(absl::StrCat("log ", log.origin(), ": note key too long"));
+    if (log.grpc_address().empty())
+      return Bad(absl::StrCat("log ", log.origin(), ": no grpc_address"));
     if (log.poll_interval_ms() == 0) log.set_poll_interval_ms(1000);
   }
   std::set<std::string> peer_names;

@@ -1,7 +1,7 @@
 #include "monitor/config.h"
 
-#include "gtest/gtest.h"
 #include "core/note/ed25519_note.h"
+#include "gtest/gtest.h"
 
 namespace keytrail::monitor {
 namespace {
@@ -17,7 +17,9 @@ std::string Good(const std::string& key) {
          "http_listen: \"127.0.0.1:8081\"\n"
          "logs {\n"
          "  origin: \"example.org/log\"\n"
-         "  note_verifier_key: \"" + key + "\"\n"
+         "  note_verifier_key: \"" +
+         key +
+         "\"\n"
          "  grpc_address: \"127.0.0.1:8090\"\n"
          "  max_epoch_age_ms: 60000\n"
          "}\n"

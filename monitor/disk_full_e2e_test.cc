@@ -26,13 +26,13 @@
 #include "absl/time/clock.h"
 #include "core/bytes/encoding.h"
 #include "core/crypto/sha256.h"
+#include "core/http/client.h"
 #include "core/merkle/hash_list.h"
 #include "core/merkle/verify.h"
 #include "core/note/checkpoint.h"
 #include "core/note/cosignature.h"
 #include "core/note/note.h"
 #include "gtest/gtest.h"
-#include "core/http/client.h"
 #include "proto/log_service.grpc.pb.h"
 #include "proto/monitor_service.grpc.pb.h"
 #include "testing/health_check.h"
@@ -46,20 +46,20 @@
 namespace keytrail::monitor {
 namespace {
 
-using ::keytrail::testing::CheckpointOf;
-using ::keytrail::testing::CountLinesContaining;
-using keytrail::testing::LogServerHarness;
-using keytrail::testing::MonitorHarness;
+using ::keytrail::test::CheckpointOf;
+using ::keytrail::test::CountLinesContaining;
+using keytrail::test::LogServerHarness;
+using keytrail::test::MonitorHarness;
 
-class MonitorDiskFullTest : public ::testing::Test {
+class MonitorDiskFullTest : public testing::Test {
  protected:
   void SetUp() override {
     auto h = LogServerHarness::Create("monitor_disk_full");
     ASSERT_TRUE(h.ok()) << h.status();
     log_ = *std::move(h);
-    monitor_ = std::make_unique<MonitorHarness>(
-        keytrail::testing::TempDir("monitor_disk_full_m"), "monitor.example/full");
-    auto disk = keytrail::testing::SmallDisk::Mount(monitor_->dir() + "/small", 32);
+    monitor_ = std::make_unique<MonitorHarness>(keytrail::test::TempDir("monitor_disk_full_m"),
+                                                "monitor.example/full");
+    auto disk = keytrail::test::SmallDisk::Mount(monitor_->dir() + "/small", 32);
     if (!disk.ok()) {
       GTEST_SKIP() << disk.status() << "; //monitor:witness_test (WitnessFullDiskTest) and "
                    << "//core/storage:database_test still ran the injected-failure cases";
@@ -80,11 +80,10 @@ class MonitorDiskFullTest : public ::testing::Test {
     ASSERT_TRUE(key.ok()) << key.status();
     monitor_key_ = std::make_unique<note::CosignatureVerifier>(*key);
     ASSERT_TRUE(log_->Stop().ok());
-    absl::Status s = log_->Start(
-        {absl::StrCat("--listen=127.0.0.1:", log_port_),
-         absl::StrCat("--monitors=", monitor_->name(), "=", monitor_->url(), "=",
-                      monitor_->cosigner_key()),
-         "--required_cosignatures=1", "--epoch_interval=50ms"});
+    absl::Status s = log_->Start({absl::StrCat("--listen=127.0.0.1:", log_port_),
+                                  absl::StrCat("--monitors=", monitor_->name(), "=",
+                                               monitor_->url(), "=", monitor_->cosigner_key()),
+                                  "--required_cosignatures=1", "--epoch_interval=50ms"});
     ASSERT_TRUE(s.ok()) << s;
     monitor_channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", monitor_->grpc_port()),
                                            grpc::InsecureChannelCredentials());
@@ -145,8 +144,8 @@ class MonitorDiskFullTest : public ::testing::Test {
 
   // The monitor's own monitoring endpoint: its newest cosigned checkpoint.
   uint64_t EndpointSize() {
-    return Seen(HttpGet(absl::StrCat("/", HexEncode(HashView(Sha256Of(info_.origin()))),
-                                     "/checkpoint")));
+    return Seen(
+        HttpGet(absl::StrCat("/", HexEncode(HashView(Sha256Of(info_.origin()))), "/checkpoint")));
   }
 
   double Metric(const std::string& prefix) {
@@ -159,9 +158,9 @@ class MonitorDiskFullTest : public ::testing::Test {
     return -1;
   }
 
-  bool Serving() { return keytrail::testing::IsServing(monitor_channel_); }
+  bool Serving() { return keytrail::test::IsServing(monitor_channel_); }
   bool WaitForServing(bool want, absl::Duration timeout) {
-    return keytrail::testing::WaitForServing(monitor_channel_, want, timeout);
+    return keytrail::test::WaitForServing(monitor_channel_, want, timeout);
   }
 
   // Waits until the log serves a checkpoint the monitor cosigned at `size`.
@@ -201,7 +200,7 @@ class MonitorDiskFullTest : public ::testing::Test {
 
   std::unique_ptr<LogServerHarness> log_;
   std::unique_ptr<MonitorHarness> monitor_;
-  std::unique_ptr<keytrail::testing::SmallDisk> disk_;
+  std::unique_ptr<keytrail::test::SmallDisk> disk_;
   std::unique_ptr<note::CosignatureVerifier> monitor_key_;
   std::shared_ptr<grpc::Channel> monitor_channel_;
   v1::GetLogInfoResponse info_;
@@ -268,10 +267,10 @@ TEST_F(MonitorDiskFullTest, FullDiskStopsCosigningAndHealthThenRecoversWithoutRe
   const std::string newest = Checkpoint(true);
   ASSERT_TRUE(WaitServed(CheckpointOf(newest).size, absl::Seconds(30))) << log_->log();
   // Informational (--storage_retry_max=400ms; polled every 20 ms).
-  std::printf("space freed -> health SERVING in %.0f ms; -> newest checkpoint cosigned and "
-              "served in %.0f ms\n",
-              absl::ToDoubleMilliseconds(to_serving),
-              absl::ToDoubleMilliseconds(absl::Now() - freed));
+  std::printf(
+      "space freed -> health SERVING in %.0f ms; -> newest checkpoint cosigned and "
+      "served in %.0f ms\n",
+      absl::ToDoubleMilliseconds(to_serving), absl::ToDoubleMilliseconds(absl::Now() - freed));
   EXPECT_GE(EndpointSize(), CheckpointOf(newest).size);
   status = monitor_->Status();
   EXPECT_TRUE(status.serving());
@@ -281,7 +280,8 @@ TEST_F(MonitorDiskFullTest, FullDiskStopsCosigningAndHealthThenRecoversWithoutRe
   EXPECT_EQ(Metric("keytrail_monitor_serving "), 1);
 
   const std::string log = monitor_->log().substr(log_before_fill);
-  EXPECT_EQ(CountLinesContaining(log, "storage failing (disk full) in the audit database"), 1) << log;
+  EXPECT_EQ(CountLinesContaining(log, "storage failing (disk full) in the audit database"), 1)
+      << log;
   EXPECT_EQ(CountLinesContaining(log, "storage recovered in the audit database"), 1) << log;
   // The witness database fails only if a cosignature write hit the full
   // disk; either way it says so once and recovers once.
@@ -297,7 +297,8 @@ TEST_F(MonitorDiskFullTest, FullDiskStopsCosigningAndHealthThenRecoversWithoutRe
 
   // A SIGKILL now: what it cosigned was stored before it was handed out.
   uint64_t max_cosigned = 0;
-  for (const std::string& text : cosigned_) max_cosigned = std::max(max_cosigned, CheckpointOf(text).size);
+  for (const std::string& text : cosigned_)
+    max_cosigned = std::max(max_cosigned, CheckpointOf(text).size);
   monitor_->Kill();
   ASSERT_NO_FATAL_FAILURE(monitor_->Start());
   status = monitor_->Status();

@@ -42,8 +42,7 @@ EvidenceKeeper::EvidenceKeeper(EvidenceKeeperOptions options,
 }
 
 std::string EvidenceKeeper::FileName(uint64_t seq) const {
-  return absl::StrCat(options_.evidence_dir, "/", FileSafe(options_.origin), "-", seq,
-                      ".evidence");
+  return absl::StrCat(options_.evidence_dir, "/", FileSafe(options_.origin), "-", seq, ".evidence");
 }
 
 absl::Status EvidenceKeeper::Keep(const evidence::Evidence& e) {
@@ -74,9 +73,10 @@ absl::Status EvidenceKeeper::Keep(const evidence::Evidence& e) {
         bytes.size() <= kMaxLoggedEvidenceBytes
             ? absl::StrCat("; the evidence file, base64: ", Base64Encode(bytes))
             : absl::StrCat("; the evidence (", bytes.size(), " bytes) is too large to log");
-    LogError("%s: MISBEHAVING: %s; the evidence can't be stored yet (%s): retried until it "
-             "is; no longer cosigning%s",
-             options_.origin, finding->summary, stored.message(), copy);
+    LogError(
+        "%s: MISBEHAVING: %s; the evidence can't be stored yet (%s): retried until it "
+        "is; no longer cosigning%s",
+        options_.origin, finding->summary, stored.message(), copy);
   }
   misbehaving_ = true;
   return absl::FailedPreconditionError(

@@ -11,25 +11,25 @@
 
 #include "core/bytes/encoding.h"
 #include "core/evidence/evidence.h"
-#include "testing/crafted_log.h"
 #include "gtest/gtest.h"
+#include "testing/crafted_log.h"
 #include "testing/log_lines.h"
 #include "testing/process.h"
 
 namespace keytrail::monitor {
 namespace {
 
-using keytrail::testing::CountLinesContaining;
-using keytrail::testing::ReadFile;
+using keytrail::test::CountLinesContaining;
+using keytrail::test::ReadFile;
 
-class EvidenceKeeperTest : public ::testing::Test {
+class EvidenceKeeperTest : public testing::Test {
  protected:
-  EvidenceKeeperTest() : dir_(keytrail::testing::TempDir("evidence_keeper")) {
-    evidence::testing::CraftedLog log;
+  EvidenceKeeperTest() : dir_(keytrail::test::TempDir("evidence_keeper")) {
+    test::CraftedLog log;
     log.HonestEpoch({}, 1700000000000);
-    evidence::testing::CraftedLog fork = log;
-    log.HonestEpoch({evidence::testing::TestIndex(1)}, 1700000000001);
-    fork.HonestEpoch({evidence::testing::TestIndex(2)}, 1700000000001);
+    test::CraftedLog fork = log;
+    log.HonestEpoch({test::TestIndex(1)}, 1700000000001);
+    fork.HonestEpoch({test::TestIndex(2)}, 1700000000001);
     split_.kind = evidence::EvidenceKind::kSplitView;
     split_.log_key = log.VerifierKey();
     split_.checkpoint_a = log.SignedCheckpoint();
@@ -60,9 +60,9 @@ TEST_F(EvidenceKeeperTest, KeepsStoresFilesAndLogsOnce) {
   auto keeper = Make();
   EXPECT_FALSE(keeper->found());
   EXPECT_FALSE(keeper->misbehaving());
-  ::testing::internal::CaptureStderr();
+  testing::internal::CaptureStderr();
   const absl::Status s = keeper->Keep(split_);
-  const std::string log = ::testing::internal::GetCapturedStderr();
+  const std::string log = testing::internal::GetCapturedStderr();
   EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition) << s;
   EXPECT_NE(s.message().find("split view"), absl::string_view::npos) << s;
   EXPECT_TRUE(keeper->found());
@@ -84,9 +84,9 @@ TEST_F(EvidenceKeeperTest, KeepsStoresFilesAndLogsOnce) {
 TEST_F(EvidenceKeeperTest, OnAFullDiskLogsACopyAndStoresItLater) {
   auto keeper = Make();
   full_ = true;
-  ::testing::internal::CaptureStderr();
+  testing::internal::CaptureStderr();
   EXPECT_EQ(keeper->Keep(split_).code(), absl::StatusCode::kFailedPrecondition);
-  const std::string log = ::testing::internal::GetCapturedStderr();
+  const std::string log = testing::internal::GetCapturedStderr();
   EXPECT_TRUE(keeper->found());
   EXPECT_TRUE(keeper->misbehaving());
   EXPECT_TRUE(keeper->has_unsaved());
@@ -128,9 +128,9 @@ TEST_F(EvidenceKeeperTest, EvidenceThatDoesNotVerifyIsRefused) {
   auto keeper = Make();
   evidence::Evidence agreeing = split_;
   agreeing.checkpoint_b = agreeing.checkpoint_a;  // proves nothing
-  ::testing::internal::CaptureStderr();
+  testing::internal::CaptureStderr();
   EXPECT_EQ(keeper->Keep(agreeing).code(), absl::StatusCode::kInternal);
-  (void)::testing::internal::GetCapturedStderr();
+  (void)testing::internal::GetCapturedStderr();
   EXPECT_FALSE(keeper->found());
   EXPECT_FALSE(keeper->misbehaving());
   EXPECT_TRUE(db_.empty());

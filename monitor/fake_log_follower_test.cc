@@ -8,11 +8,11 @@
 #include <memory>
 
 #include "absl/strings/str_cat.h"
-#include "gtest/gtest.h"
 #include "core/evidence/evidence.h"
 #include "core/note/checkpoint.h"
 #include "core/note/note.h"
 #include "core/protocol/entry.h"
+#include "gtest/gtest.h"
 #include "monitor/follower.h"
 #include "testing/fake_log.h"
 #include "testing/fake_log_server.h"
@@ -27,14 +27,14 @@ using fakes::PlainKeySet;
 
 constexpr uint64_t kT = FakeLog::kGenesisTimeMs;
 
-class FakeLogFollowerTest : public ::testing::Test {
+class FakeLogFollowerTest : public testing::Test {
  protected:
   void SetUp() override {
-    dir_ = keytrail::testing::TempDir(
-        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_ = keytrail::test::TempDir(testing::UnitTest::GetInstance()->current_test_info()->name());
     FakeLog log;
     for (int e = 1; e <= 3; ++e) {
-      for (int i = 0; i < 20; ++i) log.Update(absl::StrCat("account ", (i * e) % 25), PlainKeySet({"phone"}));
+      for (int i = 0; i < 20; ++i)
+        log.Update(absl::StrCat("account ", (i * e) % 25), PlainKeySet({"phone"}));
       log.CloseEpoch(kT + e);
     }
     server_ = FakeLogServer::Start(log).value();
@@ -52,8 +52,8 @@ class FakeLogFollowerTest : public ::testing::Test {
     o.evidence_dir = dir_ + "/evidence";
     o.rpc_timeout = absl::Seconds(5);
     o.clock = [] { return kT + 60000; };
-    auto f = Follower::Create(o, grpc::CreateChannel(server_->address(),
-                                                     grpc::InsecureChannelCredentials()));
+    auto f = Follower::Create(
+        o, grpc::CreateChannel(server_->address(), grpc::InsecureChannelCredentials()));
     ASSERT_TRUE(f.ok()) << f.status();
     follower_ = *std::move(f);
   }
@@ -75,7 +75,7 @@ class FakeLogFollowerTest : public ::testing::Test {
     ASSERT_EQ(status.evidence_size(), 1);
     EXPECT_NE(status.evidence(0).summary().find(what), std::string::npos)
         << status.evidence(0).summary();
-    auto decoded = evidence::DecodeEvidence(keytrail::testing::ReadFile(status.evidence(0).file()));
+    auto decoded = evidence::DecodeEvidence(keytrail::test::ReadFile(status.evidence(0).file()));
     ASSERT_TRUE(decoded.ok()) << decoded.status();
     EXPECT_TRUE(evidence::VerifyEvidence(*decoded).ok());
     for (uint64_t size : {uint64_t{1}, log.size()}) {
@@ -140,7 +140,8 @@ TEST_F(FakeLogFollowerTest, EveryBrokenRule) {
        [](FakeLog& l) {
          l.AppendRawEntry(EncodeEntry(UpdateEntry{Hash{1}, 1, 4, Hash{2}}));
        }},
-      {"epoch-not-consecutive", [](FakeLog& l) { l.CloseEpoch(kT + 10, Epoch(std::nullopt, std::nullopt, 7)); }},
+      {"epoch-not-consecutive",
+       [](FakeLog& l) { l.CloseEpoch(kT + 10, Epoch(std::nullopt, std::nullopt, 7)); }},
       {"timestamp-backwards", [](FakeLog& l) { l.CloseEpoch(kT); }},
       {"timestamp-in-future",
        [](FakeLog& l) { l.CloseEpoch(kT + 60000 + evidence::kFutureToleranceMs + 1); }},
@@ -151,12 +152,14 @@ TEST_F(FakeLogFollowerTest, EveryBrokenRule) {
        }},
       {"update-wrong-version",
        [](FakeLog& l) {
-         l.Update("account 3", PlainKeySet({"x"}), Version(l.CurrentVersion("account 3") + 2, std::nullopt));
+         l.Update("account 3", PlainKeySet({"x"}),
+                  Version(l.CurrentVersion("account 3") + 2, std::nullopt));
          l.CloseEpoch(kT + 10);
        }},
       {"update-wrong-version",
        [](FakeLog& l) {
-         l.Update("account 4", PlainKeySet({"x"}), Version(l.CurrentVersion("account 4"), std::nullopt));
+         l.Update("account 4", PlainKeySet({"x"}),
+                  Version(l.CurrentVersion("account 4"), std::nullopt));
          l.CloseEpoch(kT + 10);
        }},
       {"epoch-wrong-count",
@@ -267,9 +270,10 @@ TEST_F(FakeLogFollowerTest, UnreachableLogRaisesNoAlarm) {
   absl::SleepFor(absl::Milliseconds(200));
   server_->SetUnavailable(false);
   const FakeLog log = server_->Snapshot();
-  EXPECT_TRUE(follower_->CheckAudited(log.SignedCheckpoint(), log.Checkpoint(),
-                                      absl::Now() + absl::Seconds(10))
-                  .ok());
+  EXPECT_TRUE(
+      follower_
+          ->CheckAudited(log.SignedCheckpoint(), log.Checkpoint(), absl::Now() + absl::Seconds(10))
+          .ok());
   follower_->Stop();
   EXPECT_GT(server_->Calls("GetCheckpoint"), 2u);  // retried
   ExpectNoAlarm(v1::LogStatus::OK);
@@ -360,7 +364,7 @@ TEST_F(FakeLogFollowerTest, ObservedPushOfAnAuditedSizeWithAnotherRootIsASplitVi
   const v1::LogStatus status = follower_->Status();
   EXPECT_EQ(status.state(), v1::LogStatus::MISBEHAVING) << status.DebugString();
   ASSERT_EQ(status.evidence_size(), 1);
-  auto decoded = evidence::DecodeEvidence(keytrail::testing::ReadFile(status.evidence(0).file()));
+  auto decoded = evidence::DecodeEvidence(keytrail::test::ReadFile(status.evidence(0).file()));
   ASSERT_TRUE(decoded.ok()) << decoded.status();
   EXPECT_TRUE(evidence::VerifyEvidence(*decoded).ok());
   EXPECT_EQ(CheckAudited(log, log.size()).code(), absl::StatusCode::kFailedPrecondition);

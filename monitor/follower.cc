@@ -11,14 +11,13 @@
 #include "core/merkle/verify.h"
 #include "core/protocol/limits.h"
 #include "core/util/logging.h"
-#include "monitor/grpc_log_client.h"
 #include "monitor/checkpoint_judge.h"
+#include "monitor/grpc_log_client.h"
 
 namespace keytrail::monitor {
 namespace {
 
 constexpr uint64_t kEntriesPerCall = 1000;
-
 
 }  // namespace
 
@@ -55,8 +54,8 @@ absl::StatusOr<std::unique_ptr<Follower>> Follower::Create(FollowerOptions optio
   if (f->options_.storage_health != nullptr) f->options_.storage_health->Add(f->StoragePart());
   f->Publish();
   const AuditState& state = f->auditor_->verified();
-  LogInfo("%s: following %s from size %d (epoch %d)%s", f->origin(),
-          f->options_.log.grpc_address(), state.size, state.size > 0 ? state.last_epoch.epoch : 0,
+  LogInfo("%s: following %s from size %d (epoch %d)%s", f->origin(), f->options_.log.grpc_address(),
+          state.size, state.size > 0 ? state.last_epoch.epoch : 0,
           f->keeper_->misbehaving() ? "; MISBEHAVING, evidence on file: not auditing" : "");
   return f;
 }
@@ -119,8 +118,8 @@ void Follower::Run() {
     absl::MutexLock lock(&mu_);
     auto woken = [this, storage_failing]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
       // While the disk is full, pushes and gossip do not cut the backoff short.
-      return stop_ || (!storage_failing &&
-                       (hint_.has_value() || !peer_offers_.empty() || !pushed_.empty()));
+      return stop_ ||
+             (!storage_failing && (hint_.has_value() || !peer_offers_.empty() || !pushed_.empty()));
     };
     mu_.AwaitWithTimeout(absl::Condition(&woken), wait);
     if (stop_) return;
@@ -183,8 +182,9 @@ absl::Status Follower::Step() {
   if (target_.has_value()) log_size_ = std::max(log_size_, target_->checkpoint.size);
   stale_after_ms_ = max_epoch_age_ms_;
   const uint64_t now = NowMs();
-  const bool stale = stale_after_ms_ > 0 && verified_size_ > 0 &&
-                     now > last_epoch_.timestamp_ms + stale_after_ms_ + options_.log.poll_interval_ms();
+  const bool stale =
+      stale_after_ms_ > 0 && verified_size_ > 0 &&
+      now > last_epoch_.timestamp_ms + stale_after_ms_ + options_.log.poll_interval_ms();
   if (stale && !stale_) {
     LogWarning("%s: STALE: no new epoch for %d s (its max_epoch_age is %d s)", origin(),
                (now - last_epoch_.timestamp_ms) / 1000, stale_after_ms_ / 1000);
@@ -263,9 +263,10 @@ void Follower::NoteOlder(const Signed& cp, const Signed& big) {
   // Consistent, so no evidence; but clients that saw the newer checkpoint
   // will get OUT_OF_RANGE from this log. Said once per episode.
   if (!serving_older_) {
-    LogWarning("%s: the log serves checkpoint size %d, older than size %d it signed before "
-               "(consistent: a rollback or a lagging replica, not proof of misbehaviour)",
-               origin(), cp.checkpoint.size, big.checkpoint.size);
+    LogWarning(
+        "%s: the log serves checkpoint size %d, older than size %d it signed before "
+        "(consistent: a rollback or a lagging replica, not proof of misbehaviour)",
+        origin(), cp.checkpoint.size, big.checkpoint.size);
   }
   serving_older_ = true;
 }
@@ -314,7 +315,8 @@ absl::Status Follower::CatchUp() {
       next = auditor_->fed_size();
     }
     const absl::Time now = absl::Now();
-    const double rate = (auditor_->fed_size() - start) / std::max(1e-3, absl::ToDoubleSeconds(now - started));
+    const double rate =
+        (auditor_->fed_size() - start) / std::max(1e-3, absl::ToDoubleSeconds(now - started));
     {
       absl::MutexLock lock(&mu_);
       entries_audited_ += batch->size();
@@ -348,8 +350,8 @@ absl::Status Follower::CatchUp() {
   Publish();
   if (size - start > kEntriesPerCall) {
     const double seconds = absl::ToDoubleSeconds(absl::Now() - started);
-    LogInfo("%s: audited up to size %d (epoch %d): %d entries in %.1f s (%.0f entries/s)",
-            origin(), size, auditor_->verified().last_epoch.epoch, size - start, seconds,
+    LogInfo("%s: audited up to size %d (epoch %d): %d entries in %.1f s (%.0f entries/s)", origin(),
+            size, auditor_->verified().last_epoch.epoch, size - start, seconds,
             (size - start) / std::max(seconds, 1e-3));
   }
   return absl::OkStatus();
@@ -362,8 +364,9 @@ absl::Status Follower::CommitPrefix(const Signed& target) {
   absl::Status s = merkle::VerifyConsistency(prefix, target.checkpoint.size, *proof,
                                              auditor_->ReplayedRoot(), target.checkpoint.root);
   if (!s.ok()) {
-    return absl::UnavailableError(absl::StrCat("the entries the log served up to ", prefix,
-                                               " are not a prefix of its checkpoint: ", s.message()));
+    return absl::UnavailableError(
+        absl::StrCat("the entries the log served up to ", prefix,
+                     " are not a prefix of its checkpoint: ", s.message()));
   }
   s = Stored(auditor_->Commit(target.text));
   if (!s.ok()) return s;
@@ -373,19 +376,21 @@ absl::Status Follower::CommitPrefix(const Signed& target) {
 
 absl::Status Follower::ReportViolation(const Violation& v, const Signed& target) {
   const uint64_t size = target.checkpoint.size;
-  auto e = BuildRuleEvidence(v, options_.log.note_verifier_key(), target.text,
-                             [this, size](uint64_t index) {
-                               return log_->InclusionProof(index, size, RpcDeadline());
-                             });
+  auto e = BuildRuleEvidence(
+      v, options_.log.note_verifier_key(), target.text,
+      [this, size](uint64_t index) { return log_->InclusionProof(index, size, RpcDeadline()); });
   absl::Status reset = auditor_->Reset();
   if (!e.ok()) {
     return absl::UnavailableError(absl::StrCat("entries break rule ", evidence::RuleName(v.rule),
-                                               " (", v.message, ") but the log's inclusion proofs "
-                                               "can't be had: ", e.status().message()));
+                                               " (", v.message,
+                                               ") but the log's inclusion proofs "
+                                               "can't be had: ",
+                                               e.status().message()));
   }
   if (!evidence::VerifyEvidence(*e).ok()) {
     return absl::UnavailableError(absl::StrCat("entries break rule ", evidence::RuleName(v.rule),
-                                               " (", v.message, ") but the log's inclusion proofs "
+                                               " (", v.message,
+                                               ") but the log's inclusion proofs "
                                                "do not place them in its checkpoint"));
   }
   (void)reset;
@@ -425,7 +430,5 @@ void Follower::Publish() {
   fed_size_ = auditor_->fed_size();
   log_size_ = std::max(log_size_, state.size);
 }
-
-
 
 }  // namespace keytrail::monitor

@@ -187,11 +187,11 @@ class Follower {
   std::unique_ptr<LogClient> log_;
   std::unique_ptr<EvidenceKeeper> keeper_;  // set by Create; thread-safe itself
   // Follower thread only.
-  std::optional<Signed> target_;      // newest consistent checkpoint
+  std::optional<Signed> target_;  // newest consistent checkpoint
   uint64_t max_epoch_age_ms_ = 0;
-  bool serving_older_ = false;        // as last logged
+  bool serving_older_ = false;                        // as last logged
   std::map<std::string, std::string> offer_problem_;  // by source, as last logged
-  bool stale_ = false;                // as last logged
+  bool stale_ = false;                                // as last logged
 
   // Shared with the other threads (CheckAudited, Observe, offers, Status).
   mutable absl::Mutex mu_;
@@ -209,7 +209,7 @@ class Follower {
   double rate_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t stale_after_ms_ ABSL_GUARDED_BY(mu_) = 0;
   std::string storage_error_ ABSL_GUARDED_BY(mu_);  // the failed write while storage fails
-  std::thread thread_;  // started and joined under the owner's control
+  std::thread thread_;                              // started and joined under the owner's control
 };
 
 }  // namespace keytrail::monitor

@@ -34,8 +34,8 @@ absl::Status Follower::CheckAudited(absl::string_view signed_note,
   return absl::OkStatus();
 }
 
-absl::Status Follower::AwaitAudit(absl::string_view signed_note,
-                                  const note::Checkpoint& checkpoint, absl::Time deadline) {
+absl::Status Follower::AwaitAudit(absl::string_view signed_note, const note::Checkpoint& checkpoint,
+                                  absl::Time deadline) {
   auto misbehaving = [this] {
     return absl::FailedPreconditionError(absl::StrCat(origin(), " is misbehaving: not cosigning"));
   };
@@ -49,10 +49,9 @@ absl::Status Follower::AwaitAudit(absl::string_view signed_note,
   }
   if (!storage_error_.empty()) {
     // Whatever it audits now could not be recorded: no waiting.
-    return absl::UnavailableError(absl::StrCat("audited up to size ", verified_size_, ", not ",
-                                               checkpoint.size,
-                                               ": the monitor's storage is failing (",
-                                               storage_error_, ")"));
+    return absl::UnavailableError(
+        absl::StrCat("audited up to size ", verified_size_, ", not ", checkpoint.size,
+                     ": the monitor's storage is failing (", storage_error_, ")"));
   }
   auto done = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     return keeper_->found() || stop_ || verified_size_ >= checkpoint.size;
@@ -131,8 +130,8 @@ v1::LogStatus Follower::Status() const {
     s.set_state(v1::LogStatus::UNREACHABLE);
   } else if (catching_up || verified_size_ == 0) {
     s.set_state(v1::LogStatus::CATCHING_UP);
-  } else if (age_limit > 0 && now > last_epoch_.timestamp_ms + age_limit +
-                                        options_.log.poll_interval_ms()) {
+  } else if (age_limit > 0 &&
+             now > last_epoch_.timestamp_ms + age_limit + options_.log.poll_interval_ms()) {
     s.set_state(v1::LogStatus::STALE);
   } else {
     s.set_state(v1::LogStatus::OK);

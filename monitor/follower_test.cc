@@ -7,21 +7,21 @@
 #include <atomic>
 #include <filesystem>
 
-#include "gtest/gtest.h"
 #include "core/bytes/encoding.h"
 #include "core/evidence/evidence.h"
-#include "testing/crafted_log.h"
 #include "core/note/checkpoint.h"
-#include "testing/crafted_log_service.h"
+#include "gtest/gtest.h"
 #include "monitor/storage_health.h"
+#include "testing/crafted_log.h"
+#include "testing/crafted_log_service.h"
 #include "testing/full_disk.h"
 #include "testing/process.h"
 
 namespace keytrail::monitor {
 namespace {
 
-using evidence::testing::CraftedLog;
-using evidence::testing::TestIndex;
+using test::CraftedLog;
+using test::TestIndex;
 
 constexpr uint64_t kT = 1700000000000;
 
@@ -31,14 +31,13 @@ std::vector<Hash> Indexes(int from, int to) {
   return out;
 }
 
-class FollowerTest : public ::testing::Test {
+class FollowerTest : public testing::Test {
  protected:
   void SetUp() override {
-    dir_ = keytrail::testing::TempDir(
-        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_ = keytrail::test::TempDir(testing::UnitTest::GetInstance()->current_test_info()->name());
     log_.HonestEpoch({}, kT);
     log_.HonestEpoch(Indexes(0, 30), kT + 1);
-    server_ = std::make_unique<testing::CraftedLogServer>(&log_);
+    server_ = std::make_unique<test::CraftedLogServer>(&log_);
     Reopen();
   }
   void Reopen() {
@@ -77,7 +76,7 @@ class FollowerTest : public ::testing::Test {
     ASSERT_EQ(status.evidence_size(), 1);
     EXPECT_NE(status.evidence(0).summary().find(what), std::string::npos)
         << status.evidence(0).summary();
-    auto file = keytrail::testing::ReadFile(status.evidence(0).file());
+    auto file = keytrail::test::ReadFile(status.evidence(0).file());
     auto decoded = evidence::DecodeEvidence(file);
     ASSERT_TRUE(decoded.ok()) << decoded.status();
     EXPECT_TRUE(evidence::VerifyEvidence(*decoded).ok());
@@ -88,11 +87,11 @@ class FollowerTest : public ::testing::Test {
   }
 
   std::atomic<uint64_t> now_{kT + 1000};
-  keytrail::testing::FullDisk disk_;  // never full unless a test says so
+  keytrail::test::FullDisk disk_;  // never full unless a test says so
   StorageHealth health_;
   std::string dir_;
   CraftedLog log_;
-  std::unique_ptr<testing::CraftedLogServer> server_;
+  std::unique_ptr<test::CraftedLogServer> server_;
   std::unique_ptr<Follower> follower_;
 };
 
@@ -177,20 +176,20 @@ TEST_F(FollowerTest, ForkedCheckpointOfTheSameSize) {
 
 TEST_F(FollowerTest, RollbackToAnotherHistory) {
   CraftedLog fork = log_;
-  log_.HonestEpoch(Indexes(0, 3), kT + 2);   // size 36
-  log_.HonestEpoch(Indexes(3, 6), kT + 3);   // size 40
-  fork.HonestEpoch(Indexes(6, 7), kT + 2);   // size 34, another history
+  log_.HonestEpoch(Indexes(0, 3), kT + 2);  // size 36
+  log_.HonestEpoch(Indexes(3, 6), kT + 3);  // size 40
+  fork.HonestEpoch(Indexes(6, 7), kT + 2);  // size 34, another history
   ASSERT_TRUE(follower_->Step().ok());
   server_->SetLog(&fork);
   ExpectMisbehaving(follower_->Step(), "split view");
 }
 
 TEST_F(FollowerTest, InconsistentGrowth) {
-  CraftedLog fork = log_;                    // the common 32 entries
-  log_.HonestEpoch(Indexes(0, 3), kT + 2);   // size 36, audited
+  CraftedLog fork = log_;                   // the common 32 entries
+  log_.HonestEpoch(Indexes(0, 3), kT + 2);  // size 36, audited
   ASSERT_TRUE(follower_->Step().ok());
-  fork.HonestEpoch(Indexes(3, 8), kT + 2);   // size 38, another history
-  fork.HonestEpoch(Indexes(8, 9), kT + 3);   // size 40
+  fork.HonestEpoch(Indexes(3, 8), kT + 2);  // size 38, another history
+  fork.HonestEpoch(Indexes(8, 9), kT + 3);  // size 40
   server_->SetLog(&fork);
   ExpectMisbehaving(follower_->Step(), "split view");
 }
@@ -200,7 +199,8 @@ TEST_F(FollowerTest, InconsistentGrowthFromAPowerOfTwo) {
   // root out); the log then signs a tree that rewrote leaf 5.
   ASSERT_TRUE(follower_->Step().ok());
   CraftedLog other(log_.signer());
-  for (uint64_t i = 0; i < 32; ++i) other.Append(i == 5 ? std::string("\x01\x02rewritten") : log_.entry(i));
+  for (uint64_t i = 0; i < 32; ++i)
+    other.Append(i == 5 ? std::string("\x01\x02rewritten") : log_.entry(i));
   other.Append(log_.entry(31));
   server_->SetLog(&other);
   ExpectMisbehaving(follower_->Step(), "split view");
@@ -315,10 +315,10 @@ TEST_F(FollowerTest, EvidenceFoundOnAFullDiskIsStoredOnceSpaceReturns) {
   const note::NoteSigner* signers[] = {&log_.signer()};
   const std::string text = note::SignNote(note::FormatCheckpoint(cp), signers).value();
   disk_.SetFull(true);
-  ::testing::internal::CaptureStderr();
+  testing::internal::CaptureStderr();
   EXPECT_EQ(follower_->CheckAudited(text, cp, absl::Now()).code(),
             absl::StatusCode::kFailedPrecondition);
-  const std::string log = ::testing::internal::GetCapturedStderr();
+  const std::string log = testing::internal::GetCapturedStderr();
   // The log line carries the evidence, in case the monitor restarts before
   // a write works: decoded, it is the split view itself.
   const std::string kCopy = "the evidence file, base64: ";

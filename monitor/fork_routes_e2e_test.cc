@@ -37,12 +37,12 @@ namespace {
 using fakes::FakeLog;
 using fakes::FakeLogServer;
 using fakes::PlainKeySet;
-using keytrail::testing::CountLinesContaining;
-using keytrail::testing::MonitorHarness;
-using keytrail::testing::ReadFile;
-using keytrail::testing::RunProgram;
-using keytrail::testing::Runfile;
-using keytrail::testing::TempDir;
+using keytrail::test::CountLinesContaining;
+using keytrail::test::MonitorHarness;
+using keytrail::test::ReadFile;
+using keytrail::test::Runfile;
+using keytrail::test::RunProgram;
+using keytrail::test::TempDir;
 
 constexpr uint64_t kT = FakeLog::kGenesisTimeMs;
 
@@ -74,7 +74,7 @@ std::string ProofLines(const FakeLog& log, uint64_t from, uint64_t to) {
   return out;
 }
 
-class ForkRoutesTest : public ::testing::Test {
+class ForkRoutesTest : public testing::Test {
  protected:
   void SetUp() override {
     honest_ = History(FakeLog(), 4, 0);  // size 17
@@ -115,9 +115,9 @@ class ForkRoutesTest : public ::testing::Test {
   int Push(const MonitorHarness& m, const std::string& body) {
     const std::string in = m.dir() + "/push.body";
     std::ofstream(in, std::ios::binary) << body;
-    const std::string cmd = absl::StrCat(
-        "curl -s -o /dev/null -w '%{http_code}' --max-time 20 --data-binary @", in,
-        " http://127.0.0.1:", m.http_port(), "/add-checkpoint");
+    const std::string cmd =
+        absl::StrCat("curl -s -o /dev/null -w '%{http_code}' --max-time 20 --data-binary @", in,
+                     " http://127.0.0.1:", m.http_port(), "/add-checkpoint");
     FILE* p = popen(cmd.c_str(), "r");
     if (p == nullptr) return -1;
     char buf[64] = {0};
@@ -155,10 +155,10 @@ class ForkRoutesTest : public ::testing::Test {
     EXPECT_TRUE(absl::StrContains(status.evidence(0).summary(), "split view"))
         << status.evidence(0).summary();
     const std::string out = m.dir() + "/verify.out";
-    EXPECT_EQ(RunProgram(Runfile("cli/keytrail"), {"evidence", "verify", status.evidence(0).file()},
-                         out)
-                  .value_or(-1),
-              0)
+    EXPECT_EQ(
+        RunProgram(Runfile("cli/keytrail"), {"evidence", "verify", status.evidence(0).file()}, out)
+            .value_or(-1),
+        0)
         << ReadFile(out);
     EXPECT_TRUE(absl::StrContains(ReadFile(out), "PROVEN: split view")) << ReadFile(out);
     EXPECT_EQ(CountLinesContaining(m.log(), "ERROR"), 1) << m.log();
@@ -168,8 +168,9 @@ class ForkRoutesTest : public ::testing::Test {
     grown.Update("bob", PlainKeySet({"phone"}));
     grown.CloseEpoch(kT + 50);
     server_->Replace(grown);
-    const int code = PushCheckpoint(m, honest_.size(), ProofLines(grown, honest_.size(), grown.size()),
-                                    grown.SignedCheckpoint());
+    const int code =
+        PushCheckpoint(m, honest_.size(), ProofLines(grown, honest_.size(), grown.size()),
+                       grown.SignedCheckpoint());
     EXPECT_TRUE(code == 422 || code == 409) << code;
   }
 
@@ -202,9 +203,10 @@ TEST_F(ForkRoutesTest, PushOfALargerCheckpointWhoseProofShowsAnotherTree) {
   ASSERT_EQ(PushCheckpoint(*monitor_, 0, "", honest_.SignedCheckpoint()), 200);
   const FakeLog other = History(honest_, 2, 6);  // size 21 > 17, apart from leaf 9
   ASSERT_GT(other.size(), honest_.size());
-  EXPECT_EQ(PushCheckpoint(*monitor_, honest_.size(), ProofLines(other, honest_.size(), other.size()),
-                           other.SignedCheckpoint()),
-            422);
+  EXPECT_EQ(
+      PushCheckpoint(*monitor_, honest_.size(), ProofLines(other, honest_.size(), other.size()),
+                     other.SignedCheckpoint()),
+      422);
   ExpectProvenSplitView(*monitor_);
 }
 

@@ -9,10 +9,10 @@
 #include "core/bytes/encoding.h"
 #include "core/crypto/sha256.h"
 #include "core/evidence/evidence.h"
+#include "core/http/client.h"
 #include "core/note/checkpoint.h"
 #include "core/note/note.h"
 #include "core/util/logging.h"
-#include "core/http/client.h"
 
 namespace keytrail::monitor {
 
@@ -26,9 +26,8 @@ absl::StatusOr<std::pair<std::string, std::string>> SplitPeerUrl(absl::string_vi
     return absl::InvalidArgumentError(absl::StrCat("peer URL \"", url, "\" is not http(s)://"));
   }
   const size_t slash = url.find('/', scheme_end);
-  const absl::string_view host_port =
-      url.substr(scheme_end, slash == absl::string_view::npos ? absl::string_view::npos
-                                                              : slash - scheme_end);
+  const absl::string_view host_port = url.substr(
+      scheme_end, slash == absl::string_view::npos ? absl::string_view::npos : slash - scheme_end);
   if (host_port.empty()) {
     return absl::InvalidArgumentError(absl::StrCat("peer URL \"", url, "\" names no host"));
   }
@@ -45,14 +44,16 @@ absl::StatusOr<std::unique_ptr<Gossip>> Gossip::Create(
   for (const v1::Peer& p : peers) {
     auto key = note::ParseCosignatureVerifierKey(p.cosigner_key());
     if (!key.ok()) {
-      return absl::InvalidArgumentError(absl::StrCat("peer ", p.name(), ": ", key.status().message()));
+      return absl::InvalidArgumentError(
+          absl::StrCat("peer ", p.name(), ": ", key.status().message()));
     }
     auto url = SplitPeerUrl(p.url());
     if (!url.ok()) {
-      return absl::InvalidArgumentError(absl::StrCat("peer ", p.name(), ": ", url.status().message()));
+      return absl::InvalidArgumentError(
+          absl::StrCat("peer ", p.name(), ": ", url.status().message()));
     }
-    states.push_back(PeerState{p.name(), *std::move(key), url->first, url->second, absl::InfinitePast(),
-                               absl::ZeroDuration(), false});
+    states.push_back(PeerState{p.name(), *std::move(key), url->first, url->second,
+                               absl::InfinitePast(), absl::ZeroDuration(), false});
   }
   return std::unique_ptr<Gossip>(new Gossip(std::move(states), std::move(logs), options));
 }

@@ -81,7 +81,7 @@ class Gossip {
   struct PeerReport {
     std::string name;
     std::string url;
-    uint64_t checkpoints = 0;  // as in MetricsText
+    uint64_t checkpoints = 0;                        // as in MetricsText
     absl::Time last_success = absl::InfinitePast();  // last round that reached it
     bool failing = false;
     std::string last_error;
@@ -121,7 +121,7 @@ class Gossip {
   const std::vector<GossipLog> logs_;
   const GossipOptions options_;
   mutable std::mutex counts_mu_;
-  std::vector<uint64_t> offered_;  // by peer index, guarded by counts_mu_
+  std::vector<uint64_t> offered_;    // by peer index, guarded by counts_mu_
   std::vector<PeerReport> reports_;  // by peer index, guarded by counts_mu_
   std::mutex mu_;
   std::condition_variable cv_;

@@ -11,9 +11,9 @@
 #include "absl/strings/str_cat.h"
 #include "core/bytes/encoding.h"
 #include "core/evidence/evidence.h"
+#include "core/http/client.h"
 #include "core/merkle/hash_list.h"
 #include "gtest/gtest.h"
-#include "core/http/client.h"
 #include "monitor/monitor.h"
 #include "testing/fake_log.h"
 #include "testing/fake_log_server.h"
@@ -25,15 +25,15 @@ namespace {
 using fakes::FakeLog;
 using fakes::FakeLogServer;
 using fakes::PlainKeySet;
-using keytrail::testing::ReadFile;
-using keytrail::testing::RunProgram;
-using keytrail::testing::Runfile;
+using keytrail::test::ReadFile;
+using keytrail::test::Runfile;
+using keytrail::test::RunProgram;
 
 constexpr uint64_t kT = FakeLog::kGenesisTimeMs;
 
 // One request to the monitor's HTTP port (core/http's client).
-absl::StatusOr<http::Response> HttpCall(int port, const std::string& method, const std::string& path,
-                                        const std::string& body = "") {
+absl::StatusOr<http::Response> HttpCall(int port, const std::string& method,
+                                        const std::string& path, const std::string& body = "") {
   http::Request req;
   req.method = method;
   req.url = absl::StrCat("http://127.0.0.1:", port, path);
@@ -42,7 +42,6 @@ absl::StatusOr<http::Response> HttpCall(int port, const std::string& method, con
   req.timeout = absl::Seconds(30);
   return http::Fetch(req);
 }
-
 
 struct Node {
   std::string name;
@@ -53,11 +52,12 @@ struct Node {
 };
 
 void MakeKey(Node& n) {
-  ASSERT_EQ(RunProgram(Runfile("cli/keytrail"),
-                       {"keygen", "cosigner", n.name, n.dir + "/cosigner.key", n.dir + "/cosigner.pub"},
-                       n.dir + "/keygen.log")
-                .value_or(-1),
-            0);
+  ASSERT_EQ(
+      RunProgram(Runfile("cli/keytrail"),
+                 {"keygen", "cosigner", n.name, n.dir + "/cosigner.key", n.dir + "/cosigner.pub"},
+                 n.dir + "/keygen.log")
+          .value_or(-1),
+      0);
   n.vkey = std::string(absl::StripAsciiWhitespace(ReadFile(n.dir + "/cosigner.pub")));
 }
 
@@ -87,7 +87,8 @@ MonitorOptions Options(const Node& n, int http_port, const Node* peer, int peer_
 }
 
 int Push(const Monitor& m, const FakeLog& log) {
-  auto res = HttpCall(m.http_port(), "POST", "/add-checkpoint", "old 0\n\n" + log.SignedCheckpoint());
+  auto res =
+      HttpCall(m.http_port(), "POST", "/add-checkpoint", "old 0\n\n" + log.SignedCheckpoint());
   return res.ok() ? res->status : -1;
 }
 
@@ -102,7 +103,8 @@ bool WaitFor(const Monitor& m, v1::LogStatus::State state) {
 TEST(GossipSplitTest, TwoMonitorsFedDifferentViewsFindTheSplit) {
   FakeLog base;
   for (int e = 1; e <= 3; ++e) {
-    for (int i = 0; i < 10; ++i) base.Update(absl::StrCat("account ", i * e), PlainKeySet({"phone"}));
+    for (int i = 0; i < 10; ++i)
+      base.Update(absl::StrCat("account ", i * e), PlainKeySet({"phone"}));
     base.CloseEpoch(kT + e);
   }
   FakeLog view_a = base.Fork(), view_b = base.Fork();
@@ -112,8 +114,8 @@ TEST(GossipSplitTest, TwoMonitorsFedDifferentViewsFindTheSplit) {
   view_b.CloseEpoch(kT + 10);
   ASSERT_EQ(view_a.size(), view_b.size());
 
-  Node a{"monitor.example/a", keytrail::testing::TempDir("gossip_split_a")};
-  Node b{"monitor.example/b", keytrail::testing::TempDir("gossip_split_b")};
+  Node a{"monitor.example/a", keytrail::test::TempDir("gossip_split_a")};
+  Node b{"monitor.example/b", keytrail::test::TempDir("gossip_split_b")};
   MakeKey(a);
   MakeKey(b);
   a.log = FakeLogServer::Start(view_a).value();

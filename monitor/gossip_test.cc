@@ -8,9 +8,9 @@
 #include "absl/strings/str_cat.h"
 #include "core/bytes/encoding.h"
 #include "core/crypto/sha256.h"
+#include "core/http/server.h"
 #include "core/note/note.h"
 #include "gtest/gtest.h"
-#include "core/http/server.h"
 #include "testing/scripted_peer.h"
 #include "testing/witness_test_util.h"
 
@@ -62,7 +62,7 @@ struct Offered {
   std::string peer;
 };
 
-class GossipTest : public ::testing::Test {
+class GossipTest : public testing::Test {
  protected:
   GossipTest()
       : log_("example.com/gossip-log", 8),
@@ -187,9 +187,8 @@ TEST_F(GossipTest, AFailingPeerIsRetriedWithBackoff) {
 
 TEST_F(GossipTest, AnUnreachablePeerTimesOutAndOffersNothing) {
   // A listening socket that never answers: the deadline ends the request.
-  auto silent = keytrail::testing::ScriptedPeer::Start([](int, const std::string&) {
-    absl::SleepFor(absl::Seconds(3));
-  });
+  auto silent = keytrail::test::ScriptedPeer::Start(
+      [](int, const std::string&) { absl::SleepFor(absl::Seconds(3)); });
   ASSERT_TRUE(silent.ok());
   GossipOptions options;
   options.timeout = absl::Milliseconds(300);
@@ -207,11 +206,11 @@ TEST_F(GossipTest, AnUnreachablePeerTimesOutAndOffersNothing) {
 // only gossip thread (the read timeout restarted with every byte). Now its
 // request ends at the deadline, and the other peer is asked meanwhile.
 TEST_F(GossipTest, ADrippingPeerDoesNotDelayTheOthers) {
-  auto drip = keytrail::testing::ScriptedPeer::Start([](int fd, const std::string&) {
-    const std::string answer = "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n" +
-                               std::string(1000, 'd');
+  auto drip = keytrail::test::ScriptedPeer::Start([](int fd, const std::string&) {
+    const std::string answer =
+        "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n" + std::string(1000, 'd');
     for (char c : answer) {
-      if (!keytrail::testing::ScriptedPeer::SendAll(fd, std::string(1, c))) return;
+      if (!keytrail::test::ScriptedPeer::SendAll(fd, std::string(1, c))) return;
       absl::SleepFor(absl::Milliseconds(50));
     }
   });
@@ -226,10 +225,10 @@ TEST_F(GossipTest, ADrippingPeerDoesNotDelayTheOthers) {
   }
   std::vector<GossipLog> logs;
   std::atomic<int> offered{0};
-  logs.push_back(GossipLog{log_.origin(), log_.verifier(),
-                           [&](const std::string&, const std::string& peer) {
-                             if (peer == "honest") ++offered;
-                           }});
+  logs.push_back(
+      GossipLog{log_.origin(), log_.verifier(), [&](const std::string&, const std::string& peer) {
+                  if (peer == "honest") ++offered;
+                }});
   GossipOptions options;
   options.timeout = absl::Seconds(1);
   options.interval = absl::Milliseconds(20);

@@ -70,8 +70,7 @@ absl::StatusOr<std::vector<Hash>> GrpcLogClient::ConsistencyProof(uint64_t size1
   v1::GetConsistencyProofResponse resp;
   grpc::ClientContext ctx;
   SetDeadline(&ctx, deadline);
-  absl::Status s =
-      FromGrpc(stub_->GetConsistencyProof(&ctx, req, &resp), "GetConsistencyProof");
+  absl::Status s = FromGrpc(stub_->GetConsistencyProof(&ctx, req, &resp), "GetConsistencyProof");
   if (!s.ok()) return s;
   return DecodeProof(resp.proof(), "consistency proof");
 }

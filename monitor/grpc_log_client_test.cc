@@ -19,7 +19,7 @@ using fakes::FakeLog;
 using fakes::FakeLogServer;
 using fakes::PlainKeySet;
 
-class GrpcLogClientTest : public ::testing::Test {
+class GrpcLogClientTest : public testing::Test {
  protected:
   GrpcLogClientTest() {
     for (int e = 1; e <= 3; ++e) {

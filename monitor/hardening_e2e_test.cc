@@ -48,10 +48,10 @@ namespace {
 using fakes::FakeLog;
 using fakes::FakeLogServer;
 using fakes::PlainKeySet;
-using keytrail::testing::ConnectLoopback;
-using keytrail::testing::ConnectLoopbackFrom;
-using keytrail::testing::MonitorHarness;
-using keytrail::testing::ScriptedPeer;
+using keytrail::test::ConnectLoopback;
+using keytrail::test::ConnectLoopbackFrom;
+using keytrail::test::MonitorHarness;
+using keytrail::test::ScriptedPeer;
 
 constexpr int64_t kMiB = 1 << 20;
 
@@ -88,7 +88,7 @@ std::string ReadAnswer(int fd) {
   return got;
 }
 
-class MonitorHardeningTest : public ::testing::Test {
+class MonitorHardeningTest : public testing::Test {
  protected:
   void SetUp() override {
     // The floods need descriptors on this side too.
@@ -105,13 +105,13 @@ class MonitorHardeningTest : public ::testing::Test {
     honest_key_ = honest->Verifier().VerifierKey();
     log_->AddCosigner(*honest);
     for (int e = 1; e <= 2; ++e) {
-      for (int i = 0; i < 5; ++i) log_->Update(absl::StrCat("account ", i * e), PlainKeySet({"phone"}));
+      for (int i = 0; i < 5; ++i)
+        log_->Update(absl::StrCat("account ", i * e), PlainKeySet({"phone"}));
       log_->CloseEpoch(now_ms - 60000 + e);
     }
     server_ = FakeLogServer::Start(*log_).value();
     monitor_ = std::make_unique<MonitorHarness>(
-        keytrail::testing::TempDir(
-            ::testing::UnitTest::GetInstance()->current_test_info()->name()),
+        keytrail::test::TempDir(testing::UnitTest::GetInstance()->current_test_info()->name()),
         "monitor.example/hardening");
     monitor_->AddLog(log_->signer().name(), log_->signer().VerifierKey(), server_->address(), 50);
   }
@@ -141,9 +141,9 @@ class MonitorHardeningTest : public ::testing::Test {
       if (r.ok() && r->status == 200) return;
       absl::SleepFor(absl::Milliseconds(100));
     }
-    FAIL() << "never cosigned: " << (r.ok() ? absl::StrCat(r->status, " ", r->body)
-                                             : r.status().ToString())
-           << "\n" << monitor_->log();
+    FAIL() << "never cosigned: "
+           << (r.ok() ? absl::StrCat(r->status, " ", r->body) : r.status().ToString()) << "\n"
+           << monitor_->log();
   }
 
   std::string Metrics() {
@@ -282,8 +282,8 @@ TEST_F(MonitorHardeningTest, IdleAndSlowlorisConnectionsDoNotStarveAPush) {
   ASSERT_EQ(slow.size(), 100u);
   std::atomic<bool> stop{false};
   std::thread dripper([&] {
-    const std::string head = "POST /add-checkpoint HTTP/1.1\r\nHost: m\r\nX-Slow: " +
-                             std::string(1000, 's');
+    const std::string head =
+        "POST /add-checkpoint HTTP/1.1\r\nHost: m\r\nX-Slow: " + std::string(1000, 's');
     for (size_t pos = 0; pos < head.size() && !stop; ++pos) {
       for (int fd : slow) (void)::send(fd, &head[pos], 1, MSG_NOSIGNAL | MSG_DONTWAIT);
       for (int i = 0; i < 5 && !stop; ++i) absl::SleepFor(absl::Milliseconds(100));
@@ -319,8 +319,7 @@ TEST_F(MonitorHardeningTest, GrpcPortSurvivesADescriptorFlood) {
   auto fresh_status = [&]() {
     grpc::ChannelArguments args;
     args.SetInt("grpc.use_local_subchannel_pool", 1);  // a new connection each time
-    auto channel =
-        grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args);
+    auto channel = grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args);
     auto stub = v1::MonitorService::NewStub(channel);
     grpc::ClientContext ctx;
     ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
@@ -348,8 +347,8 @@ TEST_F(MonitorHardeningTest, GrpcPortSurvivesADescriptorFlood) {
     grpc::Status s = fresh_status();
     EXPECT_TRUE(s.ok()) << i << ": " << s.error_message() << "\n" << monitor_->log();
   }
-  EXPECT_TRUE(keytrail::testing::IsServing(
-      grpc::CreateChannel(target, grpc::InsecureChannelCredentials())));
+  EXPECT_TRUE(
+      keytrail::test::IsServing(grpc::CreateChannel(target, grpc::InsecureChannelCredentials())));
   const std::string log = monitor_->log();
   EXPECT_NE(log.find("too many connections"), std::string::npos) << log;
   EXPECT_EQ(log.find("Failed accept4"), std::string::npos) << log;
@@ -362,8 +361,8 @@ TEST_F(MonitorHardeningTest, GrpcPortSurvivesADescriptorFlood) {
 TEST_F(MonitorHardeningTest, SlowPeerDoesNotStopGossipWithOthers) {
   auto drip = ScriptedPeer::Start([](int fd, const std::string&) {
     // Fast enough for every per-read timeout, never done.
-    const std::string answer = "HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n" +
-                               std::string(100000, 'd');
+    const std::string answer =
+        "HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n" + std::string(100000, 'd');
     for (size_t i = 0; i < answer.size(); ++i) {
       if (!ScriptedPeer::SendAll(fd, answer.substr(i, 1))) return;
       absl::SleepFor(absl::Milliseconds(200));

@@ -133,8 +133,9 @@ int main(int argc, char** argv) {
   http.max_queued = absl::GetFlag(FLAGS_http_max_queued);
   if (http.max_connections < 1 || http.max_connections_per_ip < 1 || http.workers < 1 ||
       http.max_queued < 1) {
-    return Fail("--http_max_connections, --http_max_connections_per_ip, --http_workers and "
-                "--http_max_queued must be at least 1");
+    return Fail(
+        "--http_max_connections, --http_max_connections_per_ip, --http_workers and "
+        "--http_max_queued must be at least 1");
   }
   if (http.connection_memory_bytes < 4096) {
     return Fail("--http_connection_memory_kib must be at least 4");

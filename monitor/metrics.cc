@@ -9,10 +9,14 @@ namespace {
 std::string Label(const std::string& v) {
   std::string out;
   for (char c : v) {
-    if (c == '\\') out += "\\\\";
-    else if (c == '"') out += "\\\"";
-    else if (c == '\n') out += "\\n";
-    else out += c;
+    if (c == '\\')
+      out += "\\\\";
+    else if (c == '"')
+      out += "\\\"";
+    else if (c == '\n')
+      out += "\\n";
+    else
+      out += c;
   }
   return out;
 }
@@ -45,9 +49,9 @@ std::string RenderMetrics(const v1::GetStatusResponse& status) {
   Family(&out, "keytrail_monitor_state", "gauge", "1 for the log's current audit state.");
   for (const v1::LogStatus& log : status.logs()) {
     for (int s = v1::LogStatus::OK; s <= v1::LogStatus::State_MAX; ++s) {
-      absl::StrAppend(&out, "keytrail_monitor_state{origin=\"", Label(log.origin()),
-                      "\",state=\"", v1::LogStatus::State_Name(static_cast<v1::LogStatus::State>(s)),
-                      "\"} ", log.state() == s ? 1 : 0, "\n");
+      absl::StrAppend(&out, "keytrail_monitor_state{origin=\"", Label(log.origin()), "\",state=\"",
+                      v1::LogStatus::State_Name(static_cast<v1::LogStatus::State>(s)), "\"} ",
+                      log.state() == s ? 1 : 0, "\n");
     }
   }
   Family(&out, "keytrail_monitor_serving", "gauge",

@@ -18,7 +18,8 @@ TEST(MetricsTest, RendersEveryLogAndEscapesLabels) {
   b->set_state(v1::LogStatus::MISBEHAVING);
   b->add_evidence();
   const std::string text = RenderMetrics(status);
-  EXPECT_NE(text.find("# TYPE keytrail_monitor_entries_audited_total counter\n"), std::string::npos);
+  EXPECT_NE(text.find("# TYPE keytrail_monitor_entries_audited_total counter\n"),
+            std::string::npos);
   EXPECT_NE(text.find("keytrail_monitor_entries_audited_total{origin=\"example.org/a\"} 1234\n"),
             std::string::npos);
   EXPECT_NE(text.find("keytrail_monitor_lag_entries{origin=\"example.org/a\"} 234\n"),
@@ -28,7 +29,8 @@ TEST(MetricsTest, RendersEveryLogAndEscapesLabels) {
   EXPECT_NE(text.find("keytrail_monitor_state{origin=\"example.org/a\",state=\"OK\"} 0\n"),
             std::string::npos);
   EXPECT_NE(text.find("keytrail_monitor_evidence{origin=\"odd\\\"origin\\\\\"} 1\n"),
-            std::string::npos) << text;
+            std::string::npos)
+      << text;
 }
 
 TEST(MetricsTest, RendersServingAndFailingStorage) {
@@ -45,15 +47,21 @@ TEST(MetricsTest, RendersServingAndFailingStorage) {
   witness->set_database("witness database");
   const std::string text = RenderMetrics(status);
   EXPECT_NE(text.find("keytrail_monitor_serving 0\n"), std::string::npos) << text;
-  EXPECT_NE(text.find("keytrail_monitor_state{origin=\"example.org/a\",state=\"STORAGE_FAILING\"} 1\n"),
-            std::string::npos) << text;
-  EXPECT_NE(text.find("keytrail_monitor_storage_failing{database=\"audit database of \\\"a\\\"\"} 1\n"),
-            std::string::npos) << text;
+  EXPECT_NE(
+      text.find("keytrail_monitor_state{origin=\"example.org/a\",state=\"STORAGE_FAILING\"} 1\n"),
+      std::string::npos)
+      << text;
+  EXPECT_NE(
+      text.find("keytrail_monitor_storage_failing{database=\"audit database of \\\"a\\\"\"} 1\n"),
+      std::string::npos)
+      << text;
   EXPECT_NE(text.find("keytrail_monitor_storage_failing{database=\"witness database\"} 0\n"),
-            std::string::npos) << text;
+            std::string::npos)
+      << text;
   EXPECT_NE(text.find("keytrail_monitor_storage_failed_writes_total{database=\"audit database of "
                       "\\\"a\\\"\"} 7\n"),
-            std::string::npos) << text;
+            std::string::npos)
+      << text;
   status.set_serving(true);
   EXPECT_NE(RenderMetrics(status).find("keytrail_monitor_serving 1\n"), std::string::npos);
 }

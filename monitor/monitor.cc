@@ -4,8 +4,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "core/bytes/encoding.h"
 #include "core/crypto/sha256.h"
@@ -55,10 +55,10 @@ absl::Status ClaimDataDir(const std::string& dir, const std::string& record,
   auto have = ReadFileToString(path, 4096);
   if (have.ok()) {
     if (*have == want) return absl::OkStatus();
-    return absl::FailedPreconditionError(absl::StrCat(
-        dir, " belongs to another ", what, " (", path, ": ",
-        absl::StripTrailingAsciiWhitespace(*have), "); this one is ", identity,
-        ": give it its own directory"));
+    return absl::FailedPreconditionError(
+        absl::StrCat(dir, " belongs to another ", what, " (", path, ": ",
+                     absl::StripTrailingAsciiWhitespace(*have), "); this one is ", identity,
+                     ": give it its own directory"));
   }
   if (!absl::IsNotFound(have.status())) return have.status();
   // A directory from before this record (or a new one): claimed now.
@@ -75,8 +75,8 @@ absl::StatusOr<std::unique_ptr<Monitor>> Monitor::Start(MonitorOptions options) 
   });
   const v1::MonitorConfig& config = m->options_.config;
   if (!config.cosigner_key_file().empty()) {
-    absl::Status mode = CheckSecretFileMode(config.cosigner_key_file(),
-                                            m->options_.allow_insecure_key_permissions);
+    absl::Status mode =
+        CheckSecretFileMode(config.cosigner_key_file(), m->options_.allow_insecure_key_permissions);
     if (!mode.ok()) return mode;
     auto key = LoadCosignatureSigner(config.cosigner_key_file());
     if (!key.ok()) return key.status();
@@ -84,17 +84,17 @@ absl::StatusOr<std::unique_ptr<Monitor>> Monitor::Start(MonitorOptions options) 
     for (const v1::Peer& peer : config.peers()) {
       auto peer_key = note::ParseCosignatureVerifierKey(peer.cosigner_key());
       if (peer_key.ok() && peer_key->VerifierKey() == m->cosigner_->Verifier().VerifierKey()) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "peer ", peer.name(), " has this monitor's own cosigner key: gossip with itself "
-            "proves nothing"));
+        return absl::InvalidArgumentError(
+            absl::StrCat("peer ", peer.name(),
+                         " has this monitor's own cosigner key: gossip with itself "
+                         "proves nothing"));
       }
     }
   }
-  absl::Status owned = ClaimDataDir(config.data_dir(), config.data_dir() + "/OWNER",
-                                    m->cosigner_.has_value()
-                                        ? m->cosigner_->Verifier().VerifierKey()
-                                        : std::string("none"),
-                                    "cosigner key");
+  absl::Status owned = ClaimDataDir(
+      config.data_dir(), config.data_dir() + "/OWNER",
+      m->cosigner_.has_value() ? m->cosigner_->Verifier().VerifierKey() : std::string("none"),
+      "cosigner key");
   if (!owned.ok()) return owned;
   for (const v1::FollowedLog& log : config.logs()) {
     FollowerOptions o = m->options_.follower;
@@ -179,8 +179,8 @@ absl::StatusOr<std::unique_ptr<Monitor>> Monitor::Start(MonitorOptions options) 
     if (colon == std::string::npos ||
         !absl::SimpleAtoi(absl::string_view(listen_http).substr(colon + 1), &port) || port < 0 ||
         port > 65535) {
-      return absl::InvalidArgumentError(absl::StrCat("http_listen \"", listen_http,
-                                                     "\" is not host:port"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("http_listen \"", listen_http, "\" is not host:port"));
     }
     auto store = WitnessStore::Open(config.data_dir() + "/witness", m->storage_health_.get(),
                                     m->options_.witness_env);

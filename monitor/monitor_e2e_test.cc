@@ -16,8 +16,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "gtest/gtest.h"
 #include "grpcpp/grpcpp.h"
+#include "gtest/gtest.h"
 #include "proto/log_service.grpc.pb.h"
 #include "proto/monitor_service.grpc.pb.h"
 #include "testing/log_server_harness.h"
@@ -26,8 +26,8 @@
 namespace keytrail::monitor {
 namespace {
 
-using keytrail::testing::ChildProcess;
-using keytrail::testing::LogServerHarness;
+using keytrail::test::ChildProcess;
+using keytrail::test::LogServerHarness;
 
 // Writes `updates` updates over `accounts` accounts, 1,000 per BatchUpdate.
 void Populate(LogServerHarness& h, int accounts, int updates) {
@@ -76,15 +76,15 @@ class MonitorProcess {
     const std::string port_file = absl::StrCat(dir_, "/port.", ++starts_);
     std::vector<std::string> args = {"--config=" + config_, "--port_file=" + port_file};
     args.insert(args.end(), extra.begin(), extra.end());
-    auto p = ChildProcess::Start(keytrail::testing::Runfile("monitor/monitor"), args,
+    auto p = ChildProcess::Start(keytrail::test::Runfile("monitor/monitor"), args,
                                  absl::StrCat(dir_, "/monitor.", starts_, ".log"));
     ASSERT_TRUE(p.ok()) << p.status();
     process_.emplace(*std::move(p));
-    auto port = keytrail::testing::WaitForPortFile(port_file, absl::Seconds(60));
+    auto port = keytrail::test::WaitForPortFile(port_file, absl::Seconds(60));
     ASSERT_TRUE(port.ok()) << port.status() << log();
     port_ = *port;
-    stub_ = v1::MonitorService::NewStub(grpc::CreateChannel(
-        absl::StrCat("127.0.0.1:", port_), grpc::InsecureChannelCredentials()));
+    stub_ = v1::MonitorService::NewStub(
+        grpc::CreateChannel(absl::StrCat("127.0.0.1:", port_), grpc::InsecureChannelCredentials()));
   }
   v1::LogStatus Status() {
     grpc::ClientContext ctx;
@@ -119,7 +119,7 @@ class MonitorProcess {
   std::string log() const {
     std::string out;
     for (int i = 1; i <= starts_; ++i) {
-      out += keytrail::testing::ReadFile(absl::StrCat(dir_, "/monitor.", i, ".log"));
+      out += keytrail::test::ReadFile(absl::StrCat(dir_, "/monitor.", i, ".log"));
     }
     return out;
   }
@@ -142,7 +142,7 @@ TEST(MonitorE2eTest, HonestLogIsAuditedToItsNewestCheckpointWithoutAlarm) {
   // times (versions and chains), new and old ones mixed.
   Populate(**h, 2000, 12000);
   const uint64_t size = LogSize(**h);
-  MonitorProcess m(**h, keytrail::testing::TempDir("monitor_honest_m"));
+  MonitorProcess m(**h, keytrail::test::TempDir("monitor_honest_m"));
   m.Start();
   v1::LogStatus s = m.WaitFor(size);
   EXPECT_EQ(s.verified_size(), size);
@@ -159,13 +159,13 @@ TEST(MonitorE2eTest, HonestLogIsAuditedToItsNewestCheckpointWithoutAlarm) {
   EXPECT_EQ(s.evidence_size(), 0) << m.log();
   EXPECT_EQ(s.state(), v1::LogStatus::OK) << s.DebugString();
   // `keytrail monitor status` prints it.
-  const std::string out = keytrail::testing::TempDir("monitor_honest_cli") + "/status.txt";
-  auto code = keytrail::testing::RunProgram(
-      keytrail::testing::Runfile("cli/keytrail"),
+  const std::string out = keytrail::test::TempDir("monitor_honest_cli") + "/status.txt";
+  auto code = keytrail::test::RunProgram(
+      keytrail::test::Runfile("cli/keytrail"),
       {"monitor", "status", absl::StrCat("--server=127.0.0.1:", m.port())}, out);
   ASSERT_TRUE(code.ok());
   EXPECT_EQ(*code, 0);
-  const std::string printed = keytrail::testing::ReadFile(out);
+  const std::string printed = keytrail::test::ReadFile(out);
   EXPECT_NE(printed.find(": OK"), std::string::npos) << printed;
   EXPECT_EQ(m.Stop(), 0);
 }
@@ -176,7 +176,7 @@ TEST(MonitorE2eTest, KilledDuringCatchUpResumesFromItsState) {
   ASSERT_TRUE((*h)->Start({"--epoch_interval=0s"}).ok());
   Populate(**h, 5000, 40000);
   const uint64_t size = LogSize(**h);
-  MonitorProcess m(**h, keytrail::testing::TempDir("monitor_kill_m"));
+  MonitorProcess m(**h, keytrail::test::TempDir("monitor_kill_m"));
   m.Start({"--commit_every_entries=2000"});
   // Kill it once something is committed but not everything.
   const absl::Time end = absl::Now() + absl::Seconds(60);

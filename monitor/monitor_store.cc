@@ -119,9 +119,9 @@ absl::StatusOr<std::unique_ptr<MonitorStore>> MonitorStore::Open(const std::stri
   auto state = store->GetState();
   if (!state.ok()) return state.status();
   if (state->origin != origin) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "monitor database ", path, " belongs to origin \"", state->origin, "\", not \"", origin,
-        "\""));
+    return absl::FailedPreconditionError(absl::StrCat("monitor database ", path,
+                                                      " belongs to origin \"", state->origin,
+                                                      "\", not \"", origin, "\""));
   }
   return store;
 }
@@ -185,8 +185,8 @@ absl::StatusOr<std::vector<std::string>> MonitorStore::ListEvidence() const {
 absl::Status MonitorStore::CompactAll() {
   rocksdb::CompactRangeOptions options;
   for (size_t f : {kMeta, kLogTiles, kMapTiles, kMapLeaves, kEvidence}) {
-    absl::Status s = FromRocksStatus(
-        db_->raw()->CompactRange(options, family(f), nullptr, nullptr), "compacting");
+    absl::Status s = FromRocksStatus(db_->raw()->CompactRange(options, family(f), nullptr, nullptr),
+                                     "compacting");
     if (!s.ok()) return s;
   }
   return absl::OkStatus();

@@ -15,11 +15,10 @@ namespace {
 
 constexpr char kOrigin[] = "example.org/store-test";
 
-class MonitorStoreTest : public ::testing::Test {
+class MonitorStoreTest : public testing::Test {
  protected:
   void SetUp() override {
-    dir_ = keytrail::testing::TempDir(
-        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_ = keytrail::test::TempDir(testing::UnitTest::GetInstance()->current_test_info()->name());
     Reopen();
   }
   void Reopen() {

@@ -6,16 +6,16 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
-#include "gtest/gtest.h"
-#include "core/note/ed25519_note.h"
-#include "testing/crafted_log.h"
-#include "core/note/checkpoint.h"
-#include "grpcpp/grpcpp.h"
-#include "testing/crafted_log_service.h"
-#include "proto/monitor_service.grpc.pb.h"
-#include "core/http/client.h"
-#include "core/note/cosignature.h"
 #include "core/bytes/encoding.h"
+#include "core/http/client.h"
+#include "core/note/checkpoint.h"
+#include "core/note/cosignature.h"
+#include "core/note/ed25519_note.h"
+#include "grpcpp/grpcpp.h"
+#include "gtest/gtest.h"
+#include "proto/monitor_service.grpc.pb.h"
+#include "testing/crafted_log.h"
+#include "testing/crafted_log_service.h"
 #include "testing/health_check.h"
 #include "testing/process.h"
 
@@ -23,8 +23,8 @@ namespace keytrail::monitor {
 namespace {
 
 // One request to the monitor's HTTP port (core/http's client).
-absl::StatusOr<http::Response> HttpCall(int port, const std::string& method, const std::string& path,
-                                        const std::string& body = "") {
+absl::StatusOr<http::Response> HttpCall(int port, const std::string& method,
+                                        const std::string& path, const std::string& body = "") {
   http::Request req;
   req.method = method;
   req.url = absl::StrCat("http://127.0.0.1:", port, path);
@@ -34,15 +34,14 @@ absl::StatusOr<http::Response> HttpCall(int port, const std::string& method, con
   return http::Fetch(req);
 }
 
-
 TEST(MonitorTest, ServesStatusAndAnswersForTheLogsItFollows) {
-  evidence::testing::CraftedLog log;
+  test::CraftedLog log;
   const uint64_t now = static_cast<uint64_t>(absl::ToUnixMillis(absl::Now()));
   log.HonestEpoch({}, now);
-  log.HonestEpoch({evidence::testing::TestIndex(1)}, now);
-  testing::CraftedLogServer server(&log);
+  log.HonestEpoch({test::TestIndex(1)}, now);
+  test::CraftedLogServer server(&log);
   MonitorOptions o;
-  o.config.set_data_dir(keytrail::testing::TempDir("monitor_assembly"));
+  o.config.set_data_dir(keytrail::test::TempDir("monitor_assembly"));
   o.config.set_grpc_listen("127.0.0.1:0");
   v1::FollowedLog* l = o.config.add_logs();
   l->set_origin(log.signer().name());
@@ -69,12 +68,13 @@ TEST(MonitorTest, ServesStatusAndAnswersForTheLogsItFollows) {
     EXPECT_EQ(resp.logs(0).state(), v1::LogStatus::OK);
     EXPECT_EQ(resp.logs(0).verified_size(), log.size());
   }
-  absl::StatusOr<std::string> health = keytrail::testing::HealthCheck(channel);
+  absl::StatusOr<std::string> health = keytrail::test::HealthCheck(channel);
   ASSERT_TRUE(health.ok()) << health.status();
-  EXPECT_EQ(*health, keytrail::testing::kServingResponse);
-  EXPECT_NE((*m)->MetricsText().find("keytrail_monitor_verified_size{origin=\"" +
-                                     log.signer().name() + "\"} " + std::to_string(log.size()) + "\n"),
-            std::string::npos)
+  EXPECT_EQ(*health, keytrail::test::kServingResponse);
+  EXPECT_NE(
+      (*m)->MetricsText().find("keytrail_monitor_verified_size{origin=\"" + log.signer().name() +
+                               "\"} " + std::to_string(log.size()) + "\n"),
+      std::string::npos)
       << (*m)->MetricsText();
   (*m)->Shutdown();
 }
@@ -82,22 +82,21 @@ TEST(MonitorTest, ServesStatusAndAnswersForTheLogsItFollows) {
 // `keytrail keygen cosigner` (the operator's way) into dir/cosigner.key
 // and dir/cosigner.pub.
 void KeygenCosigner(const std::string& dir) {
-  ASSERT_EQ(keytrail::testing::RunProgram(
-                keytrail::testing::Runfile("cli/keytrail"),
-                {"keygen", "cosigner", "monitor.example/m1", dir + "/cosigner.key",
-                 dir + "/cosigner.pub"},
-                dir + "/keygen.log")
+  ASSERT_EQ(keytrail::test::RunProgram(keytrail::test::Runfile("cli/keytrail"),
+                                       {"keygen", "cosigner", "monitor.example/m1",
+                                        dir + "/cosigner.key", dir + "/cosigner.pub"},
+                                       dir + "/keygen.log")
                 .value_or(-1),
             0);
 }
 
 TEST(MonitorTest, WitnessCosignsOnlyWhatWasAudited) {
-  evidence::testing::CraftedLog log;
+  test::CraftedLog log;
   const uint64_t now = static_cast<uint64_t>(absl::ToUnixMillis(absl::Now()));
   log.HonestEpoch({}, now);
-  log.HonestEpoch({evidence::testing::TestIndex(1)}, now);
-  testing::CraftedLogServer server(&log);
-  const std::string dir = keytrail::testing::TempDir("monitor_assembly_witness");
+  log.HonestEpoch({test::TestIndex(1)}, now);
+  test::CraftedLogServer server(&log);
+  const std::string dir = keytrail::test::TempDir("monitor_assembly_witness");
   ASSERT_NO_FATAL_FAILURE(KeygenCosigner(dir));
   MonitorOptions o;
   o.config.set_data_dir(dir + "/data");
@@ -121,7 +120,7 @@ TEST(MonitorTest, WitnessCosignsOnlyWhatWasAudited) {
   // The log grows; the push of its new checkpoint is cosigned once audited
   // (the witness waits for the audit).
   const uint64_t old_size = log.size();
-  log.HonestEpoch({evidence::testing::TestIndex(2), evidence::testing::TestIndex(3)}, now);
+  log.HonestEpoch({test::TestIndex(2), test::TestIndex(3)}, now);
   std::string body = "old " + std::to_string(old_size) + "\n";
   for (const Hash& h : log.ConsistencyProof(old_size, log.size())) {
     body += Base64Encode(HashView(h)) + "\n";
@@ -140,7 +139,7 @@ TEST(MonitorTest, WitnessCosignsOnlyWhatWasAudited) {
 // CheckSecretFileMode): group or others may not read it, unless the operator
 // passes --allow_insecure_key_permissions.
 TEST(MonitorTest, RefusesACosignerKeyOthersCanReadUnlessAllowed) {
-  const std::string dir = keytrail::testing::TempDir("monitor_assembly_key_mode");
+  const std::string dir = keytrail::test::TempDir("monitor_assembly_key_mode");
   ASSERT_NO_FATAL_FAILURE(KeygenCosigner(dir));
   const std::string key = dir + "/cosigner.key";
   ASSERT_EQ(::chmod(key.c_str(), 0644), 0);
@@ -153,8 +152,7 @@ TEST(MonitorTest, RefusesACosignerKeyOthersCanReadUnlessAllowed) {
   EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_NE(refused.status().message().find(key), std::string::npos) << refused.status();
   EXPECT_NE(refused.status().message().find("mode 0644"), std::string::npos) << refused.status();
-  EXPECT_NE(refused.status().message().find("--allow_insecure_key_permissions"),
-            std::string::npos)
+  EXPECT_NE(refused.status().message().find("--allow_insecure_key_permissions"), std::string::npos)
       << refused.status();
 
   o.allow_insecure_key_permissions = true;
@@ -167,7 +165,7 @@ TEST(MonitorTest, RefusesACosignerKeyOthersCanReadUnlessAllowed) {
 
 TEST(MonitorTest, RefusesAMissingCosignerKey) {
   MonitorOptions o;
-  o.config.set_data_dir(keytrail::testing::TempDir("monitor_assembly_key"));
+  o.config.set_data_dir(keytrail::test::TempDir("monitor_assembly_key"));
   o.config.set_cosigner_key_file("/nonexistent/cosigner.key");
   EXPECT_FALSE(Monitor::Start(o).ok());
 }
@@ -176,7 +174,7 @@ TEST(MonitorTest, RefusesAMissingCosignerKey) {
 // first one's cosigned checkpoints; one reused under another log key sat
 // UNREACHABLE for ever. Now both refuse to start, naming the two.
 TEST(MonitorTest, ClaimDataDirRefusesAnotherOwner) {
-  const std::string dir = keytrail::testing::TempDir("monitor_claim") + "/data";
+  const std::string dir = keytrail::test::TempDir("monitor_claim") + "/data";
   ASSERT_TRUE(ClaimDataDir(dir, dir + "/OWNER", "k1", "cosigner key").ok());
   ASSERT_TRUE(ClaimDataDir(dir, dir + "/OWNER", "k1", "cosigner key").ok());  // the same again
   absl::Status other = ClaimDataDir(dir, dir + "/OWNER", "k2", "cosigner key");
@@ -191,9 +189,9 @@ TEST(MonitorTest, ClaimDataDirRefusesAnotherOwner) {
 }
 
 TEST(MonitorTest, RefusesADataDirOfAnotherMonitorOrLogKey) {
-  const std::string dir = keytrail::testing::TempDir("monitor_data_dir_reuse");
+  const std::string dir = keytrail::test::TempDir("monitor_data_dir_reuse");
   ASSERT_NO_FATAL_FAILURE(KeygenCosigner(dir));
-  evidence::testing::CraftedLog log;
+  test::CraftedLog log;
   MonitorOptions o;
   o.config.set_data_dir(dir + "/data");
   o.config.set_grpc_listen("127.0.0.1:0");
@@ -215,7 +213,7 @@ TEST(MonitorTest, RefusesADataDirOfAnotherMonitorOrLogKey) {
   EXPECT_NE(refused.status().message().find("belongs to another cosigner key"), std::string::npos)
       << refused.status();
   // The same origin under another log key.
-  evidence::testing::CraftedLog other(*note::Ed25519NoteSigner::Generate(log.signer().name()));
+  test::CraftedLog other(*note::Ed25519NoteSigner::Generate(log.signer().name()));
   ASSERT_NE(other.VerifierKey(), log.VerifierKey());
   MonitorOptions rekeyed = o;
   rekeyed.config.mutable_logs(0)->set_note_verifier_key(other.VerifierKey());
@@ -227,7 +225,7 @@ TEST(MonitorTest, RefusesADataDirOfAnotherMonitorOrLogKey) {
 }
 
 TEST(MonitorTest, RefusesAPeerWithItsOwnKey) {
-  const std::string dir = keytrail::testing::TempDir("monitor_own_peer");
+  const std::string dir = keytrail::test::TempDir("monitor_own_peer");
   ASSERT_NO_FATAL_FAILURE(KeygenCosigner(dir));
   MonitorOptions o;
   o.config.set_data_dir(dir + "/data");
@@ -236,7 +234,7 @@ TEST(MonitorTest, RefusesAPeerWithItsOwnKey) {
   v1::Peer* p = o.config.add_peers();
   p->set_name("me");
   p->set_cosigner_key(
-      std::string(absl::StripAsciiWhitespace(keytrail::testing::ReadFile(dir + "/cosigner.pub"))));
+      std::string(absl::StripAsciiWhitespace(keytrail::test::ReadFile(dir + "/cosigner.pub"))));
   p->set_url("http://127.0.0.1:1/");
   auto refused = Monitor::Start(o);
   ASSERT_FALSE(refused.ok());

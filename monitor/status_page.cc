@@ -43,13 +43,20 @@ size_t Utf8Length(absl::string_view s, size_t i) {
 
 const char* StateName(v1::LogStatus::State s) {
   switch (s) {
-    case v1::LogStatus::OK: return "OK";
-    case v1::LogStatus::CATCHING_UP: return "CATCHING_UP";
-    case v1::LogStatus::STALE: return "STALE";
-    case v1::LogStatus::UNREACHABLE: return "UNREACHABLE";
-    case v1::LogStatus::MISBEHAVING: return "MISBEHAVING";
-    case v1::LogStatus::STORAGE_FAILING: return "STORAGE_FAILING";
-    default: return "UNKNOWN";
+    case v1::LogStatus::OK:
+      return "OK";
+    case v1::LogStatus::CATCHING_UP:
+      return "CATCHING_UP";
+    case v1::LogStatus::STALE:
+      return "STALE";
+    case v1::LogStatus::UNREACHABLE:
+      return "UNREACHABLE";
+    case v1::LogStatus::MISBEHAVING:
+      return "MISBEHAVING";
+    case v1::LogStatus::STORAGE_FAILING:
+      return "STORAGE_FAILING";
+    default:
+      return "UNKNOWN";
   }
 }
 
@@ -96,12 +103,28 @@ std::string HtmlEscape(absl::string_view text) {
   for (size_t i = 0; i < text.size();) {
     const char c = text[i];
     switch (c) {
-      case '&': out += "&amp;"; ++i; continue;
-      case '<': out += "&lt;"; ++i; continue;
-      case '>': out += "&gt;"; ++i; continue;
-      case '"': out += "&quot;"; ++i; continue;
-      case '\'': out += "&#39;"; ++i; continue;
-      default: break;
+      case '&':
+        out += "&amp;";
+        ++i;
+        continue;
+      case '<':
+        out += "&lt;";
+        ++i;
+        continue;
+      case '>':
+        out += "&gt;";
+        ++i;
+        continue;
+      case '"':
+        out += "&quot;";
+        ++i;
+        continue;
+      case '\'':
+        out += "&#39;";
+        ++i;
+        continue;
+      default:
+        break;
     }
     const unsigned char u = static_cast<unsigned char>(c);
     if ((u < 0x20 && c != '\n' && c != '\t') || u == 0x7F) {
@@ -154,7 +177,8 @@ std::string RenderStatusPage(const StatusPageInput& in) {
                     in.cosignatures_issued, " cosignatures issued since start.</p>\n");
   }
   absl::StrAppend(&h, "<p class=\"muted\">", in.status.serving() ? "Serving" : "NOT serving",
-                  " &middot; ", E(absl::FormatTime("%Y-%m-%d %H:%M:%S UTC", in.now, absl::UTCTimeZone())),
+                  " &middot; ",
+                  E(absl::FormatTime("%Y-%m-%d %H:%M:%S UTC", in.now, absl::UTCTimeZone())),
                   " &middot; refreshes every 5 s</p>\n");
 
   h += "<h2>Logs followed</h2>\n";
@@ -170,16 +194,17 @@ std::string RenderStatusPage(const StatusPageInput& in) {
     absl::StrAppend(&h, "<tr><th>Lag</th><td>", l.lag(), " entries</td></tr>\n");
     std::string age = "no epoch yet";
     if (l.epoch_timestamp_ms() != 0) {
-      age = absl::StrCat("epoch ", l.epoch(), ", ",
-                         Ago(in.now - absl::FromUnixMillis(static_cast<int64_t>(l.epoch_timestamp_ms()))));
+      age = absl::StrCat(
+          "epoch ", l.epoch(), ", ",
+          Ago(in.now - absl::FromUnixMillis(static_cast<int64_t>(l.epoch_timestamp_ms()))));
     }
     absl::StrAppend(&h, "<tr><th>Checkpoint age</th><td>", age, "</td></tr>\n");
     std::string progress = "up to date";
     if (l.log_size() > 0 && l.verified_size() < l.log_size()) {
-      progress = absl::StrFormat("%.1f%% (%.0f entries/s, about %d s left)",
-                                 100.0 * static_cast<double>(l.verified_size()) /
-                                     static_cast<double>(l.log_size()),
-                                 l.entries_per_second(), l.seconds_left());
+      progress = absl::StrFormat(
+          "%.1f%% (%.0f entries/s, about %d s left)",
+          100.0 * static_cast<double>(l.verified_size()) / static_cast<double>(l.log_size()),
+          l.entries_per_second(), l.seconds_left());
     }
     absl::StrAppend(&h, "<tr><th>Catch-up</th><td>", progress, "; ", l.entries_audited(),
                     " entries audited since start</td></tr>\n");
@@ -201,8 +226,10 @@ std::string RenderStatusPage(const StatusPageInput& in) {
         const std::string name = EvidenceName(e.file());
         absl::StrAppend(&h, "<li>", E(e.summary()), " &mdash; <a href=\"/evidence/",
                         E(UrlPathSegment(name)), "\" download>", E(name), "</a> (",
-                        e.evidence().size(), " bytes; check it with <code>keytrail evidence "
-                        "verify ", E(name), "</code>)</li>\n");
+                        e.evidence().size(),
+                        " bytes; check it with <code>keytrail evidence "
+                        "verify ",
+                        E(name), "</code>)</li>\n");
       }
       h += "</ul></div>\n";
     }
@@ -229,11 +256,11 @@ std::string RenderStatusPage(const StatusPageInput& in) {
   if (!in.status.storage().empty()) {
     h += "<h2>Storage</h2>\n<table><tr><th>Database</th><th>State</th></tr>\n";
     for (const v1::StorageStatus& s : in.status.storage()) {
-      absl::StrAppend(&h, "<tr><td>", E(s.database()), "</td><td>",
-                      s.failing() ? absl::StrCat("FAILING: ", E(s.error())) : "ok",
-                      s.failed_writes() ? absl::StrCat(" (", s.failed_writes(), " failed writes)")
-                                        : "",
-                      "</td></tr>\n");
+      absl::StrAppend(
+          &h, "<tr><td>", E(s.database()), "</td><td>",
+          s.failing() ? absl::StrCat("FAILING: ", E(s.error())) : "ok",
+          s.failed_writes() ? absl::StrCat(" (", s.failed_writes(), " failed writes)") : "",
+          "</td></tr>\n");
     }
     h += "</table>\n";
   }

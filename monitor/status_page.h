@@ -23,7 +23,7 @@ namespace keytrail::monitor {
 struct PeerView {
   std::string name;
   std::string url;
-  uint64_t checkpoints = 0;  // verified checkpoints of theirs compared
+  uint64_t checkpoints = 0;                        // verified checkpoints of theirs compared
   absl::Time last_success = absl::InfinitePast();  // InfinitePast: never
   bool failing = false;
   std::string last_error;  // while failing

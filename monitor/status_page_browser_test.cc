@@ -31,11 +31,11 @@ namespace {
 using fakes::FakeLog;
 using fakes::FakeLogServer;
 using fakes::PlainKeySet;
-using keytrail::testing::MonitorHarness;
-using keytrail::testing::ReadFile;
-using keytrail::testing::RunProgram;
-using keytrail::testing::Runfile;
-using keytrail::testing::TempDir;
+using keytrail::test::MonitorHarness;
+using keytrail::test::ReadFile;
+using keytrail::test::Runfile;
+using keytrail::test::RunProgram;
+using keytrail::test::TempDir;
 
 constexpr char kChromium[] = "/usr/bin/chromium";
 
@@ -43,9 +43,16 @@ uint64_t NowMs() { return static_cast<uint64_t>(absl::ToUnixMillis(absl::Now()))
 
 // Chromium with a fresh profile, nothing fetched but the page.
 std::vector<std::string> ChromiumArgs(const std::string& dir) {
-  return {"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-          "--disable-background-networking", "--disable-component-update", "--disable-sync",
-          "--user-data-dir=" + TempDir("chromium_profile"), "--window-size=1200,1400"};
+  return {"--headless",
+          "--no-sandbox",
+          "--disable-gpu",
+          "--disable-quic",
+          "--no-first-run",
+          "--disable-background-networking",
+          "--disable-component-update",
+          "--disable-sync",
+          "--user-data-dir=" + TempDir("chromium_profile"),
+          "--window-size=1200,1400"};
 }
 
 // The DOM Chromium built from `url`.
@@ -60,7 +67,7 @@ std::string DumpDom(const std::string& url) {
   return ReadFile(dir + "/dom.html");
 }
 
-class StatusPageBrowserTest : public ::testing::Test {
+class StatusPageBrowserTest : public testing::Test {
  protected:
   void SetUp() override {
     if (::access(kChromium, X_OK) != 0) {
@@ -72,8 +79,8 @@ class StatusPageBrowserTest : public ::testing::Test {
       log.CloseEpoch(NowMs() - 3000 + e);
     }
     server_ = FakeLogServer::Start(log).value();
-    monitor_ = std::make_unique<MonitorHarness>(TempDir("status_page_monitor"),
-                                                "monitor.example/status");
+    monitor_ =
+        std::make_unique<MonitorHarness>(TempDir("status_page_monitor"), "monitor.example/status");
     monitor_->AddLog(log.signer().name(), log.signer().VerifierKey(), server_->address(), 50);
     // A peer that is not there: the page lists it as never reached.
     const std::string peer = TempDir("status_page_peer");
@@ -124,8 +131,8 @@ TEST_F(StatusPageBrowserTest, ShowsAnHonestLogThenAMisbehavingOneWithEvidence) {
     l.Update("alice", PlainKeySet({"alice's phone"}));
     l.CloseEpoch(NowMs());
   });
-  for (int i = 0; i < 600 && monitor_->Status().logs(0).verified_size() != server_->Snapshot().size();
-       ++i) {
+  for (int i = 0;
+       i < 600 && monitor_->Status().logs(0).verified_size() != server_->Snapshot().size(); ++i) {
     absl::SleepFor(absl::Milliseconds(50));
   }
   ASSERT_EQ(monitor_->Status().logs(0).verified_size(), server_->Snapshot().size());
@@ -148,8 +155,8 @@ TEST_F(StatusPageBrowserTest, ShowsAnHonestLogThenAMisbehavingOneWithEvidence) {
   dom = DumpDom(monitor_->url());
   const std::string name = bad.evidence(0).file().substr(bad.evidence(0).file().rfind('/') + 1);
   for (const std::string& want :
-       {std::string("state MISBEHAVING"), std::string("Evidence (1)"),
-        std::string("split view"), absl::StrCat("href=\"/evidence/"), name}) {
+       {std::string("state MISBEHAVING"), std::string("Evidence (1)"), std::string("split view"),
+        absl::StrCat("href=\"/evidence/"), name}) {
     EXPECT_TRUE(absl::StrContains(dom, want)) << want << "\n" << dom;
   }
 
@@ -160,9 +167,7 @@ TEST_F(StatusPageBrowserTest, ShowsAnHonestLogThenAMisbehavingOneWithEvidence) {
   ASSERT_EQ(res->status, 200);
   EXPECT_EQ(res->body, bad.evidence(0).evidence());
   const std::string file = shots + "/downloaded.evidence";
-  {
-    std::ofstream(file, std::ios::binary) << res->body;
-  }
+  { std::ofstream(file, std::ios::binary) << res->body; }
   EXPECT_EQ(RunProgram(Runfile("cli/keytrail"), {"evidence", "verify", file}, shots + "/verify.log")
                 .value_or(-1),
             0)

@@ -55,15 +55,14 @@ StatusPageInput Input() {
 TEST(StatusPageTest, ShowsEachLogPeerAndEvidence) {
   const std::string page = RenderStatusPage(Input());
   EXPECT_TRUE(absl::StartsWith(page, "<!DOCTYPE html>"));
-  for (const char* want : {
-           "monitor.example/a", "42 cosignatures issued",
-           "good.example/log", "class=\"state CATCHING_UP\"", "<th>Verified size</th><td>250</td>",
-           "<th>Log size</th><td>1000</td>", "<th>Lag</th><td>750 entries</td>",
-           "epoch 7, 30 s ago", "25.0% (125 entries/s, about 6 s left)",
-           "class=\"state MISBEHAVING\"", "Evidence (1)",
-           "href=\"/evidence/bad%20example%3C1%3E.evidence\" download",
-           "14 bytes", "monitor.example/b", "10 s ago", "<td>9</td>",
-           "monitor.example/c", "never", "failing: connection refused"}) {
+  for (const char* want :
+       {"monitor.example/a", "42 cosignatures issued", "good.example/log",
+        "class=\"state CATCHING_UP\"", "<th>Verified size</th><td>250</td>",
+        "<th>Log size</th><td>1000</td>", "<th>Lag</th><td>750 entries</td>", "epoch 7, 30 s ago",
+        "25.0% (125 entries/s, about 6 s left)", "class=\"state MISBEHAVING\"", "Evidence (1)",
+        "href=\"/evidence/bad%20example%3C1%3E.evidence\" download", "14 bytes",
+        "monitor.example/b", "10 s ago", "<td>9</td>", "monitor.example/c", "never",
+        "failing: connection refused"}) {
     EXPECT_TRUE(absl::StrContains(page, want)) << want << "\n" << page;
   }
   // No external asset and no script: the page works offline.
@@ -86,8 +85,8 @@ TEST(StatusPageTest, HtmlEscapeKeepsValidUtf8AndReplacesTheRest) {
   EXPECT_EQ(HtmlEscape("caf\xC3\xA9 \xE2\x9C\x93"), "caf\xC3\xA9 \xE2\x9C\x93");
   const std::string fffd = "\xEF\xBF\xBD";
   EXPECT_EQ(HtmlEscape("x\xFFy"), "x" + fffd + "y");
-  EXPECT_EQ(HtmlEscape("\xC3"), fffd);                   // truncated
-  EXPECT_EQ(HtmlEscape("\xC0\xBC"), fffd + fffd);        // overlong '<'
+  EXPECT_EQ(HtmlEscape("\xC3"), fffd);                        // truncated
+  EXPECT_EQ(HtmlEscape("\xC0\xBC"), fffd + fffd);             // overlong '<'
   EXPECT_EQ(HtmlEscape("\xED\xA0\x80"), fffd + fffd + fffd);  // surrogate
   EXPECT_EQ(HtmlEscape(std::string("a\0b\x1b", 4)), "a" + fffd + "b" + fffd);
   EXPECT_EQ(HtmlEscape("l1\nl2\t"), "l1\nl2\t");

@@ -15,17 +15,17 @@ void StorageHealth::Failed(absl::string_view part_name, const absl::Status& erro
     part.failing = true;
     part.since = clock_();
     part.failures_this_time = 1;
-    LogError("storage failing (%s) in the %s: %s; nothing new is audited or cosigned, "
-             "add-checkpoint answers 503 and health is NOT_SERVING until a write works "
-             "(retried with backoff)",
-             IsDiskFull(error) ? "disk full" : "write failed", part_name, error.ToString());
+    LogError(
+        "storage failing (%s) in the %s: %s; nothing new is audited or cosigned, "
+        "add-checkpoint answers 503 and health is NOT_SERVING until a write works "
+        "(retried with backoff)",
+        IsDiskFull(error) ? "disk full" : "write failed", part_name, error.ToString());
   } else {
     ++part.failures_this_time;
   }
   if (needs_restart && !part.needs_restart_logged) {
     part.needs_restart_logged = true;
-    LogError("storage can't recover without a restart in the %s: %s", part_name,
-             error.ToString());
+    LogError("storage can't recover without a restart in the %s: %s", part_name, error.ToString());
   }
   Changed();
 }
@@ -46,8 +46,7 @@ void StorageHealth::Succeeded(absl::string_view part_name) {
   if (!part.failing) return;
   LogInfo("storage recovered in the %s after %s failing (%d failed writes); %s", part_name,
           absl::FormatDuration(absl::Trunc(clock_() - part.since, absl::Milliseconds(1))),
-          part.failures_this_time,
-          [&] {
+          part.failures_this_time, [&] {
             for (const auto& [name, p] : parts_) {
               if (name != part_name && p.failing) return "other storage still failing";
             }

@@ -39,8 +39,8 @@ namespace keytrail::monitor {
 struct StoragePartStatus {
   std::string part;
   bool failing = false;
-  std::string error;          // the latest failure while failing, else ""
-  absl::Time failing_since;   // while failing
+  std::string error;           // the latest failure while failing, else ""
+  absl::Time failing_since;    // while failing
   uint64_t failed_writes = 0;  // since the process started
 };
 
@@ -63,7 +63,6 @@ class StorageHealth {
   bool failing(absl::string_view part) const;
   // Every part reported so far, by name.
   std::vector<StoragePartStatus> Parts() const;
-
 
  private:
   void Changed() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

@@ -9,7 +9,7 @@
 namespace keytrail::monitor {
 namespace {
 
-using ::keytrail::testing::CountLinesContaining;
+using ::keytrail::test::CountLinesContaining;
 
 const absl::Status kDiskFull =
     absl::UnavailableError("disk full: committing write batch: IO error: No space left on device");
@@ -22,16 +22,18 @@ TEST(StorageHealthTest, OneLineWhenFailingOneWhenRecoveredHealthFollows) {
   EXPECT_TRUE(health.healthy());
   EXPECT_TRUE(changes.empty());
 
-  ::testing::internal::CaptureStderr();
+  testing::internal::CaptureStderr();
   for (int i = 0; i < 5; ++i) health.Failed("witness database", kDiskFull);
   now += absl::Seconds(3);
   health.Succeeded("witness database");
   health.Succeeded("witness database");
-  const std::string log = ::testing::internal::GetCapturedStderr();
+  const std::string log = testing::internal::GetCapturedStderr();
 
-  EXPECT_EQ(CountLinesContaining(log, "storage failing (disk full) in the witness database"), 1) << log;
-  EXPECT_EQ(CountLinesContaining(log, "storage recovered in the witness database after 3s failing "
-                            "(5 failed writes); health SERVING again"),
+  EXPECT_EQ(CountLinesContaining(log, "storage failing (disk full) in the witness database"), 1)
+      << log;
+  EXPECT_EQ(CountLinesContaining(log,
+                                 "storage recovered in the witness database after 3s failing "
+                                 "(5 failed writes); health SERVING again"),
             1)
       << log;
   EXPECT_EQ(CountLinesContaining(log, "storage"), 2) << log;  // nothing else
@@ -46,7 +48,7 @@ TEST(StorageHealthTest, OneLineWhenFailingOneWhenRecoveredHealthFollows) {
 TEST(StorageHealthTest, UnhealthyUntilEveryPartRecovers) {
   std::vector<bool> changes;
   StorageHealth health([&](bool healthy) { changes.push_back(healthy); });
-  ::testing::internal::CaptureStderr();
+  testing::internal::CaptureStderr();
   health.Failed("audit database of a", kDiskFull);
   health.Failed("witness database", kDiskFull);
   EXPECT_TRUE(health.failing("witness database"));
@@ -54,7 +56,7 @@ TEST(StorageHealthTest, UnhealthyUntilEveryPartRecovers) {
   health.Succeeded("witness database");
   EXPECT_FALSE(health.healthy());
   EXPECT_EQ(health.Report("audit database of a", absl::OkStatus()), absl::OkStatus());
-  const std::string log = ::testing::internal::GetCapturedStderr();
+  const std::string log = testing::internal::GetCapturedStderr();
   EXPECT_TRUE(health.healthy());
   EXPECT_EQ(changes, (std::vector<bool>{false, true}));
   EXPECT_EQ(CountLinesContaining(log, "other storage still failing"), 1) << log;
@@ -63,12 +65,12 @@ TEST(StorageHealthTest, UnhealthyUntilEveryPartRecovers) {
 
 TEST(StorageHealthTest, NeedsRestartIsSaidOnce) {
   StorageHealth health;
-  ::testing::internal::CaptureStderr();
+  testing::internal::CaptureStderr();
   const absl::Status restart = absl::FailedPreconditionError("writes need a restart");
   health.Failed("witness database", absl::UnavailableError("write failed: EIO"));
   health.Failed("witness database", restart);
   health.Failed("witness database", restart);
-  const std::string log = ::testing::internal::GetCapturedStderr();
+  const std::string log = testing::internal::GetCapturedStderr();
   EXPECT_EQ(CountLinesContaining(log, "storage failing (write failed)"), 1) << log;
   EXPECT_EQ(CountLinesContaining(log, "can't recover without a restart"), 1) << log;
   EXPECT_FALSE(health.healthy());

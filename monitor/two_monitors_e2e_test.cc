@@ -10,26 +10,26 @@
 //     stay on the newest checkpoint with both cosignatures; an update is
 //     acknowledged but not yet visible there); the newer checkpoint the
 //     running monitor cosigned (from its monitoring endpoint) has one
-//     cosignature, which the 2-of-2 verifier does not take; after a log restart the log serves that one (OPERATIONS.md: until
-//     an epoch qualifies) and the verifier rejects the Lookup answer. Once
-//     the monitor is back, reads advance with both cosignatures again.
+//     cosignature, which the 2-of-2 verifier does not take; after a log restart the log serves that
+//     one (OPERATIONS.md: until an epoch qualifies) and the verifier rejects the Lookup answer.
+//     Once the monitor is back, reads advance with both cosignatures again.
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
-#include "absl/strings/str_join.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "core/bytes/encoding.h"
 #include "core/crypto/sha256.h"
+#include "core/http/client.h"
 #include "core/note/checkpoint.h"
 #include "core/note/cosignature.h"
 #include "core/note/note.h"
 #include "gtest/gtest.h"
-#include "core/http/client.h"
 #include "proto/log_service.grpc.pb.h"
 #include "testing/log_server_harness.h"
 #include "testing/monitor_harness.h"
@@ -40,13 +40,13 @@
 namespace keytrail::monitor {
 namespace {
 
-using ::keytrail::testing::CheckpointOf;
-using keytrail::testing::LogServerHarness;
-using keytrail::testing::MonitorHarness;
+using ::keytrail::test::CheckpointOf;
+using keytrail::test::LogServerHarness;
+using keytrail::test::MonitorHarness;
 
 uint64_t NowMs() { return static_cast<uint64_t>(absl::ToUnixMillis(absl::Now())); }
 
-class TwoMonitorsE2eTest : public ::testing::Test {
+class TwoMonitorsE2eTest : public testing::Test {
  protected:
   void SetUp() override {
     auto h = LogServerHarness::Create("two_monitors");
@@ -60,7 +60,7 @@ class TwoMonitorsE2eTest : public ::testing::Test {
     ASSERT_TRUE(log_->stub().GetLogInfo(&ctx, {}, &info_).ok());
     for (const char* name : {"a", "b"}) {
       monitors_.push_back(std::make_unique<MonitorHarness>(
-          keytrail::testing::TempDir(absl::StrCat("two_monitors_", name)),
+          keytrail::test::TempDir(absl::StrCat("two_monitors_", name)),
           absl::StrCat("monitor.example/", name)));
       monitors_.back()->AddLog(info_.origin(), info_.note_verifier_key(),
                                absl::StrCat("127.0.0.1:", log_port_), 50);
@@ -98,9 +98,9 @@ class TwoMonitorsE2eTest : public ::testing::Test {
     for (const auto& m : monitors_) {
       monitors.push_back(absl::StrCat(m->name(), "=", m->url(), "=", m->cosigner_key()));
     }
-    absl::Status s = log_->Start({absl::StrCat("--listen=127.0.0.1:", log_port_),
-                                  "--monitors=" + absl::StrJoin(monitors, ","),
-                                  "--required_cosignatures=2"});
+    absl::Status s =
+        log_->Start({absl::StrCat("--listen=127.0.0.1:", log_port_),
+                     "--monitors=" + absl::StrJoin(monitors, ","), "--required_cosignatures=2"});
     ASSERT_TRUE(s.ok()) << s;
     ASSERT_EQ(log_->port(), log_port_);
   }
@@ -145,8 +145,7 @@ class TwoMonitorsE2eTest : public ::testing::Test {
       if (CheckpointOf(cp).size >= size && Cosigners(cp) == bits) return cp;
       absl::SleepFor(absl::Milliseconds(20));
     }
-    ADD_FAILURE() << "no checkpoint at size " << size << " with cosigners " << bits
-                  << "; last:\n"
+    ADD_FAILURE() << "no checkpoint at size " << size << " with cosigners " << bits << "; last:\n"
                   << cp << "\nlog server:\n"
                   << log_->log();
     return "";
@@ -194,8 +193,8 @@ class TwoMonitorsE2eTest : public ::testing::Test {
 
   // The newest checkpoint `m` cosigned (its monitoring endpoint).
   std::string Cosigned(MonitorHarness& m) {
-    return HttpGet(m, absl::StrCat("/", HexEncode(HashView(Sha256Of(info_.origin()))),
-                                   "/checkpoint"));
+    return HttpGet(m,
+                   absl::StrCat("/", HexEncode(HashView(Sha256Of(info_.origin()))), "/checkpoint"));
   }
 
   // The value of the /metrics line starting with `prefix` (-1 if none).
@@ -253,8 +252,8 @@ TEST_F(TwoMonitorsE2eTest, AnswersCarryBothCosignaturesAndTwoOfTwoIsEnforced) {
   // Gossip: each monitor verified the other's cosigned checkpoints and
   // compared them with its own view; neither found a split view.
   for (auto [m, peer] : {std::make_pair(&a, &b), std::make_pair(&b, &a)}) {
-    const std::string metric = absl::StrCat("keytrail_monitor_gossip_checkpoints_total{peer=\"",
-                                            peer->name(), "\"} ");
+    const std::string metric =
+        absl::StrCat("keytrail_monitor_gossip_checkpoints_total{peer=\"", peer->name(), "\"} ");
     const absl::Time end = absl::Now() + absl::Seconds(20);
     while (Metric(*m, metric) < 1 && absl::Now() < end) absl::SleepFor(absl::Milliseconds(100));
     EXPECT_GE(Metric(*m, metric), 1) << m->log();

@@ -7,9 +7,9 @@
 #include "absl/strings/str_cat.h"
 #include "core/bytes/encoding.h"
 #include "core/crypto/sha256.h"
+#include "core/evidence/evidence.h"
 #include "core/note/checkpoint.h"
 #include "core/note/note.h"
-#include "core/evidence/evidence.h"
 #include "core/util/logging.h"
 #include "core/witness/add_checkpoint.h"
 
@@ -26,23 +26,18 @@ std::string SignatureLine(const note::NoteSignature& sig) {
 
 }  // namespace
 
-Witness::Witness(AuditedLogs* logs, WitnessStore* store,
-                 note::CosignatureSigner signer, WitnessOptions options)
-    : logs_(logs),
-      store_(store),
-      signer_(std::move(signer)),
-      options_(std::move(options)) {}
+Witness::Witness(AuditedLogs* logs, WitnessStore* store, note::CosignatureSigner signer,
+                 WitnessOptions options)
+    : logs_(logs), store_(store), signer_(std::move(signer)), options_(std::move(options)) {}
 
-WitnessResponse Witness::Answer(absl::string_view outcome,
-                                WitnessResponse response) {
+WitnessResponse Witness::Answer(absl::string_view outcome, WitnessResponse response) {
   absl::MutexLock lock(&mu_);
   ++requests_by_outcome_[std::string(outcome)];
   if (response.status == 200) ++cosignatures_issued_;
   return response;
 }
 
-WitnessResponse Witness::Error(absl::string_view outcome, int status,
-                               absl::string_view message) {
+WitnessResponse Witness::Error(absl::string_view outcome, int status, absl::string_view message) {
   WitnessResponse r;
   r.status = status;
   r.body = absl::StrCat(message, "\n");
@@ -51,13 +46,11 @@ WitnessResponse Witness::Error(absl::string_view outcome, int status,
 }
 
 WitnessResponse Witness::AddCheckpoint(absl::string_view body) {
-  absl::StatusOr<witness::AddCheckpointRequest> request =
-      witness::ParseAddCheckpointRequest(body);
+  absl::StatusOr<witness::AddCheckpointRequest> request = witness::ParseAddCheckpointRequest(body);
   if (!request.ok()) return Error("malformed", 400, request.status().message());
   absl::StatusOr<note::Note> parsed = note::ParseNote(request->checkpoint);
   if (!parsed.ok()) return Error("malformed", 400, parsed.status().message());
-  absl::StatusOr<note::Checkpoint> checkpoint =
-      note::ParseCheckpoint(parsed->text);
+  absl::StatusOr<note::Checkpoint> checkpoint = note::ParseCheckpoint(parsed->text);
   if (!checkpoint.ok()) {
     return Error("malformed", 400, checkpoint.status().message());
   }
@@ -65,10 +58,10 @@ WitnessResponse Witness::AddCheckpoint(absl::string_view body) {
   if (request->checkpoint.size() > evidence::kMaxNoteBytes) {
     // The auditor keeps no note that large (it could not be evidence):
     // refused for good rather than 503 for ever (issue 18).
-    return Error("too_large", 413,
-                 absl::StrCat("checkpoint note of ", request->checkpoint.size(),
-                              " bytes, more than the ", evidence::kMaxNoteBytes,
-                              " this monitor keeps"));
+    return Error(
+        "too_large", 413,
+        absl::StrCat("checkpoint note of ", request->checkpoint.size(), " bytes, more than the ",
+                     evidence::kMaxNoteBytes, " this monitor keeps"));
   }
 
   const note::NoteVerifier* log_key = logs_->LogVerifier(origin);
@@ -76,24 +69,21 @@ WitnessResponse Witness::AddCheckpoint(absl::string_view body) {
     return Error("unknown_origin", 404, "unknown origin");
   }
   const note::NoteVerifier* keys[] = {log_key};
-  absl::StatusOr<note::OpenedNote> opened =
-      note::OpenNote(request->checkpoint, keys);
+  absl::StatusOr<note::OpenedNote> opened = note::OpenNote(request->checkpoint, keys);
   if (!opened.ok()) return Error("bad_signature", 403, opened.status().message());
 
   const uint64_t old_size = request->old_size;
   if (old_size > checkpoint->size) {
-    return Error("malformed", 400,
-                 absl::StrCat("old size ", old_size, " is above the checkpoint size ",
-                              checkpoint->size));
+    return Error(
+        "malformed", 400,
+        absl::StrCat("old size ", old_size, " is above the checkpoint size ", checkpoint->size));
   }
 
   absl::StatusOr<std::optional<WitnessState>> state = store_->Get(origin);
   if (!state.ok()) {
-    LogError("witness: reading state of %s: %s", origin,
-             state.status().ToString());
+    LogError("witness: reading state of %s: %s", origin, state.status().ToString());
     const bool retry = absl::IsUnavailable(state.status());
-    return Error(retry ? "unavailable" : "internal", retry ? 503 : 500,
-                 "witness state unreadable");
+    return Error(retry ? "unavailable" : "internal", retry ? 503 : 500, "witness state unreadable");
   }
   const uint64_t stored_size = state->has_value() ? (*state)->size : 0;
   const Hash stored_root = state->has_value() ? (*state)->root : Hash{};
@@ -109,11 +99,10 @@ WitnessResponse Witness::AddCheckpoint(absl::string_view body) {
   // (monitor/checkpoint_judge.h); it logs the evidence. True when the log
   // is known to misbehave.
   auto observe = [&]() {
-    const absl::Status s = logs_->Observe(origin, request->checkpoint, *checkpoint, old_size,
-                                          request->proof);
+    const absl::Status s =
+        logs_->Observe(origin, request->checkpoint, *checkpoint, old_size, request->proof);
     if (!s.ok() && !absl::IsFailedPrecondition(s)) {
-      LogWarning("witness: could not judge %s size %d: %s", origin, checkpoint->size,
-                 s.message());
+      LogWarning("witness: could not judge %s size %d: %s", origin, checkpoint->size, s.message());
     }
     return absl::IsFailedPrecondition(s);
   };
@@ -126,8 +115,8 @@ WitnessResponse Witness::AddCheckpoint(absl::string_view body) {
                                                      checkpoint->root, request->proof);
   if (absl::IsFailedPrecondition(extends)) {
     if (!observe()) {
-      LogWarning("witness: %s signed size %d with a root other than the one cosigned",
-                 origin, old_size);
+      LogWarning("witness: %s signed size %d with a root other than the one cosigned", origin,
+                 old_size);
     }
     return conflict(stored_size);
   }
@@ -140,18 +129,15 @@ WitnessResponse Witness::AddCheckpoint(absl::string_view body) {
     return Error("bad_proof", 422, extends.message());
   }
 
-  absl::Status audited = logs_->CheckAudited(
-      origin, request->checkpoint, *checkpoint,
-      absl::Now() + options_.audit_timeout);
+  absl::Status audited = logs_->CheckAudited(origin, request->checkpoint, *checkpoint,
+                                             absl::Now() + options_.audit_timeout);
   if (absl::IsUnavailable(audited)) {
-    return Error("not_audited", 503,
-                 absl::StrCat("not audited yet: ", audited.message()));
+    return Error("not_audited", 503, absl::StrCat("not audited yet: ", audited.message()));
   }
   if (absl::IsFailedPrecondition(audited)) {
-    LogWarning("witness: refusing to cosign %s size %d: %s", origin,
-               checkpoint->size, audited.message());
-    return Error("misbehaving", 422,
-                 absl::StrCat("log misbehaving: ", audited.message()));
+    LogWarning("witness: refusing to cosign %s size %d: %s", origin, checkpoint->size,
+               audited.message());
+    return Error("misbehaving", 422, absl::StrCat("log misbehaving: ", audited.message()));
   }
   if (absl::IsNotFound(audited)) {
     return Error("unknown_origin", 404, "unknown origin");
@@ -161,10 +147,9 @@ WitnessResponse Witness::AddCheckpoint(absl::string_view body) {
     return Error("internal", 500, "audit check failed");
   }
 
-  const uint64_t now = static_cast<uint64_t>(
-      std::max<int64_t>(0, absl::ToUnixSeconds(options_.clock())));
-  const note::NoteSignature cosignature =
-      signer_.SignAsNoteSignature(parsed->text, now);
+  const uint64_t now =
+      static_cast<uint64_t>(std::max<int64_t>(0, absl::ToUnixSeconds(options_.clock())));
+  const note::NoteSignature cosignature = signer_.SignAsNoteSignature(parsed->text, now);
   // What readers of the monitoring endpoint get: the log's own verified
   // signature(s) and this cosignature (other lines of the request are not
   // ours to vouch for).
@@ -175,8 +160,7 @@ WitnessResponse Witness::AddCheckpoint(absl::string_view body) {
   stored.signatures.push_back(cosignature);
   WitnessState next{checkpoint->size, checkpoint->root, note::FormatNote(stored)};
   uint64_t current = 0;
-  absl::Status cas =
-      store_->CompareAndSet(origin, stored_size, stored_root, next, &current);
+  absl::Status cas = store_->CompareAndSet(origin, stored_size, stored_root, next, &current);
   if (absl::IsFailedPrecondition(cas)) return conflict(current);  // lost a race
   if (absl::IsUnavailable(cas)) {
     // Not stored, so not cosigned: the log retries. The store's health
@@ -188,16 +172,14 @@ WitnessResponse Witness::AddCheckpoint(absl::string_view body) {
     LogError("witness: storing state of %s: %s", origin, cas.ToString());
     return Error("internal", 500, "witness state not stored");
   }
-  LogInfo("witness: cosigned %s size %d (was %d)", origin, checkpoint->size,
-          stored_size);
+  LogInfo("witness: cosigned %s size %d (was %d)", origin, checkpoint->size, stored_size);
   WitnessResponse ok;
   ok.status = 200;
   ok.body = SignatureLine(cosignature);
   return Answer("cosigned", std::move(ok));
 }
 
-WitnessResponse Witness::CosignedCheckpoint(
-    absl::string_view origin_hash_hex) const {
+WitnessResponse Witness::CosignedCheckpoint(absl::string_view origin_hash_hex) const {
   WitnessResponse r;
   r.status = 404;
   r.body = "no cosigned checkpoint for this origin\n";
@@ -208,8 +190,7 @@ WitnessResponse Witness::CosignedCheckpoint(
   absl::StatusOr<std::string> raw = HexDecode(origin_hash_hex);
   Hash origin_hash;
   if (!raw.ok() || !HashFromBytes(*raw, &origin_hash)) return r;
-  absl::StatusOr<std::optional<WitnessState>> state =
-      store_->GetByOriginHash(origin_hash);
+  absl::StatusOr<std::optional<WitnessState>> state = store_->GetByOriginHash(origin_hash);
   if (!state.ok()) {
     LogError("witness: reading state: %s", state.status().ToString());
     r.status = absl::IsUnavailable(state.status()) ? 503 : 500;
@@ -234,17 +215,15 @@ std::string Witness::MetricsText() const {
       "requests received, by outcome.\n"
       "# TYPE keytrail_witness_add_checkpoint_requests_total counter\n";
   for (const auto& [outcome, n] : requests_by_outcome_) {
-    absl::StrAppend(&out,
-                    "keytrail_witness_add_checkpoint_requests_total{outcome=\"",
-                    outcome, "\"} ", n, "\n");
+    absl::StrAppend(&out, "keytrail_witness_add_checkpoint_requests_total{outcome=\"", outcome,
+                    "\"} ", n, "\n");
   }
-  absl::StrAppend(
-      &out,
-      "# HELP keytrail_witness_cosignatures_issued_total cosignatures "
-      "returned.\n"
-      "# TYPE keytrail_witness_cosignatures_issued_total counter\n"
-      "keytrail_witness_cosignatures_issued_total ",
-      cosignatures_issued_, "\n");
+  absl::StrAppend(&out,
+                  "# HELP keytrail_witness_cosignatures_issued_total cosignatures "
+                  "returned.\n"
+                  "# TYPE keytrail_witness_cosignatures_issued_total counter\n"
+                  "keytrail_witness_cosignatures_issued_total ",
+                  cosignatures_issued_, "\n");
   return out;
 }
 

@@ -82,8 +82,8 @@ struct WitnessOptions {
 
 class Witness {
  public:
-  Witness(AuditedLogs* logs, WitnessStore* store,
-          note::CosignatureSigner signer, WitnessOptions options = {});
+  Witness(AuditedLogs* logs, WitnessStore* store, note::CosignatureSigner signer,
+          WitnessOptions options = {});
 
   WitnessResponse AddCheckpoint(absl::string_view body);
   // `origin_hash_hex`: lowercase hex SHA-256 of the origin (64 characters);
@@ -100,8 +100,7 @@ class Witness {
 
  private:
   WitnessResponse Answer(absl::string_view outcome, WitnessResponse response);
-  WitnessResponse Error(absl::string_view outcome, int status,
-                        absl::string_view message);
+  WitnessResponse Error(absl::string_view outcome, int status, absl::string_view message);
 
   AuditedLogs* const logs_;
   WitnessStore* const store_;

@@ -27,8 +27,7 @@ http::ServerResponse FromWitness(const WitnessResponse& w) {
 std::string ParseCheckpointPath(const std::string& path) {
   constexpr size_t kHex = 64;
   const std::string suffix = "/checkpoint";
-  if (path.size() != 1 + kHex + suffix.size() || path[0] != '/' ||
-      !absl::EndsWith(path, suffix)) {
+  if (path.size() != 1 + kHex + suffix.size() || path[0] != '/' || !absl::EndsWith(path, suffix)) {
     return "";
   }
   const std::string hex = path.substr(1, kHex);
@@ -55,7 +54,9 @@ WitnessHttpServer::WitnessHttpServer(Witness* witness, std::function<std::string
     : witness_(witness), metrics_(std::move(metrics)), server_(std::move(options)) {
   server_.Handle(
       "POST", "/add-checkpoint",
-      [this](const http::ServerRequest& req) { return FromWitness(witness_->AddCheckpoint(req.body)); },
+      [this](const http::ServerRequest& req) {
+        return FromWitness(witness_->AddCheckpoint(req.body));
+      },
       witness::kMaxAddCheckpointBody);
   server_.HandlePrefix(
       "GET", "/",
@@ -124,7 +125,8 @@ void WitnessHttpServer::SetStatusPage(
         r.body = std::move(bytes);
         return r;
       },
-      kMaxGetBody);}
+      kMaxGetBody);
+}
 
 absl::Status WitnessHttpServer::Start(const std::string& host, int port) {
   if (started_) return absl::FailedPreconditionError("witness http: already started");
@@ -137,12 +139,14 @@ std::string WitnessHttpServer::ServerMetricsText() const {
   return absl::StrCat(
       "# HELP keytrail_monitor_http_requests_total HTTP requests handed to a handler.\n"
       "# TYPE keytrail_monitor_http_requests_total counter\n"
-      "keytrail_monitor_http_requests_total ", s.requests, "\n",
+      "keytrail_monitor_http_requests_total ",
+      s.requests, "\n",
       "# HELP keytrail_monitor_http_refused_total HTTP requests refused by the server's limits.\n"
       "# TYPE keytrail_monitor_http_refused_total counter\n"
-      "keytrail_monitor_http_refused_total{reason=\"body_too_large\"} ", s.too_large, "\n",
-      "keytrail_monitor_http_refused_total{reason=\"overloaded\"} ", s.overloaded, "\n",
-      "keytrail_monitor_http_refused_total{reason=\"request_deadline\"} ", s.deadline_closed, "\n");
+      "keytrail_monitor_http_refused_total{reason=\"body_too_large\"} ",
+      s.too_large, "\n", "keytrail_monitor_http_refused_total{reason=\"overloaded\"} ",
+      s.overloaded, "\n", "keytrail_monitor_http_refused_total{reason=\"request_deadline\"} ",
+      s.deadline_closed, "\n");
 }
 
 }  // namespace keytrail::monitor

@@ -14,8 +14,8 @@
 #include "core/note/note.h"
 #include "core/witness/add_checkpoint.h"
 #include "gtest/gtest.h"
-#include "testing/witness_test_util.h"
 #include "testing/process.h"
+#include "testing/witness_test_util.h"
 
 namespace keytrail::monitor {
 namespace {
@@ -27,10 +27,10 @@ struct CurlResult {
   std::string body;
 };
 
-class WitnessHttpTest : public ::testing::Test {
+class WitnessHttpTest : public testing::Test {
  protected:
   void SetUp() override {
-    dir_ = testing::TempDir("witness_http");
+    dir_ = test::TempDir("witness_http");
     auto store = WitnessStore::Open(dir_ + "/state");
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = *std::move(store);
@@ -47,15 +47,13 @@ class WitnessHttpTest : public ::testing::Test {
   }
 
   // Runs curl; POSTs `body` when `post`.
-  CurlResult Curl(const std::string& path, bool post,
-                  const std::string& body = "") {
+  CurlResult Curl(const std::string& path, bool post, const std::string& body = "") {
     const std::string in = dir_ + "/request";
     const std::string out = dir_ + "/response";
     const std::string headers = dir_ + "/headers";
     std::ofstream(in, std::ios::binary) << body;
-    std::string cmd = absl::StrCat(
-        "curl -s -o ", out, " -D ", headers,
-        " -w '%{http_code} %{content_type}' --max-time 10 ");
+    std::string cmd = absl::StrCat("curl -s -o ", out, " -D ", headers,
+                                   " -w '%{http_code} %{content_type}' --max-time 10 ");
     if (post) absl::StrAppend(&cmd, "--data-binary @", in, " ");
     absl::StrAppend(&cmd, "http://127.0.0.1:", server_->port(), path);
     CurlResult r;
@@ -69,8 +67,8 @@ class WitnessHttpTest : public ::testing::Test {
     const size_t space = line.find(' ');
     r.status = std::stoi(line.substr(0, space));
     if (space != std::string::npos) r.content_type = line.substr(space + 1);
-    r.body = testing::ReadFile(out);
-    r.headers = testing::ReadFile(headers);
+    r.body = test::ReadFile(out);
+    r.headers = test::ReadFile(headers);
     return r;
   }
 
@@ -104,15 +102,14 @@ TEST_F(WitnessHttpTest, CosignsAndServesTheCheckpoint) {
 
 TEST_F(WitnessHttpTest, ErrorStatuses) {
   EXPECT_EQ(Curl("/add-checkpoint", true, "old 1\nnonsense").status, 400);
-  EXPECT_EQ(Curl("/add-checkpoint", true,
-                 witness::FormatAddCheckpointRequest(9, {}, log_.Checkpoint(3)))
-                .status,
-            400);
+  EXPECT_EQ(
+      Curl("/add-checkpoint", true, witness::FormatAddCheckpointRequest(9, {}, log_.Checkpoint(3)))
+          .status,
+      400);
   TestLog other("other.example/log", 3);
   EXPECT_EQ(Curl("/add-checkpoint", true, other.Body(0, 3)).status, 404);
   EXPECT_EQ(Curl("/add-checkpoint", true,
-                 witness::FormatAddCheckpointRequest(
-                     0, {}, log_.Checkpoint(3, &other.signer())))
+                 witness::FormatAddCheckpointRequest(0, {}, log_.Checkpoint(3, &other.signer())))
                 .status,
             403);
 
@@ -135,10 +132,9 @@ TEST_F(WitnessHttpTest, ErrorStatuses) {
   EXPECT_NE(busy.headers.find("Retry-After: 5"), std::string::npos) << busy.headers;
 
   // Too big for the witness: refused before it is read.
-  EXPECT_EQ(Curl("/add-checkpoint", true,
-                 std::string(witness::kMaxAddCheckpointBody + 1, 'a'))
-                .status,
-            413);
+  EXPECT_EQ(
+      Curl("/add-checkpoint", true, std::string(witness::kMaxAddCheckpointBody + 1, 'a')).status,
+      413);
   EXPECT_EQ(Curl("/add-checkpoint", false).status, 404);  // GET: no route
   EXPECT_EQ(Curl("/" + std::string(64, 'G') + "/checkpoint", false).status, 404);
   EXPECT_EQ(Curl("/" + std::string(63, 'a') + "/checkpoint", false).status, 404);
@@ -150,7 +146,8 @@ TEST_F(WitnessHttpTest, ChunkedBodyOverTheCapIs413) {
   std::ofstream(in, std::ios::binary) << std::string(4 * witness::kMaxAddCheckpointBody, 'a');
   const std::string cmd = absl::StrCat(
       "curl -s -o /dev/null -w '%{http_code}' --max-time 10 -H 'Transfer-Encoding: chunked' "
-      "--data-binary @", in, " http://127.0.0.1:", server_->port(), "/add-checkpoint");
+      "--data-binary @",
+      in, " http://127.0.0.1:", server_->port(), "/add-checkpoint");
   FILE* p = popen(cmd.c_str(), "r");
   ASSERT_NE(p, nullptr);
   char buf[64] = "";
@@ -167,12 +164,12 @@ TEST(WitnessHttpRoutesTest, AnExtraExactRouteWinsOverTheCheckpointPrefix) {
     return r;
   });
   ASSERT_TRUE(server.Start("127.0.0.1", 0).ok());
-  const std::string out = testing::TempDir("witness_http_routes") + "/page";
-  ASSERT_EQ(std::system(absl::StrCat("curl -s -o ", out, " --max-time 10 http://127.0.0.1:",
-                                     server.port(), "/")
+  const std::string out = test::TempDir("witness_http_routes") + "/page";
+  ASSERT_EQ(std::system(absl::StrCat("curl -s -o ", out,
+                                     " --max-time 10 http://127.0.0.1:", server.port(), "/")
                             .c_str()),
             0);
-  EXPECT_EQ(testing::ReadFile(out), "status page");
+  EXPECT_EQ(test::ReadFile(out), "status page");
 }
 
 TEST_F(WitnessHttpTest, Metrics) {
@@ -185,8 +182,7 @@ TEST_F(WitnessHttpTest, Metrics) {
             std::string::npos)
       << m.body;
   EXPECT_NE(m.body.find("{outcome=\"conflict\"} 1\n"), std::string::npos);
-  EXPECT_NE(m.body.find("keytrail_witness_cosignatures_issued_total 1\n"),
-            std::string::npos);
+  EXPECT_NE(m.body.find("keytrail_witness_cosignatures_issued_total 1\n"), std::string::npos);
   EXPECT_NE(m.body.find("keytrail_monitor_http_refused_total{reason=\"body_too_large\"} 0\n"),
             std::string::npos)
       << m.body;

@@ -42,8 +42,7 @@ int Run(const std::string& dir) {
   if (first.status != 200) return Fail("first push: " + first.body);
   WitnessResponse second = witness.AddCheckpoint(log.Body(5, 12));
   if (second.status != 200) return Fail("second push: " + second.body);
-  WitnessResponse served =
-      witness.CosignedCheckpoint(HexEncode(HashView(Sha256Of(log.origin()))));
+  WitnessResponse served = witness.CosignedCheckpoint(HexEncode(HashView(Sha256Of(log.origin()))));
   if (served.status != 200) return Fail("monitoring endpoint: " + served.body);
   if (!Write(dir + "/log.vkey", log.signer().VerifierKey() + "\n") ||
       !Write(dir + "/witness.vkey", signer->VerifierKey() + "\n") ||

@@ -31,6 +31,7 @@
 #include "absl/time/clock.h"
 #include "core/bytes/encoding.h"
 #include "core/crypto/sha256.h"
+#include "core/http/client.h"
 #include "core/keys/keys.h"
 #include "core/merkle/hash_list.h"
 #include "core/merkle/verify.h"
@@ -39,7 +40,6 @@
 #include "core/note/note.h"
 #include "core/witness/add_checkpoint.h"
 #include "gtest/gtest.h"
-#include "core/http/client.h"
 #include "testing/log_server_harness.h"
 #include "testing/monitor_harness.h"
 #include "testing/process.h"
@@ -48,9 +48,9 @@
 namespace keytrail::monitor {
 namespace {
 
-using ::keytrail::testing::CheckpointOf;
-using keytrail::testing::LogServerHarness;
-using keytrail::testing::MonitorHarness;
+using ::keytrail::test::CheckpointOf;
+using keytrail::test::LogServerHarness;
+using keytrail::test::MonitorHarness;
 
 constexpr int kKills = 8;
 
@@ -62,7 +62,7 @@ struct Cosigned {
 
 // Size and root of a checkpoint note; size 0 and a zero root if it does not
 // parse.
-class WitnessKillE2eTest : public ::testing::Test {
+class WitnessKillE2eTest : public testing::Test {
  protected:
   void SetUp() override {
     auto h = LogServerHarness::Create("witness_kill");
@@ -80,7 +80,7 @@ class WitnessKillE2eTest : public ::testing::Test {
     ASSERT_TRUE(signer.ok()) << signer.status();
     log_signer_ = std::make_unique<note::Ed25519NoteSigner>(*std::move(signer));
 
-    monitor_ = std::make_unique<MonitorHarness>(keytrail::testing::TempDir("witness_kill_m"),
+    monitor_ = std::make_unique<MonitorHarness>(keytrail::test::TempDir("witness_kill_m"),
                                                 "monitor.example/kill");
     monitor_->AddLog(origin_, info.note_verifier_key(), absl::StrCat("127.0.0.1:", log_->port()),
                      50);
@@ -239,8 +239,8 @@ class WitnessKillE2eTest : public ::testing::Test {
       }
       return *theirs;
     }
-    failures_.push_back(absl::StrCat("add-checkpoint old ", known, " size ", cp.size, ": ",
-                                     status, " ", body));
+    failures_.push_back(
+        absl::StrCat("add-checkpoint old ", known, " size ", cp.size, ": ", status, " ", body));
     return known;
   }
 
@@ -400,10 +400,11 @@ TEST_F(WitnessKillE2eTest, KilledDuringAddCheckpointKeepsWhatItAcknowledged) {
         << "cosigned size " << c.size;
   }
   EXPECT_GT(kills_in_flight, 0);
-  std::printf("%d kills (%d with a request in flight); %zu cosignatures up to size %llu; "
-              "answers by status:%s\n",
-              kKills, kills_in_flight, cosigned.size(),
-              static_cast<unsigned long long>(cosigned.back().size), answers.c_str());
+  std::printf(
+      "%d kills (%d with a request in flight); %zu cosignatures up to size %llu; "
+      "answers by status:%s\n",
+      kKills, kills_in_flight, cosigned.size(),
+      static_cast<unsigned long long>(cosigned.back().size), answers.c_str());
 }
 
 }  // namespace

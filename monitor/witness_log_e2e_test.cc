@@ -26,7 +26,7 @@
 namespace keytrail::monitor {
 namespace {
 
-using keytrail::testing::LogServerHarness;
+using keytrail::test::LogServerHarness;
 
 // Follows one log; approves every checkpoint unless told otherwise.
 class ApprovingLogs : public AuditedLogs {
@@ -35,8 +35,8 @@ class ApprovingLogs : public AuditedLogs {
   const note::NoteVerifier* LogVerifier(absl::string_view origin) const override {
     return origin == log_.name() ? &log_ : nullptr;
   }
-  absl::Status CheckAudited(absl::string_view, absl::string_view,
-                            const note::Checkpoint&, absl::Time) override {
+  absl::Status CheckAudited(absl::string_view, absl::string_view, const note::Checkpoint&,
+                            absl::Time) override {
     absl::MutexLock l(&mu_);
     return result_;
   }
@@ -56,15 +56,15 @@ class ApprovingLogs : public AuditedLogs {
   absl::Status result_;
 };
 
-class WitnessLogE2eTest : public ::testing::Test {
+class WitnessLogE2eTest : public testing::Test {
  protected:
   void SetUp() override {
-    auto h = LogServerHarness::Create(
-        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    auto h =
+        LogServerHarness::Create(testing::UnitTest::GetInstance()->current_test_info()->name());
     ASSERT_TRUE(h.ok()) << h.status();
     h_ = *std::move(h);
-    auto vkey = note::ParseVerifierKey(absl::StripAsciiWhitespace(
-        keytrail::testing::ReadFile(h_->path("note.pub"))));
+    auto vkey = note::ParseVerifierKey(
+        absl::StripAsciiWhitespace(keytrail::test::ReadFile(h_->path("note.pub"))));
     ASSERT_TRUE(vkey.ok()) << vkey.status();
     logs_ = std::make_unique<ApprovingLogs>(*vkey);
     auto store = WitnessStore::Open(h_->path("witness"));
@@ -125,8 +125,7 @@ class WitnessLogE2eTest : public ::testing::Test {
       if (Cosignatures(cp) == 1 && Size(cp) >= size) return cp;
       absl::SleepFor(absl::Milliseconds(50));
     }
-    ADD_FAILURE() << "no cosigned checkpoint at size " << size << "; server log:\n"
-                  << h_->log();
+    ADD_FAILURE() << "no cosigned checkpoint at size " << size << "; server log:\n" << h_->log();
     return "";
   }
 
@@ -163,8 +162,8 @@ TEST_F(WitnessLogE2eTest, LookupCarriesTheWitnessCosignature) {
   ASSERT_TRUE(trust.ok()) << trust.status();
   trust->monitors.push_back(*witness_key_);
   trust->min_cosignatures = 1;
-  auto verified = verifier::VerifyLookup(
-      *trust, "alice", resp, {}, static_cast<uint64_t>(absl::ToUnixMillis(absl::Now())));
+  auto verified = verifier::VerifyLookup(*trust, "alice", resp, {},
+                                         static_cast<uint64_t>(absl::ToUnixMillis(absl::Now())));
   ASSERT_TRUE(verified.ok()) << verified.status();
   EXPECT_EQ(verified->log.cosignatures, 1u);
   EXPECT_TRUE(verified->current.has_value());
@@ -203,10 +202,10 @@ TEST_F(WitnessLogE2eTest, RefusedCheckpointsAreNotServed) {
 }
 
 TEST_F(WitnessLogE2eTest, BadMonitorFlagsRefuseToStart) {
-  const std::vector<std::string> base = {
-      "--listen=127.0.0.1:0", "--data_dir=" + h_->path("data"),
-      "--note_key=" + h_->path("note.key"), "--vrf_key=" + h_->path("vrf.key"),
-      "--write_token_file=" + h_->path("token")};
+  const std::vector<std::string> base = {"--listen=127.0.0.1:0", "--data_dir=" + h_->path("data"),
+                                         "--note_key=" + h_->path("note.key"),
+                                         "--vrf_key=" + h_->path("vrf.key"),
+                                         "--write_token_file=" + h_->path("token")};
   const std::pair<std::string, std::string> cases[] = {
       {"--monitors=w1=http://127.0.0.1:1", "--monitors"},
       {"--monitors=w1=http://127.0.0.1:1=nonsense", "cosignature verifier key"},
@@ -218,13 +217,12 @@ TEST_F(WitnessLogE2eTest, BadMonitorFlagsRefuseToStart) {
     args.push_back(flag);
     if (want.empty()) args.push_back("--required_cosignatures=2");
     const std::string log = h_->path("bad_flags.log");
-    auto rc = keytrail::testing::RunProgram(
-        keytrail::testing::Runfile("log_server/log_server"), args, log, absl::Seconds(30));
+    auto rc = keytrail::test::RunProgram(keytrail::test::Runfile("log_server/log_server"), args,
+                                         log, absl::Seconds(30));
     ASSERT_TRUE(rc.ok()) << rc.status();
     EXPECT_EQ(*rc, 1) << flag;
-    const std::string out = keytrail::testing::ReadFile(log);
-    EXPECT_NE(out.find(want.empty() ? "exceeds the 1 monitors" : want), std::string::npos)
-        << out;
+    const std::string out = keytrail::test::ReadFile(log);
+    EXPECT_NE(out.find(want.empty() ? "exceeds the 1 monitors" : want), std::string::npos) << out;
   }
 }
 

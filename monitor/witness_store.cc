@@ -35,8 +35,7 @@ absl::StatusOr<WitnessState> ParseWitnessState(absl::string_view bytes) {
   absl::string_view note;
   if (!r.ReadU8(&version)) return TruncatedError("witness state", "format");
   if (version != kRecordVersion) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("witness state: unknown format ", version));
+    return absl::InvalidArgumentError(absl::StrCat("witness state: unknown format ", version));
   }
   if (!r.ReadU64(&state.size)) return TruncatedError("witness state", "size");
   if (!r.ReadArray(&state.root)) return TruncatedError("witness state", "root");
@@ -55,8 +54,9 @@ absl::StatusOr<WitnessState> DecodeWitnessState(absl::string_view bytes) {
   return parsed;
 }
 
-absl::StatusOr<std::unique_ptr<WitnessStore>> WitnessStore::Open(
-    const std::string& path, StorageHealth* health, rocksdb::Env* env) {
+absl::StatusOr<std::unique_ptr<WitnessStore>> WitnessStore::Open(const std::string& path,
+                                                                 StorageHealth* health,
+                                                                 rocksdb::Env* env) {
   DatabaseOptions options;
   options.env = env;
   options.column_families = {kColumnFamily};
@@ -67,8 +67,7 @@ absl::StatusOr<std::unique_ptr<WitnessStore>> WitnessStore::Open(
   return std::unique_ptr<WitnessStore>(new WitnessStore(std::move(*db), health));
 }
 
-absl::StatusOr<std::optional<WitnessState>> WitnessStore::Get(
-    absl::string_view origin) const {
+absl::StatusOr<std::optional<WitnessState>> WitnessStore::Get(absl::string_view origin) const {
   return GetByOriginHash(Sha256Of(origin));
 }
 
@@ -81,30 +80,27 @@ absl::StatusOr<std::optional<WitnessState>> WitnessStore::GetByOriginHash(
   if (!raw->has_value()) return std::optional<WitnessState>();
   absl::StatusOr<WitnessState> state = DecodeWitnessState(**raw);
   if (!state.ok()) {
-    return absl::DataLossError(absl::StrCat(state.status().message(), " (origin hash ",
-                                            HashHex(origin_hash), ")"));
+    return absl::DataLossError(
+        absl::StrCat(state.status().message(), " (origin hash ", HashHex(origin_hash), ")"));
   }
   return std::optional<WitnessState>(std::move(*state));
 }
 
-absl::Status WitnessStore::CompareAndSet(absl::string_view origin,
-                                         uint64_t expected_size,
-                                         const Hash& expected_root,
-                                         const WitnessState& next,
+absl::Status WitnessStore::CompareAndSet(absl::string_view origin, uint64_t expected_size,
+                                         const Hash& expected_root, const WitnessState& next,
                                          uint64_t* current_size) {
   absl::MutexLock lock(&mu_);
   absl::StatusOr<std::optional<WitnessState>> current = Get(origin);
   if (!current.ok()) return current.status();
   const uint64_t stored = current->has_value() ? (*current)->size : 0;
   if (current_size != nullptr) *current_size = stored;
-  const bool matches = current->has_value()
-                           ? ((*current)->size == expected_size &&
-                              (*current)->root == expected_root)
-                           : expected_size == 0;
+  const bool matches = current->has_value() ? ((*current)->size == expected_size &&
+                                               (*current)->root == expected_root)
+                                            : expected_size == 0;
   if (!matches) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "witness state: origin ", origin, " is at size ", stored,
-        ", not the expected ", expected_size));
+    return absl::FailedPreconditionError(absl::StrCat("witness state: origin ", origin,
+                                                      " is at size ", stored, ", not the expected ",
+                                                      expected_size));
   }
   rocksdb::WriteBatch batch;
   batch.Put(db_->cf(0), ToSlice(HashView(Sha256Of(origin))), EncodeWitnessState(next));

@@ -49,15 +49,15 @@ class WitnessStore {
   // Database::Open (FailedPrecondition when another process holds it).
   // `health` (borrowed, may be null; must outlive the store) hears of every
   // write's outcome. `env` as DatabaseOptions::env (tests).
-  static absl::StatusOr<std::unique_ptr<WitnessStore>> Open(
-      const std::string& path, StorageHealth* health = nullptr, rocksdb::Env* env = nullptr);
+  static absl::StatusOr<std::unique_ptr<WitnessStore>> Open(const std::string& path,
+                                                            StorageHealth* health = nullptr,
+                                                            rocksdb::Env* env = nullptr);
 
   // The state for `origin`, nullopt if this witness never cosigned for it.
   // DataLoss for a damaged record; Unavailable for disk trouble.
   absl::StatusOr<std::optional<WitnessState>> Get(absl::string_view origin) const;
   // The same, by SHA-256 of the origin.
-  absl::StatusOr<std::optional<WitnessState>> GetByOriginHash(
-      const Hash& origin_hash) const;
+  absl::StatusOr<std::optional<WitnessState>> GetByOriginHash(const Hash& origin_hash) const;
 
   // Atomically: if the stored state for `origin` has exactly
   // `expected_size` and `expected_root` (or is absent and expected_size is
@@ -68,8 +68,7 @@ class WitnessStore {
   // for good until a restart (Database::Commit's FailedPrecondition) is
   // Unavailable too, so FailedPrecondition always means a conflict.
   absl::Status CompareAndSet(absl::string_view origin, uint64_t expected_size,
-                             const Hash& expected_root,
-                             const WitnessState& next,
+                             const Hash& expected_root, const WitnessState& next,
                              uint64_t* current_size = nullptr);
 
   // Database::ProbeWrite, reported to `health`: whether writes work again.

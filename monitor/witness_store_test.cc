@@ -25,8 +25,7 @@ TEST(WitnessStoreTest, EncodingRoundTripAndRejects) {
   EXPECT_EQ(back->root, s.root);
   EXPECT_EQ(back->note, "note\n");
   for (size_t n = 0; n < bytes.size(); ++n) {
-    EXPECT_EQ(DecodeWitnessState(bytes.substr(0, n)).status().code(),
-              absl::StatusCode::kDataLoss)
+    EXPECT_EQ(DecodeWitnessState(bytes.substr(0, n)).status().code(), absl::StatusCode::kDataLoss)
         << n;
   }
   EXPECT_EQ(DecodeWitnessState(bytes + "x").status().code(), absl::StatusCode::kDataLoss);
@@ -36,31 +35,24 @@ TEST(WitnessStoreTest, EncodingRoundTripAndRejects) {
 }
 
 TEST(WitnessStoreTest, CompareAndSetPersists) {
-  const std::string dir = testing::TempDir("witness_store");
+  const std::string dir = test::TempDir("witness_store");
   {
     auto store = WitnessStore::Open(dir);
     ASSERT_TRUE(store.ok()) << store.status();
     EXPECT_FALSE((*store)->Get("o").value().has_value());
     uint64_t current = 99;
     // Absent: only expected size 0 matches.
-    EXPECT_EQ((*store)->CompareAndSet("o", 3, HashOf(0), {5, HashOf(5), "a"},
-                                      &current)
-                  .code(),
+    EXPECT_EQ((*store)->CompareAndSet("o", 3, HashOf(0), {5, HashOf(5), "a"}, &current).code(),
               absl::StatusCode::kFailedPrecondition);
     EXPECT_EQ(current, 0u);
-    ASSERT_TRUE(
-        (*store)->CompareAndSet("o", 0, HashOf(0), {5, HashOf(5), "a"}).ok());
+    ASSERT_TRUE((*store)->CompareAndSet("o", 0, HashOf(0), {5, HashOf(5), "a"}).ok());
     // Wrong size, then right size but wrong root.
-    EXPECT_EQ((*store)->CompareAndSet("o", 0, HashOf(0), {9, HashOf(9), "b"},
-                                      &current)
-                  .code(),
+    EXPECT_EQ((*store)->CompareAndSet("o", 0, HashOf(0), {9, HashOf(9), "b"}, &current).code(),
               absl::StatusCode::kFailedPrecondition);
     EXPECT_EQ(current, 5u);
-    EXPECT_EQ(
-        (*store)->CompareAndSet("o", 5, HashOf(4), {9, HashOf(9), "b"}).code(),
-        absl::StatusCode::kFailedPrecondition);
-    ASSERT_TRUE(
-        (*store)->CompareAndSet("o", 5, HashOf(5), {9, HashOf(9), "b"}).ok());
+    EXPECT_EQ((*store)->CompareAndSet("o", 5, HashOf(4), {9, HashOf(9), "b"}).code(),
+              absl::StatusCode::kFailedPrecondition);
+    ASSERT_TRUE((*store)->CompareAndSet("o", 5, HashOf(5), {9, HashOf(9), "b"}).ok());
   }
   auto reopened = WitnessStore::Open(dir);
   ASSERT_TRUE(reopened.ok()) << reopened.status();
@@ -75,18 +67,16 @@ TEST(WitnessStoreTest, CompareAndSetPersists) {
 }
 
 TEST(WitnessStoreTest, RacingWritersNeverRollBack) {
-  auto store = WitnessStore::Open(testing::TempDir("witness_store_race"));
+  auto store = WitnessStore::Open(test::TempDir("witness_store_race"));
   ASSERT_TRUE(store.ok()) << store.status();
-  ASSERT_TRUE(
-      (*store)->CompareAndSet("o", 0, HashOf(0), {1, HashOf(1), ""}).ok());
+  ASSERT_TRUE((*store)->CompareAndSet("o", 0, HashOf(0), {1, HashOf(1), ""}).ok());
   // Every thread tries to move 1 -> its own size: exactly one wins.
   std::vector<std::thread> threads;
   std::atomic<int> wins{0};
   for (int i = 0; i < 8; ++i) {
     threads.emplace_back([&, i] {
       const uint8_t size = static_cast<uint8_t>(2 + i);
-      if ((*store)->CompareAndSet("o", 1, HashOf(1), {size, HashOf(size), ""})
-              .ok()) {
+      if ((*store)->CompareAndSet("o", 1, HashOf(1), {size, HashOf(size), ""}).ok()) {
         ++wins;
       }
     });

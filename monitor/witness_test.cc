@@ -11,19 +11,19 @@
 #include "core/note/note.h"
 #include "core/witness/add_checkpoint.h"
 #include "gtest/gtest.h"
-#include "testing/witness_test_util.h"
 #include "testing/full_disk.h"
 #include "testing/process.h"
+#include "testing/witness_test_util.h"
 
 namespace keytrail::monitor {
 namespace {
 
 constexpr int64_t kNow = 1790000000;
 
-class WitnessTest : public ::testing::Test {
+class WitnessTest : public testing::Test {
  protected:
   void SetUp() override {
-    auto store = WitnessStore::Open(testing::TempDir("witness"));
+    auto store = WitnessStore::Open(test::TempDir("witness"));
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = *std::move(store);
     logs_.Follow(log_);
@@ -88,16 +88,15 @@ TEST_F(WitnessTest, MalformedIs400) {
   // A note that does not parse, and note text that is not a checkpoint.
   EXPECT_EQ(witness_->AddCheckpoint("old 0\n\nhello\n").status, 400);
   const note::NoteSigner* signers[] = {&log_.signer()};
-  EXPECT_EQ(witness_->AddCheckpoint("old 0\n\n" +
-                                    *note::SignNote("example.com/log\nx\n", signers))
+  EXPECT_EQ(witness_->AddCheckpoint("old 0\n\n" + *note::SignNote("example.com/log\nx\n", signers))
                 .status,
             400);
   EXPECT_EQ(logs_.calls(), 0);
 }
 
 TEST_F(WitnessTest, OldAboveSizeIs400) {
-  const WitnessResponse r = witness_->AddCheckpoint(
-      witness::FormatAddCheckpointRequest(9, {}, log_.Checkpoint(5)));
+  const WitnessResponse r =
+      witness_->AddCheckpoint(witness::FormatAddCheckpointRequest(9, {}, log_.Checkpoint(5)));
   EXPECT_EQ(r.status, 400);
 }
 
@@ -110,8 +109,9 @@ TEST_F(WitnessTest, BadSignatureIs403) {
   auto stranger = note::Ed25519NoteSigner::Generate("example.com/log");
   ASSERT_TRUE(stranger.ok());
   // Signed only by another key of the same name: no trusted signature.
-  EXPECT_EQ(witness_->AddCheckpoint(witness::FormatAddCheckpointRequest(
-                                        0, {}, log_.Checkpoint(5, &*stranger)))
+  EXPECT_EQ(witness_
+                ->AddCheckpoint(
+                    witness::FormatAddCheckpointRequest(0, {}, log_.Checkpoint(5, &*stranger)))
                 .status,
             403);
   // A signature line by the log's key that does not verify.
@@ -135,8 +135,8 @@ TEST_F(WitnessTest, WrongOldSizeIs409WithStoredSize) {
 
 TEST_F(WitnessTest, SameSizeOtherRootIs409) {
   ASSERT_EQ(witness_->AddCheckpoint(log_.Body(0, 5)).status, 200);
-  const WitnessResponse r = witness_->AddCheckpoint(
-      witness::FormatAddCheckpointRequest(5, {}, log_.ForkedCheckpoint(5)));
+  const WitnessResponse r =
+      witness_->AddCheckpoint(witness::FormatAddCheckpointRequest(5, {}, log_.ForkedCheckpoint(5)));
   EXPECT_EQ(r.status, 409);
   EXPECT_EQ(r.body, "5\n");
   // The auditor was shown it (it may be evidence of a split view).
@@ -153,10 +153,10 @@ TEST_F(WitnessTest, RefusedCheckpointsAreShownToTheAuditorAnswersUnchanged) {
   ASSERT_EQ(witness_->AddCheckpoint(log_.Body(0, 5)).status, 200);
   std::vector<Hash> proof = log_.Proof(5, 9);
   proof[0][0] ^= 1;
-  EXPECT_EQ(witness_->AddCheckpoint(witness::FormatAddCheckpointRequest(5, proof,
-                                                                        log_.Checkpoint(9)))
-                .status,
-            422);
+  EXPECT_EQ(
+      witness_->AddCheckpoint(witness::FormatAddCheckpointRequest(5, proof, log_.Checkpoint(9)))
+          .status,
+      422);
   EXPECT_EQ(logs_.observed().size(), 2u);
   auto stranger = note::Ed25519NoteSigner::Generate("example.com/log");
   ASSERT_TRUE(stranger.ok());
@@ -169,26 +169,27 @@ TEST_F(WitnessTest, BadProofIs422) {
   ASSERT_EQ(witness_->AddCheckpoint(log_.Body(0, 5)).status, 200);
   std::vector<Hash> proof = log_.Proof(5, 9);
   proof[0][0] ^= 1;
-  EXPECT_EQ(witness_->AddCheckpoint(witness::FormatAddCheckpointRequest(
-                                        5, proof, log_.Checkpoint(9)))
-                .status,
-            422);
+  EXPECT_EQ(
+      witness_->AddCheckpoint(witness::FormatAddCheckpointRequest(5, proof, log_.Checkpoint(9)))
+          .status,
+      422);
   // Wrong length.
   proof = log_.Proof(5, 9);
   proof.pop_back();
-  EXPECT_EQ(witness_->AddCheckpoint(witness::FormatAddCheckpointRequest(
-                                        5, proof, log_.Checkpoint(9)))
-                .status,
-            422);
+  EXPECT_EQ(
+      witness_->AddCheckpoint(witness::FormatAddCheckpointRequest(5, proof, log_.Checkpoint(9)))
+          .status,
+      422);
   // A fork at a larger size: the proof from 5 cannot reach its root.
-  EXPECT_EQ(witness_->AddCheckpoint(witness::FormatAddCheckpointRequest(
-                                        5, log_.Proof(5, 9),
-                                        log_.ForkedCheckpoint(9)))
+  EXPECT_EQ(witness_
+                ->AddCheckpoint(witness::FormatAddCheckpointRequest(5, log_.Proof(5, 9),
+                                                                    log_.ForkedCheckpoint(9)))
                 .status,
             422);
   // Non-empty proof with old 0 / old == size.
-  EXPECT_EQ(witness_->AddCheckpoint(witness::FormatAddCheckpointRequest(
-                                        5, log_.Proof(3, 5), log_.Checkpoint(5)))
+  EXPECT_EQ(witness_
+                ->AddCheckpoint(
+                    witness::FormatAddCheckpointRequest(5, log_.Proof(3, 5), log_.Checkpoint(5)))
                 .status,
             422);
   auto state = store_->Get(log_.origin());
@@ -214,8 +215,9 @@ TEST_F(WitnessTest, AProofToAnotherSizeIs422AndTheRightOneWorks) {
 }
 
 TEST_F(WitnessTest, NonEmptyProofFromZeroIs422) {
-  EXPECT_EQ(witness_->AddCheckpoint(witness::FormatAddCheckpointRequest(
-                                        0, log_.Proof(3, 5), log_.Checkpoint(5)))
+  EXPECT_EQ(witness_
+                ->AddCheckpoint(
+                    witness::FormatAddCheckpointRequest(0, log_.Proof(3, 5), log_.Checkpoint(5)))
                 .status,
             422);
 }
@@ -243,8 +245,7 @@ TEST_F(WitnessTest, RacingPushesFromOneSizeCosignOnce) {
   std::vector<WitnessResponse> responses(8);
   std::vector<std::thread> threads;
   for (size_t i = 0; i < responses.size(); ++i) {
-    threads.emplace_back(
-        [&, i] { responses[i] = witness_->AddCheckpoint(log_.Body(5, 6 + i)); });
+    threads.emplace_back([&, i] { responses[i] = witness_->AddCheckpoint(log_.Body(5, 6 + i)); });
   }
   for (auto& t : threads) t.join();
   int wins = 0;
@@ -283,10 +284,10 @@ TEST_F(WitnessTest, MetricsCountOutcomes) {
 // monitor runs with backoff) resumes writes once space is back, and the
 // same request then cosigns, exactly once extending what was stored.
 TEST(WitnessFullDiskTest, Answers503WithoutCosigningUntilSpaceReturns) {
-  keytrail::testing::FullDisk disk;
+  keytrail::test::FullDisk disk;
   std::vector<bool> changes;
   StorageHealth health([&](bool healthy) { changes.push_back(healthy); });
-  auto store = WitnessStore::Open(testing::TempDir("witness_full_disk"), &health, disk.env());
+  auto store = WitnessStore::Open(test::TempDir("witness_full_disk"), &health, disk.env());
   ASSERT_TRUE(store.ok()) << store.status();
   TestLog log{"example.com/full", 20};
   FakeAuditedLogs logs;

@@ -10,9 +10,9 @@
 //     0 and no service process is left;
 //   - a second start reuses the keys and data and does not tell the story
 //     again; Ctrl-C stops it cleanly too.
+#include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
-#include <netinet/in.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -31,10 +31,10 @@
 namespace keytrail {
 namespace {
 
-using testing::ChildProcess;
-using testing::ReadFile;
-using testing::Runfile;
-using testing::TempDir;
+using test::ChildProcess;
+using test::ReadFile;
+using test::Runfile;
+using test::TempDir;
 
 // Five ports free right now (bound together, then released).
 std::vector<int> FreePorts(int n) {
@@ -67,7 +67,7 @@ bool Serves(int port) {
 
 bool Alive(pid_t pid) { return ::kill(pid, 0) == 0 || errno != ESRCH; }
 
-class StartE2eTest : public ::testing::Test {
+class StartE2eTest : public testing::Test {
  protected:
   void SetUp() override {
     home_ = TempDir("newcomer_home");
@@ -85,10 +85,14 @@ class StartE2eTest : public ::testing::Test {
   void Start(const std::vector<std::string>& flags) {
     ++starts_;
     out_ = absl::StrCat(home_, "/start.", starts_, ".out");
-    std::vector<std::string> args = {
-        "-i", "HOME=" + home_, "PATH=/usr/bin:/bin", "KEYTRAIL_HOME=" + data_,
-        "KEYTRAIL_BIN_DIR=" + bin_,
-        "KEYTRAIL_PORTS=" + absl::StrJoin(ports_, ","), "/bin/bash", Runfile("scripts/start.sh")};
+    std::vector<std::string> args = {"-i",
+                                     "HOME=" + home_,
+                                     "PATH=/usr/bin:/bin",
+                                     "KEYTRAIL_HOME=" + data_,
+                                     "KEYTRAIL_BIN_DIR=" + bin_,
+                                     "KEYTRAIL_PORTS=" + absl::StrJoin(ports_, ","),
+                                     "/bin/bash",
+                                     Runfile("scripts/start.sh")};
     args.insert(args.end(), flags.begin(), flags.end());
     auto p = ChildProcess::Start("/usr/bin/env", args, out_);
     ASSERT_TRUE(p.ok()) << p.status();
@@ -169,8 +173,8 @@ TEST_F(StartE2eTest, FirstStartTellsTheStoryCtrlCStopsAllSecondStartReuses) {
 }
 
 TEST_F(StartE2eTest, BadArgumentsAreOneLineAndExit2) {
-  auto rc = testing::RunProgram("/bin/bash", {Runfile("scripts/start.sh"), "--frobnicate"},
-                                home_ + "/bad.out");
+  auto rc = test::RunProgram("/bin/bash", {Runfile("scripts/start.sh"), "--frobnicate"},
+                             home_ + "/bad.out");
   ASSERT_TRUE(rc.ok());
   EXPECT_EQ(*rc, 2);
   EXPECT_EQ(ReadFile(home_ + "/bad.out"), "start: unknown argument --frobnicate (see --help)\n");

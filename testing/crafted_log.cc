@@ -5,7 +5,7 @@
 #include "core/note/checkpoint.h"
 #include "core/protocol/chain.h"
 
-namespace keytrail::evidence::testing {
+namespace keytrail::test {
 namespace {
 
 class MapSource : public merkle::HashSource {
@@ -83,4 +83,4 @@ std::vector<Hash> CraftedLog::ConsistencyProof(uint64_t size1, uint64_t size2) c
   return merkle::BuildConsistencyProof(size1, size2, source).value();
 }
 
-}  // namespace keytrail::evidence::testing
+}  // namespace keytrail::test

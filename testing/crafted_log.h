@@ -18,7 +18,7 @@
 #include "core/note/note.h"
 #include "core/protocol/entry.h"
 
-namespace keytrail::evidence::testing {
+namespace keytrail::test {
 
 class CraftedLog {
  public:
@@ -65,6 +65,6 @@ class CraftedLog {
 // An index that is SHA-256 of "account <i>".
 Hash TestIndex(int i);
 
-}  // namespace keytrail::evidence::testing
+}  // namespace keytrail::test
 
 #endif  // KEYTRAIL_TESTING_CRAFTED_LOG_H_

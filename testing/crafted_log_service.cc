@@ -2,9 +2,9 @@
 
 #include "core/merkle/hash_list.h"
 
-namespace keytrail::monitor::testing {
+namespace keytrail::test {
 
-CraftedLogServer::CraftedLogServer(const evidence::testing::CraftedLog* log) : log_(log) {
+CraftedLogServer::CraftedLogServer(const test::CraftedLog* log) : log_(log) {
   grpc::ServerBuilder builder;
   builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port_);
   builder.RegisterService(this);
@@ -18,7 +18,7 @@ std::shared_ptr<grpc::Channel> CraftedLogServer::Channel() const {
                              grpc::InsecureChannelCredentials());
 }
 
-void CraftedLogServer::SetLog(const evidence::testing::CraftedLog* log) {
+void CraftedLogServer::SetLog(const test::CraftedLog* log) {
   std::lock_guard<std::mutex> lock(mu_);
   log_ = log;
 }
@@ -39,8 +39,8 @@ int CraftedLogServer::entries_calls() const {
   return entries_calls_;
 }
 
-#define KT_CHECK_UP()                                                  \
-  std::lock_guard<std::mutex> lock(mu_);                               \
+#define KT_CHECK_UP()                    \
+  std::lock_guard<std::mutex> lock(mu_); \
   if (down_) return grpc::Status(grpc::StatusCode::UNAVAILABLE, "down")
 
 grpc::Status CraftedLogServer::GetCheckpoint(grpc::ServerContext*, const v1::GetCheckpointRequest*,
@@ -61,7 +61,8 @@ grpc::Status CraftedLogServer::GetEntries(grpc::ServerContext*, const v1::GetEnt
   if (req->start() >= log_->size()) {
     return grpc::Status(grpc::StatusCode::OUT_OF_RANGE, "beyond the log");
   }
-  const uint64_t end = std::min<uint64_t>(log_->size(), req->start() + std::min<uint64_t>(req->count(), 1000));
+  const uint64_t end =
+      std::min<uint64_t>(log_->size(), req->start() + std::min<uint64_t>(req->count(), 1000));
   for (uint64_t i = req->start(); i < end; ++i) resp->add_entries(log_->entry(i));
   return grpc::Status::OK;
 }
@@ -85,7 +86,8 @@ grpc::Status CraftedLogServer::GetConsistencyProof(grpc::ServerContext*,
       req->second_size() > log_->size()) {
     return grpc::Status(grpc::StatusCode::OUT_OF_RANGE, "bad sizes");
   }
-  resp->set_proof(merkle::EncodeHashList(log_->ConsistencyProof(req->first_size(), req->second_size())));
+  resp->set_proof(
+      merkle::EncodeHashList(log_->ConsistencyProof(req->first_size(), req->second_size())));
   return grpc::Status::OK;
 }
 
@@ -98,4 +100,4 @@ grpc::Status CraftedLogServer::GetLogInfo(grpc::ServerContext*, const v1::GetLog
   return grpc::Status::OK;
 }
 
-}  // namespace keytrail::monitor::testing
+}  // namespace keytrail::test

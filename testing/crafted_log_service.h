@@ -12,23 +12,23 @@
 #include <optional>
 #include <string>
 
-#include "testing/crafted_log.h"
 #include "grpcpp/grpcpp.h"
 #include "proto/log_service.grpc.pb.h"
+#include "testing/crafted_log.h"
 
-namespace keytrail::monitor::testing {
+namespace keytrail::test {
 
 class CraftedLogServer : public v1::KeyTransparencyLog::Service {
  public:
   // Starts serving `log` on 127.0.0.1 (a port it picks).
-  explicit CraftedLogServer(const evidence::testing::CraftedLog* log);
+  explicit CraftedLogServer(const test::CraftedLog* log);
   ~CraftedLogServer() override;
 
   int port() const { return port_; }
   std::shared_ptr<grpc::Channel> Channel() const;
 
   // Serve another log (e.g. a fork with the same key).
-  void SetLog(const evidence::testing::CraftedLog* log);
+  void SetLog(const test::CraftedLog* log);
   // Serve this checkpoint note instead of the log's own (nullopt: the log's).
   void SetCheckpoint(std::optional<std::string> note);
   // Serve the log's checkpoint at this size (0: its full size).
@@ -50,7 +50,7 @@ class CraftedLogServer : public v1::KeyTransparencyLog::Service {
 
  private:
   mutable std::mutex mu_;
-  const evidence::testing::CraftedLog* log_;
+  const test::CraftedLog* log_;
   std::optional<std::string> checkpoint_;
   uint64_t served_size_ = 0;
   bool down_ = false;
@@ -59,6 +59,6 @@ class CraftedLogServer : public v1::KeyTransparencyLog::Service {
   std::unique_ptr<grpc::Server> server_;
 };
 
-}  // namespace keytrail::monitor::testing
+}  // namespace keytrail::test
 
 #endif  // KEYTRAIL_TESTING_CRAFTED_LOG_SERVICE_H_

@@ -9,13 +9,13 @@
 #include "core/util/file.h"
 #include "testing/process.h"
 
-namespace keytrail::testing {
+namespace keytrail::test {
 
 absl::StatusOr<CurlResponse> Curl(const std::string& url,
                                   const std::vector<std::string>& extra_args) {
   static std::atomic<int> calls{0};
   const std::string base = absl::StrCat(TempDir("curl"), "/", calls.fetch_add(1));
-  std::vector<std::string> args = {"-s", "--path-as-is", "-D", base + ".headers",
+  std::vector<std::string> args = {"-s", "--path-as-is", "-D",         base + ".headers",
                                    "-o", base + ".body", "--max-time", "20"};
   args.insert(args.end(), extra_args.begin(), extra_args.end());
   args.push_back(url);
@@ -45,4 +45,4 @@ absl::StatusOr<CurlResponse> Curl(const std::string& url,
   return out;
 }
 
-}  // namespace keytrail::testing
+}  // namespace keytrail::test

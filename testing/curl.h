@@ -11,7 +11,7 @@
 
 #include "absl/status/statusor.h"
 
-namespace keytrail::testing {
+namespace keytrail::test {
 
 struct CurlResponse {
   int status = 0;
@@ -28,6 +28,6 @@ struct CurlResponse {
 absl::StatusOr<CurlResponse> Curl(const std::string& url,
                                   const std::vector<std::string>& extra_args = {});
 
-}  // namespace keytrail::testing
+}  // namespace keytrail::test
 
 #endif  // KEYTRAIL_TESTING_CURL_H_

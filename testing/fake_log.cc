@@ -61,8 +61,7 @@ FakeLog::FakeLog(note::Ed25519NoteSigner signer, VrfPrivateKey vrf, uint64_t gen
 }
 
 void FakeLog::Append(std::string entry) {
-  range_.Append(EntryLeafHash(entry),
-                [this](merkle::NodeId id, const Hash& h) { nodes_[id] = h; });
+  range_.Append(EntryLeafHash(entry), [this](merkle::NodeId id, const Hash& h) { nodes_[id] = h; });
   entries_.push_back(std::move(entry));
 }
 
@@ -110,10 +109,9 @@ uint64_t FakeLog::CloseEpoch(uint64_t timestamp_ms, const EpochOptions& options)
   const uint64_t count = options.update_count.value_or(pending_.size());
   pending_.clear();
   const uint64_t entry_index = size();
-  Append(EncodeEntry(
-      EpochEntry{epoch, timestamp_ms, options.map_root.value_or(map_.Root()), count}));
-  epochs_.push_back(
-      Epoch{entry_index, timestamp_ms, std::make_shared<const map::MemoryMap>(map_)});
+  Append(
+      EncodeEntry(EpochEntry{epoch, timestamp_ms, options.map_root.value_or(map_.Root()), count}));
+  epochs_.push_back(Epoch{entry_index, timestamp_ms, std::make_shared<const map::MemoryMap>(map_)});
   return epoch;
 }
 
@@ -130,9 +128,8 @@ void FakeLog::ServeAt(uint64_t size) {
 
 const FakeLog::Epoch& FakeLog::EpochWithin(uint64_t size) const {
   // Genesis (entry 0) lies within every size >= 1; size 0 gets it too.
-  auto after = std::upper_bound(
-      epochs_.begin(), epochs_.end(), size,
-      [](uint64_t s, const Epoch& e) { return s <= e.entry_index; });
+  auto after = std::upper_bound(epochs_.begin(), epochs_.end(), size,
+                                [](uint64_t s, const Epoch& e) { return s <= e.entry_index; });
   return after == epochs_.begin() ? epochs_.front() : *(after - 1);
 }
 
@@ -185,8 +182,8 @@ std::string FakeLog::SignText(const std::string& text) const {
 std::string FakeLog::SignTextAt(const std::string& text, uint64_t timestamp_ms) const {
   note::Note n;
   n.text = text;
-  n.signatures.push_back(note::NoteSignature{signer_.name(), signer_.key_hash(),
-                                             signer_.Sign(text)});
+  n.signatures.push_back(
+      note::NoteSignature{signer_.name(), signer_.key_hash(), signer_.Sign(text)});
   for (const note::CosignatureSigner& c : cosigners_) {
     n.signatures.push_back(c.SignAsNoteSignature(text, timestamp_ms / 1000));
   }
@@ -252,8 +249,7 @@ void FakeLog::FillVersion(const Version& v, v1::AccountVersion* out) const {
   out->set_log_index(v.log_index);
 }
 
-v1::LookupResponse FakeLog::Lookup(absl::string_view account,
-                                   uint64_t last_verified_size) const {
+v1::LookupResponse FakeLog::Lookup(absl::string_view account, uint64_t last_verified_size) const {
   v1::LookupResponse r;
   *r.mutable_log() = Proof(last_verified_size);
   r.set_vrf_proof(vrf_.Prove(account));
@@ -289,8 +285,8 @@ KeySet PlainKeySet(std::initializer_list<const char*> ids) {
   return ks;
 }
 
-KeySet SignedKeySet(const Ed25519PrivateKey& key, const std::string& account,
-                    uint64_t version, std::initializer_list<const char*> ids) {
+KeySet SignedKeySet(const Ed25519PrivateKey& key, const std::string& account, uint64_t version,
+                    std::initializer_list<const char*> ids) {
   KeySet ks = PlainKeySet(ids);
   absl::Status signed_ok = SignKeySet(key, account, version, &ks);
   if (!signed_ok.ok()) std::abort();  // misuse: an empty key set, version 0

@@ -78,8 +78,8 @@ namespace fakes {
 // SignedKeySet adds `key` as the account key and signs the key set as
 // `version` of `account` (SignKeySet): commit it as exactly that version.
 KeySet PlainKeySet(std::initializer_list<const char*> ids);
-KeySet SignedKeySet(const Ed25519PrivateKey& key, const std::string& account,
-                    uint64_t version, std::initializer_list<const char*> ids);
+KeySet SignedKeySet(const Ed25519PrivateKey& key, const std::string& account, uint64_t version,
+                    std::initializer_list<const char*> ids);
 
 // What an update entry states, when a test wants it to lie. Unset fields
 // take the honest value.
@@ -129,8 +129,7 @@ class FakeLog {
   void Update(absl::string_view account, std::string key_set_encoding,
               const UpdateOptions& options = {});
   // The same with EncodeKeySet(key_set). REQUIRES: it encodes.
-  void Update(absl::string_view account, const KeySet& key_set,
-              const UpdateOptions& options = {});
+  void Update(absl::string_view account, const KeySet& key_set, const UpdateOptions& options = {});
   // Queues SignedKeySet(key, account, NextVersion(account), ids): a key set
   // the account key signed for exactly the version it will become.
   void UpdateSigned(absl::string_view account, const Ed25519PrivateKey& key,
@@ -173,8 +172,7 @@ class FakeLog {
   // REQUIRES: last_verified_size <= served_size().
   v1::LogProof Proof(uint64_t last_verified_size = 0) const;
   // REQUIRES: as Proof.
-  v1::LookupResponse Lookup(absl::string_view account,
-                            uint64_t last_verified_size = 0) const;
+  v1::LookupResponse Lookup(absl::string_view account, uint64_t last_verified_size = 0) const;
   // Versions are listed in the order they were written, from the first one
   // >= since_version; previous_head is the head before it.
   // REQUIRES: as Proof; 1 <= since_version <= CurrentVersion(account) + 1.
@@ -261,7 +259,7 @@ class FakeLog {
   merkle::CompactRange range_;
   std::map<merkle::NodeId, Hash> nodes_;  // every complete subtree
   std::vector<std::string> entries_;
-  std::vector<Epoch> epochs_;             // [0] is genesis
+  std::vector<Epoch> epochs_;  // [0] is genesis
   std::optional<uint64_t> serve_at_;
 
   map::MemoryMap map_;  // the latest, including epochs' updates so far

@@ -16,8 +16,8 @@ namespace {
 // The checks log_server/log_queries.cc makes before answering, with its codes.
 absl::Status CheckTreeSize(uint64_t size, const FakeLog& log, absl::string_view field) {
   if (size > log.served_size()) {
-    return absl::OutOfRangeError(absl::StrCat(field, " ", size, " is beyond the log's size ",
-                                              log.served_size()));
+    return absl::OutOfRangeError(
+        absl::StrCat(field, " ", size, " is beyond the log's size ", log.served_size()));
   }
   return absl::OkStatus();
 }
@@ -84,11 +84,11 @@ class FakeLogServer::Service final : public v1::KeyTransparencyLog::CallbackServ
       if (request->count() == 0) return absl::InvalidArgumentError("count: must be at least 1");
       const uint64_t size = log.served_size();
       if (request->start() >= size) {
-        return absl::OutOfRangeError(absl::StrCat("start ", request->start(),
-                                                  " is at or beyond the log's size ", size));
+        return absl::OutOfRangeError(
+            absl::StrCat("start ", request->start(), " is at or beyond the log's size ", size));
       }
-      const uint64_t count = std::min<uint64_t>(
-          {request->count(), kMaxEntriesPerRequest, size - request->start()});
+      const uint64_t count =
+          std::min<uint64_t>({request->count(), kMaxEntriesPerRequest, size - request->start()});
       for (uint64_t i = 0; i < count; ++i) response->add_entries(log.Entry(request->start() + i));
       return absl::OkStatus();
     }));

@@ -82,7 +82,8 @@ class FakeLogServer {
 
   // Counts the call; UNAVAILABLE if switched off. Then, under the mutex,
   // `answer` fills the response and returns its status.
-  grpc::Status Answer(const char* method, const std::function<absl::Status(const FakeLog&)>& answer);
+  grpc::Status Answer(const char* method,
+                      const std::function<absl::Status(const FakeLog&)>& answer);
 
   mutable absl::Mutex mu_;
   FakeLog log_ ABSL_GUARDED_BY(mu_);

@@ -18,7 +18,7 @@ namespace {
 
 constexpr uint64_t kT0 = FakeLog::kGenesisTimeMs;
 
-class FakeLogServerTest : public ::testing::Test {
+class FakeLogServerTest : public testing::Test {
  protected:
   FakeLogServerTest() {
     log_.Update("alice", PlainKeySet({"phone"}));
@@ -32,8 +32,8 @@ class FakeLogServerTest : public ::testing::Test {
   }
 
   template <typename Request, typename Response>
-  grpc::Status Call(grpc::Status (v1::KeyTransparencyLog::Stub::*method)(
-                        grpc::ClientContext*, const Request&, Response*),
+  grpc::Status Call(grpc::Status (v1::KeyTransparencyLog::Stub::*method)(grpc::ClientContext*,
+                                                                         const Request&, Response*),
                     const Request& request, Response* response) {
     grpc::ClientContext context;
     context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
@@ -52,8 +52,8 @@ class FakeLogServerTest : public ::testing::Test {
 
   std::string Checkpoint() {
     v1::GetCheckpointResponse response;
-    grpc::Status s = Call(&v1::KeyTransparencyLog::Stub::GetCheckpoint,
-                          v1::GetCheckpointRequest(), &response);
+    grpc::Status s =
+        Call(&v1::KeyTransparencyLog::Stub::GetCheckpoint, v1::GetCheckpointRequest(), &response);
     EXPECT_TRUE(s.ok()) << s.error_message();
     return response.checkpoint();
   }
@@ -78,8 +78,7 @@ TEST_F(FakeLogServerTest, AnswersAsTheFakeLogDoes) {
   v1::GetCheckpointRequest newest;
   newest.set_newest(true);
   v1::GetCheckpointResponse newest_checkpoint;
-  ASSERT_TRUE(
-      Call(&v1::KeyTransparencyLog::Stub::GetCheckpoint, newest, &newest_checkpoint).ok());
+  ASSERT_TRUE(Call(&v1::KeyTransparencyLog::Stub::GetCheckpoint, newest, &newest_checkpoint).ok());
   EXPECT_EQ(newest_checkpoint.checkpoint(), log_.SignedCheckpoint());
 
   v1::LookupRequest lookup;
@@ -114,9 +113,9 @@ TEST_F(FakeLogServerTest, AnswersAsTheFakeLogDoes) {
   consistency.set_first_size(3);
   consistency.set_second_size(6);
   v1::GetConsistencyProofResponse consistency_proof;
-  ASSERT_TRUE(Call(&v1::KeyTransparencyLog::Stub::GetConsistencyProof, consistency,
-                   &consistency_proof)
-                  .ok());
+  ASSERT_TRUE(
+      Call(&v1::KeyTransparencyLog::Stub::GetConsistencyProof, consistency, &consistency_proof)
+          .ok());
   EXPECT_EQ(consistency_proof.proof(), log_.ConsistencyProof(3, 6));
 }
 
@@ -151,17 +150,17 @@ TEST_F(FakeLogServerTest, OutOfRangeAndBadRequestsGetTheRealServersCodes) {
   v1::GetConsistencyProofResponse consistency_proof;
   consistency.set_first_size(1);
   consistency.set_second_size(7);
-  EXPECT_EQ(Call(&v1::KeyTransparencyLog::Stub::GetConsistencyProof, consistency,
-                 &consistency_proof)
-                .error_code(),
-            grpc::StatusCode::OUT_OF_RANGE);
+  EXPECT_EQ(
+      Call(&v1::KeyTransparencyLog::Stub::GetConsistencyProof, consistency, &consistency_proof)
+          .error_code(),
+      grpc::StatusCode::OUT_OF_RANGE);
   for (uint64_t first : {0, 5}) {
     consistency.set_first_size(first);
     consistency.set_second_size(4);
-    EXPECT_EQ(Call(&v1::KeyTransparencyLog::Stub::GetConsistencyProof, consistency,
-                   &consistency_proof)
-                  .error_code(),
-              grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_EQ(
+        Call(&v1::KeyTransparencyLog::Stub::GetConsistencyProof, consistency, &consistency_proof)
+            .error_code(),
+        grpc::StatusCode::INVALID_ARGUMENT);
   }
 
   v1::LookupRequest lookup;

@@ -63,8 +63,8 @@ TEST(FakeLogTest, LookupAnswerVerifiesWithCorePieces) {
   auto consistency = merkle::DecodeHashList(r.log().consistency_proof(), 65, "c").value();
   EXPECT_TRUE(merkle::VerifyConsistency(old.size, cp.size, consistency, old.root, cp.root).ok());
   auto inclusion = merkle::DecodeHashList(r.log().epoch_inclusion_proof(), 64, "i").value();
-  EXPECT_TRUE(merkle::VerifyInclusion(cp.size - 1, cp.size,
-                                      EntryLeafHash(r.log().epoch_entry()), inclusion, cp.root)
+  EXPECT_TRUE(merkle::VerifyInclusion(cp.size - 1, cp.size, EntryLeafHash(r.log().epoch_entry()),
+                                      inclusion, cp.root)
                   .ok());
   EpochEntry epoch = DecodeEpochEntry(r.log().epoch_entry()).value();
   EXPECT_EQ(epoch.epoch, 2u);
@@ -75,8 +75,7 @@ TEST(FakeLogTest, LookupAnswerVerifiesWithCorePieces) {
   ASSERT_TRUE(r.has_current());
   EXPECT_EQ(r.current().version(), 2u);
   EXPECT_EQ(r.current().epoch(), 2u);
-  Hash commitment =
-      CommitKeySet(r.current().opening(), "alice", 2, r.current().key_set()).value();
+  Hash commitment = CommitKeySet(r.current().opening(), "alice", 2, r.current().key_set()).value();
   Hash previous = log.Head("alice", 1);
   EXPECT_EQ(r.previous_head(), HashString(previous));
   Hash head = ChainHead(previous, 2, 2, commitment);
@@ -217,8 +216,8 @@ TEST(FakeLogMisbehaviourTest, ForkedCopiesShareThePrefixAndSignDivergingTrees) {
   const note::Checkpoint prefix = log.CheckpointAt(5);
   for (const FakeLog* l : {&log, &fork}) {
     auto proof = merkle::DecodeHashList(l->ConsistencyProof(5, l->size()), 65, "c").value();
-    EXPECT_TRUE(merkle::VerifyConsistency(5, l->size(), proof, prefix.root,
-                                          l->Checkpoint().root).ok());
+    EXPECT_TRUE(
+        merkle::VerifyConsistency(5, l->size(), proof, prefix.root, l->Checkpoint().root).ok());
   }
   // The forked answer for alice is version 3 with a different key set.
   EXPECT_EQ(log.Lookup("alice").current().version(), 3u);

@@ -3,9 +3,7 @@
 namespace keytrail {
 namespace verifier {
 
-LogTrust TrustIn(const fakes::FakeLog& log) {
-  return LogTrust::FromLogInfo(log.LogInfo()).value();
-}
+LogTrust TrustIn(const fakes::FakeLog& log) { return LogTrust::FromLogInfo(log.LogInfo()).value(); }
 
 }  // namespace verifier
 }  // namespace keytrail

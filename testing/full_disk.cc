@@ -3,21 +3,22 @@
 #include <string>
 #include <utility>
 
-namespace keytrail::testing {
+namespace keytrail::test {
 namespace {
 
 rocksdb::IOStatus NoSpace(FullDisk::State& state) {
   state.refused.fetch_add(1);
   // What RocksDB's POSIX file system returns for ENOSPC.
-  rocksdb::IOStatus s = rocksdb::IOStatus::NoSpace("injected by FullDisk",
-                                                   "No space left on device");
+  rocksdb::IOStatus s =
+      rocksdb::IOStatus::NoSpace("injected by FullDisk", "No space left on device");
   s.SetRetryable(true);
   return s;
 }
 
 class FullableFile : public rocksdb::FSWritableFileOwnerWrapper {
  public:
-  FullableFile(std::unique_ptr<rocksdb::FSWritableFile> file, std::shared_ptr<FullDisk::State> state)
+  FullableFile(std::unique_ptr<rocksdb::FSWritableFile> file,
+               std::shared_ptr<FullDisk::State> state)
       : FSWritableFileOwnerWrapper(std::move(file)), state_(std::move(state)) {}
 
   rocksdb::IOStatus Append(const rocksdb::Slice& data, const rocksdb::IOOptions& options,
@@ -63,8 +64,7 @@ class FullableFileSystem : public rocksdb::FileSystemWrapper {
     if (s.ok()) result->reset(new FullableFile(std::move(*result), state_));
     return s;
   }
-  rocksdb::IOStatus ReopenWritableFile(const std::string& name,
-                                       const rocksdb::FileOptions& options,
+  rocksdb::IOStatus ReopenWritableFile(const std::string& name, const rocksdb::FileOptions& options,
                                        std::unique_ptr<rocksdb::FSWritableFile>* result,
                                        rocksdb::IODebugContext* dbg) override {
     rocksdb::IOStatus s = target()->ReopenWritableFile(name, options, result, dbg);
@@ -101,4 +101,4 @@ FullDisk::FullDisk()
 
 FullDisk::~FullDisk() = default;
 
-}  // namespace keytrail::testing
+}  // namespace keytrail::test

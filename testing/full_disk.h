@@ -17,7 +17,7 @@
 #include "rocksdb/env.h"
 #include "rocksdb/file_system.h"
 
-namespace keytrail::testing {
+namespace keytrail::test {
 
 class FullDisk {
  public:
@@ -41,6 +41,6 @@ class FullDisk {
   std::unique_ptr<rocksdb::Env> env_;
 };
 
-}  // namespace keytrail::testing
+}  // namespace keytrail::test
 
 #endif  // KEYTRAIL_TESTING_FULL_DISK_H_

@@ -17,7 +17,7 @@
 #include "grpcpp/grpcpp.h"
 
 namespace keytrail {
-namespace testing {
+namespace test {
 
 inline constexpr char kServingResponse[] = "\x08\x01";
 
@@ -34,7 +34,7 @@ bool IsServing(const std::shared_ptr<grpc::Channel>& channel, const std::string&
 bool WaitForServing(const std::shared_ptr<grpc::Channel>& channel, bool serving,
                     absl::Duration timeout, const std::string& service = "");
 
-}  // namespace testing
+}  // namespace test
 }  // namespace keytrail
 
 #endif  // KEYTRAIL_TESTING_HEALTH_CHECK_H_

@@ -5,7 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "core/protocol/entry.h"
 
-namespace keytrail::testing {
+namespace keytrail::test {
 
 absl::StatusOr<std::vector<std::string>> FetchEntries(v1::KeyTransparencyLog::Stub& stub,
                                                       uint64_t size) {
@@ -28,7 +28,9 @@ absl::Status CheckWholeEpochs(absl::Span<const std::string> entries) {
   uint64_t epoch = 0, updates = 0;
   for (size_t i = 0; i < entries.size(); ++i) {
     auto entry = DecodeEntry(entries[i]);
-    if (!entry.ok()) return absl::Status(entry.status().code(), absl::StrCat("entry ", i, ": ", entry.status().message()));
+    if (!entry.ok())
+      return absl::Status(entry.status().code(),
+                          absl::StrCat("entry ", i, ": ", entry.status().message()));
     if (const auto* u = std::get_if<UpdateEntry>(&*entry)) {
       if (u->epoch != epoch) {
         return absl::InternalError(absl::StrCat("entry ", i, ": update in epoch ", u->epoch,
@@ -47,10 +49,10 @@ absl::Status CheckWholeEpochs(absl::Span<const std::string> entries) {
     updates = 0;
   }
   if (updates != 0) {
-    return absl::InternalError(absl::StrCat("the log ends inside epoch ", epoch, " after ",
-                                            updates, " updates"));
+    return absl::InternalError(
+        absl::StrCat("the log ends inside epoch ", epoch, " after ", updates, " updates"));
   }
   return absl::OkStatus();
 }
 
-}  // namespace keytrail::testing
+}  // namespace keytrail::test

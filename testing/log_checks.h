@@ -11,7 +11,7 @@
 #include "absl/types/span.h"
 #include "proto/log_service.grpc.pb.h"
 
-namespace keytrail::testing {
+namespace keytrail::test {
 
 // Entries [0, size), fetched with as many GetEntries calls as it takes.
 absl::StatusOr<std::vector<std::string>> FetchEntries(v1::KeyTransparencyLog::Stub& stub,
@@ -23,6 +23,6 @@ absl::StatusOr<std::vector<std::string>> FetchEntries(v1::KeyTransparencyLog::St
 // Otherwise an error naming the first entry that breaks this.
 absl::Status CheckWholeEpochs(absl::Span<const std::string> entries);
 
-}  // namespace keytrail::testing
+}  // namespace keytrail::test
 
 #endif  // KEYTRAIL_TESTING_LOG_CHECKS_H_

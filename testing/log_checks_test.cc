@@ -3,7 +3,7 @@
 #include "core/protocol/entry.h"
 #include "gtest/gtest.h"
 
-namespace keytrail::testing {
+namespace keytrail::test {
 namespace {
 
 std::string Update(uint64_t epoch) { return EncodeEntry(UpdateEntry{Hash{}, 1, epoch, Hash{}}); }
@@ -30,4 +30,4 @@ TEST(CheckWholeEpochsTest, AcceptsWholeEpochsAndNamesTheFirstBreak) {
 }
 
 }  // namespace
-}  // namespace keytrail::testing
+}  // namespace keytrail::test

@@ -3,7 +3,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_split.h"
 
-namespace keytrail::testing {
+namespace keytrail::test {
 
 int CountLinesContaining(absl::string_view text, absl::string_view needle) {
   int n = 0;
@@ -11,4 +11,4 @@ int CountLinesContaining(absl::string_view text, absl::string_view needle) {
   return n;
 }
 
-}  // namespace keytrail::testing
+}  // namespace keytrail::test

@@ -4,13 +4,13 @@
 
 #include "absl/strings/string_view.h"
 
-namespace keytrail::testing {
+namespace keytrail::test {
 
 // How many lines of `text` (split at '\n') contain `needle`: the servers
 // promise one log line per significant event, so tests count them.
 // Thread-compatible; no allocation beyond the split.
 int CountLinesContaining(absl::string_view text, absl::string_view needle);
 
-}  // namespace keytrail::testing
+}  // namespace keytrail::test
 
 #endif  // KEYTRAIL_TESTING_LOG_LINES_H_

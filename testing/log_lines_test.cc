@@ -2,7 +2,7 @@
 
 #include "gtest/gtest.h"
 
-namespace keytrail::testing {
+namespace keytrail::test {
 namespace {
 
 TEST(LogLinesTest, CountsLinesNotOccurrences) {
@@ -20,4 +20,4 @@ TEST(LogLinesTest, CountsLinesNotOccurrences) {
 }
 
 }  // namespace
-}  // namespace keytrail::testing
+}  // namespace keytrail::test

@@ -7,7 +7,7 @@
 #include "absl/strings/strip.h"
 #include "core/grpc/status_convert.h"
 
-namespace keytrail::testing {
+namespace keytrail::test {
 
 absl::StatusOr<std::unique_ptr<LogServerHarness>> LogServerHarness::Create(
     const std::string& name) {
@@ -33,14 +33,10 @@ absl::StatusOr<std::unique_ptr<LogServerHarness>> LogServerHarness::Create(
 absl::Status LogServerHarness::Start(const std::vector<std::string>& extra_flags) {
   std::string port_file = path(absl::StrCat("port.", ++starts_));
   std::vector<std::string> args = {
-      "--listen=127.0.0.1:0",
-      "--port_file=" + port_file,
-      "--data_dir=" + path("data"),
-      "--note_key=" + path("note.key"),
-      "--vrf_key=" + path("vrf.key"),
-      "--write_token_file=" + path("token"),
-      "--epoch_interval=50ms",
-      "--block_cache_mb=16",
+      "--listen=127.0.0.1:0",         "--port_file=" + port_file,
+      "--data_dir=" + path("data"),   "--note_key=" + path("note.key"),
+      "--vrf_key=" + path("vrf.key"), "--write_token_file=" + path("token"),
+      "--epoch_interval=50ms",        "--block_cache_mb=16",
   };
   args.insert(args.end(), extra_flags.begin(), extra_flags.end());
   auto process = ChildProcess::Start(Runfile("log_server/log_server"), args, path("server.log"));
@@ -52,8 +48,8 @@ absl::Status LogServerHarness::Start(const std::vector<std::string>& extra_flags
                         absl::StrCat(port.status().message(), "; server log:\n", log()));
   }
   port_ = *port;
-  channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", port_),
-                                 grpc::InsecureChannelCredentials());
+  channel_ =
+      grpc::CreateChannel(absl::StrCat("127.0.0.1:", port_), grpc::InsecureChannelCredentials());
   stub_ = v1::KeyTransparencyLog::NewStub(channel_);
   return absl::OkStatus();
 }
@@ -89,4 +85,4 @@ absl::StatusOr<std::string> LogServerHarness::Checkpoint(bool newest) {
 
 std::string LogServerHarness::log() const { return ReadFile(dir_ + "/server.log"); }
 
-}  // namespace keytrail::testing
+}  // namespace keytrail::test

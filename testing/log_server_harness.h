@@ -16,7 +16,7 @@
 #include "proto/log_service.grpc.pb.h"
 #include "testing/process.h"
 
-namespace keytrail::testing {
+namespace keytrail::test {
 
 class LogServerHarness {
  public:
@@ -59,6 +59,6 @@ class LogServerHarness {
   std::unique_ptr<v1::KeyTransparencyLog::Stub> stub_;
 };
 
-}  // namespace keytrail::testing
+}  // namespace keytrail::test
 
 #endif  // KEYTRAIL_TESTING_LOG_SERVER_HARNESS_H_

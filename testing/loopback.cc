@@ -7,7 +7,7 @@
 
 #include <cstdint>
 
-namespace keytrail::testing {
+namespace keytrail::test {
 
 int ConnectLoopback(int port) {
   const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -41,4 +41,4 @@ int ConnectLoopbackFrom(int port, int host) {
   return fd;
 }
 
-}  // namespace keytrail::testing
+}  // namespace keytrail::test

@@ -6,7 +6,7 @@
 #ifndef KEYTRAIL_TESTING_LOOPBACK_H_
 #define KEYTRAIL_TESTING_LOOPBACK_H_
 
-namespace keytrail::testing {
+namespace keytrail::test {
 
 int ConnectLoopback(int port);
 
@@ -15,6 +15,6 @@ int ConnectLoopback(int port);
 // per-address connection limit.
 int ConnectLoopbackFrom(int port, int host);
 
-}  // namespace keytrail::testing
+}  // namespace keytrail::test
 
 #endif  // KEYTRAIL_TESTING_LOOPBACK_H_

@@ -10,15 +10,16 @@
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 
-namespace keytrail::testing {
+namespace keytrail::test {
 
 MonitorHarness::MonitorHarness(std::string dir, std::string name)
     : dir_(std::move(dir)), name_(std::move(name)) {
-  EXPECT_EQ(RunProgram(Runfile("cli/keytrail"),
-                       {"keygen", "cosigner", name_, dir_ + "/cosigner.key", dir_ + "/cosigner.pub"},
-                       dir_ + "/keygen.log")
-                .value_or(-1),
-            0)
+  EXPECT_EQ(
+      RunProgram(Runfile("cli/keytrail"),
+                 {"keygen", "cosigner", name_, dir_ + "/cosigner.key", dir_ + "/cosigner.pub"},
+                 dir_ + "/keygen.log")
+          .value_or(-1),
+      0)
       << ReadFile(dir_ + "/keygen.log");
   vkey_ = std::string(absl::StripAsciiWhitespace(ReadFile(dir_ + "/cosigner.pub")));
   config_.set_data_dir(dir_ + "/data");
@@ -69,9 +70,9 @@ void MonitorHarness::Start() {
   std::string program = Runfile("monitor/monitor");
   if (descriptor_limit_ > 0) {
     // sh sets the limit and execs the monitor (same process id).
-    args.insert(args.begin(), {"-c", absl::StrCat("ulimit -n ", descriptor_limit_,
-                                                  " && exec \"$0\" \"$@\""),
-                               program});
+    args.insert(
+        args.begin(),
+        {"-c", absl::StrCat("ulimit -n ", descriptor_limit_, " && exec \"$0\" \"$@\""), program});
     program = "/bin/sh";
   }
   auto p = ChildProcess::Start(program, args, absl::StrCat(dir_, "/monitor.", starts_, ".log"));
@@ -102,7 +103,9 @@ int MonitorHarness::Stop() {
   return code.ok() ? *code : -1;
 }
 
-std::string MonitorHarness::url() const { return absl::StrCat("http://127.0.0.1:", http_port_, "/"); }
+std::string MonitorHarness::url() const {
+  return absl::StrCat("http://127.0.0.1:", http_port_, "/");
+}
 
 std::string MonitorHarness::log() const {
   return ReadFile(absl::StrCat(dir_, "/monitor.", starts_, ".log"));
@@ -121,4 +124,4 @@ v1::GetStatusResponse MonitorHarness::Status() {
   return resp;
 }
 
-}  // namespace keytrail::testing
+}  // namespace keytrail::test

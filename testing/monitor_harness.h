@@ -18,7 +18,7 @@
 #include "proto/monitor_service.grpc.pb.h"
 #include "testing/process.h"
 
-namespace keytrail::testing {
+namespace keytrail::test {
 
 class MonitorHarness {
  public:
@@ -74,6 +74,6 @@ class MonitorHarness {
   std::unique_ptr<v1::MonitorService::Stub> stub_;
 };
 
-}  // namespace keytrail::testing
+}  // namespace keytrail::test
 
 #endif  // KEYTRAIL_TESTING_MONITOR_HARNESS_H_

@@ -16,7 +16,7 @@
 #include "absl/time/clock.h"
 #include "core/util/file.h"
 
-namespace keytrail::testing {
+namespace keytrail::test {
 
 absl::StatusOr<ChildProcess> ChildProcess::Start(const std::string& program,
                                                  const std::vector<std::string>& args,
@@ -129,4 +129,4 @@ absl::StatusOr<int> WaitForPortFile(const std::string& path, absl::Duration time
   return absl::DeadlineExceededError(absl::StrCat("no port in ", path));
 }
 
-}  // namespace keytrail::testing
+}  // namespace keytrail::test

@@ -16,7 +16,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 
-namespace keytrail::testing {
+namespace keytrail::test {
 
 class ChildProcess {
  public:
@@ -50,8 +50,7 @@ class ChildProcess {
 
 // Runs a program to completion (stdout+stderr to `log_file`); returns its
 // exit status.
-absl::StatusOr<int> RunProgram(const std::string& program,
-                               const std::vector<std::string>& args,
+absl::StatusOr<int> RunProgram(const std::string& program, const std::vector<std::string>& args,
                                const std::string& log_file,
                                absl::Duration timeout = absl::Seconds(60));
 
@@ -72,6 +71,6 @@ absl::StatusOr<int> WaitForPortFile(const std::string& path, absl::Duration time
 // The whole file (up to 64 MiB), or "" if it cannot be read (not there yet).
 std::string ReadFile(const std::string& path);
 
-}  // namespace keytrail::testing
+}  // namespace keytrail::test
 
 #endif  // KEYTRAIL_TESTING_PROCESS_H_

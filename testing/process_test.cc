@@ -11,7 +11,7 @@
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
 
-namespace keytrail::testing {
+namespace keytrail::test {
 namespace {
 
 TEST(ChildProcessTest, WaitReturnsTheExitStatusOrTheSignal) {
@@ -37,7 +37,8 @@ TEST(ChildProcessTest, DieWithParentEndsTheChildWhenTheParentIsKilled) {
   pid_t test = ::fork();
   ASSERT_GE(test, 0);
   if (test == 0) {
-    auto daemon = ChildProcess::Start("/bin/sleep", {"300"}, dir + "/log", /*die_with_parent=*/true);
+    auto daemon =
+        ChildProcess::Start("/bin/sleep", {"300"}, dir + "/log", /*die_with_parent=*/true);
     if (!daemon.ok()) ::_exit(1);
     std::ofstream(dir + "/pid") << daemon->pid();
     ::pause();
@@ -65,7 +66,8 @@ TEST(ChildProcessTest, DieWithParentEndsTheChildWhenTheParentIsKilled) {
 TEST(WaitForPortFileTest, ReadsThePortOnceWritten) {
   const std::string dir = TempDir("port");
   auto writer = ChildProcess::Start(
-      "/bin/sh", {"-c", "sleep 0.2; echo 4242 > " + dir + "/p.tmp; mv " + dir + "/p.tmp " + dir + "/p"},
+      "/bin/sh",
+      {"-c", "sleep 0.2; echo 4242 > " + dir + "/p.tmp; mv " + dir + "/p.tmp " + dir + "/p"},
       dir + "/log");
   ASSERT_TRUE(writer.ok()) << writer.status();
   EXPECT_EQ(WaitForPortFile(dir + "/p", absl::Seconds(30)).value(), 4242);
@@ -89,4 +91,4 @@ TEST(WaitForPortFileTest, WithoutAChildTimesOut) {
 }
 
 }  // namespace
-}  // namespace keytrail::testing
+}  // namespace keytrail::test

@@ -8,8 +8,8 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <iostream>
 #include <fstream>
+#include <iostream>
 #include <vector>
 
 #include "absl/strings/numbers.h"
@@ -18,7 +18,7 @@
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 
-namespace keytrail::testing {
+namespace keytrail::test {
 namespace {
 
 constexpr char kGatewayName[] = "client.rgw.keytrail";
@@ -74,9 +74,9 @@ void StopChild(std::optional<ChildProcess>* child, absl::Duration grace) {
 
 std::string Radosgw::MissingReason() {
   std::vector<std::string> missing;
-  for (const char* tool : {"/usr/bin/ceph-mon", "/usr/bin/ceph-osd", "/usr/bin/radosgw",
-                           "/usr/bin/radosgw-admin", "/usr/bin/ceph", "/usr/bin/ceph-authtool",
-                           "/usr/bin/monmaptool", "/usr/bin/curl"}) {
+  for (const char* tool :
+       {"/usr/bin/ceph-mon", "/usr/bin/ceph-osd", "/usr/bin/radosgw", "/usr/bin/radosgw-admin",
+        "/usr/bin/ceph", "/usr/bin/ceph-authtool", "/usr/bin/monmaptool", "/usr/bin/curl"}) {
     if (::access(tool, X_OK) != 0) missing.push_back(tool);
   }
   if (missing.empty()) return "";
@@ -177,30 +177,53 @@ absl::Status Radosgw::Bootstrap(absl::Time deadline) {
   // objects in memory; every path inside the temporary directory.
   std::string conf_text = absl::StrCat(
       "[global]\n"
-      "fsid = ", fsid, "\n"
-      "mon host = v2:127.0.0.1:", mon_port_, "\n"
+      "fsid = ",
+      fsid,
+      "\n"
+      "mon host = v2:127.0.0.1:",
+      mon_port_,
+      "\n"
       "public addr = 127.0.0.1\n"
       "ms bind msgr1 = false\n"
       "ms bind msgr2 = true\n"
       "auth cluster required = cephx\n"
       "auth service required = cephx\n"
       "auth client required = cephx\n"
-      "keyring = ", d, "/keyring\n"
+      "keyring = ",
+      d,
+      "/keyring\n"
       "osd pool default size = 1\n"
       "osd pool default min size = 1\n"
       "osd pool default pg num = 8\n"
       "osd pool default pgp num = 8\n"
       "osd crush chooseleaf type = 0\n"
       "osd objectstore = memstore\n"
-      "mon data = ", d, "/mon\n"
-      "osd data = ", d, "/osd\n"
-      "run dir = ", d, "/run\n"
-      "admin socket = ", d, "/run/$name.asok\n"
-      "log file = ", d, "/$name.log\n"
-      "pid file = ", d, "/run/$name.pid\n"
-      "[", kGatewayName, "]\n"
-      "rgw frontends = beast endpoint=127.0.0.1:", rgw_port_, " tcp_nodelay=1\n"
-      "rgw data = ", d, "/rgw\n");
+      "mon data = ",
+      d,
+      "/mon\n"
+      "osd data = ",
+      d,
+      "/osd\n"
+      "run dir = ",
+      d,
+      "/run\n"
+      "admin socket = ",
+      d,
+      "/run/$name.asok\n"
+      "log file = ",
+      d,
+      "/$name.log\n"
+      "pid file = ",
+      d,
+      "/run/$name.pid\n"
+      "[",
+      kGatewayName,
+      "]\n"
+      "rgw frontends = beast endpoint=127.0.0.1:",
+      rgw_port_,
+      " tcp_nodelay=1\n"
+      "rgw data = ",
+      d, "/rgw\n");
   if (!WriteText(conf(), conf_text)) return absl::UnavailableError("can't write ceph.conf");
 
   const std::string keyring = d + "/keyring";
@@ -210,7 +233,8 @@ absl::Status Radosgw::Bootstrap(absl::Time deadline) {
   };
   const std::vector<Key> keys = {
       {"mon.", {"--cap", "mon", "allow *"}},
-      {"client.admin", {"--cap", "mon", "allow *", "--cap", "osd", "allow *", "--cap", "mgr", "allow *"}},
+      {"client.admin",
+       {"--cap", "mon", "allow *", "--cap", "osd", "allow *", "--cap", "mgr", "allow *"}},
       {"osd.0", {"--cap", "mon", "allow profile osd", "--cap", "osd", "allow *"}},
       {kGatewayName, {"--cap", "mon", "allow rw", "--cap", "osd", "allow rwx"}},
   };
@@ -236,22 +260,24 @@ absl::Status Radosgw::Bootstrap(absl::Time deadline) {
     args.insert(args.begin(), c.begin(), c.end());
     return args;
   };
-  if (absl::Status s = RunTool("/usr/bin/ceph-mon",
-                               with_conf({"--mkfs", "-i", "a", "--monmap", monmap, "--keyring", keyring}),
-                               deadline);
+  if (absl::Status s = RunTool(
+          "/usr/bin/ceph-mon",
+          with_conf({"--mkfs", "-i", "a", "--monmap", monmap, "--keyring", keyring}), deadline);
       !s.ok()) {
     return s;
   }
   const std::string mon_log = d + "/mon.out";
-  if (absl::Status s = StartDaemon("/usr/bin/ceph-mon", with_conf({"-f", "-i", "a"}), mon_log, &mon_);
+  if (absl::Status s =
+          StartDaemon("/usr/bin/ceph-mon", with_conf({"-f", "-i", "a"}), mon_log, &mon_);
       !s.ok()) {
     return s;
   }
 
   // `ceph` waits for the monitor to answer.
   const std::string osd_uuid = NewUuid();
-  if (absl::Status s = RunTool("/usr/bin/ceph", with_conf({"--connect-timeout", "30", "osd", "new", osd_uuid}),
-                               deadline);
+  if (absl::Status s =
+          RunTool("/usr/bin/ceph", with_conf({"--connect-timeout", "30", "osd", "new", osd_uuid}),
+                  deadline);
       !s.ok()) {
     if (absl::Status alive = Alive(mon_, "ceph-mon", mon_log); !alive.ok()) return alive;
     return s;
@@ -262,7 +288,8 @@ absl::Status Radosgw::Bootstrap(absl::Time deadline) {
     return s;
   }
   const std::string osd_log = d + "/osd.out";
-  if (absl::Status s = StartDaemon("/usr/bin/ceph-osd", with_conf({"-f", "-i", "0"}), osd_log, &osd_);
+  if (absl::Status s =
+          StartDaemon("/usr/bin/ceph-osd", with_conf({"-f", "-i", "0"}), osd_log, &osd_);
       !s.ok()) {
     return s;
   }
@@ -271,7 +298,8 @@ absl::Status Radosgw::Bootstrap(absl::Time deadline) {
     if (absl::Status s = Alive(osd_, "ceph-osd", osd_log); !s.ok()) return s;
     if (absl::Now() > deadline) return absl::DeadlineExceededError("the OSD never came up");
     std::string out;
-    if (RunTool("/usr/bin/ceph", with_conf({"--connect-timeout", "10", "osd", "stat"}), deadline, &out)
+    if (RunTool("/usr/bin/ceph", with_conf({"--connect-timeout", "10", "osd", "stat"}), deadline,
+                &out)
             .ok() &&
         out.find("1 up") != std::string::npos) {
       break;
@@ -286,20 +314,19 @@ absl::Status Radosgw::StartGateway(absl::Duration timeout) {
   absl::Time deadline = absl::Now() + timeout;
   if (rgw_.has_value()) return absl::FailedPreconditionError("the gateway is running");
   const std::string rgw_log = dir_ + "/rgw.out";
-  if (absl::Status s = StartDaemon("/usr/bin/radosgw", {"-c", conf(), "-f", "-n", kGatewayName},
-                                   rgw_log, &rgw_);
+  if (absl::Status s =
+          StartDaemon("/usr/bin/radosgw", {"-c", conf(), "-f", "-n", kGatewayName}, rgw_log, &rgw_);
       !s.ok()) {
     return s;
   }
   // The user, once (radosgw-admin waits for the pools the gateway makes);
   // the bucket on every start (creating one's own bucket again is 200).
   if (!user_made_) {
-    if (absl::Status s = RunTool("/usr/bin/radosgw-admin",
-                                 {"-c", conf(), "user", "create", "--uid=keytrail",
-                                  "--display-name=keytrail tests",
-                                  "--access-key=" + options_.access_key,
-                                  "--secret=" + options_.secret_key},
-                                 deadline);
+    if (absl::Status s = RunTool(
+            "/usr/bin/radosgw-admin",
+            {"-c", conf(), "user", "create", "--uid=keytrail", "--display-name=keytrail tests",
+             "--access-key=" + options_.access_key, "--secret=" + options_.secret_key},
+            deadline);
         !s.ok()) {
       if (absl::Status alive = Alive(rgw_, "radosgw", rgw_log); !alive.ok()) return alive;
       return s;
@@ -321,27 +348,37 @@ absl::Status Radosgw::WaitForPut(absl::Time deadline) {
   if (!WriteText(probe, "probe")) return absl::UnavailableError("can't write the probe");
   for (;;) {
     if (absl::Status s = Alive(rgw_, "radosgw", dir_ + "/rgw.out"); !s.ok()) return s;
-    absl::StatusOr<int> code = Curl({"-T", probe}, "/" + options_.bucket + "/keytrail-harness-probe");
+    absl::StatusOr<int> code =
+        Curl({"-T", probe}, "/" + options_.bucket + "/keytrail-harness-probe");
     if (code.ok() && *code == 200) return absl::OkStatus();
     if (absl::Now() > deadline) {
-      return absl::DeadlineExceededError(absl::StrCat(
-          "no PUT to radosgw succeeded (last: ", code.ok() ? absl::StrCat(*code) : code.status().ToString(),
-          ")"));
+      return absl::DeadlineExceededError(
+          absl::StrCat("no PUT to radosgw succeeded (last: ",
+                       code.ok() ? absl::StrCat(*code) : code.status().ToString(), ")"));
     }
     absl::SleepFor(absl::Milliseconds(100));
   }
 }
 
-absl::StatusOr<int> Radosgw::Curl(const std::vector<std::string>& curl_args, const std::string& path,
-                                  std::string* body) {
+absl::StatusOr<int> Radosgw::Curl(const std::vector<std::string>& curl_args,
+                                  const std::string& path, std::string* body) {
   const std::string body_file = absl::StrCat(dir_, "/curl-body");
   const std::string out_file = absl::StrCat(dir_, "/curl-out");
   ::unlink(out_file.c_str());
   ::unlink(body_file.c_str());
   // radosgw answers 403 SignatureDoesNotMatch without x-amz-content-sha256.
-  std::vector<std::string> args = {"-s", "--max-time", "10", "-o", body_file, "-w", "%{http_code}",
-                                   "--aws-sigv4", "aws:amz:us-east-1:s3", "--user",
-                                   options_.access_key + ":" + options_.secret_key, "-H",
+  std::vector<std::string> args = {"-s",
+                                   "--max-time",
+                                   "10",
+                                   "-o",
+                                   body_file,
+                                   "-w",
+                                   "%{http_code}",
+                                   "--aws-sigv4",
+                                   "aws:amz:us-east-1:s3",
+                                   "--user",
+                                   options_.access_key + ":" + options_.secret_key,
+                                   "-H",
                                    "x-amz-content-sha256: UNSIGNED-PAYLOAD"};
   args.insert(args.end(), curl_args.begin(), curl_args.end());
   args.push_back(endpoint() + path);
@@ -397,4 +434,4 @@ void RadosgwTest::SetUp() {
   ASSERT_NE(gw_, nullptr);
 }
 
-}  // namespace keytrail::testing
+}  // namespace keytrail::test

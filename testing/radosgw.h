@@ -31,7 +31,7 @@
 #include "gtest/gtest.h"
 #include "testing/process.h"
 
-namespace keytrail::testing {
+namespace keytrail::test {
 
 struct RadosgwOptions {
   std::string access_key = "keytrail-test-access";
@@ -85,7 +85,8 @@ class Radosgw {
                            std::string* body = nullptr);
 
  private:
-  Radosgw(std::string dir, RadosgwOptions options) : dir_(std::move(dir)), options_(std::move(options)) {}
+  Radosgw(std::string dir, RadosgwOptions options)
+      : dir_(std::move(dir)), options_(std::move(options)) {}
   absl::Status Bootstrap(absl::Time deadline);
   absl::Status StartDaemon(const std::string& program, const std::vector<std::string>& args,
                            const std::string& log, std::optional<ChildProcess>* slot);
@@ -116,7 +117,7 @@ class Radosgw {
 // A test fixture that shares one radosgw among the tests of its suite:
 // started before the first test (where radosgw is installed), stopped after
 // the last; each test skips, with the reason, where it is not installed.
-class RadosgwTest : public ::testing::Test {
+class RadosgwTest : public testing::Test {
  protected:
   static void SetUpTestSuite();
   static void TearDownTestSuite();
@@ -125,14 +126,14 @@ class RadosgwTest : public ::testing::Test {
   static inline Radosgw* gw_ = nullptr;
 };
 
-}  // namespace keytrail::testing
+}  // namespace keytrail::test
 
 // In a test body: skips the test, with the reason, where radosgw is not
 // installed.
-#define KEYTRAIL_SKIP_WITHOUT_RADOSGW()                                                 \
-  do {                                                                                  \
-    std::string keytrail_radosgw_missing = ::keytrail::testing::Radosgw::MissingReason(); \
-    if (!keytrail_radosgw_missing.empty()) GTEST_SKIP() << keytrail_radosgw_missing;    \
+#define KEYTRAIL_SKIP_WITHOUT_RADOSGW()                                                \
+  do {                                                                                 \
+    std::string keytrail_radosgw_missing = ::keytrail::test::Radosgw::MissingReason(); \
+    if (!keytrail_radosgw_missing.empty()) GTEST_SKIP() << keytrail_radosgw_missing;   \
   } while (0)
 
 #endif  // KEYTRAIL_TESTING_RADOSGW_H_

@@ -12,7 +12,7 @@
 #include "gtest/gtest.h"
 #include "testing/process.h"
 
-namespace keytrail::testing {
+namespace keytrail::test {
 namespace {
 
 bool ProcessGone(int pid) { return ::kill(pid, 0) != 0 && errno == ESRCH; }
@@ -28,16 +28,19 @@ TEST(RadosgwTest, ServesS3AndStopsCleanly) {
   const std::string file = (*gw)->dir() + "/tile";
   { std::ofstream(file) << "tile bytes"; }
   const std::string key = "/" + (*gw)->bucket() + "/prefix/tile/0/000";
-  const std::vector<std::string> create = {"-T", file, "-H", "If-None-Match: *", "-H",
-                                           "Cache-Control: public, max-age=604800, immutable"};
+  const std::vector<std::string> create = {
+      "-T", file,
+      "-H", "If-None-Match: *",
+      "-H", "Cache-Control: public, max-age=604800, immutable"};
   EXPECT_EQ(*(*gw)->Curl(create, key), 200);
   // Create-only: a second conditional PUT of the key is refused.
   EXPECT_EQ(*(*gw)->Curl(create, key), 412);
   std::string body;
   EXPECT_EQ(*(*gw)->Curl({"-D", (*gw)->dir() + "/headers"}, key, &body), 200);
   EXPECT_EQ(body, "tile bytes");
-  EXPECT_NE(ReadFile((*gw)->dir() + "/headers").find("Cache-Control: public, max-age=604800, immutable"),
-            std::string::npos);
+  EXPECT_NE(
+      ReadFile((*gw)->dir() + "/headers").find("Cache-Control: public, max-age=604800, immutable"),
+      std::string::npos);
   EXPECT_EQ(*(*gw)->Curl({}, "/" + (*gw)->bucket() + "/prefix/absent"), 404);
   // radosgw checks SigV4 signatures (the later --user wins).
   EXPECT_EQ(*(*gw)->Curl({"--user", (*gw)->access_key() + ":wrong"}, key), 403);
@@ -58,4 +61,4 @@ TEST(RadosgwTest, ServesS3AndStopsCleanly) {
 }
 
 }  // namespace
-}  // namespace keytrail::testing
+}  // namespace keytrail::test

@@ -10,7 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 
-namespace keytrail::testing {
+namespace keytrail::test {
 
 absl::StatusOr<std::unique_ptr<ScriptedPeer>> ScriptedPeer::Start(Script script) {
   std::unique_ptr<ScriptedPeer> p(new ScriptedPeer());
@@ -82,4 +82,4 @@ ScriptedPeer::~ScriptedPeer() {
   if (listen_fd_ >= 0) ::close(listen_fd_);
 }
 
-}  // namespace keytrail::testing
+}  // namespace keytrail::test

@@ -21,7 +21,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 
-namespace keytrail::testing {
+namespace keytrail::test {
 
 class ScriptedPeer {
  public:
@@ -52,6 +52,6 @@ class ScriptedPeer {
   std::vector<std::thread> threads_;
 };
 
-}  // namespace keytrail::testing
+}  // namespace keytrail::test
 
 #endif  // KEYTRAIL_TESTING_SCRIPTED_PEER_H_

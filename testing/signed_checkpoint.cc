@@ -2,7 +2,7 @@
 
 #include "core/note/note.h"
 
-namespace keytrail::testing {
+namespace keytrail::test {
 
 note::Checkpoint CheckpointOf(absl::string_view signed_note) {
   auto n = note::ParseNote(signed_note);
@@ -11,4 +11,4 @@ note::Checkpoint CheckpointOf(absl::string_view signed_note) {
   return c.ok() ? *c : note::Checkpoint{};
 }
 
-}  // namespace keytrail::testing
+}  // namespace keytrail::test

@@ -6,13 +6,13 @@
 #include "absl/strings/string_view.h"
 #include "core/note/checkpoint.h"
 
-namespace keytrail::testing {
+namespace keytrail::test {
 
 // The checkpoint in `signed_note` (signatures not checked), or an empty
 // Checkpoint (size 0, no origin) when the note or its text does not parse,
 // so a test's size comparisons fail visibly instead of crashing.
 note::Checkpoint CheckpointOf(absl::string_view signed_note);
 
-}  // namespace keytrail::testing
+}  // namespace keytrail::test
 
 #endif  // KEYTRAIL_TESTING_SIGNED_CHECKPOINT_H_

@@ -10,10 +10,9 @@
 
 #include "absl/strings/str_cat.h"
 
-namespace keytrail::testing {
+namespace keytrail::test {
 
-absl::StatusOr<std::unique_ptr<SmallDisk>> SmallDisk::Mount(const std::string& dir,
-                                                            int megabytes) {
+absl::StatusOr<std::unique_ptr<SmallDisk>> SmallDisk::Mount(const std::string& dir, int megabytes) {
   if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
     return absl::FailedPreconditionError(absl::StrCat("mkdir ", dir, ": ", std::strerror(errno)));
   }
@@ -54,4 +53,4 @@ absl::Status SmallDisk::Free() {
   return absl::OkStatus();
 }
 
-}  // namespace keytrail::testing
+}  // namespace keytrail::test

@@ -12,7 +12,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 
-namespace keytrail::testing {
+namespace keytrail::test {
 
 class SmallDisk {
  public:
@@ -34,6 +34,6 @@ class SmallDisk {
   std::string dir_;
 };
 
-}  // namespace keytrail::testing
+}  // namespace keytrail::test
 
 #endif  // KEYTRAIL_TESTING_SMALL_DISK_H_

@@ -9,11 +9,11 @@
 
 #include "core/storage/database.h"
 
-namespace keytrail::testing {
+namespace keytrail::test {
 
 // Aborts the test (ADD_FAILURE + nullptr) if the database can't be opened.
 std::unique_ptr<Database> OpenTempDatabase(std::vector<std::string> column_families);
 
-}  // namespace keytrail::testing
+}  // namespace keytrail::test
 
 #endif  // KEYTRAIL_TESTING_TEMP_DATABASE_H_

@@ -11,13 +11,12 @@
 #include "core/tiles/tile_codec.h"
 #include "core/tiles/tile_path.h"
 
-namespace keytrail::testing {
+namespace keytrail::test {
 
 using tiles::ObjectId;
 using tiles::ObjectType;
 
-absl::StatusOr<PublishedLog> ReadPublishedLog(const TileFetch& fetch,
-                                              const std::string& log_vkey) {
+absl::StatusOr<PublishedLog> ReadPublishedLog(const TileFetch& fetch, const std::string& log_vkey) {
   PublishedLog out;
   auto note_bytes = fetch("checkpoint");
   if (!note_bytes.ok()) return note_bytes.status();
@@ -47,9 +46,9 @@ absl::StatusOr<PublishedLog> ReadPublishedLog(const TileFetch& fetch,
     full.width = tiles::kTileWidth;
     bytes = fetch(tiles::ObjectPath(full));
     if (!bytes.ok()) {
-      return absl::Status(bytes.status().code(),
-                          absl::StrCat(tiles::ObjectPath(id), " (nor the full tile): ",
-                                       bytes.status().message()));
+      return absl::Status(
+          bytes.status().code(),
+          absl::StrCat(tiles::ObjectPath(id), " (nor the full tile): ", bytes.status().message()));
     }
     return std::make_pair(full, *std::move(bytes));
   };
@@ -89,13 +88,13 @@ absl::StatusOr<PublishedLog> ReadPublishedLog(const TileFetch& fetch,
       auto below = hashes_by_tile.find({key.first - 1, key.second * 256 + i});
       if (below == hashes_by_tile.end() || below->second.size() != 256 ||
           tiles::FullTileRoot(below->second) != hashes[i]) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "tile ", tiles::HashTilePath(key.first, key.second, 256), " hash ", i,
-            " is not the root of the tile below"));
+        return absl::InvalidArgumentError(
+            absl::StrCat("tile ", tiles::HashTilePath(key.first, key.second, 256), " hash ", i,
+                         " is not the root of the tile below"));
       }
     }
   }
   return out;
 }
 
-}  // namespace keytrail::testing
+}  // namespace keytrail::test

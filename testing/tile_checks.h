@@ -13,7 +13,7 @@
 #include "core/crypto/sha256.h"
 #include "core/note/checkpoint.h"
 
-namespace keytrail::testing {
+namespace keytrail::test {
 
 // Fetches the object at a tlog-tiles path (NotFound when absent).
 using TileFetch = std::function<absl::StatusOr<std::string>(const std::string& path)>;
@@ -32,9 +32,8 @@ struct PublishedLog {
 // RFC 6962 root of the level-0 hashes is the checkpoint's. Returns what it
 // read, or the first problem (NotFound naming a missing object for a
 // checkpoint that points at missing tiles; InvalidArgument otherwise).
-absl::StatusOr<PublishedLog> ReadPublishedLog(const TileFetch& fetch,
-                                              const std::string& log_vkey);
+absl::StatusOr<PublishedLog> ReadPublishedLog(const TileFetch& fetch, const std::string& log_vkey);
 
-}  // namespace keytrail::testing
+}  // namespace keytrail::test
 
 #endif  // KEYTRAIL_TESTING_TILE_CHECKS_H_

@@ -6,7 +6,7 @@
 #include "absl/time/clock.h"
 #include "testing/signed_checkpoint.h"
 
-namespace keytrail::testing {
+namespace keytrail::test {
 
 std::thread StartUpdateWriter(LogServerHarness* log, int id, int round, std::atomic<bool>* stop,
                               std::atomic<uint64_t>* acked) {
@@ -43,4 +43,4 @@ absl::Status WaitUntilTilesCaughtUp(LogServerHarness& log,
       absl::StrCat("tiles never caught up with the log (published ", have, " of ", want, ")"));
 }
 
-}  // namespace keytrail::testing
+}  // namespace keytrail::test

@@ -14,7 +14,7 @@
 #include "testing/log_server_harness.h"
 #include "testing/tile_checks.h"
 
-namespace keytrail::testing {
+namespace keytrail::test {
 
 // A thread sending updates of fresh accounts ("w<id>-<round>-<n>", one
 // device) to `log` until `*stop`, adding each acknowledgement to `*acked`.
@@ -30,6 +30,6 @@ std::thread StartUpdateWriter(LogServerHarness* log, int id, int round, std::ato
 absl::Status WaitUntilTilesCaughtUp(LogServerHarness& log,
                                     const std::function<absl::StatusOr<PublishedLog>()>& read);
 
-}  // namespace keytrail::testing
+}  // namespace keytrail::test
 
 #endif  // KEYTRAIL_TESTING_TILE_PUBLICATION_LOAD_H_

@@ -25,14 +25,11 @@ const absl::Status& StatusOf(const absl::StatusOr<T>& s) {
 }  // namespace verifier
 }  // namespace keytrail
 
-#define EXPECT_INVALID(expr, substring)                                      \
-  do {                                                                       \
-    const absl::Status kt_status_ =                                          \
-        ::keytrail::verifier::testing_internal::StatusOf(expr);              \
-    EXPECT_EQ(kt_status_.code(), absl::StatusCode::kInvalidArgument)         \
-        << kt_status_;                                                       \
-    EXPECT_THAT(std::string(kt_status_.message()),                           \
-                ::testing::HasSubstr(substring));                            \
+#define EXPECT_INVALID(expr, substring)                                                     \
+  do {                                                                                      \
+    const absl::Status kt_status_ = ::keytrail::verifier::testing_internal::StatusOf(expr); \
+    EXPECT_EQ(kt_status_.code(), absl::StatusCode::kInvalidArgument) << kt_status_;         \
+    EXPECT_THAT(std::string(kt_status_.message()), testing::HasSubstr(substring));          \
   } while (0)
 
 #endif  // KEYTRAIL_TESTING_VERIFIER_TEST_STATUS_H_

@@ -19,19 +19,15 @@ note::Ed25519NoteSigner MustGenerate(const std::string& name) {
 }  // namespace
 
 TestLog::TestLog(std::string origin, uint64_t leaves)
-    : origin_(origin),
-      signer_(MustGenerate(origin)),
-      verifier_(signer_.Verifier()) {
+    : origin_(origin), signer_(MustGenerate(origin)), verifier_(signer_.Verifier()) {
   for (uint64_t i = 0; i < leaves; ++i) leaves_.push_back(absl::StrCat("leaf ", i));
 }
 
 Hash TestLog::Root(uint64_t size) const {
-  return merkle::reference::MTH(
-      absl::MakeConstSpan(leaves_.data(), static_cast<size_t>(size)));
+  return merkle::reference::MTH(absl::MakeConstSpan(leaves_.data(), static_cast<size_t>(size)));
 }
 
-std::string TestLog::Checkpoint(uint64_t size,
-                                const note::NoteSigner* other) const {
+std::string TestLog::Checkpoint(uint64_t size, const note::NoteSigner* other) const {
   note::Checkpoint c{origin_, size, Root(size), {}};
   const note::NoteSigner* signers[] = {other != nullptr ? other : &signer_};
   auto signed_note = note::SignNote(note::FormatCheckpoint(c), signers);
@@ -47,25 +43,22 @@ std::string TestLog::ForkedCheckpoint(uint64_t size) const {
 
 std::vector<Hash> TestLog::Proof(uint64_t from, uint64_t to) const {
   if (from == 0 || from == to) return {};
-  return merkle::reference::PROOF(
-      from, absl::MakeConstSpan(leaves_.data(), static_cast<size_t>(to)));
+  return merkle::reference::PROOF(from,
+                                  absl::MakeConstSpan(leaves_.data(), static_cast<size_t>(to)));
 }
 
 std::string TestLog::Body(uint64_t from, uint64_t to) const {
-  return witness::FormatAddCheckpointRequest(from, Proof(from, to),
-                                             Checkpoint(to));
+  return witness::FormatAddCheckpointRequest(from, Proof(from, to), Checkpoint(to));
 }
 
-const note::NoteVerifier* FakeAuditedLogs::LogVerifier(
-    absl::string_view origin) const {
+const note::NoteVerifier* FakeAuditedLogs::LogVerifier(absl::string_view origin) const {
   for (const TestLog* log : logs_) {
     if (log->origin() == origin) return log->verifier();
   }
   return nullptr;
 }
 
-absl::Status FakeAuditedLogs::CheckAudited(absl::string_view origin,
-                                           absl::string_view signed_note,
+absl::Status FakeAuditedLogs::CheckAudited(absl::string_view origin, absl::string_view signed_note,
                                            const note::Checkpoint& checkpoint,
                                            absl::Time deadline) {
   absl::MutexLock l(&mu_);

@@ -26,8 +26,7 @@ class TestLog {
   Hash Root(uint64_t size) const;
   // The signed checkpoint note at `size`, signed by this log's key (or by
   // `other` when given).
-  std::string Checkpoint(uint64_t size,
-                         const note::NoteSigner* other = nullptr) const;
+  std::string Checkpoint(uint64_t size, const note::NoteSigner* other = nullptr) const;
   // The same size with another root (a fork).
   std::string ForkedCheckpoint(uint64_t size) const;
   std::vector<Hash> Proof(uint64_t from, uint64_t to) const;
@@ -55,10 +54,8 @@ class FakeAuditedLogs : public AuditedLogs {
   }
 
   const note::NoteVerifier* LogVerifier(absl::string_view origin) const override;
-  absl::Status CheckAudited(absl::string_view origin,
-                            absl::string_view signed_note,
-                            const note::Checkpoint& checkpoint,
-                            absl::Time deadline) override;
+  absl::Status CheckAudited(absl::string_view origin, absl::string_view signed_note,
+                            const note::Checkpoint& checkpoint, absl::Time deadline) override;
   // Counts the call; FailedPrecondition when SetObserveResult said so.
   absl::Status Observe(absl::string_view origin, absl::string_view signed_note,
                        const note::Checkpoint& checkpoint, uint64_t old_size,

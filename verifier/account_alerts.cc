@@ -31,7 +31,8 @@ bool Enrolled(const vstate::OwnAccount& own, const Device& d) {
 // "\"tablet\", \"laptop\"" for explanations.
 std::string DeviceList(const std::vector<std::string>& ids) {
   std::vector<std::string> quoted;
-  for (const std::string& id : ids) quoted.push_back(absl::StrCat("\"", PrintableAccount(id), "\""));
+  for (const std::string& id : ids)
+    quoted.push_back(absl::StrCat("\"", PrintableAccount(id), "\""));
   return absl::StrJoin(quoted, ", ");
 }
 
@@ -79,12 +80,12 @@ std::vector<Alert> OwnVersionAlerts(const vstate::OwnAccount& own, const Previou
     if (!Enrolled(own, d)) rogue.push_back(d.device_id);
   }
   if (!rogue.empty()) {
-    out.push_back(AccountAlert(
-        AlertKind::kUnenrolledDevice, own.account(),
-        absl::StrCat("A device you did not add (", DeviceList(rogue),
-                     ") appeared on your account in version ", version.version,
-                     ": someone may be able to read your messages."),
-        evidence));
+    out.push_back(
+        AccountAlert(AlertKind::kUnenrolledDevice, own.account(),
+                     absl::StrCat("A device you did not add (", DeviceList(rogue),
+                                  ") appeared on your account in version ", version.version,
+                                  ": someone may be able to read your messages."),
+                     evidence));
   }
   const std::string& enrolled = own.account_key();
   const std::optional<std::string>& key = version.key_set.account_key;
@@ -112,13 +113,13 @@ std::vector<Alert> OwnVersionAlerts(const vstate::OwnAccount& own, const Previou
                      ": someone else may now sign devices in your name."),
         evidence));
   } else if (!enrolled.empty() && !version.signatures.ok()) {
-    out.push_back(AccountAlert(
-        AlertKind::kUnsignedKeySet, own.account(),
-        absl::StrCat("Version ", version.version,
-                     " of your keys is not validly signed by your account key (",
-                     NotCovered(own.account(), previous, version),
-                     "): a device may have been added without you."),
-        evidence));
+    out.push_back(
+        AccountAlert(AlertKind::kUnsignedKeySet, own.account(),
+                     absl::StrCat("Version ", version.version,
+                                  " of your keys is not validly signed by your account key (",
+                                  NotCovered(own.account(), previous, version),
+                                  "): a device may have been added without you."),
+                     evidence));
   }
   return out;
 }
@@ -148,28 +149,26 @@ std::vector<Alert> ContactVersionAlerts(const vstate::Contact& contact,
             evidence));
       }
     } else if (version.key_set_bytes != contact.verified_key_set()) {
-      out.push_back(AccountAlert(
-          AlertKind::kIdentityChanged, contact.account(),
-          absl::StrCat(who, "'s keys changed in version ", version.version,
-                       " since you verified them: verify ", who, " again."),
-          evidence));
+      out.push_back(AccountAlert(AlertKind::kIdentityChanged, contact.account(),
+                                 absl::StrCat(who, "'s keys changed in version ", version.version,
+                                              " since you verified them: verify ", who, " again."),
+                                 evidence));
     }
     return out;
   }
   if (!version.signatures.ok()) {
-    out.push_back(AccountAlert(
-        AlertKind::kUnsignedKeySet, contact.account(),
-        absl::StrCat("Version ", version.version, " of ", who,
-                     "'s keys is not validly signed by its own account key (",
-                     NotCovered(contact.account(), previous, version), ")."),
-        evidence));
+    out.push_back(
+        AccountAlert(AlertKind::kUnsignedKeySet, contact.account(),
+                     absl::StrCat("Version ", version.version, " of ", who,
+                                  "'s keys is not validly signed by its own account key (",
+                                  NotCovered(contact.account(), previous, version), ")."),
+                     evidence));
   }
   if (!previous.key_set.empty() && version.key_set_bytes != previous.key_set) {
-    out.push_back(AccountAlert(
-        AlertKind::kKeySetChanged, contact.account(),
-        absl::StrCat(who, "'s devices changed (version ", version.version,
-                     "); this is normal when they get a new phone."),
-        evidence));
+    out.push_back(AccountAlert(AlertKind::kKeySetChanged, contact.account(),
+                               absl::StrCat(who, "'s devices changed (version ", version.version,
+                                            "); this is normal when they get a new phone."),
+                               evidence));
   }
   return out;
 }

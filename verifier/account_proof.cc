@@ -33,11 +33,11 @@ absl::Status VerifyAccountInMap(const Hash& map_root, const Hash& index, uint64_
   auto root = map::MapRootFromProof(index, &leaf, proof);
   if (!root.ok()) return root.status();  // "map proof: ..."
   if (*root != map_root) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "version ", version, ": computed head ", HashHex(head),
-        " does not match the map: map proof: root mismatch (the key set, opening, "
-        "version, epoch or previous head differ from what the log committed, or the "
-        "proof is for another leaf)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("version ", version, ": computed head ", HashHex(head),
+                     " does not match the map: map proof: root mismatch (the key set, opening, "
+                     "version, epoch or previous head differ from what the log committed, or the "
+                     "proof is for another leaf)"));
   }
   return absl::OkStatus();
 }
@@ -52,13 +52,11 @@ absl::Status VerifyAccountAbsent(const Hash& map_root, const Hash& index,
   return map::VerifyMapNonMembership(map_root, index, proof);
 }
 
-absl::StatusOr<AccountAnswer> VerifyAccountAnswer(const LogTrust& trust,
-                                                  absl::string_view account,
+absl::StatusOr<AccountAnswer> VerifyAccountAnswer(const LogTrust& trust, absl::string_view account,
                                                   const v1::LogProof& log,
                                                   absl::string_view vrf_proof,
                                                   absl::string_view map_proof,
-                                                  const TrustedCheckpoint& last,
-                                                  uint64_t now_ms,
+                                                  const TrustedCheckpoint& last, uint64_t now_ms,
                                                   CheckpointCache* checkpoints) {
   AccountAnswer out;
   auto verified = VerifyLogProof(trust, log, last, now_ms, checkpoints);

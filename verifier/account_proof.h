@@ -62,21 +62,19 @@ absl::Status VerifyAccountAbsent(const Hash& map_root, const Hash& index,
 
 struct AccountAnswer {
   VerifiedLog log;
-  Hash index{};          // the account's VRF index
-  map::MapProof proof;   // decoded, not yet checked against the map root
+  Hash index{};         // the account's VRF index
+  map::MapProof proof;  // decoded, not yet checked against the map root
 };
 
 // `log` as VerifyLogProof (log_proof.h) against `last`; `vrf_proof` as
 // VerifyAccountIndex (above); `map_proof` decodes. Returns the
 // first failure (InvalidArgument naming the check). `checkpoints` as
 // VerifyLogProof's.
-absl::StatusOr<AccountAnswer> VerifyAccountAnswer(const LogTrust& trust,
-                                                  absl::string_view account,
+absl::StatusOr<AccountAnswer> VerifyAccountAnswer(const LogTrust& trust, absl::string_view account,
                                                   const v1::LogProof& log,
                                                   absl::string_view vrf_proof,
                                                   absl::string_view map_proof,
-                                                  const TrustedCheckpoint& last,
-                                                  uint64_t now_ms,
+                                                  const TrustedCheckpoint& last, uint64_t now_ms,
                                                   CheckpointCache* checkpoints = nullptr);
 
 }  // namespace verifier

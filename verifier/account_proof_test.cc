@@ -33,8 +33,7 @@ TEST(AccountIndexTest, ProofForTheAccountGivesItsIndex) {
 
 TEST(AccountIndexTest, ProofForAnotherAccount) {
   FakeLog log;
-  EXPECT_INVALID(VerifyAccountIndex(TrustIn(log), "alice", log.vrf().Prove("bob")),
-                 "vrf proof:");
+  EXPECT_INVALID(VerifyAccountIndex(TrustIn(log), "alice", log.vrf().Prove("bob")), "vrf proof:");
 }
 
 TEST(AccountIndexTest, ProofUnderAnotherKey) {
@@ -57,8 +56,7 @@ TEST(AccountIndexTest, InvalidAccountId) {
   FakeLog log;
   EXPECT_INVALID(VerifyAccountIndex(TrustIn(log), "", log.vrf().Prove("")), "account id");
   const std::string long_id(257, 'a');
-  EXPECT_INVALID(VerifyAccountIndex(TrustIn(log), long_id, log.vrf().Prove(long_id)),
-                 "account id");
+  EXPECT_INVALID(VerifyAccountIndex(TrustIn(log), long_id, log.vrf().Prove(long_id)), "account id");
 }
 
 // ---- VerifyAccountInMap, VerifyAccountAbsent ----
@@ -70,7 +68,7 @@ Hash H(uint8_t first, uint8_t last = 0) {
   return h;
 }
 
-class AccountMapTest : public ::testing::Test {
+class AccountMapTest : public testing::Test {
  protected:
   AccountMapTest() {
     map_.Set(map::MapLeaf{H(0x00), 3, H(0xaa)});

@@ -13,8 +13,8 @@ namespace verifier {
 
 absl::StatusOr<AccountState> VerifyAccountVersion(absl::string_view account,
                                                   const v1::AccountVersion& v,
-                                                  const Hash& previous_head,
-                                                  uint64_t log_epoch, uint64_t log_size) {
+                                                  const Hash& previous_head, uint64_t log_epoch,
+                                                  uint64_t log_size) {
   const std::string what = absl::StrCat("version ", v.version());
   auto invalid = [&what](absl::string_view message) {
     return absl::InvalidArgumentError(absl::StrCat(what, ": ", message));
@@ -28,8 +28,8 @@ absl::StatusOr<AccountState> VerifyAccountVersion(absl::string_view account,
   // PROTOCOL.md: epoch 0 is the genesis epoch and holds no updates.
   if (v.epoch() == 0) return invalid("epoch 0 is the genesis epoch, which holds no updates");
   if (v.epoch() > log_epoch) {
-    return invalid(absl::StrCat("epoch ", v.epoch(), " is after the checkpoint's epoch ",
-                                log_epoch));
+    return invalid(
+        absl::StrCat("epoch ", v.epoch(), " is after the checkpoint's epoch ", log_epoch));
   }
   // Leaf 0 is the genesis epoch entry and the checkpoint's last leaf is its
   // epoch entry, so an update entry sits strictly between them.
@@ -54,8 +54,7 @@ absl::StatusOr<AccountState> VerifyAccountVersion(absl::string_view account,
   return out;
 }
 
-absl::Status VerifyAccountVersionSignature(absl::string_view account,
-                                           const AccountState& state) {
+absl::Status VerifyAccountVersionSignature(absl::string_view account, const AccountState& state) {
   // Only the user's devices hold the account key, and it signs the whole key
   // set at its version: a device the server added on its own, or a signed
   // key set replayed at another version, has no valid signature.

@@ -68,8 +68,8 @@ enum class SignatureCheck { kRequire, kReport };
 // proof then rejects.
 absl::StatusOr<AccountState> VerifyAccountVersion(absl::string_view account,
                                                   const v1::AccountVersion& v,
-                                                  const Hash& previous_head,
-                                                  uint64_t log_epoch, uint64_t log_size);
+                                                  const Hash& previous_head, uint64_t log_epoch,
+                                                  uint64_t log_size);
 
 // OK iff state.key_set has no account key, or its signature verifies for
 // `account` at state.version (VerifyKeySetSignature, core/protocol/key_set.h).
@@ -83,8 +83,7 @@ absl::StatusOr<AccountState> VerifyAccountVersion(absl::string_view account,
 // not sign at that version -- evidence of a misbehaving log (the log server
 // refuses such updates), not a garbled answer. The verifier library turns it
 // into its rogue-device alert; the response bytes are the evidence.
-absl::Status VerifyAccountVersionSignature(absl::string_view account,
-                                           const AccountState& state);
+absl::Status VerifyAccountVersionSignature(absl::string_view account, const AccountState& state);
 
 }  // namespace verifier
 }  // namespace keytrail

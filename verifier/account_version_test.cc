@@ -16,7 +16,7 @@ namespace {
 constexpr uint64_t kLogEpoch = 5;
 constexpr uint64_t kLogSize = 20;
 
-class AccountVersionTest : public ::testing::Test {
+class AccountVersionTest : public testing::Test {
  protected:
   AccountVersionTest() : account_key_(Ed25519PrivateKey::Generate()) {
     KeySet ks;
@@ -88,8 +88,9 @@ TEST_F(AccountVersionTest, GenesisEpochHoldsNoUpdates) {
 
 TEST_F(AccountVersionTest, LogIndexOutsideTheUpdates) {
   v_.set_log_index(kLogSize - 1);
-  EXPECT_INVALID(Verify(), "version 2: log_index 19 is not between the genesis entry and the "
-                           "epoch entry at 19");
+  EXPECT_INVALID(Verify(),
+                 "version 2: log_index 19 is not between the genesis entry and the "
+                 "epoch entry at 19");
   v_.set_log_index(0);
   EXPECT_INVALID(Verify(), "version 2: log_index 0 is not between");
   v_.set_log_index(kLogSize - 2);
@@ -119,8 +120,9 @@ TEST_F(AccountVersionTest, SignatureIsCheckedSeparately) {
   state = Verify();
   ASSERT_TRUE(state.ok()) << state.status();
   absl::Status s = VerifyAccountVersionSignature("alice", *state);
-  EXPECT_INVALID(s, "version 2: key set signature: does not verify under the account key for "
-                    "version 2");
+  EXPECT_INVALID(s,
+                 "version 2: key set signature: does not verify under the account key for "
+                 "version 2");
   EXPECT_TRUE(IsKeySetSignatureError(s)) << s;
 }
 
@@ -130,8 +132,9 @@ TEST_F(AccountVersionTest, SignatureForAnotherVersionOrAccountFails) {
   absl::StatusOr<AccountState> state = Verify();
   ASSERT_TRUE(state.ok()) << state.status();
   absl::Status s = VerifyAccountVersionSignature("alice", *state);
-  EXPECT_INVALID(s, "version 3: key set signature: does not verify under the account key for "
-                    "version 3");
+  EXPECT_INVALID(s,
+                 "version 3: key set signature: does not verify under the account key for "
+                 "version 3");
   EXPECT_TRUE(IsKeySetSignatureError(s));
   v_.set_version(2);
   state = Verify();
@@ -167,15 +170,13 @@ TEST_F(AccountVersionTest, EveryCommittedFieldChangesTheHead) {
   EXPECT_NE(Verify().value().head, head);
   previous_[0] ^= 1;
   // The account enters the commitment.
-  EXPECT_NE(VerifyAccountVersion("alicf", v_, previous_, kLogEpoch, kLogSize).value().head,
-            head);
+  EXPECT_NE(VerifyAccountVersion("alicf", v_, previous_, kLogEpoch, kLogSize).value().head, head);
   // Without an account key too.
   KeySet plain;
   plain.devices.push_back(Device{"phone", "key of phone"});
   v_.set_key_set(EncodeKeySet(plain).value());
   const Hash alice = Verify().value().head;
-  EXPECT_NE(VerifyAccountVersion("alicf", v_, previous_, kLogEpoch, kLogSize).value().head,
-            alice);
+  EXPECT_NE(VerifyAccountVersion("alicf", v_, previous_, kLogEpoch, kLogSize).value().head, alice);
 }
 
 }  // namespace

@@ -10,7 +10,7 @@ namespace {
 
 const char kText[] = "example.org/log\n5\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n";
 
-class CosignaturesTest : public ::testing::Test {
+class CosignaturesTest : public testing::Test {
  protected:
   note::CosignatureSigner m1_ = note::CosignatureSigner::Generate("one.example").value();
   note::CosignatureSigner m2_ = note::CosignatureSigner::Generate("two.example").value();

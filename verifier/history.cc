@@ -1,7 +1,5 @@
 #include "verifier/history.h"
 
-#include "verifier/account_proof.h"
-
 #include <utility>
 
 #include "absl/status/status.h"
@@ -9,6 +7,7 @@
 #include "core/map/proof.h"
 #include "core/protocol/chain.h"
 #include "core/protocol/limits.h"
+#include "verifier/account_proof.h"
 #include "verifier/status_util.h"
 
 namespace keytrail {
@@ -17,33 +16,31 @@ namespace {
 
 // Step 3: cheap checks on the list's shape, before any hashing, so a long
 // bogus list costs little.
-absl::Status CheckNumbering(uint64_t since_version,
-                            const google::protobuf::RepeatedPtrField<v1::AccountVersion>& versions) {
+absl::Status CheckNumbering(
+    uint64_t since_version,
+    const google::protobuf::RepeatedPtrField<v1::AccountVersion>& versions) {
   if (static_cast<size_t>(versions.size()) > kMaxHistoryVersions) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "history: ", versions.size(), " versions; one answer holds at most ",
-        kMaxHistoryVersions));
+        "history: ", versions.size(), " versions; one answer holds at most ", kMaxHistoryVersions));
   }
   for (int i = 0; i < versions.size(); ++i) {
     // Compared by difference: since_version + i could wrap near 2^64.
     const uint64_t got = versions[i].version();
     if (got < since_version || got - since_version != static_cast<uint64_t>(i)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "history: version at position ", i, " is ", got, ", want since_version + ", i,
-          " (versions must be consecutive from ", since_version, ")"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("history: version at position ", i, " is ", got, ", want since_version + ",
+                       i, " (versions must be consecutive from ", since_version, ")"));
     }
     if (i > 0 && versions[i].epoch() < versions[i - 1].epoch()) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "history: version ", got, " has epoch ", versions[i].epoch(),
-          ", before version ", versions[i - 1].version(), "'s epoch ",
-          versions[i - 1].epoch()));
+          "history: version ", got, " has epoch ", versions[i].epoch(), ", before version ",
+          versions[i - 1].version(), "'s epoch ", versions[i - 1].epoch()));
     }
     // The log appends versions in order, so their entries' positions grow.
     if (i > 0 && versions[i].log_index() <= versions[i - 1].log_index()) {
       return absl::InvalidArgumentError(absl::StrCat(
           "history: version ", got, " has log_index ", versions[i].log_index(),
-          ", not after version ", versions[i - 1].version(), "'s ",
-          versions[i - 1].log_index()));
+          ", not after version ", versions[i - 1].version(), "'s ", versions[i - 1].log_index()));
     }
   }
   return absl::OkStatus();
@@ -55,8 +52,8 @@ absl::StatusOr<Hash> StartHead(uint64_t since_version,
                                absl::string_view response_previous_head) {
   Hash given;
   if (!HashFromBytes(response_previous_head, &given)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "previous_head: must be 32 bytes, got ", response_previous_head.size()));
+    return absl::InvalidArgumentError(
+        absl::StrCat("previous_head: must be 32 bytes, got ", response_previous_head.size()));
   }
   if (since_version == 1) {
     if (trusted_previous_head.has_value() && *trusted_previous_head != GenesisHead()) {
@@ -71,9 +68,9 @@ absl::StatusOr<Hash> StartHead(uint64_t since_version,
   }
   if (trusted_previous_head.has_value()) {
     if (given != *trusted_previous_head) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "previous_head: ", HashHex(given), " given for version ", since_version - 1,
-          " differs from the trusted head ", HashHex(*trusted_previous_head)));
+      return absl::InvalidArgumentError(
+          absl::StrCat("previous_head: ", HashHex(given), " given for version ", since_version - 1,
+                       " differs from the trusted head ", HashHex(*trusted_previous_head)));
     }
     return *trusted_previous_head;
   }
@@ -87,7 +84,8 @@ absl::StatusOr<VerifiedHistory> VerifyHistory(const LogTrust& trust, absl::strin
                                               const std::optional<Hash>& trusted_previous_head,
                                               const v1::HistoryResponse& response,
                                               const TrustedCheckpoint& last, uint64_t now_ms,
-    SignatureCheck signatures, CheckpointCache* checkpoints) {
+                                              SignatureCheck signatures,
+                                              CheckpointCache* checkpoints) {
   if (since_version == 0) {
     return absl::InvalidArgumentError("since_version: versions start at 1");
   }
@@ -108,8 +106,8 @@ absl::StatusOr<VerifiedHistory> VerifyHistory(const LogTrust& trust, absl::strin
   Hash head = *start;
   out.versions.reserve(response.versions_size());
   for (const v1::AccountVersion& v : response.versions()) {
-    auto state = VerifyAccountVersion(account, v, head, out.log.epoch.epoch,
-                                      out.log.checkpoint.size);
+    auto state =
+        VerifyAccountVersion(account, v, head, out.log.epoch.epoch, out.log.checkpoint.size);
     if (!state.ok()) return state.status();
     head = state->head;
     out.versions.push_back(*std::move(state));
@@ -133,8 +131,7 @@ absl::StatusOr<VerifiedHistory> VerifyHistory(const LogTrust& trust, absl::strin
     s = VerifyAccountInMap(map_root, out.index, out.versions.back().version, head, *proof);
   } else if (since_version == 1) {
     // Nothing since version 1: the account never had a version.
-    s = VerifyAccountAbsent(map_root, out.index, *proof,
-                            "the history since version 1 is empty");
+    s = VerifyAccountAbsent(map_root, out.index, *proof, "the history since version 1 is empty");
   } else {
     // Nothing new: the map still holds since_version - 1 with the start head.
     s = VerifyAccountInMap(map_root, out.index, since_version - 1, head, *proof);
@@ -165,14 +162,13 @@ absl::StatusOr<VerifiedHistory> FollowHistory(const LogTrust& trust, absl::strin
     if (!page.ok()) return page.status();
     auto verified = VerifyHistory(trust, account, since, previous_head, *page, *last, now_ms);
     if (!verified.ok()) {
-      return absl::Status(verified.status().code(),
-                          absl::StrCat("page since version ", since, ": ",
-                                       verified.status().message()));
+      return absl::Status(verified.status().code(), absl::StrCat("page since version ", since, ": ",
+                                                                 verified.status().message()));
     }
     *last = verified->log.trusted();
     if (versions.size() + verified->versions.size() > max_versions) {
-      return absl::OutOfRangeError(absl::StrCat(
-          "history: more than ", max_versions, " versions since version ", since_version));
+      return absl::OutOfRangeError(absl::StrCat("history: more than ", max_versions,
+                                                " versions since version ", since_version));
     }
     const size_t earlier = versions.size();
     for (AccountState& v : verified->versions) versions.push_back(std::move(v));

@@ -87,8 +87,8 @@ absl::StatusOr<VerifiedHistory> VerifyHistory(const LogTrust& trust, absl::strin
                                               const std::optional<Hash>& trusted_previous_head,
                                               const v1::HistoryResponse& response,
                                               const TrustedCheckpoint& last, uint64_t now_ms,
-    SignatureCheck signatures = SignatureCheck::kRequire,
-    CheckpointCache* checkpoints = nullptr);
+                                              SignatureCheck signatures = SignatureCheck::kRequire,
+                                              CheckpointCache* checkpoints = nullptr);
 
 // Fetches one History page: the log's answer for `account` since
 // `since_version` with last_verified_size = last.size. Its error is passed on

@@ -21,10 +21,9 @@ using fakes::SignedKeySet;
 
 constexpr uint64_t kT0 = FakeLog::kGenesisTimeMs;
 
-
 // alice: versions 1 and 2 in epoch 1, 3 in epoch 2, none in epoch 3, 4 (with
 // an account key) in epoch 4. bob: version 1 in epoch 2.
-class HistoryTest : public ::testing::Test {
+class HistoryTest : public testing::Test {
  protected:
   HistoryTest() : alice_key_(Ed25519PrivateKey::Generate()), trust_(TrustIn(log_)) {
     log_.Update("alice", PlainKeySet({"phone"}));
@@ -139,8 +138,7 @@ TEST_F(HistoryTest, StartsAtAnotherVersion) {
 TEST_F(HistoryTest, LastVersionLeftOut) {
   v1::HistoryResponse r = log_.History("alice", 1);
   r.mutable_versions()->RemoveLast();  // 1..3, but the map holds 4
-  EXPECT_INVALID(Verify("alice", 1, std::nullopt, r),
-                 "version 3: computed head");
+  EXPECT_INVALID(Verify("alice", 1, std::nullopt, r), "version 3: computed head");
 }
 
 TEST_F(HistoryTest, TooManyVersions) {
@@ -192,8 +190,7 @@ TEST_F(HistoryTest, TrustedHeadBeforeVersionOneIsGenesis) {
 TEST_F(HistoryTest, PreviousHeadBeforeVersionOneIsGenesis) {
   v1::HistoryResponse r = log_.History("alice", 1);
   r.set_previous_head(HashString(log_.Head("bob", 1)));
-  EXPECT_INVALID(Verify("alice", 1, std::nullopt, r),
-                 "given for version 0, want the genesis head");
+  EXPECT_INVALID(Verify("alice", 1, std::nullopt, r), "given for version 0, want the genesis head");
 }
 
 TEST_F(HistoryTest, PreviousHeadTampered) {
@@ -229,8 +226,9 @@ TEST_F(HistoryTest, DeviceWithoutValidSignatureInTheMiddle) {
   log_.CloseEpoch(kT0 + 6000);
   absl::StatusOr<VerifiedHistory> v =
       Verify("alice", 4, log_.Head("alice", 3), log_.History("alice", 4));
-  EXPECT_INVALID(v, "version 5: key set signature: does not verify under the account key for "
-                    "version 5");
+  EXPECT_INVALID(v,
+                 "version 5: key set signature: does not verify under the account key for "
+                 "version 5");
   EXPECT_TRUE(IsKeySetSignatureError(v.status())) << v.status();
 }
 
@@ -248,16 +246,18 @@ TEST_F(HistoryTest, ReplayedKeySetsAreRejected) {
   log_.Update("alice", v4);  // version 6: the phone is back
   log_.CloseEpoch(kT0 + 6000);
   absl::StatusOr<VerifiedHistory> v = Verify("alice", 4, head3, log_.History("alice", 4));
-  EXPECT_INVALID(v, "version 6: key set signature: does not verify under the account key for "
-                    "version 6");
+  EXPECT_INVALID(v,
+                 "version 6: key set signature: does not verify under the account key for "
+                 "version 6");
   EXPECT_TRUE(IsKeySetSignatureError(v.status())) << v.status();
 
   log_.Update("alice", v5);  // version 7: version 5 republished
   log_.CloseEpoch(kT0 + 7000);
   const std::optional<Hash> head6 = log_.Head("alice", 6);
   v = Verify("alice", 7, head6, log_.History("alice", 7));
-  EXPECT_INVALID(v, "version 7: key set signature: does not verify under the account key for "
-                    "version 7");
+  EXPECT_INVALID(v,
+                 "version 7: key set signature: does not verify under the account key for "
+                 "version 7");
   EXPECT_TRUE(IsKeySetSignatureError(v.status())) << v.status();
 }
 
@@ -287,13 +287,12 @@ TEST_F(HistoryTest, AnotherAccountsHistory) {
   EXPECT_INVALID(Verify("alice", 1, std::nullopt, log_.History("bob", 1)), "vrf proof:");
 }
 
-
 // ---- Pages (response.more) ----
 
 // The honest log's answer since `since`, cut to at most `n` versions the way
 // log_queries.cc cuts a page.
-v1::HistoryResponse Page(const FakeLog& log, absl::string_view account, uint64_t since,
-                         int n, uint64_t last_verified_size = 0) {
+v1::HistoryResponse Page(const FakeLog& log, absl::string_view account, uint64_t since, int n,
+                         uint64_t last_verified_size = 0) {
   v1::HistoryResponse r = log.History(account, since, last_verified_size);
   if (r.versions_size() > n) {
     r.mutable_versions()->DeleteSubrange(n, r.versions_size() - n);
@@ -335,14 +334,13 @@ TEST_F(HistoryTest, CutPageWithoutMoreFailsTheMapCheck) {
 
 TEST_F(HistoryTest, FollowHistoryReadsEveryPage) {
   int fetches = 0;
-  HistoryPageFetcher fetch = [&](uint64_t since, const TrustedCheckpoint& last)
-      -> absl::StatusOr<v1::HistoryResponse> {
+  HistoryPageFetcher fetch =
+      [&](uint64_t since, const TrustedCheckpoint& last) -> absl::StatusOr<v1::HistoryResponse> {
     ++fetches;
     return Page(log_, "alice", since, 1, last.size);
   };
   TrustedCheckpoint last;
-  auto v = FollowHistory(trust_, "alice", 1, std::nullopt, fetch, &last, log_.timestamp_ms(),
-                         100);
+  auto v = FollowHistory(trust_, "alice", 1, std::nullopt, fetch, &last, log_.timestamp_ms(), 100);
   ASSERT_TRUE(v.ok()) << v.status();
   EXPECT_EQ(fetches, 4);
   EXPECT_FALSE(v->more);
@@ -355,8 +353,8 @@ TEST_F(HistoryTest, FollowHistoryReadsEveryPage) {
 // A version rewritten on an early page is caught by the last page's map
 // proof: the chain of heads leads to a head the map does not hold.
 TEST_F(HistoryTest, FollowHistoryCatchesARewrittenEarlierPage) {
-  HistoryPageFetcher fetch = [&](uint64_t since, const TrustedCheckpoint& last)
-      -> absl::StatusOr<v1::HistoryResponse> {
+  HistoryPageFetcher fetch =
+      [&](uint64_t since, const TrustedCheckpoint& last) -> absl::StatusOr<v1::HistoryResponse> {
     v1::HistoryResponse r = Page(log_, "alice", since, 2, last.size);
     if (since == 1) {
       // bob's version 1 in place of alice's: a valid version, another key set.
@@ -369,8 +367,7 @@ TEST_F(HistoryTest, FollowHistoryCatchesARewrittenEarlierPage) {
     return r;
   };
   TrustedCheckpoint last;
-  auto v = FollowHistory(trust_, "alice", 1, std::nullopt, fetch, &last, log_.timestamp_ms(),
-                         100);
+  auto v = FollowHistory(trust_, "alice", 1, std::nullopt, fetch, &last, log_.timestamp_ms(), 100);
   EXPECT_INVALID(v, "page since version 3: ");
 }
 
@@ -384,27 +381,34 @@ TEST_F(HistoryTest, FollowHistoryChecksSignaturesOnEarlierPages) {
   log_.CloseEpoch(kT0 + 5000);
   log_.Update("alice", SignedKeySet(alice_key_, "alice", 6, {"laptop"}));
   log_.CloseEpoch(kT0 + 6000);
-  HistoryPageFetcher fetch = [&](uint64_t since, const TrustedCheckpoint& last)
-      -> absl::StatusOr<v1::HistoryResponse> { return Page(log_, "alice", since, 1, last.size); };
+  HistoryPageFetcher fetch =
+      [&](uint64_t since, const TrustedCheckpoint& last) -> absl::StatusOr<v1::HistoryResponse> {
+    return Page(log_, "alice", since, 1, last.size);
+  };
   TrustedCheckpoint last;
   auto v = FollowHistory(trust_, "alice", 4, log_.Head("alice", 3), fetch, &last,
                          log_.timestamp_ms(), 100);
-  EXPECT_INVALID(v, "version 5: key set signature: does not verify under the account key for "
-                    "version 5");
+  EXPECT_INVALID(v,
+                 "version 5: key set signature: does not verify under the account key for "
+                 "version 5");
   EXPECT_TRUE(IsKeySetSignatureError(v.status())) << v.status();
 }
 
 TEST_F(HistoryTest, FollowHistoryBoundsWhatItHolds) {
-  HistoryPageFetcher fetch = [&](uint64_t since, const TrustedCheckpoint& last)
-      -> absl::StatusOr<v1::HistoryResponse> { return Page(log_, "alice", since, 1, last.size); };
+  HistoryPageFetcher fetch =
+      [&](uint64_t since, const TrustedCheckpoint& last) -> absl::StatusOr<v1::HistoryResponse> {
+    return Page(log_, "alice", since, 1, last.size);
+  };
   TrustedCheckpoint last;
   auto v = FollowHistory(trust_, "alice", 1, std::nullopt, fetch, &last, log_.timestamp_ms(), 3);
   EXPECT_EQ(v.status().code(), absl::StatusCode::kOutOfRange) << v.status();
 }
 
 TEST_F(HistoryTest, FollowHistoryPassesFetchErrorsOn) {
-  HistoryPageFetcher fetch = [&](uint64_t, const TrustedCheckpoint&)
-      -> absl::StatusOr<v1::HistoryResponse> { return absl::UnavailableError("down"); };
+  HistoryPageFetcher fetch = [&](uint64_t,
+                                 const TrustedCheckpoint&) -> absl::StatusOr<v1::HistoryResponse> {
+    return absl::UnavailableError("down");
+  };
   TrustedCheckpoint last;
   auto v = FollowHistory(trust_, "alice", 1, std::nullopt, fetch, &last, log_.timestamp_ms(), 3);
   EXPECT_EQ(v.status().code(), absl::StatusCode::kUnavailable);

@@ -60,7 +60,8 @@ static_assert(KT_ALERT_HISTORY_REWRITTEN == static_cast<int>(AlertKind::kHistory
               "kt_alert_kind");
 
 absl::string_view View(const uint8_t* data, size_t len) {
-  return len == 0 ? absl::string_view() : absl::string_view(reinterpret_cast<const char*>(data), len);
+  return len == 0 ? absl::string_view()
+                  : absl::string_view(reinterpret_cast<const char*>(data), len);
 }
 
 // Copies `bytes` into malloc'd memory with a trailing NUL.
@@ -137,9 +138,7 @@ kt_code kt_verifier_save_state(const kt_verifier* v, kt_buffer* out) {
   return KT_OK;
 }
 
-uint64_t kt_verifier_last_verified_size(const kt_verifier* v) {
-  return v->v->last_verified_size();
-}
+uint64_t kt_verifier_last_verified_size(const kt_verifier* v) { return v->v->last_verified_size(); }
 
 kt_code kt_verifier_set_own_account(kt_verifier* v, const uint8_t* account, size_t len,
                                     kt_buffer* error) {
@@ -156,8 +155,8 @@ kt_code kt_verifier_set_own_account_key(kt_verifier* v, const uint8_t* account_k
   return Code(v->v->SetOwnAccountKey(View(account_key, len)), error);
 }
 
-kt_code kt_verifier_remove_enrolled_device(kt_verifier* v, const uint8_t* device_id,
-                                           size_t id_len, kt_buffer* error) {
+kt_code kt_verifier_remove_enrolled_device(kt_verifier* v, const uint8_t* device_id, size_t id_len,
+                                           kt_buffer* error) {
   return Code(v->v->RemoveEnrolledDevice(View(device_id, id_len)), error);
 }
 
@@ -176,17 +175,15 @@ kt_code kt_verifier_history_request(const kt_verifier* v, const uint8_t* account
 kt_code kt_verifier_handle_lookup(kt_verifier* v, const uint8_t* account, size_t account_len,
                                   const uint8_t* response, size_t response_len, uint64_t now_ms,
                                   kt_result** out) {
-  return Finish(v->v->HandleLookup(View(account, account_len), View(response, response_len),
-                                   now_ms),
-                out);
+  return Finish(
+      v->v->HandleLookup(View(account, account_len), View(response, response_len), now_ms), out);
 }
 
 kt_code kt_verifier_handle_history(kt_verifier* v, const uint8_t* account, size_t account_len,
                                    const uint8_t* response, size_t response_len, uint64_t now_ms,
                                    kt_result** out) {
-  return Finish(v->v->HandleHistory(View(account, account_len), View(response, response_len),
-                                    now_ms),
-                out);
+  return Finish(
+      v->v->HandleHistory(View(account, account_len), View(response, response_len), now_ms), out);
 }
 
 kt_code kt_verifier_observe_checkpoint(kt_verifier* v, const uint8_t* note, size_t note_len,

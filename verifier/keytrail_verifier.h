@@ -31,7 +31,7 @@ extern "C" {
 
 typedef enum {
   KT_OK = 0,
-  KT_INVALID_ARGUMENT = 3,   /* bad input, or an answer that does not verify */
+  KT_INVALID_ARGUMENT = 3, /* bad input, or an answer that does not verify */
   KT_NOT_FOUND = 5,
   KT_FAILED_PRECONDITION = 9, /* does not apply to the state; state of another format/log */
   KT_INTERNAL = 13,           /* a bug */
@@ -97,8 +97,8 @@ kt_code kt_verifier_enroll_device(kt_verifier* v, const uint8_t* device_id, size
  * (KT_ALERT_UNSIGNED_KEY_SET). */
 kt_code kt_verifier_set_own_account_key(kt_verifier* v, const uint8_t* account_key, size_t len,
                                         kt_buffer* error);
-kt_code kt_verifier_remove_enrolled_device(kt_verifier* v, const uint8_t* device_id,
-                                           size_t id_len, kt_buffer* error);
+kt_code kt_verifier_remove_enrolled_device(kt_verifier* v, const uint8_t* device_id, size_t id_len,
+                                           kt_buffer* error);
 
 /* Serialized keytrail.v1.LookupRequest / HistoryRequest to send. */
 kt_code kt_verifier_lookup_request(const kt_verifier* v, const uint8_t* account, size_t len,

@@ -74,22 +74,22 @@ std::vector<Alert> LogAlerts(const LogTrust& trust, absl::string_view log_vkey,
     }
     const size_t n = CountCosignatures(note->text, others, trust.monitors);
     if (n < trust.min_cosignatures) {
-      alerts.push_back(LogAlert(
-          AlertKind::kLogMissingCosignatures,
-          absl::StrCat("The log's checkpoint is vouched for by ", n,
-                       " of the independent monitors you trust, fewer than the ",
-                       trust.min_cosignatures, " required."),
-          served->note));
+      alerts.push_back(
+          LogAlert(AlertKind::kLogMissingCosignatures,
+                   absl::StrCat("The log's checkpoint is vouched for by ", n,
+                                " of the independent monitors you trust, fewer than the ",
+                                trust.min_cosignatures, " required."),
+                   served->note));
     }
   }
   if (stored.has_value()) {
     if (served->checkpoint.size < stored->checkpoint.size) {
-      alerts.push_back(LogAlert(
-          AlertKind::kLogRolledBack,
-          absl::StrCat("The log showed an older state (", served->checkpoint.size,
-                       " entries) than it showed before (", stored->checkpoint.size,
-                       " entries), as if hiding recent changes."),
-          served->note));
+      alerts.push_back(
+          LogAlert(AlertKind::kLogRolledBack,
+                   absl::StrCat("The log showed an older state (", served->checkpoint.size,
+                                " entries) than it showed before (", stored->checkpoint.size,
+                                " entries), as if hiding recent changes."),
+                   served->note));
     } else {
       auto evidence = SplitViewEvidence(log_vkey, *stored, *served, proof.consistency_proof());
       if (evidence.has_value()) {
@@ -104,11 +104,11 @@ std::vector<Alert> LogAlerts(const LogTrust& trust, absl::string_view log_vkey,
   if (trust.max_staleness_ms != 0) {
     auto ts = ProvenEpochTimestamp(*served, proof);
     if (ts.has_value() && *ts < now_ms && now_ms - *ts > trust.max_staleness_ms) {
-      alerts.push_back(LogAlert(
-          AlertKind::kLogStale,
-          absl::StrCat("The log's newest state is ", (now_ms - *ts) / 1000,
-                       " seconds old, so recent key changes may be hidden from you."),
-          served->note));
+      alerts.push_back(
+          LogAlert(AlertKind::kLogStale,
+                   absl::StrCat("The log's newest state is ", (now_ms - *ts) / 1000,
+                                " seconds old, so recent key changes may be hidden from you."),
+                   served->note));
     }
   }
   return alerts;

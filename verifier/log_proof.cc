@@ -22,21 +22,20 @@ absl::Status EpochInclusionError(const absl::Status& s) {
 }
 
 // Step 1: the log's signature, the cosignature policy, the checkpoint text.
-absl::Status OpenCheckpoint(const LogTrust& trust, const std::string& message,
-                            VerifiedLog* out) {
+absl::Status OpenCheckpoint(const LogTrust& trust, const std::string& message, VerifiedLog* out) {
   if (trust.log_key.name() != trust.origin) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "trust: log key name \"", trust.log_key.name(), "\" differs from origin \"",
-        trust.origin, "\""));
+    return absl::InvalidArgumentError(absl::StrCat("trust: log key name \"", trust.log_key.name(),
+                                                   "\" differs from origin \"", trust.origin,
+                                                   "\""));
   }
   // Two trusted monitors with one name and key hash could not be told apart.
   for (size_t i = 0; i < trust.monitors.size(); ++i) {
     for (size_t j = 0; j < i; ++j) {
       if (trust.monitors[i].name() == trust.monitors[j].name() &&
           trust.monitors[i].key_hash() == trust.monitors[j].key_hash()) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "checkpoint signature: note: two verifiers share name and key hash (",
-            trust.monitors[i].name(), ")"));
+        return absl::InvalidArgumentError(
+            absl::StrCat("checkpoint signature: note: two verifiers share name and key hash (",
+                         trust.monitors[i].name(), ")"));
       }
     }
   }
@@ -47,36 +46,37 @@ absl::Status OpenCheckpoint(const LogTrust& trust, const std::string& message,
   auto opened = note::OpenNote(message, log_key);
   if (!opened.ok()) {
     if (absl::StrContains(opened.status().message(), "not signed by any known key")) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "checkpoint signature: not signed by the log key ", trust.log_key.name()));
+      return absl::InvalidArgumentError(
+          absl::StrCat("checkpoint signature: not signed by the log key ", trust.log_key.name()));
     }
     return Annotate(opened.status(), "checkpoint signature");
   }
   const size_t cosignatures = CountCosignatures(opened->text, opened->unverified, trust.monitors);
   if (cosignatures < trust.min_cosignatures) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("checkpoint has ", cosignatures,
-                     " trusted cosignatures, policy needs ", trust.min_cosignatures));
+    return absl::InvalidArgumentError(absl::StrCat("checkpoint has ", cosignatures,
+                                                   " trusted cosignatures, policy needs ",
+                                                   trust.min_cosignatures));
   }
 
   auto checkpoint = note::ParseCheckpoint(opened->text);
   if (!checkpoint.ok()) return checkpoint.status();  // already "checkpoint: ..."
   if (checkpoint->origin != trust.origin) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "checkpoint: origin \"", checkpoint->origin, "\", want \"", trust.origin, "\""));
+    return absl::InvalidArgumentError(absl::StrCat("checkpoint: origin \"", checkpoint->origin,
+                                                   "\", want \"", trust.origin, "\""));
   }
   // PROTOCOL.md: keytrail checkpoints have no extension lines. Refusing them
   // keeps a signed statement this library does not understand from passing
   // as verified.
   if (!checkpoint->extensions.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "checkpoint: ", checkpoint->extensions.size(),
-        " extension line(s); protocol version 1 has none"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("checkpoint: ", checkpoint->extensions.size(),
+                     " extension line(s); protocol version 1 has none"));
   }
   // Every published checkpoint ends on an epoch entry, so it is never empty;
   // step 3 would otherwise ask for leaf -1.
   if (checkpoint->size == 0) {
-    return absl::InvalidArgumentError("checkpoint: size 0 (a log holds at least its genesis epoch)");
+    return absl::InvalidArgumentError(
+        "checkpoint: size 0 (a log holds at least its genesis epoch)");
   }
   out->checkpoint = *std::move(checkpoint);
   out->cosignatures = cosignatures;
@@ -87,14 +87,14 @@ absl::Status OpenCheckpoint(const LogTrust& trust, const std::string& message,
 absl::Status CheckConsistency(const note::Checkpoint& cp, const TrustedCheckpoint& last,
                               absl::string_view proof_bytes) {
   if (cp.size < last.size) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "rollback: checkpoint size ", cp.size, " is below the trusted size ", last.size));
+    return absl::InvalidArgumentError(absl::StrCat("rollback: checkpoint size ", cp.size,
+                                                   " is below the trusted size ", last.size));
   }
   if (cp.size == last.size) {
     if (cp.root != last.root) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "fork: checkpoint of size ", cp.size, " has root ", HashHex(cp.root),
-          ", the trusted checkpoint of that size has ", HashHex(last.root)));
+      return absl::InvalidArgumentError(
+          absl::StrCat("fork: checkpoint of size ", cp.size, " has root ", HashHex(cp.root),
+                       ", the trusted checkpoint of that size has ", HashHex(last.root)));
     }
   }
   // Between equal sizes, and from nothing (first contact), there is nothing
@@ -102,53 +102,49 @@ absl::Status CheckConsistency(const note::Checkpoint& cp, const TrustedCheckpoin
   // answer.
   if (cp.size == last.size || last.size == 0) {
     if (!proof_bytes.empty()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "consistency proof: must be empty from size ", last.size, " to ", cp.size,
-          ", got ", proof_bytes.size(), " bytes"));
+      return absl::InvalidArgumentError(absl::StrCat("consistency proof: must be empty from size ",
+                                                     last.size, " to ", cp.size, ", got ",
+                                                     proof_bytes.size(), " bytes"));
     }
     return absl::OkStatus();
   }
-  auto proof = merkle::DecodeHashList(proof_bytes, kMaxConsistencyProofHashes,
-                                      "consistency proof");
+  auto proof = merkle::DecodeHashList(proof_bytes, kMaxConsistencyProofHashes, "consistency proof");
   if (!proof.ok()) return proof.status();
   return merkle::VerifyConsistency(last.size, cp.size, *proof, last.root, cp.root);
 }
 
 // Step 3: the checkpoint's last leaf is the epoch entry given.
-absl::StatusOr<EpochEntry> CheckEpochEntry(const note::Checkpoint& cp,
-                                           const v1::LogProof& proof) {
+absl::StatusOr<EpochEntry> CheckEpochEntry(const note::Checkpoint& cp, const v1::LogProof& proof) {
   auto epoch = DecodeEpochEntry(proof.epoch_entry());
   if (!epoch.ok()) return Annotate(epoch.status(), "epoch entry");
-  auto path = merkle::DecodeHashList(proof.epoch_inclusion_proof(),
-                                     kMaxInclusionProofHashes, "inclusion proof");
+  auto path = merkle::DecodeHashList(proof.epoch_inclusion_proof(), kMaxInclusionProofHashes,
+                                     "inclusion proof");
   if (!path.ok()) return EpochInclusionError(path.status());
   // The leaf hash is taken over the bytes received, which decoded
   // canonically, so it is the hash of exactly the entry returned.
-  absl::Status s = merkle::VerifyInclusion(cp.size - 1, cp.size,
-                                           EntryLeafHash(proof.epoch_entry()), *path, cp.root);
+  absl::Status s = merkle::VerifyInclusion(cp.size - 1, cp.size, EntryLeafHash(proof.epoch_entry()),
+                                           *path, cp.root);
   if (!s.ok()) return EpochInclusionError(s);
   return *std::move(epoch);
 }
 
 // Step 4.
-absl::Status CheckFreshness(const EpochEntry& epoch, uint64_t max_staleness_ms,
-                            uint64_t now_ms) {
+absl::Status CheckFreshness(const EpochEntry& epoch, uint64_t max_staleness_ms, uint64_t now_ms) {
   if (max_staleness_ms == 0) return absl::OkStatus();
   if (epoch.timestamp_ms <= now_ms) {
     const uint64_t age = now_ms - epoch.timestamp_ms;
     if (age > max_staleness_ms) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "stale: epoch ", epoch.epoch, " is ", age, " ms old, policy allows ",
-          max_staleness_ms, " ms"));
+      return absl::InvalidArgumentError(absl::StrCat("stale: epoch ", epoch.epoch, " is ", age,
+                                                     " ms old, policy allows ", max_staleness_ms,
+                                                     " ms"));
     }
     return absl::OkStatus();
   }
   const uint64_t ahead = epoch.timestamp_ms - now_ms;
   if (ahead > max_staleness_ms) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "clock: epoch ", epoch.epoch, " is timestamped ", ahead,
-        " ms in the future, more than the ", max_staleness_ms,
-        " ms staleness allowance"));
+    return absl::InvalidArgumentError(absl::StrCat("clock: epoch ", epoch.epoch, " is timestamped ",
+                                                   ahead, " ms in the future, more than the ",
+                                                   max_staleness_ms, " ms staleness allowance"));
   }
   return absl::OkStatus();
 }
@@ -179,10 +175,8 @@ size_t CheckpointCache::size() const {
   return entries_.size();
 }
 
-absl::StatusOr<VerifiedLog> VerifyLogProof(const LogTrust& trust,
-                                           const v1::LogProof& proof,
-                                           const TrustedCheckpoint& last,
-                                           uint64_t now_ms,
+absl::StatusOr<VerifiedLog> VerifyLogProof(const LogTrust& trust, const v1::LogProof& proof,
+                                           const TrustedCheckpoint& last, uint64_t now_ms,
                                            CheckpointCache* checkpoints) {
   VerifiedLog out;
   if (checkpoints != nullptr && !checkpoints->IsFor(trust)) checkpoints = nullptr;

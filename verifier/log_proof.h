@@ -43,9 +43,7 @@ struct VerifiedLog {
   // once, however many lines it has).
   size_t cosignatures = 0;
 
-  TrustedCheckpoint trusted() const {
-    return TrustedCheckpoint{checkpoint.size, checkpoint.root};
-  }
+  TrustedCheckpoint trusted() const { return TrustedCheckpoint{checkpoint.size, checkpoint.root}; }
 };
 
 // Remembers the checkpoint notes that passed step 1 of VerifyLogProof
@@ -99,8 +97,9 @@ class CheckpointCache {
 //  1. The checkpoint note opens (core/note OpenNote) with trust.log_key (its
 //     line must verify), and at least trust.min_cosignatures distinct
 //     monitors' cosignatures verify (CountCosignatures, cosignatures.h: a
-//     broken or unknown cosignature line is ignored, never fatal). The note parses as a checkpoint with origin trust.origin, no
-//     extension lines and size >= 1 (a log always holds its genesis epoch).
+//     broken or unknown cosignature line is ignored, never fatal). The note parses as a checkpoint
+//     with origin trust.origin, no extension lines and size >= 1 (a log always holds its genesis
+//     epoch).
 //  2. Against `last`: size < last.size is a rollback; equal size needs the
 //     same root (else a fork) and an empty consistency proof; a larger size
 //     needs a consistency proof from `last` (which must be empty when
@@ -126,10 +125,8 @@ class CheckpointCache {
 // With `checkpoints` (made for `trust`), step 1 is skipped for a note it
 // remembers and a note that passes it is remembered; the result and every
 // error are the same as without.
-absl::StatusOr<VerifiedLog> VerifyLogProof(const LogTrust& trust,
-                                           const v1::LogProof& proof,
-                                           const TrustedCheckpoint& last,
-                                           uint64_t now_ms,
+absl::StatusOr<VerifiedLog> VerifyLogProof(const LogTrust& trust, const v1::LogProof& proof,
+                                           const TrustedCheckpoint& last, uint64_t now_ms,
                                            CheckpointCache* checkpoints = nullptr);
 
 }  // namespace verifier

@@ -32,7 +32,7 @@ std::string OneDevice(const std::string& id) {
 void FlipByte(std::string* s, size_t i) { (*s)[i] ^= 0x01; }
 
 // A log with three epochs after genesis: sizes 1, 3, 6, 7.
-class LogProofTest : public ::testing::Test {
+class LogProofTest : public testing::Test {
  protected:
   LogProofTest() : trust_(TrustIn(log_)) {
     log_.Update("alice", OneDevice("phone"));
@@ -305,7 +305,8 @@ TEST_F(LogProofTest, ConsistencyProofMustBeEmptyWithoutOne) {
   v1::LogProof proof = log_.Proof(0);
   proof.set_consistency_proof(log_.ConsistencyProof(3, 7));
   EXPECT_INVALID(Verify(proof), "consistency proof: must be empty from size 0");
-  EXPECT_INVALID(Verify(proof, Trusted(log_.Checkpoint())), "consistency proof: must be empty from size 7");
+  EXPECT_INVALID(Verify(proof, Trusted(log_.Checkpoint())),
+                 "consistency proof: must be empty from size 7");
 }
 
 // ---- Step 3: the epoch entry ----

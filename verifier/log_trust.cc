@@ -30,8 +30,8 @@ absl::StatusOr<LogTrust> LogTrust::FromLogInfo(const v1::GetLogInfoResponse& inf
   // A checkpoint's signature is looked up by key name, and the checkpoint
   // says its origin: the two must be the same string (PROTOCOL.md).
   if (log_key->name() != info.origin()) {
-    return Invalid(absl::StrCat("note key name \"", log_key->name(),
-                                "\" differs from origin \"", info.origin(), "\""));
+    return Invalid(absl::StrCat("note key name \"", log_key->name(), "\" differs from origin \"",
+                                info.origin(), "\""));
   }
   auto vrf_key = VrfPublicKey::FromBytes(info.vrf_public_key());
   if (!vrf_key.ok()) return Annotate(vrf_key.status(), "log info: vrf_public_key");

@@ -10,7 +10,7 @@ namespace keytrail {
 namespace verifier {
 namespace {
 
-class LogTrustTest : public ::testing::Test {
+class LogTrustTest : public testing::Test {
  protected:
   LogTrustTest()
       : signer_(note::Ed25519NoteSigner::Generate("example.org/log").value()),

@@ -55,8 +55,8 @@ struct VerifiedLookup {
 absl::StatusOr<VerifiedLookup> VerifyLookup(const LogTrust& trust, absl::string_view account,
                                             const v1::LookupResponse& response,
                                             const TrustedCheckpoint& last, uint64_t now_ms,
-    SignatureCheck signatures = SignatureCheck::kRequire,
-    CheckpointCache* checkpoints = nullptr);
+                                            SignatureCheck signatures = SignatureCheck::kRequire,
+                                            CheckpointCache* checkpoints = nullptr);
 
 }  // namespace verifier
 }  // namespace keytrail

@@ -22,14 +22,13 @@ using fakes::SignedKeySet;
 
 constexpr uint64_t kT0 = FakeLog::kGenesisTimeMs;
 
-
 map::MapProof::Terminal TerminalOf(const v1::LookupResponse& r) {
   return map::DecodeMapProof(r.map_proof()).value().terminal;
 }
 
 // alice: two versions (epochs 1, 2), no account key. bob: one version with an
 // account key and signed devices (epoch 2). Some other accounts fill the map.
-class LookupTest : public ::testing::Test {
+class LookupTest : public testing::Test {
  protected:
   LookupTest() : bob_key_(Ed25519PrivateKey::Generate()), trust_(TrustIn(log_)) {
     log_.Update("alice", PlainKeySet({"phone"}));
@@ -40,8 +39,7 @@ class LookupTest : public ::testing::Test {
     log_.CloseEpoch(kT0 + 2000);
   }
 
-  absl::StatusOr<VerifiedLookup> Verify(absl::string_view account,
-                                        const v1::LookupResponse& r,
+  absl::StatusOr<VerifiedLookup> Verify(absl::string_view account, const v1::LookupResponse& r,
                                         const TrustedCheckpoint& last = {}) const {
     return VerifyLookup(trust_, account, r, last, log_.timestamp_ms());
   }
@@ -127,8 +125,8 @@ TEST_F(LookupTest, AbsentAccountBothTerminalKinds) {
     EXPECT_FALSE(v->current.has_value());
     const auto terminal = TerminalOf(r);
     const bool same_half = map::IndexBit(log.Index(account), 0) == map::IndexBit(first, 0);
-    EXPECT_EQ(terminal, same_half ? map::MapProof::Terminal::kOtherLeaf
-                                  : map::MapProof::Terminal::kEmpty);
+    EXPECT_EQ(terminal,
+              same_half ? map::MapProof::Terminal::kOtherLeaf : map::MapProof::Terminal::kEmpty);
     saw_empty |= terminal == map::MapProof::Terminal::kEmpty;
     saw_other_leaf |= terminal == map::MapProof::Terminal::kOtherLeaf;
   }
@@ -190,7 +188,8 @@ TEST_F(LookupTest, KeySetTamperedFailsTheCommitment) {
   // A well-formed key set other than the committed one: a device swapped.
   EXPECT_INVALID(Verify("alice", AliceWithKeySet(PlainKeySet({"phone", "evil-laptop"}))),
                  "version 2: computed head");
-  EXPECT_INVALID(Verify("alice", AliceWithKeySet(PlainKeySet({"phone"}))), "does not match the map");
+  EXPECT_INVALID(Verify("alice", AliceWithKeySet(PlainKeySet({"phone"}))),
+                 "does not match the map");
   // Bytes that do not decode.
   v1::LookupResponse r = log_.Lookup("alice");
   r.mutable_current()->mutable_key_set()->push_back('\0');
@@ -253,8 +252,9 @@ TEST_F(LookupTest, DeviceAddedWithoutValidSignature) {
   log_.Update("bob", ks);
   log_.CloseEpoch(kT0 + 3000);
   absl::StatusOr<VerifiedLookup> v = Verify("bob", log_.Lookup("bob"));
-  EXPECT_INVALID(v, "version 2: key set signature: does not verify under the account key for "
-                    "version 2");
+  EXPECT_INVALID(v,
+                 "version 2: key set signature: does not verify under the account key for "
+                 "version 2");
   EXPECT_TRUE(IsKeySetSignatureError(v.status())) << v.status();
   // Signed by another account key than the key set names: same failure.
   Ed25519PrivateKey other = Ed25519PrivateKey::Generate();
@@ -279,8 +279,9 @@ TEST_F(LookupTest, RemovedDeviceReAddedIsRejected) {
   log_.Update("bob", v1);  // as version 3
   log_.CloseEpoch(kT0 + 4000);
   absl::StatusOr<VerifiedLookup> v = Verify("bob", log_.Lookup("bob"));
-  EXPECT_INVALID(v, "version 3: key set signature: does not verify under the account key for "
-                    "version 3");
+  EXPECT_INVALID(v,
+                 "version 3: key set signature: does not verify under the account key for "
+                 "version 3");
   EXPECT_TRUE(IsKeySetSignatureError(v.status())) << v.status();
 }
 
@@ -291,8 +292,9 @@ TEST_F(LookupTest, OlderKeySetRepublishedIsRejected) {
   log_.Update("bob", v2);  // version 2's key set again, as version 4
   log_.CloseEpoch(kT0 + 3000);
   absl::StatusOr<VerifiedLookup> v = Verify("bob", log_.Lookup("bob"));
-  EXPECT_INVALID(v, "version 4: key set signature: does not verify under the account key for "
-                    "version 4");
+  EXPECT_INVALID(v,
+                 "version 4: key set signature: does not verify under the account key for "
+                 "version 4");
   EXPECT_TRUE(IsKeySetSignatureError(v.status())) << v.status();
 }
 

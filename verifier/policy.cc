@@ -34,14 +34,13 @@ absl::StatusOr<LogTrust> TrustFromPolicy(const Policy& policy) {
     monitors.push_back(*std::move(m));
   }
   if (policy.min_cosignatures > monitors.size()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "policy: min_cosignatures ", policy.min_cosignatures, " exceeds the ",
-        monitors.size(), " trusted monitors"));
+    return absl::InvalidArgumentError(absl::StrCat("policy: min_cosignatures ",
+                                                   policy.min_cosignatures, " exceeds the ",
+                                                   monitors.size(), " trusted monitors"));
   }
   std::string origin = log_key->name();
-  return LogTrust{std::move(origin), *std::move(log_key), *std::move(vrf_key),
-                  std::move(monitors), policy.min_cosignatures,
-                  policy.max_checkpoint_age_ms};
+  return LogTrust{std::move(origin),   *std::move(log_key),     *std::move(vrf_key),
+                  std::move(monitors), policy.min_cosignatures, policy.max_checkpoint_age_ms};
 }
 
 }  // namespace verifier

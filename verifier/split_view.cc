@@ -11,8 +11,7 @@
 namespace keytrail {
 namespace verifier {
 
-std::optional<std::string> SplitViewEvidence(absl::string_view log_vkey,
-                                             const SignedCheckpoint& a,
+std::optional<std::string> SplitViewEvidence(absl::string_view log_vkey, const SignedCheckpoint& a,
                                              const SignedCheckpoint& b,
                                              absl::string_view consistency_proof) {
   const SignedCheckpoint* small = &a;
@@ -28,8 +27,8 @@ std::optional<std::string> SplitViewEvidence(absl::string_view log_vkey,
     return evidence::EncodeEvidence(e);
   }
   if (small->checkpoint.size == 0) return std::nullopt;
-  auto proof = merkle::DecodeHashList(consistency_proof, kMaxConsistencyProofHashes,
-                                      "consistency proof");
+  auto proof =
+      merkle::DecodeHashList(consistency_proof, kMaxConsistencyProofHashes, "consistency proof");
   if (!proof.ok() || proof->empty()) return std::nullopt;
   auto old_root = evidence::OldRootFromConsistencyProof(
       small->checkpoint.size, large->checkpoint.size, *proof, large->checkpoint.root);

@@ -34,8 +34,7 @@ struct SignedCheckpoint {
 // nullopt when the two are consistent, or when the proof does not decode or
 // lead to the larger root at all (which proves nothing about the log: anyone
 // can send a broken proof).
-std::optional<std::string> SplitViewEvidence(absl::string_view log_vkey,
-                                             const SignedCheckpoint& a,
+std::optional<std::string> SplitViewEvidence(absl::string_view log_vkey, const SignedCheckpoint& a,
                                              const SignedCheckpoint& b,
                                              absl::string_view consistency_proof);
 

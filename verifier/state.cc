@@ -80,8 +80,7 @@ absl::Status Format1(absl::string_view bytes) {
 
 // The envelope: checks the magic and the hash over everything, returns the
 // format version and the message bytes.
-absl::Status OpenEnvelope(absl::string_view bytes, uint32_t* version,
-                          absl::string_view* message) {
+absl::Status OpenEnvelope(absl::string_view bytes, uint32_t* version, absl::string_view* message) {
   constexpr size_t kOverhead = 4 + 4 + kHashSize;
   if (bytes.size() < kOverhead) {
     return Damaged(absl::StrCat(bytes.size(), " bytes, shorter than the ", kOverhead,
@@ -134,9 +133,9 @@ absl::StatusOr<LoadedState> DecodeState(absl::string_view bytes, const LogTrust&
                                 ", the envelope ", version));
   }
   if (s.origin() != trust.origin) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "state: belongs to the log \"", s.origin(), "\", the policy is for \"", trust.origin,
-        "\""));
+    return absl::FailedPreconditionError(absl::StrCat("state: belongs to the log \"", s.origin(),
+                                                      "\", the policy is for \"", trust.origin,
+                                                      "\""));
   }
   auto cp = CheckCheckpoint(s.checkpoint_note(), trust);
   if (!cp.ok()) return cp.status();

@@ -16,7 +16,7 @@ namespace {
 // A realistic state: the own account with two enrolled devices and its
 // history verified, three contacts with key sets (one verified, two signed
 // by their account keys) and one looked up while absent.
-class StateTest : public ::testing::Test {
+class StateTest : public testing::Test {
  protected:
   StateTest() {
     log_.UpdateSigned("alice", alice_key_, {"laptop", "phone"});
@@ -205,8 +205,7 @@ TEST_F(StateTest, EveryByteFlipIsDataLoss) {
     for (int x : {0x01, 0x80}) {
       std::string bytes = saved_;
       bytes[i] ^= x;
-      EXPECT_EQ(Verifier::Create(policy, bytes).status().code(), absl::StatusCode::kDataLoss)
-          << i;
+      EXPECT_EQ(Verifier::Create(policy, bytes).status().code(), absl::StatusCode::kDataLoss) << i;
     }
   }
 }

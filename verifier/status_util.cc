@@ -11,9 +11,8 @@ absl::Status Annotate(const absl::Status& status, absl::string_view what) {
   absl::Status out(status.code(), absl::StrCat(what, ": ", status.message()));
   // Payloads say what kind of failure it was (e.g. IsKeySetSignatureError);
   // the prefix must not hide that.
-  status.ForEachPayload([&out](absl::string_view url, const absl::Cord& payload) {
-    out.SetPayload(url, payload);
-  });
+  status.ForEachPayload(
+      [&out](absl::string_view url, const absl::Cord& payload) { out.SetPayload(url, payload); });
   return out;
 }
 

@@ -34,7 +34,10 @@ void AddEdits(const std::string& path, const FieldDescriptor* f, int index,
     const Reflection* r = m->GetReflection();
     std::string v = index < 0 ? r->GetString(*m, f) : r->GetRepeatedString(*m, f, index);
     v = edit(v);
-    if (index < 0) r->SetString(m, f, v); else r->SetRepeatedString(m, f, index, v);
+    if (index < 0)
+      r->SetString(m, f, v);
+    else
+      r->SetRepeatedString(m, f, index, v);
   };
   switch (f->cpp_type()) {
     case FieldDescriptor::CPPTYPE_STRING: {
@@ -71,11 +74,13 @@ void AddEdits(const std::string& path, const FieldDescriptor* f, int index,
         out->push_back({path + (delta > 0 ? " +1" : " -1"), [=](Message* root) {
                           Message* m = locate(root);
                           const Reflection* r = m->GetReflection();
-                          uint64_t v = index < 0 ? r->GetUInt64(*m, f)
-                                                 : r->GetRepeatedUInt64(*m, f, index);
+                          uint64_t v =
+                              index < 0 ? r->GetUInt64(*m, f) : r->GetRepeatedUInt64(*m, f, index);
                           v += static_cast<uint64_t>(delta);
-                          if (index < 0) r->SetUInt64(m, f, v);
-                          else r->SetRepeatedUInt64(m, f, index, v);
+                          if (index < 0)
+                            r->SetUInt64(m, f, v);
+                          else
+                            r->SetRepeatedUInt64(m, f, index, v);
                         }});
       }
       break;
@@ -133,7 +138,7 @@ void CollectTampers(const Message& m, const std::string& path,
 // genesis entry and the epoch entry passes.
 bool Unproven(const std::string& what) { return what.find(".log_index") != std::string::npos; }
 
-class TamperTest : public ::testing::Test {
+class TamperTest : public testing::Test {
  protected:
   TamperTest() {
     log_.UpdateSigned("bob", bob_key_, {"phone"});
@@ -153,7 +158,8 @@ class TamperTest : public ::testing::Test {
     Response parsed;
     ASSERT_TRUE(parsed.ParseFromString(honest));
     std::vector<Tamper> tampers;
-    CollectTampers(parsed, "response", [](Message* m) { return m; }, &tampers);
+    CollectTampers(
+        parsed, "response", [](Message* m) { return m; }, &tampers);
     ASSERT_GT(tampers.size(), 50u);
     const std::string before = v_->SaveState();
     int rejected = 0;
@@ -184,16 +190,14 @@ class TamperTest : public ::testing::Test {
 
 TEST_F(TamperTest, EveryLookupFieldIsChecked) {
   const std::string honest = LookupAnswer(*v_, log_, "bob");
-  CheckAll<v1::LookupResponse>(honest, [&](const std::string& bytes) {
-    return v_->HandleLookup("bob", bytes, Now(log_));
-  });
+  CheckAll<v1::LookupResponse>(
+      honest, [&](const std::string& bytes) { return v_->HandleLookup("bob", bytes, Now(log_)); });
 }
 
 TEST_F(TamperTest, EveryHistoryFieldIsChecked) {
   const std::string honest = HistoryAnswer(*v_, log_, "bob");
-  CheckAll<v1::HistoryResponse>(honest, [&](const std::string& bytes) {
-    return v_->HandleHistory("bob", bytes, Now(log_));
-  });
+  CheckAll<v1::HistoryResponse>(
+      honest, [&](const std::string& bytes) { return v_->HandleHistory("bob", bytes, Now(log_)); });
 }
 
 }  // namespace

@@ -36,9 +36,9 @@ Alert HistoryAlert(absl::string_view account, uint64_t version, absl::string_vie
   Alert a;
   a.kind = AlertKind::kHistoryRewritten;
   a.account = std::string(account);
-  a.explanation = absl::StrCat(
-      "The log's history of ", PrintableAccount(account), " no longer contains version ",
-      version, " as you verified it before: the log may have rewritten it.");
+  a.explanation = absl::StrCat("The log's history of ", PrintableAccount(account),
+                               " no longer contains version ", version,
+                               " as you verified it before: the log may have rewritten it.");
   a.evidence = std::string(evidence);
   return a;
 }
@@ -111,9 +111,9 @@ absl::Status Verifier::EnrollDevice(absl::string_view device_id, absl::string_vi
 absl::Status Verifier::SetOwnAccountKey(absl::string_view account_key) {
   if (!own_.has_value()) return absl::FailedPreconditionError("own account: not set");
   if (!account_key.empty() && account_key.size() != kEd25519PublicKeySize) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "own account key: must be ", kEd25519PublicKeySize, " bytes (or empty for none), got ",
-        account_key.size()));
+    return absl::InvalidArgumentError(
+        absl::StrCat("own account key: must be ", kEd25519PublicKeySize,
+                     " bytes (or empty for none), got ", account_key.size()));
   }
   own_->set_account_key(std::string(account_key));
   return absl::OkStatus();
@@ -203,14 +203,15 @@ Result Verifier::HandleLookup(absl::string_view account, absl::string_view respo
   const uint64_t now_version = v->current.has_value() ? v->current->version : 0;
   // The map holds only the newest head, which commits to every earlier one:
   // an older version, or the same one with another head, rewrote history.
-  if (stored_head.has_value() &&
-      (now_version < stored || (now_version == stored && stored > 0 &&
-                                v->current->head != *stored_head))) {
+  if (stored_head.has_value() && (now_version < stored || (now_version == stored && stored > 0 &&
+                                                           v->current->head != *stored_head))) {
     alerts.push_back(HistoryAlert(account, stored, response));
-    return Rejected(absl::InvalidArgumentError(absl::StrCat(
-                        "history: the log's version ", now_version, " of the account does not "
-                        "extend the verified version ", stored)),
-                    std::move(alerts));
+    return Rejected(
+        absl::InvalidArgumentError(absl::StrCat("history: the log's version ", now_version,
+                                                " of the account does not "
+                                                "extend the verified version ",
+                                                stored)),
+        std::move(alerts));
   }
 
   Result out;
@@ -219,8 +220,8 @@ Result Verifier::HandleLookup(absl::string_view account, absl::string_view respo
   if (now_version > stored) {
     const AccountState& cur = *v->current;
     if (IsOwn(account)) {
-      Append(&alerts, OwnVersionAlerts(*own_, PreviousVersion{stored, own_->key_set()}, cur,
-                                       response));
+      Append(&alerts,
+             OwnVersionAlerts(*own_, PreviousVersion{stored, own_->key_set()}, cur, response));
       own_->set_version(cur.version);
       own_->set_head(HeadBytes(cur.head));
       own_->set_key_set(cur.key_set_bytes);
@@ -266,17 +267,16 @@ Result Verifier::HandleHistory(absl::string_view account, absl::string_view resp
   auto pending = pending_history_.find(account);
   const bool continuing = pending != pending_history_.end();
   auto v = continuing
-               ? VerifyHistory(trust_, account, pending->second.next_since, pending->second.head,
-                               r, pending->second.last, now_ms, SignatureCheck::kReport,
-                               &checkpoints_)
+               ? VerifyHistory(trust_, account, pending->second.next_since, pending->second.head, r,
+                               pending->second.last, now_ms, SignatureCheck::kReport, &checkpoints_)
                : VerifyHistory(trust_, account, stored + 1, trusted, r, last_, now_ms,
                                SignatureCheck::kReport, &checkpoints_);
   if (continuing && !v.ok()) {
     pending_history_.erase(pending);
-    return Rejected(absl::Status(v.status().code(),
-                                 absl::StrCat("history page since version ",
-                                              r.versions_size() > 0 ? r.versions(0).version() : 0,
-                                              ": ", v.status().message())));
+    return Rejected(absl::Status(
+        v.status().code(), absl::StrCat("history page since version ",
+                                        r.versions_size() > 0 ? r.versions(0).version() : 0, ": ",
+                                        v.status().message())));
   }
   if (v.ok() && v->more) {
     PendingHistory& p = continuing ? pending->second : pending_history_[std::string(account)];
@@ -397,8 +397,8 @@ Result Verifier::ObserveCheckpoint(absl::string_view checkpoint_note,
   if (!seen.ok()) return Rejected(seen.status());
   Result out;
   if (!checkpoint_.has_value()) {
-    out.status = absl::FailedPreconditionError(
-        "checkpoint: nothing verified yet to compare it with");
+    out.status =
+        absl::FailedPreconditionError("checkpoint: nothing verified yet to compare it with");
     return out;
   }
   const note::Checkpoint& a = checkpoint_->checkpoint;
@@ -422,8 +422,8 @@ Result Verifier::ObserveCheckpoint(absl::string_view checkpoint_note,
   }
   const note::Checkpoint& small = a.size < b.size ? a : b;
   const note::Checkpoint& large = a.size < b.size ? b : a;
-  auto proof = merkle::DecodeHashList(consistency_proof, kMaxConsistencyProofHashes,
-                                      "consistency proof");
+  auto proof =
+      merkle::DecodeHashList(consistency_proof, kMaxConsistencyProofHashes, "consistency proof");
   if (!proof.ok()) return Rejected(proof.status());
   absl::Status s =
       merkle::VerifyConsistency(small.size, large.size, *proof, small.root, large.root);

@@ -45,8 +45,8 @@ namespace verifier {
 // An account's key set as the log proved it.
 struct VerifiedAccount {
   std::string account;
-  uint64_t version = 0;  // 0: the account has never had a key set
-  KeySet key_set;        // empty when version is 0 or the account is deactivated
+  uint64_t version = 0;       // 0: the account has never had a key set
+  KeySet key_set;             // empty when version is 0 or the account is deactivated
   std::string key_set_bytes;  // canonical encoding (empty for version 0)
   bool verified = false;      // the user marked this contact verified
 };
@@ -120,8 +120,7 @@ class Verifier {
   // checked as account_alerts.h says. A Lookup that jumps several versions
   // checks only the newest: use History to watch every change.
   Result HandleLookup(absl::string_view account, absl::string_view response, uint64_t now_ms);
-  Result HandleHistory(absl::string_view account, absl::string_view response,
-                       uint64_t now_ms);
+  Result HandleHistory(absl::string_view account, absl::string_view response, uint64_t now_ms);
 
   // A checkpoint the app got elsewhere (a monitor's endpoint, a contact's
   // app): `checkpoint_note` signed by the log, and an encoded consistency
@@ -130,8 +129,7 @@ class Verifier {
   // input was valid). A consistent larger checkpoint that meets the
   // cosignature policy becomes the stored one. InvalidArgument when the note
   // is not the log's or the proof does not verify and proves nothing.
-  Result ObserveCheckpoint(absl::string_view checkpoint_note,
-                           absl::string_view consistency_proof);
+  Result ObserveCheckpoint(absl::string_view checkpoint_note, absl::string_view consistency_proof);
 
   // The server answered a request built here with OUT_OF_RANGE (its tree is
   // smaller than the stored last_verified_size): a possible rollback.
@@ -188,11 +186,11 @@ class Verifier {
   // can be (history.h), waiting for the last page's map proof. In memory
   // only: an app restarted mid-way asks again from the stored version.
   struct PendingHistory {
-    uint64_t next_since = 0;       // since_version of the next page
-    Hash head{};                   // head of the last version so far
-    TrustedCheckpoint last;        // the last page's checkpoint
+    uint64_t next_since = 0;  // since_version of the next page
+    Hash head{};              // head of the last version so far
+    TrustedCheckpoint last;   // the last page's checkpoint
     std::vector<AccountState> versions;
-    std::vector<size_t> page_of;   // versions[i] came in pages[page_of[i]]
+    std::vector<size_t> page_of;     // versions[i] came in pages[page_of[i]]
     std::vector<std::string> pages;  // the pages' bytes: alert evidence
   };
   std::map<std::string, PendingHistory, std::less<>> pending_history_;

@@ -19,11 +19,11 @@ namespace keytrail {
 namespace verifier {
 namespace {
 
-using ::keytrail::testing::LogServerHarness;
+using ::keytrail::test::LogServerHarness;
 
 uint64_t NowMs() { return static_cast<uint64_t>(absl::ToUnixMillis(absl::Now())); }
 
-class VerifierE2eTest : public ::testing::Test {
+class VerifierE2eTest : public testing::Test {
  protected:
   void SetUp() override {
     auto h = LogServerHarness::Create("verifier_e2e");
@@ -42,8 +42,8 @@ class VerifierE2eTest : public ::testing::Test {
 
   // The operator's backend publishes `account`'s devices, signed by
   // `account_key` when given.
-  void Publish(const std::string& account, const Ed25519PrivateKey* account_key,
-               uint64_t version, std::initializer_list<const char*> ids) {
+  void Publish(const std::string& account, const Ed25519PrivateKey* account_key, uint64_t version,
+               std::initializer_list<const char*> ids) {
     KeySet ks;
     for (const char* id : ids) ks.devices.push_back(Device{id, std::string("key of ") + id});
     SortDevices(&ks);
@@ -155,9 +155,9 @@ TEST_F(VerifierE2eTest, OwnerIsToldOfEveryAccountKeyChangeTheyDidNotMake) {
     const char* says;
   };
   const Step steps[] = {
-      {nullptr, "Your account key was removed"},       // v2: unsigned, same devices
-      {&operator_key, "replaced by another"},          // v3: the operator's key
-      {&alice_key, nullptr},                            // v4: Alice's own again
+      {nullptr, "Your account key was removed"},  // v2: unsigned, same devices
+      {&operator_key, "replaced by another"},     // v3: the operator's key
+      {&alice_key, nullptr},                      // v4: Alice's own again
   };
   uint64_t version = 1;
   for (const Step& step : steps) {

@@ -27,7 +27,7 @@ bool HasAlert(const Result& r, AlertKind kind) {
   return false;
 }
 
-class VerifierTest : public ::testing::Test {
+class VerifierTest : public testing::Test {
  protected:
   VerifierTest() {
     log_.UpdateSigned("alice", alice_key_, {"phone"});
@@ -137,7 +137,7 @@ std::string OnePage(const Verifier& v, const FakeLog& log, absl::string_view acc
 TEST_F(VerifierTest, PagedHistoryCommitsOnlyAfterTheLastPage) {
   ASSERT_TRUE(DoHistory(v_.get(), log_, "alice").status.ok());
   log_.Update("alice", PlainKeySet({"phone", "rogue"}));  // v2
-  log_.UpdateSigned("alice", alice_key_, {"phone"});     // v3
+  log_.UpdateSigned("alice", alice_key_, {"phone"});      // v3
   log_.CloseEpoch(Tick());
   const uint64_t size_before = v_->last_verified_size();
   Result r = v_->HandleHistory("alice", OnePage(*v_, log_, "alice"), Now(log_));
@@ -179,8 +179,7 @@ TEST_F(VerifierTest, BadLaterPageStartsThePagedHistoryOver) {
   bad.mutable_versions(0)->set_opening("tampered opening of 16+ bytes");
   Result r = v_->HandleHistory("alice", bad.SerializeAsString(), Now(log_));
   EXPECT_EQ(r.status.code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_NE(r.status.message().find("history page since version 3"), std::string::npos)
-      << r.status;
+  EXPECT_NE(r.status.message().find("history page since version 3"), std::string::npos) << r.status;
   v1::HistoryRequest again;
   ASSERT_TRUE(again.ParseFromString(v_->HistoryRequest("alice")));
   EXPECT_EQ(again.since_version(), 2u);
@@ -203,8 +202,7 @@ TEST_F(VerifierTest, VerifiedContactKeySetNotSignedByItsAccountKey) {
   EXPECT_EQ(r.alerts[0].kind, AlertKind::kUnsignedKeySet);
   EXPECT_EQ(r.alerts[0].account, "bob");
   // The explanation names what the signature does not cover (issue 13).
-  EXPECT_NE(r.alerts[0].explanation.find("does not cover the device \"rogue\""),
-            std::string::npos)
+  EXPECT_NE(r.alerts[0].explanation.find("does not cover the device \"rogue\""), std::string::npos)
       << r.alerts[0].explanation;
 }
 
@@ -230,8 +228,7 @@ TEST_F(VerifierTest, ReplayedKeySetsRaiseUnsignedKeySet) {
   ASSERT_EQ(r.alerts.size(), 1u);
   EXPECT_EQ(r.alerts[0].kind, AlertKind::kUnsignedKeySet);
   // Version 3 covered "phone"; "tablet" is what no signature covers.
-  EXPECT_NE(r.alerts[0].explanation.find("does not cover the device \"tablet\""),
-            std::string::npos)
+  EXPECT_NE(r.alerts[0].explanation.find("does not cover the device \"tablet\""), std::string::npos)
       << r.alerts[0].explanation;
   EXPECT_EQ(r.alerts[0].explanation.find("phone"), std::string::npos);
 
@@ -296,8 +293,7 @@ TEST_F(VerifierTest, MarkVerifiedNeedsTheCurrentCode) {
   EXPECT_EQ(v_->MarkVerified("bob", "00000 00000").code(),
             absl::StatusCode::kFailedPrecondition);  // bob not looked up yet
   ASSERT_TRUE(DoLookup(v_.get(), log_, "bob").status.ok());
-  EXPECT_EQ(v_->MarkVerified("bob", "00000 00000").code(),
-            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(v_->MarkVerified("bob", "00000 00000").code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_TRUE(v_->OwnCode().ok());
   // Displayed in groups, as the user reads it.
   EXPECT_TRUE(v_->MarkVerified("bob", FormatVerificationCode(v_->ContactCode("bob").value())).ok());
@@ -369,7 +365,8 @@ TEST_F(VerifierTest, ObservedConsistentCheckpointMovesForward) {
   const uint64_t stored = v_->last_verified_size();
   log_.Update("dave", PlainKeySet({"phone"}));
   log_.CloseEpoch(Tick());
-  Result r = v_->ObserveCheckpoint(log_.SignedCheckpoint(), log_.ConsistencyProof(stored, log_.size()));
+  Result r =
+      v_->ObserveCheckpoint(log_.SignedCheckpoint(), log_.ConsistencyProof(stored, log_.size()));
   EXPECT_TRUE(r.status.ok()) << r.status;
   EXPECT_TRUE(r.alerts.empty());
   EXPECT_EQ(v_->last_verified_size(), log_.size());
@@ -569,8 +566,7 @@ TEST_F(VerifierTest, OwnKeySetWithAnInvalidSignature) {
   EXPECT_EQ(r.alerts[1].account, "alice");
   EXPECT_NE(r.alerts[1].explanation.find("Version 2 of your keys"), std::string::npos)
       << r.alerts[1].explanation;
-  EXPECT_NE(r.alerts[1].explanation.find("does not cover the device \"tablet\""),
-            std::string::npos)
+  EXPECT_NE(r.alerts[1].explanation.find("does not cover the device \"tablet\""), std::string::npos)
       << r.alerts[1].explanation;
   // Version 3: no device beyond version 1's, but not signed for version 3
   // (version 2, not validly signed, covers nothing, so every device is named).

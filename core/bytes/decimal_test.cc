@@ -17,14 +17,26 @@ TEST(CanonicalDecimalTest, Accepts) {
 
 TEST(CanonicalDecimalTest, RejectsAndLeavesOutputAlone) {
   const char* bad[] = {
-      "",                        // empty
-      "00", "01", "007",         // leading zeros
-      "+1", "-1", "-0", "+0",    // signs
-      " 1", "1 ", "1\n", "\t1",  // whitespace
-      "1e3", "0x10", "1.0", "a", "1_000",  // non-digits
-      "18446744073709551616",    // 2^64
-      "99999999999999999999",    // 20 digits, above 2^64
-      "184467440737095516150",   // 21 digits
+      "",  // empty
+      "00",
+      "01",
+      "007",  // leading zeros
+      "+1",
+      "-1",
+      "-0",
+      "+0",  // signs
+      " 1",
+      "1 ",
+      "1\n",
+      "\t1",  // whitespace
+      "1e3",
+      "0x10",
+      "1.0",
+      "a",
+      "1_000",                  // non-digits
+      "18446744073709551616",   // 2^64
+      "99999999999999999999",   // 20 digits, above 2^64
+      "184467440737095516150",  // 21 digits
   };
   for (const char* s : bad) {
     uint64_t v = 42;

@@ -39,8 +39,7 @@ std::string HexEncode(absl::string_view bytes) {
   return out;
 }
 
-absl::StatusOr<std::string> HexDecode(absl::string_view hex,
-                                      absl::string_view what) {
+absl::StatusOr<std::string> HexDecode(absl::string_view hex, absl::string_view what) {
   if (hex.size() % 2 != 0) {
     return absl::InvalidArgumentError(
         absl::StrCat(what, ": odd number of hex digits (", hex.size(), ")"));
@@ -86,8 +85,7 @@ std::string Base64Encode(absl::string_view bytes) {
   return out;
 }
 
-absl::StatusOr<std::string> Base64Decode(absl::string_view b64,
-                                         absl::string_view what) {
+absl::StatusOr<std::string> Base64Decode(absl::string_view b64, absl::string_view what) {
   if (b64.size() % 4 != 0) {
     return absl::InvalidArgumentError(
         absl::StrCat(what, ": base64 length ", b64.size(), " is not a multiple of 4"));
@@ -106,8 +104,8 @@ absl::StatusOr<std::string> Base64Decode(absl::string_view b64,
       }
       int d = Base64Value(b64[i + k]);
       if (d < 0) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            what, ": invalid base64 character at offset ", i + k));
+        return absl::InvalidArgumentError(
+            absl::StrCat(what, ": invalid base64 character at offset ", i + k));
       }
       v = (v << 6) | static_cast<uint32_t>(d);
     }

@@ -14,12 +14,10 @@
 namespace keytrail {
 
 std::string HexEncode(absl::string_view bytes);  // lowercase
-absl::StatusOr<std::string> HexDecode(absl::string_view hex,
-                                      absl::string_view what = "hex");
+absl::StatusOr<std::string> HexDecode(absl::string_view hex, absl::string_view what = "hex");
 
 std::string Base64Encode(absl::string_view bytes);
-absl::StatusOr<std::string> Base64Decode(absl::string_view b64,
-                                         absl::string_view what = "base64");
+absl::StatusOr<std::string> Base64Decode(absl::string_view b64, absl::string_view what = "base64");
 
 }  // namespace keytrail
 

@@ -25,8 +25,7 @@ TEST(HexTest, RejectsMalformed) {
 
 TEST(Base64Test, Rfc4648Vectors) {
   const char* plain[] = {"", "f", "fo", "foo", "foob", "fooba", "foobar"};
-  const char* enc[] = {"",         "Zg==",     "Zm8=",    "Zm9v",
-                       "Zm9vYg==", "Zm9vYmE=", "Zm9vYmFy"};
+  const char* enc[] = {"", "Zg==", "Zm8=", "Zm9v", "Zm9vYg==", "Zm9vYmE=", "Zm9vYmFy"};
   for (int i = 0; i < 7; ++i) {
     EXPECT_EQ(Base64Encode(plain[i]), enc[i]);
     auto back = Base64Decode(enc[i]);
@@ -55,7 +54,7 @@ TEST(Base64Test, RejectsNonCanonical) {
   EXPECT_FALSE(Base64Decode("Zg==Zg==").ok());  // padding in the middle
   EXPECT_FALSE(Base64Decode("Z===").ok());
   EXPECT_FALSE(Base64Decode("====").ok());
-  EXPECT_FALSE(Base64Decode("Zm-v").ok());      // URL alphabet
+  EXPECT_FALSE(Base64Decode("Zm-v").ok());  // URL alphabet
   auto s = Base64Decode("Zg=", "signature");
   EXPECT_EQ(s.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(s.status().message(), "signature: base64 length 3 is not a multiple of 4");

@@ -75,19 +75,16 @@ bool ByteReader::ReadBool(bool* out) {
 
 absl::Status ByteReader::Finish(absl::string_view what) const {
   if (data_.empty()) return absl::OkStatus();
-  return absl::InvalidArgumentError(
-      absl::StrCat(what, ": ", data_.size(), " trailing bytes"));
+  return absl::InvalidArgumentError(absl::StrCat(what, ": ", data_.size(), " trailing bytes"));
 }
 
 absl::Status TruncatedError(absl::string_view what, absl::string_view field) {
-  return absl::InvalidArgumentError(
-      absl::StrCat(what, ": truncated at ", field));
+  return absl::InvalidArgumentError(absl::StrCat(what, ": truncated at ", field));
 }
 
 absl::Status AsDataLoss(const absl::Status& status, absl::string_view where) {
   if (status.ok()) return status;
-  return absl::DataLossError(
-      absl::StrCat("corrupt ", where, ": ", status.message()));
+  return absl::DataLossError(absl::StrCat("corrupt ", where, ": ", status.message()));
 }
 
 void ByteWriter::U8(uint8_t v) { WriteBigEndian(out_, v); }

@@ -33,14 +33,13 @@ bool DecodeAll(absl::string_view data, std::string* fields) {
   bool h;
   std::array<uint8_t, 3> arr;
   if (!r.ReadU8(&a) || !r.ReadU16(&b) || !r.ReadU32(&c) || !r.ReadU64(&d) ||
-      !r.ReadU8Prefixed(&e) || !r.ReadU16Prefixed(&f) ||
-      !r.ReadU32Prefixed(&g) || !r.ReadBool(&h) || !r.ReadArray(&arr)) {
+      !r.ReadU8Prefixed(&e) || !r.ReadU16Prefixed(&f) || !r.ReadU32Prefixed(&g) ||
+      !r.ReadBool(&h) || !r.ReadArray(&arr)) {
     return false;
   }
   if (!r.Finish("test").ok()) return false;
-  *fields = std::to_string(a) + "," + std::to_string(b) + "," +
-            std::to_string(c) + "," + std::to_string(d) + "," +
-            std::string(e) + "," + std::string(f) + "," + std::string(g) +
+  *fields = std::to_string(a) + "," + std::to_string(b) + "," + std::to_string(c) + "," +
+            std::to_string(d) + "," + std::string(e) + "," + std::string(f) + "," + std::string(g) +
             "," + (h ? "t" : "f") + "," + std::to_string(arr[2]);
   return true;
 }

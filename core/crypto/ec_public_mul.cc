@@ -27,8 +27,7 @@ PointPtr NewPoint(const EC_GROUP* group) {
 
 }  // namespace
 
-OddMultiples::OddMultiples(const EC_GROUP* group, const EC_POINT* p,
-                           int window, BN_CTX* ctx)
+OddMultiples::OddMultiples(const EC_GROUP* group, const EC_POINT* p, int window, BN_CTX* ctx)
     : window_(window) {
   Check(window >= 2 && window <= 8, "window width out of range");
   const size_t count = size_t{1} << (window - 2);  // 1, 3, ..., 2^(w-1) - 1
@@ -37,12 +36,11 @@ OddMultiples::OddMultiples(const EC_GROUP* group, const EC_POINT* p,
   for (size_t i = 0; i < count; ++i) {
     PointPtr pos = NewPoint(group);
     PointPtr neg = NewPoint(group);
-    Check((i == 0 ? EC_POINT_copy(pos.get(), p)
-                  : EC_POINT_add(group, pos.get(), positive_.back().get(),
-                                 twice.get(), ctx)) == 1 &&
-              EC_POINT_copy(neg.get(), pos.get()) == 1 &&
-              EC_POINT_invert(group, neg.get(), ctx) == 1,
-          "table point failed");
+    Check(
+        (i == 0 ? EC_POINT_copy(pos.get(), p)
+                : EC_POINT_add(group, pos.get(), positive_.back().get(), twice.get(), ctx)) == 1 &&
+            EC_POINT_copy(neg.get(), pos.get()) == 1 && EC_POINT_invert(group, neg.get(), ctx) == 1,
+        "table point failed");
     positive_.push_back(std::move(pos));
     negative_.push_back(std::move(neg));
   }
@@ -91,8 +89,8 @@ std::vector<int8_t> Wnaf(absl::Span<const uint8_t> scalar, int window) {
   return digits;
 }
 
-void MultiplyPublic(const EC_GROUP* group, absl::Span<const Term> terms,
-                    EC_POINT* out, BN_CTX* ctx) {
+void MultiplyPublic(const EC_GROUP* group, absl::Span<const Term> terms, EC_POINT* out,
+                    BN_CTX* ctx) {
   std::vector<std::vector<int8_t>> digits;
   digits.reserve(terms.size());
   size_t top = 0;
@@ -112,8 +110,7 @@ void MultiplyPublic(const EC_GROUP* group, absl::Span<const Term> terms,
       if (i >= digits[t].size() || digits[t][i] == 0) continue;
       const EC_POINT* addend = terms[t].table->Get(digits[t][i]);
       if (started) {
-        Check(EC_POINT_add(group, out, out, addend, ctx) == 1,
-              "addition failed");
+        Check(EC_POINT_add(group, out, out, addend, ctx) == 1, "addition failed");
       } else {
         Check(EC_POINT_copy(out, addend) == 1, "copy failed");
         started = true;

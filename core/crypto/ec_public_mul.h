@@ -58,14 +58,12 @@ class OddMultiples {
  public:
   // Window width w in [2, 8]. `group` must outlive the table. Aborts on
   // allocation failure or a library error.
-  OddMultiples(const EC_GROUP* group, const EC_POINT* p, int window,
-               BN_CTX* ctx);
+  OddMultiples(const EC_GROUP* group, const EC_POINT* p, int window, BN_CTX* ctx);
 
   int window() const { return window_; }
   // digit * P for an odd digit with |digit| < 2^(w-1).
   const EC_POINT* Get(int digit) const {
-    return digit > 0 ? positive_[(digit - 1) / 2].get()
-                     : negative_[(-digit - 1) / 2].get();
+    return digit > 0 ? positive_[(digit - 1) / 2].get() : negative_[(-digit - 1) / 2].get();
   }
 
  private:
@@ -84,8 +82,8 @@ struct Term {
 // Sets *out to the sum of the terms' products (the identity if there are
 // none or every scalar is 0). Aborts on a library error or a scalar longer
 // than 32 bytes.
-void MultiplyPublic(const EC_GROUP* group, absl::Span<const Term> terms,
-                    EC_POINT* out, BN_CTX* ctx);
+void MultiplyPublic(const EC_GROUP* group, absl::Span<const Term> terms, EC_POINT* out,
+                    BN_CTX* ctx);
 
 // The width-w NAF of a big-endian integer (at most 32 bytes): digits[i] is
 // 0 or odd with |digits[i]| < 2^(w-1), the sum of digits[i] * 2^i is the

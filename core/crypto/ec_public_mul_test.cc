@@ -28,26 +28,22 @@ std::vector<uint8_t> RandomScalar(size_t size) {
   return s;
 }
 
-class EcPublicMulTest : public ::testing::Test {
+class EcPublicMulTest : public testing::Test {
  protected:
   EcPublicMulTest()
-      : group_(EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1)),
-        ctx_(BN_CTX_new()) {}
+      : group_(EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1)), ctx_(BN_CTX_new()) {}
   ~EcPublicMulTest() override {
     BN_CTX_free(ctx_);
     EC_GROUP_free(group_);
   }
 
-  BnPtr Bn(const std::vector<uint8_t>& s) {
-    return BnPtr(BN_bin2bn(s.data(), s.size(), nullptr));
-  }
+  BnPtr Bn(const std::vector<uint8_t>& s) { return BnPtr(BN_bin2bn(s.data(), s.size(), nullptr)); }
 
   // k * B for a random k: a random point of the group.
   PointPtr RandomPoint() {
     PointPtr p(EC_POINT_new(group_));
     BnPtr k = Bn(RandomScalar(32));
-    EXPECT_EQ(EC_POINT_mul(group_, p.get(), k.get(), nullptr, nullptr, ctx_),
-              1);
+    EXPECT_EQ(EC_POINT_mul(group_, p.get(), k.get(), nullptr, nullptr, ctx_), 1);
     return p;
   }
 
@@ -59,12 +55,8 @@ class EcPublicMulTest : public ::testing::Test {
     EXPECT_EQ(EC_POINT_set_to_infinity(group_, sum.get()), 1);
     for (size_t i = 0; i < scalars.size(); ++i) {
       BnPtr k = Bn(scalars[i]);
-      EXPECT_EQ(EC_POINT_mul(group_, product.get(), nullptr, points[i],
-                             k.get(), ctx_),
-                1);
-      EXPECT_EQ(EC_POINT_add(group_, sum.get(), sum.get(), product.get(),
-                             ctx_),
-                1);
+      EXPECT_EQ(EC_POINT_mul(group_, product.get(), nullptr, points[i], k.get(), ctx_), 1);
+      EXPECT_EQ(EC_POINT_add(group_, sum.get(), sum.get(), product.get(), ctx_), 1);
     }
     return sum;
   }
@@ -83,8 +75,7 @@ class EcPublicMulTest : public ::testing::Test {
       }
       PointPtr got(EC_POINT_new(group_));
       MultiplyPublic(group_, terms, got.get(), ctx_);
-      EXPECT_EQ(EC_POINT_cmp(group_, got.get(), want.get(), ctx_), 0)
-          << "window " << w;
+      EXPECT_EQ(EC_POINT_cmp(group_, got.get(), want.get(), ctx_), 0) << "window " << w;
     }
   }
 
@@ -93,9 +84,14 @@ class EcPublicMulTest : public ::testing::Test {
 };
 
 TEST_F(EcPublicMulTest, WnafDigitsSumToTheScalarAndAreSparse) {
-  std::vector<std::vector<uint8_t>> scalars = {
-      {}, {0x00}, {0x01}, {0xff}, std::vector<uint8_t>(32, 0xff),
-      std::vector<uint8_t>(16, 0xff), RandomScalar(32), RandomScalar(16)};
+  std::vector<std::vector<uint8_t>> scalars = {{},
+                                               {0x00},
+                                               {0x01},
+                                               {0xff},
+                                               std::vector<uint8_t>(32, 0xff),
+                                               std::vector<uint8_t>(16, 0xff),
+                                               RandomScalar(32),
+                                               RandomScalar(16)};
   for (int w = 2; w <= 8; ++w) {
     for (const std::vector<uint8_t>& s : scalars) {
       std::vector<int8_t> digits = Wnaf(s, w);
@@ -109,11 +105,9 @@ TEST_F(EcPublicMulTest, WnafDigitsSumToTheScalarAndAreSparse) {
         if (d == 0) continue;
         EXPECT_EQ(d & 1, 1) << "even digit " << d;
         EXPECT_LT(std::abs(d), 1 << (w - 1));
-        EXPECT_GE(last_nonzero - static_cast<int>(i), w)
-            << "two nonzero digits within " << w;
+        EXPECT_GE(last_nonzero - static_cast<int>(i), w) << "two nonzero digits within " << w;
         last_nonzero = static_cast<int>(i);
-        ASSERT_EQ(d > 0 ? BN_add_word(sum.get(), d) : BN_sub_word(sum.get(), -d),
-                  1);
+        ASSERT_EQ(d > 0 ? BN_add_word(sum.get(), d) : BN_sub_word(sum.get(), -d), 1);
       }
       if (!digits.empty()) {
         EXPECT_NE(digits.back(), 0) << "trailing zero digit";
@@ -135,17 +129,17 @@ TEST_F(EcPublicMulTest, AgreesWithTheLibraryOnRandomInputs) {
 
 TEST_F(EcPublicMulTest, EdgeScalars) {
   PointPtr p = RandomPoint(), q = RandomPoint();
-  const std::vector<uint8_t> n_minus_1 = {
-      0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff,
-      0xff, 0xff, 0xff, 0xff, 0xff, 0xbc, 0xe6, 0xfa, 0xad, 0xa7, 0x17,
-      0x9e, 0x84, 0xf3, 0xb9, 0xca, 0xc2, 0xfc, 0x63, 0x25, 0x50};
+  const std::vector<uint8_t> n_minus_1 = {0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00,
+                                          0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+                                          0xbc, 0xe6, 0xfa, 0xad, 0xa7, 0x17, 0x9e, 0x84,
+                                          0xf3, 0xb9, 0xca, 0xc2, 0xfc, 0x63, 0x25, 0x50};
   std::vector<uint8_t> n = n_minus_1;
   n.back() = 0x51;
   ExpectAgrees({Bytes{}}, {p.get()});  // no digits at all
   ExpectAgrees({Bytes(32, 0)}, {p.get()});
   ExpectAgrees({Bytes{0x01}}, {p.get()});
-  ExpectAgrees({n_minus_1}, {p.get()});               // -P
-  ExpectAgrees({n}, {p.get()});                       // the identity
+  ExpectAgrees({n_minus_1}, {p.get()});                       // -P
+  ExpectAgrees({n}, {p.get()});                               // the identity
   ExpectAgrees({std::vector<uint8_t>(32, 0xff)}, {p.get()});  // above n
   ExpectAgrees({Bytes{0x00}, RandomScalar(32)}, {p.get(), q.get()});
 }
@@ -157,13 +151,13 @@ TEST_F(EcPublicMulTest, DegenerateAdditions) {
   PointPtr neg(EC_POINT_dup(p.get(), group_));
   ASSERT_EQ(EC_POINT_invert(group_, neg.get(), ctx_), 1);
   std::vector<uint8_t> k = RandomScalar(32);
-  ExpectAgrees({k, k}, {p.get(), p.get()});      // equal additions: 2kP
-  ExpectAgrees({k, k}, {p.get(), neg.get()});    // cancels to the identity
+  ExpectAgrees({k, k}, {p.get(), p.get()});    // equal additions: 2kP
+  ExpectAgrees({k, k}, {p.get(), neg.get()});  // cancels to the identity
   std::vector<uint8_t> k_plus_1 = k;
-  k_plus_1.back() ^= 1;                          // differs in the last bit
+  k_plus_1.back() ^= 1;                               // differs in the last bit
   ExpectAgrees({k, k_plus_1}, {p.get(), neg.get()});  // +-P
   ExpectAgrees({Bytes{0x03}, Bytes{0x01}, Bytes{0x02}}, {p.get(), p.get(), neg.get()});
-  ExpectAgrees({}, {});                          // the empty sum
+  ExpectAgrees({}, {});  // the empty sum
 }
 
 }  // namespace

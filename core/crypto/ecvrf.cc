@@ -44,21 +44,18 @@ constexpr uint8_t kSuite = 0x01;
 constexpr size_t kScalarSize = 32;
 constexpr size_t kPointSize = 33;
 constexpr size_t kChallengeSize = 16;
-static_assert(kVrfProofSize == kPointSize + kChallengeSize + kScalarSize,
-              "proof layout");
+static_assert(kVrfProofSize == kPointSize + kChallengeSize + kScalarSize, "proof layout");
 static_assert(kVrfPublicKeySize == kPointSize, "public key layout");
 static_assert(kVrfPrivateKeySize == kScalarSize, "private key layout");
 
 // P-256's field prime p and group order n, big-endian (SEC 2 section 2.4.2).
 // Checked against the library's group when the curve is first set up.
 constexpr uint8_t kP[kScalarSize] = {
-    0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00,
-    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff,
-    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+    0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 constexpr uint8_t kN[kScalarSize] = {
-    0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff,
-    0xff, 0xff, 0xff, 0xff, 0xff, 0xbc, 0xe6, 0xfa, 0xad, 0xa7, 0x17,
-    0x9e, 0x84, 0xf3, 0xb9, 0xca, 0xc2, 0xfc, 0x63, 0x25, 0x51};
+    0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+    0xbc, 0xe6, 0xfa, 0xad, 0xa7, 0x17, 0x9e, 0x84, 0xf3, 0xb9, 0xca, 0xc2, 0xfc, 0x63, 0x25, 0x51};
 
 [[noreturn]] void Fatal(const char* what) {
   std::fprintf(stderr, "keytrail: ECVRF: %s\n", what);
@@ -70,9 +67,7 @@ void Check(bool ok, const char* what) {
   if (!ok) Fatal(what);
 }
 
-const uint8_t* U8(absl::string_view s) {
-  return reinterpret_cast<const uint8_t*>(s.data());
-}
+const uint8_t* U8(absl::string_view s) { return reinterpret_cast<const uint8_t*>(s.data()); }
 absl::string_view View(const uint8_t* p, size_t n) {
   return absl::string_view(reinterpret_cast<const char*>(p), n);
 }
@@ -128,9 +123,9 @@ void MarkSecret(BIGNUM* b) {
 //    EC_POINT_add/EC_POINT_dbl. Debian's Android BoringSSL has no P-256
 //    specific code: EC_POINT_mul of an arbitrary point is a constant-time
 //    generic ladder, about 3.5x slower than OpenSSL's (and with both scalars
-//    set it runs a comb for B and then that ladder). Sharing the doublings, adding about once per 6 bits, and
-//    precomputing tables for B and for each key's -Y more than halves the
-//    time of Verify (BENCHMARKS.md, "Verifier library").
+//    set it runs a comb for B and then that ladder). Sharing the doublings, adding about once per 6
+//    bits, and precomputing tables for B and for each key's -Y more than halves the time of Verify
+//    (BENCHMARKS.md, "Verifier library").
 #if defined(OPENSSL_IS_BORINGSSL)
 constexpr bool kOwnPublicMultiply = true;
 #else
@@ -179,16 +174,13 @@ const Curve& P256() {
     c->sqrt_exponent = BN_new();
     BnPtr want_p(BN_bin2bn(kP, sizeof(kP), nullptr));
     BnPtr want_n(BN_bin2bn(kN, sizeof(kN), nullptr));
-    Check(ctx && c->p && c->a && c->b && c->sqrt_exponent && want_p &&
-              want_n &&
-              EC_GROUP_get_curve_GFp(c->group, c->p, c->a, c->b, ctx.get()) ==
-                  1,
+    Check(ctx && c->p && c->a && c->b && c->sqrt_exponent && want_p && want_n &&
+              EC_GROUP_get_curve_GFp(c->group, c->p, c->a, c->b, ctx.get()) == 1,
           "P-256 parameters unavailable");
-    Check(BN_cmp(c->p, want_p.get()) == 0 &&
-              BN_cmp(c->order, want_n.get()) == 0 && BN_mod_word(c->p, 4) == 3,
+    Check(BN_cmp(c->p, want_p.get()) == 0 && BN_cmp(c->order, want_n.get()) == 0 &&
+              BN_mod_word(c->p, 4) == 3,
           "P-256 parameters differ from SEC 2");
-    Check(BN_copy(c->sqrt_exponent, c->p) != nullptr &&
-              BN_add_word(c->sqrt_exponent, 1) == 1 &&
+    Check(BN_copy(c->sqrt_exponent, c->p) != nullptr && BN_add_word(c->sqrt_exponent, 1) == 1 &&
               BN_rshift(c->sqrt_exponent, c->sqrt_exponent, 2) == 1,
           "square root exponent");
     c->order_mont = BN_MONT_CTX_new();
@@ -202,17 +194,14 @@ const Curve& P256() {
     if (kOwnPublicMultiply) {
       const EC_POINT* base = EC_GROUP_get0_generator(c->group);
       PointPtr shifted(EC_POINT_new(c->group));
-      Check(base != nullptr && shifted != nullptr &&
-                EC_POINT_copy(shifted.get(), base) == 1,
+      Check(base != nullptr && shifted != nullptr && EC_POINT_copy(shifted.get(), base) == 1,
             "P-256 generator");
       for (int i = 0; i < 128; ++i) {
-        Check(EC_POINT_dbl(c->group, shifted.get(), shifted.get(),
-                           ctx.get()) == 1,
+        Check(EC_POINT_dbl(c->group, shifted.get(), shifted.get(), ctx.get()) == 1,
               "doubling failed");
       }
       c->base_table = new OddMultiples(c->group, base, kBaseWindow, ctx.get());
-      c->base_shifted_table =
-          new OddMultiples(c->group, shifted.get(), kBaseWindow, ctx.get());
+      c->base_shifted_table = new OddMultiples(c->group, shifted.get(), kBaseWindow, ctx.get());
     }
     return c;
   }();
@@ -241,8 +230,7 @@ PointPtr NewPoint() {
 // Montgomery context makes it about a third cheaper than the library decoders
 // in both OpenSSL 3 and BoringSSL. Not constant-time: x is public (it comes
 // from alpha and the public key, or from a proof).
-bool Decompress(const uint8_t* x_octets, int y_bit, EC_POINT* out,
-                BN_CTX* ctx) {
+bool Decompress(const uint8_t* x_octets, int y_bit, EC_POINT* out, BN_CTX* ctx) {
   const Curve& c = P256();
   BN_CTX_start(ctx);
   BIGNUM* x = BN_CTX_get(ctx);
@@ -251,13 +239,10 @@ bool Decompress(const uint8_t* x_octets, int y_bit, EC_POINT* out,
   BIGNUM* t = BN_CTX_get(ctx);
   Check(t != nullptr && BN_bin2bn(x_octets, kScalarSize, x) != nullptr &&
             // rhs = (x^2 + a) * x + b
-            BN_mod_sqr(t, x, c.p, ctx) == 1 &&
-            BN_mod_add(t, t, c.a, c.p, ctx) == 1 &&
-            BN_mod_mul(t, t, x, c.p, ctx) == 1 &&
-            BN_mod_add(rhs, t, c.b, c.p, ctx) == 1 &&
+            BN_mod_sqr(t, x, c.p, ctx) == 1 && BN_mod_add(t, t, c.a, c.p, ctx) == 1 &&
+            BN_mod_mul(t, t, x, c.p, ctx) == 1 && BN_mod_add(rhs, t, c.b, c.p, ctx) == 1 &&
             // y = rhs^((p+1)/4), a root of rhs iff rhs is a square
-            BN_mod_exp_mont(y, rhs, c.sqrt_exponent, c.p, ctx,
-                            c.field_mont) == 1 &&
+            BN_mod_exp_mont(y, rhs, c.sqrt_exponent, c.p, ctx, c.field_mont) == 1 &&
             BN_mod_sqr(t, y, c.p, ctx) == 1,
         "field arithmetic failed");
   bool ok = BN_cmp(t, rhs) == 0;
@@ -275,25 +260,22 @@ bool Decompress(const uint8_t* x_octets, int y_bit, EC_POINT* out,
 // string_to_point (section 5.5: SEC1 section 2.3.4) for the only form this
 // suite produces: 33 bytes, 0x02 or 0x03, then x < p such that x^3 - 3x + b
 // is a square mod p.
-absl::Status DecodePoint(absl::string_view s, absl::string_view what,
-                         EC_POINT* out, BN_CTX* ctx) {
+absl::Status DecodePoint(absl::string_view s, absl::string_view what, EC_POINT* out, BN_CTX* ctx) {
   if (s.size() != kPointSize) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        what, ": wrong size ", s.size(), ", want ", kPointSize));
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, ": wrong size ", s.size(), ", want ", kPointSize));
   }
   const uint8_t* b = U8(s);
   if (b[0] != 0x02 && b[0] != 0x03) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(what, ": prefix byte 0x", absl::Hex(b[0], absl::kZeroPad2),
-                     ", want 0x02 or 0x03 (compressed point)"));
+    return absl::InvalidArgumentError(absl::StrCat(what, ": prefix byte 0x",
+                                                   absl::Hex(b[0], absl::kZeroPad2),
+                                                   ", want 0x02 or 0x03 (compressed point)"));
   }
   if (!LessThan(b + 1, kP)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(what, ": x coordinate is not less than p"));
+    return absl::InvalidArgumentError(absl::StrCat(what, ": x coordinate is not less than p"));
   }
   if (!Decompress(b + 1, b[0] & 1, out, ctx)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(what, ": x coordinate of no point on P-256"));
+    return absl::InvalidArgumentError(absl::StrCat(what, ": x coordinate of no point on P-256"));
   }
   return absl::OkStatus();
 }
@@ -308,8 +290,7 @@ size_t EncodePoint(const EC_POINT* p, uint8_t out[kPointSize], BN_CTX* ctx) {
     out[0] = 0x00;
     return 1;
   }
-  size_t n = EC_POINT_point2oct(group, p, POINT_CONVERSION_COMPRESSED, out,
-                                kPointSize, ctx);
+  size_t n = EC_POINT_point2oct(group, p, POINT_CONVERSION_COMPRESSED, out, kPointSize, ctx);
   Check(n == kPointSize, "point encoding failed");
   return n;
 }
@@ -321,8 +302,8 @@ size_t EncodePoint(const EC_POINT* p, uint8_t out[kPointSize], BN_CTX* ctx) {
 // hash_string). On success sets *h and h_string = point_to_string(H) (which
 // is exactly the accepted candidate: prefix 0x02 and x < p). False if all
 // 256 one-byte counters fail (probability about 2^-256).
-bool EncodeToCurve(absl::string_view salt, absl::string_view alpha,
-                   EC_POINT* h, uint8_t h_string[kPointSize], BN_CTX* ctx) {
+bool EncodeToCurve(absl::string_view salt, absl::string_view alpha, EC_POINT* h,
+                   uint8_t h_string[kPointSize], BN_CTX* ctx) {
   Sha256 prefix;
   prefix.UpdateU8(kSuite).UpdateU8(0x01).Update(salt).Update(alpha);
   for (int ctr = 0; ctr < 256; ++ctr) {
@@ -341,9 +322,8 @@ bool EncodeToCurve(absl::string_view salt, absl::string_view alpha,
 
 // ECVRF_challenge_generation (section 5.4.3): the first cLen bytes of
 // SHA-256(suite || 0x02 || P1 || ... || P5 || 0x00).
-void Challenge(absl::string_view y, absl::string_view h,
-               absl::string_view gamma, absl::string_view u,
-               absl::string_view v, uint8_t c[kChallengeSize]) {
+void Challenge(absl::string_view y, absl::string_view h, absl::string_view gamma,
+               absl::string_view u, absl::string_view v, uint8_t c[kChallengeSize]) {
   Sha256 hash;
   hash.UpdateU8(kSuite).UpdateU8(0x02);
   hash.Update(y).Update(h).Update(gamma).Update(u).Update(v);
@@ -354,29 +334,21 @@ void Challenge(absl::string_view y, absl::string_view h,
 // ECVRF_proof_to_hash (section 5.2) from a decoded Gamma's encoding: the
 // cofactor is 1, so point_to_string(cofactor * Gamma) is gamma_string.
 Hash GammaToBeta(absl::string_view gamma_string) {
-  return Sha256()
-      .UpdateU8(kSuite)
-      .UpdateU8(0x03)
-      .Update(gamma_string)
-      .UpdateU8(0x00)
-      .Finish();
+  return Sha256().UpdateU8(kSuite).UpdateU8(0x03).Update(gamma_string).UpdateU8(0x00).Finish();
 }
 
 // ECVRF_decode_proof (section 5.4.4): checks the length, that s < n, and
 // that Gamma is a point (the cheap checks first), setting *gamma. c is 16
 // bytes and so always less than n.
-absl::Status DecodeProof(absl::string_view proof, EC_POINT* gamma,
-                         BN_CTX* ctx) {
+absl::Status DecodeProof(absl::string_view proof, EC_POINT* gamma, BN_CTX* ctx) {
   if (proof.size() != kVrfProofSize) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "VRF proof: wrong size ", proof.size(), ", want ", kVrfProofSize));
+    return absl::InvalidArgumentError(
+        absl::StrCat("VRF proof: wrong size ", proof.size(), ", want ", kVrfProofSize));
   }
   if (!LessThan(U8(proof) + kPointSize + kChallengeSize, kN)) {
-    return absl::InvalidArgumentError(
-        "VRF proof: s is not less than the group order");
+    return absl::InvalidArgumentError("VRF proof: s is not less than the group order");
   }
-  return DecodePoint(proof.substr(0, kPointSize), "VRF proof: Gamma", gamma,
-                     ctx);
+  return DecodePoint(proof.substr(0, kPointSize), "VRF proof: Gamma", gamma, ctx);
 }
 
 // HMAC-SHA-256 under a secret key (RFC 6979's K): the key schedule is wiped
@@ -416,12 +388,12 @@ void GenerateNonce(const uint8_t x[kScalarSize], absl::string_view h_string,
   const absl::string_view h1_octets = HashView(h1);
   const absl::string_view zero("\x00", 1), one("\x01", 1);
   Hash v, k;
-  v.fill(0x01);  // b.
-  k.fill(0x00);  // c.
+  v.fill(0x01);                                                   // b.
+  k.fill(0x00);                                                   // c.
   k = SecretMac(k).Of({HashView(v), zero, x_octets, h1_octets});  // d.
   {
     SecretMac mac(k);
-    v = mac.Of({HashView(v)});                             // e.
+    v = mac.Of({HashView(v)});                            // e.
     k = mac.Of({HashView(v), one, x_octets, h1_octets});  // f.
   }
   // g. and h. Each pass uses one K: V = HMAC_K(V) (step g., or the end of
@@ -464,14 +436,12 @@ struct VrfSecretScalar {
 
 namespace {
 
-std::shared_ptr<const VrfPublicPoint> MakePublicPoint(PointPtr y,
-                                                      BN_CTX* ctx) {
-  Check(EC_POINT_invert(P256().group, y.get(), ctx) == 1,
-        "point negation failed");
+std::shared_ptr<const VrfPublicPoint> MakePublicPoint(PointPtr y, BN_CTX* ctx) {
+  Check(EC_POINT_invert(P256().group, y.get(), ctx) == 1, "point negation failed");
   auto point = std::make_shared<VrfPublicPoint>();
   if (kOwnPublicMultiply) {
-    point->neg_y_table = std::make_unique<const OddMultiples>(
-        P256().group, y.get(), kPointWindow, ctx);
+    point->neg_y_table =
+        std::make_unique<const OddMultiples>(P256().group, y.get(), kPointWindow, ctx);
   }
   point->neg_y = std::move(y);
   return point;
@@ -486,8 +456,7 @@ absl::StatusOr<VrfPublicKey> VrfPublicKey::FromBytes(absl::string_view raw) {
   if (!status.ok()) return status;
   // ECVRF_validate_key (section 5.4.5): the cofactor is 1, so only the
   // identity is invalid, and it has no 33-byte encoding to decode from.
-  return VrfPublicKey(std::string(raw),
-                      MakePublicPoint(std::move(y), ctx.get()));
+  return VrfPublicKey(std::string(raw), MakePublicPoint(std::move(y), ctx.get()));
 }
 
 std::string VrfPublicKey::HashToCurveForTesting(absl::string_view alpha) const {
@@ -501,8 +470,7 @@ std::string VrfPublicKey::HashToCurveForTesting(absl::string_view alpha) const {
 }
 
 // ECVRF_verify (section 5.3), with validate_key done by FromBytes.
-absl::StatusOr<Hash> VrfPublicKey::Verify(absl::string_view alpha,
-                                          absl::string_view proof) const {
+absl::StatusOr<Hash> VrfPublicKey::Verify(absl::string_view alpha, absl::string_view proof) const {
   const Curve& curve = P256();
   CtxPtr ctx = NewCtx();
   PointPtr gamma = NewPoint();
@@ -523,22 +491,17 @@ absl::StatusOr<Hash> VrfPublicKey::Verify(absl::string_view alpha,
   // 8. U = s*B - c*Y and 9. V = s*H - c*Gamma, as sums with -Y and -Gamma.
   PointPtr u = NewPoint();
   PointPtr v = NewPoint();
-  Check(EC_POINT_invert(curve.group, gamma.get(), ctx.get()) == 1,
-        "point negation failed");
+  Check(EC_POINT_invert(curve.group, gamma.get(), ctx.get()) == 1, "point negation failed");
   if (kOwnPublicMultiply) {
     // Variable time is fine: s, c, H, Gamma and Y are all public.
     // U = s_lo*B + s_hi*(2^128 B) + c*(-Y), with s = s_hi * 2^128 + s_lo.
     const ec_public_mul::Term u_terms[] = {
-        {absl::MakeConstSpan(s_octets + kScalarSize / 2, kScalarSize / 2),
-         curve.base_table},
-        {absl::MakeConstSpan(s_octets, kScalarSize / 2),
-         curve.base_shifted_table},
-        {absl::MakeConstSpan(U8(c_string), kChallengeSize),
-         point_->neg_y_table.get()}};
+        {absl::MakeConstSpan(s_octets + kScalarSize / 2, kScalarSize / 2), curve.base_table},
+        {absl::MakeConstSpan(s_octets, kScalarSize / 2), curve.base_shifted_table},
+        {absl::MakeConstSpan(U8(c_string), kChallengeSize), point_->neg_y_table.get()}};
     ec_public_mul::MultiplyPublic(curve.group, u_terms, u.get(), ctx.get());
     const OddMultiples h_table(curve.group, h.get(), kPointWindow, ctx.get());
-    const OddMultiples neg_gamma_table(curve.group, gamma.get(), kPointWindow,
-                                       ctx.get());
+    const OddMultiples neg_gamma_table(curve.group, gamma.get(), kPointWindow, ctx.get());
     const ec_public_mul::Term v_terms[] = {
         {absl::MakeConstSpan(s_octets, kScalarSize), &h_table},
         {absl::MakeConstSpan(U8(c_string), kChallengeSize), &neg_gamma_table}};
@@ -548,15 +511,13 @@ absl::StatusOr<Hash> VrfPublicKey::Verify(absl::string_view alpha,
     BnPtr s(BN_bin2bn(s_octets, kScalarSize, nullptr));
     PointPtr c_gamma = NewPoint();
     Check(c && s, "out of memory");
-    Check(EC_POINT_mul(curve.group, u.get(), s.get(), point_->neg_y.get(),
-                       c.get(), ctx.get()) == 1 &&
-              EC_POINT_mul(curve.group, c_gamma.get(), nullptr, gamma.get(),
-                           c.get(), ctx.get()) == 1 &&
-              EC_POINT_mul(curve.group, v.get(), nullptr, h.get(), s.get(),
-                           ctx.get()) == 1 &&
-              EC_POINT_add(curve.group, v.get(), v.get(), c_gamma.get(),
-                           ctx.get()) == 1,
-          "point arithmetic failed");
+    Check(
+        EC_POINT_mul(curve.group, u.get(), s.get(), point_->neg_y.get(), c.get(), ctx.get()) == 1 &&
+            EC_POINT_mul(curve.group, c_gamma.get(), nullptr, gamma.get(), c.get(), ctx.get()) ==
+                1 &&
+            EC_POINT_mul(curve.group, v.get(), nullptr, h.get(), s.get(), ctx.get()) == 1 &&
+            EC_POINT_add(curve.group, v.get(), v.get(), c_gamma.get(), ctx.get()) == 1,
+        "point arithmetic failed");
   }
 
   // 10. c' = ECVRF_challenge_generation(Y, H, Gamma, U, V).
@@ -564,8 +525,8 @@ absl::StatusOr<Hash> VrfPublicKey::Verify(absl::string_view alpha,
   size_t u_len = EncodePoint(u.get(), u_string, ctx.get());
   size_t v_len = EncodePoint(v.get(), v_string, ctx.get());
   uint8_t c_prime[kChallengeSize];
-  Challenge(raw_, View(h_string, kPointSize), gamma_string,
-            View(u_string, u_len), View(v_string, v_len), c_prime);
+  Challenge(raw_, View(h_string, kPointSize), gamma_string, View(u_string, u_len),
+            View(v_string, v_len), c_prime);
 
   // 11. Valid iff c == c' (public values: a plain comparison is fine).
   if (std::memcmp(c_prime, c_string.data(), kChallengeSize) != 0) {
@@ -587,14 +548,13 @@ VrfPrivateKey VrfPrivateKey::Generate() {
 
 absl::StatusOr<VrfPrivateKey> VrfPrivateKey::FromBytes(absl::string_view raw) {
   if (raw.size() != kScalarSize) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "VRF private key: wrong size ", raw.size(), ", want ", kScalarSize));
+    return absl::InvalidArgumentError(
+        absl::StrCat("VRF private key: wrong size ", raw.size(), ", want ", kScalarSize));
   }
   // Range check without branching on the secret's bytes (the verdict itself
   // is not secret).
   if (IsZero(U8(raw)) | !LessThan(U8(raw), kN)) {
-    return absl::InvalidArgumentError(
-        "VRF private key: scalar is not in [1, n-1]");
+    return absl::InvalidArgumentError("VRF private key: scalar is not in [1, n-1]");
   }
   const Curve& curve = P256();
   CtxPtr ctx = NewCtx();
@@ -605,27 +565,23 @@ absl::StatusOr<VrfPrivateKey> VrfPrivateKey::FromBytes(absl::string_view raw) {
   Check(secret->x && secret->x_mont, "out of memory");
   MarkSecret(secret->x.get());
   MarkSecret(secret->x_mont.get());
-  Check(BN_bin2bn(secret->octets, kScalarSize, secret->x.get()) != nullptr &&
-            BN_to_montgomery(secret->x_mont.get(), secret->x.get(),
-                             curve.order_mont, ctx.get()) == 1,
-        "scalar setup failed");
+  Check(
+      BN_bin2bn(secret->octets, kScalarSize, secret->x.get()) != nullptr &&
+          BN_to_montgomery(secret->x_mont.get(), secret->x.get(), curve.order_mont, ctx.get()) == 1,
+      "scalar setup failed");
 
   // Y = x*B, and PK_string = point_to_string(Y).
   PointPtr y = NewPoint();
-  Check(EC_POINT_mul(curve.group, y.get(), secret->x.get(), nullptr, nullptr,
-                     ctx.get()) == 1,
+  Check(EC_POINT_mul(curve.group, y.get(), secret->x.get(), nullptr, nullptr, ctx.get()) == 1,
         "EC_POINT_mul failed");
   uint8_t y_string[kPointSize];
-  Check(EncodePoint(y.get(), y_string, ctx.get()) == kPointSize,
-        "public key is the identity");
+  Check(EncodePoint(y.get(), y_string, ctx.get()) == kPointSize, "public key is the identity");
   VrfPublicKey public_key(std::string(View(y_string, kPointSize)),
                           MakePublicPoint(std::move(y), ctx.get()));
   return VrfPrivateKey(std::move(secret), std::move(public_key));
 }
 
-std::string VrfPrivateKey::bytes() const {
-  return std::string(View(secret_->octets, kScalarSize));
-}
+std::string VrfPrivateKey::bytes() const { return std::string(View(secret_->octets, kScalarSize)); }
 
 // ECVRF_prove (section 5.1).
 std::string VrfPrivateKey::Prove(absl::string_view alpha) const {
@@ -643,8 +599,7 @@ std::string VrfPrivateKey::Prove(absl::string_view alpha) const {
 
   // 4. Gamma = x*H.
   PointPtr gamma = NewPoint();
-  Check(EC_POINT_mul(curve.group, gamma.get(), nullptr, h.get(),
-                     secret_->x.get(), ctx.get()) == 1,
+  Check(EC_POINT_mul(curve.group, gamma.get(), nullptr, h.get(), secret_->x.get(), ctx.get()) == 1,
         "EC_POINT_mul failed");
 
   // 5. k = ECVRF_nonce_generation(SK, h_string).
@@ -661,10 +616,8 @@ std::string VrfPrivateKey::Prove(absl::string_view alpha) const {
   // fixed-base multiplication (both libraries use precomputed tables of B).
   PointPtr u = NewPoint();
   PointPtr v = NewPoint();
-  Check(EC_POINT_mul(curve.group, u.get(), k.get(), nullptr, nullptr,
-                     ctx.get()) == 1 &&
-            EC_POINT_mul(curve.group, v.get(), nullptr, h.get(), k.get(),
-                         ctx.get()) == 1,
+  Check(EC_POINT_mul(curve.group, u.get(), k.get(), nullptr, nullptr, ctx.get()) == 1 &&
+            EC_POINT_mul(curve.group, v.get(), nullptr, h.get(), k.get(), ctx.get()) == 1,
         "EC_POINT_mul failed");
   std::string pi(kVrfProofSize, '\0');
   uint8_t* out = reinterpret_cast<uint8_t*>(&pi[0]);
@@ -675,8 +628,8 @@ std::string VrfPrivateKey::Prove(absl::string_view alpha) const {
             EncodePoint(v.get(), v_string, ctx.get()) == kPointSize,
         "identity point in a proof");
   uint8_t* c_out = out + kPointSize;
-  Challenge(y_string, h_view, View(out, kPointSize),
-            View(u_string, kPointSize), View(v_string, kPointSize), c_out);
+  Challenge(y_string, h_view, View(out, kPointSize), View(u_string, kPointSize),
+            View(v_string, kPointSize), c_out);
 
   // 7. s = (k + c*x) mod n: c*x by Montgomery multiplication of x*R by c,
   // then a modular addition; both constant-time in both libraries.
@@ -686,15 +639,15 @@ std::string VrfPrivateKey::Prove(absl::string_view alpha) const {
   Check(c && cx && s, "out of memory");
   MarkSecret(cx.get());
   MarkSecret(s.get());
-  Check(BN_mod_mul_montgomery(cx.get(), secret_->x_mont.get(), c.get(),
-                              curve.order_mont, ctx.get()) == 1 &&
+  Check(BN_mod_mul_montgomery(cx.get(), secret_->x_mont.get(), c.get(), curve.order_mont,
+                              ctx.get()) == 1 &&
             BN_mod_add_quick(s.get(), k.get(), cx.get(), curve.order) == 1,
         "scalar arithmetic failed");
 
   // 8. pi = point_to_string(Gamma) || int_to_string(c, cLen) ||
   // int_to_string(s, qLen).
-  Check(BN_bn2binpad(s.get(), out + kPointSize + kChallengeSize,
-                     kScalarSize) == static_cast<int>(kScalarSize),
+  Check(BN_bn2binpad(s.get(), out + kPointSize + kChallengeSize, kScalarSize) ==
+            static_cast<int>(kScalarSize),
         "s does not fit");
   return pi;
 }

@@ -86,8 +86,7 @@ class VrfPublicKey {
   // is the identity (encoded in the challenge as SEC1's single 0x00 byte),
   // which only a prover using the nonce 0 makes; its beta is still the
   // unique one.
-  absl::StatusOr<Hash> Verify(absl::string_view alpha,
-                              absl::string_view proof) const;
+  absl::StatusOr<Hash> Verify(absl::string_view alpha, absl::string_view proof) const;
 
   // The point H = ECVRF_encode_to_curve(PK, alpha) (section 5.4.1.1,
   // try-and-increment, salted with this key) as 33 bytes compressed. Prove
@@ -100,12 +99,8 @@ class VrfPublicKey {
   // only this canonical form).
   const std::string& bytes() const { return raw_; }
 
-  friend bool operator==(const VrfPublicKey& a, const VrfPublicKey& b) {
-    return a.raw_ == b.raw_;
-  }
-  friend bool operator!=(const VrfPublicKey& a, const VrfPublicKey& b) {
-    return !(a == b);
-  }
+  friend bool operator==(const VrfPublicKey& a, const VrfPublicKey& b) { return a.raw_ == b.raw_; }
+  friend bool operator!=(const VrfPublicKey& a, const VrfPublicKey& b) { return !(a == b); }
 
  private:
   VrfPublicKey(std::string raw, std::shared_ptr<const VrfPublicPoint> point)
@@ -143,8 +138,7 @@ class VrfPrivateKey {
   std::string bytes() const;
 
  private:
-  VrfPrivateKey(std::shared_ptr<const VrfSecretScalar> secret,
-                VrfPublicKey public_key)
+  VrfPrivateKey(std::shared_ptr<const VrfSecretScalar> secret, VrfPublicKey public_key)
       : secret_(std::move(secret)), public_key_(std::move(public_key)) {}
 
   // Constant after construction.

@@ -24,10 +24,8 @@ namespace {
 constexpr char kVectorsPath[] = "testdata/ecvrf_p256_sha256_tai.json";
 
 // P-256's field prime and group order (SEC 2 section 2.4.2).
-constexpr char kPHex[] =
-    "ffffffff00000001000000000000000000000000ffffffffffffffffffffffff";
-constexpr char kNHex[] =
-    "ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551";
+constexpr char kPHex[] = "ffffffff00000001000000000000000000000000ffffffffffffffffffffffff";
+constexpr char kNHex[] = "ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551";
 
 std::string Unhex(absl::string_view hex) {
   absl::StatusOr<std::string> bytes = HexDecode(hex);
@@ -67,8 +65,7 @@ struct Vector {
   std::string sk, pk, alpha, h, pi, beta;
 };
 
-absl::StatusOr<std::string> HexField(const nlohmann::json& j,
-                                     const char* key) {
+absl::StatusOr<std::string> HexField(const nlohmann::json& j, const char* key) {
   if (!j.is_object() || !j.contains(key) || !j[key].is_string()) {
     return absl::InvalidArgumentError(absl::StrCat("no string field ", key));
   }
@@ -80,10 +77,8 @@ absl::StatusOr<std::vector<Vector>> LoadVectors() {
   if (!in) {
     return absl::NotFoundError(absl::StrCat("cannot open ", kVectorsPath));
   }
-  nlohmann::json doc =
-      nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
-  if (doc.is_discarded() || !doc.contains("vectors") ||
-      !doc["vectors"].is_array()) {
+  nlohmann::json doc = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+  if (doc.is_discarded() || !doc.contains("vectors") || !doc["vectors"].is_array()) {
     return absl::InvalidArgumentError("malformed vector file");
   }
   std::vector<Vector> out;
@@ -149,10 +144,8 @@ TEST(EcvrfTest, KnownPublicKeys) {
     std::string sk;
     const char* pk;
   } cases[] = {
-      {Scalar(1),
-       "036b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c296"},
-      {Scalar(2),
-       "037cf27b188d034f7e8a52380304b51ac3c08969e277f21b35a60b48fc47669978"},
+      {Scalar(1), "036b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c296"},
+      {Scalar(2), "037cf27b188d034f7e8a52380304b51ac3c08969e277f21b35a60b48fc47669978"},
       {SubtractSmall(Unhex(kNHex), 1),
        "026b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c296"},
   };
@@ -163,7 +156,7 @@ TEST(EcvrfTest, KnownPublicKeys) {
   }
 }
 
-class EcvrfProofTest : public ::testing::Test {
+class EcvrfProofTest : public testing::Test {
  protected:
   void SetUp() override {
     absl::StatusOr<std::vector<Vector>> vectors = LoadVectors();
@@ -179,12 +172,8 @@ class EcvrfProofTest : public ::testing::Test {
   absl::StatusCode VerifyCode(absl::string_view proof) const {
     return pub_->Verify(v_.alpha, proof).status().code();
   }
-  std::string WithGamma(const std::string& gamma) const {
-    return gamma + v_.pi.substr(33);
-  }
-  std::string WithS(const std::string& s) const {
-    return v_.pi.substr(0, 49) + s;
-  }
+  std::string WithGamma(const std::string& gamma) const { return gamma + v_.pi.substr(33); }
+  std::string WithS(const std::string& s) const { return v_.pi.substr(0, 49) + s; }
 
   Vector v_;
   std::unique_ptr<VrfPublicKey> pub_;
@@ -192,12 +181,10 @@ class EcvrfProofTest : public ::testing::Test {
 
 TEST_F(EcvrfProofTest, WrongLengthProofsAreRejected) {
   for (const std::string& proof :
-       {v_.pi.substr(0, 80), v_.pi + "x", std::string(), v_.pi.substr(0, 1),
-        v_.pi + v_.pi}) {
+       {v_.pi.substr(0, 80), v_.pi + "x", std::string(), v_.pi.substr(0, 1), v_.pi + v_.pi}) {
     SCOPED_TRACE(proof.size());
     EXPECT_EQ(VerifyCode(proof), absl::StatusCode::kInvalidArgument);
-    EXPECT_EQ(VrfProofToHash(proof).status().code(),
-              absl::StatusCode::kInvalidArgument);
+    EXPECT_EQ(VrfProofToHash(proof).status().code(), absl::StatusCode::kInvalidArgument);
   }
 }
 
@@ -207,18 +194,15 @@ TEST_F(EcvrfProofTest, GammaWithBadPrefixIsRejected) {
     std::string proof = v_.pi;
     proof[0] = static_cast<char>(prefix);
     EXPECT_EQ(VerifyCode(proof), absl::StatusCode::kInvalidArgument);
-    EXPECT_EQ(VrfProofToHash(proof).status().code(),
-              absl::StatusCode::kInvalidArgument);
+    EXPECT_EQ(VrfProofToHash(proof).status().code(), absl::StatusCode::kInvalidArgument);
   }
 }
 
 // Small x coordinates, sorted by whether the curve has a point there.
-void SmallXs(std::vector<std::string>* on_curve,
-             std::vector<std::string>* off_curve) {
+void SmallXs(std::vector<std::string>* on_curve, std::vector<std::string>* off_curve) {
   for (unsigned t = 0; t < 64; ++t) {
     std::string x = Scalar(t);
-    (VrfPublicKey::FromBytes("\x02" + x).ok() ? on_curve : off_curve)
-        ->push_back(x);
+    (VrfPublicKey::FromBytes("\x02" + x).ok() ? on_curve : off_curve)->push_back(x);
   }
 }
 
@@ -230,8 +214,7 @@ TEST_F(EcvrfProofTest, GammaNotOnTheCurveIsRejected) {
     for (const char* prefix : {"\x02", "\x03"}) {
       std::string proof = WithGamma(prefix + x);
       EXPECT_EQ(VerifyCode(proof), absl::StatusCode::kInvalidArgument);
-      EXPECT_EQ(VrfProofToHash(proof).status().code(),
-                absl::StatusCode::kInvalidArgument);
+      EXPECT_EQ(VrfProofToHash(proof).status().code(), absl::StatusCode::kInvalidArgument);
     }
   }
 }
@@ -250,8 +233,7 @@ TEST_F(EcvrfProofTest, GammaWithXNotBelowPIsRejected) {
     SCOPED_TRACE(HexEncode(x));
     std::string proof = WithGamma("\x02" + x);
     EXPECT_EQ(VerifyCode(proof), absl::StatusCode::kInvalidArgument);
-    EXPECT_EQ(VrfProofToHash(proof).status().code(),
-              absl::StatusCode::kInvalidArgument);
+    EXPECT_EQ(VrfProofToHash(proof).status().code(), absl::StatusCode::kInvalidArgument);
   }
 }
 
@@ -285,22 +267,18 @@ TEST_F(EcvrfProofTest, AlteredSIsRejected) {
     EXPECT_EQ(VerifyCode(proof), absl::StatusCode::kInvalidArgument);
   }
   // s = n - 1 and s = 0 are in range, and wrong.
-  EXPECT_EQ(VerifyCode(WithS(SubtractSmall(Unhex(kNHex), 1))),
-            absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(VerifyCode(WithS(std::string(32, '\0'))),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(VerifyCode(WithS(SubtractSmall(Unhex(kNHex), 1))), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(VerifyCode(WithS(std::string(32, '\0'))), absl::StatusCode::kInvalidArgument);
   // c = 0 and s = 0: zero scalars everywhere.
   EXPECT_EQ(VerifyCode(v_.pi.substr(0, 33) + std::string(48, '\0')),
             absl::StatusCode::kInvalidArgument);
 }
 
 TEST_F(EcvrfProofTest, SNotBelowTheOrderIsRejected) {
-  for (const std::string& s :
-       {Unhex(kNHex), AddSmall(Unhex(kNHex), 1), std::string(32, '\xff')}) {
+  for (const std::string& s : {Unhex(kNHex), AddSmall(Unhex(kNHex), 1), std::string(32, '\xff')}) {
     SCOPED_TRACE(HexEncode(s));
     EXPECT_EQ(VerifyCode(WithS(s)), absl::StatusCode::kInvalidArgument);
-    EXPECT_EQ(VrfProofToHash(WithS(s)).status().code(),
-              absl::StatusCode::kInvalidArgument);
+    EXPECT_EQ(VrfProofToHash(WithS(s)).status().code(), absl::StatusCode::kInvalidArgument);
   }
 }
 
@@ -308,17 +286,14 @@ TEST_F(EcvrfProofTest, EveryBitFlipIsRejected) {
   for (size_t i = 0; i < v_.pi.size() * 8; ++i) {
     std::string proof = v_.pi;
     proof[i / 8] ^= static_cast<char>(1 << (i % 8));
-    EXPECT_EQ(VerifyCode(proof), absl::StatusCode::kInvalidArgument)
-        << "bit " << i;
+    EXPECT_EQ(VerifyCode(proof), absl::StatusCode::kInvalidArgument) << "bit " << i;
   }
 }
 
 TEST_F(EcvrfProofTest, ProofForAnotherAlphaIsRejected) {
   for (const std::string& alpha :
-       {std::string(), std::string("Sample"), v_.alpha + '\0',
-        v_.alpha.substr(1)}) {
-    EXPECT_EQ(pub_->Verify(alpha, v_.pi).status().code(),
-              absl::StatusCode::kInvalidArgument)
+       {std::string(), std::string("Sample"), v_.alpha + '\0', v_.alpha.substr(1)}) {
+    EXPECT_EQ(pub_->Verify(alpha, v_.pi).status().code(), absl::StatusCode::kInvalidArgument)
         << alpha;
   }
 }
@@ -328,8 +303,7 @@ TEST_F(EcvrfProofTest, ProofUnderAnotherKeyIsRejected) {
   EXPECT_EQ(other.public_key().Verify(v_.alpha, v_.pi).status().code(),
             absl::StatusCode::kInvalidArgument);
   // And the other key's proof for the same alpha under this key.
-  EXPECT_EQ(VerifyCode(other.Prove(v_.alpha)),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(VerifyCode(other.Prove(v_.alpha)), absl::StatusCode::kInvalidArgument);
 }
 
 // RFC 9381's point_to_string is SEC1's, which encodes the identity as the
@@ -354,9 +328,7 @@ TEST_F(EcvrfProofTest, IdentityUAndVAreEncodedAsSec1Says) {
   const std::string c = HashString(digest).substr(0, 16);
 
   // s = c * x mod n.
-  auto u8 = [](const std::string& s) {
-    return reinterpret_cast<const uint8_t*>(s.data());
-  };
+  auto u8 = [](const std::string& s) { return reinterpret_cast<const uint8_t*>(s.data()); };
   BN_CTX* ctx = BN_CTX_new();
   BIGNUM* bc = BN_bin2bn(u8(c), c.size(), nullptr);
   BIGNUM* bx = BN_bin2bn(u8(v_.sk), v_.sk.size(), nullptr);
@@ -413,21 +385,20 @@ TEST(EcvrfKeyTest, InvalidPublicKeysAreRejected) {
       std::string(1, '\0'),   // SEC1's encoding of the identity
       std::string(33, '\0'),  // 33-byte "identity"
       std::string(32, '\x02'),
-      "\x02" + on[0] + "x",        // 34 bytes
-      "\x04" + on[0] + on[0],      // 65 bytes, uncompressed form
-      "\x04" + on[0],              // 33 bytes, wrong prefix
+      "\x02" + on[0] + "x",    // 34 bytes
+      "\x04" + on[0] + on[0],  // 65 bytes, uncompressed form
+      "\x04" + on[0],          // 33 bytes, wrong prefix
       "\x00" + on[0],
       "\x01" + on[0],
       "\x05" + on[0],
-      "\x02" + off[0],             // not on the curve
+      "\x02" + off[0],  // not on the curve
       "\x03" + off[0],
-      "\x02" + p,                  // x = p
+      "\x02" + p,                                             // x = p
       "\x02" + AddSmall(p, static_cast<uint8_t>(on[0][31])),  // x = p + x0
       "\x03" + std::string(32, '\xff'),
   };
   for (const std::string& raw : bad) {
-    EXPECT_EQ(VrfPublicKey::FromBytes(raw).status().code(),
-              absl::StatusCode::kInvalidArgument)
+    EXPECT_EQ(VrfPublicKey::FromBytes(raw).status().code(), absl::StatusCode::kInvalidArgument)
         << HexEncode(raw);
   }
   EXPECT_TRUE(VrfPublicKey::FromBytes("\x02" + on[0]).ok());
@@ -455,10 +426,8 @@ TEST(EcvrfKeyTest, PointDecodingAgreesWithTheLibrary) {
   for (const std::string& x : xs) {
     for (const char* prefix : {"\x02", "\x03"}) {
       const std::string raw = prefix + x;
-      bool library = EC_POINT_oct2point(
-                         group, point,
-                         reinterpret_cast<const uint8_t*>(raw.data()),
-                         raw.size(), nullptr) == 1;
+      bool library = EC_POINT_oct2point(group, point, reinterpret_cast<const uint8_t*>(raw.data()),
+                                        raw.size(), nullptr) == 1;
       bool ours = VrfPublicKey::FromBytes(raw).ok();
       EXPECT_EQ(ours, library) << HexEncode(raw);
       accepted += ours;
@@ -474,11 +443,9 @@ TEST(EcvrfKeyTest, PointDecodingAgreesWithTheLibrary) {
 TEST(EcvrfKeyTest, InvalidPrivateKeysAreRejected) {
   const std::string n = Unhex(kNHex);
   for (const std::string& raw :
-       {std::string(32, '\0'), n, AddSmall(n, 1), AddSmall(n, 1000),
-        std::string(32, '\xff'), std::string(), std::string(31, '\x01'),
-        std::string(33, '\x01'), std::string(1, '\x01')}) {
-    EXPECT_EQ(VrfPrivateKey::FromBytes(raw).status().code(),
-              absl::StatusCode::kInvalidArgument)
+       {std::string(32, '\0'), n, AddSmall(n, 1), AddSmall(n, 1000), std::string(32, '\xff'),
+        std::string(), std::string(31, '\x01'), std::string(33, '\x01'), std::string(1, '\x01')}) {
+    EXPECT_EQ(VrfPrivateKey::FromBytes(raw).status().code(), absl::StatusCode::kInvalidArgument)
         << HexEncode(raw);
   }
   EXPECT_TRUE(VrfPrivateKey::FromBytes(Scalar(1)).ok());
@@ -494,14 +461,13 @@ TEST(EcvrfKeyTest, GeneratedKeysRoundTrip) {
     absl::StatusOr<VrfPrivateKey> again = VrfPrivateKey::FromBytes(key.bytes());
     ASSERT_TRUE(again.ok());
     EXPECT_TRUE(again->public_key() == key.public_key());
-    absl::StatusOr<VrfPublicKey> pub =
-        VrfPublicKey::FromBytes(key.public_key().bytes());
+    absl::StatusOr<VrfPublicKey> pub = VrfPublicKey::FromBytes(key.public_key().bytes());
     ASSERT_TRUE(pub.ok());
 
     std::vector<std::string> betas;
     for (const std::string& alpha :
-         {std::string(), std::string("alice@example.com"),
-          std::string("alice@example.com") + '\0', std::string(1000, 'z')}) {
+         {std::string(), std::string("alice@example.com"), std::string("alice@example.com") + '\0',
+          std::string(1000, 'z')}) {
       std::string pi = key.Prove(alpha);
       ASSERT_EQ(pi.size(), kVrfProofSize);
       EXPECT_EQ(again->Prove(alpha), pi);  // deterministic
@@ -518,8 +484,7 @@ TEST(EcvrfKeyTest, GeneratedKeysRoundTrip) {
       }
     }
   }
-  EXPECT_NE(VrfPrivateKey::Generate().bytes(),
-            VrfPrivateKey::Generate().bytes());
+  EXPECT_NE(VrfPrivateKey::Generate().bytes(), VrfPrivateKey::Generate().bytes());
 }
 
 TEST(EcvrfKeyTest, CopiesShareTheKey) {
@@ -550,8 +515,7 @@ TEST(EcvrfKeyTest, ConcurrentUseOfOneKey) {
         for (size_t i = 0; i < alphas.size(); ++i) {
           if (key.Prove(alphas[i]) != proofs[i]) ++failures[t];
           absl::StatusOr<Hash> beta = pub.Verify(alphas[i], proofs[i]);
-          if (!beta.ok() || BetaString(VrfProofToHash(proofs[i])) !=
-                                HashString(*beta)) {
+          if (!beta.ok() || BetaString(VrfProofToHash(proofs[i])) != HashString(*beta)) {
             ++failures[t];
           }
         }

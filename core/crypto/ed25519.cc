@@ -21,9 +21,7 @@ struct MdCtxFree {
 };
 using MdCtxPtr = std::unique_ptr<EVP_MD_CTX, MdCtxFree>;
 
-std::shared_ptr<EVP_PKEY> Share(EVP_PKEY* p) {
-  return std::shared_ptr<EVP_PKEY>(p, EVP_PKEY_free);
-}
+std::shared_ptr<EVP_PKEY> Share(EVP_PKEY* p) { return std::shared_ptr<EVP_PKEY>(p, EVP_PKEY_free); }
 
 const unsigned char* U8(absl::string_view s) {
   return reinterpret_cast<const unsigned char*>(s.data());
@@ -44,16 +42,14 @@ const unsigned char* U8(absl::string_view s) {
 
 // p = 2^255 - 19, little-endian.
 constexpr std::array<uint8_t, 32> kFieldPrime = {
-    0xed, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f};
+    0xed, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f};
 
 // L = 2^252 + 27742317777372353535851937790883648493, the group order,
 // little-endian.
 constexpr std::array<uint8_t, 32> kGroupOrder = {
-    0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7,
-    0xa2, 0xde, 0xf9, 0xde, 0x14, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x10};
+    0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x10};
 
 // The canonical encodings of the eight points of order 1, 2, 4 and 8 (the
 // same list as libsodium's ge25519_has_small_order, canonical entries only).
@@ -72,9 +68,7 @@ constexpr const char* kSmallOrderHex[8] = {
     "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc85",
 };
 
-int HexNibble(char c) {
-  return c <= '9' ? c - '0' : c - 'a' + 10;
-}
+int HexNibble(char c) { return c <= '9' ? c - '0' : c - 'a' + 10; }
 
 bool IsSmallOrderEncoding(const unsigned char* enc) {
   for (const char* hex : kSmallOrderHex) {
@@ -123,7 +117,8 @@ bool IsCanonicalPointEncoding(const unsigned char* enc) {
   if (x_sign) {
     std::array<uint8_t, 32> p_minus_1 = kFieldPrime;
     p_minus_1[0] -= 1;
-    const bool y_is_1 = y[0] == 1 && std::all_of(y + 1, y + 32, [](unsigned char c) { return c == 0; });
+    const bool y_is_1 =
+        y[0] == 1 && std::all_of(y + 1, y + 32, [](unsigned char c) { return c == 0; });
     const bool y_is_p_minus_1 = std::equal(y, y + 32, p_minus_1.begin());
     if (y_is_1 || y_is_p_minus_1) return false;
   }
@@ -199,18 +194,16 @@ PointCheck CheckPublicKeyPoint(const unsigned char* enc) {
 
 absl::Status CheckEd25519PublicKeyEncoding(absl::string_view raw) {
   if (raw.size() != kEd25519PublicKeySize) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "Ed25519 public key must be 32 bytes, got ", raw.size()));
+    return absl::InvalidArgumentError(
+        absl::StrCat("Ed25519 public key must be 32 bytes, got ", raw.size()));
   }
   switch (CheckPublicKeyPoint(U8(raw))) {
     case PointCheck::kValid:
       return absl::OkStatus();
     case PointCheck::kNonCanonical:
-      return absl::InvalidArgumentError(
-          "Ed25519 public key is not canonically encoded");
+      return absl::InvalidArgumentError("Ed25519 public key is not canonically encoded");
     case PointCheck::kNotOnCurve:
-      return absl::InvalidArgumentError(
-          "Ed25519 public key is not a point on the curve");
+      return absl::InvalidArgumentError("Ed25519 public key is not a point on the curve");
     case PointCheck::kSmallOrder:
       return absl::InvalidArgumentError(
           "Ed25519 public key is a small-order point (it would accept forged "
@@ -231,29 +224,25 @@ bool IsStrictEd25519SignatureEncoding(absl::string_view signature) {
   return IsCanonicalPointEncoding(sig) && !IsSmallOrderEncoding(sig);
 }
 
-absl::StatusOr<Ed25519PublicKey> Ed25519PublicKey::FromBytes(
-    absl::string_view raw) {
+absl::StatusOr<Ed25519PublicKey> Ed25519PublicKey::FromBytes(absl::string_view raw) {
   absl::Status strict = CheckEd25519PublicKeyEncoding(raw);
   if (!strict.ok()) return strict;
-  auto pkey = Share(EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr,
-                                                U8(raw), raw.size()));
+  auto pkey = Share(EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, U8(raw), raw.size()));
   if (pkey == nullptr) {
     return absl::InvalidArgumentError("Ed25519 public key rejected");
   }
   return Ed25519PublicKey(std::string(raw), std::move(pkey));
 }
 
-bool Ed25519PublicKey::Verify(absl::string_view message,
-                              absl::string_view signature) const {
+bool Ed25519PublicKey::Verify(absl::string_view message, absl::string_view signature) const {
   if (!IsStrictEd25519SignatureEncoding(signature)) return false;
   MdCtxPtr ctx(EVP_MD_CTX_new());
   if (pkey_ == nullptr || ctx == nullptr) return false;
-  if (EVP_DigestVerifyInit(ctx.get(), nullptr, nullptr, nullptr, pkey_.get()) !=
-      1) {
+  if (EVP_DigestVerifyInit(ctx.get(), nullptr, nullptr, nullptr, pkey_.get()) != 1) {
     return false;
   }
-  return EVP_DigestVerify(ctx.get(), U8(signature), signature.size(),
-                          U8(message), message.size()) == 1;
+  return EVP_DigestVerify(ctx.get(), U8(signature), signature.size(), U8(message),
+                          message.size()) == 1;
 }
 
 Ed25519PrivateKey Ed25519PrivateKey::Generate() {
@@ -264,28 +253,24 @@ Ed25519PrivateKey Ed25519PrivateKey::Generate() {
   return *std::move(key);
 }
 
-absl::StatusOr<Ed25519PrivateKey> Ed25519PrivateKey::FromSeed(
-    absl::string_view seed) {
+absl::StatusOr<Ed25519PrivateKey> Ed25519PrivateKey::FromSeed(absl::string_view seed) {
   if (seed.size() != kEd25519SeedSize) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "Ed25519 private key seed must be 32 bytes, got ", seed.size()));
+    return absl::InvalidArgumentError(
+        absl::StrCat("Ed25519 private key seed must be 32 bytes, got ", seed.size()));
   }
-  auto pkey = Share(EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nullptr,
-                                                 U8(seed), seed.size()));
+  auto pkey = Share(EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nullptr, U8(seed), seed.size()));
   if (pkey == nullptr) {
     return absl::InternalError("Ed25519 key construction failed");
   }
   unsigned char pub[kEd25519PublicKeySize];
   size_t pub_len = sizeof(pub);
-  if (EVP_PKEY_get_raw_public_key(pkey.get(), pub, &pub_len) != 1 ||
-      pub_len != sizeof(pub)) {
+  if (EVP_PKEY_get_raw_public_key(pkey.get(), pub, &pub_len) != 1 || pub_len != sizeof(pub)) {
     return absl::InternalError("Ed25519 public key derivation failed");
   }
-  auto public_key = Ed25519PublicKey::FromBytes(
-      absl::string_view(reinterpret_cast<char*>(pub), pub_len));
+  auto public_key =
+      Ed25519PublicKey::FromBytes(absl::string_view(reinterpret_cast<char*>(pub), pub_len));
   if (!public_key.ok()) return public_key.status();
-  return Ed25519PrivateKey(std::string(seed), std::move(pkey),
-                           *std::move(public_key));
+  return Ed25519PrivateKey(std::string(seed), std::move(pkey), *std::move(public_key));
 }
 
 Ed25519PrivateKey::~Ed25519PrivateKey() {
@@ -298,8 +283,8 @@ std::string Ed25519PrivateKey::Sign(absl::string_view message) const {
   size_t sig_len = sig.size();
   if (ctx == nullptr ||
       EVP_DigestSignInit(ctx.get(), nullptr, nullptr, nullptr, pkey_.get()) != 1 ||
-      EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(&sig[0]),
-                     &sig_len, U8(message), message.size()) != 1 ||
+      EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(&sig[0]), &sig_len, U8(message),
+                     message.size()) != 1 ||
       sig_len != kEd25519SignatureSize) {
     // Signing with a valid key cannot fail short of memory exhaustion.
     std::abort();

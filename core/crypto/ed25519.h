@@ -82,8 +82,7 @@ class Ed25519PrivateKey {
   Ed25519PrivateKey& operator=(const Ed25519PrivateKey&) = default;
 
  private:
-  Ed25519PrivateKey(std::string seed, std::shared_ptr<evp_pkey_st> pkey,
-                    Ed25519PublicKey pub)
+  Ed25519PrivateKey(std::string seed, std::shared_ptr<evp_pkey_st> pkey, Ed25519PublicKey pub)
       : seed_(std::move(seed)), pkey_(std::move(pkey)), public_key_(std::move(pub)) {}
   std::string seed_;
   std::shared_ptr<evp_pkey_st> pkey_;

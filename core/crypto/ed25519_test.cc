@@ -15,8 +15,8 @@ std::string Unhex(absl::string_view h) { return HexDecode(h).value(); }
 
 // RFC 8032 section 7.1, TEST 2 (one-byte message).
 TEST(Ed25519Test, Rfc8032Vector) {
-  auto key = Ed25519PrivateKey::FromSeed(Unhex(
-      "4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb"));
+  auto key = Ed25519PrivateKey::FromSeed(
+      Unhex("4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb"));
   ASSERT_TRUE(key.ok());
   EXPECT_EQ(HexEncode(key->public_key().bytes()),
             "3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c");
@@ -81,8 +81,7 @@ TEST(Ed25519StrictTest, RejectsTheForgedIdentityKeyAndSignature) {
   const std::string sig = Unhex(v["signature"].get<std::string>());
   auto parsed = Ed25519PublicKey::FromBytes(key);
   EXPECT_EQ(parsed.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_NE(parsed.status().message().find("small-order"), std::string::npos)
-      << parsed.status();
+  EXPECT_NE(parsed.status().message().find("small-order"), std::string::npos) << parsed.status();
   EXPECT_FALSE(IsStrictEd25519SignatureEncoding(sig));
 }
 
@@ -136,15 +135,14 @@ TEST(Ed25519StrictTest, RejectsPointsOffTheCurve) {
 // d = -121665 / 121666 mod 2^255 - 19): the y whose x^2 is a square.
 TEST(Ed25519StrictTest, OnCurveAgreesWithAReferenceForSmallY) {
   const std::set<int> on_curve = {
-      0,   1,   3,   4,   5,   6,   9,   10,  14,  15,  16,  18,  19,  21,  23,  24,  25,  26,
-      27,  28,  29,  30,  32,  33,  35,  37,  39,  40,  42,  43,  44,  48,  51,  52,  54,  55,
-      56,  57,  58,  60,  61,  62,  63,  65,  67,  70,  75,  77,  78,  84,  85,  86,  87,  89,
-      90,  91,  97,  100, 101, 102, 108, 111, 112, 116, 119, 120, 121, 127, 128, 129, 131, 133,
-      138, 139, 141, 143, 144, 149, 150, 151, 160, 161, 162, 165, 166, 171, 172, 174, 176, 178,
-      180, 181, 183, 187, 191, 192, 193, 195, 198, 200, 201, 203, 204, 209, 210, 212, 213, 214,
-      217, 218, 220, 221, 227, 232, 234, 236, 237, 238, 239, 242, 246, 247, 248, 250, 251, 252,
-      254, 255, 256, 257, 262, 263, 265, 269, 270, 275, 278, 279, 281, 288, 289, 291, 293, 294,
-      295, 296, 297, 298, 299};
+      0,   1,   3,   4,   5,   6,   9,   10,  14,  15,  16,  18,  19,  21,  23,  24,  25,  26,  27,
+      28,  29,  30,  32,  33,  35,  37,  39,  40,  42,  43,  44,  48,  51,  52,  54,  55,  56,  57,
+      58,  60,  61,  62,  63,  65,  67,  70,  75,  77,  78,  84,  85,  86,  87,  89,  90,  91,  97,
+      100, 101, 102, 108, 111, 112, 116, 119, 120, 121, 127, 128, 129, 131, 133, 138, 139, 141, 143,
+      144, 149, 150, 151, 160, 161, 162, 165, 166, 171, 172, 174, 176, 178, 180, 181, 183, 187, 191,
+      192, 193, 195, 198, 200, 201, 203, 204, 209, 210, 212, 213, 214, 217, 218, 220, 221, 227, 232,
+      234, 236, 237, 238, 239, 242, 246, 247, 248, 250, 251, 252, 254, 255, 256, 257, 262, 263, 265,
+      269, 270, 275, 278, 279, 281, 288, 289, 291, 293, 294, 295, 296, 297, 298, 299};
   ASSERT_EQ(on_curve.size(), 149u);
   for (int y = 0; y < 300; ++y) {
     std::string key(32, '\0');
@@ -181,8 +179,8 @@ TEST(Ed25519StrictTest, RejectsNonCanonicalAndSmallOrderR) {
   Ed25519PrivateKey key = Ed25519PrivateKey::Generate();
   const std::string sig = key.Sign("m");
   nlohmann::json doc = StrictVectors();
-  for (const char* list : {"small_order_keys", "small_order_non_canonical_keys",
-                           "non_canonical_keys"}) {
+  for (const char* list :
+       {"small_order_keys", "small_order_non_canonical_keys", "non_canonical_keys"}) {
     for (const auto& hex : doc[list]) {
       const std::string bad = Unhex(hex.get<std::string>()) + sig.substr(32);
       EXPECT_FALSE(IsStrictEd25519SignatureEncoding(bad)) << list << " " << hex;

@@ -11,9 +11,7 @@ namespace keytrail {
 static_assert(sizeof(SHA256_CTX) <= 128, "SHA256_CTX does not fit");
 
 namespace {
-SHA256_CTX* Ctx(unsigned char* storage) {
-  return reinterpret_cast<SHA256_CTX*>(storage);
-}
+SHA256_CTX* Ctx(unsigned char* storage) { return reinterpret_cast<SHA256_CTX*>(storage); }
 }  // namespace
 
 Hash HashFromView(absl::string_view s) {
@@ -33,9 +31,7 @@ bool HashFromBytes(absl::string_view s, Hash* out) {
 
 Sha256::Sha256() { SHA256_Init(Ctx(ctx_)); }
 
-Sha256& Sha256::Update(absl::string_view data) {
-  return Update(data.data(), data.size());
-}
+Sha256& Sha256::Update(absl::string_view data) { return Update(data.data(), data.size()); }
 
 Sha256& Sha256::Update(const void* data, size_t n) {
   SHA256_Update(Ctx(ctx_), data, n);

@@ -98,18 +98,17 @@ absl::StatusOr<std::string> VerifySplitView(const Evidence& e,
   if (a->size == b->size) {
     if (!e.consistency_proof.empty()) return Bad("a proof between equal sizes");
     if (a->root == b->root) return Bad("the two checkpoints agree: no split view");
-    return absl::StrCat("split view: two checkpoints of size ", a->size,
-                        " with different roots ", HexEncode(HashView(a->root)), " and ",
-                        HexEncode(HashView(b->root)));
+    return absl::StrCat("split view: two checkpoints of size ", a->size, " with different roots ",
+                        HexEncode(HashView(a->root)), " and ", HexEncode(HashView(b->root)));
   }
-  absl::Status s = merkle::VerifyConsistency(a->size, b->size, e.consistency_proof,
-                                             e.root_a_in_b, b->root);
+  absl::Status s =
+      merkle::VerifyConsistency(a->size, b->size, e.consistency_proof, e.root_a_in_b, b->root);
   if (!s.ok()) return Bad(s.message());
   if (e.root_a_in_b == a->root) return Bad("the two checkpoints are consistent: no split view");
   return absl::StrCat("split view: the tree of size ", b->size, " has root ",
                       HexEncode(HashView(e.root_a_in_b)), " at size ", a->size,
-                      ", but the log also signed root ", HexEncode(HashView(a->root)),
-                      " for size ", a->size);
+                      ", but the log also signed root ", HexEncode(HashView(a->root)), " for size ",
+                      a->size);
 }
 
 // Checks the rules that need a whole epoch: entries are [previous epoch
@@ -148,9 +147,8 @@ absl::StatusOr<std::string> VerifySegment(const Evidence& e, const note::Checkpo
                           closing->epoch, ", want ", built);
     case Rule::kEpochWrongCount:
       if (closing->update_count == updates.size()) return Bad("the update count is right");
-      return absl::StrCat("wrong update count: epoch ", closing->epoch, " (leaf ", at,
-                          ") claims ", closing->update_count, " updates, it closes ",
-                          updates.size());
+      return absl::StrCat("wrong update count: epoch ", closing->epoch, " (leaf ", at, ") claims ",
+                          closing->update_count, " updates, it closes ", updates.size());
     case Rule::kUpdateWrongEpoch:
       for (size_t i = 0; i < updates.size(); ++i) {
         if (updates[i].epoch != built) {
@@ -229,8 +227,8 @@ absl::StatusOr<std::string> VerifyBrokenRule(const Evidence& e,
       if (e.entries.size() != 1) return Bad("rule 1 takes one entry");
       auto decoded = DecodeEntry(first.entry);
       if (decoded.ok()) return Bad("the entry decodes");
-      return absl::StrCat("entry at leaf ", first.index, " does not decode: ",
-                          decoded.status().message());
+      return absl::StrCat("entry at leaf ", first.index,
+                          " does not decode: ", decoded.status().message());
     }
     case Rule::kCheckpointNotOnEpoch: {
       if (e.entries.size() != 1 || first.index + 1 != cp->size) {
@@ -247,9 +245,9 @@ absl::StatusOr<std::string> VerifyBrokenRule(const Evidence& e,
       auto b = DecodeEpochEntry(e.entries[1].entry);
       if (!a.ok() || !b.ok()) return Bad("rule 4 takes two epoch entries");
       if (b->timestamp_ms >= a->timestamp_ms) return Bad("the timestamps do not go back");
-      return absl::StrCat("timestamp went back: epoch entry at leaf ", e.entries[1].index,
-                          " has ", b->timestamp_ms, " ms, after ", a->timestamp_ms,
-                          " ms at leaf ", first.index);
+      return absl::StrCat("timestamp went back: epoch entry at leaf ", e.entries[1].index, " has ",
+                          b->timestamp_ms, " ms, after ", a->timestamp_ms, " ms at leaf ",
+                          first.index);
     }
     case Rule::kTimestampInFuture: {
       if (e.entries.size() != 1) return Bad("rule 9 takes one epoch entry");
@@ -272,15 +270,24 @@ absl::StatusOr<std::string> VerifyBrokenRule(const Evidence& e,
 
 absl::string_view RuleName(Rule rule) {
   switch (rule) {
-    case Rule::kEntryEncoding: return "entry-encoding";
-    case Rule::kCheckpointNotOnEpoch: return "checkpoint-not-on-epoch";
-    case Rule::kEpochNotConsecutive: return "epoch-not-consecutive";
-    case Rule::kTimestampBackwards: return "timestamp-backwards";
-    case Rule::kUpdateWrongEpoch: return "update-wrong-epoch";
-    case Rule::kUpdateWrongVersion: return "update-wrong-version";
-    case Rule::kEpochWrongCount: return "epoch-wrong-count";
-    case Rule::kMapRootMismatch: return "map-root-mismatch";
-    case Rule::kTimestampInFuture: return "timestamp-in-future";
+    case Rule::kEntryEncoding:
+      return "entry-encoding";
+    case Rule::kCheckpointNotOnEpoch:
+      return "checkpoint-not-on-epoch";
+    case Rule::kEpochNotConsecutive:
+      return "epoch-not-consecutive";
+    case Rule::kTimestampBackwards:
+      return "timestamp-backwards";
+    case Rule::kUpdateWrongEpoch:
+      return "update-wrong-epoch";
+    case Rule::kUpdateWrongVersion:
+      return "update-wrong-version";
+    case Rule::kEpochWrongCount:
+      return "epoch-wrong-count";
+    case Rule::kMapRootMismatch:
+      return "map-root-mismatch";
+    case Rule::kTimestampInFuture:
+      return "timestamp-in-future";
   }
   return "unknown-rule";
 }
@@ -335,8 +342,8 @@ absl::StatusOr<Evidence> DecodeEvidence(absl::string_view bytes) {
     uint8_t n;
     if (!r.ReadU8(&n)) return TruncatedError(kWhat, "consistency proof");
     if (n > kMaxConsistencyHashes) {
-      return Bad(absl::StrCat("consistency proof: ", n, " hashes, at most ",
-                              kMaxConsistencyHashes));
+      return Bad(
+          absl::StrCat("consistency proof: ", n, " hashes, at most ", kMaxConsistencyHashes));
     }
     if (n > 0 && !r.ReadArray(&e.root_a_in_b)) return TruncatedError(kWhat, "root a in b");
     e.consistency_proof.resize(n);
@@ -407,9 +414,8 @@ absl::StatusOr<Evidence> DecodeEvidence(absl::string_view bytes) {
 absl::StatusOr<Finding> VerifyEvidence(const Evidence& e) {
   auto key = note::ParseVerifierKey(e.log_key);
   if (!key.ok()) return Bad(key.status().message());
-  absl::StatusOr<std::string> summary = e.kind == EvidenceKind::kSplitView
-                                            ? VerifySplitView(e, *key)
-                                            : VerifyBrokenRule(e, *key);
+  absl::StatusOr<std::string> summary =
+      e.kind == EvidenceKind::kSplitView ? VerifySplitView(e, *key) : VerifyBrokenRule(e, *key);
   if (!summary.ok()) return summary.status();
   Finding f;
   f.origin = key->name();

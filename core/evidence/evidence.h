@@ -66,7 +66,7 @@ constexpr uint32_t kMaxMapWitnesses = 1u << 20;
 // entry bytes are kept as the log served them (they may not decode).
 struct ProvenEntry {
   uint64_t index = 0;
-  std::string entry;                 // 1..65535 bytes
+  std::string entry;                  // 1..65535 bytes
   std::vector<Hash> inclusion_proof;  // at most 64 hashes
 };
 
@@ -94,9 +94,9 @@ struct Evidence {
   // kBrokenRule.
   Rule rule = Rule::kEntryEncoding;
   std::string checkpoint;
-  std::vector<ProvenEntry> entries;     // strictly increasing indexes
-  std::vector<MapWitness> witnesses;    // rules 6 and 8 only; by index
-  uint64_t observed_ms = 0;             // rule 9 only: the finder's clock
+  std::vector<ProvenEntry> entries;   // strictly increasing indexes
+  std::vector<MapWitness> witnesses;  // rules 6 and 8 only; by index
+  uint64_t observed_ms = 0;           // rule 9 only: the finder's clock
 };
 
 // The canonical encoding. REQUIRES: fields within the bounds above (the

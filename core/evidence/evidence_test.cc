@@ -2,15 +2,15 @@
 
 #include <vector>
 
+#include "core/protocol/entry.h"
 #include "gtest/gtest.h"
 #include "testing/crafted_log.h"
-#include "core/protocol/entry.h"
 
 namespace keytrail::evidence {
 namespace {
 
-using testing::CraftedLog;
-using testing::TestIndex;
+using test::CraftedLog;
+using test::TestIndex;
 
 constexpr uint64_t kT = 1700000000000;
 
@@ -67,8 +67,8 @@ TEST(SplitViewTest, GrowthThatRewritesHistory) {
   log.HonestEpoch({}, kT);
   log.HonestEpoch({TestIndex(1)}, kT + 1);  // size 3
   CraftedLog fork = log;
-  log.HonestEpoch({TestIndex(2)}, kT + 2);   // size 5
-  fork.HonestEpoch({TestIndex(3)}, kT + 2);  // size 5
+  log.HonestEpoch({TestIndex(2)}, kT + 2);                 // size 5
+  fork.HonestEpoch({TestIndex(3)}, kT + 2);                // size 5
   fork.HonestEpoch({TestIndex(4), TestIndex(5)}, kT + 3);  // size 8
   Evidence e;
   e.kind = EvidenceKind::kSplitView;
@@ -260,7 +260,8 @@ TEST(DecodeEvidenceTest, RejectsEveryTruncationAndTrailingBytes) {
   ASSERT_TRUE(DecodeEvidence(bytes).ok());
   for (size_t n = 0; n < bytes.size(); ++n) {
     EXPECT_EQ(DecodeEvidence(bytes.substr(0, n)).status().code(),
-              absl::StatusCode::kInvalidArgument) << n;
+              absl::StatusCode::kInvalidArgument)
+        << n;
   }
   EXPECT_EQ(DecodeEvidence(bytes + "x").status().code(), absl::StatusCode::kInvalidArgument);
 }
@@ -285,8 +286,7 @@ TEST(DecodeEvidenceTest, RejectsUnknownValuesAndMisplacedWitnesses) {
   bad[rule_at] = 10;
   EXPECT_FALSE(DecodeEvidence(bad).ok());
   e.witnesses = Witnesses(before, {TestIndex(1)});
-  EXPECT_EQ(DecodeEvidence(EncodeEvidence(e)).status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(DecodeEvidence(EncodeEvidence(e)).status().code(), absl::StatusCode::kInvalidArgument);
   // Witnesses out of order.
   Evidence m = RuleEvidence(log, Rule::kMapRootMismatch, 0, 2);
   m.witnesses = Witnesses(before, {TestIndex(1), TestIndex(2)});

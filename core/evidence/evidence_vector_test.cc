@@ -60,8 +60,8 @@ TEST(SplitViewVectorTest, FieldByFieldAsProtocolMdSays) {
   EXPECT_EQ(c.Opaque16(), v["log_key"].get<std::string>());
   EXPECT_EQ(c.Opaque16(), v["checkpoint_a"].get<std::string>());
   EXPECT_EQ(c.Opaque16(), v["checkpoint_b"].get<std::string>());
-  EXPECT_EQ(c.U8(), proof_hex.size());                   // n
-  EXPECT_EQ(c.Bytes(32), Unhex(v["root_a_in_b"]));        // root_a_in_b
+  EXPECT_EQ(c.U8(), proof_hex.size());              // n
+  EXPECT_EQ(c.Bytes(32), Unhex(v["root_a_in_b"]));  // root_a_in_b
   for (const nlohmann::json& h : proof_hex) EXPECT_EQ(c.Bytes(32), Unhex(h));
   EXPECT_TRUE(c.in.empty()) << c.in.size() << " bytes left";
 

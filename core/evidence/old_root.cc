@@ -7,8 +7,7 @@
 namespace keytrail::evidence {
 
 absl::StatusOr<Hash> OldRootFromConsistencyProof(uint64_t size1, uint64_t size2,
-                                                 absl::Span<const Hash> proof,
-                                                 const Hash& root2) {
+                                                 absl::Span<const Hash> proof, const Hash& root2) {
   if (size1 == 0 || size1 >= size2) {
     return absl::InvalidArgumentError("old root: want 0 < size1 < size2");
   }

@@ -22,8 +22,7 @@ namespace keytrail::evidence {
 // which is then a node of the new tree, so it cannot be recovered), when
 // the proof has the wrong length, or when it does not lead to root2.
 absl::StatusOr<Hash> OldRootFromConsistencyProof(uint64_t size1, uint64_t size2,
-                                                 absl::Span<const Hash> proof,
-                                                 const Hash& root2);
+                                                 absl::Span<const Hash> proof, const Hash& root2);
 
 }  // namespace keytrail::evidence
 

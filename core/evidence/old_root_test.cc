@@ -7,7 +7,7 @@ namespace keytrail::evidence {
 namespace {
 
 TEST(OldRootTest, RecoversTheOldRootOfEveryNonPowerOfTwoSize) {
-  testing::CraftedLog log;
+  test::CraftedLog log;
   for (int i = 0; i < 20; ++i) log.Append(std::string("entry ") + std::to_string(i));
   for (uint64_t size1 = 1; size1 < 20; ++size1) {
     for (uint64_t size2 = size1 + 1; size2 <= 20; ++size2) {
@@ -24,7 +24,7 @@ TEST(OldRootTest, RecoversTheOldRootOfEveryNonPowerOfTwoSize) {
 }
 
 TEST(OldRootTest, RejectsBadProofs) {
-  testing::CraftedLog log;
+  test::CraftedLog log;
   for (int i = 0; i < 10; ++i) log.Append(std::string("entry ") + std::to_string(i));
   std::vector<Hash> proof = log.ConsistencyProof(3, 10);
   EXPECT_FALSE(OldRootFromConsistencyProof(3, 10, proof, log.RootAt(9)).ok());

@@ -34,9 +34,9 @@ class PartialMap {
   // For a membership proof the caller cannot know the leaf in advance, so
   // `leaf` gives it (version and head) and it is checked here; pass nullopt
   // for a non-membership proof.
-  absl::StatusOr<std::optional<map::MapLeaf>> AddProof(
-      const Hash& index, const std::optional<map::MapLeaf>& leaf,
-      const map::MapProof& proof);
+  absl::StatusOr<std::optional<map::MapLeaf>> AddProof(const Hash& index,
+                                                       const std::optional<map::MapLeaf>& leaf,
+                                                       const map::MapProof& proof);
 
   // Sets the leaf at leaf.index (new or replaced). InvalidArgument if no
   // proof covered that index.

@@ -2,14 +2,14 @@
 
 #include <random>
 
+#include "core/map/memory_map.h"
 #include "gtest/gtest.h"
 #include "testing/crafted_log.h"
-#include "core/map/memory_map.h"
 
 namespace keytrail::evidence {
 namespace {
 
-using testing::TestIndex;
+using test::TestIndex;
 
 map::MapLeaf Leaf(int i, uint64_t version) {
   return map::MapLeaf{TestIndex(i), version, Sha256Of(std::to_string(i * 1000 + version))};

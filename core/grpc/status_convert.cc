@@ -19,8 +19,7 @@ static_assert(Same(absl::StatusCode::kDeadlineExceeded, grpc::StatusCode::DEADLI
 static_assert(Same(absl::StatusCode::kNotFound, grpc::StatusCode::NOT_FOUND), "");
 static_assert(Same(absl::StatusCode::kAlreadyExists, grpc::StatusCode::ALREADY_EXISTS), "");
 static_assert(Same(absl::StatusCode::kPermissionDenied, grpc::StatusCode::PERMISSION_DENIED), "");
-static_assert(Same(absl::StatusCode::kResourceExhausted, grpc::StatusCode::RESOURCE_EXHAUSTED),
-              "");
+static_assert(Same(absl::StatusCode::kResourceExhausted, grpc::StatusCode::RESOURCE_EXHAUSTED), "");
 static_assert(Same(absl::StatusCode::kFailedPrecondition, grpc::StatusCode::FAILED_PRECONDITION),
               "");
 static_assert(Same(absl::StatusCode::kAborted, grpc::StatusCode::ABORTED), "");

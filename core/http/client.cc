@@ -61,7 +61,9 @@ size_t OnBody(char* data, size_t size, size_t n, void* user) {
   return len;
 }
 
-bool HasLineBreak(absl::string_view s) { return s.find_first_of("\r\n") != absl::string_view::npos; }
+bool HasLineBreak(absl::string_view s) {
+  return s.find_first_of("\r\n") != absl::string_view::npos;
+}
 
 struct CurlDeleter {
   void operator()(CURL* c) const { curl_easy_cleanup(c); }
@@ -141,8 +143,7 @@ absl::StatusOr<Response> Fetch(const Request& request) {
   // 1 MiB; under SigV4 the wait is cut short below instead.
   if (removals) ok &= add("Expect:");
   if (request.sigv4.has_value() && !has_sha_header) {
-    ok &= add(absl::StrCat("x-amz-content-sha256: ",
-                           HexEncode(HashView(Sha256Of(request.body)))));
+    ok &= add(absl::StrCat("x-amz-content-sha256: ", HexEncode(HashView(Sha256Of(request.body)))));
   }
   std::unique_ptr<curl_slist, SlistDeleter> list(raw_list);
   if (!ok) return absl::ResourceExhaustedError("out of memory building request headers");
@@ -157,7 +158,7 @@ absl::StatusOr<Response> Fetch(const Request& request) {
   curl_easy_setopt(c, CURLOPT_URL, request.url.c_str());
   curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-  curl_easy_setopt(c, CURLOPT_PROXY, "");  // no proxy from the environment
+  curl_easy_setopt(c, CURLOPT_PROXY, "");     // no proxy from the environment
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);  // threads: no SIGALRM for DNS timeouts
   curl_easy_setopt(c, CURLOPT_TCP_NODELAY, 1L);
   curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms);
@@ -189,15 +190,14 @@ absl::StatusOr<Response> Fetch(const Request& request) {
   }
 
   const CURLcode rc = curl_easy_perform(c);
-  const std::string what =
-      absl::StrCat(m, " ", request.url.substr(0, request.url.find('?')), ": ");
+  const std::string what = absl::StrCat(m, " ", request.url.substr(0, request.url.find('?')), ": ");
   if (x.headers_too_big) {
-    return absl::ResourceExhaustedError(absl::StrCat(
-        what, "response headers longer than ", request.max_response_header_bytes, " bytes"));
+    return absl::ResourceExhaustedError(absl::StrCat(what, "response headers longer than ",
+                                                     request.max_response_header_bytes, " bytes"));
   }
   if (x.body_too_big || rc == CURLE_FILESIZE_EXCEEDED) {
-    return absl::ResourceExhaustedError(absl::StrCat(
-        what, "response body longer than ", request.max_response_body_bytes, " bytes"));
+    return absl::ResourceExhaustedError(absl::StrCat(what, "response body longer than ",
+                                                     request.max_response_body_bytes, " bytes"));
   }
   if (rc == CURLE_OPERATION_TIMEDOUT) {
     return absl::DeadlineExceededError(

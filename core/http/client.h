@@ -56,11 +56,11 @@ struct SigV4 {
 };
 
 struct Request {
-  std::string method = "GET";  // GET, HEAD, POST, PUT, DELETE
-  std::string url;             // http(s)://host[:port]/path[?query]
-  Headers headers;             // sent as given (plus Content-Type if set below)
-  std::string content_type;    // empty: none sent
-  std::string body;            // sent for POST and PUT (also when empty)
+  std::string method = "GET";                  // GET, HEAD, POST, PUT, DELETE
+  std::string url;                             // http(s)://host[:port]/path[?query]
+  Headers headers;                             // sent as given (plus Content-Type if set below)
+  std::string content_type;                    // empty: none sent
+  std::string body;                            // sent for POST and PUT (also when empty)
   absl::Duration timeout = absl::Seconds(10);  // total deadline
   size_t max_response_header_bytes = 16 * 1024;
   size_t max_response_body_bytes = 1024 * 1024;

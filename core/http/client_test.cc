@@ -17,7 +17,7 @@
 namespace keytrail::http {
 namespace {
 
-using testing::ScriptedPeer;
+using test::ScriptedPeer;
 
 std::unique_ptr<ScriptedPeer> Peer(ScriptedPeer::Script script) {
   auto p = ScriptedPeer::Start(std::move(script));
@@ -131,8 +131,8 @@ TEST(ClientTest, BodyOverTheCap) {
   EXPECT_EQ(res.status().code(), absl::StatusCode::kResourceExhausted) << res.status();
   // At the cap exactly: fine.
   auto exact = Peer([](int fd, const std::string&) {
-    ScriptedPeer::SendAll(fd, "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n" +
-                                  std::string(1000, 'd'));
+    ScriptedPeer::SendAll(
+        fd, "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n" + std::string(1000, 'd'));
   });
   req.url = exact->url() + "/x";
   res = Fetch(req);
@@ -166,7 +166,8 @@ void ExpectSignedHeadersSent(const std::string& head) {
   const std::string lower = absl::AsciiStrToLower(head);
   for (absl::string_view name : absl::StrSplit(names, ';')) {
     EXPECT_NE(lower.find(absl::StrCat("\r\n", name, ":")), std::string::npos)
-        << "signed but not sent: " << name << "\n" << head;
+        << "signed but not sent: " << name << "\n"
+        << head;
   }
 }
 
@@ -198,7 +199,8 @@ TEST(ClientTest, SigV4SignsAndSendsThePayloadHash) {
       << head;
   const size_t signed_headers = head.find("SignedHeaders=");
   ASSERT_NE(signed_headers, std::string::npos) << head;
-  const std::string list = head.substr(signed_headers, head.find(',', signed_headers) - signed_headers);
+  const std::string list =
+      head.substr(signed_headers, head.find(',', signed_headers) - signed_headers);
   EXPECT_NE(list.find("x-amz-content-sha256"), std::string::npos) << list;
   EXPECT_EQ(head.find("secret"), std::string::npos) << "the secret never goes on the wire";
   ExpectSignedHeadersSent(head);

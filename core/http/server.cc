@@ -24,8 +24,8 @@ struct Server::Pending {
   bool over_cap = false;  // the body grew over the cap: 413 written, closing
   uint64_t discarded = 0;
   bool dispatched = false;
-  bool answered = false;      // a response was queued
-  ServerResponse response;    // written by a worker before it resumes
+  bool answered = false;    // a response was queued
+  ServerResponse response;  // written by a worker before it resumes
 };
 
 namespace {
@@ -109,7 +109,8 @@ struct Callbacks {
     LogWarning("%s: libmicrohttpd: %s", s->options_.name, buf);
   }
 
-  static void Notify(void* cls, MHD_Connection* connection, void**, MHD_ConnectionNotificationCode code) {
+  static void Notify(void* cls, MHD_Connection* connection, void**,
+                     MHD_ConnectionNotificationCode code) {
     auto* s = static_cast<Server*>(cls);
     std::lock_guard<std::mutex> lock(s->conns_mu_);
     if (code == MHD_CONNECTION_NOTIFY_STARTED) {
@@ -161,8 +162,8 @@ struct Callbacks {
       if (p->route == nullptr) {
         p->answered = true;
         SetBusy(s, connection);
-        return Queue(connection, path_known ? Plain(405, "method not allowed")
-                                            : Plain(404, "not found"));
+        return Queue(connection,
+                     path_known ? Plain(405, "method not allowed") : Plain(404, "not found"));
       }
       MHD_get_connection_values(connection, MHD_HEADER_KIND, &CollectPair, &p->request.headers);
       MHD_get_connection_values(connection, MHD_GET_ARGUMENT_KIND, &CollectPair, &p->request.query);
@@ -170,13 +171,14 @@ struct Callbacks {
       const char* length =
           MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
       uint64_t declared = 0;
-      if (length != nullptr && absl::SimpleAtoi(length, &declared) && declared > p->route->max_body) {
+      if (length != nullptr && absl::SimpleAtoi(length, &declared) &&
+          declared > p->route->max_body) {
         // Refused before a byte of the body is read.
         p->answered = true;
         ++s->too_large_;
         SetBusy(s, connection);
-        return Queue(connection, Plain(413, absl::StrCat("request body over ", p->route->max_body,
-                                                         " bytes")));
+        return Queue(connection,
+                     Plain(413, absl::StrCat("request body over ", p->route->max_body, " bytes")));
       }
       return MHD_YES;
     }
@@ -271,8 +273,8 @@ absl::Status Server::Start(const std::string& host, int port) {
   const int gai = ::getaddrinfo(host.empty() ? nullptr : host.c_str(), std::to_string(port).c_str(),
                                 &hints, &found);
   if (gai != 0) {
-    return absl::InvalidArgumentError(absl::StrCat(options_.name, ": can't resolve \"", host,
-                                                   "\": ", ::gai_strerror(gai)));
+    return absl::InvalidArgumentError(
+        absl::StrCat(options_.name, ": can't resolve \"", host, "\": ", ::gai_strerror(gai)));
   }
   std::unique_ptr<addrinfo, decltype(&::freeaddrinfo)> list(found, &::freeaddrinfo);
   const int fd = ::socket(found->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -286,8 +288,8 @@ absl::Status Server::Start(const std::string& host, int port) {
   if (::bind(fd, found->ai_addr, found->ai_addrlen) != 0 || ::listen(fd, SOMAXCONN) != 0) {
     const int err = errno;
     ::close(fd);
-    return absl::UnavailableError(absl::StrCat(options_.name, ": can't listen on ", host, ":",
-                                               port, ": ", std::strerror(err)));
+    return absl::UnavailableError(absl::StrCat(options_.name, ": can't listen on ", host, ":", port,
+                                               ": ", std::strerror(err)));
   }
   sockaddr_storage ss;
   socklen_t len = sizeof(ss);
@@ -298,20 +300,18 @@ absl::Status Server::Start(const std::string& host, int port) {
 
   stopping_ = false;
   for (int i = 0; i < options_.workers; ++i) workers_.emplace_back([this] { Work(); });
-  const unsigned idle_s = static_cast<unsigned>(
-      std::max<int64_t>(1, absl::ToInt64Seconds(options_.idle_timeout)));
+  const unsigned idle_s =
+      static_cast<unsigned>(std::max<int64_t>(1, absl::ToInt64Seconds(options_.idle_timeout)));
   daemon_ = MHD_start_daemon(
       MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG, 0, nullptr,
-      nullptr, &Callbacks::Answer, this,
-      MHD_OPTION_EXTERNAL_LOGGER, &Callbacks::Log, this,  // first, or some lines go to stderr
-      MHD_OPTION_LISTEN_SOCKET, fd,
-      MHD_OPTION_CONNECTION_LIMIT, static_cast<unsigned>(options_.max_connections),
-      MHD_OPTION_PER_IP_CONNECTION_LIMIT, static_cast<unsigned>(options_.max_connections_per_ip),
-      MHD_OPTION_CONNECTION_MEMORY_LIMIT, options_.connection_memory_bytes,
-      MHD_OPTION_CONNECTION_TIMEOUT, idle_s,
-      MHD_OPTION_NOTIFY_COMPLETED, &Callbacks::Completed, this,
-      MHD_OPTION_NOTIFY_CONNECTION, &Callbacks::Notify, this,
-      MHD_OPTION_END);
+      nullptr, &Callbacks::Answer, this, MHD_OPTION_EXTERNAL_LOGGER, &Callbacks::Log,
+      this,  // first, or some lines go to stderr
+      MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_CONNECTION_LIMIT,
+      static_cast<unsigned>(options_.max_connections), MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+      static_cast<unsigned>(options_.max_connections_per_ip), MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+      options_.connection_memory_bytes, MHD_OPTION_CONNECTION_TIMEOUT, idle_s,
+      MHD_OPTION_NOTIFY_COMPLETED, &Callbacks::Completed, this, MHD_OPTION_NOTIFY_CONNECTION,
+      &Callbacks::Notify, this, MHD_OPTION_END);
   if (daemon_ == nullptr) {
     Stop();
     return absl::UnavailableError(absl::StrCat(options_.name, ": libmicrohttpd did not start"));
@@ -348,7 +348,8 @@ void Server::Work() {
 
 void Server::Sweep() {
   std::unique_lock<std::mutex> lock(conns_mu_);
-  while (!sweep_cv_.wait_for(lock, std::chrono::milliseconds(250), [this] { return daemon_ == nullptr; })) {
+  while (!sweep_cv_.wait_for(lock, std::chrono::milliseconds(250),
+                             [this] { return daemon_ == nullptr; })) {
     const absl::Time cutoff = absl::Now() - options_.request_deadline;
     for (auto& [connection, c] : conns_) {
       if (c.busy || c.closed || c.fd < 0 || c.since > cutoff) continue;

@@ -73,7 +73,7 @@ struct ServerRequest {
   Headers query;       // decoded name/value pairs, in order
   Headers headers;
   std::string body;
-  std::string peer;    // client address, e.g. "127.0.0.1" or "::1"
+  std::string peer;  // client address, e.g. "127.0.0.1" or "::1"
   std::optional<std::string> Header(absl::string_view name) const {
     return FindHeader(headers, name);
   }
@@ -89,10 +89,10 @@ struct ServerResponse {
 using Handler = std::function<ServerResponse(const ServerRequest&)>;
 
 struct ServerStats {
-  uint64_t requests = 0;          // handed to a handler
-  uint64_t too_large = 0;         // answered 413
-  uint64_t overloaded = 0;        // answered 503: worker queue full
-  uint64_t deadline_closed = 0;   // closed by request_deadline
+  uint64_t requests = 0;         // handed to a handler
+  uint64_t too_large = 0;        // answered 413
+  uint64_t overloaded = 0;       // answered 503: worker queue full
+  uint64_t deadline_closed = 0;  // closed by request_deadline
 };
 
 class Server {
@@ -131,8 +131,8 @@ class Server {
   struct Pending;      // one request in flight (server.cc)
   struct Connection {  // what the deadline sweeper knows of a connection
     int fd = -1;
-    absl::Time since;  // when it started waiting for a request
-    bool busy = false;  // its request is complete (with a handler or answering)
+    absl::Time since;     // when it started waiting for a request
+    bool busy = false;    // its request is complete (with a handler or answering)
     bool closed = false;  // shut down by the sweeper already
   };
 

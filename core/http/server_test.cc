@@ -8,8 +8,8 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <thread>
 #include <vector>
@@ -25,9 +25,9 @@
 namespace keytrail::http {
 namespace {
 
-using testing::ConnectLoopback;
-using testing::ConnectLoopbackFrom;
-using testing::ScriptedPeer;
+using test::ConnectLoopback;
+using test::ConnectLoopbackFrom;
+using test::ScriptedPeer;
 
 // Runs the curl command; returns its stdout ("-w" output included).
 std::string Curl(const std::string& args) {
@@ -67,23 +67,27 @@ Request Get(const std::string& url) {
   return r;
 }
 
-class ServerTest : public ::testing::Test {
+class ServerTest : public testing::Test {
  protected:
   void StartServer(ServerOptions options) {
     server_ = std::make_unique<Server>(std::move(options));
     server_->Handle("GET", "/hello", [](const ServerRequest& r) {
       ServerResponse out;
       out.headers.emplace_back("Cache-Control", "no-store");
-      out.body = absl::StrCat("hello ", r.peer, " q=",
-                              r.query.empty() ? "" : r.query[0].first + "=" + r.query[0].second);
+      out.body =
+          absl::StrCat("hello ", r.peer,
+                       " q=", r.query.empty() ? "" : r.query[0].first + "=" + r.query[0].second);
       return out;
     });
-    server_->Handle("POST", "/echo", [this](const ServerRequest& r) {
-      ++echoed_;
-      ServerResponse out;
-      out.body = absl::StrCat(r.body.size(), ":", r.Header("X-Tag").value_or(""));
-      return out;
-    }, 1000);
+    server_->Handle(
+        "POST", "/echo",
+        [this](const ServerRequest& r) {
+          ++echoed_;
+          ServerResponse out;
+          out.body = absl::StrCat(r.body.size(), ":", r.Header("X-Tag").value_or(""));
+          return out;
+        },
+        1000);
     server_->HandlePrefix("GET", "/tile/", [](const ServerRequest& r) {
       ServerResponse out;
       out.body = "tile " + r.path;
@@ -132,7 +136,8 @@ TEST_F(ServerTest, DeclaredBodyOverTheCapIs413BeforeReading) {
     const int fd = ConnectLoopback(server_->port());
     ASSERT_GE(fd, 0);
     ASSERT_TRUE(ScriptedPeer::SendAll(
-        fd, absl::StrCat("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: ", length, "\r\n\r\n")));
+        fd,
+        absl::StrCat("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: ", length, "\r\n\r\n")));
     bool closed = false;
     const std::string got = ReadUntilClosed(fd, absl::Seconds(5), &closed);
     EXPECT_TRUE(got.rfind("HTTP/1.1 413", 0) == 0 || got.rfind("HTTP/1.1 400", 0) == 0)
@@ -173,8 +178,10 @@ TEST_F(ServerTest, ChunkedBodyOverTheCapIsCutOff) {
   std::fwrite(mb.data(), 1, mb.size(), f);
   std::fwrite(mb.data(), 1, mb.size(), f);
   std::fclose(f);
-  const std::string code = Curl("-o /dev/null -w '%{http_code}' -H 'Transfer-Encoding: chunked' "
-                                "--data-binary @" + file + " " + base_ + "/echo");
+  const std::string code = Curl(
+      "-o /dev/null -w '%{http_code}' -H 'Transfer-Encoding: chunked' "
+      "--data-binary @" +
+      file + " " + base_ + "/echo");
   EXPECT_TRUE(code.find("413") != std::string::npos) << code;
   // A small chunked body is fine.
   EXPECT_EQ(Curl("-H 'Transfer-Encoding: chunked' --data-binary abc " + base_ + "/echo"), "3:");

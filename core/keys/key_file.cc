@@ -19,8 +19,7 @@ absl::Status ErrnoError(int err, absl::string_view op, const std::string& path) 
 }
 
 absl::Status ContentError(const std::string& path, absl::string_view reason) {
-  return absl::InvalidArgumentError(
-      absl::StrCat("key file ", path, ": ", reason));
+  return absl::InvalidArgumentError(absl::StrCat("key file ", path, ": ", reason));
 }
 
 // Checks `contents` as a key file's bytes; on success sets *line to the key
@@ -28,8 +27,8 @@ absl::Status ContentError(const std::string& path, absl::string_view reason) {
 absl::Status CheckContents(const std::string& path, absl::string_view contents,
                            absl::string_view* line) {
   if (contents.size() > kMaxKeyFileSize) {
-    return ContentError(path, absl::StrCat("larger than ", kMaxKeyFileSize,
-                                           " bytes; not a key file"));
+    return ContentError(path,
+                        absl::StrCat("larger than ", kMaxKeyFileSize, " bytes; not a key file"));
   }
   absl::string_view l = contents;
   if (!l.empty() && l.back() == '\n') l.remove_suffix(1);
@@ -40,9 +39,8 @@ absl::Status CheckContents(const std::string& path, absl::string_view contents,
       return ContentError(path, "has more than one line; want one key");
     }
     if (c < 0x20) {  // as in notes: key names may hold anything else
-      return ContentError(
-          path, absl::StrFormat("control character 0x%02x at byte %d%s", c, i,
-                                c == '\r' ? " (a CRLF line ending?)" : ""));
+      return ContentError(path, absl::StrFormat("control character 0x%02x at byte %d%s", c, i,
+                                                c == '\r' ? " (a CRLF line ending?)" : ""));
     }
   }
   *line = l;
@@ -76,14 +74,11 @@ absl::Status SyncDirectoryOf(const std::string& path) {
   return absl::OkStatus();
 }
 
-absl::Status WriteKeyFile(const std::string& path, absl::string_view contents,
-                          mode_t mode) {
+absl::Status WriteKeyFile(const std::string& path, absl::string_view contents, mode_t mode) {
   absl::string_view line;
   absl::Status valid = CheckContents(path, contents, &line);
   if (!valid.ok()) return valid;
-  const int fd = ::open(path.c_str(),
-                        O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
-                        mode);
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
   if (fd < 0) return ErrnoError(errno, "creating", path);
   // From here on the file is ours: remove it if anything fails.
   auto fail = [&](int err, absl::string_view op) {
@@ -108,13 +103,11 @@ absl::Status WriteKeyFile(const std::string& path, absl::string_view contents,
 
 }  // namespace
 
-absl::Status WritePrivateKeyFile(const std::string& path,
-                                 absl::string_view contents) {
+absl::Status WritePrivateKeyFile(const std::string& path, absl::string_view contents) {
   return WriteKeyFile(path, contents, 0600);
 }
 
-absl::Status WritePublicKeyFile(const std::string& path,
-                                absl::string_view contents) {
+absl::Status WritePublicKeyFile(const std::string& path, absl::string_view contents) {
   return WriteKeyFile(path, contents, 0644);
 }
 
@@ -129,8 +122,7 @@ absl::StatusOr<std::string> ReadKeyFile(const std::string& path) {
   return line;
 }
 
-absl::StatusOr<std::string> KeyFileLine(const std::string& path,
-                                        absl::string_view contents) {
+absl::StatusOr<std::string> KeyFileLine(const std::string& path, absl::string_view contents) {
   absl::string_view line;
   absl::Status valid = CheckContents(path, contents, &line);
   if (!valid.ok()) return valid;
@@ -142,10 +134,10 @@ absl::Status CheckPrivateKeyFileMode(const std::string& path) {
   if (::stat(path.c_str(), &st) != 0) return ErrnoError(errno, "stat", path);
   const unsigned mode = st.st_mode & 07777;
   if ((mode & 077) != 0) {
-    return absl::FailedPreconditionError(absl::StrFormat(
-        "key file %s: mode %04o lets group or others access the private key; "
-        "chmod 600 it",
-        path, mode));
+    return absl::FailedPreconditionError(
+        absl::StrFormat("key file %s: mode %04o lets group or others access the private key; "
+                        "chmod 600 it",
+                        path, mode));
   }
   return absl::OkStatus();
 }

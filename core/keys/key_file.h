@@ -37,12 +37,10 @@ constexpr size_t kMaxKeyFileSize = 64 * 1024;
 // Creates `path` with mode 0600 holding `contents` (a key string, with or
 // without its final "\n"; written as given). InvalidArgument, before
 // touching the file system, if ReadKeyFile would not accept `contents`.
-absl::Status WritePrivateKeyFile(const std::string& path,
-                                 absl::string_view contents);
+absl::Status WritePrivateKeyFile(const std::string& path, absl::string_view contents);
 
 // The same with mode 0644.
-absl::Status WritePublicKeyFile(const std::string& path,
-                                absl::string_view contents);
+absl::Status WritePublicKeyFile(const std::string& path, absl::string_view contents);
 
 // The key string in `path`, without its final newline.
 absl::StatusOr<std::string> ReadKeyFile(const std::string& path);
@@ -51,8 +49,7 @@ absl::StatusOr<std::string> ReadKeyFile(const std::string& path);
 // file's `contents` (named `path` in errors), or the InvalidArgument
 // ReadKeyFile returns for them (empty, oversized, more than one line, a
 // control character). For callers that hold the bytes already (and fuzzing).
-absl::StatusOr<std::string> KeyFileLine(const std::string& path,
-                                        absl::string_view contents);
+absl::StatusOr<std::string> KeyFileLine(const std::string& path, absl::string_view contents);
 
 // OK if group and others have no access to `path` (mode & 077 == 0).
 // FailedPrecondition otherwise, naming the mode: callers warn (ssh refuses;

@@ -17,13 +17,12 @@ using ::absl::StatusCode;
 constexpr char kSecret[] =
     "PRIVATE+KEY+example.org/log+a58e01ce+AQcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8gISIjJCUm";
 
-class KeyFileTest : public ::testing::Test {
+class KeyFileTest : public testing::Test {
  protected:
   void SetUp() override {
     const char* tmp = std::getenv("TEST_TMPDIR");
     ASSERT_NE(tmp, nullptr);
-    dir_ = std::string(tmp) + "/" +
-           ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    dir_ = std::string(tmp) + "/" + testing::UnitTest::GetInstance()->current_test_info()->name();
     ASSERT_EQ(::mkdir(dir_.c_str(), 0700), 0);
   }
   std::string Path(const std::string& name) const { return dir_ + "/" + name; }
@@ -99,8 +98,7 @@ TEST_F(KeyFileTest, DoesNotFollowSymlinks) {
   const std::string target = Path("target");
   const std::string link = Path("link");
   ASSERT_EQ(::symlink(target.c_str(), link.c_str()), 0);  // dangling
-  EXPECT_EQ(WritePrivateKeyFile(link, kSecret).code(),
-            StatusCode::kAlreadyExists);
+  EXPECT_EQ(WritePrivateKeyFile(link, kSecret).code(), StatusCode::kAlreadyExists);
   EXPECT_FALSE(Exists(target));
 }
 
@@ -112,9 +110,13 @@ TEST_F(KeyFileTest, WriteIntoMissingDirectory) {
 }
 
 TEST_F(KeyFileTest, WriteRejectsContentsItCouldNotReadBack) {
-  const std::vector<std::string> bad = {
-      "", "\n", "two\nlines\n", "key\n\n", "crlf\r\n", "tab\tkey",
-      std::string(kMaxKeyFileSize + 1, 'k')};
+  const std::vector<std::string> bad = {"",
+                                        "\n",
+                                        "two\nlines\n",
+                                        "key\n\n",
+                                        "crlf\r\n",
+                                        "tab\tkey",
+                                        std::string(kMaxKeyFileSize + 1, 'k')};
   for (const std::string& contents : bad) {
     const std::string path = Path("bad");
     absl::Status st = WritePrivateKeyFile(path, contents);
@@ -177,8 +179,7 @@ TEST_F(KeyFileTest, UnwritableDirectoryIsPermissionDenied) {
   if (::geteuid() == 0) GTEST_SKIP() << "root writes any directory";
   const std::string dir = Path("ro");
   ASSERT_EQ(::mkdir(dir.c_str(), 0500), 0);
-  EXPECT_EQ(WritePrivateKeyFile(dir + "/key", kSecret).code(),
-            StatusCode::kPermissionDenied);
+  EXPECT_EQ(WritePrivateKeyFile(dir + "/key", kSecret).code(), StatusCode::kPermissionDenied);
 }
 
 TEST_F(KeyFileTest, CheckPrivateKeyFileMode) {
@@ -193,8 +194,7 @@ TEST_F(KeyFileTest, CheckPrivateKeyFileMode) {
   }
   ASSERT_EQ(::chmod(path.c_str(), 0400), 0);
   EXPECT_TRUE(CheckPrivateKeyFileMode(path).ok());
-  EXPECT_EQ(CheckPrivateKeyFileMode(Path("missing")).code(),
-            StatusCode::kNotFound);
+  EXPECT_EQ(CheckPrivateKeyFileMode(Path("missing")).code(), StatusCode::kNotFound);
 }
 
 TEST_F(KeyFileTest, CheckSecretFileModeRefusesLooseModesUnlessAllowed) {

@@ -8,12 +8,10 @@
 namespace keytrail {
 
 absl::Status KeyFileError(const std::string& path, const absl::Status& status) {
-  return absl::Status(status.code(),
-                      absl::StrCat("key file ", path, ": ", status.message()));
+  return absl::Status(status.code(), absl::StrCat("key file ", path, ": ", status.message()));
 }
 
-absl::StatusOr<std::string> WriteKeyPairFiles(std::string private_key,
-                                              std::string public_key,
+absl::StatusOr<std::string> WriteKeyPairFiles(std::string private_key, std::string public_key,
                                               const std::string& private_path,
                                               const std::string& public_path) {
   private_key.push_back('\n');
@@ -33,8 +31,7 @@ absl::StatusOr<note::Ed25519NoteSigner> LoadNoteSigner(const std::string& path) 
   return LoadKeyFile(path, &note::ParseSignerKey);
 }
 
-absl::StatusOr<note::Ed25519NoteVerifier> LoadNoteVerifier(
-    const std::string& path) {
+absl::StatusOr<note::Ed25519NoteVerifier> LoadNoteVerifier(const std::string& path) {
   return LoadKeyFile(path, &note::ParseVerifierKey);
 }
 
@@ -43,47 +40,44 @@ absl::StatusOr<std::string> GenerateNoteKeyPair(const std::string& name,
                                                 const std::string& public_path) {
   auto signer = note::Ed25519NoteSigner::Generate(name);
   if (!signer.ok()) return signer.status();
-  return WriteKeyPairFiles(signer->PrivateKeyString(), signer->VerifierKey(),
-                           private_path, public_path);
+  return WriteKeyPairFiles(signer->PrivateKeyString(), signer->VerifierKey(), private_path,
+                           public_path);
 }
 
-absl::StatusOr<note::CosignatureSigner> LoadCosignatureSigner(
-    const std::string& path) {
+absl::StatusOr<note::CosignatureSigner> LoadCosignatureSigner(const std::string& path) {
   return LoadKeyFile(path, &note::ParseCosignatureSignerKey);
 }
 
-absl::StatusOr<note::CosignatureVerifier> LoadCosignatureVerifier(
-    const std::string& path) {
+absl::StatusOr<note::CosignatureVerifier> LoadCosignatureVerifier(const std::string& path) {
   return LoadKeyFile(path, &note::ParseCosignatureVerifierKey);
 }
 
-absl::StatusOr<std::string> GenerateCosignatureKeyPair(
-    const std::string& name, const std::string& private_path,
-    const std::string& public_path) {
+absl::StatusOr<std::string> GenerateCosignatureKeyPair(const std::string& name,
+                                                       const std::string& private_path,
+                                                       const std::string& public_path) {
   auto signer = note::CosignatureSigner::Generate(name);
   if (!signer.ok()) return signer.status();
-  return WriteKeyPairFiles(signer->PrivateKeyString(), signer->VerifierKey(),
-                           private_path, public_path);
+  return WriteKeyPairFiles(signer->PrivateKeyString(), signer->VerifierKey(), private_path,
+                           public_path);
 }
 
 absl::StatusOr<NamedVrfPrivateKey> ParseVrfPrivateKeyString(absl::string_view skey) {
-  auto parsed = note::ParsePrivateKeyString(skey, kKeyTypeVrfP256, kVrfPrivateKeySize,
-                                            "VRF private key");
+  auto parsed =
+      note::ParsePrivateKeyString(skey, kKeyTypeVrfP256, kVrfPrivateKeySize, "VRF private key");
   if (!parsed.ok()) return parsed.status();
   auto key = VrfPrivateKey::FromBytes(parsed->key);
   if (!key.ok()) {
     return absl::InvalidArgumentError("VRF private key: the scalar is out of range");
   }
-  if (note::KeyHash(parsed->name, kKeyTypeVrfP256, key->public_key().bytes()) !=
-      parsed->key_hash) {
+  if (note::KeyHash(parsed->name, kKeyTypeVrfP256, key->public_key().bytes()) != parsed->key_hash) {
     return absl::InvalidArgumentError("VRF private key: key hash does not match the key");
   }
   return NamedVrfPrivateKey{parsed->name, *std::move(key)};
 }
 
 absl::StatusOr<NamedVrfPublicKey> ParseVrfPublicKeyString(absl::string_view vkey) {
-  auto parsed = note::ParseVerifierKeyString(vkey, kKeyTypeVrfP256, kVrfPublicKeySize,
-                                             "VRF public key");
+  auto parsed =
+      note::ParseVerifierKeyString(vkey, kKeyTypeVrfP256, kVrfPublicKeySize, "VRF public key");
   if (!parsed.ok()) return parsed.status();
   auto key = VrfPublicKey::FromBytes(parsed->key);
   if (!key.ok()) {
@@ -94,9 +88,9 @@ absl::StatusOr<NamedVrfPublicKey> ParseVrfPublicKeyString(absl::string_view vkey
 
 std::string FormatVrfPrivateKeyString(absl::string_view name, const VrfPrivateKey& key) {
   std::string secret = key.bytes();
-  std::string out = note::FormatPrivateKey(
-      name, note::KeyHash(name, kKeyTypeVrfP256, key.public_key().bytes()),
-      kKeyTypeVrfP256, secret);
+  std::string out =
+      note::FormatPrivateKey(name, note::KeyHash(name, kKeyTypeVrfP256, key.public_key().bytes()),
+                             kKeyTypeVrfP256, secret);
   WipeString(&secret);
   return out;
 }

@@ -50,19 +50,16 @@
 namespace keytrail {
 
 absl::StatusOr<note::Ed25519NoteSigner> LoadNoteSigner(const std::string& path);
-absl::StatusOr<note::Ed25519NoteVerifier> LoadNoteVerifier(
-    const std::string& path);
+absl::StatusOr<note::Ed25519NoteVerifier> LoadNoteVerifier(const std::string& path);
 absl::StatusOr<std::string> GenerateNoteKeyPair(const std::string& name,
                                                 const std::string& private_path,
                                                 const std::string& public_path);
 
-absl::StatusOr<note::CosignatureSigner> LoadCosignatureSigner(
-    const std::string& path);
-absl::StatusOr<note::CosignatureVerifier> LoadCosignatureVerifier(
-    const std::string& path);
-absl::StatusOr<std::string> GenerateCosignatureKeyPair(
-    const std::string& name, const std::string& private_path,
-    const std::string& public_path);
+absl::StatusOr<note::CosignatureSigner> LoadCosignatureSigner(const std::string& path);
+absl::StatusOr<note::CosignatureVerifier> LoadCosignatureVerifier(const std::string& path);
+absl::StatusOr<std::string> GenerateCosignatureKeyPair(const std::string& name,
+                                                       const std::string& private_path,
+                                                       const std::string& public_path);
 
 // The key type byte of VRF key strings.
 constexpr uint8_t kKeyTypeVrfP256 = 0x81;
@@ -96,9 +93,8 @@ absl::Status KeyFileError(const std::string& path, const absl::Status& status);
 // Reads `path` and parses its key string with `parse`. The string read is
 // wiped after parsing. `parse` must not quote its input in errors.
 template <typename Key>
-absl::StatusOr<Key> LoadKeyFile(
-    const std::string& path,
-    absl::StatusOr<Key> (*parse)(absl::string_view key_string)) {
+absl::StatusOr<Key> LoadKeyFile(const std::string& path,
+                                absl::StatusOr<Key> (*parse)(absl::string_view key_string)) {
   absl::StatusOr<std::string> contents = ReadKeyFile(path);
   if (!contents.ok()) return contents.status();
   absl::StatusOr<Key> key = parse(*contents);
@@ -109,8 +105,7 @@ absl::StatusOr<Key> LoadKeyFile(
 
 // Writes private_key + "\n" (mode 0600) then public_key + "\n" (mode 0644),
 // removing the private file if the public one fails; returns public_key.
-absl::StatusOr<std::string> WriteKeyPairFiles(std::string private_key,
-                                              std::string public_key,
+absl::StatusOr<std::string> WriteKeyPairFiles(std::string private_key, std::string public_key,
                                               const std::string& private_path,
                                               const std::string& public_path);
 

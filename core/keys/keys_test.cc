@@ -4,24 +4,23 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "core/note/note.h"
 #include "gtest/gtest.h"
-#include <nlohmann/json.hpp>
 
 namespace keytrail {
 namespace {
 
 using ::absl::StatusCode;
 
-class KeysTest : public ::testing::Test {
+class KeysTest : public testing::Test {
  protected:
   void SetUp() override {
     const char* tmp = std::getenv("TEST_TMPDIR");
     ASSERT_NE(tmp, nullptr);
-    dir_ = std::string(tmp) + "/" +
-           ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    dir_ = std::string(tmp) + "/" + testing::UnitTest::GetInstance()->current_test_info()->name();
     ASSERT_EQ(::mkdir(dir_.c_str(), 0700), 0);
     std::ifstream in("testdata/rfc6962_tlog_and_notes.json");
     std::stringstream ss;
@@ -81,15 +80,12 @@ TEST_F(KeysTest, GenerateNoteKeyPair) {
   EXPECT_EQ(signer->name(), "example.com/log");
   EXPECT_TRUE(verifier->Verify("t\n", signer->Sign("t\n")));
   // The wrong loader for each file.
-  EXPECT_EQ(LoadNoteSigner(Path("k.pub")).status().code(),
-            StatusCode::kInvalidArgument);
-  EXPECT_EQ(LoadNoteVerifier(Path("k")).status().code(),
-            StatusCode::kInvalidArgument);
+  EXPECT_EQ(LoadNoteSigner(Path("k.pub")).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(LoadNoteVerifier(Path("k")).status().code(), StatusCode::kInvalidArgument);
 }
 
 TEST_F(KeysTest, GenerateCosignatureKeyPair) {
-  auto vkey =
-      GenerateCosignatureKeyPair("monitor.example/w", Path("w"), Path("w.pub"));
+  auto vkey = GenerateCosignatureKeyPair("monitor.example/w", Path("w"), Path("w.pub"));
   ASSERT_TRUE(vkey.ok()) << vkey.status();
   EXPECT_EQ(Mode(Path("w")), 0600u);
   EXPECT_EQ(Mode(Path("w.pub")), 0644u);
@@ -101,10 +97,8 @@ TEST_F(KeysTest, GenerateCosignatureKeyPair) {
   ASSERT_TRUE(ts.ok()) << ts.status();
   EXPECT_EQ(*ts, 99u);
   // Note keys and cosigning keys are not interchangeable.
-  EXPECT_EQ(LoadNoteSigner(Path("w")).status().code(),
-            StatusCode::kInvalidArgument);
-  EXPECT_EQ(LoadNoteVerifier(Path("w.pub")).status().code(),
-            StatusCode::kInvalidArgument);
+  EXPECT_EQ(LoadNoteSigner(Path("w")).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(LoadNoteVerifier(Path("w.pub")).status().code(), StatusCode::kInvalidArgument);
 }
 
 TEST_F(KeysTest, GenerateRefusesExistingFiles) {
@@ -115,28 +109,20 @@ TEST_F(KeysTest, GenerateRefusesExistingFiles) {
   EXPECT_FALSE(Exists(Path("other.pub")));
   EXPECT_EQ(LoadNoteSigner(Path("k"))->PrivateKeyString(), before);
   // Public path taken: the new private file is removed again.
-  EXPECT_EQ(GenerateCosignatureKeyPair("a", Path("new"), Path("k.pub"))
-                .status()
-                .code(),
+  EXPECT_EQ(GenerateCosignatureKeyPair("a", Path("new"), Path("k.pub")).status().code(),
             StatusCode::kAlreadyExists);
   EXPECT_FALSE(Exists(Path("new")));
-  EXPECT_EQ(GenerateNoteKeyPair("bad name", Path("x"), Path("x.pub"))
-                .status()
-                .code(),
+  EXPECT_EQ(GenerateNoteKeyPair("bad name", Path("x"), Path("x.pub")).status().code(),
             StatusCode::kInvalidArgument);
   EXPECT_FALSE(Exists(Path("x")));
 }
 
 TEST_F(KeysTest, MissingAndEmptyFiles) {
-  EXPECT_EQ(LoadNoteSigner(Path("missing")).status().code(),
-            StatusCode::kNotFound);
-  EXPECT_EQ(LoadCosignatureVerifier(Path("missing")).status().code(),
-            StatusCode::kNotFound);
+  EXPECT_EQ(LoadNoteSigner(Path("missing")).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(LoadCosignatureVerifier(Path("missing")).status().code(), StatusCode::kNotFound);
   Put(Path("empty"), "");
-  EXPECT_EQ(LoadNoteSigner(Path("empty")).status().code(),
-            StatusCode::kInvalidArgument);
-  EXPECT_EQ(LoadCosignatureSigner(Path("empty")).status().code(),
-            StatusCode::kInvalidArgument);
+  EXPECT_EQ(LoadNoteSigner(Path("empty")).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(LoadCosignatureSigner(Path("empty")).status().code(), StatusCode::kInvalidArgument);
 }
 
 TEST_F(KeysTest, DamagedPrivateKeyFiles) {
@@ -149,13 +135,9 @@ TEST_F(KeysTest, DamagedPrivateKeyFiles) {
       {"bad_base64", prefix + secret.substr(0, 43) + "!", "base64"},
       {"truncated_base64", prefix + secret.substr(0, 42), "base64"},
       {"truncated_whole_quads", prefix + secret.substr(0, 40), "29 bytes"},
-      {"wrong_type", prefix + "BAcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8gISIjJCUm",
-       "type"},
-      {"wrong_length", prefix + "AQcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8gISIj",
-       "bytes"},
-      {"wrong_hash",
-       "PRIVATE+KEY+example.org/keytrail-test-log+a58e01cf+" + secret,
-       "hash"},
+      {"wrong_type", prefix + "BAcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8gISIjJCUm", "type"},
+      {"wrong_length", prefix + "AQcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8gISIj", "bytes"},
+      {"wrong_hash", "PRIVATE+KEY+example.org/keytrail-test-log+a58e01cf+" + secret, "hash"},
       {"renamed", "PRIVATE+KEY+example.org/other+a58e01ce+" + secret, "hash"},
       {"lost_prefix", secret, "PRIVATE+KEY"},
   };
@@ -180,8 +162,7 @@ TEST_F(KeysTest, DamagedVerifierKeyFiles) {
       {"bad_base64", prefix + "!!!!"},
       {"wrong_type", prefix + "BADQWh0eolE5bVV6+9RYizxtmdvrly/tEKMlYuom3Nz6"},
       {"wrong_length", prefix + "AQDQWh0eolE5bVV6+9RYizxtmdvrly/tEKMlYuom"},
-      {"wrong_hash", "example.org/keytrail-test-log+a58e01cf+" +
-                         vkey.substr(vkey.size() - 44)},
+      {"wrong_hash", "example.org/keytrail-test-log+a58e01cf+" + vkey.substr(vkey.size() - 44)},
   };
   for (const auto& c : cases) {
     const std::string path = Path(c.first);
@@ -244,8 +225,7 @@ TEST(VrfKeysTest, StringsRoundTripAndRejectDamage) {
   // The key hash binds the name.
   std::string renamed = vkey;
   renamed.replace(0, std::string("log.example").size(), "log.exampla");
-  EXPECT_EQ(ParseVrfPublicKeyString(renamed).status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ParseVrfPublicKeyString(renamed).status().code(), absl::StatusCode::kInvalidArgument);
   // A private string never parses as a public one.
   EXPECT_FALSE(ParseVrfPublicKeyString(skey).ok());
   // Errors never quote the secret.

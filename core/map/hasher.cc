@@ -40,13 +40,12 @@ std::string EncodeMapLeaf(const MapLeaf& leaf) {
 
 absl::StatusOr<MapLeaf> DecodeMapLeaf(absl::string_view data) {
   if (data.size() != kMapLeafSize) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "map leaf: length ", data.size(), ", want ", kMapLeafSize));
+    return absl::InvalidArgumentError(
+        absl::StrCat("map leaf: length ", data.size(), ", want ", kMapLeafSize));
   }
   ByteReader r(data);
   MapLeaf leaf;
-  if (!r.ReadArray(&leaf.index) || !r.ReadU64(&leaf.version) ||
-      !r.ReadArray(&leaf.head)) {
+  if (!r.ReadArray(&leaf.index) || !r.ReadU64(&leaf.version) || !r.ReadArray(&leaf.head)) {
     return absl::InternalError("map leaf: short read after length check");
   }
   if (absl::Status s = r.Finish("map leaf"); !s.ok()) return s;

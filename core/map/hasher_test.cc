@@ -39,8 +39,7 @@ TEST(MapLeafTest, RoundTrips) {
 TEST(MapLeafTest, WrongLengthIsInvalidArgument) {
   std::string enc = EncodeMapLeaf(SampleLeaf());
   for (size_t n = 0; n < enc.size(); ++n) {
-    EXPECT_EQ(DecodeMapLeaf(enc.substr(0, n)).status().code(),
-              absl::StatusCode::kInvalidArgument)
+    EXPECT_EQ(DecodeMapLeaf(enc.substr(0, n)).status().code(), absl::StatusCode::kInvalidArgument)
         << "prefix " << n;
   }
   absl::Status s = DecodeMapLeaf(enc + "x").status();
@@ -65,8 +64,7 @@ TEST(MapLeafTest, EqualityComparesEveryField) {
 TEST(MapHashTest, LeafHashIsPrefix10OverMapLeaf) {
   MapLeaf leaf = SampleLeaf();
   std::string msg = "\x10" + HashString(leaf.index) +
-                    std::string("\x01\x02\x03\x04\x05\x06\x07\x08") +
-                    HashString(leaf.head);
+                    std::string("\x01\x02\x03\x04\x05\x06\x07\x08") + HashString(leaf.head);
   ASSERT_EQ(msg.size(), 73u);
   EXPECT_EQ(MapLeafHash(leaf), Sha256Of(msg));
 }

@@ -42,14 +42,12 @@ class MapReader {
 
   // The record stored under `key` (a tile or the root record), or nullopt
   // when there is none. Errors: the storage's (file comment).
-  virtual absl::StatusOr<std::optional<std::string>> GetTile(
-      absl::string_view key) = 0;
+  virtual absl::StatusOr<std::optional<std::string>> GetTile(absl::string_view key) = 0;
   // Appends to *out, in index order, every leaf whose index starts with the
   // first `depth` bits of `prefix` (bits past `depth` are ignored); OK with
   // nothing appended for an empty range. REQUIRES: 0 <= depth <= 256.
   // Errors: the storage's, DataLoss for a leaf that does not decode.
-  virtual absl::Status ScanLeaves(const Hash& prefix, int depth,
-                                  std::vector<MapLeaf>* out) = 0;
+  virtual absl::Status ScanLeaves(const Hash& prefix, int depth, std::vector<MapLeaf>* out) = 0;
   // The leaf with this index, or nullopt when the map has none. Errors: the
   // storage's, DataLoss for a leaf that does not decode or names another
   // index.

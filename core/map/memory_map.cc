@@ -18,9 +18,8 @@ void CheckSorted(Leaves leaves, int depth) {
 // `depth` bits and are sorted (the leaves with bit 0 come first).
 // REQUIRES: depth < 256.
 size_t SplitPoint(Leaves leaves, int depth) {
-  auto it = std::partition_point(
-      leaves.begin(), leaves.end(),
-      [depth](const MapLeaf& l) { return !IndexBit(l.index, depth); });
+  auto it = std::partition_point(leaves.begin(), leaves.end(),
+                                 [depth](const MapLeaf& l) { return !IndexBit(l.index, depth); });
   return static_cast<size_t>(it - leaves.begin());
 }
 
@@ -54,9 +53,7 @@ std::vector<MapLeaf> MemoryMap::SortedLeaves() const {
 
 Hash MemoryMap::Root() const { return SubtreeHash(SortedLeaves(), 0); }
 
-MapProof MemoryMap::Prove(const Hash& index) const {
-  return ProveSorted(SortedLeaves(), index);
-}
+MapProof MemoryMap::Prove(const Hash& index) const { return ProveSorted(SortedLeaves(), index); }
 
 bool MemoryMap::IsSortedSubtree(Leaves leaves, int depth) {
   if (depth < 0 || depth > kIndexBits) return false;
@@ -64,8 +61,7 @@ bool MemoryMap::IsSortedSubtree(Leaves leaves, int depth) {
     if (!(leaves[i - 1].index < leaves[i].index)) return false;
   }
   // Sorted, so all share the first `depth` bits iff the first and last do.
-  return leaves.size() < 2 ||
-         CommonPrefixBits(leaves.front().index, leaves.back().index) >= depth;
+  return leaves.size() < 2 || CommonPrefixBits(leaves.front().index, leaves.back().index) >= depth;
 }
 
 Hash MemoryMap::SubtreeHash(Leaves sorted_leaves_sharing_prefix, int depth) {

@@ -51,12 +51,10 @@ class MemoryMap {
   // REQUIRES: IsSortedSubtree(leaves, depth). Checked in O(n); a violation
   // aborts, so callers holding leaves of doubtful origin (read back from
   // storage) check IsSortedSubtree first and report DataLoss themselves.
-  static Hash SubtreeHash(
-      absl::Span<const MapLeaf> sorted_leaves_sharing_prefix, int depth);
+  static Hash SubtreeHash(absl::Span<const MapLeaf> sorted_leaves_sharing_prefix, int depth);
   // The proof for `index` in the map made of exactly `sorted_leaves`.
   // REQUIRES (checked as for SubtreeHash): IsSortedSubtree(sorted_leaves, 0).
-  static MapProof ProveSorted(absl::Span<const MapLeaf> sorted_leaves,
-                              const Hash& index);
+  static MapProof ProveSorted(absl::Span<const MapLeaf> sorted_leaves, const Hash& index);
 
  private:
   // The leaves in index order (std::array compares bytewise, which is the

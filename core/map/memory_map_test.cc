@@ -25,9 +25,7 @@ Hash OneBit(int i) {
   return h;
 }
 
-void FlipBit(Hash* h, int i) {
-  (*h)[i / 8] ^= static_cast<uint8_t>(0x80 >> (i % 8));
-}
+void FlipBit(Hash* h, int i) { (*h)[i / 8] ^= static_cast<uint8_t>(0x80 >> (i % 8)); }
 
 MapLeaf LeafFor(const Hash& index, uint64_t version) {
   MapLeaf leaf{index, version, Sha256Of(HashString(index) + "head")};
@@ -113,8 +111,8 @@ struct Stats {
 
 // Checks one proof from `m` against the reference and the verifier, and its
 // encoding round trip.
-void CheckProof(const MemoryMap& m, const std::vector<MapLeaf>& leaves,
-                const Hash& root, const Hash& index, Stats* stats) {
+void CheckProof(const MemoryMap& m, const std::vector<MapLeaf>& leaves, const Hash& root,
+                const Hash& index, Stats* stats) {
   MapProof p = m.Prove(index);
   ASSERT_EQ(p, ReferenceMapProof(leaves, index)) << HashHex(index);
   std::optional<MapLeaf> leaf = m.Get(index);
@@ -136,13 +134,11 @@ void CheckProof(const MemoryMap& m, const std::vector<MapLeaf>& leaves,
 
 // Builds the map in a shuffled order and checks root, every leaf's proof and
 // proofs for absent indexes near and far from the leaves.
-void CheckAgainstReference(std::vector<Hash> indexes, std::mt19937_64* rng,
-                           Stats* stats) {
+void CheckAgainstReference(std::vector<Hash> indexes, std::mt19937_64* rng, Stats* stats) {
   std::sort(indexes.begin(), indexes.end());
   indexes.erase(std::unique(indexes.begin(), indexes.end()), indexes.end());
   std::vector<MapLeaf> leaves;
-  for (const Hash& i : indexes)
-    leaves.push_back(LeafFor(i, (*rng)() % 100 + 1));
+  for (const Hash& i : indexes) leaves.push_back(LeafFor(i, (*rng)() % 100 + 1));
   std::shuffle(leaves.begin(), leaves.end(), *rng);
   MemoryMap m = MapOf(leaves);
   ASSERT_EQ(m.size(), leaves.size());
@@ -251,16 +247,14 @@ TEST(SubtreeHashTest, MatchesReferenceOnSubranges) {
     const Hash& pivot = sorted[rng() % sorted.size()].index;
     int depth = static_cast<int>(rng() % 257);
     // The leaves that share the pivot's first `depth` bits: a contiguous run.
-    auto first =
-        std::find_if(sorted.begin(), sorted.end(), [&](const MapLeaf& l) {
-          return CommonPrefixBits(l.index, pivot) >= depth;
-        });
+    auto first = std::find_if(sorted.begin(), sorted.end(), [&](const MapLeaf& l) {
+      return CommonPrefixBits(l.index, pivot) >= depth;
+    });
     auto last = std::find_if(first, sorted.end(), [&](const MapLeaf& l) {
       return CommonPrefixBits(l.index, pivot) < depth;
     });
     std::vector<MapLeaf> sub(first, last);
-    EXPECT_EQ(MemoryMap::SubtreeHash(sub, depth), ReferenceMapHash(sub, depth))
-        << depth;
+    EXPECT_EQ(MemoryMap::SubtreeHash(sub, depth), ReferenceMapHash(sub, depth)) << depth;
   }
   EXPECT_EQ(MemoryMap::SubtreeHash({}, 17), EmptyMapHash());
   EXPECT_EQ(MemoryMap::SubtreeHash(sorted, 0), ReferenceMapRoot(sorted));
@@ -294,15 +288,13 @@ TEST(SubtreeHashTest, PreconditionsAreChecked) {
 std::vector<MapLeaf> GoldenLeaves() {
   std::vector<MapLeaf> leaves;
   for (const char* n : {"a", "b", "c", "d", "e"}) {
-    leaves.push_back(MapLeaf{Sha256Of(n), leaves.size() + 1,
-                             Sha256Of(std::string("head ") + n)});
+    leaves.push_back(MapLeaf{Sha256Of(n), leaves.size() + 1, Sha256Of(std::string("head ") + n)});
   }
   return leaves;
 }
 
 TEST(MapGoldenTest, Root) {
-  const char kRoot[] =
-      "828cd07944029f47e5d0ae96e27f346b15a5bd39e58b246a4c478f044882e967";
+  const char kRoot[] = "828cd07944029f47e5d0ae96e27f346b15a5bd39e58b246a4c478f044882e967";
   EXPECT_EQ(HashHex(MapOf(GoldenLeaves()).Root()), kRoot);
   EXPECT_EQ(HashHex(ReferenceMapRoot(GoldenLeaves())), kRoot);
 }

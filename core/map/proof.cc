@@ -15,8 +15,7 @@ constexpr absl::string_view kWhat = "map proof";
 using Terminal = MapProof::Terminal;
 
 bool ValidTerminal(Terminal t) {
-  return t == Terminal::kEmpty || t == Terminal::kLeaf ||
-         t == Terminal::kOtherLeaf;
+  return t == Terminal::kEmpty || t == Terminal::kLeaf || t == Terminal::kOtherLeaf;
 }
 
 absl::Status Invalid(absl::string_view what) {
@@ -75,8 +74,7 @@ absl::StatusOr<MapProof> DecodeMapProof(absl::string_view data) {
   }
   if (!r.ReadU16(&depth)) return TruncatedError(kWhat, "depth");
   if (depth > kMaxMapProofDepth) {
-    return Invalid(
-        absl::StrCat("depth ", depth, " exceeds ", kMaxMapProofDepth));
+    return Invalid(absl::StrCat("depth ", depth, " exceeds ", kMaxMapProofDepth));
   }
   if (proof.terminal == Terminal::kOtherLeaf) {
     absl::string_view leaf;
@@ -91,8 +89,7 @@ absl::StatusOr<MapProof> DecodeMapProof(absl::string_view data) {
   if (!r.ReadBytes((depth + 7) / 8, &bitmap)) {
     return TruncatedError(kWhat, "empty_bitmap");
   }
-  if (depth % 8 != 0 &&
-      (static_cast<uint8_t>(bitmap.back()) & (0xffu >> (depth % 8))) != 0) {
+  if (depth % 8 != 0 && (static_cast<uint8_t>(bitmap.back()) & (0xffu >> (depth % 8))) != 0) {
     return Invalid("nonzero bitmap padding");
   }
   proof.siblings.resize(depth);  // all EmptyMapHash()
@@ -103,8 +100,8 @@ absl::StatusOr<MapProof> DecodeMapProof(absl::string_view data) {
     }
     if (IsEmpty(proof.siblings[i])) {
       // Would decode to the same proof as the bitmap bit: a second spelling.
-      return Invalid(absl::StrCat("sibling at depth ", i + 1,
-                                  " is 32 zero bytes but not marked empty"));
+      return Invalid(
+          absl::StrCat("sibling at depth ", i + 1, " is 32 zero bytes but not marked empty"));
     }
   }
   if (absl::Status s = r.Finish(kWhat); !s.ok()) return s;
@@ -115,13 +112,11 @@ absl::StatusOr<Hash> MapRootFromProof(const Hash& index, const MapLeaf* leaf,
                                       const MapProof& proof) {
   // Shape (PROTOCOL.md step 2, plus the inputs step 1 relies on).
   if (!ValidTerminal(proof.terminal)) {
-    return Invalid(
-        absl::StrCat("unknown terminal ", static_cast<int>(proof.terminal)));
+    return Invalid(absl::StrCat("unknown terminal ", static_cast<int>(proof.terminal)));
   }
   const size_t depth = proof.siblings.size();
   if (depth > kMaxMapProofDepth) {
-    return Invalid(
-        absl::StrCat("depth ", depth, " exceeds ", kMaxMapProofDepth));
+    return Invalid(absl::StrCat("depth ", depth, " exceeds ", kMaxMapProofDepth));
   }
   const bool is_leaf = proof.terminal == Terminal::kLeaf;
   if (is_leaf != (leaf != nullptr)) {
@@ -134,8 +129,8 @@ absl::StatusOr<Hash> MapRootFromProof(const Hash& index, const MapLeaf* leaf,
   // The terminal's parent holds at least two leaves and the terminal at most
   // one, so the last sibling holds one or more: it is never empty.
   if (depth > 0 && IsEmpty(proof.siblings.back())) {
-    return Invalid(absl::StrCat("last sibling (depth ", depth,
-                                ") is empty; the walk stops above it"));
+    return Invalid(
+        absl::StrCat("last sibling (depth ", depth, ") is empty; the walk stops above it"));
   }
   Hash node;
   switch (proof.terminal) {
@@ -159,8 +154,7 @@ absl::StatusOr<Hash> MapRootFromProof(const Hash& index, const MapLeaf* leaf,
       int shared = CommonPrefixBits(proof.other_leaf.index, index);
       if (static_cast<size_t>(shared) < depth) {
         return Invalid(absl::StrCat("other leaf shares ", shared,
-                                    " bits with the index, want at least ",
-                                    depth));
+                                    " bits with the index, want at least ", depth));
       }
       node = MapLeafHash(proof.other_leaf);
       break;
@@ -168,17 +162,15 @@ absl::StatusOr<Hash> MapRootFromProof(const Hash& index, const MapLeaf* leaf,
   }
   // Step 3: fold the siblings from the deepest up.
   for (size_t i = depth; i-- > 0;) {
-    node = IndexBit(index, static_cast<int>(i))
-               ? MapNodeHash(proof.siblings[i], node)
-               : MapNodeHash(node, proof.siblings[i]);
+    node = IndexBit(index, static_cast<int>(i)) ? MapNodeHash(proof.siblings[i], node)
+                                                : MapNodeHash(node, proof.siblings[i]);
   }
   return node;
 }
 
 namespace {
 
-absl::Status CompareRoot(const absl::StatusOr<Hash>& computed,
-                         const Hash& root) {
+absl::Status CompareRoot(const absl::StatusOr<Hash>& computed, const Hash& root) {
   if (!computed.ok()) return computed.status();
   if (*computed != root) return Invalid("root mismatch");
   return absl::OkStatus();
@@ -186,17 +178,15 @@ absl::Status CompareRoot(const absl::StatusOr<Hash>& computed,
 
 }  // namespace
 
-absl::Status VerifyMapMembership(const Hash& root, const MapLeaf& leaf,
-                                 const MapProof& proof) {
+absl::Status VerifyMapMembership(const Hash& root, const MapLeaf& leaf, const MapProof& proof) {
   if (proof.terminal != Terminal::kLeaf) {
-    return Invalid(absl::StrCat("terminal ", static_cast<int>(proof.terminal),
-                                " does not prove membership"));
+    return Invalid(
+        absl::StrCat("terminal ", static_cast<int>(proof.terminal), " does not prove membership"));
   }
   return CompareRoot(MapRootFromProof(leaf.index, &leaf, proof), root);
 }
 
-absl::Status VerifyMapNonMembership(const Hash& root, const Hash& index,
-                                    const MapProof& proof) {
+absl::Status VerifyMapNonMembership(const Hash& root, const Hash& index, const MapProof& proof) {
   if (proof.terminal == Terminal::kLeaf) {
     return Invalid("terminal 1 (leaf) does not prove non-membership");
   }

@@ -47,9 +47,7 @@ struct MapProof {
 // Equal terminals and siblings, and equal other_leaf if kOtherLeaf (it is
 // ignored otherwise, as the encoding ignores it).
 bool operator==(const MapProof& a, const MapProof& b);
-inline bool operator!=(const MapProof& a, const MapProof& b) {
-  return !(a == b);
-}
+inline bool operator!=(const MapProof& a, const MapProof& b) { return !(a == b); }
 
 // The greatest depth of a terminal.
 constexpr int kMaxMapProofDepth = kIndexBits;
@@ -89,14 +87,12 @@ absl::StatusOr<Hash> MapRootFromProof(const Hash& index, const MapLeaf* leaf,
 // OK iff `proof` (terminal kLeaf) proves that the map with `root` holds
 // exactly `leaf` (its index, version and head). InvalidArgument otherwise:
 // another terminal, a bad shape (as MapRootFromProof), or a root mismatch.
-absl::Status VerifyMapMembership(const Hash& root, const MapLeaf& leaf,
-                                 const MapProof& proof);
+absl::Status VerifyMapMembership(const Hash& root, const MapLeaf& leaf, const MapProof& proof);
 
 // OK iff `proof` (terminal kEmpty or kOtherLeaf) proves that the map with
 // `root` holds no leaf with `index`. InvalidArgument otherwise: terminal
 // kLeaf, a bad shape (as MapRootFromProof), or a root mismatch.
-absl::Status VerifyMapNonMembership(const Hash& root, const Hash& index,
-                                    const MapProof& proof);
+absl::Status VerifyMapNonMembership(const Hash& root, const Hash& index, const MapProof& proof);
 
 }  // namespace map
 }  // namespace keytrail

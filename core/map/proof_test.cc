@@ -52,9 +52,8 @@ TEST(EncodeMapProofTest, OtherLeafFollowsTheHeader) {
   p.other_leaf = NamedLeaf("z", 7);
   p.siblings = {H("s1")};
   std::string enc = EncodeMapProof(p);
-  EXPECT_EQ(enc, std::string("\x01\x02\x00\x01", 4) +
-                     EncodeMapLeaf(p.other_leaf) + std::string(1, '\0') +
-                     HashString(H("s1")));
+  EXPECT_EQ(enc, std::string("\x01\x02\x00\x01", 4) + EncodeMapLeaf(p.other_leaf) +
+                     std::string(1, '\0') + HashString(H("s1")));
 }
 
 TEST(EncodeMapProofTest, EmptyMapProofIsFourBytes) {
@@ -98,8 +97,7 @@ std::vector<MapLeaf> FiveLeaves() {
 std::vector<MapProof> SampleProofs() {
   std::vector<MapLeaf> leaves = FiveLeaves();
   std::vector<MapProof> out;
-  for (const MapLeaf& l : leaves)
-    out.push_back(ReferenceMapProof(leaves, l.index));
+  for (const MapLeaf& l : leaves) out.push_back(ReferenceMapProof(leaves, l.index));
   for (const char* n : {"f", "m"}) {  // other leaf, empty (see map_golden.py)
     out.push_back(ReferenceMapProof(leaves, H(n)));
   }
@@ -130,18 +128,14 @@ TEST(DecodeMapProofTest, EveryTruncatedPrefixFails) {
 
 TEST(DecodeMapProofTest, TrailingByteFails) {
   for (const MapProof& p : SampleProofs()) {
-    ExpectInvalid(DecodeMapProof(EncodeMapProof(p) + '\0').status(),
-                  "1 trailing bytes");
+    ExpectInvalid(DecodeMapProof(EncodeMapProof(p) + '\0').status(), "1 trailing bytes");
   }
 }
 
 TEST(DecodeMapProofTest, BadHeaderFields) {
-  ExpectInvalid(DecodeMapProof(std::string("\x00\x00\x00\x00", 4)).status(),
-                "unknown format 0");
-  ExpectInvalid(DecodeMapProof(std::string("\x02\x00\x00\x00", 4)).status(),
-                "unknown format 2");
-  ExpectInvalid(DecodeMapProof(std::string("\x01\x03\x00\x00", 4)).status(),
-                "unknown terminal 3");
+  ExpectInvalid(DecodeMapProof(std::string("\x00\x00\x00\x00", 4)).status(), "unknown format 0");
+  ExpectInvalid(DecodeMapProof(std::string("\x02\x00\x00\x00", 4)).status(), "unknown format 2");
+  ExpectInvalid(DecodeMapProof(std::string("\x01\x03\x00\x00", 4)).status(), "unknown terminal 3");
   ExpectInvalid(DecodeMapProof(std::string("\x01\xff\x00\x00", 4)).status(),
                 "unknown terminal 255");
   // Depth 257, followed by everything a depth-257 proof would need.
@@ -181,7 +175,7 @@ TEST(DecodeMapProofTest, ListedZeroSiblingFails) {
 
 // ------------------------------------------------------------ verification
 
-class VerifyTest : public ::testing::Test {
+class VerifyTest : public testing::Test {
  protected:
   std::vector<MapLeaf> leaves_ = FiveLeaves();
   Hash root_ = ReferenceMapRoot(leaves_);
@@ -237,8 +231,7 @@ TEST_F(VerifyTest, ProofForAnotherIndexFails) {
   }
   MapLeaf moved = leaves_[0];
   moved.index[0] ^= 0x80;
-  ExpectInvalid(VerifyMapMembership(
-                    root_, moved, ReferenceMapProof(leaves_, leaves_[0].index)),
+  ExpectInvalid(VerifyMapMembership(root_, moved, ReferenceMapProof(leaves_, leaves_[0].index)),
                 "root mismatch");
 }
 
@@ -249,8 +242,7 @@ TEST_F(VerifyTest, FlippedSiblingBitFails) {
       for (int bit = 0; bit < 256; ++bit) {
         MapProof p = good;
         p.siblings[i][bit / 8] ^= static_cast<uint8_t>(1 << (bit % 8));
-        EXPECT_EQ(VerifyMapMembership(root_, l, p).code(),
-                  absl::StatusCode::kInvalidArgument);
+        EXPECT_EQ(VerifyMapMembership(root_, l, p).code(), absl::StatusCode::kInvalidArgument);
       }
     }
   }
@@ -285,22 +277,18 @@ TEST_F(VerifyTest, FlippedEncodedBitFails) {
 TEST_F(VerifyTest, TerminalMustMatchTheClaim) {
   const MapLeaf& l = leaves_[0];
   MapProof member = ReferenceMapProof(leaves_, l.index);
-  ExpectInvalid(VerifyMapNonMembership(root_, l.index, member),
-                "does not prove non-membership");
+  ExpectInvalid(VerifyMapNonMembership(root_, l.index, member), "does not prove non-membership");
   MapProof absent = ReferenceMapProof(leaves_, H("m"));
   MapLeaf m{H("m"), 1, H("head m")};
-  ExpectInvalid(VerifyMapMembership(root_, m, absent),
-                "terminal 0 does not prove membership");
+  ExpectInvalid(VerifyMapMembership(root_, m, absent), "terminal 0 does not prove membership");
   absent = ReferenceMapProof(leaves_, H("f"));
   m.index = H("f");
-  ExpectInvalid(VerifyMapMembership(root_, m, absent),
-                "terminal 2 does not prove membership");
+  ExpectInvalid(VerifyMapMembership(root_, m, absent), "terminal 2 does not prove membership");
   // Relabelling a membership proof as empty/other, or vice versa, changes
   // the hash it folds from.
   MapProof relabelled = member;
   relabelled.terminal = Terminal::kEmpty;
-  ExpectInvalid(VerifyMapNonMembership(root_, l.index, relabelled),
-                "root mismatch");
+  ExpectInvalid(VerifyMapNonMembership(root_, l.index, relabelled), "root mismatch");
 }
 
 TEST_F(VerifyTest, LeafArgumentMustMatchTerminal) {
@@ -308,8 +296,7 @@ TEST_F(VerifyTest, LeafArgumentMustMatchTerminal) {
   MapProof member = ReferenceMapProof(leaves_, l.index);
   ExpectInvalid(MapRootFromProof(l.index, nullptr, member).status(),
                 "terminal leaf needs the leaf");
-  ExpectInvalid(MapRootFromProof(leaves_[1].index, &l, member).status(),
-                "leaf index differs");
+  ExpectInvalid(MapRootFromProof(leaves_[1].index, &l, member).status(), "leaf index differs");
   MapProof absent = ReferenceMapProof(leaves_, H("m"));
   ExpectInvalid(MapRootFromProof(H("m"), &l, absent).status(),
                 "a leaf was given for a non-leaf terminal");
@@ -323,14 +310,12 @@ TEST_F(VerifyTest, OtherLeafMustBeAnotherIndexInTheSubtree) {
 
   MapProof p = good;
   p.other_leaf.index = y;
-  ExpectInvalid(VerifyMapNonMembership(root_, y, p),
-                "other leaf has the proven index");
+  ExpectInvalid(VerifyMapNonMembership(root_, y, p), "other leaf has the proven index");
 
   // Flip bit 0 of z: it no longer shares the first d >= 1 bits with y.
   p = good;
   p.other_leaf.index[0] ^= 0x80;
-  ExpectInvalid(VerifyMapNonMembership(root_, y, p),
-                "other leaf shares 0 bits");
+  ExpectInvalid(VerifyMapNonMembership(root_, y, p), "other leaf shares 0 bits");
 
   // With a hand-made root, a leaf outside the subtree would otherwise pass:
   // the shape check, not the root, is what rejects it.
@@ -350,17 +335,15 @@ TEST_F(VerifyTest, CanonicalShape) {
   const MapLeaf& l = leaves_[0];
   MapProof p = ReferenceMapProof(leaves_, l.index);
   p.siblings.push_back(EmptyMapHash());
-  ExpectInvalid(VerifyMapMembership(root_, l, p),
-                "is empty; the walk stops above it");
+  ExpectInvalid(VerifyMapMembership(root_, l, p), "is empty; the walk stops above it");
 
   // A lone leaf at the root, "proved" one level down: non-canonical.
   MapLeaf x{Hash{}, 1, H("h")};
   MapProof deep;
   deep.terminal = Terminal::kLeaf;
   deep.siblings = {EmptyMapHash()};
-  ExpectInvalid(
-      VerifyMapMembership(MapNodeHash(MapLeafHash(x), Hash{}), x, deep),
-      "last sibling (depth 1) is empty");
+  ExpectInvalid(VerifyMapMembership(MapNodeHash(MapLeafHash(x), Hash{}), x, deep),
+                "last sibling (depth 1) is empty");
 
   // Empty terminal at depth 256.
   MapProof empty256;
@@ -369,19 +352,16 @@ TEST_F(VerifyTest, CanonicalShape) {
   empty256.siblings[255] = H("s");
   ExpectInvalid(MapRootFromProof(Hash{}, nullptr, empty256).status(),
                 "empty terminal at depth 256");
-  ExpectInvalid(VerifyMapNonMembership(root_, Hash{}, empty256),
-                "empty terminal at depth 256");
+  ExpectInvalid(VerifyMapNonMembership(root_, Hash{}, empty256), "empty terminal at depth 256");
 
   // Depth above 256 and unknown terminals, in a struct built by hand.
   MapProof too_deep;
   too_deep.terminal = Terminal::kEmpty;
   too_deep.siblings.assign(257, H("s"));
-  ExpectInvalid(MapRootFromProof(Hash{}, nullptr, too_deep).status(),
-                "depth 257 exceeds 256");
+  ExpectInvalid(MapRootFromProof(Hash{}, nullptr, too_deep).status(), "depth 257 exceeds 256");
   MapProof unknown;
   unknown.terminal = static_cast<Terminal>(3);
-  ExpectInvalid(MapRootFromProof(Hash{}, nullptr, unknown).status(),
-                "unknown terminal 3");
+  ExpectInvalid(MapRootFromProof(Hash{}, nullptr, unknown).status(), "unknown terminal 3");
 }
 
 TEST(VerifyDepth256Test, LeavesDifferingInTheLastBit) {
@@ -403,9 +383,7 @@ TEST(VerifyDepth256Test, LeavesDifferingInTheLastBit) {
   EXPECT_EQ(p.terminal, Terminal::kEmpty);
   EXPECT_EQ(p.siblings.size(), 201u);
   EXPECT_TRUE(VerifyMapNonMembership(root, y, p).ok());
-  ExpectInvalid(
-      VerifyMapMembership(root, b, ReferenceMapProof(leaves, a.index)),
-      "root mismatch");
+  ExpectInvalid(VerifyMapMembership(root, b, ReferenceMapProof(leaves, a.index)), "root mismatch");
 }
 
 }  // namespace

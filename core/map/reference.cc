@@ -5,8 +5,7 @@ namespace map {
 namespace {
 
 // The leaves whose bit `depth` equals `bit`.
-std::vector<MapLeaf> WithBit(const std::vector<MapLeaf>& leaves, int depth,
-                             bool bit) {
+std::vector<MapLeaf> WithBit(const std::vector<MapLeaf>& leaves, int depth, bool bit) {
   std::vector<MapLeaf> out;
   for (const MapLeaf& leaf : leaves) {
     if (IndexBit(leaf.index, depth) == bit) out.push_back(leaf);
@@ -23,19 +22,15 @@ Hash ReferenceMapHash(const std::vector<MapLeaf>& leaves, int depth) {
                      ReferenceMapHash(WithBit(leaves, depth, true), depth + 1));
 }
 
-Hash ReferenceMapRoot(const std::vector<MapLeaf>& leaves) {
-  return ReferenceMapHash(leaves, 0);
-}
+Hash ReferenceMapRoot(const std::vector<MapLeaf>& leaves) { return ReferenceMapHash(leaves, 0); }
 
-MapProof ReferenceMapProof(const std::vector<MapLeaf>& leaves,
-                           const Hash& index) {
+MapProof ReferenceMapProof(const std::vector<MapLeaf>& leaves, const Hash& index) {
   MapProof proof;
   std::vector<MapLeaf> subtree = leaves;  // the leaves under the path node
   int depth = 0;
   while (subtree.size() > 1) {
     bool bit = IndexBit(index, depth);
-    proof.siblings.push_back(
-        ReferenceMapHash(WithBit(subtree, depth, !bit), depth + 1));
+    proof.siblings.push_back(ReferenceMapHash(WithBit(subtree, depth, !bit), depth + 1));
     subtree = WithBit(subtree, depth, bit);
     ++depth;
   }

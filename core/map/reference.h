@@ -25,8 +25,7 @@ Hash ReferenceMapRoot(const std::vector<MapLeaf>& leaves);
 
 // The map proof for `index`, following the prose: walk from the root along
 // index's bits, stop at the first subtree that holds at most one leaf.
-MapProof ReferenceMapProof(const std::vector<MapLeaf>& leaves,
-                           const Hash& index);
+MapProof ReferenceMapProof(const std::vector<MapLeaf>& leaves, const Hash& index);
 
 }  // namespace map
 }  // namespace keytrail

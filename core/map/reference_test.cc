@@ -77,9 +77,8 @@ TEST(ReferenceTest, ThreeLeaves) {
   Hash c_index = OneBit(1);
   c_index[0] |= 0x20;
   MapLeaf c = LeafAt(c_index, 3);
-  Hash want = MapNodeHash(
-      MapNodeHash(MapLeafHash(a), MapNodeHash(MapLeafHash(b), MapLeafHash(c))),
-      EmptyMapHash());
+  Hash want = MapNodeHash(MapNodeHash(MapLeafHash(a), MapNodeHash(MapLeafHash(b), MapLeafHash(c))),
+                          EmptyMapHash());
   EXPECT_EQ(ReferenceMapRoot({c, a, b}), want);
 
   MapProof p = ReferenceMapProof({a, b, c}, OneBit(0));

@@ -18,7 +18,7 @@ namespace {
 
 constexpr uint8_t kRecordFormat = 1;
 constexpr int kChildren = 1 << TiledMap::kStratumBits;  // 16
-constexpr uint8_t kRootKeyByte = 0xff;  // tile keys start with a depth <= 252
+constexpr uint8_t kRootKeyByte = 0xff;                  // tile keys start with a depth <= 252
 
 using Children = std::array<Summary, kChildren>;
 
@@ -142,8 +142,7 @@ std::string EncodeTile(const Children& children) {
   return w.Release();
 }
 
-absl::StatusOr<Children> DecodeTile(absl::string_view bytes,
-                                    absl::string_view key) {
+absl::StatusOr<Children> DecodeTile(absl::string_view bytes, absl::string_view key) {
   const std::string what = absl::StrCat("map tile ", HexEncode(key));
   auto parse = [&]() -> absl::StatusOr<Children> {
     ByteReader r(bytes);
@@ -174,44 +173,41 @@ absl::StatusOr<Children> DecodeTile(absl::string_view bytes,
 
 // ---- Reading ----
 
-absl::StatusOr<Children> LoadTile(MapReader& reader, const Hash& prefix,
-                                  int depth, uint64_t expected_count) {
+absl::StatusOr<Children> LoadTile(MapReader& reader, const Hash& prefix, int depth,
+                                  uint64_t expected_count) {
   std::string key = TiledMap::TileKey(prefix, depth);
   auto record = reader.GetTile(key);
   if (!record.ok()) return record.status();
   if (!record->has_value()) {
     return absl::DataLossError(absl::StrCat(
-        "map tile ", HexEncode(key), " is missing for a subtree of ",
-        expected_count, " leaves"));
+        "map tile ", HexEncode(key), " is missing for a subtree of ", expected_count, " leaves"));
   }
   auto children = DecodeTile(**record, key);
   if (!children.ok()) return children.status();
   uint64_t total = 0;
   for (const Summary& s : *children) total += s.count;
   if (total != expected_count) {
-    return absl::DataLossError(absl::StrCat("map tile ", HexEncode(key),
-                                            " holds ", total, " leaves, want ",
-                                            expected_count));
+    return absl::DataLossError(absl::StrCat("map tile ", HexEncode(key), " holds ", total,
+                                            " leaves, want ", expected_count));
   }
   return children;
 }
 
-absl::StatusOr<std::vector<MapLeaf>> LoadLeaves(MapReader& reader,
-                                                const Hash& prefix, int depth,
+absl::StatusOr<std::vector<MapLeaf>> LoadLeaves(MapReader& reader, const Hash& prefix, int depth,
                                                 uint64_t expected_count) {
   std::vector<MapLeaf> leaves;
   if (expected_count == 0) return leaves;
   absl::Status s = reader.ScanLeaves(prefix, depth, &leaves);
   if (!s.ok()) return s;
   if (leaves.size() != expected_count) {
-    return absl::DataLossError(absl::StrCat(
-        "map subtree at depth ", depth, " prefix ", HexEncode(HashView(prefix)),
-        " has ", leaves.size(), " stored leaves, want ", expected_count));
+    return absl::DataLossError(absl::StrCat("map subtree at depth ", depth, " prefix ",
+                                            HexEncode(HashView(prefix)), " has ", leaves.size(),
+                                            " stored leaves, want ", expected_count));
   }
   if (!MemoryMap::IsSortedSubtree(leaves, depth)) {
-    return absl::DataLossError(absl::StrCat(
-        "map subtree at depth ", depth, " prefix ", HexEncode(HashView(prefix)),
-        ": stored leaves are out of order or outside the subtree"));
+    return absl::DataLossError(
+        absl::StrCat("map subtree at depth ", depth, " prefix ", HexEncode(HashView(prefix)),
+                     ": stored leaves are out of order or outside the subtree"));
   }
   return leaves;
 }
@@ -260,18 +256,18 @@ absl::StatusOr<std::vector<MapLeaf>> Merge(const ApplyContext& ctx,
     if (ctx.update != nullptr) {
       const Hash index = change.leaf.index;
       change.is_new = !exists;
-      change.leaf = (*ctx.update)(static_cast<size_t>(&change - ctx.first),
-                                  exists ? &leaves[i] : nullptr);
+      change.leaf =
+          (*ctx.update)(static_cast<size_t>(&change - ctx.first), exists ? &leaves[i] : nullptr);
       if (!(change.leaf.index == index)) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "map update for index ", HexEncode(HashView(index)), " returned a leaf of index ",
-            HexEncode(HashView(change.leaf.index))));
+        return absl::InvalidArgumentError(
+            absl::StrCat("map update for index ", HexEncode(HashView(index)),
+                         " returned a leaf of index ", HexEncode(HashView(change.leaf.index))));
       }
     } else if (exists == change.is_new) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "map change for index ", HexEncode(HashView(change.leaf.index)),
-          exists ? " is marked new but the leaf exists"
-                 : " is marked existing but there is no leaf"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("map change for index ", HexEncode(HashView(change.leaf.index)),
+                       exists ? " is marked new but the leaf exists"
+                              : " is marked existing but there is no leaf"));
     }
     if (exists) ++i;
     out.push_back(change.leaf);
@@ -310,16 +306,16 @@ using LeafGroups = std::array<absl::Span<const MapLeaf>, kChildren>;
 
 // `known_leaves`, when not null, are the subtree's leaves before the epoch,
 // already loaded by a parent that had no tile (so none are read again).
-absl::StatusOr<Summary> ApplySubtree(MapReader& reader, MapWriter& writer,
-                                     const ApplyContext& ctx, int depth, const Hash& prefix,
-                                     const Summary& old, absl::Span<LeafChange> changes,
+absl::StatusOr<Summary> ApplySubtree(MapReader& reader, MapWriter& writer, const ApplyContext& ctx,
+                                     int depth, const Hash& prefix, const Summary& old,
+                                     absl::Span<LeafChange> changes,
                                      const absl::Span<const MapLeaf>* known_leaves,
                                      absl::Span<MapReader* const> extra_readers);
 
 // Applies the changed children of a tile, on 1 + extra_readers.size()
 // threads. Worker w takes children w, w + n, w + 2n, ...
-absl::Status ApplyChildren(MapReader& reader, MapWriter& writer, const ApplyContext& ctx,
-                           int depth, const Hash& prefix, Children& children,
+absl::Status ApplyChildren(MapReader& reader, MapWriter& writer, const ApplyContext& ctx, int depth,
+                           const Hash& prefix, Children& children,
                            const std::array<absl::Span<LeafChange>, kChildren>& groups,
                            const LeafGroups* leaf_groups,
                            absl::Span<MapReader* const> extra_readers) {
@@ -330,10 +326,10 @@ absl::Status ApplyChildren(MapReader& reader, MapWriter& writer, const ApplyCont
     MapReader& r = (w == 0) ? reader : *extra_readers[w - 1];
     for (size_t c = w; c < kChildren; c += workers) {
       if (groups[c].empty()) continue;
-      auto child = ApplySubtree(r, buffers[w], ctx, depth + TiledMap::kStratumBits,
-                                WithNibble(prefix, depth, static_cast<int>(c)), children[c],
-                                groups[c], leaf_groups == nullptr ? nullptr : &(*leaf_groups)[c],
-                                {});
+      auto child =
+          ApplySubtree(r, buffers[w], ctx, depth + TiledMap::kStratumBits,
+                       WithNibble(prefix, depth, static_cast<int>(c)), children[c], groups[c],
+                       leaf_groups == nullptr ? nullptr : &(*leaf_groups)[c], {});
       if (!child.ok()) {
         statuses[w] = child.status();
         return;
@@ -352,9 +348,9 @@ absl::Status ApplyChildren(MapReader& reader, MapWriter& writer, const ApplyCont
   return absl::OkStatus();
 }
 
-absl::StatusOr<Summary> ApplySubtree(MapReader& reader, MapWriter& writer,
-                                     const ApplyContext& ctx, int depth, const Hash& prefix,
-                                     const Summary& old, absl::Span<LeafChange> changes,
+absl::StatusOr<Summary> ApplySubtree(MapReader& reader, MapWriter& writer, const ApplyContext& ctx,
+                                     int depth, const Hash& prefix, const Summary& old,
+                                     absl::Span<LeafChange> changes,
                                      const absl::Span<const MapLeaf>* known_leaves,
                                      absl::Span<MapReader* const> extra_readers) {
   Children children;
@@ -384,8 +380,8 @@ absl::StatusOr<Summary> ApplySubtree(MapReader& reader, MapWriter& writer,
     }
     // The subtree grows past the threshold in this epoch: its first tile is
     // built from the leaves it held before, which its children reuse.
-    leaf_groups = GroupByNibble(leaves, depth,
-                                [](const MapLeaf& l) -> const Hash& { return l.index; });
+    leaf_groups =
+        GroupByNibble(leaves, depth, [](const MapLeaf& l) -> const Hash& { return l.index; });
     for (int c = 0; c < kChildren; ++c) {
       children[c] = SummaryOfLeaves(leaf_groups[c], depth + TiledMap::kStratumBits);
     }
@@ -394,8 +390,8 @@ absl::StatusOr<Summary> ApplySubtree(MapReader& reader, MapWriter& writer,
 
   auto change_groups = GroupByNibble(
       changes, depth, [](const LeafChange& c) -> const Hash& { return c.leaf.index; });
-  absl::Status applied = ApplyChildren(reader, writer, ctx, depth, prefix, children,
-                                       change_groups, child_leaves, extra_readers);
+  absl::Status applied = ApplyChildren(reader, writer, ctx, depth, prefix, children, change_groups,
+                                       child_leaves, extra_readers);
   if (!applied.ok()) return applied;
   writer.PutTile(TiledMap::TileKey(prefix, depth), EncodeTile(children));
   return ExpandTile(children)[1];
@@ -407,8 +403,7 @@ absl::StatusOr<Summary> ApplyAll(MapReader& reader, const ApplyContext& ctx,
                                  absl::Span<MapReader* const> extra_readers) {
   for (size_t i = 1; i < changes.size(); ++i) {
     if (!(changes[i - 1].leaf.index < changes[i].leaf.index)) {
-      return absl::InvalidArgumentError(
-          "map changes must be sorted by index, each index once");
+      return absl::InvalidArgumentError("map changes must be sorted by index, each index once");
     }
   }
   auto root = TiledMap::RootSummary(reader);
@@ -439,8 +434,7 @@ absl::StatusOr<Summary> TiledMap::RootSummary(MapReader& reader) {
   return DecodeRoot(**record);
 }
 
-absl::StatusOr<Summary> TiledMap::Apply(MapReader& reader,
-                                        absl::Span<const LeafChange> changes,
+absl::StatusOr<Summary> TiledMap::Apply(MapReader& reader, absl::Span<const LeafChange> changes,
                                         MapWriter& writer,
                                         absl::Span<MapReader* const> extra_readers) {
   // The changes are final; the shared code applies them in place.
@@ -463,8 +457,8 @@ absl::StatusOr<MapProof> TiledMap::Prove(MapReader& reader, const Hash& index) {
   return Prove(reader, index, nullptr, nullptr);
 }
 
-absl::StatusOr<MapProof> TiledMap::Prove(MapReader& reader, const Hash& index,
-                                         const MapTop* top, std::optional<MapLeaf>* leaf) {
+absl::StatusOr<MapProof> TiledMap::Prove(MapReader& reader, const Hash& index, const MapTop* top,
+                                         std::optional<MapLeaf>* leaf) {
   if (leaf != nullptr) leaf->reset();
   Summary node;
   if (top != nullptr) {
@@ -485,9 +479,9 @@ absl::StatusOr<MapProof> TiledMap::Prove(MapReader& reader, const Hash& index,
       if (top != nullptr && stratum < top->strata()) {
         held = top->Find(index, stratum);
         if (held == nullptr || (*held)[1].count != node.count) {
-          return absl::DataLossError(absl::StrCat(
-              "map tile at depth ", depth, " for index ", HexEncode(HashView(index)),
-              " is not held in memory as loaded"));
+          return absl::DataLossError(absl::StrCat("map tile at depth ", depth, " for index ",
+                                                  HexEncode(HashView(index)),
+                                                  " is not held in memory as loaded"));
         }
       } else {
         auto children = LoadTile(reader, PrefixOf(index, depth), depth, node.count);
@@ -532,8 +526,8 @@ absl::StatusOr<MapProof> TiledMap::Prove(MapReader& reader, const Hash& index,
     auto other = reader.GetLeaf(node.single);
     if (!other.ok()) return other.status();
     if (!other->has_value()) {
-      return absl::DataLossError(absl::StrCat(
-          "map leaf ", HexEncode(HashView(node.single)), " is listed but missing"));
+      return absl::DataLossError(
+          absl::StrCat("map leaf ", HexEncode(HashView(node.single)), " is listed but missing"));
     }
     proof.terminal = MapProof::Terminal::kOtherLeaf;
     proof.other_leaf = **other;
@@ -568,7 +562,8 @@ absl::StatusOr<std::shared_ptr<const MapTop>> MapTop::Load(MapReader& reader, in
     // The slot number is the prefix's first `depth` bits.
     Hash prefix{};
     for (int bit = 0; bit < depth; ++bit) {
-      if ((p.slot >> (depth - 1 - bit)) & 1) prefix[bit / 8] |= static_cast<uint8_t>(0x80 >> (bit % 8));
+      if ((p.slot >> (depth - 1 - bit)) & 1)
+        prefix[bit / 8] |= static_cast<uint8_t>(0x80 >> (bit % 8));
     }
     auto children = LoadTile(reader, prefix, depth, p.summary.count);
     if (!children.ok()) return children.status();
@@ -588,7 +583,8 @@ absl::StatusOr<std::shared_ptr<const MapTop>> MapTop::Load(MapReader& reader, in
 const MapTop::Tree* MapTop::Find(const Hash& index, int stratum) const {
   if (stratum >= strata_) return nullptr;
   size_t slot = 0;
-  for (int n = 0; n < stratum; ++n) slot = (slot << TiledMap::kStratumBits) | NibbleAt(index, 4 * n);
+  for (int n = 0; n < stratum; ++n)
+    slot = (slot << TiledMap::kStratumBits) | NibbleAt(index, 4 * n);
   return slots_[stratum][slot].get();
 }
 

@@ -71,8 +71,7 @@ class TiledMap {
   // 16 subtrees under the root be applied on that many more threads; the
   // result and the writes are the same either way. The writer is only
   // called from the calling thread.
-  static absl::StatusOr<Summary> Apply(MapReader& reader,
-                                       absl::Span<const LeafChange> changes,
+  static absl::StatusOr<Summary> Apply(MapReader& reader, absl::Span<const LeafChange> changes,
                                        MapWriter& writer,
                                        absl::Span<MapReader* const> extra_readers = {});
 
@@ -104,8 +103,8 @@ class TiledMap {
   // `index` itself, it is put in *leaf (when not null), so a caller that
   // needs the leaf too does not read it again; otherwise *leaf is left
   // empty. Errors as Prove.
-  static absl::StatusOr<MapProof> Prove(MapReader& reader, const Hash& index,
-                                        const MapTop* top, std::optional<MapLeaf>* leaf);
+  static absl::StatusOr<MapProof> Prove(MapReader& reader, const Hash& index, const MapTop* top,
+                                        std::optional<MapLeaf>* leaf);
 
   // Storage keys, exposed for storage layers and tests.
   static std::string TileKey(const Hash& prefix, int depth);

@@ -64,7 +64,7 @@ Hash RandomHash(std::mt19937_64& rng) {
   return h;
 }
 
-class TiledMapTest : public ::testing::Test {
+class TiledMapTest : public testing::Test {
  protected:
   // Applies a batch of new values for `indexes` to both maps, on
   // 1 + extra_threads threads.
@@ -205,23 +205,18 @@ TEST_F(TiledMapTest, DamagedTilesAreDataLoss) {
 
   std::string saved = storage_.tiles()[root_tile_key];
   storage_.tiles()[root_tile_key] = saved.substr(0, saved.size() - 1);
-  EXPECT_EQ(TiledMap::Prove(storage_, indexes[0]).status().code(),
-            absl::StatusCode::kDataLoss);
+  EXPECT_EQ(TiledMap::Prove(storage_, indexes[0]).status().code(), absl::StatusCode::kDataLoss);
   storage_.tiles()[root_tile_key] = saved + "x";
-  EXPECT_EQ(TiledMap::Prove(storage_, indexes[0]).status().code(),
-            absl::StatusCode::kDataLoss);
+  EXPECT_EQ(TiledMap::Prove(storage_, indexes[0]).status().code(), absl::StatusCode::kDataLoss);
   // A count that doesn't add up to the root record's.
   std::string bumped = saved;
   bumped[3 + 7] ^= 0x01;  // low byte of the first child's count
   storage_.tiles()[root_tile_key] = bumped;
-  EXPECT_EQ(TiledMap::Prove(storage_, indexes[0]).status().code(),
-            absl::StatusCode::kDataLoss);
+  EXPECT_EQ(TiledMap::Prove(storage_, indexes[0]).status().code(), absl::StatusCode::kDataLoss);
   storage_.tiles().erase(root_tile_key);
-  EXPECT_EQ(TiledMap::Prove(storage_, indexes[0]).status().code(),
-            absl::StatusCode::kDataLoss);
+  EXPECT_EQ(TiledMap::Prove(storage_, indexes[0]).status().code(), absl::StatusCode::kDataLoss);
   storage_.tiles()[TiledMap::RootKey()] = "\x01";
-  EXPECT_EQ(TiledMap::RootSummary(storage_).status().code(),
-            absl::StatusCode::kDataLoss);
+  EXPECT_EQ(TiledMap::RootSummary(storage_).status().code(), absl::StatusCode::kDataLoss);
 }
 
 TEST_F(TiledMapTest, ProofReadsAFewRecords) {

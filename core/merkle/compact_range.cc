@@ -28,19 +28,16 @@ CompactRange::CompactRange(const CompactRange& other) : size_(other.size_) {
   hashes_ = other.hashes_;  // fits the reserved capacity: no reallocation
 }
 
-absl::StatusOr<CompactRange> CompactRange::FromHashes(
-    uint64_t size, std::vector<Hash> hashes) {
+absl::StatusOr<CompactRange> CompactRange::FromHashes(uint64_t size, std::vector<Hash> hashes) {
   const size_t want = static_cast<size_t>(__builtin_popcountll(size));
   if (hashes.size() != want) {
     return absl::InvalidArgumentError(
-        absl::StrCat("compact range: ", hashes.size(), " hashes for size ",
-                     size, ", want ", want));
+        absl::StrCat("compact range: ", hashes.size(), " hashes for size ", size, ", want ", want));
   }
   return CompactRange(size, std::move(hashes));
 }
 
-absl::StatusOr<CompactRange> CompactRange::Load(uint64_t size,
-                                                HashSource& source) {
+absl::StatusOr<CompactRange> CompactRange::Load(uint64_t size, HashSource& source) {
   const std::vector<NodeId> ids = FrontierNodes(size);
   if (ids.empty()) return CompactRange();
   absl::StatusOr<std::vector<Hash>> hashes = FetchNodes(source, ids);
@@ -48,8 +45,7 @@ absl::StatusOr<CompactRange> CompactRange::Load(uint64_t size,
   return CompactRange(size, *std::move(hashes));
 }
 
-void CompactRange::Append(const Hash& leaf_hash,
-                          const NodeCallback& on_node_completed) {
+void CompactRange::Append(const Hash& leaf_hash, const NodeCallback& on_node_completed) {
   NodeId id{0, size_};
   Hash hash = leaf_hash;
   if (on_node_completed) on_node_completed(id, hash);

@@ -44,8 +44,7 @@ class CompactRange {
   // Restores a range of `size` leaves from its frontier hashes (as hashes()
   // returned them, largest subtree first). InvalidArgument if hashes.size()
   // is not the number of set bits of size.
-  static absl::StatusOr<CompactRange> FromHashes(uint64_t size,
-                                                 std::vector<Hash> hashes);
+  static absl::StatusOr<CompactRange> FromHashes(uint64_t size, std::vector<Hash> hashes);
 
   // Restores the range of `size` leaves by fetching its frontier nodes from
   // `source`. Returns the source's error unchanged if it fails, Internal if
@@ -57,8 +56,7 @@ class CompactRange {
   // returning. REQUIRES: size() < 2^64 - 1. Allocates nothing: the frontier
   // has room for 64 hashes reserved from the start (the callback's own
   // allocations, if any, are its business).
-  void Append(const Hash& leaf_hash,
-              const NodeCallback& on_node_completed = nullptr);
+  void Append(const Hash& leaf_hash, const NodeCallback& on_node_completed = nullptr);
 
   // The RFC 6962 root of the tree of leaves [0, size()); EmptyRoot() for 0.
   Hash Root() const;

@@ -29,17 +29,16 @@ namespace keytrail {
 namespace merkle {
 namespace {
 
-using testing::LeafData;
-using testing::MemoryHashSource;
-using testing::TestTree;
+using test::LeafData;
+using test::MemoryHashSource;
+using test::TestTree;
 
-absl::Span<const std::string> Prefix(const std::vector<std::string>& v,
-                                     uint64_t n) {
+absl::Span<const std::string> Prefix(const std::vector<std::string>& v, uint64_t n) {
   return absl::MakeConstSpan(v).subspan(0, n);
 }
 
 TEST(CompactRangeTest, RootsMatchGoSumdbTlog) {
-  absl::StatusOr<testing::TestVectors> v = testing::LoadTestVectors();
+  absl::StatusOr<test::TestVectors> v = test::LoadTestVectors();
   ASSERT_TRUE(v.ok()) << v.status();
   ASSERT_EQ(v->roots.size(), 38u);  // sizes 0..37
   CompactRange range;
@@ -78,8 +77,7 @@ TEST(CompactRangeTest, CallbackReportsEveryCompleteNodeOnce) {
     });
     // One node per level from the leaf up to the top of the merged subtree:
     // 1 + the number of trailing one bits of i.
-    ASSERT_EQ(reported.size() - before,
-              1u + static_cast<size_t>(__builtin_ctzll(~i)));
+    ASSERT_EQ(reported.size() - before, 1u + static_cast<size_t>(__builtin_ctzll(~i)));
     EXPECT_EQ(reported[before], (NodeId{0, i}));
     for (size_t k = before + 1; k < reported.size(); ++k) {
       EXPECT_EQ(reported[k].level, reported[k - 1].level + 1);
@@ -93,8 +91,8 @@ TEST(CompactRangeTest, CallbackReportsEveryCompleteNodeOnce) {
   for (size_t k = 0; k < reported.size(); ++k) {
     const NodeId id = reported[k];
     ASSERT_TRUE(id.CompleteIn(n)) << id;
-    EXPECT_EQ(hashes[k], reference::MTH(absl::MakeConstSpan(leaves).subspan(
-                             id.begin(), id.end() - id.begin())))
+    EXPECT_EQ(hashes[k], reference::MTH(absl::MakeConstSpan(leaves).subspan(id.begin(),
+                                                                            id.end() - id.begin())))
         << id;
   }
 }
@@ -107,7 +105,7 @@ TEST(CompactRangeTest, RootAndFrontierMatchReference) {
     tree.range.Append(HashLeaf(tree.leaves.back()), tree.source.Recorder());
     // Every size up to 300, then a random sample (the reference is O(n)).
     if (size > 300 && rng() % 50 != 0) continue;
-    SCOPED_TRACE(::testing::Message() << "size " << size);
+    SCOPED_TRACE(testing::Message() << "size " << size);
     EXPECT_EQ(tree.range.Root(), reference::MTH(tree.leaves));
     // The frontier is the stored hashes of FrontierNodes(size).
     const std::vector<NodeId> ids = FrontierNodes(size);
@@ -120,8 +118,7 @@ TEST(CompactRangeTest, RootAndFrontierMatchReference) {
 
 TEST(CompactRangeTest, FromHashesRestores) {
   TestTree tree(37);
-  absl::StatusOr<CompactRange> restored =
-      CompactRange::FromHashes(37, tree.range.hashes());
+  absl::StatusOr<CompactRange> restored = CompactRange::FromHashes(37, tree.range.hashes());
   ASSERT_TRUE(restored.ok()) << restored.status();
   EXPECT_EQ(restored->size(), 37u);
   EXPECT_EQ(restored->Root(), tree.range.Root());
@@ -149,14 +146,13 @@ TEST(CompactRangeTest, FromHashesRejectsWrongCount) {
   hashes.pop_back();
   EXPECT_EQ(CompactRange::FromHashes(37, hashes).status().code(),
             absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(CompactRange::FromHashes(1, {}).status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(CompactRange::FromHashes(1, {}).status().code(), absl::StatusCode::kInvalidArgument);
 }
 
 TEST(CompactRangeTest, LoadFromSource) {
   TestTree tree(1000);
-  for (uint64_t size : {uint64_t{1}, uint64_t{2}, uint64_t{37}, uint64_t{512},
-                        uint64_t{999}, uint64_t{1000}}) {
+  for (uint64_t size :
+       {uint64_t{1}, uint64_t{2}, uint64_t{37}, uint64_t{512}, uint64_t{999}, uint64_t{1000}}) {
     absl::StatusOr<CompactRange> range = CompactRange::Load(size, tree.source);
     ASSERT_TRUE(range.ok()) << range.status();
     EXPECT_EQ(range->size(), size);
@@ -167,8 +163,7 @@ TEST(CompactRangeTest, LoadFromSource) {
 TEST(CompactRangeTest, LoadPassesSourceErrorsThrough) {
   TestTree tree(10);
   // A size beyond what the source holds: its NotFound comes back as is.
-  EXPECT_EQ(CompactRange::Load(11, tree.source).status().code(),
-            absl::StatusCode::kNotFound);
+  EXPECT_EQ(CompactRange::Load(11, tree.source).status().code(), absl::StatusCode::kNotFound);
   tree.source.fail_with = absl::UnavailableError("disk busy");
   const int calls = tree.source.calls();
   absl::StatusOr<CompactRange> failed = CompactRange::Load(7, tree.source);
@@ -183,13 +178,11 @@ TEST(CompactRangeTest, LoadPassesSourceErrorsThrough) {
 TEST(CompactRangeTest, LoadRejectsWrongHashCount) {
   class ShortSource : public HashSource {
    public:
-    absl::StatusOr<std::vector<Hash>> GetNodes(
-        absl::Span<const NodeId> ids) override {
+    absl::StatusOr<std::vector<Hash>> GetNodes(absl::Span<const NodeId> ids) override {
       return std::vector<Hash>(ids.size() - 1);
     }
   } source;
-  EXPECT_EQ(CompactRange::Load(3, source).status().code(),
-            absl::StatusCode::kInternal);
+  EXPECT_EQ(CompactRange::Load(3, source).status().code(), absl::StatusCode::kInternal);
 }
 
 TEST(CompactRangeTest, CopiesAreIndependent) {
@@ -205,9 +198,7 @@ TEST(CompactRangeTest, AppendAllocatesNothing) {
   CompactRange range;
   const Hash leaf = HashLeaf("x");
   uint64_t seen = 0;
-  const CompactRange::NodeCallback count = [&seen](NodeId, const Hash&) {
-    ++seen;
-  };
+  const CompactRange::NodeCallback count = [&seen](NodeId, const Hash&) { ++seen; };
   range.Append(leaf, count);
   CompactRange copy = range;
   const long before = g_allocations.load();

@@ -7,18 +7,16 @@
 namespace keytrail {
 namespace merkle {
 
-absl::StatusOr<std::vector<Hash>> DecodeHashList(absl::string_view bytes,
-                                                 size_t max_hashes,
+absl::StatusOr<std::vector<Hash>> DecodeHashList(absl::string_view bytes, size_t max_hashes,
                                                  absl::string_view what) {
   if (bytes.size() % kHashSize != 0) {
     return absl::InvalidArgumentError(
-        absl::StrCat(what, ": ", bytes.size(),
-                     " bytes is not a whole number of 32-byte hashes"));
+        absl::StrCat(what, ": ", bytes.size(), " bytes is not a whole number of 32-byte hashes"));
   }
   const size_t count = bytes.size() / kHashSize;
   if (count > max_hashes) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        what, ": ", count, " hashes, more than the limit of ", max_hashes));
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, ": ", count, " hashes, more than the limit of ", max_hashes));
   }
   std::vector<Hash> hashes(count);
   ByteReader reader(bytes);

@@ -22,8 +22,7 @@ namespace merkle {
 // hashes (checked before anything is copied, so a peer cannot make us
 // allocate more than max_hashes * 32 bytes). A proof in a tree of uint64_t
 // size never needs more than 64 hashes (65 for consistency).
-absl::StatusOr<std::vector<Hash>> DecodeHashList(absl::string_view bytes,
-                                                 size_t max_hashes,
+absl::StatusOr<std::vector<Hash>> DecodeHashList(absl::string_view bytes, size_t max_hashes,
                                                  absl::string_view what);
 
 // The concatenation of `hashes`, 32 bytes each.

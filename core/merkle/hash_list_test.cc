@@ -24,8 +24,7 @@ TEST(HashListTest, RoundTrip) {
     const std::vector<Hash> hashes = Hashes(n);
     const std::string bytes = EncodeHashList(hashes);
     ASSERT_EQ(bytes.size(), n * kHashSize);
-    absl::StatusOr<std::vector<Hash>> decoded =
-        DecodeHashList(bytes, 64, "inclusion proof");
+    absl::StatusOr<std::vector<Hash>> decoded = DecodeHashList(bytes, 64, "inclusion proof");
     ASSERT_TRUE(decoded.ok()) << decoded.status();
     EXPECT_EQ(*decoded, hashes);
   }
@@ -46,9 +45,7 @@ TEST(HashListTest, RejectsPartialHashes) {
       EXPECT_EQ(decoded.status().code(), absl::StatusCode::kInvalidArgument);
     }
   }
-  EXPECT_EQ(DecodeHashList(bytes.substr(0, 33), 64, "consistency proof")
-                .status()
-                .message(),
+  EXPECT_EQ(DecodeHashList(bytes.substr(0, 33), 64, "consistency proof").status().message(),
             "consistency proof: 33 bytes is not a whole number of 32-byte "
             "hashes");
 }
@@ -58,8 +55,7 @@ TEST(HashListTest, RejectsTooMany) {
   EXPECT_TRUE(DecodeHashList(bytes, 5, "proof").ok());
   absl::StatusOr<std::vector<Hash>> decoded = DecodeHashList(bytes, 4, "proof");
   EXPECT_EQ(decoded.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(decoded.status().message(),
-            "proof: 5 hashes, more than the limit of 4");
+  EXPECT_EQ(decoded.status().message(), "proof: 5 hashes, more than the limit of 4");
   EXPECT_EQ(DecodeHashList(bytes.substr(0, 32), 0, "proof").status().code(),
             absl::StatusCode::kInvalidArgument);
   EXPECT_TRUE(DecodeHashList("", 0, "proof").ok());

@@ -31,15 +31,13 @@ class HashSource {
   //
   // Thread safety is the implementation's to state; the Merkle code calls it
   // from the caller's thread only.
-  virtual absl::StatusOr<std::vector<Hash>> GetNodes(
-      absl::Span<const NodeId> ids) = 0;
+  virtual absl::StatusOr<std::vector<Hash>> GetNodes(absl::Span<const NodeId> ids) = 0;
 };
 
 // source.GetNodes(ids), plus the check every caller needs: Internal if the
 // source returned a different number of hashes than ids. Source errors are
 // returned unchanged.
-absl::StatusOr<std::vector<Hash>> FetchNodes(HashSource& source,
-                                             absl::Span<const NodeId> ids);
+absl::StatusOr<std::vector<Hash>> FetchNodes(HashSource& source, absl::Span<const NodeId> ids);
 
 }  // namespace merkle
 }  // namespace keytrail

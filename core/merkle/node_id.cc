@@ -5,13 +5,9 @@
 namespace keytrail {
 namespace merkle {
 
-std::string NodeId::ToString() const {
-  return absl::StrCat("(", level, ", ", index, ")");
-}
+std::string NodeId::ToString() const { return absl::StrCat("(", level, ", ", index, ")"); }
 
-std::ostream& operator<<(std::ostream& os, const NodeId& id) {
-  return os << id.ToString();
-}
+std::ostream& operator<<(std::ostream& os, const NodeId& id) { return os << id.ToString(); }
 
 }  // namespace merkle
 }  // namespace keytrail

@@ -41,9 +41,7 @@ struct NodeId {
   uint64_t end() const { return (index + 1) << level; }
 
   // True iff the node's leaves all lie in [0, size).
-  bool CompleteIn(uint64_t size) const {
-    return level <= kMaxLevel && index < (size >> level);
-  }
+  bool CompleteIn(uint64_t size) const { return level <= kMaxLevel && index < (size >> level); }
 
   // "(level, index)", for logs and test failures.
   std::string ToString() const;

@@ -11,8 +11,8 @@ namespace keytrail {
 namespace merkle {
 namespace {
 
-absl::StatusOr<std::vector<Hash>> Build(
-    const absl::StatusOr<ProofNodes>& nodes, HashSource& source) {
+absl::StatusOr<std::vector<Hash>> Build(const absl::StatusOr<ProofNodes>& nodes,
+                                        HashSource& source) {
   if (!nodes.ok()) return nodes.status();
   if (nodes->ids.empty()) return std::vector<Hash>();
   absl::StatusOr<std::vector<Hash>> hashes = FetchNodes(source, nodes->ids);
@@ -22,12 +22,10 @@ absl::StatusOr<std::vector<Hash>> Build(
 
 }  // namespace
 
-absl::StatusOr<std::vector<Hash>> AssembleProof(const ProofNodes& nodes,
-                                                std::vector<Hash> hashes) {
+absl::StatusOr<std::vector<Hash>> AssembleProof(const ProofNodes& nodes, std::vector<Hash> hashes) {
   if (hashes.size() != nodes.ids.size()) {
-    return absl::InternalError(absl::StrCat("proof: ", hashes.size(),
-                                            " hashes for ", nodes.ids.size(),
-                                            " nodes"));
+    return absl::InternalError(
+        absl::StrCat("proof: ", hashes.size(), " hashes for ", nodes.ids.size(), " nodes"));
   }
   const size_t begin = nodes.ephemeral_begin;
   const size_t end = nodes.ephemeral_end;
@@ -45,14 +43,12 @@ absl::StatusOr<std::vector<Hash>> AssembleProof(const ProofNodes& nodes,
   return hashes;
 }
 
-absl::StatusOr<std::vector<Hash>> BuildInclusionProof(uint64_t index,
-                                                      uint64_t size,
+absl::StatusOr<std::vector<Hash>> BuildInclusionProof(uint64_t index, uint64_t size,
                                                       HashSource& source) {
   return Build(InclusionProofNodes(index, size), source);
 }
 
-absl::StatusOr<std::vector<Hash>> BuildConsistencyProof(uint64_t size1,
-                                                        uint64_t size2,
+absl::StatusOr<std::vector<Hash>> BuildConsistencyProof(uint64_t size1, uint64_t size2,
                                                         HashSource& source) {
   return Build(ConsistencyProofNodes(size1, size2), source);
 }

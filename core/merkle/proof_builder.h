@@ -24,16 +24,14 @@ namespace merkle {
 
 // The inclusion proof of leaf `index` in the tree of `size` leaves, from the
 // leaf's sibling up (RFC 9162 2.1.3.1). InvalidArgument if index >= size.
-absl::StatusOr<std::vector<Hash>> BuildInclusionProof(uint64_t index,
-                                                      uint64_t size,
+absl::StatusOr<std::vector<Hash>> BuildInclusionProof(uint64_t index, uint64_t size,
                                                       HashSource& source);
 
 // The consistency proof from the tree of size1 leaves to the tree of size2
 // leaves (RFC 9162 2.1.4.1). Empty when size1 == size2 (the source is not
 // called). InvalidArgument if size1 > size2 or size1 == 0 (see
 // ConsistencyProofNodes in proof_nodes.h for why).
-absl::StatusOr<std::vector<Hash>> BuildConsistencyProof(uint64_t size1,
-                                                        uint64_t size2,
+absl::StatusOr<std::vector<Hash>> BuildConsistencyProof(uint64_t size1, uint64_t size2,
                                                         HashSource& source);
 
 // The root of the tree of `size` leaves, from its frontier nodes.
@@ -44,8 +42,7 @@ absl::StatusOr<Hash> RootAt(uint64_t size, HashSource& source);
 // folding the ephemeral range into one element. For storage that fetches the
 // nodes itself (e.g. many proofs in one batch). Internal if hashes.size() !=
 // nodes.ids.size().
-absl::StatusOr<std::vector<Hash>> AssembleProof(const ProofNodes& nodes,
-                                                std::vector<Hash> hashes);
+absl::StatusOr<std::vector<Hash>> AssembleProof(const ProofNodes& nodes, std::vector<Hash> hashes);
 
 }  // namespace merkle
 }  // namespace keytrail

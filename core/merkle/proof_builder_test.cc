@@ -12,22 +12,21 @@ namespace keytrail {
 namespace merkle {
 namespace {
 
-using testing::TestTree;
+using test::TestTree;
 
-absl::Span<const std::string> Prefix(const std::vector<std::string>& v,
-                                     uint64_t n) {
+absl::Span<const std::string> Prefix(const std::vector<std::string>& v, uint64_t n) {
   return absl::MakeConstSpan(v).subspan(0, n);
 }
 
-class ProofBuilderVectorsTest : public ::testing::Test {
+class ProofBuilderVectorsTest : public testing::Test {
  protected:
   void SetUp() override {
-    absl::StatusOr<testing::TestVectors> v = testing::LoadTestVectors();
+    absl::StatusOr<test::TestVectors> v = test::LoadTestVectors();
     ASSERT_TRUE(v.ok()) << v.status();
     vectors_ = *std::move(v);
     ASSERT_EQ(vectors_.leaves, tree_.leaves);  // "leaf <i>"
   }
-  testing::TestVectors vectors_;
+  test::TestVectors vectors_;
   TestTree tree_{37};
 };
 
@@ -42,9 +41,8 @@ TEST_F(ProofBuilderVectorsTest, Roots) {
 
 TEST_F(ProofBuilderVectorsTest, InclusionProofs) {
   ASSERT_EQ(vectors_.inclusion.size(), 703u);  // every (index, size <= 37)
-  for (const testing::InclusionVector& v : vectors_.inclusion) {
-    absl::StatusOr<std::vector<Hash>> proof =
-        BuildInclusionProof(v.index, v.size, tree_.source);
+  for (const test::InclusionVector& v : vectors_.inclusion) {
+    absl::StatusOr<std::vector<Hash>> proof = BuildInclusionProof(v.index, v.size, tree_.source);
     ASSERT_TRUE(proof.ok()) << proof.status();
     EXPECT_EQ(*proof, v.proof) << "index " << v.index << " size " << v.size;
   }
@@ -52,9 +50,8 @@ TEST_F(ProofBuilderVectorsTest, InclusionProofs) {
 
 TEST_F(ProofBuilderVectorsTest, ConsistencyProofs) {
   ASSERT_EQ(vectors_.consistency.size(), 703u);  // every 1 <= size1 <= size2
-  for (const testing::ConsistencyVector& v : vectors_.consistency) {
-    absl::StatusOr<std::vector<Hash>> proof =
-        BuildConsistencyProof(v.size1, v.size2, tree_.source);
+  for (const test::ConsistencyVector& v : vectors_.consistency) {
+    absl::StatusOr<std::vector<Hash>> proof = BuildConsistencyProof(v.size1, v.size2, tree_.source);
     ASSERT_TRUE(proof.ok()) << proof.status();
     EXPECT_EQ(*proof, v.proof) << v.size1 << " -> " << v.size2;
   }
@@ -68,15 +65,13 @@ TEST(ProofBuilderTest, MatchesReference) {
   for (uint64_t size = 1; size <= 64; ++size) {
     const auto d = Prefix(tree.leaves, size);
     for (uint64_t m = 0; m < size; ++m) {
-      absl::StatusOr<std::vector<Hash>> proof =
-          BuildInclusionProof(m, size, tree.source);
+      absl::StatusOr<std::vector<Hash>> proof = BuildInclusionProof(m, size, tree.source);
       ASSERT_TRUE(proof.ok()) << proof.status();
       EXPECT_EQ(*proof, reference::PATH(m, d)) << m << " in " << size;
       absl::StatusOr<std::vector<Hash>> consistency =
           BuildConsistencyProof(m + 1, size, tree.source);
       ASSERT_TRUE(consistency.ok()) << consistency.status();
-      EXPECT_EQ(*consistency, reference::PROOF(m + 1, d))
-          << m + 1 << " -> " << size;
+      EXPECT_EQ(*consistency, reference::PROOF(m + 1, d)) << m + 1 << " -> " << size;
     }
   }
   std::mt19937_64 rng(9162);
@@ -84,15 +79,12 @@ TEST(ProofBuilderTest, MatchesReference) {
     const uint64_t size = 1 + rng() % 3000;
     const uint64_t m = rng() % size;
     const auto d = Prefix(tree.leaves, size);
-    absl::StatusOr<std::vector<Hash>> proof =
-        BuildInclusionProof(m, size, tree.source);
+    absl::StatusOr<std::vector<Hash>> proof = BuildInclusionProof(m, size, tree.source);
     ASSERT_TRUE(proof.ok()) << proof.status();
     EXPECT_EQ(*proof, reference::PATH(m, d)) << m << " in " << size;
-    absl::StatusOr<std::vector<Hash>> consistency =
-        BuildConsistencyProof(m + 1, size, tree.source);
+    absl::StatusOr<std::vector<Hash>> consistency = BuildConsistencyProof(m + 1, size, tree.source);
     ASSERT_TRUE(consistency.ok()) << consistency.status();
-    EXPECT_EQ(*consistency, reference::PROOF(m + 1, d))
-        << m + 1 << " -> " << size;
+    EXPECT_EQ(*consistency, reference::PROOF(m + 1, d)) << m + 1 << " -> " << size;
     absl::StatusOr<Hash> root = RootAt(size, tree.source);
     ASSERT_TRUE(root.ok()) << root.status();
     EXPECT_EQ(*root, reference::MTH(d)) << "size " << size;
@@ -118,12 +110,10 @@ TEST(ProofBuilderTest, RejectsSizesWithNoProof) {
 TEST(ProofBuilderTest, TrivialCasesDoNotFetch) {
   TestTree tree(10);
   tree.source.fail_with = absl::UnavailableError("must not be called");
-  absl::StatusOr<std::vector<Hash>> same =
-      BuildConsistencyProof(7, 7, tree.source);
+  absl::StatusOr<std::vector<Hash>> same = BuildConsistencyProof(7, 7, tree.source);
   ASSERT_TRUE(same.ok()) << same.status();
   EXPECT_TRUE(same->empty());
-  absl::StatusOr<std::vector<Hash>> single =
-      BuildInclusionProof(0, 1, tree.source);
+  absl::StatusOr<std::vector<Hash>> single = BuildInclusionProof(0, 1, tree.source);
   ASSERT_TRUE(single.ok()) << single.status();
   EXPECT_TRUE(single->empty());
   absl::StatusOr<Hash> empty_root = RootAt(0, tree.source);
@@ -135,10 +125,8 @@ TEST(ProofBuilderTest, TrivialCasesDoNotFetch) {
 TEST(ProofBuilderTest, PassesSourceErrorsThroughUnchanged) {
   TestTree tree(10);
   // Nodes the source does not have (a tree larger than it holds).
-  EXPECT_EQ(BuildInclusionProof(3, 20, tree.source).status().code(),
-            absl::StatusCode::kNotFound);
-  EXPECT_EQ(RootAt(11, tree.source).status().code(),
-            absl::StatusCode::kNotFound);
+  EXPECT_EQ(BuildInclusionProof(3, 20, tree.source).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(RootAt(11, tree.source).status().code(), absl::StatusCode::kNotFound);
   for (const absl::Status& error :
        {absl::DataLossError("corrupt node"), absl::UnavailableError("busy"),
         absl::OutOfRangeError("beyond tree")}) {
@@ -152,15 +140,12 @@ TEST(ProofBuilderTest, PassesSourceErrorsThroughUnchanged) {
 TEST(ProofBuilderTest, WrongHashCountIsInternal) {
   class LongSource : public HashSource {
    public:
-    absl::StatusOr<std::vector<Hash>> GetNodes(
-        absl::Span<const NodeId> ids) override {
+    absl::StatusOr<std::vector<Hash>> GetNodes(absl::Span<const NodeId> ids) override {
       return std::vector<Hash>(ids.size() + 1);
     }
   } source;
-  EXPECT_EQ(BuildInclusionProof(3, 10, source).status().code(),
-            absl::StatusCode::kInternal);
-  EXPECT_EQ(BuildConsistencyProof(3, 10, source).status().code(),
-            absl::StatusCode::kInternal);
+  EXPECT_EQ(BuildInclusionProof(3, 10, source).status().code(), absl::StatusCode::kInternal);
+  EXPECT_EQ(BuildConsistencyProof(3, 10, source).status().code(), absl::StatusCode::kInternal);
   EXPECT_EQ(RootAt(10, source).status().code(), absl::StatusCode::kInternal);
 
   absl::StatusOr<ProofNodes> nodes = InclusionProofNodes(0, 7);
@@ -177,13 +162,11 @@ TEST(ProofBuilderTest, AssembleProofFoldsEphemeralNode) {
   ASSERT_TRUE(nodes.ok());
   absl::StatusOr<std::vector<Hash>> hashes = tree.source.GetNodes(nodes->ids);
   ASSERT_TRUE(hashes.ok());
-  absl::StatusOr<std::vector<Hash>> proof =
-      AssembleProof(*nodes, *std::move(hashes));
+  absl::StatusOr<std::vector<Hash>> proof = AssembleProof(*nodes, *std::move(hashes));
   ASSERT_TRUE(proof.ok()) << proof.status();
   const auto& n = tree.source.nodes();
-  EXPECT_EQ(*proof, (std::vector<Hash>{
-                        n.at({0, 1}), n.at({1, 1}),
-                        HashChildren(n.at({1, 2}), n.at({0, 6}))}));
+  EXPECT_EQ(*proof, (std::vector<Hash>{n.at({0, 1}), n.at({1, 1}),
+                                       HashChildren(n.at({1, 2}), n.at({0, 6}))}));
 }
 
 }  // namespace

@@ -25,8 +25,7 @@ unsigned BitLength(uint64_t x) {
 // (the sizes of left subtrees are powers of two). A sibling that is the last
 // of its level and incomplete is the ephemeral node; at most one exists on
 // any path, since once the path reaches the right border it stays there.
-void AppendPath(unsigned level, uint64_t index, uint64_t size,
-                ProofNodes* out) {
+void AppendPath(unsigned level, uint64_t index, uint64_t size, ProofNodes* out) {
   const uint64_t last_leaf = size - 1;
   for (unsigned l = level; l < 64 && (last_leaf >> l) > 0; ++l) {
     const uint64_t node = index >> (l - level);
@@ -54,8 +53,7 @@ void AppendPath(unsigned level, uint64_t index, uint64_t size,
 absl::StatusOr<ProofNodes> InclusionProofNodes(uint64_t index, uint64_t size) {
   if (index >= size) {
     return absl::InvalidArgumentError(
-        absl::StrCat("inclusion proof: index ", index,
-                     " is not below tree size ", size));
+        absl::StrCat("inclusion proof: index ", index, " is not below tree size ", size));
   }
   ProofNodes nodes;
   nodes.ids.reserve(64);
@@ -63,12 +61,10 @@ absl::StatusOr<ProofNodes> InclusionProofNodes(uint64_t index, uint64_t size) {
   return nodes;
 }
 
-absl::StatusOr<ProofNodes> ConsistencyProofNodes(uint64_t size1,
-                                                 uint64_t size2) {
+absl::StatusOr<ProofNodes> ConsistencyProofNodes(uint64_t size1, uint64_t size2) {
   if (size1 > size2) {
     return absl::InvalidArgumentError(
-        absl::StrCat("consistency proof: size1 ", size1,
-                     " is greater than size2 ", size2));
+        absl::StrCat("consistency proof: size1 ", size1, " is greater than size2 ", size2));
   }
   if (size1 == 0) {
     return absl::InvalidArgumentError(
@@ -115,8 +111,7 @@ size_t ConsistencyProofSize(uint64_t size1, uint64_t size2) {
   const uint64_t index = (size1 - 1) >> level;
   // The path of node (level, index) has the length of a leaf's path in the
   // tree seen from that level up, which has ((size2 - 1) >> level) + 1 nodes.
-  return (index != 0 ? 1 : 0) +
-         InclusionProofSize(index, ((size2 - 1) >> level) + 1);
+  return (index != 0 ? 1 : 0) + InclusionProofSize(index, ((size2 - 1) >> level) + 1);
 }
 
 }  // namespace merkle

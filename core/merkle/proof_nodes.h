@@ -57,8 +57,7 @@ absl::StatusOr<ProofNodes> InclusionProofNodes(uint64_t index, uint64_t size);
 // extends the empty one, so there is nothing to prove, and keytrail clients
 // always start from a signed non-empty checkpoint; a caller asking for it has
 // a bug worth surfacing.
-absl::StatusOr<ProofNodes> ConsistencyProofNodes(uint64_t size1,
-                                                 uint64_t size2);
+absl::StatusOr<ProofNodes> ConsistencyProofNodes(uint64_t size1, uint64_t size2);
 
 // The complete subtrees whose hashes make up a compact range over leaves
 // [0, size) (its "frontier"): one per set bit of size, largest (leftmost)

@@ -40,8 +40,7 @@ bool Tiles(std::vector<std::pair<uint64_t, uint64_t>> ranges, uint64_t end) {
 // all complete, the ephemeral range well formed (adjacent subtrees, lowest
 // level first, ending at the tree's right edge), and together with
 // `known` (what the verifier already has) tiling the whole tree.
-void CheckShape(const ProofNodes& p, uint64_t size,
-                std::pair<uint64_t, uint64_t> known) {
+void CheckShape(const ProofNodes& p, uint64_t size, std::pair<uint64_t, uint64_t> known) {
   SCOPED_TRACE(testing::Message() << "size " << size);
   std::vector<std::pair<uint64_t, uint64_t>> ranges;
   if (known.second > known.first) ranges.push_back(known);
@@ -103,18 +102,12 @@ TEST(ConsistencyProofNodesTest, Rfc6962Examples) {
 }
 
 TEST(ProofNodesTest, Errors) {
-  EXPECT_EQ(InclusionProofNodes(0, 0).status().code(),
-            absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(InclusionProofNodes(7, 7).status().code(),
-            absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(InclusionProofNodes(kMax, kMax).status().code(),
-            absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(ConsistencyProofNodes(8, 7).status().code(),
-            absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(ConsistencyProofNodes(0, 7).status().code(),
-            absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(ConsistencyProofNodes(0, 0).status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(InclusionProofNodes(0, 0).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(InclusionProofNodes(7, 7).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(InclusionProofNodes(kMax, kMax).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ConsistencyProofNodes(8, 7).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ConsistencyProofNodes(0, 7).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ConsistencyProofNodes(0, 0).status().code(), absl::StatusCode::kInvalidArgument);
 }
 
 TEST(ConsistencyProofNodesTest, EqualSizesNeedNoNodes) {
@@ -145,8 +138,9 @@ TEST(ConsistencyProofNodesTest, AllSmallTrees) {
       // A power-of-two size1 omits the old root [0, size1), which the
       // verifier holds; otherwise the proof's nodes alone tile the tree.
       const bool pow2 = (size1 & (size1 - 1)) == 0;
-      CheckShape(p, size2, pow2 ? std::make_pair(uint64_t{0}, size1)
-                                : std::make_pair(uint64_t{0}, uint64_t{0}));
+      CheckShape(
+          p, size2,
+          pow2 ? std::make_pair(uint64_t{0}, size1) : std::make_pair(uint64_t{0}, uint64_t{0}));
       EXPECT_EQ(p.ProofSize(), ConsistencyProofSize(size1, size2));
     }
   }
@@ -154,8 +148,7 @@ TEST(ConsistencyProofNodesTest, AllSmallTrees) {
 
 // Sizes near 2^64 must not overflow a shift or a node's range.
 TEST(ProofNodesTest, HugeTrees) {
-  const std::vector<uint64_t> sizes = {kMax, kMax - 1, uint64_t{1} << 63,
-                                       (uint64_t{1} << 63) + 1,
+  const std::vector<uint64_t> sizes = {kMax, kMax - 1, uint64_t{1} << 63, (uint64_t{1} << 63) + 1,
                                        0x8000000000000003};
   for (uint64_t size : sizes) {
     for (uint64_t index : {uint64_t{0}, size / 2, size - 2, size - 1}) {

@@ -19,8 +19,7 @@ void Require(bool ok) {
   if (!ok) std::abort();
 }
 
-std::vector<Hash> SUBPROOF(uint64_t m, absl::Span<const std::string> d,
-                           bool b) {
+std::vector<Hash> SUBPROOF(uint64_t m, absl::Span<const std::string> d, bool b) {
   const uint64_t n = d.size();
   // SUBPROOF(m, D[m], true) = {};  SUBPROOF(m, D[m], false) = {MTH(D[m])}
   if (m == n) return b ? std::vector<Hash>{} : std::vector<Hash>{MTH(d)};

@@ -10,10 +10,10 @@ namespace keytrail {
 namespace merkle {
 namespace {
 
-class ReferenceTest : public ::testing::Test {
+class ReferenceTest : public testing::Test {
  protected:
   void SetUp() override {
-    absl::StatusOr<testing::TestVectors> v = testing::LoadTestVectors();
+    absl::StatusOr<test::TestVectors> v = test::LoadTestVectors();
     ASSERT_TRUE(v.ok()) << v.status();
     v_ = *std::move(v);
     ASSERT_EQ(v_.leaves.size(), 37u);
@@ -21,7 +21,7 @@ class ReferenceTest : public ::testing::Test {
   absl::Span<const std::string> D(uint64_t n) const {
     return absl::MakeConstSpan(v_.leaves).subspan(0, n);
   }
-  testing::TestVectors v_;
+  test::TestVectors v_;
 };
 
 TEST_F(ReferenceTest, MTH) {
@@ -33,17 +33,15 @@ TEST_F(ReferenceTest, MTH) {
 
 TEST_F(ReferenceTest, PATH) {
   ASSERT_EQ(v_.inclusion.size(), 703u);
-  for (const testing::InclusionVector& t : v_.inclusion) {
-    EXPECT_EQ(reference::PATH(t.index, D(t.size)), t.proof)
-        << t.index << " in " << t.size;
+  for (const test::InclusionVector& t : v_.inclusion) {
+    EXPECT_EQ(reference::PATH(t.index, D(t.size)), t.proof) << t.index << " in " << t.size;
   }
 }
 
 TEST_F(ReferenceTest, PROOF) {
   ASSERT_EQ(v_.consistency.size(), 703u);
-  for (const testing::ConsistencyVector& t : v_.consistency) {
-    EXPECT_EQ(reference::PROOF(t.size1, D(t.size2)), t.proof)
-        << t.size1 << " -> " << t.size2;
+  for (const test::ConsistencyVector& t : v_.consistency) {
+    EXPECT_EQ(reference::PROOF(t.size1, D(t.size2)), t.proof) << t.size1 << " -> " << t.size2;
   }
 }
 

@@ -10,8 +10,7 @@
 #include "nlohmann/json.hpp"
 
 namespace keytrail {
-namespace merkle {
-namespace testing {
+namespace test {
 namespace {
 
 constexpr char kVectorsPath[] = "testdata/rfc6962_tlog_and_notes.json";
@@ -50,13 +49,12 @@ absl::StatusOr<uint64_t> Uint(const nlohmann::json& j, const char* key) {
 
 }  // namespace
 
-absl::StatusOr<std::vector<Hash>> MemoryHashSource::GetNodes(
-    absl::Span<const NodeId> ids) {
+absl::StatusOr<std::vector<Hash>> MemoryHashSource::GetNodes(absl::Span<const merkle::NodeId> ids) {
   ++calls_;
   if (!fail_with.ok()) return fail_with;
   std::vector<Hash> out;
   out.reserve(ids.size());
-  for (const NodeId& id : ids) {
+  for (const merkle::NodeId& id : ids) {
     auto it = nodes_.find(id);
     if (it == nodes_.end()) {
       return absl::NotFoundError(absl::StrCat("no node ", id.ToString()));
@@ -72,7 +70,7 @@ TestTree::TestTree(uint64_t n) {
   leaves.reserve(n);
   for (uint64_t i = 0; i < n; ++i) {
     leaves.push_back(LeafData(i));
-    range.Append(HashLeaf(leaves.back()), source.Recorder());
+    range.Append(merkle::HashLeaf(leaves.back()), source.Recorder());
   }
 }
 
@@ -81,8 +79,7 @@ absl::StatusOr<TestVectors> LoadTestVectors() {
   if (!in) return absl::NotFoundError(absl::StrCat("cannot open ", kVectorsPath));
   std::stringstream text;
   text << in.rdbuf();
-  const nlohmann::json j =
-      nlohmann::json::parse(text.str(), nullptr, /*allow_exceptions=*/false);
+  const nlohmann::json j = nlohmann::json::parse(text.str(), nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded() || !j.is_object()) {
     return absl::InvalidArgumentError(absl::StrCat(kVectorsPath, ": bad JSON"));
   }
@@ -117,8 +114,7 @@ absl::StatusOr<TestVectors> LoadTestVectors() {
     if (!proof.ok()) return proof.status();
     v.inclusion.push_back({*index, *size, *std::move(proof)});
   }
-  for (const nlohmann::json& e :
-       j.value("consistency", nlohmann::json::array())) {
+  for (const nlohmann::json& e : j.value("consistency", nlohmann::json::array())) {
     absl::StatusOr<uint64_t> size1 = Uint(e, "size1");
     absl::StatusOr<uint64_t> size2 = Uint(e, "size2");
     if (!size1.ok()) return size1.status();
@@ -130,6 +126,5 @@ absl::StatusOr<TestVectors> LoadTestVectors() {
   return v;
 }
 
-}  // namespace testing
-}  // namespace merkle
+}  // namespace test
 }  // namespace keytrail

@@ -19,27 +19,25 @@
 #include "core/merkle/node_id.h"
 
 namespace keytrail {
-namespace merkle {
-namespace testing {
+namespace test {
 
 // Every node ever Put, in a map. GetNodes returns NotFound for a node never
 // Put, or `fail_with` when that is set (to test error pass-through).
-class MemoryHashSource : public HashSource {
+class MemoryHashSource : public merkle::HashSource {
  public:
-  void Put(NodeId id, const Hash& hash) { nodes_[id] = hash; }
-  // A callback for CompactRange::Append that Puts each completed node.
-  CompactRange::NodeCallback Recorder() {
-    return [this](NodeId id, const Hash& h) { Put(id, h); };
+  void Put(merkle::NodeId id, const Hash& hash) { nodes_[id] = hash; }
+  // A callback for merkle::CompactRange::Append that Puts each completed node.
+  merkle::CompactRange::NodeCallback Recorder() {
+    return [this](merkle::NodeId id, const Hash& h) { Put(id, h); };
   }
-  absl::StatusOr<std::vector<Hash>> GetNodes(
-      absl::Span<const NodeId> ids) override;
+  absl::StatusOr<std::vector<Hash>> GetNodes(absl::Span<const merkle::NodeId> ids) override;
 
-  const std::map<NodeId, Hash>& nodes() const { return nodes_; }
+  const std::map<merkle::NodeId, Hash>& nodes() const { return nodes_; }
   int calls() const { return calls_; }
   absl::Status fail_with;
 
  private:
-  std::map<NodeId, Hash> nodes_;
+  std::map<merkle::NodeId, Hash> nodes_;
   int calls_ = 0;
 };
 
@@ -47,11 +45,11 @@ class MemoryHashSource : public HashSource {
 std::string LeafData(uint64_t i);
 
 // A log of LeafData(0 .. n-1): the data (for the reference code), a
-// CompactRange over it, and a source holding every complete node.
+// merkle::CompactRange over it, and a source holding every complete node.
 struct TestTree {
   explicit TestTree(uint64_t n);
   std::vector<std::string> leaves;
-  CompactRange range;
+  merkle::CompactRange range;
   MemoryHashSource source;
 };
 
@@ -77,8 +75,7 @@ struct TestVectors {
 // proof. InvalidArgument/NotFound if the file is missing or malformed.
 absl::StatusOr<TestVectors> LoadTestVectors();
 
-}  // namespace testing
-}  // namespace merkle
+}  // namespace test
 }  // namespace keytrail
 
 #endif  // KEYTRAIL_CORE_MERKLE_TEST_UTIL_H_

@@ -18,11 +18,11 @@ absl::Status WrongSize(absl::string_view what, size_t got, size_t want) {
       absl::StrCat(what, ": wrong proof size ", got, ", want ", want));
 }
 
-absl::Status Mismatch(absl::string_view what, absl::string_view which,
-                      const Hash& computed, const Hash& want) {
-  return absl::InvalidArgumentError(absl::StrCat(
-      what, ": ", which, " mismatch: computed ", HexEncode(HashView(computed)),
-      ", want ", HexEncode(HashView(want))));
+absl::Status Mismatch(absl::string_view what, absl::string_view which, const Hash& computed,
+                      const Hash& want) {
+  return absl::InvalidArgumentError(absl::StrCat(what, ": ", which, " mismatch: computed ",
+                                                 HexEncode(HashView(computed)), ", want ",
+                                                 HexEncode(HashView(want))));
 }
 
 // Shifts fn and sn right together until fn is odd or zero: skips the levels
@@ -37,12 +37,11 @@ void SkipLifted(uint64_t& fn, uint64_t& sn) {
 
 }  // namespace
 
-absl::StatusOr<Hash> RootFromInclusionProof(uint64_t index, uint64_t size,
-                                            const Hash& leaf_hash,
+absl::StatusOr<Hash> RootFromInclusionProof(uint64_t index, uint64_t size, const Hash& leaf_hash,
                                             absl::Span<const Hash> proof) {
   if (index >= size) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        kInclusion, ": index ", index, " is not below tree size ", size));
+    return absl::InvalidArgumentError(
+        absl::StrCat(kInclusion, ": index ", index, " is not below tree size ", size));
   }
   const size_t want = InclusionProofSize(index, size);
   if (proof.size() != want) return WrongSize(kInclusion, proof.size(), want);
@@ -67,33 +66,30 @@ absl::StatusOr<Hash> RootFromInclusionProof(uint64_t index, uint64_t size,
   return r;
 }
 
-absl::Status VerifyInclusion(uint64_t index, uint64_t size,
-                             const Hash& leaf_hash,
+absl::Status VerifyInclusion(uint64_t index, uint64_t size, const Hash& leaf_hash,
                              absl::Span<const Hash> proof, const Hash& root) {
-  absl::StatusOr<Hash> computed =
-      RootFromInclusionProof(index, size, leaf_hash, proof);
+  absl::StatusOr<Hash> computed = RootFromInclusionProof(index, size, leaf_hash, proof);
   if (!computed.ok()) return computed.status();
   if (*computed != root) return Mismatch(kInclusion, "root", *computed, root);
   return absl::OkStatus();
 }
 
-absl::Status VerifyConsistency(uint64_t size1, uint64_t size2,
-                               absl::Span<const Hash> proof, const Hash& root1,
-                               const Hash& root2) {
+absl::Status VerifyConsistency(uint64_t size1, uint64_t size2, absl::Span<const Hash> proof,
+                               const Hash& root1, const Hash& root2) {
   if (size1 > size2) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        kConsistency, ": size1 ", size1, " is greater than size2 ", size2));
+    return absl::InvalidArgumentError(
+        absl::StrCat(kConsistency, ": size1 ", size1, " is greater than size2 ", size2));
   }
   if (size1 == 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        kConsistency, ": size1 is 0 (the empty tree has no proof)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(kConsistency, ": size1 is 0 (the empty tree has no proof)"));
   }
   const size_t want = ConsistencyProofSize(size1, size2);
   if (proof.size() != want) return WrongSize(kConsistency, proof.size(), want);
   if (size1 == size2) {
     if (root1 != root2) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          kConsistency, ": different roots for the same size ", size1));
+      return absl::InvalidArgumentError(
+          absl::StrCat(kConsistency, ": different roots for the same size ", size1));
     }
     return absl::OkStatus();
   }

@@ -29,15 +29,13 @@ namespace merkle {
 // with a trusted root; VerifyInclusion does that. InvalidArgument if
 // index >= size (so always for the empty tree) or proof.size() is not the
 // length such a proof has.
-absl::StatusOr<Hash> RootFromInclusionProof(uint64_t index, uint64_t size,
-                                            const Hash& leaf_hash,
+absl::StatusOr<Hash> RootFromInclusionProof(uint64_t index, uint64_t size, const Hash& leaf_hash,
                                             absl::Span<const Hash> proof);
 
 // OK iff `proof` shows that the leaf with hash leaf_hash is leaf `index` of
 // the tree of `size` leaves whose root is `root`. InvalidArgument as for
 // RootFromInclusionProof, or if the computed root differs from `root`.
-absl::Status VerifyInclusion(uint64_t index, uint64_t size,
-                             const Hash& leaf_hash,
+absl::Status VerifyInclusion(uint64_t index, uint64_t size, const Hash& leaf_hash,
                              absl::Span<const Hash> proof, const Hash& root);
 
 // OK iff `proof` shows that the tree of size2 leaves with root root2 extends
@@ -49,9 +47,8 @@ absl::Status VerifyInclusion(uint64_t index, uint64_t size,
 //     client always holds a non-empty checkpoint, and accepting "anything
 //     extends the empty tree" would let a caller skip checking root2), or
 //     the proof has the wrong length, or either recomputed root differs.
-absl::Status VerifyConsistency(uint64_t size1, uint64_t size2,
-                               absl::Span<const Hash> proof, const Hash& root1,
-                               const Hash& root2);
+absl::Status VerifyConsistency(uint64_t size1, uint64_t size2, absl::Span<const Hash> proof,
+                               const Hash& root1, const Hash& root2);
 
 }  // namespace merkle
 }  // namespace keytrail

@@ -28,7 +28,8 @@ absl::Status BadAddress(const std::string& what, const std::string& address,
 }
 
 // Splits "host:port" / "[v6]:port" / ":port".
-absl::Status SplitHostPort(const std::string& what, const std::string& address, std::string* host, int* port) {
+absl::Status SplitHostPort(const std::string& what, const std::string& address, std::string* host,
+                           int* port) {
   std::string port_text;
   if (!address.empty() && address[0] == '[') {
     const size_t close = address.find(']');
@@ -86,10 +87,22 @@ std::string AddressText(const sockaddr* sa, int port) {
 // memory, or a connection that died before we took it.
 bool IsTransient(int err) {
   switch (err) {
-    case EMFILE: case ENFILE: case ENOBUFS: case ENOMEM: case ECONNABORTED:
-    case EPROTO: case EPERM: case EINTR: case EAGAIN: case ENETDOWN:
-    case ENOPROTOOPT: case EHOSTDOWN: case ENONET: case EHOSTUNREACH:
-    case EOPNOTSUPP: case ENETUNREACH:
+    case EMFILE:
+    case ENFILE:
+    case ENOBUFS:
+    case ENOMEM:
+    case ECONNABORTED:
+    case EPROTO:
+    case EPERM:
+    case EINTR:
+    case EAGAIN:
+    case ENETDOWN:
+    case ENOPROTOOPT:
+    case EHOSTDOWN:
+    case ENONET:
+    case EHOSTUNREACH:
+    case EOPNOTSUPP:
+    case ENETUNREACH:
       return true;
     default:
       return false;
@@ -112,10 +125,11 @@ absl::StatusOr<std::unique_ptr<Listener>> Listener::Open(const std::string& addr
   hints.ai_socktype = SOCK_STREAM;
   hints.ai_flags = AI_PASSIVE | AI_ADDRCONFIG;
   addrinfo* found = nullptr;
-  const int gai = ::getaddrinfo(host.empty() ? nullptr : host.c_str(),
-                                std::to_string(port).c_str(), &hints, &found);
+  const int gai = ::getaddrinfo(host.empty() ? nullptr : host.c_str(), std::to_string(port).c_str(),
+                                &hints, &found);
   if (gai != 0) {
-    return BadAddress(what, address, absl::StrCat("can't resolve \"", host, "\": ", ::gai_strerror(gai)));
+    return BadAddress(what, address,
+                      absl::StrCat("can't resolve \"", host, "\": ", ::gai_strerror(gai)));
   }
   std::unique_ptr<addrinfo, decltype(&::freeaddrinfo)> list(found, &::freeaddrinfo);
 
@@ -133,8 +147,8 @@ absl::StatusOr<std::unique_ptr<Listener>> Listener::Open(const std::string& addr
         skipped = std::strerror(errno);
         continue;
       }
-      return absl::UnavailableError(absl::StrCat("can't listen on ", address, ": socket: ",
-                                                 std::strerror(errno)));
+      return absl::UnavailableError(
+          absl::StrCat("can't listen on ", address, ": socket: ", std::strerror(errno)));
     }
     const int one = 1;
     // SO_REUSEADDR lets a restarted server bind while old connections are in
@@ -157,8 +171,8 @@ absl::StatusOr<std::unique_ptr<Listener>> Listener::Open(const std::string& addr
     }
     l->fds_.push_back(fd);
     if (::listen(fd, SOMAXCONN) != 0) {
-      return absl::UnavailableError(absl::StrCat("can't listen on ", address, ": ",
-                                                 std::strerror(errno)));
+      return absl::UnavailableError(
+          absl::StrCat("can't listen on ", address, ": ", std::strerror(errno)));
     }
     if (bound_port == 0) bound_port = BoundPort(fd);  // the same port on the rest
   }
@@ -253,8 +267,10 @@ void Listener::Loop() {
           ++shed_since_log;
           if (absl::Now() - last_shed_log >= absl::Minutes(1)) {
             last_shed_log = absl::Now();
-            LogWarning("listener: too many connections: closed %d new ones at once "
-                       "(limit %s)", shed_since_log, limit_setting_);
+            LogWarning(
+                "listener: too many connections: closed %d new ones at once "
+                "(limit %s)",
+                shed_since_log, limit_setting_);
             shed_since_log = 0;
           }
           continue;
@@ -287,8 +303,8 @@ absl::StatusOr<DescriptorBudget> ConnectionDescriptorBudget(int64_t max_connecti
   if (max_connections > 0) {
     const int baseline = ::dup(0);  // the lowest free descriptor now
     if (baseline >= 0) ::close(baseline);
-    b.max_fd = static_cast<int>(
-        std::min<int64_t>(b.max_fd, std::max(baseline, 3) + max_connections));
+    b.max_fd =
+        static_cast<int>(std::min<int64_t>(b.max_fd, std::max(baseline, 3) + max_connections));
   }
   if (b.max_fd <= 16) {
     return absl::FailedPreconditionError(absl::StrCat(

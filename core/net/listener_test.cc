@@ -15,7 +15,7 @@
 namespace keytrail {
 namespace {
 
-using keytrail::testing::ConnectLoopback;
+using keytrail::test::ConnectLoopback;
 
 // Collects what the listener hands off (closing nothing until asked).
 struct Sink {
@@ -114,9 +114,8 @@ TEST(ListenerTest, RecoversAfterRunningOutOfDescriptors) {
   ASSERT_TRUE(l.ok());
   Sink sink;
   std::atomic<int> troubles{0}, recoveries{0};
-  (*l)->Start([&](int fd) { sink.Take(fd); }, 1 << 20, [&](bool failing) {
-    (failing ? troubles : recoveries).fetch_add(1);
-  });
+  (*l)->Start([&](int fd) { sink.Take(fd); }, 1 << 20,
+              [&](bool failing) { (failing ? troubles : recoveries).fetch_add(1); });
   // Fill the descriptor table by lowering the soft limit to what is open.
   rlimit old;
   ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &old), 0);

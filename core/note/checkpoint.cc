@@ -26,7 +26,8 @@ absl::StatusOr<Checkpoint> ParseCheckpoint(absl::string_view text) {
   }
   std::vector<absl::string_view> lines = absl::StrSplit(text, '\n');
   if (lines.size() < 3) {
-    return Error(absl::StrCat(lines.size(), " lines, want at least 3 "
+    return Error(absl::StrCat(lines.size(),
+                              " lines, want at least 3 "
                               "(origin, size, root hash)"));
   }
   Checkpoint cp;
@@ -38,8 +39,7 @@ absl::StatusOr<Checkpoint> ParseCheckpoint(absl::string_view text) {
   auto root = Base64Decode(lines[2], "checkpoint: root hash");
   if (!root.ok()) return root.status();
   if (!HashFromBytes(*root, &cp.root)) {
-    return Error(absl::StrCat("root hash is ", root->size(), " bytes, want ",
-                              kHashSize));
+    return Error(absl::StrCat("root hash is ", root->size(), " bytes, want ", kHashSize));
   }
   for (size_t i = 3; i < lines.size(); ++i) {
     if (lines[i].empty()) {
@@ -51,9 +51,8 @@ absl::StatusOr<Checkpoint> ParseCheckpoint(absl::string_view text) {
 }
 
 std::string FormatCheckpoint(const Checkpoint& checkpoint) {
-  std::string out = absl::StrCat(checkpoint.origin, "\n", checkpoint.size,
-                                 "\n", Base64Encode(HashView(checkpoint.root)),
-                                 "\n");
+  std::string out = absl::StrCat(checkpoint.origin, "\n", checkpoint.size, "\n",
+                                 Base64Encode(HashView(checkpoint.root)), "\n");
   for (const std::string& ext : checkpoint.extensions) {
     absl::StrAppend(&out, ext, "\n");
   }

@@ -1,11 +1,11 @@
 #include "core/note/checkpoint.h"
 
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "core/bytes/encoding.h"
 #include "gtest/gtest.h"
-#include <nlohmann/json.hpp>
 
 namespace keytrail {
 namespace note {
@@ -22,9 +22,7 @@ nlohmann::json Vectors() {
 
 constexpr char kRoot[] = "/HtzXVSOrQ5/vpHJt/ZXDg114baS2ri7oGd7Hf6cNL0=";
 
-StatusCode Code(const std::string& text) {
-  return ParseCheckpoint(text).status().code();
-}
+StatusCode Code(const std::string& text) { return ParseCheckpoint(text).status().code(); }
 
 TEST(CheckpointTest, ParsesGoCheckpoint) {
   auto v = Vectors();
@@ -62,29 +60,21 @@ TEST(CheckpointTest, OriginIsOpaque) {
 }
 
 TEST(CheckpointTest, SizeMustBeCanonicalDecimal) {
-  auto with_size = [](const std::string& size) {
-    return "log\n" + size + "\n" + kRoot + "\n";
-  };
+  auto with_size = [](const std::string& size) { return "log\n" + size + "\n" + kRoot + "\n"; };
   auto max = ParseCheckpoint(with_size("18446744073709551615"));
   ASSERT_TRUE(max.ok()) << max.status();
   EXPECT_EQ(max->size, 18446744073709551615u);
-  for (const char* bad : {"01", "00", "+1", "-1", "", " 1", "1 ", "0x1",
-                          "1e3", "18446744073709551616",
-                          "99999999999999999999999"}) {
+  for (const char* bad : {"01", "00", "+1", "-1", "", " 1", "1 ", "0x1", "1e3",
+                          "18446744073709551616", "99999999999999999999999"}) {
     EXPECT_EQ(Code(with_size(bad)), StatusCode::kInvalidArgument) << bad;
   }
 }
 
 TEST(CheckpointTest, RootMustBe32BytesOfCanonicalBase64) {
-  auto with_root = [](const std::string& root) {
-    return "log\n5\n" + root + "\n";
-  };
-  EXPECT_EQ(Code(with_root(Base64Encode(std::string(31, 'x')))),
-            StatusCode::kInvalidArgument);
-  EXPECT_EQ(Code(with_root(Base64Encode(std::string(33, 'x')))),
-            StatusCode::kInvalidArgument);
-  EXPECT_EQ(Code(with_root(HexEncode(std::string(32, 'x')))),
-            StatusCode::kInvalidArgument);
+  auto with_root = [](const std::string& root) { return "log\n5\n" + root + "\n"; };
+  EXPECT_EQ(Code(with_root(Base64Encode(std::string(31, 'x')))), StatusCode::kInvalidArgument);
+  EXPECT_EQ(Code(with_root(Base64Encode(std::string(33, 'x')))), StatusCode::kInvalidArgument);
+  EXPECT_EQ(Code(with_root(HexEncode(std::string(32, 'x')))), StatusCode::kInvalidArgument);
   EXPECT_EQ(Code(with_root("")), StatusCode::kInvalidArgument);
   // Unused bits set in the last character: the same bytes, non-canonical.
   std::string noncanonical = kRoot;
@@ -99,10 +89,10 @@ TEST(CheckpointTest, RejectsMissingOrMalformedLines) {
       "\n",
       "log\n",
       "log\n5\n",
-      "log\n5\n" + root,               // no final newline
-      "\n5\n" + root + "\n",           // empty origin
-      "log\n\n" + root + "\n",         // empty size
-      "log\n5\n" + root + "\n\n",      // empty extension line
+      "log\n5\n" + root,           // no final newline
+      "\n5\n" + root + "\n",       // empty origin
+      "log\n\n" + root + "\n",     // empty size
+      "log\n5\n" + root + "\n\n",  // empty extension line
       "log\n5\n" + root + "\next\n\n",
       "log\r\n5\n" + root + "\n",      // control character
       "log\n5\n" + root + "\n\xff\n",  // invalid UTF-8

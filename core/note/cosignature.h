@@ -42,14 +42,12 @@ constexpr size_t kCosignatureSize = 4 + 8 + kEd25519SignatureSize;
 constexpr uint64_t kMaxCosignatureTimestamp = (uint64_t{1} << 63) - 1;
 
 // The message a cosigner signs.
-std::string CosignatureMessage(absl::string_view checkpoint_text,
-                               uint64_t timestamp);
+std::string CosignatureMessage(absl::string_view checkpoint_text, uint64_t timestamp);
 
 class CosignatureVerifier final : public NoteVerifier {
  public:
   // InvalidArgument if `name` is not a valid key name (text.h).
-  static absl::StatusOr<CosignatureVerifier> Create(std::string name,
-                                                    Ed25519PublicKey key);
+  static absl::StatusOr<CosignatureVerifier> Create(std::string name, Ed25519PublicKey key);
 
   const std::string& name() const override { return name_; }
   uint32_t key_hash() const override { return key_hash_; }
@@ -65,15 +63,13 @@ class CosignatureVerifier final : public NoteVerifier {
 
   // NoteVerifier: `signature` is the line's bytes after the key hash
   // (timestamp and signature).
-  bool VerifyNoteSignature(absl::string_view text,
-                           absl::string_view signature) const override;
+  bool VerifyNoteSignature(absl::string_view text, absl::string_view signature) const override;
 
   // "<name>+<hash>+<base64(0x04 || public key)>".
   std::string VerifierKey() const;
 
  private:
-  CosignatureVerifier(std::string name, uint32_t key_hash,
-                      Ed25519PublicKey key)
+  CosignatureVerifier(std::string name, uint32_t key_hash, Ed25519PublicKey key)
       : name_(std::move(name)), key_hash_(key_hash), key_(std::move(key)) {}
   absl::StatusOr<uint64_t> VerifyTimestamped(absl::string_view text,
                                              absl::string_view signature) const;
@@ -86,8 +82,7 @@ class CosignatureVerifier final : public NoteVerifier {
 class CosignatureSigner {
  public:
   // InvalidArgument if `name` is not a valid key name (text.h).
-  static absl::StatusOr<CosignatureSigner> Create(std::string name,
-                                                  Ed25519PrivateKey key);
+  static absl::StatusOr<CosignatureSigner> Create(std::string name, Ed25519PrivateKey key);
   // A fresh key from the crypto library's DRBG.
   static absl::StatusOr<CosignatureSigner> Generate(std::string name);
 
@@ -100,8 +95,7 @@ class CosignatureSigner {
   // REQUIRES: timestamp <= kMaxCosignatureTimestamp (aborts otherwise).
   std::string Sign(absl::string_view checkpoint_text, uint64_t timestamp) const;
   // The same, as a signature to add to a Note's signatures.
-  NoteSignature SignAsNoteSignature(absl::string_view checkpoint_text,
-                                    uint64_t timestamp) const;
+  NoteSignature SignAsNoteSignature(absl::string_view checkpoint_text, uint64_t timestamp) const;
 
   CosignatureVerifier Verifier() const;
   std::string VerifierKey() const { return Verifier().VerifierKey(); }
@@ -118,12 +112,10 @@ class CosignatureSigner {
 
 // InvalidArgument "cosignature verifier key: <reason>" as ParseVerifierKey
 // (ed25519_note.h), with type byte 0x04.
-absl::StatusOr<CosignatureVerifier> ParseCosignatureVerifierKey(
-    absl::string_view vkey);
+absl::StatusOr<CosignatureVerifier> ParseCosignatureVerifierKey(absl::string_view vkey);
 // InvalidArgument "cosignature signer key: <reason>" as ParseSignerKey, with
 // type byte 0x04; never quotes the input.
-absl::StatusOr<CosignatureSigner> ParseCosignatureSignerKey(
-    absl::string_view skey);
+absl::StatusOr<CosignatureSigner> ParseCosignatureSignerKey(absl::string_view skey);
 
 // The timestamp inside a cosignature's NoteSignature::signature (the bytes
 // after the key hash), e.g. of an entry OpenNote verified with a

@@ -1,6 +1,7 @@
 #include "core/note/cosignature.h"
 
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "absl/strings/str_format.h"
@@ -10,7 +11,6 @@
 #include "core/note/key_string.h"
 #include "core/note/note.h"
 #include "gtest/gtest.h"
-#include <nlohmann/json.hpp>
 
 namespace keytrail {
 namespace note {
@@ -27,19 +27,17 @@ nlohmann::json Vectors() {
 
 constexpr uint64_t kTime = 1679315147;
 
-class CosignatureTest : public ::testing::Test {
+class CosignatureTest : public testing::Test {
  protected:
   void SetUp() override {
     auto v = Vectors();
     text_ = v["checkpoint_text"].get<std::string>();
     signed_ = v["checkpoint_signed"].get<std::string>();
-    log_.emplace(
-        ParseVerifierKey(v["note_signer"]["vkey"].get<std::string>()).value());
+    log_.emplace(ParseVerifierKey(v["note_signer"]["vkey"].get<std::string>()).value());
     // A fixed seed, so failures reproduce.
     seed_ = std::string(32, '\x42');
-    signer_.emplace(CosignatureSigner::Create(
-                        "witness.example.com/w1",
-                        Ed25519PrivateKey::FromSeed(seed_).value())
+    signer_.emplace(CosignatureSigner::Create("witness.example.com/w1",
+                                              Ed25519PrivateKey::FromSeed(seed_).value())
                         .value());
   }
   std::string text_, signed_, seed_;
@@ -63,8 +61,7 @@ TEST_F(CosignatureTest, LayoutAndRoundTrip) {
   EXPECT_EQ(hash, KeyHash("witness.example.com/w1", 0x04, pub));
   EXPECT_NE(hash, KeyHash("witness.example.com/w1", 0x01, pub));
   // The Ed25519 signature is over the spec's message, written out here.
-  const std::string message =
-      "cosignature/v1\ntime 1679315147\n" + text_;
+  const std::string message = "cosignature/v1\ntime 1679315147\n" + text_;
   EXPECT_TRUE(signer_->Verifier().public_key().Verify(message, ed));
   EXPECT_EQ(CosignatureMessage(text_, kTime), message);
 
@@ -114,10 +111,8 @@ TEST_F(CosignatureTest, TimestampAbove2To63Rejected) {
   auto r = signer_->Verifier().Verify(text_, sig);
   EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
   EXPECT_NE(r.status().message().find("2^63"), std::string::npos);
-  EXPECT_EQ(CosignatureTimestamp(sig.substr(4)).status().code(),
-            StatusCode::kInvalidArgument);
-  auto max = signer_->Verifier().Verify(
-      text_, signer_->Sign(text_, kMaxCosignatureTimestamp));
+  EXPECT_EQ(CosignatureTimestamp(sig.substr(4)).status().code(), StatusCode::kInvalidArgument);
+  auto max = signer_->Verifier().Verify(text_, signer_->Sign(text_, kMaxCosignatureTimestamp));
   ASSERT_TRUE(max.ok()) << max.status();
   EXPECT_EQ(*max, kMaxCosignatureTimestamp);
 }
@@ -181,19 +176,14 @@ TEST_F(CosignatureTest, KeyStringsRoundTripAndCarryType04) {
 
 TEST_F(CosignatureTest, WrongTypeByteRejected) {
   // Same name and Ed25519 key, as a note key (0x01) and as a cosigner (0x04).
-  auto note_signer = Ed25519NoteSigner::Create(
-      signer_->name(), Ed25519PrivateKey::FromSeed(seed_).value());
+  auto note_signer =
+      Ed25519NoteSigner::Create(signer_->name(), Ed25519PrivateKey::FromSeed(seed_).value());
   ASSERT_TRUE(note_signer.ok());
   EXPECT_NE(note_signer->key_hash(), signer_->key_hash());
-  EXPECT_EQ(ParseCosignatureVerifierKey(note_signer->VerifierKey())
-                .status()
-                .code(),
+  EXPECT_EQ(ParseCosignatureVerifierKey(note_signer->VerifierKey()).status().code(),
             StatusCode::kInvalidArgument);
-  EXPECT_EQ(ParseVerifierKey(signer_->VerifierKey()).status().code(),
-            StatusCode::kInvalidArgument);
-  EXPECT_EQ(ParseCosignatureSignerKey(note_signer->PrivateKeyString())
-                .status()
-                .code(),
+  EXPECT_EQ(ParseVerifierKey(signer_->VerifierKey()).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(ParseCosignatureSignerKey(note_signer->PrivateKeyString()).status().code(),
             StatusCode::kInvalidArgument);
   EXPECT_EQ(ParseSignerKey(signer_->PrivateKeyString()).status().code(),
             StatusCode::kInvalidArgument);

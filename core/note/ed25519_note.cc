@@ -6,8 +6,8 @@
 namespace keytrail {
 namespace note {
 
-absl::StatusOr<Ed25519NoteVerifier> Ed25519NoteVerifier::Create(
-    std::string name, Ed25519PublicKey key) {
+absl::StatusOr<Ed25519NoteVerifier> Ed25519NoteVerifier::Create(std::string name,
+                                                                Ed25519PublicKey key) {
   auto hash = Ed25519KeyHash(name, kKeyTypeEd25519, key, "note verifier");
   if (!hash.ok()) return hash.status();
   return Ed25519NoteVerifier(std::move(name), *hash, std::move(key));
@@ -17,15 +17,14 @@ std::string Ed25519NoteVerifier::VerifierKey() const {
   return FormatVerifierKey(name_, kKeyTypeEd25519, key_.bytes());
 }
 
-absl::StatusOr<Ed25519NoteSigner> Ed25519NoteSigner::Create(
-    std::string name, Ed25519PrivateKey key) {
+absl::StatusOr<Ed25519NoteSigner> Ed25519NoteSigner::Create(std::string name,
+                                                            Ed25519PrivateKey key) {
   auto hash = Ed25519KeyHash(name, kKeyTypeEd25519, key.public_key(), "note signer");
   if (!hash.ok()) return hash.status();
   return Ed25519NoteSigner(std::move(name), *hash, std::move(key));
 }
 
-absl::StatusOr<Ed25519NoteSigner> Ed25519NoteSigner::Generate(
-    std::string name) {
+absl::StatusOr<Ed25519NoteSigner> Ed25519NoteSigner::Generate(std::string name) {
   return Create(std::move(name), Ed25519PrivateKey::Generate());
 }
 
@@ -39,8 +38,7 @@ std::string Ed25519NoteSigner::PrivateKeyString() const {
 }
 
 absl::StatusOr<Ed25519NoteVerifier> ParseVerifierKey(absl::string_view vkey) {
-  return ParseEd25519VerifierKey<Ed25519NoteVerifier>(vkey, kKeyTypeEd25519,
-                                                      "note verifier key");
+  return ParseEd25519VerifierKey<Ed25519NoteVerifier>(vkey, kKeyTypeEd25519, "note verifier key");
 }
 
 absl::StatusOr<Ed25519NoteSigner> ParseSignerKey(absl::string_view skey) {

@@ -27,8 +27,7 @@ namespace note {
 class Ed25519NoteVerifier final : public NoteVerifier {
  public:
   // InvalidArgument if `name` is not a valid key name (text.h).
-  static absl::StatusOr<Ed25519NoteVerifier> Create(std::string name,
-                                                    Ed25519PublicKey key);
+  static absl::StatusOr<Ed25519NoteVerifier> Create(std::string name, Ed25519PublicKey key);
 
   const std::string& name() const override { return name_; }
   uint32_t key_hash() const override { return key_hash_; }
@@ -38,8 +37,7 @@ class Ed25519NoteVerifier final : public NoteVerifier {
   bool Verify(absl::string_view text, absl::string_view sig) const {
     return key_.Verify(text, sig);
   }
-  bool VerifyNoteSignature(absl::string_view text,
-                           absl::string_view sig) const override {
+  bool VerifyNoteSignature(absl::string_view text, absl::string_view sig) const override {
     return Verify(text, sig);
   }
 
@@ -47,8 +45,7 @@ class Ed25519NoteVerifier final : public NoteVerifier {
   std::string VerifierKey() const;
 
  private:
-  Ed25519NoteVerifier(std::string name, uint32_t key_hash,
-                      Ed25519PublicKey key)
+  Ed25519NoteVerifier(std::string name, uint32_t key_hash, Ed25519PublicKey key)
       : name_(std::move(name)), key_hash_(key_hash), key_(std::move(key)) {}
   friend class Ed25519NoteSigner;
   std::string name_;
@@ -59,8 +56,7 @@ class Ed25519NoteVerifier final : public NoteVerifier {
 class Ed25519NoteSigner final : public NoteSigner {
  public:
   // InvalidArgument if `name` is not a valid key name (text.h).
-  static absl::StatusOr<Ed25519NoteSigner> Create(std::string name,
-                                                  Ed25519PrivateKey key);
+  static absl::StatusOr<Ed25519NoteSigner> Create(std::string name, Ed25519PrivateKey key);
   // A fresh key from the crypto library's DRBG. InvalidArgument for a bad
   // name.
   static absl::StatusOr<Ed25519NoteSigner> Generate(std::string name);
@@ -69,9 +65,7 @@ class Ed25519NoteSigner final : public NoteSigner {
   uint32_t key_hash() const override { return key_hash_; }
 
   // The deterministic 64-byte Ed25519 signature of `text`.
-  std::string Sign(absl::string_view text) const override {
-    return key_.Sign(text);
-  }
+  std::string Sign(absl::string_view text) const override { return key_.Sign(text); }
 
   Ed25519NoteVerifier Verifier() const;
   std::string VerifierKey() const { return Verifier().VerifierKey(); }

@@ -1,10 +1,10 @@
 #include "core/note/ed25519_note.h"
 
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "gtest/gtest.h"
-#include <nlohmann/json.hpp>
 
 namespace keytrail {
 namespace note {
@@ -18,12 +18,10 @@ nlohmann::json Vectors() {
   return nlohmann::json::parse(ss.str());
 }
 
-class Ed25519NoteTest : public ::testing::Test {
+class Ed25519NoteTest : public testing::Test {
  protected:
   void SetUp() override { v_ = Vectors(); }
-  std::string Str(const char* a, const char* b) const {
-    return v_[a][b].get<std::string>();
-  }
+  std::string Str(const char* a, const char* b) const { return v_[a][b].get<std::string>(); }
   nlohmann::json v_;
 };
 
@@ -82,11 +80,9 @@ TEST_F(Ed25519NoteTest, GeneratedKeysRoundTrip) {
 
 TEST_F(Ed25519NoteTest, RejectsBadNames) {
   for (const char* name : {"", "a+b", "a b", "a\nb"}) {
-    EXPECT_EQ(Ed25519NoteSigner::Generate(name).status().code(),
-              absl::StatusCode::kInvalidArgument)
+    EXPECT_EQ(Ed25519NoteSigner::Generate(name).status().code(), absl::StatusCode::kInvalidArgument)
         << name;
-    EXPECT_EQ(Ed25519NoteVerifier::Create(
-                  name, Ed25519PrivateKey::Generate().public_key())
+    EXPECT_EQ(Ed25519NoteVerifier::Create(name, Ed25519PrivateKey::Generate().public_key())
                   .status()
                   .code(),
               absl::StatusCode::kInvalidArgument)
@@ -106,15 +102,12 @@ TEST_F(Ed25519NoteTest, RejectsDamagedKeyStrings) {
   EXPECT_NE(s.status().message().find("key hash"), std::string::npos);
   EXPECT_EQ(s.status().message().find(secret_b64), std::string::npos);
   // Private and public keys swapped.
-  EXPECT_EQ(ParseSignerKey(vkey).status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ParseSignerKey(vkey).status().code(), absl::StatusCode::kInvalidArgument);
   auto v = ParseVerifierKey(skey);
   EXPECT_EQ(v.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(v.status().message().find(secret_b64), std::string::npos);
   // A renamed key no longer matches its hash.
-  EXPECT_EQ(ParseVerifierKey("example.org/other" + vkey.substr(vkey.find('+')))
-                .status()
-                .code(),
+  EXPECT_EQ(ParseVerifierKey("example.org/other" + vkey.substr(vkey.find('+'))).status().code(),
             absl::StatusCode::kInvalidArgument);
 }
 

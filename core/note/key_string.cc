@@ -39,13 +39,11 @@ bool IsLowerHex(absl::string_view s) {
 
 // Parses "<name>+<hash>+<base64(type || key)>" (the part after PRIVATE+KEY+
 // for private keys). Checks everything except the key hash.
-absl::StatusOr<ParsedKey> ParseFields(absl::string_view s, uint8_t want_type,
-                                      size_t want_size,
+absl::StatusOr<ParsedKey> ParseFields(absl::string_view s, uint8_t want_type, size_t want_size,
                                       absl::string_view what) {
   absl::string_view name, hash_hex;
   if (!Chop(&s, &name) || !Chop(&s, &hash_hex)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(what, ": not of the form <name>+<hash>+<key>"));
+    return absl::InvalidArgumentError(absl::StrCat(what, ": not of the form <name>+<hash>+<key>"));
   }
   absl::Status name_ok = CheckKeyName(name, what);
   if (!name_ok.ok()) return name_ok;
@@ -70,12 +68,12 @@ absl::StatusOr<ParsedKey> ParseFields(absl::string_view s, uint8_t want_type,
     return absl::InvalidArgumentError(absl::StrCat(what, ": empty key"));
   }
   if (out.type != want_type) {
-    return absl::InvalidArgumentError(absl::StrFormat(
-        "%s: key type 0x%02x, want 0x%02x", what, out.type, want_type));
+    return absl::InvalidArgumentError(
+        absl::StrFormat("%s: key type 0x%02x, want 0x%02x", what, out.type, want_type));
   }
   if (r.remaining() != want_size || !r.ReadBytes(want_size, &material)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        what, ": key is ", r.remaining(), " bytes, want ", want_size));
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, ": key is ", r.remaining(), " bytes, want ", want_size));
   }
   absl::Status finished = r.Finish(what);
   if (!finished.ok()) return finished;
@@ -88,41 +86,35 @@ absl::StatusOr<ParsedKey> ParseFields(absl::string_view s, uint8_t want_type,
 
 ParsedKey::~ParsedKey() { WipeString(&key); }
 
-uint32_t KeyHash(absl::string_view name, uint8_t type,
-                 absl::string_view public_key) {
-  Hash h = Sha256().Update(name).UpdateU8('\n').UpdateU8(type)
-               .Update(public_key).Finish();
+uint32_t KeyHash(absl::string_view name, uint8_t type, absl::string_view public_key) {
+  Hash h = Sha256().Update(name).UpdateU8('\n').UpdateU8(type).Update(public_key).Finish();
   ByteReader r(HashView(h));
   uint32_t v = 0;
   if (!r.ReadU32(&v)) return 0;  // unreachable: a hash has 32 bytes
   return v;
 }
 
-std::string FormatVerifierKey(absl::string_view name, uint8_t type,
-                              absl::string_view public_key) {
+std::string FormatVerifierKey(absl::string_view name, uint8_t type, absl::string_view public_key) {
   std::string typed(1, static_cast<char>(type));
   typed.append(public_key.data(), public_key.size());
-  return absl::StrFormat("%s+%08x+%s", name, KeyHash(name, type, public_key),
-                         Base64Encode(typed));
+  return absl::StrFormat("%s+%08x+%s", name, KeyHash(name, type, public_key), Base64Encode(typed));
 }
 
-std::string FormatPrivateKey(absl::string_view name, uint32_t key_hash,
-                             uint8_t type, absl::string_view secret) {
+std::string FormatPrivateKey(absl::string_view name, uint32_t key_hash, uint8_t type,
+                             absl::string_view secret) {
   std::string typed(1, static_cast<char>(type));
   typed.append(secret.data(), secret.size());
-  std::string out = absl::StrFormat("%s%s+%08x+%s", kPrivatePrefix, name,
-                                    key_hash, Base64Encode(typed));
+  std::string out =
+      absl::StrFormat("%s%s+%08x+%s", kPrivatePrefix, name, key_hash, Base64Encode(typed));
   WipeString(&typed);
   return out;
 }
 
-absl::StatusOr<ParsedKey> ParseVerifierKeyString(absl::string_view vkey,
-                                                 uint8_t want_type,
-                                                 size_t want_key_size,
-                                                 absl::string_view what) {
+absl::StatusOr<ParsedKey> ParseVerifierKeyString(absl::string_view vkey, uint8_t want_type,
+                                                 size_t want_key_size, absl::string_view what) {
   if (absl::StartsWith(vkey, kPrivatePrefix)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        what, ": this is a private key, not a verifier key"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, ": this is a private key, not a verifier key"));
   }
   auto parsed = ParseFields(vkey, want_type, want_key_size, what);
   if (!parsed.ok()) return parsed.status();
@@ -133,13 +125,11 @@ absl::StatusOr<ParsedKey> ParseVerifierKeyString(absl::string_view vkey,
   return parsed;
 }
 
-absl::StatusOr<ParsedKey> ParsePrivateKeyString(absl::string_view skey,
-                                                uint8_t want_type,
-                                                size_t want_secret_size,
-                                                absl::string_view what) {
+absl::StatusOr<ParsedKey> ParsePrivateKeyString(absl::string_view skey, uint8_t want_type,
+                                                size_t want_secret_size, absl::string_view what) {
   if (!absl::StartsWith(skey, kPrivatePrefix)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        what, ": does not start with PRIVATE+KEY+ (a verifier key?)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, ": does not start with PRIVATE+KEY+ (a verifier key?)"));
   }
   skey.remove_prefix(kPrivatePrefix.size());
   return ParseFields(skey, want_type, want_secret_size, what);

@@ -35,15 +35,13 @@ namespace note {
 constexpr uint8_t kKeyTypeEd25519 = 0x01;        // Ed25519 note signature
 constexpr uint8_t kKeyTypeCosignatureV1 = 0x04;  // tlog-cosignature, Ed25519
 
-uint32_t KeyHash(absl::string_view name, uint8_t type,
-                 absl::string_view public_key);
+uint32_t KeyHash(absl::string_view name, uint8_t type, absl::string_view public_key);
 
 // REQUIRES: IsValidKeyName(name) (text.h); callers validate names when they
 // construct a signer or verifier.
-std::string FormatVerifierKey(absl::string_view name, uint8_t type,
-                              absl::string_view public_key);
-std::string FormatPrivateKey(absl::string_view name, uint32_t key_hash,
-                             uint8_t type, absl::string_view secret);
+std::string FormatVerifierKey(absl::string_view name, uint8_t type, absl::string_view public_key);
+std::string FormatPrivateKey(absl::string_view name, uint32_t key_hash, uint8_t type,
+                             absl::string_view secret);
 
 // One parsed key string. For a private key, `key` is the secret; the
 // destructor overwrites it.
@@ -63,19 +61,14 @@ struct ParsedKey {
 // key must be `want_key_size` bytes; checks the key hash against the name and
 // key. InvalidArgument "<what>: <reason>" on any mismatch, including being
 // handed a private key string.
-absl::StatusOr<ParsedKey> ParseVerifierKeyString(absl::string_view vkey,
-                                                 uint8_t want_type,
-                                                 size_t want_key_size,
-                                                 absl::string_view what);
+absl::StatusOr<ParsedKey> ParseVerifierKeyString(absl::string_view vkey, uint8_t want_type,
+                                                 size_t want_key_size, absl::string_view what);
 
 // Parses a private key string the same way, except for the key hash, which
 // needs the public key: the caller derives it and compares against
 // KeyHash(name, type, public key). InvalidArgument "<what>: <reason>".
-absl::StatusOr<ParsedKey> ParsePrivateKeyString(absl::string_view skey,
-                                                uint8_t want_type,
-                                                size_t want_secret_size,
-                                                absl::string_view what);
-
+absl::StatusOr<ParsedKey> ParsePrivateKeyString(absl::string_view skey, uint8_t want_type,
+                                                size_t want_secret_size, absl::string_view what);
 
 }  // namespace note
 }  // namespace keytrail

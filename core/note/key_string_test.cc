@@ -8,16 +8,13 @@ namespace note {
 namespace {
 
 // From the package documentation of Go's golang.org/x/mod/sumdb/note.
-constexpr char kGoVkey[] =
-    "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW";
+constexpr char kGoVkey[] = "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW";
 constexpr char kGoSkey[] =
     "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz";
 constexpr char kGoSeedB64Tail[] = "FALVFGyNhPJEMzD1QIDr";  // part of the secret
 
 absl::StatusCode VkeyCode(absl::string_view vkey) {
-  return ParseVerifierKeyString(vkey, kKeyTypeEd25519, 32, "vkey")
-      .status()
-      .code();
+  return ParseVerifierKeyString(vkey, kKeyTypeEd25519, 32, "vkey").status().code();
 }
 
 TEST(KeyStringTest, ParsesGoVerifierKeyAndRoundTrips) {
@@ -41,26 +38,22 @@ TEST(KeyStringTest, ParsesGoPrivateKeyAndRoundTrips) {
 
 TEST(KeyStringTest, KeyHashDependsOnType) {
   std::string pub(32, '\x07');
-  EXPECT_NE(KeyHash("n", kKeyTypeEd25519, pub),
-            KeyHash("n", kKeyTypeCosignatureV1, pub));
-  EXPECT_NE(KeyHash("n", kKeyTypeEd25519, pub),
-            KeyHash("m", kKeyTypeEd25519, pub));
+  EXPECT_NE(KeyHash("n", kKeyTypeEd25519, pub), KeyHash("n", kKeyTypeCosignatureV1, pub));
+  EXPECT_NE(KeyHash("n", kKeyTypeEd25519, pub), KeyHash("m", kKeyTypeEd25519, pub));
 }
 
 TEST(KeyStringTest, RejectsMalformedVerifierKeys) {
   const std::string b64 = "ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW";
   EXPECT_EQ(VkeyCode(""), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(VkeyCode("PeterNeumann"), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(VkeyCode("PeterNeumann+c74f20a3"),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(VkeyCode("PeterNeumann+c74f20a3"), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(VkeyCode("+c74f20a3+" + b64), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(VkeyCode("Peter Neumann+c74f20a3+" + b64),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(VkeyCode("Peter Neumann+c74f20a3+" + b64), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(VkeyCode("PeterNeumann+C74F20A3+" + b64),  // uppercase hash
             absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(VkeyCode("PeterNeumann+c74f20a+" + b64),   // 7 digits
+  EXPECT_EQ(VkeyCode("PeterNeumann+c74f20a+" + b64),  // 7 digits
             absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(VkeyCode("PeterNeumann+c74f20a3+"),        // empty key
+  EXPECT_EQ(VkeyCode("PeterNeumann+c74f20a3+"),  // empty key
             absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(VkeyCode("PeterNeumann+c74f20a3+" + b64.substr(0, 43)),
             absl::StatusCode::kInvalidArgument);       // bad base64
@@ -74,9 +67,7 @@ TEST(KeyStringTest, RejectsMalformedVerifierKeys) {
 TEST(KeyStringTest, RejectsWrongTypeAndLength) {
   auto k = ParseVerifierKeyString(kGoVkey, kKeyTypeCosignatureV1, 32, "vkey");
   EXPECT_EQ(k.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_NE(k.status().message().find("key type 0x01, want 0x04"),
-            std::string::npos)
-      << k.status();
+  EXPECT_NE(k.status().message().find("key type 0x01, want 0x04"), std::string::npos) << k.status();
   auto l = ParseVerifierKeyString(kGoVkey, kKeyTypeEd25519, 31, "vkey");
   EXPECT_EQ(l.status().code(), absl::StatusCode::kInvalidArgument);
 }
@@ -84,8 +75,8 @@ TEST(KeyStringTest, RejectsWrongTypeAndLength) {
 TEST(KeyStringTest, PrivateKeyErrorsNeverQuoteTheSecret) {
   const std::string b64 = "AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz";
   const std::vector<std::string> damaged = {
-      "PRIVATE+KEY+" + b64,                       // name and hash lost
-      "PRIVATE+KEY+PeterNeumann+" + b64,          // hash lost
+      "PRIVATE+KEY+" + b64,               // name and hash lost
+      "PRIVATE+KEY+PeterNeumann+" + b64,  // hash lost
       "PRIVATE+KEY+PeterNeumann+c74f20a3+" + b64.substr(1),
       "PRIVATE+KEY+PeterNeumann+c74f20a3+" + b64 + "=",
       "PRIVATE+KEY+Peter Neumann+c74f20a3+" + b64,
@@ -95,8 +86,7 @@ TEST(KeyStringTest, PrivateKeyErrorsNeverQuoteTheSecret) {
   for (const std::string& s : damaged) {
     auto k = ParsePrivateKeyString(s, kKeyTypeEd25519, 32, "skey");
     EXPECT_EQ(k.status().code(), absl::StatusCode::kInvalidArgument) << s;
-    EXPECT_EQ(k.status().message().find(kGoSeedB64Tail), std::string::npos)
-        << k.status();
+    EXPECT_EQ(k.status().message().find(kGoSeedB64Tail), std::string::npos) << k.status();
   }
   // A verifier-key parser handed a private key does not echo it either.
   auto v = ParseVerifierKeyString(kGoSkey, kKeyTypeEd25519, 32, "vkey");

@@ -101,8 +101,8 @@ struct OpenedNote {
 //  - two verifiers with the same name and key hash.
 // REQUIRES: no null verifier. The returned pointers point to the caller's
 // verifiers, which must outlive their use.
-absl::StatusOr<OpenedNote> OpenNote(
-    absl::string_view message, absl::Span<const NoteVerifier* const> verifiers);
+absl::StatusOr<OpenedNote> OpenNote(absl::string_view message,
+                                    absl::Span<const NoteVerifier* const> verifiers);
 
 }  // namespace note
 }  // namespace keytrail

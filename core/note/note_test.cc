@@ -1,12 +1,12 @@
 #include "core/note/note.h"
 
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
 #include "core/bytes/encoding.h"
 #include "gtest/gtest.h"
-#include <nlohmann/json.hpp>
 
 namespace keytrail {
 namespace note {
@@ -32,27 +32,25 @@ constexpr char kGoMessage[] =
     "If you think cryptography is the answer to your problem,\n"
     "then you don't know what your problem is.\n"
     "\n"
-    "\xe2\x80\x94 PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n";
+    "\xe2\x80\x94 PeterNeumann "
+    "x08go/ZJkuBS9UG/"
+    "SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n";
 constexpr char kGoSkey[] =
     "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz";
-constexpr char kGoVkey[] =
-    "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW";
+constexpr char kGoVkey[] = "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW";
 
-class NoteTest : public ::testing::Test {
+class NoteTest : public testing::Test {
  protected:
   void SetUp() override {
     auto v = Vectors();
     text_ = v["checkpoint_text"].get<std::string>();
     signed_ = v["checkpoint_signed"].get<std::string>();
     signed_by_two_ = v["checkpoint_signed_by_two"].get<std::string>();
-    signer1_.emplace(ParseSignerKey(v["note_signer"]["skey_go_format"]
-                                        .get<std::string>()).value());
-    signer2_.emplace(ParseSignerKey(v["note_signer2"]["skey_go_format"]
-                                        .get<std::string>()).value());
-    verifier1_.emplace(
-        ParseVerifierKey(v["note_signer"]["vkey"].get<std::string>()).value());
-    verifier2_.emplace(
-        ParseVerifierKey(v["note_signer2"]["vkey"].get<std::string>()).value());
+    signer1_.emplace(ParseSignerKey(v["note_signer"]["skey_go_format"].get<std::string>()).value());
+    signer2_.emplace(
+        ParseSignerKey(v["note_signer2"]["skey_go_format"].get<std::string>()).value());
+    verifier1_.emplace(ParseVerifierKey(v["note_signer"]["vkey"].get<std::string>()).value());
+    verifier2_.emplace(ParseVerifierKey(v["note_signer2"]["vkey"].get<std::string>()).value());
   }
 
   std::string text_, signed_, signed_by_two_;
@@ -148,13 +146,11 @@ TEST_F(NoteTest, RejectsMalformedNotes) {
       {"no blank line", text_ + good_line},
       {"no signatures", text_ + "\n"},
       {"empty", ""},
-      {"last line without newline",
-       text_ + "\n" + good_line.substr(0, good_line.size() - 1)},
-      {"bad base64", text_ + "\n" + kDash + "example.org/keytrail-test-log " +
-                         "pY4B!v7I\n"},
-      {"base64 without padding",
-       text_ + "\n" + kDash + "example.org/keytrail-test-log " +
-           Base64Encode(sig).substr(0, Base64Encode(sig).size() - 1) + "\n"},
+      {"last line without newline", text_ + "\n" + good_line.substr(0, good_line.size() - 1)},
+      {"bad base64", text_ + "\n" + kDash + "example.org/keytrail-test-log " + "pY4B!v7I\n"},
+      {"base64 without padding", text_ + "\n" + kDash + "example.org/keytrail-test-log " +
+                                     Base64Encode(sig).substr(0, Base64Encode(sig).size() - 1) +
+                                     "\n"},
       {"invalid UTF-8", "caf\xc3\n\n" + good_line},
       {"control character", "a\tb\n\n" + good_line},
       {"carriage return", text_ + "\n" + good_line.substr(0, good_line.size() - 1) + "\r\n"},
@@ -164,7 +160,10 @@ TEST_F(NoteTest, RejectsMalformedNotes) {
       {"empty name", text_ + "\n" + Line("", sig)},
       {"name with plus", text_ + "\n" + Line("a+b", sig)},
       {"name with space", text_ + "\n" + Line("a b", sig)},
-      {"name with no-break space", text_ + "\n" + Line("a\xc2\xa0" "b", sig)},
+      {"name with no-break space", text_ + "\n" +
+                                       Line("a\xc2\xa0"
+                                            "b",
+                                            sig)},
       {"no signature after name", text_ + "\n" + kDash + "name\n"},
       {"empty signature", text_ + "\n" + kDash + "name \n"},
       {"signature of 4 bytes", text_ + "\n" + Line("name", sig.substr(0, 4))},
@@ -172,8 +171,7 @@ TEST_F(NoteTest, RejectsMalformedNotes) {
   for (const auto& c : cases) {
     auto note = ParseNote(c.second);
     EXPECT_EQ(note.status().code(), StatusCode::kInvalidArgument) << c.first;
-    EXPECT_EQ(OpenNote(c.second, {&*verifier1_}).status().code(),
-              StatusCode::kInvalidArgument)
+    EXPECT_EQ(OpenNote(c.second, {&*verifier1_}).status().code(), StatusCode::kInvalidArgument)
         << c.first;
   }
 }
@@ -187,8 +185,7 @@ TEST_F(NoteTest, LastBlankLineEndsTheText) {
   ASSERT_TRUE(note.ok()) << note.status();
   EXPECT_EQ(note->text, text_ + "\n" + good_line);
   EXPECT_EQ(note->signatures.size(), 1u);
-  EXPECT_EQ(OpenNote(msg, {&*verifier1_}).status().code(),
-            StatusCode::kInvalidArgument);
+  EXPECT_EQ(OpenNote(msg, {&*verifier1_}).status().code(), StatusCode::kInvalidArgument);
 }
 
 TEST_F(NoteTest, SignatureCountLimit) {
@@ -201,8 +198,7 @@ TEST_F(NoteTest, SignatureCountLimit) {
   EXPECT_EQ(ok->signatures.size(), 100u);
   auto too_many = ParseNote(hundred + Line("k100", "sigsig"));
   EXPECT_EQ(too_many.status().code(), StatusCode::kInvalidArgument);
-  EXPECT_NE(too_many.status().message().find("more than 100"),
-            std::string::npos);
+  EXPECT_NE(too_many.status().message().find("more than 100"), std::string::npos);
 }
 
 TEST_F(NoteTest, UnknownKeysAreIgnored) {
@@ -229,11 +225,9 @@ TEST_F(NoteTest, UnknownKeysAreIgnored) {
 TEST_F(NoteTest, NotSignedByAnyKnownKey) {
   auto r = OpenNote(signed_, {&*verifier2_});
   EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
-  EXPECT_NE(r.status().message().find("monitor.example.net+1c5c92cf"),
-            std::string::npos)
+  EXPECT_NE(r.status().message().find("monitor.example.net+1c5c92cf"), std::string::npos)
       << r.status();
-  EXPECT_EQ(OpenNote(signed_, {}).status().code(),
-            StatusCode::kInvalidArgument);
+  EXPECT_EQ(OpenNote(signed_, {}).status().code(), StatusCode::kInvalidArgument);
 }
 
 TEST_F(NoteTest, TamperedTextOrSignatureFails) {
@@ -241,9 +235,8 @@ TEST_F(NoteTest, TamperedTextOrSignatureFails) {
   tampered_text[text_.size() - 5] ^= 0x01;  // a character of the root hash
   auto r = OpenNote(tampered_text, {&*verifier1_});
   EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
-  EXPECT_NE(r.status().message().find(
-                "invalid signature by known key "
-                "example.org/keytrail-test-log+a58e01ce"),
+  EXPECT_NE(r.status().message().find("invalid signature by known key "
+                                      "example.org/keytrail-test-log+a58e01ce"),
             std::string::npos)
       << r.status();
 
@@ -254,8 +247,7 @@ TEST_F(NoteTest, TamperedTextOrSignatureFails) {
   // The good first signature does not save a bad one by a known key...
   auto both = OpenNote(bad_second, {&*verifier1_, &*verifier2_});
   EXPECT_EQ(both.status().code(), StatusCode::kInvalidArgument);
-  EXPECT_NE(both.status().message().find("monitor.example.net+1c5c92cf"),
-            std::string::npos);
+  EXPECT_NE(both.status().message().find("monitor.example.net+1c5c92cf"), std::string::npos);
   // ...but a bad signature by an unknown key does not matter.
   EXPECT_TRUE(OpenNote(bad_second, {&*verifier1_}).ok());
 }
@@ -274,19 +266,14 @@ TEST_F(NoteTest, DuplicateKnownSignaturesAreAllVerified) {
 
 TEST_F(NoteTest, AmbiguousVerifiersRejected) {
   Ed25519NoteVerifier copy = *verifier1_;
-  EXPECT_EQ(OpenNote(signed_, {&*verifier1_, &copy}).status().code(),
-            StatusCode::kInvalidArgument);
+  EXPECT_EQ(OpenNote(signed_, {&*verifier1_, &copy}).status().code(), StatusCode::kInvalidArgument);
 }
 
 TEST_F(NoteTest, SignNoteRejectsBadInput) {
-  EXPECT_EQ(SignNote("no newline", {&*signer1_}).status().code(),
-            StatusCode::kInvalidArgument);
-  EXPECT_EQ(SignNote("", {&*signer1_}).status().code(),
-            StatusCode::kInvalidArgument);
-  EXPECT_EQ(SignNote("tab\there\n", {&*signer1_}).status().code(),
-            StatusCode::kInvalidArgument);
-  EXPECT_EQ(SignNote("caf\xc3\n", {&*signer1_}).status().code(),
-            StatusCode::kInvalidArgument);
+  EXPECT_EQ(SignNote("no newline", {&*signer1_}).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(SignNote("", {&*signer1_}).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(SignNote("tab\there\n", {&*signer1_}).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(SignNote("caf\xc3\n", {&*signer1_}).status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(SignNote(text_, {}).status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(SignNote(text_, {&*signer1_, &*signer1_}).status().code(),
             StatusCode::kInvalidArgument);
@@ -305,8 +292,7 @@ class EmptySigner : public NoteSigner {
 
 TEST_F(NoteTest, BrokenSignerIsInternal) {
   EmptySigner broken;
-  EXPECT_EQ(SignNote(text_, {&*signer1_, &broken}).status().code(),
-            StatusCode::kInternal);
+  EXPECT_EQ(SignNote(text_, {&*signer1_, &broken}).status().code(), StatusCode::kInternal);
 }
 
 }  // namespace

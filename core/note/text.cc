@@ -34,17 +34,28 @@ size_t DecodeRune(absl::string_view s, size_t i, uint32_t* cp) {
     if ((b & 0xc0) != 0x80) return 0;
     *cp = (*cp << 6) | (b & 0x3f);
   }
-  if (*cp < min || *cp > 0x10ffff) return 0;       // overlong or too large
-  if (*cp >= 0xd800 && *cp <= 0xdfff) return 0;    // UTF-16 surrogate
+  if (*cp < min || *cp > 0x10ffff) return 0;     // overlong or too large
+  if (*cp >= 0xd800 && *cp <= 0xdfff) return 0;  // UTF-16 surrogate
   return len;
 }
 
 // Go's unicode.IsSpace: Latin-1 spaces plus the White_Space code points.
 bool IsUnicodeSpace(uint32_t cp) {
   switch (cp) {
-    case '\t': case '\n': case '\v': case '\f': case '\r': case ' ':
-    case 0x85: case 0xa0: case 0x1680: case 0x2028: case 0x2029:
-    case 0x202f: case 0x205f: case 0x3000:
+    case '\t':
+    case '\n':
+    case '\v':
+    case '\f':
+    case '\r':
+    case ' ':
+    case 0x85:
+    case 0xa0:
+    case 0x1680:
+    case 0x2028:
+    case 0x2029:
+    case 0x202f:
+    case 0x205f:
+    case 0x3000:
       return true;
     default:
       return cp >= 0x2000 && cp <= 0x200a;
@@ -68,13 +79,11 @@ absl::Status CheckNoteCharacters(absl::string_view s, absl::string_view what) {
   for (size_t i = 0; i < s.size();) {
     const size_t n = DecodeRune(s, i, &cp);
     if (n == 0) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(what, ": invalid UTF-8 at byte ", i));
+      return absl::InvalidArgumentError(absl::StrCat(what, ": invalid UTF-8 at byte ", i));
     }
     if (cp < 0x20 && cp != '\n') {
       return absl::InvalidArgumentError(absl::StrCat(
-          what, ": control character 0x", absl::Hex(cp, absl::kZeroPad2),
-          " at byte ", i));
+          what, ": control character 0x", absl::Hex(cp, absl::kZeroPad2), " at byte ", i));
     }
     i += n;
   }
@@ -94,9 +103,10 @@ bool IsValidKeyName(absl::string_view name) {
 
 absl::Status CheckKeyName(absl::string_view name, absl::string_view what) {
   if (IsValidKeyName(name)) return absl::OkStatus();
-  return absl::InvalidArgumentError(absl::StrCat(
-      what, ": invalid key name (empty, or has a space, '+' or control "
-            "character, or is not UTF-8)"));
+  return absl::InvalidArgumentError(
+      absl::StrCat(what,
+                   ": invalid key name (empty, or has a space, '+' or control "
+                   "character, or is not UTF-8)"));
 }
 
 }  // namespace note

@@ -28,8 +28,7 @@ class NoteVerifier {
   // hash) is this key's valid signature of the note text `text` (which ends
   // in its final newline). Named apart from the concrete classes' Verify(),
   // whose results differ by kind (a cosignature also yields a timestamp).
-  virtual bool VerifyNoteSignature(absl::string_view text,
-                                   absl::string_view signature) const = 0;
+  virtual bool VerifyNoteSignature(absl::string_view text, absl::string_view signature) const = 0;
 };
 
 class NoteSigner {

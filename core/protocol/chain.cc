@@ -8,8 +8,7 @@ namespace keytrail {
 
 Hash GenesisHead() { return Hash{}; }
 
-Hash ChainHead(const Hash& previous, uint64_t version, uint64_t epoch,
-               const Hash& commitment) {
+Hash ChainHead(const Hash& previous, uint64_t version, uint64_t epoch, const Hash& commitment) {
   std::string numbers;
   ByteWriter w(&numbers);
   w.U64(version);

@@ -25,8 +25,7 @@ Hash GenesisHead();
 
 // head_v from head_{v-1} = `previous`. Computes the formula for any inputs;
 // that versions start at 1 and grow by exactly 1 is for callers to check.
-Hash ChainHead(const Hash& previous, uint64_t version, uint64_t epoch,
-               const Hash& commitment);
+Hash ChainHead(const Hash& previous, uint64_t version, uint64_t epoch, const Hash& commitment);
 
 }  // namespace keytrail
 

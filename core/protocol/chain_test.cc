@@ -9,15 +9,11 @@
 namespace keytrail {
 namespace {
 
-Hash HashOfHex(absl::string_view hex) {
-  return HashFromView(HexDecode(hex).value());
-}
+Hash HashOfHex(absl::string_view hex) { return HashFromView(HexDecode(hex).value()); }
 
 // Commitments c1 and c3 of commitment_test's GoldenValues.
-const char kC1[] =
-    "e6454ea3846a3d0b4bae1ee17da04971456d66869db05978568cc988029a0188";
-const char kC3[] =
-    "fa918150b663021248cd82b917c6710f5e8932a027f05d14c0cac4515b98f323";
+const char kC1[] = "e6454ea3846a3d0b4bae1ee17da04971456d66869db05978568cc988029a0188";
+const char kC3[] = "fa918150b663021248cd82b917c6710f5e8932a027f05d14c0cac4515b98f323";
 
 TEST(ChainTest, GenesisHeadIsZeros) {
   EXPECT_EQ(HexEncode(HashView(GenesisHead())), std::string(64, '0'));
@@ -57,8 +53,7 @@ TEST(ChainTest, EveryInputChangesTheHead) {
   EXPECT_NE(ChainHead(previous, 1, 2, commitment), base);
   EXPECT_NE(ChainHead(previous, 1, 1, other_commitment), base);
   // Version and epoch are not interchangeable.
-  EXPECT_NE(ChainHead(previous, 1, 2, commitment),
-            ChainHead(previous, 2, 1, commitment));
+  EXPECT_NE(ChainHead(previous, 1, 2, commitment), ChainHead(previous, 2, 1, commitment));
 }
 
 }  // namespace

@@ -24,32 +24,28 @@ const HmacSha256Key& CommitmentMacKey() {
 }  // namespace
 
 const std::string& CommitmentKey() {
-  static const std::string* key =
-      new std::string(kCommitmentKey, sizeof(kCommitmentKey) - 1);
+  static const std::string* key = new std::string(kCommitmentKey, sizeof(kCommitmentKey) - 1);
   return *key;
 }
 
-absl::StatusOr<Hash> CommitKeySet(absl::string_view opening,
-                                  absl::string_view account, uint64_t version,
-                                  absl::string_view key_set_encoding) {
+absl::StatusOr<Hash> CommitKeySet(absl::string_view opening, absl::string_view account,
+                                  uint64_t version, absl::string_view key_set_encoding) {
   if (opening.size() < kMinOpeningSize || opening.size() > kMaxOpeningSize) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("commitment: opening must be ", kMinOpeningSize, "..",
-                     kMaxOpeningSize, " bytes, got ", opening.size()));
+    return absl::InvalidArgumentError(absl::StrCat("commitment: opening must be ", kMinOpeningSize,
+                                                   "..", kMaxOpeningSize, " bytes, got ",
+                                                   opening.size()));
   }
   absl::Status status = ValidateAccountId(account);
   if (!status.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("commitment: ", status.message()));
+    return absl::InvalidArgumentError(absl::StrCat("commitment: ", status.message()));
   }
   if (version == 0) {
-    return absl::InvalidArgumentError(
-        "commitment: version must be >= 1, got 0");
+    return absl::InvalidArgumentError("commitment: version must be >= 1, got 0");
   }
   if (key_set_encoding.size() > kMaxKeySetSize) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("commitment: key set must be at most ", kMaxKeySetSize,
-                     " bytes, got ", key_set_encoding.size()));
+    return absl::InvalidArgumentError(absl::StrCat("commitment: key set must be at most ",
+                                                   kMaxKeySetSize, " bytes, got ",
+                                                   key_set_encoding.size()));
   }
   // The fixed-size head is built apart and the key set streamed after it,
   // so a large key set is not copied.
@@ -68,13 +64,11 @@ absl::StatusOr<Hash> CommitKeySet(absl::string_view opening,
 absl::Status VerifyCommitment(const Hash& commitment, absl::string_view opening,
                               absl::string_view account, uint64_t version,
                               absl::string_view key_set_encoding) {
-  absl::StatusOr<Hash> want =
-      CommitKeySet(opening, account, version, key_set_encoding);
+  absl::StatusOr<Hash> want = CommitKeySet(opening, account, version, key_set_encoding);
   if (!want.ok()) return want.status();
   if (!ConstantTimeEquals(HashView(commitment), HashView(*want))) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "commitment: does not match the opening, account, version ", version,
-        " and key set"));
+        "commitment: does not match the opening, account, version ", version, " and key set"));
   }
   return absl::OkStatus();
 }

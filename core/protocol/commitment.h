@@ -36,9 +36,8 @@ const std::string& CommitmentKey();
 // the field, when the opening is not 16..64 bytes, the account id is not
 // 1..256 bytes, the version is 0 (versions start at 1), or the key set
 // encoding exceeds kMaxKeySetSize bytes.
-absl::StatusOr<Hash> CommitKeySet(absl::string_view opening,
-                                  absl::string_view account, uint64_t version,
-                                  absl::string_view key_set_encoding);
+absl::StatusOr<Hash> CommitKeySet(absl::string_view opening, absl::string_view account,
+                                  uint64_t version, absl::string_view key_set_encoding);
 
 // OK iff `commitment` equals CommitKeySet() of the other arguments, compared
 // in constant time. InvalidArgument with CommitKeySet()'s message for bad

@@ -23,30 +23,27 @@ absl::Status CheckBodySize(absl::string_view what, size_t want, size_t got) {
 }
 
 absl::StatusOr<UpdateEntry> DecodeUpdateBody(ByteReader* r) {
-  absl::Status status =
-      CheckBodySize(kUpdateWhat, kUpdateEntrySize - 2, r->remaining());
+  absl::Status status = CheckBodySize(kUpdateWhat, kUpdateEntrySize - 2, r->remaining());
   if (!status.ok()) return status;
   UpdateEntry e;
-  if (!r->ReadArray(&e.index) || !r->ReadU64(&e.version) ||
-      !r->ReadU64(&e.epoch) || !r->ReadArray(&e.commitment)) {
+  if (!r->ReadArray(&e.index) || !r->ReadU64(&e.version) || !r->ReadU64(&e.epoch) ||
+      !r->ReadArray(&e.commitment)) {
     return TruncatedError(kUpdateWhat, "body");  // unreachable: size checked
   }
   status = r->Finish(kUpdateWhat);
   if (!status.ok()) return status;
   if (e.version == 0) {
-    return absl::InvalidArgumentError(
-        "update entry: version must be >= 1, got 0");
+    return absl::InvalidArgumentError("update entry: version must be >= 1, got 0");
   }
   return e;
 }
 
 absl::StatusOr<EpochEntry> DecodeEpochBody(ByteReader* r) {
-  absl::Status status =
-      CheckBodySize(kEpochWhat, kEpochEntrySize - 2, r->remaining());
+  absl::Status status = CheckBodySize(kEpochWhat, kEpochEntrySize - 2, r->remaining());
   if (!status.ok()) return status;
   EpochEntry e;
-  if (!r->ReadU64(&e.epoch) || !r->ReadU64(&e.timestamp_ms) ||
-      !r->ReadArray(&e.map_root) || !r->ReadU64(&e.update_count)) {
+  if (!r->ReadU64(&e.epoch) || !r->ReadU64(&e.timestamp_ms) || !r->ReadArray(&e.map_root) ||
+      !r->ReadU64(&e.update_count)) {
     return TruncatedError(kEpochWhat, "body");  // unreachable: size checked
   }
   status = r->Finish(kEpochWhat);
@@ -59,21 +56,18 @@ absl::Status ReadHeader(ByteReader* r, uint8_t* kind) {
   uint8_t format;
   if (!r->ReadU8(&format)) return TruncatedError(kWhat, "format");
   if (format != kEntryFormat) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("entry: unknown format ", format));
+    return absl::InvalidArgumentError(absl::StrCat("entry: unknown format ", format));
   }
   if (!r->ReadU8(kind)) return TruncatedError(kWhat, "kind");
   if (*kind != kUpdateEntryKind && *kind != kEpochEntryKind) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("entry: unknown kind ", *kind));
+    return absl::InvalidArgumentError(absl::StrCat("entry: unknown kind ", *kind));
   }
   return absl::OkStatus();
 }
 
 absl::Status WrongKind(uint8_t got, uint8_t want) {
-  return absl::InvalidArgumentError(
-      absl::StrCat("entry: kind ", got, " (", KindName(got), "), want kind ",
-                   want, " (", KindName(want), ")"));
+  return absl::InvalidArgumentError(absl::StrCat("entry: kind ", got, " (", KindName(got),
+                                                 "), want kind ", want, " (", KindName(want), ")"));
 }
 
 }  // namespace
@@ -84,8 +78,8 @@ bool operator==(const UpdateEntry& a, const UpdateEntry& b) {
 }
 
 bool operator==(const EpochEntry& a, const EpochEntry& b) {
-  return a.epoch == b.epoch && a.timestamp_ms == b.timestamp_ms &&
-         a.map_root == b.map_root && a.update_count == b.update_count;
+  return a.epoch == b.epoch && a.timestamp_ms == b.timestamp_ms && a.map_root == b.map_root &&
+         a.update_count == b.update_count;
 }
 
 std::string EncodeEntry(const UpdateEntry& entry) {

@@ -51,13 +51,9 @@ struct EpochEntry {
 using Entry = std::variant<UpdateEntry, EpochEntry>;
 
 bool operator==(const UpdateEntry& a, const UpdateEntry& b);
-inline bool operator!=(const UpdateEntry& a, const UpdateEntry& b) {
-  return !(a == b);
-}
+inline bool operator!=(const UpdateEntry& a, const UpdateEntry& b) { return !(a == b); }
 bool operator==(const EpochEntry& a, const EpochEntry& b);
-inline bool operator!=(const EpochEntry& a, const EpochEntry& b) {
-  return !(a == b);
-}
+inline bool operator!=(const EpochEntry& a, const EpochEntry& b) { return !(a == b); }
 
 // The canonical encodings (kUpdateEntrySize / kEpochEntrySize bytes). They
 // cannot fail: every field is fixed-width. Encoding an update entry with

@@ -11,7 +11,7 @@
 namespace keytrail {
 namespace {
 
-using ::testing::HasSubstr;
+using testing::HasSubstr;
 
 Hash Filled(uint8_t b) {
   Hash h;
@@ -24,12 +24,11 @@ const EpochEntry kEpoch{5, 1700000000000, Filled(0x33), 2};
 
 // Golden encodings, written out field by field so the format cannot drift
 // silently. protocol_golden.py prints the same bytes from its own encoder.
-const std::string kUpdateEncoding =
-    std::string("\x01\x01", 2) +              // format, kind 1
-    std::string(32, '\x11') +                 // index
-    std::string("\0\0\0\0\0\0\x01\x02", 8) +  // version 258
-    std::string("\0\0\0\0\0\0\0\x05", 8) +    // epoch 5
-    std::string(32, '\x22');                  // commitment
+const std::string kUpdateEncoding = std::string("\x01\x01", 2) +              // format, kind 1
+                                    std::string(32, '\x11') +                 // index
+                                    std::string("\0\0\0\0\0\0\x01\x02", 8) +  // version 258
+                                    std::string("\0\0\0\0\0\0\0\x05", 8) +    // epoch 5
+                                    std::string(32, '\x22');                  // commitment
 const std::string kEpochEncoding =
     std::string("\x01\x02", 2) +                    // format, kind 2
     std::string("\0\0\0\0\0\0\0\x05", 8) +          // epoch 5
@@ -65,8 +64,7 @@ TEST(EntryTest, GoldenLeafHashes) {
             "b0857a82ac1aa13c9103072afc3068d9238ef90a8e378981c092f90112db6e4c");
   EXPECT_EQ(HexEncode(HashView(EntryLeafHash(kEpochEncoding))),
             "c15e57faab61372cd9c44274b17b002f0bfc868b92aaa6fe7b7567958227a3cb");
-  EXPECT_EQ(EntryLeafHash(kEpochEncoding),
-            Sha256Of(std::string(1, '\0') + kEpochEncoding));
+  EXPECT_EQ(EntryLeafHash(kEpochEncoding), Sha256Of(std::string(1, '\0') + kEpochEncoding));
 }
 
 TEST(EntryTest, DecodesGoldenEncodings) {
@@ -127,14 +125,11 @@ TEST(EntryTest, EveryTruncatedPrefixFails) {
   for (const std::string& encoding : {kUpdateEncoding, kEpochEncoding}) {
     for (size_t n = 0; n < encoding.size(); ++n) {
       std::string prefix = encoding.substr(0, n);
-      EXPECT_EQ(DecodeEntry(prefix).status().code(),
-                absl::StatusCode::kInvalidArgument)
+      EXPECT_EQ(DecodeEntry(prefix).status().code(), absl::StatusCode::kInvalidArgument)
           << "prefix " << n;
-      EXPECT_EQ(DecodeUpdateEntry(prefix).status().code(),
-                absl::StatusCode::kInvalidArgument)
+      EXPECT_EQ(DecodeUpdateEntry(prefix).status().code(), absl::StatusCode::kInvalidArgument)
           << "prefix " << n;
-      EXPECT_EQ(DecodeEpochEntry(prefix).status().code(),
-                absl::StatusCode::kInvalidArgument)
+      EXPECT_EQ(DecodeEpochEntry(prefix).status().code(), absl::StatusCode::kInvalidArgument)
           << "prefix " << n;
     }
   }
@@ -151,10 +146,8 @@ TEST(EntryTest, TrailingBytesFail) {
                 "update entry: body must be 80 bytes, got 81");
   ExpectInvalid(DecodeEntry(kEpochEncoding + "x").status(),
                 "epoch entry: body must be 56 bytes, got 57");
-  ExpectInvalid(DecodeUpdateEntry(kUpdateEncoding + "x").status(),
-                "body must be 80 bytes");
-  ExpectInvalid(DecodeEpochEntry(kEpochEncoding + "x").status(),
-                "body must be 56 bytes");
+  ExpectInvalid(DecodeUpdateEntry(kUpdateEncoding + "x").status(), "body must be 80 bytes");
+  ExpectInvalid(DecodeEpochEntry(kEpochEncoding + "x").status(), "body must be 56 bytes");
 }
 
 TEST(EntryTest, UnknownFormat) {
@@ -183,33 +176,27 @@ TEST(EntryTest, UpdateVersionZeroIsRejected) {
   UpdateEntry zero = kUpdate;
   zero.version = 0;
   std::string encoded = EncodeEntry(zero);
-  ExpectInvalid(DecodeEntry(encoded).status(),
-                "update entry: version must be >= 1, got 0");
-  ExpectInvalid(DecodeUpdateEntry(encoded).status(),
-                "update entry: version must be >= 1, got 0");
+  ExpectInvalid(DecodeEntry(encoded).status(), "update entry: version must be >= 1, got 0");
+  ExpectInvalid(DecodeUpdateEntry(encoded).status(), "update entry: version must be >= 1, got 0");
 }
 
 TEST(EntryTest, WrongKindIsRejected) {
   absl::Status status = DecodeUpdateEntry(kEpochEncoding).status();
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(status.message(),
-            "entry: kind 2 (epoch entry), want kind 1 (update entry)");
+  EXPECT_EQ(status.message(), "entry: kind 2 (epoch entry), want kind 1 (update entry)");
   status = DecodeEpochEntry(kUpdateEncoding).status();
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(status.message(),
-            "entry: kind 1 (update entry), want kind 2 (epoch entry)");
+  EXPECT_EQ(status.message(), "entry: kind 1 (update entry), want kind 2 (epoch entry)");
 }
 
 TEST(EntryTest, SwappedKindByteDoesNotDecodeAsTheOtherKind) {
   // An update body under kind 2 (and vice versa) has the wrong length.
   std::string bad = kUpdateEncoding;
   bad[1] = '\x02';
-  ExpectInvalid(DecodeEntry(bad).status(),
-                "epoch entry: body must be 56 bytes, got 80");
+  ExpectInvalid(DecodeEntry(bad).status(), "epoch entry: body must be 56 bytes, got 80");
   bad = kEpochEncoding;
   bad[1] = '\x01';
-  ExpectInvalid(DecodeEntry(bad).status(),
-                "update entry: body must be 80 bytes, got 56");
+  ExpectInvalid(DecodeEntry(bad).status(), "update entry: body must be 80 bytes, got 56");
 }
 
 }  // namespace

@@ -23,20 +23,17 @@ absl::Status KeySetError(absl::string_view message) {
 
 // Ids are opaque bytes, so they are C-escaped; an oversized id handed to the
 // encoder is cut to the longest valid length so a message stays readable.
-absl::Status DeviceError(size_t i, absl::string_view id,
-                         absl::string_view message) {
+absl::Status DeviceError(size_t i, absl::string_view id, absl::string_view message) {
   absl::string_view shown = id.substr(0, kMaxDeviceIdSize);
-  return KeySetError(
-      absl::StrCat("device ", i, " (id \"", absl::CHexEscape(shown),
-                   shown.size() < id.size() ? "\"...): " : "\"): ", message));
+  return KeySetError(absl::StrCat("device ", i, " (id \"", absl::CHexEscape(shown),
+                                  shown.size() < id.size() ? "\"...): " : "\"): ", message));
 }
 
 // The checks on the key set's header, shared by encoder and decoder.
 absl::Status CheckHeader(bool has_account_key, size_t device_count) {
   if (device_count > kMaxDevicesPerKeySet) {
-    return KeySetError(absl::StrCat("device count must be 0..",
-                                    kMaxDevicesPerKeySet, ", got ",
-                                    device_count));
+    return KeySetError(
+        absl::StrCat("device count must be 0..", kMaxDevicesPerKeySet, ", got ", device_count));
   }
   // Otherwise the empty key set would have many encodings, one per key.
   if (device_count == 0 && has_account_key) {
@@ -48,8 +45,8 @@ absl::Status CheckHeader(bool has_account_key, size_t device_count) {
 // The key set signature's presence, shared by encoder and decoder.
 absl::Status CheckSignature(absl::string_view signature, bool has_account_key) {
   if (has_account_key && signature.size() != kEd25519SignatureSize) {
-    return KeySetError(absl::StrCat("signature must be ", kEd25519SignatureSize,
-                                    " bytes, got ", signature.size()));
+    return KeySetError(absl::StrCat("signature must be ", kEd25519SignatureSize, " bytes, got ",
+                                    signature.size()));
   }
   if (!has_account_key && !signature.empty()) {
     return KeySetError("signature present but the key set has no account key");
@@ -62,14 +59,13 @@ absl::Status CheckSignature(absl::string_view signature, bool has_account_key) {
 absl::Status CheckDevice(size_t i, absl::string_view id, absl::string_view key,
                          absl::string_view previous_id) {
   if (id.empty() || id.size() > kMaxDeviceIdSize) {
-    return DeviceError(i, id,
-                       absl::StrCat("device id must be 1..", kMaxDeviceIdSize,
-                                    " bytes, got ", id.size()));
+    return DeviceError(
+        i, id, absl::StrCat("device id must be 1..", kMaxDeviceIdSize, " bytes, got ", id.size()));
   }
   if (key.empty() || key.size() > kMaxDeviceKeySize) {
-    return DeviceError(i, id,
-                       absl::StrCat("device key must be 1..", kMaxDeviceKeySize,
-                                    " bytes, got ", key.size()));
+    return DeviceError(
+        i, id,
+        absl::StrCat("device key must be 1..", kMaxDeviceKeySize, " bytes, got ", key.size()));
   }
   if (i > 0 && id == previous_id) {
     return DeviceError(i, id, "duplicate device id");
@@ -86,12 +82,10 @@ absl::Status CheckDevice(size_t i, absl::string_view id, absl::string_view key,
 // Every check EncodeKeySet makes (but the signature's, unless
 // `check_signature`). On success *size is the encoding's length (with a
 // 64-byte signature when there is an account key).
-absl::Status ValidateKeySet(const KeySet& key_set, bool check_signature,
-                            size_t* size) {
+absl::Status ValidateKeySet(const KeySet& key_set, bool check_signature, size_t* size) {
   const bool has_account_key = key_set.account_key.has_value();
   if (has_account_key && key_set.account_key->size() != kEd25519PublicKeySize) {
-    return KeySetError(absl::StrCat("account key must be ",
-                                    kEd25519PublicKeySize, " bytes, got ",
+    return KeySetError(absl::StrCat("account key must be ", kEd25519PublicKeySize, " bytes, got ",
                                     key_set.account_key->size()));
   }
   absl::Status status = CheckHeader(has_account_key, key_set.devices.size());
@@ -111,8 +105,8 @@ absl::Status ValidateKeySet(const KeySet& key_set, bool check_signature,
   }
   if (has_account_key) total += kEd25519SignatureSize;
   if (total > kMaxKeySetSize) {
-    return KeySetError(absl::StrCat("encoding must be at most ", kMaxKeySetSize,
-                                    " bytes, got ", total));
+    return KeySetError(
+        absl::StrCat("encoding must be at most ", kMaxKeySetSize, " bytes, got ", total));
   }
   *size = total;
   return absl::OkStatus();
@@ -132,8 +126,7 @@ void WriteSignedPart(const KeySet& key_set, ByteWriter* w) {
 }
 
 absl::Status SignatureError(absl::string_view message) {
-  absl::Status status = absl::InvalidArgumentError(
-      absl::StrCat("key set signature: ", message));
+  absl::Status status = absl::InvalidArgumentError(absl::StrCat("key set signature: ", message));
   status.SetPayload(kKeySetSignatureErrorUrl, absl::Cord(message));
   return status;
 }
@@ -145,17 +138,14 @@ bool operator==(const Device& a, const Device& b) {
 }
 
 bool operator==(const KeySet& a, const KeySet& b) {
-  return a.account_key == b.account_key && a.devices == b.devices &&
-         a.signature == b.signature;
+  return a.account_key == b.account_key && a.devices == b.devices && a.signature == b.signature;
 }
 
 bool IsEmpty(const KeySet& key_set) { return key_set.devices.empty(); }
 
 void SortDevices(KeySet* key_set) {
   std::stable_sort(key_set->devices.begin(), key_set->devices.end(),
-                   [](const Device& a, const Device& b) {
-                     return a.device_id < b.device_id;
-                   });
+                   [](const Device& a, const Device& b) { return a.device_id < b.device_id; });
 }
 
 absl::StatusOr<std::string> EncodeKeySet(const KeySet& key_set) {
@@ -173,8 +163,8 @@ absl::StatusOr<std::string> EncodeKeySet(const KeySet& key_set) {
 absl::StatusOr<KeySet> DecodeKeySet(absl::string_view encoded) {
   // Checked first so a decoder never walks a huge input.
   if (encoded.size() > kMaxKeySetSize) {
-    return KeySetError(absl::StrCat("encoding must be at most ", kMaxKeySetSize,
-                                    " bytes, got ", encoded.size()));
+    return KeySetError(
+        absl::StrCat("encoding must be at most ", kMaxKeySetSize, " bytes, got ", encoded.size()));
   }
   ByteReader r(encoded);
   uint8_t format;
@@ -189,8 +179,7 @@ absl::StatusOr<KeySet> DecodeKeySet(absl::string_view encoded) {
     return TruncatedError(kWhat, "has_account_key");
   }
   if (has_account_key > 1) {
-    return KeySetError(
-        absl::StrCat("has_account_key must be 0 or 1, got ", has_account_key));
+    return KeySetError(absl::StrCat("has_account_key must be 0 or 1, got ", has_account_key));
   }
   KeySet key_set;
   if (has_account_key == 1) {
@@ -231,21 +220,18 @@ absl::StatusOr<KeySet> DecodeKeySet(absl::string_view encoded) {
   return key_set;
 }
 
-absl::StatusOr<std::string> KeySetSignatureMessage(absl::string_view account,
-                                                   uint64_t version,
+absl::StatusOr<std::string> KeySetSignatureMessage(absl::string_view account, uint64_t version,
                                                    const KeySet& key_set) {
   absl::Status status = ValidateAccountId(account);
   if (!status.ok()) return status;
   if (version == 0) {
-    return absl::InvalidArgumentError(
-        "key set signature: version must be at least 1");
+    return absl::InvalidArgumentError("key set signature: version must be at least 1");
   }
   size_t size;
   status = ValidateKeySet(key_set, /*check_signature=*/false, &size);
   if (!status.ok()) return status;
   if (!key_set.account_key.has_value()) {
-    return absl::InvalidArgumentError(
-        "key set signature: the key set has no account key");
+    return absl::InvalidArgumentError("key set signature: the key set has no account key");
   }
   std::string out;
   out.reserve(kSignatureContext.size() + 2 + account.size() + 8 + size);
@@ -257,21 +243,19 @@ absl::StatusOr<std::string> KeySetSignatureMessage(absl::string_view account,
   return out;
 }
 
-absl::Status SignKeySet(const Ed25519PrivateKey& account_key,
-                        absl::string_view account, uint64_t version,
-                        KeySet* key_set) {
+absl::Status SignKeySet(const Ed25519PrivateKey& account_key, absl::string_view account,
+                        uint64_t version, KeySet* key_set) {
   KeySet signed_set = *key_set;
   signed_set.account_key = account_key.public_key().bytes();
-  absl::StatusOr<std::string> message =
-      KeySetSignatureMessage(account, version, signed_set);
+  absl::StatusOr<std::string> message = KeySetSignatureMessage(account, version, signed_set);
   if (!message.ok()) return message.status();
   signed_set.signature = account_key.Sign(*message);
   *key_set = std::move(signed_set);
   return absl::OkStatus();
 }
 
-absl::Status VerifyKeySetSignature(absl::string_view account,
-                                   uint64_t version, const KeySet& key_set) {
+absl::Status VerifyKeySetSignature(absl::string_view account, uint64_t version,
+                                   const KeySet& key_set) {
   absl::Status status = ValidateAccountId(account);
   if (!status.ok()) return status;
   size_t size;
@@ -279,18 +263,15 @@ absl::Status VerifyKeySetSignature(absl::string_view account,
   if (!status.ok()) return status;
   if (!key_set.account_key.has_value()) return absl::OkStatus();
   if (version == 0) return SignatureError("version must be at least 1");
-  absl::StatusOr<Ed25519PublicKey> account_key =
-      Ed25519PublicKey::FromBytes(*key_set.account_key);
+  absl::StatusOr<Ed25519PublicKey> account_key = Ed25519PublicKey::FromBytes(*key_set.account_key);
   if (!account_key.ok()) {
-    return SignatureError(
-        absl::StrCat("account key: ", account_key.status().message()));
+    return SignatureError(absl::StrCat("account key: ", account_key.status().message()));
   }
-  absl::StatusOr<std::string> message =
-      KeySetSignatureMessage(account, version, key_set);
+  absl::StatusOr<std::string> message = KeySetSignatureMessage(account, version, key_set);
   if (!message.ok()) return message.status();  // unreachable: checked above
   if (!account_key->Verify(*message, key_set.signature)) {
-    return SignatureError(absl::StrCat(
-        "does not verify under the account key for version ", version));
+    return SignatureError(
+        absl::StrCat("does not verify under the account key for version ", version));
   }
   return absl::OkStatus();
 }

@@ -102,17 +102,15 @@ absl::StatusOr<KeySet> DecodeKeySet(absl::string_view encoded);
 // version 0 ("key set signature: version must be at least 1"), a key set
 // without an account key ("key set signature: the key set has no account
 // key"), or any other violation EncodeKeySet reports.
-absl::StatusOr<std::string> KeySetSignatureMessage(absl::string_view account,
-                                                   uint64_t version,
+absl::StatusOr<std::string> KeySetSignatureMessage(absl::string_view account, uint64_t version,
                                                    const KeySet& key_set);
 
 // Makes `key_set` the key set `account_key` signs as `version` of `account`:
 // sets key_set->account_key to its public key and key_set->signature to its
 // signature over KeySetSignatureMessage. On error (those of
 // KeySetSignatureMessage, e.g. an empty key set) *key_set is unchanged.
-absl::Status SignKeySet(const Ed25519PrivateKey& account_key,
-                        absl::string_view account, uint64_t version,
-                        KeySet* key_set);
+absl::Status SignKeySet(const Ed25519PrivateKey& account_key, absl::string_view account,
+                        uint64_t version, KeySet* key_set);
 
 // OK iff `account` is a valid account id, `key_set` passes every check
 // EncodeKeySet makes, and, when it has an account key, its signature verifies
@@ -127,15 +125,14 @@ absl::Status SignKeySet(const Ed25519PrivateKey& account_key,
 //   key set signature: does not verify under the account key for version 7
 // A signature made for another version, or for another device list, is the
 // last of these: that is how a replayed key set or device shows up.
-absl::Status VerifyKeySetSignature(absl::string_view account,
-                                   uint64_t version, const KeySet& key_set);
+absl::Status VerifyKeySetSignature(absl::string_view account, uint64_t version,
+                                   const KeySet& key_set);
 
 // True iff `status` is (or was annotated from, keeping payloads) one of
 // VerifyKeySetSignature's "key set signature: ..." errors. It carries the
 // payload kKeySetSignatureErrorUrl.
 bool IsKeySetSignatureError(const absl::Status& status);
-inline constexpr absl::string_view kKeySetSignatureErrorUrl =
-    "type.keytrail.dev/key-set-signature";
+inline constexpr absl::string_view kKeySetSignatureErrorUrl = "type.keytrail.dev/key-set-signature";
 
 }  // namespace keytrail
 

@@ -16,7 +16,7 @@
 namespace keytrail {
 namespace {
 
-using ::testing::HasSubstr;
+using testing::HasSubstr;
 
 // clang-format off
 // Golden encodings, written out field by field so the format cannot drift
@@ -47,8 +47,7 @@ const std::string kSignedEncoding =
 // clang-format on
 
 KeySet SignedKeySet() {
-  return KeySet{std::string(32, '\xaa'), {Device{"tab", "\x0f"}},
-                std::string(64, '\x5a')};
+  return KeySet{std::string(32, '\xaa'), {Device{"tab", "\x0f"}}, std::string(64, '\x5a')};
 }
 
 // protocol_golden.py's key_set_signed.
@@ -60,17 +59,13 @@ const char kSignedHex[] =
 
 const std::string kEmptyEncoding("\x01\x00\x00\x00", 4);
 
-void ExpectInvalid(const absl::StatusOr<KeySet>& result,
-                   absl::string_view message_part) {
-  EXPECT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument)
-      << result.status();
+void ExpectInvalid(const absl::StatusOr<KeySet>& result, absl::string_view message_part) {
+  EXPECT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument) << result.status();
   EXPECT_THAT(std::string(result.status().message()), HasSubstr(message_part));
 }
 
-void ExpectInvalid(const absl::StatusOr<std::string>& result,
-                   absl::string_view message_part) {
-  EXPECT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument)
-      << result.status();
+void ExpectInvalid(const absl::StatusOr<std::string>& result, absl::string_view message_part) {
+  EXPECT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument) << result.status();
   EXPECT_THAT(std::string(result.status().message()), HasSubstr(message_part));
 }
 
@@ -81,8 +76,7 @@ void ExpectInvalid(const absl::Status& status, absl::string_view message_part) {
 
 TEST(KeySetTest, GoldenEncodings) {
   // Output of protocol_golden.py.
-  EXPECT_EQ(HexEncode(kPlainEncoding),
-            "01000002066c6170746f700002aabb0570686f6e650003010203");
+  EXPECT_EQ(HexEncode(kPlainEncoding), "01000002066c6170746f700002aabb0570686f6e650003010203");
   EXPECT_EQ(HexEncode(kEmptyEncoding), "01000000");
   EXPECT_EQ(HexEncode(kSignedEncoding), kSignedHex);
 
@@ -103,10 +97,10 @@ TEST(KeySetTest, GoldenDecodings) {
 
 TEST(KeySetTest, RoundTripsAtTheLimits) {
   // One device at the id and key maxima, with an account key.
-  KeySet big{std::string(32, '\x01'),
-             {Device{std::string(kMaxDeviceIdSize, '\xff'),
-                     std::string(kMaxDeviceKeySize, '\x02')}},
-             std::string(64, '\x03')};
+  KeySet big{
+      std::string(32, '\x01'),
+      {Device{std::string(kMaxDeviceIdSize, '\xff'), std::string(kMaxDeviceKeySize, '\x02')}},
+      std::string(64, '\x03')};
   absl::StatusOr<std::string> encoded = EncodeKeySet(big);
   ASSERT_TRUE(encoded.ok()) << encoded.status();
   EXPECT_EQ(DecodeKeySet(*encoded).value(), big);
@@ -114,8 +108,7 @@ TEST(KeySetTest, RoundTripsAtTheLimits) {
   // 32 devices, ids of every length 1..32.
   KeySet many;
   for (size_t i = 1; i <= kMaxDevicesPerKeySet; ++i) {
-    many.devices.push_back(
-        Device{std::string(i, 'd'), std::string(i, 'k')});
+    many.devices.push_back(Device{std::string(i, 'd'), std::string(i, 'k')});
   }
   encoded = EncodeKeySet(many);
   ASSERT_TRUE(encoded.ok()) << encoded.status();
@@ -143,8 +136,7 @@ TEST(KeySetTest, OperatorEqualsComparesEveryField) {
 }
 
 TEST(KeySetTest, EveryTruncatedPrefixFails) {
-  for (const std::string& encoding :
-       {kPlainEncoding, kSignedEncoding, kEmptyEncoding}) {
+  for (const std::string& encoding : {kPlainEncoding, kSignedEncoding, kEmptyEncoding}) {
     for (size_t n = 0; n < encoding.size(); ++n) {
       absl::StatusOr<KeySet> result = DecodeKeySet(encoding.substr(0, n));
       EXPECT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument)
@@ -156,10 +148,8 @@ TEST(KeySetTest, EveryTruncatedPrefixFails) {
 }
 
 TEST(KeySetTest, TrailingBytesFail) {
-  for (const std::string& encoding :
-       {kPlainEncoding, kSignedEncoding, kEmptyEncoding}) {
-    ExpectInvalid(DecodeKeySet(encoding + std::string(1, '\0')),
-                  "1 trailing bytes");
+  for (const std::string& encoding : {kPlainEncoding, kSignedEncoding, kEmptyEncoding}) {
+    ExpectInvalid(DecodeKeySet(encoding + std::string(1, '\0')), "1 trailing bytes");
   }
 }
 
@@ -181,15 +171,13 @@ TEST(KeySetTest, DecodeRejectsHasAccountKeyTwo) {
 // The encoder must refuse every limit broken by one, and accept the limit.
 TEST(KeySetTest, EncodeEnforcesDeviceIdBounds) {
   KeySet ks{std::nullopt, {Device{"", "k"}}};
-  EXPECT_EQ(
-      EncodeKeySet(ks).status().message(),
-      "key set: device 0 (id \"\"): device id must be 1..64 bytes, got 0");
+  EXPECT_EQ(EncodeKeySet(ks).status().message(),
+            "key set: device 0 (id \"\"): device id must be 1..64 bytes, got 0");
   ks.devices[0].device_id = std::string(65, 'i');
   EXPECT_EQ(EncodeKeySet(ks).status().message(),
             "key set: device 0 (id \"" + std::string(64, 'i') +
                 "\"...): device id must be 1..64 bytes, got 65");
-  EXPECT_EQ(EncodeKeySet(ks).status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(EncodeKeySet(ks).status().code(), absl::StatusCode::kInvalidArgument);
   ks.devices[0].device_id = std::string(64, 'i');
   EXPECT_TRUE(EncodeKeySet(ks).ok());
 }
@@ -216,11 +204,9 @@ TEST(KeySetTest, EncodeEnforcesDeviceKeyBounds) {
 TEST(KeySetTest, EncodeEnforcesDeviceCount) {
   KeySet ks;
   for (int i = 0; i < 33; ++i) {
-    ks.devices.push_back(
-        Device{std::string(1, static_cast<char>('A' + i)), "k"});
+    ks.devices.push_back(Device{std::string(1, static_cast<char>('A' + i)), "k"});
   }
-  ExpectInvalid(EncodeKeySet(ks),
-                "key set: device count must be 0..32, got 33");
+  ExpectInvalid(EncodeKeySet(ks), "key set: device count must be 0..32, got 33");
   ks.devices.pop_back();
   EXPECT_TRUE(EncodeKeySet(ks).ok());
 }
@@ -228,8 +214,7 @@ TEST(KeySetTest, EncodeEnforcesDeviceCount) {
 TEST(KeySetTest, EncodeEnforcesAccountKeySize) {
   KeySet ks = SignedKeySet();
   ks.account_key = std::string(31, '\xaa');
-  ExpectInvalid(EncodeKeySet(ks),
-                "key set: account key must be 32 bytes, got 31");
+  ExpectInvalid(EncodeKeySet(ks), "key set: account key must be 32 bytes, got 31");
   ks.account_key = std::string(33, '\xaa');
   ExpectInvalid(EncodeKeySet(ks), "account key must be 32 bytes, got 33");
 }
@@ -243,8 +228,7 @@ TEST(KeySetTest, EncodeEnforcesSignaturePresence) {
   // An account key without a signature, or with a short one.
   ks = SignedKeySet();
   ks.signature.clear();
-  EXPECT_EQ(EncodeKeySet(ks).status().message(),
-            "key set: signature must be 64 bytes, got 0");
+  EXPECT_EQ(EncodeKeySet(ks).status().message(), "key set: signature must be 64 bytes, got 0");
   ks.signature = std::string(63, 's');
   ExpectInvalid(EncodeKeySet(ks), "signature must be 64 bytes, got 63");
 }
@@ -253,25 +237,25 @@ TEST(KeySetTest, SignatureComesAfterEveryDevice) {
   KeySet ks = SignedKeySet();
   ks.devices.push_back(Device{"tv", "\x01"});
   std::string encoded = EncodeKeySet(ks).value();
-  EXPECT_EQ(encoded, kSignedEncoding.substr(0, kSignedEncoding.size() - 64)
-                             .replace(35, 1, "\x02") +
-                         std::string("\x02" "tv" "\x00\x01\x01", 6) +
+  EXPECT_EQ(encoded, kSignedEncoding.substr(0, kSignedEncoding.size() - 64).replace(35, 1, "\x02") +
+                         std::string("\x02"
+                                     "tv"
+                                     "\x00\x01\x01",
+                                     6) +
                          std::string(64, '\x5a'));
   EXPECT_EQ(DecodeKeySet(encoded).value(), ks);
 }
 
 TEST(KeySetTest, EncodeRejectsEmptyKeySetWithAccountKey) {
   KeySet ks{std::string(32, '\xaa'), {}, std::string(64, 's')};
-  ExpectInvalid(EncodeKeySet(ks),
-                "key set: the empty key set must not have an account key");
+  ExpectInvalid(EncodeKeySet(ks), "key set: the empty key set must not have an account key");
 }
 
 TEST(KeySetTest, EncodeRejectsDuplicateAndUnsortedIds) {
   KeySet ks{std::nullopt, {Device{"a", "k"}, Device{"a", "k2"}}};
   ExpectInvalid(EncodeKeySet(ks), "device 1 (id \"a\"): duplicate device id");
   ks = KeySet{std::nullopt, {Device{"b", "k"}, Device{"a", "k"}}};
-  ExpectInvalid(EncodeKeySet(ks),
-                "device 1 (id \"a\"): device ids must be strictly increasing");
+  ExpectInvalid(EncodeKeySet(ks), "device 1 (id \"a\"): device ids must be strictly increasing");
   // Shorter first on a common prefix.
   ks = KeySet{std::nullopt, {Device{"ab", "k"}, Device{"a", "k"}}};
   ExpectInvalid(EncodeKeySet(ks), "strictly increasing");
@@ -281,8 +265,7 @@ TEST(KeySetTest, SortOrderIsBytewiseUnsigned) {
   // 0x80 sorts after 0x7f (a signed char compare would put it first), and a
   // prefix sorts before its extensions.
   KeySet ks{std::nullopt,
-            {Device{"\x80", "k"}, Device{"ab", "k"},
-             Device{"\x7f", "k"}, Device{"a", "k"}}};
+            {Device{"\x80", "k"}, Device{"ab", "k"}, Device{"\x7f", "k"}, Device{"a", "k"}}};
   EXPECT_FALSE(EncodeKeySet(ks).ok());
   SortDevices(&ks);
   ASSERT_EQ(ks.devices.size(), 4u);
@@ -296,8 +279,7 @@ TEST(KeySetTest, SortOrderIsBytewiseUnsigned) {
 }
 
 TEST(KeySetTest, SortDevicesKeepsDuplicatesForEncodeToReject) {
-  KeySet ks{std::nullopt,
-            {Device{"b", "1"}, Device{"a", "2"}, Device{"b", "3"}}};
+  KeySet ks{std::nullopt, {Device{"b", "1"}, Device{"a", "2"}, Device{"b", "3"}}};
   SortDevices(&ks);
   EXPECT_EQ(ks.devices[1].device_key, "1");  // stable
   EXPECT_EQ(ks.devices[2].device_key, "3");
@@ -309,8 +291,7 @@ TEST(KeySetTest, WholeEncodingLimit) {
   // bytes: 4 + 7 * (1 + 1 + 2 + 8192) + (1 + 1 + 2 + 8156).
   KeySet ks;
   for (char id = '0'; id < '8'; ++id) {
-    ks.devices.push_back(
-        Device{std::string(1, id), std::string(8192, 'k')});
+    ks.devices.push_back(Device{std::string(1, id), std::string(8192, 'k')});
   }
   ks.devices.back().device_key.resize(8156);
   absl::StatusOr<std::string> encoded = EncodeKeySet(ks);
@@ -319,8 +300,7 @@ TEST(KeySetTest, WholeEncodingLimit) {
   EXPECT_EQ(DecodeKeySet(*encoded).value(), ks);
 
   ks.devices.back().device_key.push_back('k');
-  ExpectInvalid(EncodeKeySet(ks),
-                "key set: encoding must be at most 65536 bytes, got 65537");
+  ExpectInvalid(EncodeKeySet(ks), "key set: encoding must be at most 65536 bytes, got 65537");
 
   // The same 65537 bytes, spelled out, are refused by the decoder too.
   std::string too_big = *encoded;
@@ -329,15 +309,13 @@ TEST(KeySetTest, WholeEncodingLimit) {
   too_big[too_big.size() - 8157] = '\xdd';  // 8157
   too_big.push_back('k');
   ASSERT_EQ(too_big.size(), kMaxKeySetSize + 1);
-  ExpectInvalid(DecodeKeySet(too_big),
-                "key set: encoding must be at most 65536 bytes, got 65537");
+  ExpectInvalid(DecodeKeySet(too_big), "key set: encoding must be at most 65536 bytes, got 65537");
 }
 
 // Hand-made encodings that break one rule each, for the decoder.
-std::string Encoding(
-    bool has_account_key, uint16_t count,
-    const std::vector<std::pair<std::string, std::string>>& devices,
-    size_t account_key_size = 32) {
+std::string Encoding(bool has_account_key, uint16_t count,
+                     const std::vector<std::pair<std::string, std::string>>& devices,
+                     size_t account_key_size = 32) {
   ByteWriter w;
   w.U8(1);
   w.U8(has_account_key ? 1 : 0);
@@ -362,16 +340,13 @@ TEST(KeySetTest, DecodeEnforcesLimits) {
                 "device 0 (id \"\"): device id must be 1..64 bytes, got 0");
   ExpectInvalid(DecodeKeySet(Encoding(false, 1, {{std::string(65, 'i'), "k"}})),
                 "device id must be 1..64 bytes, got 65");
-  EXPECT_TRUE(
-      DecodeKeySet(Encoding(false, 1, {{std::string(64, 'i'), "k"}})).ok());
+  EXPECT_TRUE(DecodeKeySet(Encoding(false, 1, {{std::string(64, 'i'), "k"}})).ok());
   ExpectInvalid(DecodeKeySet(Encoding(false, 2, {{"a", "k"}, {"phone", ""}})),
                 "device 1 (id \"phone\"): device key must be 1..8192 bytes, "
                 "got 0");
-  ExpectInvalid(
-      DecodeKeySet(Encoding(false, 1, {{"a", std::string(8193, 'k')}})),
-      "device key must be 1..8192 bytes, got 8193");
-  EXPECT_TRUE(
-      DecodeKeySet(Encoding(false, 1, {{"a", std::string(8192, 'k')}})).ok());
+  ExpectInvalid(DecodeKeySet(Encoding(false, 1, {{"a", std::string(8193, 'k')}})),
+                "device key must be 1..8192 bytes, got 8193");
+  EXPECT_TRUE(DecodeKeySet(Encoding(false, 1, {{"a", std::string(8192, 'k')}})).ok());
 
   std::vector<std::pair<std::string, std::string>> devices;
   for (int i = 0; i < 33; ++i) {
@@ -382,8 +357,7 @@ TEST(KeySetTest, DecodeEnforcesLimits) {
   devices.pop_back();
   EXPECT_TRUE(DecodeKeySet(Encoding(false, 32, devices)).ok());
   // A count far beyond the limit must not make the decoder reserve for it.
-  ExpectInvalid(DecodeKeySet(Encoding(false, 0xffff, {})),
-                "device count must be 0..32, got 65535");
+  ExpectInvalid(DecodeKeySet(Encoding(false, 0xffff, {})), "device count must be 0..32, got 65535");
 }
 
 TEST(KeySetTest, DecodeRejectsShortAccountKey) {
@@ -396,11 +370,9 @@ TEST(KeySetTest, DecodeRejectsDuplicateAndUnsortedIds) {
                 "device 1 (id \"a\"): duplicate device id");
   ExpectInvalid(DecodeKeySet(Encoding(false, 2, {{"b", "k"}, {"a", "k"}})),
                 "device 1 (id \"a\"): device ids must be strictly increasing");
-  ExpectInvalid(DecodeKeySet(Encoding(false, 2, {{"ab", "k"}, {"a", "k"}})),
+  ExpectInvalid(DecodeKeySet(Encoding(false, 2, {{"ab", "k"}, {"a", "k"}})), "strictly increasing");
+  ExpectInvalid(DecodeKeySet(Encoding(false, 2, {{"\x80", "k"}, {"\x7f", "k"}})),
                 "strictly increasing");
-  ExpectInvalid(
-      DecodeKeySet(Encoding(false, 2, {{"\x80", "k"}, {"\x7f", "k"}})),
-      "strictly increasing");
 }
 
 TEST(KeySetTest, DecodeRejectsEmptyKeySetWithAccountKey) {
@@ -418,8 +390,7 @@ TEST(KeySetTest, DecodeRejectsSignatureWithoutAccountKey) {
 // --- Key set signatures --------------------------------------------------
 
 const char kAccount[] = "alice@example.com";
-constexpr char kVectorsPath[] =
-    "core/protocol/testdata/key_set_signature_vectors.json";
+constexpr char kVectorsPath[] = "core/protocol/testdata/key_set_signature_vectors.json";
 
 Ed25519PrivateKey AccountKey(char seed_byte) {
   return Ed25519PrivateKey::FromSeed(std::string(32, seed_byte)).value();
@@ -427,8 +398,7 @@ Ed25519PrivateKey AccountKey(char seed_byte) {
 
 // laptop, phone and tablet, signed by `key` as `version` of kAccount.
 KeySet SignedBy(const Ed25519PrivateKey& key, uint64_t version,
-                std::initializer_list<const char*> ids = {"laptop", "phone",
-                                                          "tablet"}) {
+                std::initializer_list<const char*> ids = {"laptop", "phone", "tablet"}) {
   KeySet ks;
   for (const char* id : ids) {
     ks.devices.push_back(Device{id, std::string("key of ") + id});
@@ -438,8 +408,7 @@ KeySet SignedBy(const Ed25519PrivateKey& key, uint64_t version,
   return ks;
 }
 
-void ExpectSignatureError(const absl::Status& status,
-                          absl::string_view message) {
+void ExpectSignatureError(const absl::Status& status, absl::string_view message) {
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << status;
   EXPECT_EQ(status.message(), message);
   EXPECT_TRUE(IsKeySetSignatureError(status)) << status;
@@ -460,8 +429,7 @@ TEST(KeySetSignatureTest, GoldenMessage) {
       std::string("\x06" "laptop" "\x00\x02" "\xaa\xbb", 11) +
       std::string("\x05" "phone" "\x00\x03" "\x01\x02\x03", 11);
   // clang-format on
-  absl::StatusOr<std::string> message =
-      KeySetSignatureMessage(kAccount, 258, ks);
+  absl::StatusOr<std::string> message = KeySetSignatureMessage(kAccount, 258, ks);
   ASSERT_TRUE(message.ok()) << message.status();
   EXPECT_EQ(*message, want);
   // It is exactly the context, account and version, then the key set's
@@ -495,8 +463,7 @@ TEST(KeySetSignatureTest, MatchesVectorFile) {
       KeySet unsigned_set = *ks;
       unsigned_set.signature.clear();
       Ed25519PrivateKey key =
-          Ed25519PrivateKey::FromSeed(HexDecode(t["seed"].get<std::string>()).value())
-              .value();
+          Ed25519PrivateKey::FromSeed(HexDecode(t["seed"].get<std::string>()).value()).value();
       ASSERT_TRUE(SignKeySet(key, account, version, &unsigned_set).ok());
       EXPECT_EQ(EncodeKeySet(unsigned_set).value(), encoded);
     } else {
@@ -536,13 +503,11 @@ TEST(KeySetSignatureTest, RemovedDeviceReAddedIsRejected) {
   KeySet readded = v2;
   readded.devices = v1.devices;
   readded.signature = v1.signature;
-  ExpectSignatureError(
-      VerifyKeySetSignature(kAccount, 3, readded),
-      "key set signature: does not verify under the account key for version 3");
+  ExpectSignatureError(VerifyKeySetSignature(kAccount, 3, readded),
+                       "key set signature: does not verify under the account key for version 3");
   readded.signature = v2.signature;
-  ExpectSignatureError(
-      VerifyKeySetSignature(kAccount, 3, readded),
-      "key set signature: does not verify under the account key for version 3");
+  ExpectSignatureError(VerifyKeySetSignature(kAccount, 3, readded),
+                       "key set signature: does not verify under the account key for version 3");
 }
 
 TEST(KeySetSignatureTest, OlderKeySetRepublishedIsRejected) {
@@ -573,8 +538,7 @@ TEST(KeySetSignatureTest, EveryCoveredFieldMatters) {
   ks.devices[0].device_id = "laptoq";  // a device renamed
   EXPECT_TRUE(IsKeySetSignatureError(VerifyKeySetSignature(kAccount, 4, ks)));
   // Another account.
-  EXPECT_TRUE(IsKeySetSignatureError(
-      VerifyKeySetSignature("mallory@example.com", 4, good)));
+  EXPECT_TRUE(IsKeySetSignatureError(VerifyKeySetSignature("mallory@example.com", 4, good)));
   // Another account key, with or without the signature made by it.
   ks = good;
   ks.account_key = AccountKey('\x08').public_key().bytes();
@@ -586,8 +550,7 @@ TEST(KeySetSignatureTest, EveryCoveredFieldMatters) {
   for (size_t i = 0; i < 64; i += 7) {
     ks = good;
     ks.signature[i] ^= 0x10;
-    EXPECT_TRUE(IsKeySetSignatureError(VerifyKeySetSignature(kAccount, 4, ks)))
-        << i;
+    EXPECT_TRUE(IsKeySetSignatureError(VerifyKeySetSignature(kAccount, 4, ks))) << i;
   }
   EXPECT_TRUE(VerifyKeySetSignature(kAccount, 4, good).ok());
 }
@@ -627,8 +590,8 @@ TEST(KeySetSignatureTest, MalformedInputIsNotASignatureError) {
   ExpectSignatureError(VerifyKeySetSignature(kAccount, 0, ks),
                        "key set signature: version must be at least 1");
   // Payload-less statuses with the same text are not signature errors.
-  EXPECT_FALSE(IsKeySetSignatureError(
-      absl::InvalidArgumentError("key set signature: does not verify")));
+  EXPECT_FALSE(
+      IsKeySetSignatureError(absl::InvalidArgumentError("key set signature: does not verify")));
   EXPECT_FALSE(IsKeySetSignatureError(absl::OkStatus()));
 }
 

@@ -7,8 +7,7 @@ namespace keytrail {
 absl::Status ValidateAccountId(absl::string_view account) {
   if (account.empty() || account.size() > kMaxAccountIdSize) {
     return absl::InvalidArgumentError(
-        absl::StrCat("account id: must be 1..", kMaxAccountIdSize,
-                     " bytes, got ", account.size()));
+        absl::StrCat("account id: must be 1..", kMaxAccountIdSize, " bytes, got ", account.size()));
   }
   return absl::OkStatus();
 }

@@ -14,10 +14,8 @@ static_assert(kMaxDeviceIdSize == 64, "PROTOCOL.md: device id 1..64");
 static_assert(kMaxDeviceKeySize == 8192, "PROTOCOL.md: device key 1..8192");
 static_assert(kMaxDevicesPerKeySet == 32, "PROTOCOL.md: 0..32 devices");
 static_assert(kMaxKeySetSize == 65536, "PROTOCOL.md: key set <= 65,536");
-static_assert(kMinOpeningSize == 16 && kMaxOpeningSize == 64,
-              "PROTOCOL.md: opening 16..64");
-static_assert(kOpeningSize >= kMinOpeningSize &&
-                  kOpeningSize <= kMaxOpeningSize,
+static_assert(kMinOpeningSize == 16 && kMaxOpeningSize == 64, "PROTOCOL.md: opening 16..64");
+static_assert(kOpeningSize >= kMinOpeningSize && kOpeningSize <= kMaxOpeningSize,
               "the server's openings must themselves be valid");
 static_assert(kMaxBatchUpdates == 1000, "PROTOCOL.md: 1..1,000 updates");
 static_assert(kMaxRequestBytes == 8 * 1024 * 1024, "PROTOCOL.md: 8 MiB");

@@ -22,8 +22,7 @@ constexpr uint64_t kGroupModulus = 100000;  // 10^kVerificationCodeGroupDigits
 std::string Half(const Hash& digest) {
   std::string digits;
   digits.reserve(kAccountCodeDigits);
-  for (size_t g = 0; g < kAccountCodeDigits / kVerificationCodeGroupDigits;
-       ++g) {
+  for (size_t g = 0; g < kAccountCodeDigits / kVerificationCodeGroupDigits; ++g) {
     uint64_t v = 0;
     for (size_t i = 0; i < kGroupBytes; ++i) {
       v = (v << 8) | digest[g * kGroupBytes + i];
@@ -42,14 +41,12 @@ std::string Half(const Hash& digest) {
 
 absl::Status Prefixed(absl::string_view which, const absl::Status& status) {
   return absl::Status(status.code(),
-                      absl::StrCat("verification code: account ", which, ": ",
-                                   status.message()));
+                      absl::StrCat("verification code: account ", which, ": ", status.message()));
 }
 
 }  // namespace
 
-absl::StatusOr<std::string> VerificationIdentity(absl::string_view account,
-                                                 const KeySet& key_set) {
+absl::StatusOr<std::string> VerificationIdentity(absl::string_view account, const KeySet& key_set) {
   absl::Status status = ValidateAccountId(account);
   if (!status.ok()) return status;
   absl::StatusOr<std::string> encoded = EncodeKeySet(key_set);
@@ -88,9 +85,10 @@ absl::StatusOr<std::string> AccountVerificationCode(absl::string_view account,
   return Half(h);
 }
 
-absl::StatusOr<std::string> ContactVerificationCode(
-    absl::string_view account_a, const KeySet& key_set_a,
-    absl::string_view account_b, const KeySet& key_set_b) {
+absl::StatusOr<std::string> ContactVerificationCode(absl::string_view account_a,
+                                                    const KeySet& key_set_a,
+                                                    absl::string_view account_b,
+                                                    const KeySet& key_set_b) {
   absl::StatusOr<std::string> a = AccountVerificationCode(account_a, key_set_a);
   if (!a.ok()) return Prefixed("a", a.status());
   absl::StatusOr<std::string> b = AccountVerificationCode(account_b, key_set_b);

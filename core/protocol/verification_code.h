@@ -51,8 +51,7 @@ constexpr size_t kContactCodeDigits = 60;
 constexpr size_t kVerificationCodeGroupDigits = 5;
 
 // The identity bytes above, or the errors listed above.
-absl::StatusOr<std::string> VerificationIdentity(absl::string_view account,
-                                                 const KeySet& key_set);
+absl::StatusOr<std::string> VerificationIdentity(absl::string_view account, const KeySet& key_set);
 
 // One account's 30-digit code: the public code a user may publish, and its
 // half of every pair's code.
@@ -61,9 +60,10 @@ absl::StatusOr<std::string> AccountVerificationCode(absl::string_view account,
 
 // The 60-digit code for a pair of accounts; equal for (a, b) and (b, a).
 // Errors name which account ("verification code: account a: ...").
-absl::StatusOr<std::string> ContactVerificationCode(
-    absl::string_view account_a, const KeySet& key_set_a,
-    absl::string_view account_b, const KeySet& key_set_b);
+absl::StatusOr<std::string> ContactVerificationCode(absl::string_view account_a,
+                                                    const KeySet& key_set_a,
+                                                    absl::string_view account_b,
+                                                    const KeySet& key_set_b);
 
 // `digits` in groups of 5 separated by single spaces ("01234 56789 ..."); a
 // last group may be shorter when the length is not a multiple of 5.

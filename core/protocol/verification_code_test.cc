@@ -12,11 +12,10 @@
 namespace keytrail {
 namespace {
 
-using ::testing::HasSubstr;
-using ::testing::MatchesRegex;
+using testing::HasSubstr;
+using testing::MatchesRegex;
 
-constexpr char kVectorsPath[] =
-    "core/protocol/testdata/verification_code_vectors.json";
+constexpr char kVectorsPath[] = "core/protocol/testdata/verification_code_vectors.json";
 
 std::string Unhex(const std::string& hex) {
   absl::StatusOr<std::string> s = HexDecode(hex);
@@ -24,9 +23,7 @@ std::string Unhex(const std::string& hex) {
   return s.ok() ? *s : "";
 }
 
-KeySet Keyless(const std::string& key) {
-  return KeySet{std::nullopt, {Device{"phone", key}}};
-}
+KeySet Keyless(const std::string& key) { return KeySet{std::nullopt, {Device{"phone", key}}}; }
 
 KeySet WithAccountKey(char key_byte, const std::string& device_key) {
   KeySet ks;
@@ -72,10 +69,8 @@ TEST(VerificationCodeTest, MatchesVectorFile) {
 TEST(VerificationCodeTest, BothOrdersGiveTheSameCode) {
   KeySet alice = WithAccountKey('a', "alice phone");
   KeySet bob = Keyless("bob phone");
-  absl::StatusOr<std::string> ab =
-      ContactVerificationCode("alice", alice, "bob", bob);
-  absl::StatusOr<std::string> ba =
-      ContactVerificationCode("bob", bob, "alice", alice);
+  absl::StatusOr<std::string> ab = ContactVerificationCode("alice", alice, "bob", bob);
+  absl::StatusOr<std::string> ba = ContactVerificationCode("bob", bob, "alice", alice);
   ASSERT_TRUE(ab.ok()) << ab.status();
   ASSERT_TRUE(ba.ok()) << ba.status();
   EXPECT_EQ(*ab, *ba);
@@ -101,8 +96,7 @@ TEST(VerificationCodeTest, KeySetIdentityCoversEveryDevice) {
             *AccountVerificationCode("bob", Keyless("new")));
   KeySet two = Keyless("old");
   two.devices.push_back(Device{"tablet", "t"});
-  EXPECT_NE(*AccountVerificationCode("bob", Keyless("old")),
-            *AccountVerificationCode("bob", two));
+  EXPECT_NE(*AccountVerificationCode("bob", Keyless("old")), *AccountVerificationCode("bob", two));
   // A keyless key set never shares an identity with an account key, even
   // with the same bytes inside.
   EXPECT_NE(*VerificationIdentity("bob", Keyless(std::string(32, 'a'))),
@@ -134,12 +128,10 @@ TEST(VerificationCodeTest, RejectsBadInput) {
 
   s = ContactVerificationCode("alice", Keyless("k"), "bob", KeySet{});
   EXPECT_EQ(s.status().code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_THAT(s.status().message(),
-              HasSubstr("verification code: account b: "));
+  EXPECT_THAT(s.status().message(), HasSubstr("verification code: account b: "));
   s = ContactVerificationCode("", Keyless("k"), "bob", Keyless("k"));
   EXPECT_EQ(s.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(s.status().message(),
-              HasSubstr("verification code: account a: account id"));
+  EXPECT_THAT(s.status().message(), HasSubstr("verification code: account a: account id"));
 }
 
 TEST(VerificationCodeTest, FormatsGroupsOfFive) {

@@ -49,8 +49,8 @@ class InfoLog : public rocksdb::Logger {
   void Logv(const char* format, va_list ap) override {
     if (fd_ < 0) return;
     char line[4096];
-    const std::string time = absl::FormatTime("%Y/%m/%d-%H:%M:%E6S ", absl::Now(),
-                                              absl::UTCTimeZone());
+    const std::string time =
+        absl::FormatTime("%Y/%m/%d-%H:%M:%E6S ", absl::Now(), absl::UTCTimeZone());
     size_t n = std::min(time.size(), sizeof(line));
     std::memcpy(line, time.data(), n);
     const int wrote = std::vsnprintf(line + n, sizeof(line) - n, format, ap);
@@ -77,8 +77,8 @@ class Database::ErrorListener : public rocksdb::EventListener {
                          rocksdb::Status* /*error*/) override {
     if (reason == rocksdb::BackgroundErrorReason::kWriteCallback) log_write_failed_.store(true);
   }
-  void OnErrorRecoveryBegin(rocksdb::BackgroundErrorReason /*reason*/,
-                            rocksdb::Status /*error*/, bool* auto_recovery) override {
+  void OnErrorRecoveryBegin(rocksdb::BackgroundErrorReason /*reason*/, rocksdb::Status /*error*/,
+                            bool* auto_recovery) override {
     *auto_recovery = false;
   }
   // A write to the write-ahead log failed and no Resume has cleared it.
@@ -114,8 +114,8 @@ absl::Status FromRocksStatus(const rocksdb::Status& s, absl::string_view what) {
   }
 }
 
-absl::StatusOr<std::unique_ptr<Database>> Database::Open(
-    const std::string& path, const DatabaseOptions& options) {
+absl::StatusOr<std::unique_ptr<Database>> Database::Open(const std::string& path,
+                                                         const DatabaseOptions& options) {
   rocksdb::Options db_options;
   db_options.create_if_missing = options.create_if_missing;
   db_options.create_missing_column_families = options.create_if_missing;
@@ -163,8 +163,8 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(
   db->path_ = path;
   db->errors_ = listener;
   rocksdb::DB* raw = nullptr;
-  rocksdb::Status s = rocksdb::DB::Open(rocksdb::DBOptions(db_options), path,
-                                        descriptors, &db->handles_, &raw);
+  rocksdb::Status s =
+      rocksdb::DB::Open(rocksdb::DBOptions(db_options), path, descriptors, &db->handles_, &raw);
   if (!s.ok()) {
     return FromRocksStatus(s, absl::StrCat("opening database ", path));
   }
@@ -182,13 +182,12 @@ Database::~Database() {
 
 Snapshot Database::GetSnapshot() const {
   rocksdb::DB* db = db_.get();
-  return Snapshot(db->GetSnapshot(),
-                  [db](const rocksdb::Snapshot* s) { db->ReleaseSnapshot(s); });
+  return Snapshot(db->GetSnapshot(), [db](const rocksdb::Snapshot* s) { db->ReleaseSnapshot(s); });
 }
 
-absl::StatusOr<std::optional<std::string>> Database::Get(
-    rocksdb::ColumnFamilyHandle* cf, absl::string_view key,
-    const rocksdb::Snapshot* snapshot) const {
+absl::StatusOr<std::optional<std::string>> Database::Get(rocksdb::ColumnFamilyHandle* cf,
+                                                         absl::string_view key,
+                                                         const rocksdb::Snapshot* snapshot) const {
   rocksdb::ReadOptions read;
   read.snapshot = snapshot;
   std::string value;

@@ -109,8 +109,7 @@ TEST(DatabaseTest, SecondOpenOfTheSameDirectoryIsRefused) {
   auto first = Database::Open(path, TwoFamilies());
   ASSERT_TRUE(first.ok());
   auto second = Database::Open(path, TwoFamilies());
-  EXPECT_EQ(second.status().code(), absl::StatusCode::kFailedPrecondition)
-      << second.status();
+  EXPECT_EQ(second.status().code(), absl::StatusCode::kFailedPrecondition) << second.status();
 }
 
 TEST(DatabaseTest, MissingDatabaseWithoutCreateIsAnError) {
@@ -137,7 +136,7 @@ TEST(DatabaseTest, StatusMapping) {
 // the next commit resumes the database (RocksDB would refuse every write
 // until DB::Resume) and what it writes survives a reopen.
 void FullDiskThenResume(bool flush_first) {
-  keytrail::testing::FullDisk disk;
+  keytrail::test::FullDisk disk;
   std::string path = TempDir(flush_first ? "db_full_flushed" : "db_full");
   DatabaseOptions options = TwoFamilies();
   options.env = disk.env();
@@ -164,8 +163,8 @@ void FullDiskThenResume(bool flush_first) {
     // Reads go on.
     EXPECT_EQ(**(*db)->Get((*db)->cf(0), "before", nullptr), "1");
     // Still full: resuming fails and writes stay refused.
-    EXPECT_EQ((*db)->Resume().code(), flush_first ? absl::StatusCode::kFailedPrecondition
-                                                  : absl::StatusCode::kUnavailable);
+    EXPECT_EQ((*db)->Resume().code(),
+              flush_first ? absl::StatusCode::kFailedPrecondition : absl::StatusCode::kUnavailable);
     rocksdb::WriteBatch refused;
     refused.Put((*db)->cf(0), "refused", "x");
     EXPECT_FALSE((*db)->Commit(&refused).ok());
@@ -197,7 +196,7 @@ TEST(DatabaseTest, FullDiskFailsWritesThenCommitResumes) { FullDiskThenResume(fa
 TEST(DatabaseTest, FullDiskWithEmptyMemtablesNeedsRestart) { FullDiskThenResume(true); }
 
 TEST(DatabaseTest, ProbeWriteFailsWhileFullAndResumesWritesAfter) {
-  keytrail::testing::FullDisk disk;
+  keytrail::test::FullDisk disk;
   DatabaseOptions options = TwoFamilies();
   options.env = disk.env();
   auto db = Database::Open(TempDir("db_probe"), options);

@@ -64,8 +64,8 @@ absl::StatusOr<LogTile> LogTile::Decode(absl::string_view bytes) {
     }
     if (!r.ReadU16(&width)) return TruncatedError(kWhat, "width");
     if (width == 0 || width > kWidth) {
-      return absl::InvalidArgumentError(absl::StrCat(kWhat, ": width ", width, ", want 1..",
-                                                     kWidth));
+      return absl::InvalidArgumentError(
+          absl::StrCat(kWhat, ": width ", width, ", want 1..", kWidth));
     }
     LogTile tile;
     for (int k = 0; k < kHeight; ++k) {
@@ -104,8 +104,7 @@ absl::StatusOr<LogTileWriter> LogTileWriter::Resume(const Database& db,
     auto value = db.Get(cf, LogTileKey(level, index), nullptr);
     if (!value.ok()) return value.status();
     if (!value->has_value()) {
-      return absl::DataLossError(absl::StrCat("log tile ", level, "/", index,
-                                              " is missing"));
+      return absl::DataLossError(absl::StrCat("log tile ", level, "/", index, " is missing"));
     }
     auto tile = LogTile::Decode(**value);
     if (!tile.ok()) return tile.status();
@@ -129,16 +128,14 @@ void LogTileWriter::Flush(rocksdb::WriteBatch* batch) {
   for (auto it = open_.begin(); it != open_.end();) {
     if (it->second.dirty) {
       std::string value = it->second.tile.Encode();
-      batch->Put(cf_, ToSlice(LogTileKey(it->first.first, it->first.second)),
-                 ToSlice(value));
+      batch->Put(cf_, ToSlice(LogTileKey(it->first.first, it->first.second)), ToSlice(value));
       it->second.dirty = false;
     }
     it = it->second.tile.full() ? open_.erase(it) : std::next(it);
   }
 }
 
-absl::StatusOr<std::vector<Hash>> LogTileReader::GetNodes(
-    absl::Span<const merkle::NodeId> ids) {
+absl::StatusOr<std::vector<Hash>> LogTileReader::GetNodes(absl::Span<const merkle::NodeId> ids) {
   std::vector<Hash> out;
   out.reserve(ids.size());
   for (const merkle::NodeId& id : ids) {
@@ -149,8 +146,8 @@ absl::StatusOr<std::vector<Hash>> LogTileReader::GetNodes(
       auto value = db_.Get(cf_, LogTileKey(p.tile_level, p.tile_index), snapshot_);
       if (!value.ok()) return value.status();
       if (!value->has_value()) {
-        return absl::DataLossError(absl::StrCat("log tile ", p.tile_level, "/",
-                                                p.tile_index, " is missing"));
+        return absl::DataLossError(
+            absl::StrCat("log tile ", p.tile_level, "/", p.tile_index, " is missing"));
       }
       auto tile = LogTile::Decode(**value);
       if (!tile.ok()) return tile.status();
@@ -158,8 +155,8 @@ absl::StatusOr<std::vector<Hash>> LogTileReader::GetNodes(
     }
     const Hash* h = it->second.Get(p.row, p.pos);
     if (h == nullptr) {
-      return absl::DataLossError(absl::StrCat("log node ", id.level, "/", id.index,
-                                              " is missing from its tile"));
+      return absl::DataLossError(
+          absl::StrCat("log node ", id.level, "/", id.index, " is missing from its tile"));
     }
     out.push_back(*h);
   }

@@ -59,8 +59,7 @@ class LogTileWriter {
  public:
   // Loads the right-edge tiles of a tree of `tree_size` leaves.
   // DataLoss if one is missing or damaged.
-  static absl::StatusOr<LogTileWriter> Resume(const Database& db,
-                                              rocksdb::ColumnFamilyHandle* cf,
+  static absl::StatusOr<LogTileWriter> Resume(const Database& db, rocksdb::ColumnFamilyHandle* cf,
                                               uint64_t tree_size);
 
   // Records one completed node (from CompactRange::Append's callback).
@@ -88,8 +87,7 @@ class LogTileReader : public merkle::HashSource {
                 const rocksdb::Snapshot* snapshot)
       : db_(db), cf_(cf), snapshot_(snapshot) {}
 
-  absl::StatusOr<std::vector<Hash>> GetNodes(
-      absl::Span<const merkle::NodeId> ids) override;
+  absl::StatusOr<std::vector<Hash>> GetNodes(absl::Span<const merkle::NodeId> ids) override;
 
  private:
   const Database& db_;

@@ -13,10 +13,10 @@
 namespace keytrail {
 namespace {
 
-class LogTilesTest : public ::testing::Test {
+class LogTilesTest : public testing::Test {
  protected:
   void SetUp() override {
-    db_ = testing::OpenTempDatabase({"log_tiles"});
+    db_ = test::OpenTempDatabase({"log_tiles"});
     ASSERT_NE(db_, nullptr);
   }
 
@@ -60,9 +60,8 @@ TEST_F(LogTilesTest, ProofsFromTilesVerifyAcrossEpochsAndTileBoundaries) {
   for (uint64_t first : {uint64_t{1}, uint64_t{256}, uint64_t{257}, uint64_t{40000}}) {
     auto proof = merkle::BuildConsistencyProof(first, size, reader);
     ASSERT_TRUE(proof.ok()) << proof.status();
-    EXPECT_TRUE(merkle::VerifyConsistency(first, size, *proof, roots_[first - 1],
-                                          roots_[size - 1])
-                    .ok());
+    EXPECT_TRUE(
+        merkle::VerifyConsistency(first, size, *proof, roots_[first - 1], roots_[size - 1]).ok());
   }
 }
 
@@ -80,7 +79,9 @@ TEST_F(LogTilesTest, ResumeNeedsTheRightEdgeTiles) {
 TEST_F(LogTilesTest, DamagedTileIsDataLoss) {
   AppendEpoch(10);
   rocksdb::WriteBatch batch;
-  batch.Put(db_->cf(0), ToSlice(LogTileKey(0, 0)), "\x01\x00\x0a" "short");
+  batch.Put(db_->cf(0), ToSlice(LogTileKey(0, 0)),
+            "\x01\x00\x0a"
+            "short");
   ASSERT_TRUE(db_->Commit(&batch).ok());
   LogTileReader reader(*db_, db_->cf(0), nullptr);
   EXPECT_EQ(merkle::RootAt(10, reader).status().code(), absl::StatusCode::kDataLoss);

@@ -21,13 +21,11 @@ class RocksMapReader : public map::MapReader {
  public:
   // `snapshot` may be null: read the latest committed state.
   RocksMapReader(const Database& db, rocksdb::ColumnFamilyHandle* tiles,
-                 rocksdb::ColumnFamilyHandle* leaves,
-                 const rocksdb::Snapshot* snapshot)
+                 rocksdb::ColumnFamilyHandle* leaves, const rocksdb::Snapshot* snapshot)
       : db_(db), tiles_(tiles), leaves_(leaves), snapshot_(snapshot) {}
 
   absl::StatusOr<std::optional<std::string>> GetTile(absl::string_view key) override;
-  absl::Status ScanLeaves(const Hash& prefix, int depth,
-                          std::vector<map::MapLeaf>* out) override;
+  absl::Status ScanLeaves(const Hash& prefix, int depth, std::vector<map::MapLeaf>* out) override;
   absl::StatusOr<std::optional<map::MapLeaf>> GetLeaf(const Hash& index) override;
 
   // Reuse of the leaf iterator across readers of the same view: creating

@@ -19,10 +19,10 @@ Hash RandomHash(std::mt19937_64& rng) {
   return h;
 }
 
-class RocksMapStoreTest : public ::testing::Test {
+class RocksMapStoreTest : public testing::Test {
  protected:
   void SetUp() override {
-    db_ = testing::OpenTempDatabase({"map_tiles", "map_leaves"});
+    db_ = test::OpenTempDatabase({"map_tiles", "map_leaves"});
     ASSERT_NE(db_, nullptr);
   }
 
@@ -90,7 +90,7 @@ TEST_F(RocksMapStoreTest, ScansInAnyOrderGiveTheSubtreesLeaves) {
     return out;
   };
   std::vector<std::pair<Hash, int>> scans;
-  for (int p = 0; p < 256; ++p) scans.push_back({Hash{static_cast<uint8_t>(p)}, 8});  // forward
+  for (int p = 0; p < 256; ++p) scans.push_back({Hash{static_cast<uint8_t>(p)}, 8});      // forward
   for (int p = 0; p < 256; p += 37) scans.push_back({Hash{static_cast<uint8_t>(p)}, 8});  // far
   for (int p = 255; p >= 0; p -= 5) scans.push_back({Hash{static_cast<uint8_t>(p)}, 8});  // back
   scans.push_back({Hash{0x42}, 8});

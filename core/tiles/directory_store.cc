@@ -75,8 +75,10 @@ absl::Status WriteSynced(const std::string& path, absl::string_view bytes) {
   while (status.ok() && done < bytes.size()) {
     const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) status = IoError(errno, "writing", path);
-    else done += static_cast<size_t>(n);
+    if (n < 0)
+      status = IoError(errno, "writing", path);
+    else
+      done += static_cast<size_t>(n);
   }
   if (status.ok() && ::fsync(fd) != 0) status = IoError(errno, "syncing", path);
   if (::close(fd) != 0 && status.ok()) status = IoError(errno, "closing", path);
@@ -115,8 +117,7 @@ absl::Status DirectoryTileStore::Put(absl::string_view path, absl::string_view b
   const std::string dir = Parent(full);
   absl::Status made = MakeDirs(root_, dir);
   if (!made.ok()) return made;
-  const std::string temp =
-      absl::StrCat(root_, "/.tmp/", ::getpid(), "-", next_temp_.fetch_add(1));
+  const std::string temp = absl::StrCat(root_, "/.tmp/", ::getpid(), "-", next_temp_.fetch_add(1));
   absl::Status written = WriteSynced(temp, bytes);
   if (!written.ok()) return written;
   if (kind == ObjectKind::kMutable) {
@@ -134,13 +135,13 @@ absl::Status DirectoryTileStore::Put(absl::string_view path, absl::string_view b
     if (rc != 0) {
       auto existing = ReadFileToString(full, kMaxObjectBytes);
       if (!existing.ok()) {
-        return absl::UnavailableError(absl::StrCat("reading the existing ", full, ": ",
-                                                   existing.status().message()));
+        return absl::UnavailableError(
+            absl::StrCat("reading the existing ", full, ": ", existing.status().message()));
       }
       if (*existing != bytes) {
-        return absl::FailedPreconditionError(absl::StrCat(
-            full, " exists with other contents (", existing->size(), " bytes, not ",
-            bytes.size(), "): not overwriting an immutable tile"));
+        return absl::FailedPreconditionError(
+            absl::StrCat(full, " exists with other contents (", existing->size(), " bytes, not ",
+                         bytes.size(), "): not overwriting an immutable tile"));
       }
       // Identical: a retry after a crash. Its directory entry may not have
       // been synced yet; syncing again is cheap and makes OK mean durable.

@@ -62,8 +62,8 @@ TEST(DirectoryTileStoreTest, GetSaysNotFoundAndRefusesNonTilePaths) {
   ASSERT_TRUE(store.ok());
   EXPECT_EQ((*store)->Get("tile/0/000").status().code(), absl::StatusCode::kNotFound);
   EXPECT_EQ((*store)->Get("checkpoint").status().code(), absl::StatusCode::kNotFound);
-  for (const char* bad : {"../etc/passwd", "tile/0/../../x", ".tmp/1", "tile/0/000/",
-                          "/checkpoint", "tile/0/0"}) {
+  for (const char* bad :
+       {"../etc/passwd", "tile/0/../../x", ".tmp/1", "tile/0/000/", "/checkpoint", "tile/0/0"}) {
     EXPECT_EQ((*store)->Get(bad).status().code(), absl::StatusCode::kInvalidArgument) << bad;
     EXPECT_EQ((*store)->Put(bad, "x", ObjectKind::kMutable).code(),
               absl::StatusCode::kInvalidArgument)
@@ -102,7 +102,7 @@ TEST(DirectoryTileStoreTest, UnwritableDirectoryIsPermissionDeniedAndRetryable) 
 }
 
 TEST(DirectoryTileStoreTest, FullDiskIsResourceExhaustedAndHealsWhenFreed) {
-  auto disk = testing::SmallDisk::Mount(TempRoot("small"), 1);
+  auto disk = test::SmallDisk::Mount(TempRoot("small"), 1);
   if (!disk.ok()) GTEST_SKIP() << disk.status();
   auto store = DirectoryTileStore::Open((*disk)->path() + "/tiles");
   ASSERT_TRUE(store.ok());

@@ -170,7 +170,8 @@ absl::Status S3TileStore::Put(absl::string_view path, absl::string_view bytes, O
   r.body = std::string(bytes);
   r.content_type = path == "checkpoint" ? kCheckpointContentType : kTileContentType;
   const bool immutable = kind == ObjectKind::kImmutable;
-  r.headers.emplace_back("Cache-Control", immutable ? kImmutableCacheControl : kMutableCacheControl);
+  r.headers.emplace_back("Cache-Control",
+                         immutable ? kImmutableCacheControl : kMutableCacheControl);
   if (immutable) r.headers.emplace_back("If-None-Match", "*");
   // An answer to a PUT is a short XML error at most.
   r.max_response_body_bytes = 64 * 1024;
@@ -188,9 +189,9 @@ absl::Status S3TileStore::Put(absl::string_view path, absl::string_view bytes, O
     absl::StatusOr<std::string> existing = Get(path);
     if (!existing.ok()) return existing.status();
     if (*existing == bytes) return absl::OkStatus();
-    return absl::FailedPreconditionError(absl::StrCat(
-        what, ": the store holds a different object at this path (", existing->size(),
-        " bytes, ours ", bytes.size(), "); immutable objects are never overwritten"));
+    return absl::FailedPreconditionError(
+        absl::StrCat(what, ": the store holds a different object at this path (", existing->size(),
+                     " bytes, ours ", bytes.size(), "); immutable objects are never overwritten"));
   }
   if (immutable && response->status == 501) {
     return absl::FailedPreconditionError(absl::StrCat(

@@ -71,9 +71,9 @@ absl::StatusOr<S3Credentials> ParseS3Credentials(const std::string& path,
                                                  absl::string_view contents);
 
 struct S3StoreConfig {
-  std::string endpoint;  // "http(s)://host[:port]", no path
-  std::string bucket;    // S3 bucket name: 3-63 of [a-z0-9.-]
-  std::string prefix;    // "" or "a/b": [A-Za-z0-9._-] segments joined by '/'
+  std::string endpoint;              // "http(s)://host[:port]", no path
+  std::string bucket;                // S3 bucket name: 3-63 of [a-z0-9.-]
+  std::string prefix;                // "" or "a/b": [A-Za-z0-9._-] segments joined by '/'
   std::string region = "us-east-1";  // signed into SigV4 (radosgw ignores it)
   std::string credentials_file;      // see ParseS3Credentials; mode 0600
   // Group/other access to the credentials file: refused unless true (then

@@ -15,17 +15,16 @@
 namespace keytrail::tiles {
 namespace {
 
-using ::keytrail::testing::Radosgw;
+using ::keytrail::test::Radosgw;
 
-class S3TileStoreRadosgwTest : public ::keytrail::testing::RadosgwTest {
+class S3TileStoreRadosgwTest : public ::keytrail::test::RadosgwTest {
  protected:
-
   static S3StoreConfig Config(const std::string& prefix, const std::string& secret = "") {
     S3StoreConfig c;
     c.endpoint = gw_->endpoint();
     c.bucket = gw_->bucket();
     c.prefix = prefix;
-    c.credentials_file = keytrail::testing::TempDir("creds") + "/s3.credentials";
+    c.credentials_file = keytrail::test::TempDir("creds") + "/s3.credentials";
     {
       std::ofstream(c.credentials_file)
           << gw_->access_key() << ":" << (secret.empty() ? gw_->secret_key() : secret) << "\n";
@@ -42,12 +41,11 @@ class S3TileStoreRadosgwTest : public ::keytrail::testing::RadosgwTest {
   static std::string CacheControl(const std::string& key) {
     const std::string headers = gw_->dir() + "/headers";
     EXPECT_EQ(*gw_->Curl({"-D", headers}, "/" + gw_->bucket() + "/" + key), 200);
-    std::string text = keytrail::testing::ReadFile(headers);
+    std::string text = keytrail::test::ReadFile(headers);
     size_t at = text.find("Cache-Control: ");
     if (at == std::string::npos) return "";
     return text.substr(at + 15, text.find('\r', at) - at - 15);
   }
-
 };
 
 TEST_F(S3TileStoreRadosgwTest, CreateOnlyTilesAndOverwrittenCheckpoint) {

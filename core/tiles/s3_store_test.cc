@@ -85,7 +85,7 @@ http::ServerResponse Answer(int status, const std::string& code, std::string bod
 }
 
 std::string WriteCredentials(const std::string& name, const std::string& text, mode_t mode) {
-  std::string path = absl::StrCat(::testing::TempDir(), "/", name);
+  std::string path = absl::StrCat(testing::TempDir(), "/", name);
   ::unlink(path.c_str());
   { std::ofstream(path) << text; }
   ::chmod(path.c_str(), mode);
@@ -97,8 +97,7 @@ S3StoreConfig Config(const std::string& endpoint) {
   c.endpoint = endpoint;
   c.bucket = "tiles";
   c.prefix = "logs/one";
-  c.credentials_file =
-      WriteCredentials("creds", absl::StrCat(kAccess, ":", kSecret, "\n"), 0600);
+  c.credentials_file = WriteCredentials("creds", absl::StrCat(kAccess, ":", kSecret, "\n"), 0600);
   c.timeout = absl::Seconds(5);
   return c;
 }
@@ -298,7 +297,8 @@ TEST(S3TileStoreTest, PathsOutsideTlogTilesAreRefusedBeforeSending) {
   auto store = Open(Config(s3.endpoint()));
   ASSERT_TRUE(store);
   for (const char* path : {"", "../x", "tile/0/1", "tile/0/000?x=1", "/checkpoint"}) {
-    EXPECT_EQ(store->Put(path, "x", ObjectKind::kMutable).code(), absl::StatusCode::kInvalidArgument)
+    EXPECT_EQ(store->Put(path, "x", ObjectKind::kMutable).code(),
+              absl::StatusCode::kInvalidArgument)
         << path;
     EXPECT_EQ(store->Get(path).status().code(), absl::StatusCode::kInvalidArgument) << path;
   }
@@ -314,8 +314,8 @@ TEST(S3TileStoreTest, OpenChecksTheConfiguration) {
     change(c);
     return S3TileStore::Open(c).status();
   };
-  for (const char* e : {"", "127.0.0.1:80", "ftp://host", "http://host/path", "http://u@host",
-                        "http://"}) {
+  for (const char* e :
+       {"", "127.0.0.1:80", "ftp://host", "http://host/path", "http://u@host", "http://"}) {
     EXPECT_EQ(with([e](S3StoreConfig& c) { c.endpoint = e; }).code(),
               absl::StatusCode::kInvalidArgument)
         << e;
@@ -356,8 +356,9 @@ TEST(S3TileStoreTest, CredentialsFileFormat) {
   ASSERT_TRUE(ok.ok()) << ok.status();
   EXPECT_EQ(ok->access_key, "AK");
   EXPECT_EQ(ok->secret_key, "SK/with+chars=");
-  for (absl::string_view bad : std::vector<absl::string_view>{"", "\n", "AK", "AK:", ":SK", "AK:SK:X", "AK :SK", "AK:S K", "AK:SK\r\n", "AK:SK\n\n",
-        "AK:SK\nAK2:SK2", absl::string_view("AK:S\0K", 6), "AK:SK\x7f"}) {
+  for (absl::string_view bad : std::vector<absl::string_view>{
+           "", "\n", "AK", "AK:", ":SK", "AK:SK:X", "AK :SK", "AK:S K", "AK:SK\r\n", "AK:SK\n\n",
+           "AK:SK\nAK2:SK2", absl::string_view("AK:S\0K", 6), "AK:SK\x7f"}) {
     absl::StatusOr<S3Credentials> got = parse(bad);
     EXPECT_EQ(got.status().code(), absl::StatusCode::kInvalidArgument) << bad;
     if (bad.size() > 3) {

@@ -21,8 +21,8 @@ absl::Status CheckWidth(int width, absl::string_view what) {
 }  // namespace
 
 absl::StatusOr<std::string> EncodeHashTile(absl::Span<const Hash> hashes) {
-  absl::Status w = CheckWidth(static_cast<int>(std::min<size_t>(hashes.size(), 1 << 20)),
-                              "hash tile");
+  absl::Status w =
+      CheckWidth(static_cast<int>(std::min<size_t>(hashes.size(), 1 << 20)), "hash tile");
   if (!w.ok()) return w;
   std::string out;
   out.reserve(hashes.size() * sizeof(Hash));
@@ -36,9 +36,8 @@ absl::StatusOr<std::vector<Hash>> ParseHashTile(absl::string_view bytes, int wid
   if (!w.ok()) return w;
   // The length alone decides: a tile of width W is exactly 32 W bytes.
   if (bytes.size() != static_cast<size_t>(width) * sizeof(Hash)) {
-    return absl::InvalidArgumentError(absl::StrCat("hash tile: ", bytes.size(),
-                                                   " bytes, want ", width * sizeof(Hash),
-                                                   " for width ", width));
+    return absl::InvalidArgumentError(absl::StrCat("hash tile: ", bytes.size(), " bytes, want ",
+                                                   width * sizeof(Hash), " for width ", width));
   }
   ByteReader reader(bytes);
   std::vector<Hash> hashes(width);
@@ -51,8 +50,8 @@ absl::StatusOr<std::vector<Hash>> ParseHashTile(absl::string_view bytes, int wid
 }
 
 absl::StatusOr<std::string> EncodeEntryBundle(absl::Span<const std::string> entries) {
-  absl::Status w = CheckWidth(static_cast<int>(std::min<size_t>(entries.size(), 1 << 20)),
-                              "entry bundle");
+  absl::Status w =
+      CheckWidth(static_cast<int>(std::min<size_t>(entries.size(), 1 << 20)), "entry bundle");
   if (!w.ok()) return w;
   size_t total = 0;
   for (const std::string& e : entries) {
@@ -77,8 +76,8 @@ absl::StatusOr<std::vector<absl::string_view>> ParseEntryBundle(absl::string_vie
   std::vector<absl::string_view> entries(width);
   for (int i = 0; i < width; ++i) {
     if (!reader.ReadU16Prefixed(&entries[i])) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "entry bundle: truncated at entry ", i, " of ", width));
+      return absl::InvalidArgumentError(
+          absl::StrCat("entry bundle: truncated at entry ", i, " of ", width));
     }
   }
   absl::Status done = reader.Finish("entry bundle");

@@ -37,8 +37,7 @@ absl::StatusOr<std::vector<Hash>> ParseHashTile(absl::string_view bytes, int wid
 absl::StatusOr<std::string> EncodeEntryBundle(absl::Span<const std::string> entries);
 // Exactly `width` (1..256) entries and nothing after them. The views point
 // into `bytes`, which must outlive them.
-absl::StatusOr<std::vector<absl::string_view>> ParseEntryBundle(absl::string_view bytes,
-                                                                int width);
+absl::StatusOr<std::vector<absl::string_view>> ParseEntryBundle(absl::string_view bytes, int width);
 
 // The RFC 6962 hash of the subtree whose level-8L nodes are `hashes`: for a
 // full tile at level L, index N, the hash tlog-tiles puts at position N % 256

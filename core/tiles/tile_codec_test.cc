@@ -49,7 +49,10 @@ TEST(EntryBundleTest, FramesEachEntryWithABigEndianUint16Length) {
   std::vector<std::string> entries = {"", "a", std::string(300, 'z')};
   auto bytes = EncodeEntryBundle(entries);
   ASSERT_TRUE(bytes.ok());
-  EXPECT_EQ(*bytes, std::string("\x00\x00", 2) + std::string("\x00\x01" "a", 3) +
+  EXPECT_EQ(*bytes, std::string("\x00\x00", 2) +
+                        std::string("\x00\x01"
+                                    "a",
+                                    3) +
                         std::string("\x01\x2c", 2) + std::string(300, 'z'));
   auto parsed = ParseEntryBundle(*bytes, 3);
   ASSERT_TRUE(parsed.ok());
@@ -73,7 +76,12 @@ TEST(EntryBundleTest, RejectsTruncationTrailingBytesAndWrongCounts) {
   EXPECT_EQ(ParseEntryBundle(*bytes, 0).status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(ParseEntryBundle(*bytes, 257).status().code(), absl::StatusCode::kInvalidArgument);
   // A length that points past the end.
-  EXPECT_EQ(ParseEntryBundle(std::string("\xff\xff" "ab", 4), 1).status().code(),
+  EXPECT_EQ(ParseEntryBundle(std::string("\xff\xff"
+                                         "ab",
+                                         4),
+                             1)
+                .status()
+                .code(),
             absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(EncodeEntryBundle({}).status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(EncodeEntryBundle(std::vector<std::string>(257, "a")).status().code(),

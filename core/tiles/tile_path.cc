@@ -2,10 +2,10 @@
 
 #include <cstdlib>
 
-#include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 
 namespace keytrail {
@@ -65,8 +65,8 @@ bool operator==(const ObjectId& a, const ObjectId& b) {
 std::string ObjectPath(const ObjectId& id) {
   CheckValid(id);
   if (id.type == ObjectType::kCheckpoint) return kCheckpointPath;
-  std::string out = id.type == ObjectType::kEntryBundle ? "tile/entries/"
-                                                        : absl::StrCat("tile/", id.level, "/");
+  std::string out =
+      id.type == ObjectType::kEntryBundle ? "tile/entries/" : absl::StrCat("tile/", id.level, "/");
   absl::StrAppend(&out, IndexPath(id.index));
   if (id.partial()) absl::StrAppend(&out, ".p/", id.width);
   return out;

@@ -24,8 +24,8 @@ TEST(TilePathTest, EncodesAsTheSpecSays) {
 
 TEST(TilePathTest, ParsesEveryCanonicalPathBack) {
   for (int level : {0, 1, 9, 63}) {
-    for (uint64_t index : {uint64_t{0}, uint64_t{7}, uint64_t{999}, uint64_t{1000},
-                           uint64_t{1234067}, UINT64_MAX}) {
+    for (uint64_t index :
+         {uint64_t{0}, uint64_t{7}, uint64_t{999}, uint64_t{1000}, uint64_t{1234067}, UINT64_MAX}) {
       for (int width : {1, 100, 255, 256}) {
         for (ObjectType type : {ObjectType::kHashTile, ObjectType::kEntryBundle}) {
           ObjectId id{type, type == ObjectType::kHashTile ? level : 0, index, width};
@@ -42,21 +42,60 @@ TEST(TilePathTest, ParsesEveryCanonicalPathBack) {
 }
 
 TEST(TilePathTest, RejectsEveryNonCanonicalPath) {
-  for (const char* bad : {
-           "", "/", "tile", "tile/", "tile/0", "tile/0/", "/tile/0/000", "tile/0/000/",
-           "tile//000", "tile/00/000", "tile/01/000", "tile/+1/000", "tile/-1/000",
-           "tile/64/000", "tile/100/000", "tile/a/000", "tile/0/00", "tile/0/0000",
-           "tile/0/1", "tile/0/x001", "tile/0/001/000", "tile/0/x000/001",
-           "tile/0/x001/x000", "tile/0/X001/000", "tile/0/xx01/000", "tile/0/x01/000",
-           "tile/0/000.p", "tile/0/000.p/", "tile/0/000.p/0", "tile/0/000.p/256",
-           "tile/0/000.p/01", "tile/0/000.p/+1", "tile/0/000.p/1/", "tile/0/000.p/1.p/1",
-           "tile/0/000.q/1", "tile/0/x000.p/1", "tile/0/x001.p/1/000",
-           "tile/entries", "tile/entries/", "tile/entries/0", "tile/entries/x000/000",
-           "tile/entries/000.p/256", "tile/Entries/000", "tile/data/000", "tile/8/0/000",
-           "tile/0/x018/x446/x744/x073/x709/x551/616",       // 2^64
-           "tile/0/x001/x018/x446/x744/x073/x709/x551/615",  // too many groups
-           "tile/0/99a", "tile/0/ 000", "tile/0/000\n", "checkpoint/", "Checkpoint",
-           "tile/0/../000", "./tile/0/000"}) {
+  for (const char* bad : {"",
+                          "/",
+                          "tile",
+                          "tile/",
+                          "tile/0",
+                          "tile/0/",
+                          "/tile/0/000",
+                          "tile/0/000/",
+                          "tile//000",
+                          "tile/00/000",
+                          "tile/01/000",
+                          "tile/+1/000",
+                          "tile/-1/000",
+                          "tile/64/000",
+                          "tile/100/000",
+                          "tile/a/000",
+                          "tile/0/00",
+                          "tile/0/0000",
+                          "tile/0/1",
+                          "tile/0/x001",
+                          "tile/0/001/000",
+                          "tile/0/x000/001",
+                          "tile/0/x001/x000",
+                          "tile/0/X001/000",
+                          "tile/0/xx01/000",
+                          "tile/0/x01/000",
+                          "tile/0/000.p",
+                          "tile/0/000.p/",
+                          "tile/0/000.p/0",
+                          "tile/0/000.p/256",
+                          "tile/0/000.p/01",
+                          "tile/0/000.p/+1",
+                          "tile/0/000.p/1/",
+                          "tile/0/000.p/1.p/1",
+                          "tile/0/000.q/1",
+                          "tile/0/x000.p/1",
+                          "tile/0/x001.p/1/000",
+                          "tile/entries",
+                          "tile/entries/",
+                          "tile/entries/0",
+                          "tile/entries/x000/000",
+                          "tile/entries/000.p/256",
+                          "tile/Entries/000",
+                          "tile/data/000",
+                          "tile/8/0/000",
+                          "tile/0/x018/x446/x744/x073/x709/x551/616",       // 2^64
+                          "tile/0/x001/x018/x446/x744/x073/x709/x551/615",  // too many groups
+                          "tile/0/99a",
+                          "tile/0/ 000",
+                          "tile/0/000\n",
+                          "checkpoint/",
+                          "Checkpoint",
+                          "tile/0/../000",
+                          "./tile/0/000"}) {
     auto parsed = ParseObjectPath(bad);
     EXPECT_EQ(parsed.status().code(), absl::StatusCode::kInvalidArgument) << "\"" << bad << "\"";
   }

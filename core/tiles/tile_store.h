@@ -63,8 +63,7 @@ namespace tiles {
 enum class ObjectKind { kImmutable, kMutable };
 
 // Cache-Control of full tiles and bundles (one week, never revalidated).
-inline constexpr char kImmutableCacheControl[] =
-    "public, max-age=604800, immutable";
+inline constexpr char kImmutableCacheControl[] = "public, max-age=604800, immutable";
 // Cache-Control of partial tiles/bundles and the checkpoint.
 inline constexpr char kMutableCacheControl[] = "public, max-age=5";
 // Content types tlog-tiles names.
@@ -79,8 +78,7 @@ class TileStore {
  public:
   virtual ~TileStore() = default;
 
-  virtual absl::Status Put(absl::string_view path, absl::string_view bytes,
-                           ObjectKind kind) = 0;
+  virtual absl::Status Put(absl::string_view path, absl::string_view bytes, ObjectKind kind) = 0;
   virtual absl::StatusOr<std::string> Get(absl::string_view path) = 0;
 
   // A short description for logs and the health status ("dir /var/...",

@@ -38,8 +38,7 @@ TEST(TileVectorsTest, OurObjectsAreGosTlogsByteForByte) {
     leaves.push_back(merkle::HashLeaf(entries.back()));
     range.Append(leaves.back());
   }
-  EXPECT_EQ(Base64Encode(HashString(range.Root())),
-            vectors.at("root_base64").get<std::string>());
+  EXPECT_EQ(Base64Encode(HashString(range.Root())), vectors.at("root_base64").get<std::string>());
 
   // Our objects for this size, by path, each built by core/tiles.
   std::map<std::string, std::string> ours;
@@ -49,13 +48,12 @@ TEST(TileVectorsTest, OurObjectsAreGosTlogsByteForByte) {
       ours[ObjectPath(id)] = *EncodeEntryBundle(
           std::vector<std::string>(entries.begin() + first, entries.begin() + first + id.width));
     } else if (id.level == 0) {
-      ours[ObjectPath(id)] = *EncodeHashTile(
-          absl::MakeConstSpan(leaves).subspan(first, id.width));
+      ours[ObjectPath(id)] = *EncodeHashTile(absl::MakeConstSpan(leaves).subspan(first, id.width));
     } else {
       ASSERT_EQ(id.level, 1);  // 258 entries: one level-1 hash
       ASSERT_EQ(id.width, 1);
-      ours[ObjectPath(id)] = *EncodeHashTile({FullTileRoot(
-          absl::MakeConstSpan(leaves).subspan(0, 256))});
+      ours[ObjectPath(id)] =
+          *EncodeHashTile({FullTileRoot(absl::MakeConstSpan(leaves).subspan(0, 256))});
     }
   }
   // Field by field: the same set of paths, sizes and bytes.
@@ -71,9 +69,7 @@ TEST(TileVectorsTest, OurObjectsAreGosTlogsByteForByte) {
       EXPECT_EQ(HexEncode(it->second), o.at("hex").get<std::string>()) << path;
     } else {
       const Hash digest = Sha256Of(it->second);
-      EXPECT_EQ(HexEncode(HashString(digest)),
-                o.at("sha256").get<std::string>())
-          << path;
+      EXPECT_EQ(HexEncode(HashString(digest)), o.at("sha256").get<std::string>()) << path;
     }
     // And our parsers read Go's bytes back.
     if (parsed->type == ObjectType::kEntryBundle) {

@@ -71,8 +71,8 @@ absl::StatusOr<std::string> ReadFileToString(const std::string& path, size_t max
     size += static_cast<size_t>(n);
   }
   if (size > max_size) {
-    return fail(absl::InvalidArgumentError(
-        absl::StrCat(path, ": larger than ", max_size, " bytes")));
+    return fail(
+        absl::InvalidArgumentError(absl::StrCat(path, ": larger than ", max_size, " bytes")));
   }
   if (secret) {
     // Copy out exactly `size` bytes, then wipe the (larger) buffer.
@@ -110,7 +110,9 @@ absl::Status WriteFileDurably(const std::string& path, const std::string& data, 
   }
   // The rename is durable once the directory holding it is synced.
   const size_t slash = path.rfind('/');
-  const std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
+  const std::string dir = slash == std::string::npos ? "."
+                          : slash == 0               ? "/"
+                                                     : path.substr(0, slash);
   const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dfd < 0) return ErrnoError(errno, dir, "opening directory");
   FdCloser dir_closer(dfd);

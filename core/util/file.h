@@ -47,8 +47,7 @@ enum class FileKind { kPublic, kSecret };
 absl::StatusOr<std::string> ReadFileToString(const std::string& path, size_t max_size,
                                              FileKind kind = FileKind::kPublic);
 
-absl::Status WriteFileDurably(const std::string& path, const std::string& data,
-                              mode_t mode = 0644);
+absl::Status WriteFileDurably(const std::string& path, const std::string& data, mode_t mode = 0644);
 
 }  // namespace keytrail
 

@@ -14,21 +14,19 @@ namespace {
 
 using ::absl::StatusCode;
 
-class ReadFileTest : public ::testing::Test {
+class ReadFileTest : public testing::Test {
  protected:
   void SetUp() override {
     const char* tmp = std::getenv("TEST_TMPDIR");
     ASSERT_NE(tmp, nullptr);
-    dir_ = std::string(tmp) + "/" +
-           ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    dir_ = std::string(tmp) + "/" + testing::UnitTest::GetInstance()->current_test_info()->name();
     ASSERT_EQ(::mkdir(dir_.c_str(), 0700), 0);
   }
   std::string Write(const std::string& name, const std::string& contents) {
     const std::string path = dir_ + "/" + name;
     const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
     EXPECT_GE(fd, 0);
-    EXPECT_EQ(::write(fd, contents.data(), contents.size()),
-              static_cast<ssize_t>(contents.size()));
+    EXPECT_EQ(::write(fd, contents.data(), contents.size()), static_cast<ssize_t>(contents.size()));
     ::close(fd);
     return path;
   }
@@ -52,8 +50,7 @@ TEST_F(ReadFileTest, ReadsUpToTheCapAndRefusesOneByteMore) {
     EXPECT_NE(over.status().message().find("larger than 69999 bytes"), std::string::npos)
         << over.status();
   }
-  EXPECT_EQ(ReadFileToString(Write("zero", "x"), 0).status().code(),
-            StatusCode::kInvalidArgument);
+  EXPECT_EQ(ReadFileToString(Write("zero", "x"), 0).status().code(), StatusCode::kInvalidArgument);
 }
 
 TEST_F(ReadFileTest, MissingFileIsNotFoundAndNamesThePath) {

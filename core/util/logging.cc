@@ -43,9 +43,8 @@ void SetLogProgramName(absl::string_view name) {
 std::string FormatLogLine(LogLevel level, absl::string_view message) {
   std::string text(message);
   std::replace(text.begin(), text.end(), '\n', ' ');
-  return absl::StrCat(
-      absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone()),
-      " ", LevelName(level), " ", ProgramName(), ": ", text);
+  return absl::StrCat(absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone()),
+                      " ", LevelName(level), " ", ProgramName(), ": ", text);
 }
 
 void LogLine(LogLevel level, absl::string_view message) {

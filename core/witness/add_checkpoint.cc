@@ -30,11 +30,9 @@ constexpr size_t kHashBase64Size = 44;
 
 }  // namespace
 
-absl::StatusOr<AddCheckpointRequest> ParseAddCheckpointRequest(
-    absl::string_view body) {
+absl::StatusOr<AddCheckpointRequest> ParseAddCheckpointRequest(absl::string_view body) {
   if (body.size() > kMaxAddCheckpointBody) {
-    return Error(absl::StrCat("body of ", body.size(), " bytes, limit ",
-                              kMaxAddCheckpointBody));
+    return Error(absl::StrCat("body of ", body.size(), " bytes, limit ", kMaxAddCheckpointBody));
   }
   absl::string_view rest = body;
   absl::string_view line;
@@ -56,13 +54,11 @@ absl::StatusOr<AddCheckpointRequest> ParseAddCheckpointRequest(
       return Error(absl::StrCat("proof line ", request.proof.size() + 1,
                                 " is not the base64 of a 32-byte hash"));
     }
-    absl::StatusOr<std::string> raw =
-        Base64Decode(line, "add-checkpoint: proof line");
+    absl::StatusOr<std::string> raw = Base64Decode(line, "add-checkpoint: proof line");
     if (!raw.ok()) return raw.status();
     Hash h;
     if (!HashFromBytes(*raw, &h)) {
-      return Error(absl::StrCat("proof line ", request.proof.size() + 1,
-                                " is not a 32-byte hash"));
+      return Error(absl::StrCat("proof line ", request.proof.size() + 1, " is not a 32-byte hash"));
     }
     request.proof.push_back(h);
   }
@@ -71,11 +67,9 @@ absl::StatusOr<AddCheckpointRequest> ParseAddCheckpointRequest(
   return request;
 }
 
-std::string FormatAddCheckpointRequest(uint64_t old_size,
-                                       absl::Span<const Hash> proof,
+std::string FormatAddCheckpointRequest(uint64_t old_size, absl::Span<const Hash> proof,
                                        absl::string_view checkpoint) {
-  if (proof.size() > kMaxProofLines || checkpoint.empty() ||
-      checkpoint.back() != '\n') {
+  if (proof.size() > kMaxProofLines || checkpoint.empty() || checkpoint.back() != '\n') {
     std::abort();
   }
   std::string out = absl::StrCat("old ", old_size, "\n");
@@ -90,8 +84,7 @@ absl::StatusOr<uint64_t> ParseTlogSize(absl::string_view body) {
   uint64_t size = 0;
   if (body.empty() || body.back() != '\n' ||
       !ParseCanonicalDecimal(body.substr(0, body.size() - 1), &size)) {
-    return absl::InvalidArgumentError(
-        "tlog size: body is not \"<canonical decimal>\\n\"");
+    return absl::InvalidArgumentError("tlog size: body is not \"<canonical decimal>\\n\"");
   }
   return size;
 }
@@ -100,12 +93,10 @@ std::string FormatTlogSize(uint64_t size) { return absl::StrCat(size, "\n"); }
 
 absl::Status CheckSignatureLines(absl::string_view body) {
   auto error = [](absl::string_view reason) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("cosignature response: ", reason));
+    return absl::InvalidArgumentError(absl::StrCat("cosignature response: ", reason));
   };
   if (body.size() > kMaxCosignatureResponse) {
-    return error(absl::StrCat(body.size(), " bytes, limit ",
-                              kMaxCosignatureResponse));
+    return error(absl::StrCat(body.size(), " bytes, limit ", kMaxCosignatureResponse));
   }
   if (body.empty()) return error("no signature line");
   absl::string_view rest = body;
@@ -114,12 +105,10 @@ absl::Status CheckSignatureLines(absl::string_view body) {
   while (!rest.empty()) {
     if (!NextLine(&rest, &line)) return error("last line has no newline");
     if (!absl::StartsWith(line, "\xE2\x80\x94 ")) {
-      return error(absl::StrCat("line ", lines + 1,
-                                " does not start with \"\xE2\x80\x94 \""));
+      return error(absl::StrCat("line ", lines + 1, " does not start with \"\xE2\x80\x94 \""));
     }
     if (++lines > note::kMaxNoteSignatures) {
-      return error(absl::StrCat("more than ", note::kMaxNoteSignatures,
-                                " lines"));
+      return error(absl::StrCat("more than ", note::kMaxNoteSignatures, " lines"));
     }
   }
   return absl::OkStatus();

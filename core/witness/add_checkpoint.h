@@ -54,13 +54,11 @@ struct AddCheckpointRequest {
 };
 
 // Parses a request body (see the file comment).
-absl::StatusOr<AddCheckpointRequest> ParseAddCheckpointRequest(
-    absl::string_view body);
+absl::StatusOr<AddCheckpointRequest> ParseAddCheckpointRequest(absl::string_view body);
 
 // The request body. REQUIRES: proof.size() <= kMaxProofLines and a signed
 // note that ends in "\n" (aborts otherwise: a caller bug).
-std::string FormatAddCheckpointRequest(uint64_t old_size,
-                                       absl::Span<const Hash> proof,
+std::string FormatAddCheckpointRequest(uint64_t old_size, absl::Span<const Hash> proof,
                                        absl::string_view checkpoint);
 
 // A 409 body "<size>\n": the size, or InvalidArgument

@@ -8,6 +8,9 @@
 //       --own=alice --enrolled=phone=6b6579 --contact=bob
 //
 // Exit status: 0 verified with no alert, 1 an error, 3 verified with alerts.
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -16,9 +19,6 @@
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include <fcntl.h>
-#include <unistd.h>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
@@ -61,8 +61,8 @@ bool WriteDurably(const std::string& path, const std::string& bytes) {
   const std::string tmp = path + ".tmp";
   int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
   if (fd < 0) return false;
-  bool ok = write(fd, bytes.data(), bytes.size()) == static_cast<ssize_t>(bytes.size()) &&
-            fsync(fd) == 0;
+  bool ok =
+      write(fd, bytes.data(), bytes.size()) == static_cast<ssize_t>(bytes.size()) && fsync(fd) == 0;
   ok = close(fd) == 0 && ok;
   return ok && rename(tmp.c_str(), path.c_str()) == 0;
 }
@@ -129,8 +129,9 @@ int main(int argc, char** argv) {
     if (!v.SetOwnAccount(own).ok()) return 1;
     for (const std::string& d : absl::GetFlag(FLAGS_enrolled)) {
       std::vector<std::string> parts = absl::StrSplit(d, absl::MaxSplits('=', 1));
-      auto key = parts.size() == 2 ? keytrail::HexDecode(parts[1], "device key")
-                                   : absl::StatusOr<std::string>(absl::InvalidArgumentError("ID=HEXKEY"));
+      auto key = parts.size() == 2
+                     ? keytrail::HexDecode(parts[1], "device key")
+                     : absl::StatusOr<std::string>(absl::InvalidArgumentError("ID=HEXKEY"));
       if (!key.ok() || !v.EnrollDevice(parts[0], *key).ok()) {
         std::cerr << "bad --enrolled " << d << "\n";
         return 1;

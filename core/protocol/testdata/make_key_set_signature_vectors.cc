@@ -28,15 +28,13 @@ KeySet Devices(std::initializer_list<std::pair<std::string, std::string>> d) {
   return ks;
 }
 
-KeySet Sign(const Ed25519PrivateKey& key, const std::string& account,
-            uint64_t version, KeySet ks) {
+KeySet Sign(const Ed25519PrivateKey& key, const std::string& account, uint64_t version, KeySet ks) {
   if (!SignKeySet(key, account, version, &ks).ok()) std::abort();
   return ks;
 }
 
-nlohmann::json Vector(const std::string& name, const std::string& seed,
-                      const std::string& account, uint64_t version,
-                      const KeySet& ks) {
+nlohmann::json Vector(const std::string& name, const std::string& seed, const std::string& account,
+                      uint64_t version, const KeySet& ks) {
   nlohmann::json j;
   j["name"] = name;
   j["seed"] = HexEncode(seed);
@@ -54,23 +52,23 @@ int Main() {
   const std::string alice = "alice@example.com";
   nlohmann::json vectors = nlohmann::json::array();
 
-  const KeySet v1 = Sign(key, alice, 1,
-                         Devices({{"laptop", "\xaa\xbb"}, {"phone", "\x01\x02\x03"}}));
+  const KeySet v1 =
+      Sign(key, alice, 1, Devices({{"laptop", "\xaa\xbb"}, {"phone", "\x01\x02\x03"}}));
   const KeySet v2 = Sign(key, alice, 2, Devices({{"phone", "\x01\x02\x03"}}));
   vectors.push_back(Vector("version 1: laptop and phone", seed, alice, 1, v1));
   vectors.push_back(Vector("version 2: the laptop removed", seed, alice, 2, v2));
   // Replays: the server re-adds the laptop at version 3 (the only key set
   // with the laptop it has is version 1's), or republishes version 2's.
-  vectors.push_back(Vector("replay: version 1's key set (laptop re-added) as version 3",
-                           seed, alice, 3, v1));
-  vectors.push_back(Vector("replay: version 2's key set republished as version 3", seed,
-                           alice, 3, v2));
+  vectors.push_back(
+      Vector("replay: version 1's key set (laptop re-added) as version 3", seed, alice, 3, v1));
+  vectors.push_back(
+      Vector("replay: version 2's key set republished as version 3", seed, alice, 3, v2));
   // The largest account id and version, a post-quantum-sized key.
   std::string big_key(1568, '\0');
   for (size_t i = 0; i < big_key.size(); ++i) big_key[i] = static_cast<char>(i * 7);
   const std::string big_account(256, '\xfe');
-  vectors.push_back(Vector("largest account id and version, a 1568-byte key", seed,
-                           big_account, UINT64_MAX,
+  vectors.push_back(Vector("largest account id and version, a 1568-byte key", seed, big_account,
+                           UINT64_MAX,
                            Sign(key, big_account, UINT64_MAX,
                                 Devices({{"pq", big_key}, {std::string("\x00\xff", 2), "\x01"}}))));
   // A signature by another key under the account key of seed 07*32.

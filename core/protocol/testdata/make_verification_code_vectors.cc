@@ -43,8 +43,7 @@ std::vector<Account> Accounts() {
   out.push_back({"alice@example.com", alice});
   // Without: every device id and key.
   KeySet bob;
-  bob.devices = {Device{"laptop", Pattern(32, 0x80)},
-                 Device{"phone", Pattern(1184, 0x10)}};
+  bob.devices = {Device{"laptop", Pattern(32, 0x80)}, Device{"phone", Pattern(1184, 0x10)}};
   out.push_back({"bob@example.com", bob});
   // The largest account id, with arbitrary bytes.
   KeySet carol;
@@ -72,8 +71,7 @@ int Main() {
   for (const auto& p : kPairs) {
     const Account& a = all[p[0]];
     const Account& b = all[p[1]];
-    std::string code =
-        *ContactVerificationCode(a.account, a.key_set, b.account, b.key_set);
+    std::string code = *ContactVerificationCode(a.account, a.key_set, b.account, b.key_set);
     nlohmann::json j;
     j["a"] = p[0];
     j["b"] = p[1];

@@ -10,14 +10,13 @@
 #include "core/protocol/chain.h"
 #include "core/protocol/commitment.h"
 #include "core/protocol/limits.h"
+#include "core/protocol/limits_message.h"
 #include "core/storage/log_tiles.h"
 #include "core/storage/rocks_map_store.h"
 #include "log_server/account_index.h"
 
 namespace keytrail {
 namespace {
-
-constexpr uint32_t kProtocolVersion = 1;
 
 void FillVersion(uint64_t version, const VersionRecord& rec, v1::AccountVersion* out) {
   out->set_version(version);
@@ -298,17 +297,7 @@ void LogQueries::GetLogInfo(v1::GetLogInfoResponse* response) const {
   response->set_protocol_version(kProtocolVersion);
   response->set_epoch_interval_ms(info_.epoch_interval_ms);
   response->set_max_epoch_age_ms(info_.max_epoch_age_ms);
-  v1::Limits* limits = response->mutable_limits();
-  limits->set_max_account_id_bytes(kMaxAccountIdSize);
-  limits->set_max_device_id_bytes(kMaxDeviceIdSize);
-  limits->set_max_device_key_bytes(kMaxDeviceKeySize);
-  limits->set_max_devices(kMaxDevicesPerKeySet);
-  limits->set_max_key_set_bytes(kMaxKeySetSize);
-  limits->set_max_batch_updates(kMaxBatchUpdates);
-  limits->set_max_request_bytes(kMaxRequestBytes);
-  limits->set_max_history_versions(kMaxHistoryVersions);
-  limits->set_max_entries_per_request(kMaxEntriesPerRequest);
-  limits->set_max_answer_bytes(static_cast<uint32_t>(kMaxAnswerBytes));
+  FillLimits(response->mutable_limits());
 }
 
 }  // namespace keytrail

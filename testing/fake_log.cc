@@ -16,6 +16,7 @@
 #include "core/protocol/commitment.h"
 #include "core/protocol/entry.h"
 #include "core/protocol/limits.h"
+#include "core/protocol/limits_message.h"
 
 namespace keytrail {
 namespace fakes {
@@ -141,17 +142,8 @@ v1::GetLogInfoResponse FakeLog::LogInfo() const {
   info.set_note_verifier_key(signer_.VerifierKey());
   info.set_vrf_public_key(vrf_.public_key().bytes());
   info.set_commitment_key(CommitmentKey());
-  info.set_protocol_version(1);
-  v1::Limits* limits = info.mutable_limits();
-  limits->set_max_account_id_bytes(kMaxAccountIdSize);
-  limits->set_max_device_id_bytes(kMaxDeviceIdSize);
-  limits->set_max_device_key_bytes(kMaxDeviceKeySize);
-  limits->set_max_devices(kMaxDevicesPerKeySet);
-  limits->set_max_key_set_bytes(kMaxKeySetSize);
-  limits->set_max_batch_updates(kMaxBatchUpdates);
-  limits->set_max_request_bytes(kMaxRequestBytes);
-  limits->set_max_history_versions(kMaxHistoryVersions);
-  limits->set_max_entries_per_request(kMaxEntriesPerRequest);
+  info.set_protocol_version(kProtocolVersion);
+  FillLimits(info.mutable_limits());
   return info;
 }
 

@@ -20,13 +20,11 @@
 #include "core/crypto/sha256.h"
 #include "core/note/cosignature.h"
 #include "core/note/note.h"
+#include "core/protocol/limits.h"
 #include "proto/keytrail.pb.h"
 
 namespace keytrail {
 namespace verifier {
-
-// The protocol version this library checks (docs/PROTOCOL.md).
-constexpr uint32_t kProtocolVersion = 1;
 
 struct LogTrust {
   // The log's checkpoint origin; also the name of its note key.

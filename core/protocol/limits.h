@@ -1,4 +1,6 @@
-// The size limits of keytrail protocol version 1 (docs/PROTOCOL.md, "Limits").
+// The protocol version and the size limits of keytrail protocol version 1
+// (docs/PROTOCOL.md, "Limits"). The log server, the fake log and the verifier
+// all read them from here, so they cannot drift apart.
 // Encoders refuse, and decoders reject, anything outside them; a request that
 // breaks one fails with InvalidArgument naming the field.
 //
@@ -7,11 +9,16 @@
 #define KEYTRAIL_CORE_PROTOCOL_LIMITS_H_
 
 #include <cstddef>
+#include <cstdint>
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 
 namespace keytrail {
+
+// The protocol version a log announces in GetLogInfo and the verifier
+// requires (docs/PROTOCOL.md).
+constexpr uint32_t kProtocolVersion = 1;
 
 // Account id: 1..256 bytes.
 constexpr size_t kMaxAccountIdSize = 256;

@@ -9,6 +9,7 @@ namespace {
 
 // The table in docs/PROTOCOL.md, restated so that a change to either side
 // shows up here.
+static_assert(kProtocolVersion == 1, "PROTOCOL.md: protocol version 1");
 static_assert(kMaxAccountIdSize == 256, "PROTOCOL.md: account id 1..256");
 static_assert(kMaxDeviceIdSize == 64, "PROTOCOL.md: device id 1..64");
 static_assert(kMaxDeviceKeySize == 8192, "PROTOCOL.md: device key 1..8192");

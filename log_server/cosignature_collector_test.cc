@@ -6,10 +6,12 @@
 #include "core/note/checkpoint.h"
 #include "core/note/note.h"
 #include "gtest/gtest.h"
-#include "log_server/fake_witness_for_test.h"
+#include "testing/fake_witness.h"
 
 namespace keytrail {
 namespace {
+
+using test::FakeWitness;
 
 class CollectorTest : public testing::Test {
  protected:

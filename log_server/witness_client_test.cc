@@ -3,10 +3,12 @@
 #include "core/note/checkpoint.h"
 #include "core/note/note.h"
 #include "gtest/gtest.h"
-#include "log_server/fake_witness_for_test.h"
+#include "testing/fake_witness.h"
 
 namespace keytrail {
 namespace {
+
+using test::FakeWitness;
 
 std::string SignedCheckpoint(const note::Ed25519NoteSigner& log, uint64_t size) {
   note::Checkpoint c{log.name(), size, Sha256Of(std::to_string(size)), {}};

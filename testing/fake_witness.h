@@ -2,8 +2,8 @@
 // witness is the monitor's; roles do not share code). It cosigns every
 // request whose old size equals the size it holds, answers 409 otherwise,
 // and can be told to answer a fixed status instead. Test-only; thread-safe.
-#ifndef KEYTRAIL_LOG_SERVER_FAKE_WITNESS_FOR_TEST_H_
-#define KEYTRAIL_LOG_SERVER_FAKE_WITNESS_FOR_TEST_H_
+#ifndef KEYTRAIL_TESTING_FAKE_WITNESS_H_
+#define KEYTRAIL_TESTING_FAKE_WITNESS_H_
 
 #include <memory>
 #include <string>
@@ -14,7 +14,7 @@
 #include "core/note/cosignature.h"
 #include "core/witness/add_checkpoint.h"
 
-namespace keytrail {
+namespace keytrail::test {
 
 class FakeWitness {
  public:
@@ -43,6 +43,6 @@ class FakeWitness {
   int port_ = 0;
 };
 
-}  // namespace keytrail
+}  // namespace keytrail::test
 
-#endif  // KEYTRAIL_LOG_SERVER_FAKE_WITNESS_FOR_TEST_H_
+#endif  // KEYTRAIL_TESTING_FAKE_WITNESS_H_

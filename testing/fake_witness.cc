@@ -1,4 +1,4 @@
-#include "log_server/fake_witness_for_test.h"
+#include "testing/fake_witness.h"
 
 #include <cstdlib>
 
@@ -6,7 +6,7 @@
 #include "core/note/checkpoint.h"
 #include "core/note/note.h"
 
-namespace keytrail {
+namespace keytrail::test {
 
 FakeWitness::FakeWitness(const std::string& name)
     : signer_(*note::CosignatureSigner::Generate(name)) {
@@ -72,4 +72,4 @@ std::vector<witness::AddCheckpointRequest> FakeWitness::requests() const {
   return requests_;
 }
 
-}  // namespace keytrail
+}  // namespace keytrail::test

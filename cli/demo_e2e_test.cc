@@ -27,15 +27,15 @@
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "proto/log_service.grpc.pb.h"
+#include "testing/deployment.h"
 #include "testing/log_server_harness.h"
-#include "testing/monitor_harness.h"
 #include "testing/process.h"
 
 namespace keytrail::cli {
 namespace {
 
+using keytrail::test::Deployment;
 using keytrail::test::LogServerHarness;
-using keytrail::test::MonitorHarness;
 using keytrail::test::ReadFile;
 using keytrail::test::Runfile;
 using keytrail::test::RunProgram;
@@ -69,45 +69,15 @@ CliRun Keytrail(const std::vector<std::string>& args, absl::Duration timeout = a
 class DemoE2eTest : public testing::Test {
  protected:
   void SetUp() override {
-    auto h = LogServerHarness::Create("demo_log");
-    ASSERT_TRUE(h.ok()) << h.status();
-    log_ = *std::move(h);
-    // The monitors need the log's port and the log theirs: start the log
-    // once to learn a port, then restart it on that port with them.
-    ASSERT_TRUE(log_->Start().ok()) << log_->log();
-    const int port = log_->port();
-    grpc::ClientContext ctx;
-    ASSERT_TRUE(log_->stub().GetLogInfo(&ctx, {}, &info_).ok());
-    for (const char* name : {"a", "b"}) {
-      monitors_.push_back(std::make_unique<MonitorHarness>(
-          TempDir(absl::StrCat("demo_monitor_", name)), absl::StrCat("monitor.example/", name)));
-      monitors_.back()->AddLog(info_.origin(), info_.note_verifier_key(),
-                               absl::StrCat("127.0.0.1:", port), 50);
-      ASSERT_NO_FATAL_FAILURE(monitors_.back()->Start());
-    }
-    MonitorHarness& a = *monitors_[0];
-    MonitorHarness& b = *monitors_[1];
-    ASSERT_EQ(a.Stop(), 0);
-    ASSERT_EQ(b.Stop(), 0);
-    a.AddPeer(b.name(), b.cosigner_key(), b.url());
-    b.AddPeer(a.name(), a.cosigner_key(), a.url());
-    ASSERT_NO_FATAL_FAILURE(a.Start());
-    ASSERT_NO_FATAL_FAILURE(b.Start());
-    ASSERT_TRUE(log_->Stop().ok());
-    std::vector<std::string> pushes;
-    for (const auto& m : monitors_) {
-      pushes.push_back(absl::StrCat(m->name(), "=", m->url(), "=", m->cosigner_key()));
-    }
-    absl::Status s =
-        log_->Start({absl::StrCat("--listen=127.0.0.1:", port),
-                     "--monitors=" + absl::StrJoin(pushes, ","), "--required_cosignatures=2"});
-    ASSERT_TRUE(s.ok()) << s;
-    server_ = absl::StrCat("127.0.0.1:", port);
+    ASSERT_NO_FATAL_FAILURE(deployment_.Start());
+    log_ = &deployment_.log();
+    info_ = deployment_.info();
+    server_ = deployment_.log_address();
   }
 
   std::string MonitorsFlag() const {
     std::vector<std::string> specs;
-    for (const auto& m : monitors_) {
+    for (const auto& m : deployment_.monitors()) {
       specs.push_back(absl::StrCat("127.0.0.1:", m->grpc_port(),
                                    "=http://127.0.0.1:", m->http_port(), "=", m->cosigner_key()));
     }
@@ -119,8 +89,8 @@ class DemoE2eTest : public testing::Test {
     return doc["steps"].size() >= n ? doc["steps"][n - 1]["alerts"] : json::array();
   }
 
-  std::unique_ptr<LogServerHarness> log_;
-  std::vector<std::unique_ptr<MonitorHarness>> monitors_;
+  Deployment deployment_{"demo"};
+  LogServerHarness* log_ = nullptr;
   v1::GetLogInfoResponse info_;
   std::string server_;
 };
@@ -199,7 +169,7 @@ TEST_F(DemoE2eTest, TheStory) {
     CliRun verify = Keytrail({"evidence", "verify", steps[7]["evidence_file"]});
     EXPECT_EQ(verify.rc, 0) << verify.out << verify.err;
     EXPECT_TRUE(absl::StrContains(verify.out, "PROVEN: split view"));
-    EXPECT_EQ(monitors_[0]->Status().logs(0).state(), v1::LogStatus::MISBEHAVING);
+    EXPECT_EQ(deployment_.monitor(0).Status().logs(0).state(), v1::LogStatus::MISBEHAVING);
   } else {
     EXPECT_EQ(demo.rc, 1);
     EXPECT_TRUE(absl::StartsWith(demo.err, "keytrail: step 8")) << demo.err;
@@ -230,8 +200,8 @@ TEST_F(DemoE2eTest, TheStory) {
   // (nothing was verified before).
   const std::string dave = TempDir("dave") + "/app";
   ASSERT_EQ(Keytrail({"app", "pin", "--dir=" + dave, "--server=" + server_,
-                      "--monitor_keys=" + monitors_[0]->cosigner_key() + "," +
-                          monitors_[1]->cosigner_key()})
+                      "--monitor_keys=" + deployment_.monitor(0).cosigner_key() + "," +
+                          deployment_.monitor(1).cosigner_key()})
                 .rc,
             0);
   CliRun first = Keytrail({"app", "lookup", "--json", "--dir=" + dave, "--account=" + alice});
@@ -245,8 +215,8 @@ TEST_F(DemoE2eTest, TheStory) {
 TEST_F(DemoE2eTest, TheAppCli) {
   // A fresh app, from the command line: pin, sign in, enroll, look up.
   const std::string carol = TempDir("carol") + "/app";
-  std::vector<std::string> keys_flag = {"--monitor_keys=" + monitors_[0]->cosigner_key() + "," +
-                                        monitors_[1]->cosigner_key()};
+  std::vector<std::string> keys_flag = {"--monitor_keys=" + deployment_.monitor(0).cosigner_key() +
+                                        "," + deployment_.monitor(1).cosigner_key()};
   CliRun pin = Keytrail({"app", "pin", "--json", "--dir=" + carol, "--server=" + server_,
                          keys_flag[0], "--max_age=5m"});
   ASSERT_EQ(pin.rc, 0) << pin.err;

@@ -31,6 +31,7 @@
 #include "core/note/note.h"
 #include "gtest/gtest.h"
 #include "proto/log_service.grpc.pb.h"
+#include "testing/deployment.h"
 #include "testing/log_server_harness.h"
 #include "testing/monitor_harness.h"
 #include "testing/process.h"
@@ -41,6 +42,7 @@ namespace keytrail::monitor {
 namespace {
 
 using ::keytrail::test::CheckpointOf;
+using keytrail::test::Deployment;
 using keytrail::test::LogServerHarness;
 using keytrail::test::MonitorHarness;
 
@@ -49,39 +51,16 @@ uint64_t NowMs() { return static_cast<uint64_t>(absl::ToUnixMillis(absl::Now()))
 class TwoMonitorsE2eTest : public testing::Test {
  protected:
   void SetUp() override {
-    auto h = LogServerHarness::Create("two_monitors");
-    ASSERT_TRUE(h.ok()) << h.status();
-    log_ = *std::move(h);
-    // First without monitors: the monitors need the log's address and the
-    // log their URLs; the log keeps its port when it is restarted below.
-    ASSERT_TRUE(log_->Start().ok()) << log_->log();
-    log_port_ = log_->port();
-    grpc::ClientContext ctx;
-    ASSERT_TRUE(log_->stub().GetLogInfo(&ctx, {}, &info_).ok());
-    for (const char* name : {"a", "b"}) {
-      monitors_.push_back(std::make_unique<MonitorHarness>(
-          keytrail::test::TempDir(absl::StrCat("two_monitors_", name)),
-          absl::StrCat("monitor.example/", name)));
-      monitors_.back()->AddLog(info_.origin(), info_.note_verifier_key(),
-                               absl::StrCat("127.0.0.1:", log_port_), 50);
-      ASSERT_NO_FATAL_FAILURE(monitors_.back()->Start());
-    }
-    // Each gossips with the other: stop, add the peer, start on the same port.
-    MonitorHarness& a = *monitors_[0];
-    MonitorHarness& b = *monitors_[1];
-    ASSERT_EQ(a.Stop(), 0);
-    ASSERT_EQ(b.Stop(), 0);
-    a.AddPeer(b.name(), b.cosigner_key(), b.url());
-    b.AddPeer(a.name(), a.cosigner_key(), a.url());
-    ASSERT_NO_FATAL_FAILURE(a.Start());
-    ASSERT_NO_FATAL_FAILURE(b.Start());
-    for (const auto& m : monitors_) {
+    ASSERT_NO_FATAL_FAILURE(deployment_.Start());
+    log_ = &deployment_.log();
+    info_ = deployment_.info();
+    MonitorHarness& a = deployment_.monitor(0);
+    MonitorHarness& b = deployment_.monitor(1);
+    for (const auto& m : deployment_.monitors()) {
       auto key = note::ParseCosignatureVerifierKey(m->cosigner_key());
       ASSERT_TRUE(key.ok()) << key.status();
       monitor_keys_.push_back(*key);
     }
-    ASSERT_TRUE(log_->Stop().ok());
-    ASSERT_NO_FATAL_FAILURE(StartLog());
 
     policy_.log_note_key = info_.note_verifier_key();
     policy_.vrf_public_key = info_.vrf_public_key();
@@ -91,19 +70,7 @@ class TwoMonitorsE2eTest : public testing::Test {
     policy_.max_checkpoint_age_ms = 10 * 60 * 1000;
   }
 
-  void StartLog() {
-    // --monitors is one comma-separated list (a repeated flag replaces it);
-    // the URL's trailing '/' is allowed.
-    std::vector<std::string> monitors;
-    for (const auto& m : monitors_) {
-      monitors.push_back(absl::StrCat(m->name(), "=", m->url(), "=", m->cosigner_key()));
-    }
-    absl::Status s =
-        log_->Start({absl::StrCat("--listen=127.0.0.1:", log_port_),
-                     "--monitors=" + absl::StrJoin(monitors, ","), "--required_cosignatures=2"});
-    ASSERT_TRUE(s.ok()) << s;
-    ASSERT_EQ(log_->port(), log_port_);
-  }
+  void StartLog() { ASSERT_NO_FATAL_FAILURE(deployment_.StartLog()); }
 
   void Update(const std::string& account, uint64_t version) {
     v1::UpdateRequest req;
@@ -208,17 +175,16 @@ class TwoMonitorsE2eTest : public testing::Test {
     return -1;
   }
 
-  std::unique_ptr<LogServerHarness> log_;
-  int log_port_ = 0;
+  Deployment deployment_{"two_monitors"};
+  LogServerHarness* log_ = nullptr;
   v1::GetLogInfoResponse info_;
-  std::vector<std::unique_ptr<MonitorHarness>> monitors_;
   std::vector<note::CosignatureVerifier> monitor_keys_;
   verifier::Policy policy_;
 };
 
 TEST_F(TwoMonitorsE2eTest, AnswersCarryBothCosignaturesAndTwoOfTwoIsEnforced) {
-  MonitorHarness& a = *monitors_[0];
-  MonitorHarness& b = *monitors_[1];
+  MonitorHarness& a = deployment_.monitor(0);
+  MonitorHarness& b = deployment_.monitor(1);
   constexpr int kBoth = 3;  // Cosigners() bits
   constexpr int kOnlyA = 1;
   ASSERT_NO_FATAL_FAILURE(Update("alice", 1));

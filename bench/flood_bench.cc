@@ -37,6 +37,8 @@
 #include "absl/strings/str_format.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "bench/bench_util.h"
+#include "bench/call_slot.h"
 #include "core/util/logging.h"
 #include "grpcpp/grpcpp.h"
 #include "log_server/log_server.h"
@@ -55,12 +57,14 @@ ABSL_FLAG(int64_t, block_cache_mb, 1024, "the server's RocksDB block cache (its 
 namespace keytrail {
 namespace {
 
+using bench::CallSlot;
+using bench::Percentile;
+
 struct Tally {
   absl::Mutex mu;
   std::vector<double> latencies_us ABSL_GUARDED_BY(mu);  // of OK answers
   std::map<grpc::StatusCode, int64_t> codes ABSL_GUARDED_BY(mu);
-  std::atomic<bool> stop{false};
-  std::atomic<int> running{0};
+  bench::SlotControl control;
 
   void Reset() {
     absl::MutexLock lock(&mu);
@@ -69,51 +73,27 @@ struct Tally {
   }
 };
 
-// One slot keeps one call in flight, starting the next when one finishes.
-class Slot {
- public:
-  Slot(v1::KeyTransparencyLog::Stub* stub, Tally* tally, std::function<std::string()> account)
-      : stub_(stub), tally_(tally), account_(std::move(account)) {}
-  void Start() {
-    ++tally_->running;
-    Next();
-  }
-
- private:
-  void Next() {
-    if (tally_->stop.load()) {
-      --tally_->running;
-      return;
-    }
-    ctx_ = std::make_unique<grpc::ClientContext>();
-    request_.set_account(account_());
-    response_.Clear();
-    start_ = absl::Now();
-    stub_->async()->Lookup(ctx_.get(), &request_, &response_, [this](grpc::Status s) {
-      const double us = absl::ToDoubleMicroseconds(absl::Now() - start_);
-      {
-        absl::MutexLock lock(&tally_->mu);
-        ++tally_->codes[s.error_code()];
-        if (s.ok()) tally_->latencies_us.push_back(us);
-      }
-      Next();
-    });
-  }
-
-  v1::KeyTransparencyLog::Stub* stub_;
-  Tally* tally_;
-  std::function<std::string()> account_;
-  std::unique_ptr<grpc::ClientContext> ctx_;
-  v1::LookupRequest request_;
-  v1::LookupResponse response_;
-  absl::Time start_;
-};
-
-double Percentile(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  size_t k = static_cast<size_t>(p * (v.size() - 1));
-  std::nth_element(v.begin(), v.begin() + k, v.end());
-  return v[k];
+// A slot of Lookups of `account()` each, counted in `tally`.
+std::unique_ptr<CallSlot> LookupSlot(v1::KeyTransparencyLog::Stub* stub, Tally* tally,
+                                     std::function<std::string()> account) {
+  struct State {
+    v1::LookupRequest request;
+    v1::LookupResponse response;
+  };
+  auto st = std::make_shared<State>();
+  return std::make_unique<CallSlot>(
+      [stub, st, account = std::move(account)](grpc::ClientContext* ctx,
+                                               std::function<void(grpc::Status)> done) {
+        st->request.set_account(account());
+        st->response.Clear();
+        stub->async()->Lookup(ctx, &st->request, &st->response, std::move(done));
+      },
+      [tally](const grpc::Status& s, absl::Duration latency) {
+        absl::MutexLock lock(&tally->mu);
+        ++tally->codes[s.error_code()];
+        if (s.ok()) tally->latencies_us.push_back(absl::ToDoubleMicroseconds(latency));
+      },
+      &tally->control);
 }
 
 std::unique_ptr<v1::KeyTransparencyLog::Stub> OwnConnection(int port) {
@@ -124,8 +104,8 @@ std::unique_ptr<v1::KeyTransparencyLog::Stub> OwnConnection(int port) {
 }
 
 void Row(const std::string& what, const std::string& figure) {
-  std::printf("| %-58s | %-44s |\n", what.c_str(), figure.c_str());
-  std::fflush(stdout);
+  static const bench::Table table({58, 44});
+  table.Row({what, figure});
 }
 
 std::string Codes(const std::map<grpc::StatusCode, int64_t>& codes, double seconds) {
@@ -154,10 +134,10 @@ int RunFlooder(int commands, int report) {
   const int port = std::atoi(buf);
   auto stub = OwnConnection(port);
   Tally flood;
-  std::vector<std::unique_ptr<Slot>> slots;
+  std::vector<std::unique_ptr<CallSlot>> slots;
   auto counter = std::make_shared<std::atomic<uint64_t>>(0);
   for (int i = 0; i < absl::GetFlag(FLAGS_flood); ++i) {
-    slots.push_back(std::make_unique<Slot>(stub.get(), &flood, [counter] {
+    slots.push_back(LookupSlot(stub.get(), &flood, [counter] {
       return absl::StrCat("absent-", counter->fetch_add(1), "@bench.example");
     }));
   }
@@ -176,8 +156,7 @@ int RunFlooder(int commands, int report) {
   }
   absl::StrAppend(&out, "end\n");
   WriteAll(report, out);
-  flood.stop.store(true);
-  while (flood.running.load() > 0) absl::SleepFor(absl::Milliseconds(10));
+  flood.control.StopAndWait();
   return 0;
 }
 
@@ -274,7 +253,7 @@ int main(int argc, char** argv) {
     // The accounts are there (a stored account answers with a version).
     grpc::ClientContext ctx;
     v1::LookupRequest req;
-    req.set_account(absl::StrCat("user", accounts - 1, "@bench.example"));
+    req.set_account(bench::Account(accounts - 1));
     v1::LookupResponse resp;
     grpc::Status s = ordinary_stub->Lookup(&ctx, req, &resp);
     if (!s.ok() || !resp.has_current()) {
@@ -287,16 +266,14 @@ int main(int argc, char** argv) {
   std::printf("limits %s, %d ordinary lookups in flight, flood of %d, %d s per phase\n\n",
               o.limit_vrf_proofs ? "on (server defaults)" : "off (as before issue 9)",
               absl::GetFlag(FLAGS_concurrency), absl::GetFlag(FLAGS_flood), seconds);
-  std::printf("| %-58s | %-44s |\n", "what", "figure");
-  std::printf("|%s|%s|\n", std::string(60, '-').c_str(), std::string(46, '-').c_str());
+  bench::Table({58, 44}).Header({"what", "figure"});
 
   Tally ordinary;
-  std::vector<std::unique_ptr<Slot>> slots;
+  std::vector<std::unique_ptr<CallSlot>> slots;
   for (int i = 0; i < absl::GetFlag(FLAGS_concurrency); ++i) {
     auto rng = std::make_shared<std::mt19937_64>(1000 + i);
-    slots.push_back(std::make_unique<Slot>(ordinary_stub.get(), &ordinary, [rng, accounts] {
-      return absl::StrCat("user", (*rng)() % accounts, "@bench.example");
-    }));
+    slots.push_back(LookupSlot(ordinary_stub.get(), &ordinary,
+                               [rng, accounts] { return bench::Account((*rng)() % accounts); }));
   }
   for (auto& s : slots) s->Start();
   Measure("unloaded", &ordinary, -1, -1, seconds);
@@ -307,8 +284,7 @@ int main(int argc, char** argv) {
   int status = 0;
   ::waitpid(flooder, &status, 0);
 
-  ordinary.stop.store(true);
-  while (ordinary.running.load() > 0) absl::SleepFor(absl::Milliseconds(10));
+  ordinary.control.StopAndWait();
   (*server)->Shutdown();
   return 0;
 }

@@ -41,6 +41,8 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
+#include "bench/bench_util.h"
+#include "bench/call_slot.h"
 #include "core/util/logging.h"
 #include "grpcpp/grpcpp.h"
 #include "log_server/log_server.h"
@@ -65,55 +67,19 @@ ABSL_FLAG(int64_t, block_cache_mb, 1024, "the server's RocksDB block cache (its 
 namespace keytrail {
 namespace {
 
-std::string Account(uint64_t i) { return absl::StrCat("user", i, "@bench.example"); }
+using bench::Account;
+using bench::CallSlot;
+using bench::Median;
+using bench::Percentile;
+using bench::Range;
+using bench::ResidentMiB;
+using bench::StartCall;
 
 struct Load {
   absl::Mutex mu;
   std::vector<double> latencies_us ABSL_GUARDED_BY(mu);
   int64_t errors ABSL_GUARDED_BY(mu) = 0;
-  std::atomic<bool> stop{false};
-  std::atomic<int> running{0};
-};
-
-// Starts one call and calls `done` with its status when it finishes.
-using StartCall = std::function<void(grpc::ClientContext*, std::function<void(grpc::Status)>)>;
-
-// One slot keeps one call in flight, starting the next when one finishes.
-// Each slot has its own `call` (with its own request and response).
-class Slot {
- public:
-  Slot(StartCall call, Load* load) : call_(std::move(call)), load_(load) {}
-  void Start() {
-    ++load_->running;
-    Next();
-  }
-
- private:
-  void Next() {
-    if (load_->stop.load()) {
-      --load_->running;
-      return;
-    }
-    ctx_ = std::make_unique<grpc::ClientContext>();
-    start_ = absl::Now();
-    call_(ctx_.get(), [this](grpc::Status s) {
-      double us = absl::ToDoubleMicroseconds(absl::Now() - start_);
-      {
-        absl::MutexLock lock(&load_->mu);
-        if (s.ok()) {
-          load_->latencies_us.push_back(us);
-        } else {
-          ++load_->errors;
-        }
-      }
-      Next();
-    });
-  }
-
-  StartCall call_;
-  Load* load_;
-  std::unique_ptr<grpc::ClientContext> ctx_;
-  absl::Time start_;
+  bench::SlotControl control;
 };
 
 // A Lookup of a random existing account per call.
@@ -169,25 +135,28 @@ struct Measured {
   int64_t errors = 0;
 };
 
-double Percentile(std::vector<double>& v, double p) {
-  if (v.empty()) return 0;
-  size_t k = static_cast<size_t>(p * (v.size() - 1));
-  std::nth_element(v.begin(), v.begin() + k, v.end());
-  return v[k];
-}
+const bench::Table kTable({52, 30});
 
-void Row(const std::string& what, const std::string& figure) {
-  std::printf("| %-52s | %-30s |\n", what.c_str(), figure.c_str());
-  std::fflush(stdout);
-}
+void Row(const std::string& what, const std::string& figure) { kTable.Row({what, figure}); }
 
 // `concurrency` slots of `make_call` for a second of warm-up and `seconds`
 // of measurement.
 Measured Drive(const std::function<StartCall(int)>& make_call, int concurrency, int seconds) {
   Load load;
-  std::vector<std::unique_ptr<Slot>> slots;
-  for (int i = 0; i < concurrency; ++i)
-    slots.push_back(std::make_unique<Slot>(make_call(i), &load));
+  std::vector<std::unique_ptr<CallSlot>> slots;
+  for (int i = 0; i < concurrency; ++i) {
+    slots.push_back(std::make_unique<CallSlot>(
+        make_call(i),
+        [&load](const grpc::Status& s, absl::Duration latency) {
+          absl::MutexLock lock(&load.mu);
+          if (s.ok()) {
+            load.latencies_us.push_back(absl::ToDoubleMicroseconds(latency));
+          } else {
+            ++load.errors;
+          }
+        },
+        &load.control));
+  }
   for (auto& s : slots) s->Start();
   absl::SleepFor(absl::Seconds(1));
   {
@@ -206,8 +175,7 @@ Measured Drive(const std::function<StartCall(int)>& make_call, int concurrency, 
     lat = load.latencies_us;
     m.errors = load.errors;
   }
-  load.stop.store(true);
-  while (load.running.load() > 0) absl::SleepFor(absl::Milliseconds(10));
+  load.control.StopAndWait();
   m.per_second = lat.size() / elapsed;
   m.p50_ms = Percentile(lat, 0.50) / 1000;
   m.p99_ms = Percentile(lat, 0.99) / 1000;
@@ -215,27 +183,6 @@ Measured Drive(const std::function<StartCall(int)>& make_call, int concurrency, 
   return m;
 }
 
-double Median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v.empty() ? 0 : v[v.size() / 2];
-}
-
-// " (min-max)" of several rounds, with `decimals` digits; "" for one.
-std::string Range(std::vector<double> v, int decimals) {
-  std::sort(v.begin(), v.end());
-  if (v.size() < 2) return "";
-  return absl::StrFormat(" (%.*f-%.*f)", decimals, v.front(), decimals, v.back());
-}
-
-// VmRSS of this process, in MiB (0 when unreadable).
-double ResidentMiB() {
-  std::ifstream status("/proc/self/status");
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::strtod(line.c_str() + 6, nullptr) / 1024;
-  }
-  return 0;
-}
 }  // namespace
 }  // namespace keytrail
 
@@ -290,10 +237,7 @@ int main(int argc, char** argv) {
     last = v->log.trusted();
   }
 
-  std::printf("| %-52s | %-30s |\n", "what", "figure");
-  std::printf(
-      "|------------------------------------------------------|--------------------------------|"
-      "\n");
+  kTable.Header({"what", "figure"});
 
   // Answer sizes (and verification of a sample).
   std::mt19937_64 rng(7);

@@ -51,6 +51,7 @@
 #include "absl/flags/parse.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "bench/bench_util.h"
 #include "core/map/map_storage.h"
 #include "core/map/tiled_map.h"
 #include "core/merkle/compact_range.h"
@@ -235,14 +236,6 @@ int Generate(const std::string& path, int64_t accounts, int64_t updates, int64_t
   return out ? 0 : 1;
 }
 
-uint64_t DirBytes(const std::string& dir) {
-  uint64_t total = 0;
-  for (const auto& f : std::filesystem::recursive_directory_iterator(dir)) {
-    if (f.is_regular_file()) total += f.file_size();
-  }
-  return total;
-}
-
 // CPU time of this process so far, every thread (RocksDB's background
 // threads and TiledMap's second worker included). On a shared machine the
 // wall-clock rate depends on the load; this does much less.
@@ -389,12 +382,12 @@ int Run() {
   const uint64_t total_entries = (*auditor)->replayed_size();
   const long rss_kb = PeakRssKb();
 
-  const uint64_t bytes_as_is = DirBytes(db_path);
+  const uint64_t bytes_as_is = bench::DirectoryBytes(db_path);
   if (absl::Status s = (*store)->CompactAll(); !s.ok()) {
     fprintf(stderr, "compact: %s\n", s.ToString().c_str());
     return 1;
   }
-  const uint64_t bytes_compacted = DirBytes(db_path);
+  const uint64_t bytes_compacted = bench::DirectoryBytes(db_path);
 
   auto rate = [](const Phase& p) {
     return p.time > absl::ZeroDuration() ? p.entries / absl::ToDoubleSeconds(p.time) : 0.0;

@@ -19,6 +19,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "bench/bench_util.h"
 #include "core/tiles/directory_store.h"
 #include "core/tiles/s3_store.h"
 #include "core/tiles/tile_path.h"
@@ -34,9 +35,9 @@ struct Figures {
   double median_ms, min_ms, max_ms;
 };
 
-Figures Summarize(std::vector<double> ms) {
-  std::sort(ms.begin(), ms.end());
-  return {ms[ms.size() / 2], ms.front(), ms.back()};
+Figures Summarize(const std::vector<double>& ms) {
+  const auto [min, max] = std::minmax_element(ms.begin(), ms.end());
+  return {bench::Median(ms), *min, *max};
 }
 
 // Sequential create-only PUTs of 8 KiB; returns PUTs/s.

@@ -42,6 +42,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "bench/bench_util.h"
 #include "core/keys/keys.h"
 #include "core/tiles/directory_store.h"
 #include "core/util/logging.h"
@@ -72,7 +73,8 @@ constexpr char kOrigin[] = "bench.keytrail.example/log";
 
 uint64_t NowMs() { return static_cast<uint64_t>(absl::ToUnixMillis(absl::Now())); }
 
-std::string Account(uint64_t i) { return absl::StrCat("user", i, "@bench.example"); }
+using bench::Account;
+using bench::DirectoryBytes;
 
 v1::UpdateRequest Request(uint64_t account, uint64_t serial, int key_bytes) {
   v1::UpdateRequest req;
@@ -217,17 +219,10 @@ double Run(Server& s, int64_t count, int threads, int key_bytes,
   return seconds;
 }
 
-uint64_t DirectoryBytes(const std::string& dir) {
-  uint64_t total = 0;
-  for (const auto& e : std::filesystem::recursive_directory_iterator(dir)) {
-    if (e.is_regular_file()) total += e.file_size();
-  }
-  return total;
-}
+const bench::Table kTable({8, 44, 28});
 
 void Row(const std::string& phase, const std::string& what, const std::string& figure) {
-  std::printf("| %-8s | %-44s | %-28s |\n", phase.c_str(), what.c_str(), figure.c_str());
-  std::fflush(stdout);
+  kTable.Row({phase, what, figure});
 }
 
 // The child: creates the accounts, times the updates, reports storage, then
@@ -307,11 +302,7 @@ int main(int argc, char** argv) {
     GenerateVrfKeyPair(kOrigin, dir + "/vrf.key", dir + "/vrf.pub").value();
   }
 
-  std::printf("| phase    | %-44s | %-28s |\n", "what", "figure");
-  std::printf(
-      "|----------|----------------------------------------------|------------------------------|"
-      "\n");
-  std::fflush(stdout);  // or the child would print the header again
+  kTable.Header({"phase", "what", "figure"});  // flushed, or the child would print it again
   int pipe_fds[2];
   if (::pipe(pipe_fds) != 0) return 1;
   pid_t child = ::fork();

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/bench_util.h"
 #include "benchmark/benchmark.h"
 #include "core/crypto/ed25519.h"
 #include "core/note/cosignature.h"
@@ -29,7 +30,7 @@ namespace {
 constexpr int kAccounts = 1000;
 constexpr int kGroup = 64;
 
-std::string Account(int i) { return "user" + std::to_string(i) + "@bench.example"; }
+using ::keytrail::bench::Account;
 
 struct Fixture {
   Fixture() {

@@ -37,6 +37,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
+#include "bench/bench_util.h"
 #include "core/merkle/hash_list.h"
 #include "core/note/checkpoint.h"
 #include "core/note/cosignature.h"
@@ -55,6 +56,7 @@ ABSL_FLAG(int, poll_interval_ms, 1000, "the monitor's poll_interval_ms for the l
 namespace keytrail {
 namespace {
 
+using bench::Percentile;
 using keytrail::test::ChildProcess;
 using keytrail::test::LogServerHarness;
 
@@ -80,11 +82,6 @@ absl::StatusOr<std::vector<Hash>> Proof(LogServerHarness& log, uint64_t from, ui
   grpc::Status s = log.stub().GetConsistencyProof(&ctx, req, &resp);
   if (!s.ok()) return absl::UnavailableError(s.error_message());
   return merkle::DecodeHashList(resp.proof(), 65, "consistency proof");
-}
-
-double Percentile(const std::vector<double>& sorted, double p) {
-  const size_t i = std::min(sorted.size() - 1, static_cast<size_t>(p * (sorted.size() - 1) + 0.5));
-  return sorted[i];
 }
 
 int Run() {

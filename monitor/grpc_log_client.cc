@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "core/grpc/status_convert.h"
 #include "core/merkle/hash_list.h"
 
 namespace keytrail::monitor {
@@ -11,11 +12,14 @@ namespace {
 // RFC 9162 proofs of trees of up to 2^64 leaves.
 constexpr size_t kMaxProofHashes = 65;
 
+// The call's status, converted as everywhere (core/grpc/status_convert.h),
+// then made Unavailable: whatever the log says, for the monitor it means
+// "try again later". The log's code stays in the message.
 absl::Status FromGrpc(const grpc::Status& s, absl::string_view what) {
-  if (s.ok()) return absl::OkStatus();
-  // Whatever the log says, for the monitor it means "try again later".
-  return absl::UnavailableError(absl::StrCat(what, ": ", s.error_message(), " (gRPC code ",
-                                             static_cast<int>(s.error_code()), ")"));
+  const absl::Status status = FromGrpcStatus(s, what);
+  if (status.ok()) return status;
+  return absl::UnavailableError(
+      absl::StrCat(status.message(), " (gRPC code ", static_cast<int>(s.error_code()), ")"));
 }
 
 void SetDeadline(grpc::ClientContext* ctx, absl::Time deadline) {

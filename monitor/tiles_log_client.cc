@@ -4,6 +4,7 @@
 #include <map>
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "core/http/client.h"
@@ -163,7 +164,10 @@ absl::StatusOr<std::string> TilesLogClient::Get(const std::string& path, size_t 
   req.max_response_body_bytes = max_bytes;
   auto resp = http::Fetch(req);
   if (!resp.ok()) {
-    return absl::UnavailableError(absl::StrCat("GET ", url, ": ", resp.status().message()));
+    // (core/http's messages for transport failures already name the URL.)
+    const absl::string_view why = resp.status().message();
+    return absl::UnavailableError(
+        absl::StrContains(why, url) ? std::string(why) : absl::StrCat("GET ", url, ": ", why));
   }
   if (resp->status == 404) return absl::NotFoundError(absl::StrCat("GET ", url, ": HTTP 404"));
   if (resp->status != 200) {

@@ -3,7 +3,11 @@
 // (testing/tile_objects.h): it audits the log from tiles alone; tiles that
 // do not hash to the signed checkpoint (a changed entry, a garbage entry, a
 // changed hash tile) stop it from advancing with no evidence and no alarm,
-// and once the server serves the right bytes again it goes on.
+// and once the server serves the right bytes again it goes on. And a rogue
+// log (a broken rule, a split view, a consistent rollback) gets the same
+// status and byte-identical evidence over tiles as over gRPC.
+#include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -12,8 +16,10 @@
 #include "core/tiles/tile_path.h"
 #include "gtest/gtest.h"
 #include "monitor/follower.h"
+#include "monitor/grpc_log_client.h"
 #include "monitor/tiles_log_client.h"
 #include "testing/fake_log.h"
+#include "testing/fake_log_server.h"
 #include "testing/process.h"
 #include "testing/static_tile_server.h"
 #include "testing/tile_objects.h"
@@ -120,6 +126,144 @@ TEST_F(TilesFollowerTest, TilesThatDoNotHashToTheCheckpointAreNotEvidence) {
   ASSERT_TRUE(follower_->Step().ok()) << follower_->Status().DebugString();
   EXPECT_EQ(follower_->Status().verified_size(), log_.size());
   EXPECT_EQ(follower_->Status().evidence_size(), 0);
+}
+
+// The same rogue log served over gRPC (testing/fake_log_server.h) and as
+// tiles: a follower on each ends with the same status and byte-identical
+// evidence, and a consistent rollback is no alarm on either.
+class TilesAndGrpcAgreeTest : public testing::Test {
+ protected:
+  struct Side {
+    std::string name;
+    std::unique_ptr<Follower> follower;
+  };
+  void SetUp() override {
+    for (int e = 1; e <= 3; ++e) {
+      for (int i = 0; i < 40; ++i) {
+        start_.Update(absl::StrCat("account ", (i * e) % 50), PlainKeySet({"phone"}));
+      }
+      start_.CloseEpoch(kT + e);
+    }
+    grpc_ = fakes::FakeLogServer::Start(start_).value();
+  }
+  void Serve(const FakeLog& l) {
+    grpc_->Replace(l);
+    std::vector<std::string> entries;
+    for (uint64_t i = 0; i < l.size(); ++i) entries.push_back(l.Entry(i));
+    tiles_.Put(TileObjects(entries));
+    tiles_.Put("checkpoint", l.SignedCheckpoint());
+  }
+  std::vector<Side> Followers(const std::string& dir) {
+    std::vector<Side> out;
+    for (const char* name : {"tiles", "grpc"}) {
+      FollowerOptions o;
+      o.log.set_origin(start_.signer().name());
+      o.log.set_note_verifier_key(start_.signer().VerifierKey());
+      o.log.set_poll_interval_ms(20);
+      std::filesystem::create_directories(absl::StrCat(dir, "/", name));
+      o.db_dir = absl::StrCat(dir, "/", name, "/db");
+      o.evidence_dir = absl::StrCat(dir, "/", name, "/evidence");
+      o.rpc_timeout = absl::Seconds(5);
+      o.clock = [] { return kT + 60000; };
+      std::unique_ptr<LogClient> client;
+      if (std::string(name) == "tiles") {
+        TilesLogClientOptions c;
+        c.base_url = tiles_.url();
+        client = TilesLogClient::Create(std::move(c)).value();
+      } else {
+        client = std::make_unique<GrpcLogClient>(
+            grpc::CreateChannel(grpc_->address(), grpc::InsecureChannelCredentials()));
+      }
+      auto f = Follower::Create(o, std::move(client));
+      EXPECT_TRUE(f.ok()) << f.status();
+      if (f.ok()) out.push_back({name, *std::move(f)});
+    }
+    return out;
+  }
+  // Steps both; they must agree on the step's code, the state, and the
+  // evidence (summary and bytes).
+  void ExpectAgree(std::vector<Side>& sides, v1::LogStatus::State want) {
+    std::vector<absl::StatusCode> codes;
+    std::vector<v1::LogStatus> statuses;
+    for (Side& side : sides) {
+      codes.push_back(side.follower->Step().code());
+      statuses.push_back(side.follower->Status());
+      EXPECT_EQ(statuses.back().state(), want) << side.name << statuses.back().DebugString();
+    }
+    ASSERT_EQ(statuses.size(), 2u);
+    EXPECT_EQ(codes[0], codes[1]);
+    EXPECT_EQ(statuses[0].verified_size(), statuses[1].verified_size());
+    ASSERT_EQ(statuses[0].evidence_size(), statuses[1].evidence_size());
+    for (int i = 0; i < statuses[0].evidence_size(); ++i) {
+      EXPECT_EQ(statuses[0].evidence(i).summary(), statuses[1].evidence(i).summary());
+      EXPECT_EQ(keytrail::test::ReadFile(statuses[0].evidence(i).file()),
+                keytrail::test::ReadFile(statuses[1].evidence(i).file()));
+    }
+  }
+
+  FakeLog start_;
+  std::unique_ptr<fakes::FakeLogServer> grpc_;
+  StaticTileServer tiles_;
+};
+
+TEST_F(TilesAndGrpcAgreeTest, OnABrokenRuleAForkAndARollback) {
+  struct Case {
+    std::string name;
+    std::function<FakeLog(FakeLog)> rogue;
+    v1::LogStatus::State want;
+  };
+  const std::vector<Case> cases = {
+      {"update-wrong-version",
+       [](FakeLog l) {
+         fakes::UpdateOptions v;
+         v.version = l.CurrentVersion("account 3") + 2;
+         l.Update("account 3", PlainKeySet({"x"}), v);
+         l.CloseEpoch(kT + 10);
+         return l;
+       },
+       v1::LogStatus::MISBEHAVING},
+      {"map-root-mismatch",
+       [](FakeLog l) {
+         l.Update("account 6", PlainKeySet({"x"}));
+         fakes::EpochOptions e;
+         e.map_root = Hash{7};
+         l.CloseEpoch(kT + 10, e);
+         return l;
+       },
+       v1::LogStatus::MISBEHAVING},
+      {"split view: another epoch 4 of the same size",
+       [this](FakeLog l) {
+         // Both audit one epoch 4 first, then are shown the other.
+         FakeLog other = l.Fork();
+         l.Update("account 1", PlainKeySet({"a"}));
+         l.CloseEpoch(kT + 10);
+         Serve(l);
+         other.Update("account 1", PlainKeySet({"b"}));
+         other.CloseEpoch(kT + 10);
+         return other;
+       },
+       v1::LogStatus::MISBEHAVING},
+      {"rollback to a consistent older checkpoint",
+       [](FakeLog l) {
+         l.ServeAt(l.EpochEntryIndex(1) + 1);
+         return l;
+       },
+       v1::LogStatus::OK},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    const std::string dir = keytrail::test::TempDir(absl::StrCat("agree_", &c - cases.data()));
+    Serve(start_);
+    std::vector<Side> sides = Followers(dir);
+    ASSERT_EQ(sides.size(), 2u);
+    ASSERT_NO_FATAL_FAILURE(ExpectAgree(sides, v1::LogStatus::OK));
+    FakeLog rogue = c.rogue(start_);
+    if (c.name.rfind("split", 0) == 0) {
+      ASSERT_NO_FATAL_FAILURE(ExpectAgree(sides, v1::LogStatus::OK));
+    }
+    Serve(rogue);
+    ASSERT_NO_FATAL_FAILURE(ExpectAgree(sides, c.want));
+  }
 }
 
 }  // namespace

@@ -165,8 +165,8 @@ TEST_F(StartE2eTest, FirstStartTellsTheStoryCtrlCStopsAllSecondStartReuses) {
   // Monitor B followed the log from its tiles (and cosigned: the story's
   // 2 of 2 cosignatures above).
   const std::string b_log = ReadFile(data_ + "/logs/monitor-b.log");
-  EXPECT_TRUE(absl::StrContains(b_log, absl::StrCat("following tiles at http://127.0.0.1:",
-                                                    ports_[5])))
+  EXPECT_TRUE(
+      absl::StrContains(b_log, absl::StrCat("following tiles at http://127.0.0.1:", ports_[5])))
       << b_log;
   ASSERT_NO_FATAL_FAILURE(CtrlC());
 

@@ -27,6 +27,21 @@
 //            after a full manual compaction.
 // Peak RSS is getrusage(RUSAGE_SELF).ru_maxrss of the auditing process.
 //
+// Transports (--follow): instead of the file, the real Follower
+// (monitor/follower.h) catches a fresh database up with a running log, to
+// the checkpoint the log serves when the run starts, through one of the
+// LogClients the monitor uses:
+//   --follow=grpc://HOST:PORT   GrpcLogClient against the log's gRPC
+//   --follow=http://HOST:PORT   TilesLogClient against its C2SP tiles
+//                               (the log server's --tiles_listen, nginx, a CDN)
+// with --log_vkey (the log's note verifier key; a file name or the key).
+// This measures everything the monitor does while catching up (transport,
+// decoding, pipelined entry calls, auditing, commits, proofs), against the
+// same log both ways; run them back to back on one log server.
+//
+//   bazel-bin/bench/monitor_replay_bench --follow=http://127.0.0.1:PORT
+//       --log_vkey=/tmp/kt-tiles-bench/note.pub --dir=/tmp/kt-follow-bench
+//
 // Columns: wall-clock seconds and entries/s (on a shared machine a lower
 // bound); CPU seconds of every thread of the process and entries per
 // CPU-second; CPU seconds of the main thread alone; and "idle cap/s",
@@ -60,8 +75,12 @@
 #include "core/note/note.h"
 #include "core/protocol/chain.h"
 #include "core/protocol/entry.h"
+#include "core/util/file.h"
 #include "monitor/auditor.h"
+#include "monitor/follower.h"
+#include "monitor/grpc_log_client.h"
 #include "monitor/monitor_store.h"
+#include "monitor/tiles_log_client.h"
 
 ABSL_FLAG(int64_t, accounts, 1000000, "indexes created first");
 ABSL_FLAG(int64_t, updates, 2000000, "updates of existing indexes after that");
@@ -69,6 +88,10 @@ ABSL_FLAG(int64_t, epoch_size, 100000, "update entries per epoch");
 ABSL_FLAG(std::string, dir, "/tmp/kt-monitor-bench", "work directory (wiped first)");
 ABSL_FLAG(int64_t, block_cache_mb, 64, "the monitor's RocksDB block cache (its default)");
 ABSL_FLAG(bool, reuse_log, false, "keep --dir/log.bin from an earlier run with the same flags");
+ABSL_FLAG(std::string, follow, "",
+          "catch up with a running log instead: grpc://HOST:PORT or http(s)://tiles-base-url");
+ABSL_FLAG(std::string, log_vkey, "", "with --follow: the log's note verifier key, or a file");
+ABSL_FLAG(int, entries_in_flight, 4, "with --follow: the follower's pipelined entry calls");
 
 namespace keytrail {
 namespace {
@@ -264,7 +287,84 @@ long PeakRssKb() {
   return ru.ru_maxrss;
 }
 
+// --follow: the real follower over a real transport, from nothing to the
+// log's checkpoint at the start.
+int Follow() {
+  const std::string target = absl::GetFlag(FLAGS_follow);
+  const std::string dir = absl::GetFlag(FLAGS_dir);
+  std::string vkey = absl::GetFlag(FLAGS_log_vkey);
+  if (auto file = ReadFileToString(vkey, 4096); file.ok()) vkey = *file;
+  while (!vkey.empty() && (vkey.back() == '\n' || vkey.back() == ' ')) vkey.pop_back();
+  auto verifier = note::ParseVerifierKey(vkey);
+  if (!verifier.ok()) {
+    fprintf(stderr, "--log_vkey: %s\n", verifier.status().ToString().c_str());
+    return 1;
+  }
+  std::unique_ptr<monitor::LogClient> client;
+  if (target.rfind("grpc://", 0) == 0) {
+    grpc::ChannelArguments args;
+    args.SetMaxReceiveMessageSize(16 << 20);
+    client = std::make_unique<monitor::GrpcLogClient>(
+        grpc::CreateCustomChannel(target.substr(7), grpc::InsecureChannelCredentials(), args));
+  } else {
+    monitor::TilesLogClientOptions o;
+    o.base_url = target;
+    auto tiles = monitor::TilesLogClient::Create(std::move(o));
+    if (!tiles.ok()) {
+      fprintf(stderr, "--follow: %s\n", tiles.status().ToString().c_str());
+      return 1;
+    }
+    client = *std::move(tiles);
+  }
+  auto newest = client->Checkpoint(absl::Now() + absl::Seconds(20));
+  if (!newest.ok()) {
+    fprintf(stderr, "checkpoint: %s\n", newest.status().ToString().c_str());
+    return 1;
+  }
+  auto parsed = note::ParseNote(*newest);
+  auto cp = parsed.ok() ? note::ParseCheckpoint(parsed->text) : parsed.status();
+  if (!cp.ok()) {
+    fprintf(stderr, "checkpoint: %s\n", cp.status().ToString().c_str());
+    return 1;
+  }
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  monitor::FollowerOptions o;
+  o.log.set_origin(verifier->name());
+  o.log.set_note_verifier_key(vkey);
+  o.db_dir = dir + "/follow-db";
+  o.evidence_dir = dir + "/evidence";
+  o.entries_in_flight = absl::GetFlag(FLAGS_entries_in_flight);
+  o.block_cache_bytes = static_cast<size_t>(absl::GetFlag(FLAGS_block_cache_mb)) << 20;
+  o.progress_every = absl::Seconds(10);
+  auto follower = monitor::Follower::Create(o, std::move(client));
+  if (!follower.ok()) {
+    fprintf(stderr, "follower: %s\n", follower.status().ToString().c_str());
+    return 1;
+  }
+  const absl::Time start = absl::Now();
+  const double cpu_start = CpuSeconds();
+  for (int failures = 0; (*follower)->Status().verified_size() < cp->size;) {
+    absl::Status s = (*follower)->Step();
+    if (!s.ok()) {
+      fprintf(stderr, "step: %s\n", s.ToString().c_str());
+      if (++failures == 3) return 1;
+    }
+  }
+  const double seconds = absl::ToDoubleSeconds(absl::Now() - start);
+  const double cpu = CpuSeconds() - cpu_start;
+  const uint64_t entries = (*follower)->Status().verified_size();
+  printf("%-8s %12s %10s %12s %10s %14s %12s\n", "follow", "entries", "seconds", "entries/s",
+         "cpu s", "entries/cpu-s", "peak RSS MB");
+  printf("%-8s %12llu %10.2f %12.0f %10.2f %14.0f %12.1f\n",
+         target.rfind("grpc://", 0) == 0 ? "grpc" : "tiles",
+         static_cast<unsigned long long>(entries), seconds, entries / seconds, cpu, entries / cpu,
+         PeakRssKb() / 1024.0);
+  return 0;
+}
+
 int Run() {
+  if (!absl::GetFlag(FLAGS_follow).empty()) return Follow();
   const std::string dir = absl::GetFlag(FLAGS_dir);
   const int64_t accounts = absl::GetFlag(FLAGS_accounts);
   const int64_t updates = absl::GetFlag(FLAGS_updates);

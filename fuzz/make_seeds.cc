@@ -120,7 +120,13 @@ void MonitorConfigSeeds() {
       "' grpc_address: 'localhost:9090' >\n"
       "peers {\n  name: \"peer-monitor\"\n  cosigner_key: \"",
       MonitorSigner().VerifierKey(), "\"\n  url: \"http://localhost:9092\"\n}\n");
-  const std::pair<const char*, std::string> texts[] = {{"minimal", minimal}, {"full", full}};
+  // A log followed from its tiles alone (no grpc_address).
+  const std::string tiles =
+      absl::StrCat("data_dir: \"/var/lib/keytrail-monitor\"\nlogs {\n  origin: \"",
+                   LogSigner().name(), "\"\n  note_verifier_key: \"", LogSigner().VerifierKey(),
+                   "\"\n  tiles_url: \"https://tiles.example.org/log/\"\n}\n");
+  const std::pair<const char*, std::string> texts[] = {
+      {"minimal", minimal}, {"full", full}, {"tiles", tiles}};
   for (const auto& [name, text] : texts) {
     auto config = monitor::ParseMonitorConfig(text);
     Check(config.status(), absl::StrCat("monitor config ", name));

@@ -9,8 +9,9 @@
 //    validates to the same config (the defaults the first parse filled in
 //    included), and printing that gives the same text again;
 //  - what validates keeps the validator's promises: a data_dir, at least
-//    one log, each with an origin, a grpc_address and a poll interval, no
-//    origin twice, every peer with a name and a URL.
+//    one log, each with an origin, a grpc_address or a tiles_url (one that
+//    is already normal: NormalizeTilesUrl gives it back unchanged) and a
+//    poll interval, no origin twice, every peer with a name and a URL.
 #include <cstddef>
 #include <cstdint>
 #include <set>
@@ -21,6 +22,7 @@
 #include "google/protobuf/text_format.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "monitor/config.h"
+#include "monitor/tiles_url.h"
 
 using namespace keytrail;
 
@@ -52,7 +54,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::set<std::string> origins;
   for (const v1::FollowedLog& log : config->logs()) {
     FUZZ_CHECK(!log.origin().empty());
-    FUZZ_CHECK(!log.grpc_address().empty());
+    FUZZ_CHECK(!log.grpc_address().empty() || !log.tiles_url().empty());
+    if (!log.tiles_url().empty()) {
+      absl::StatusOr<std::string> url = monitor::NormalizeTilesUrl(log.tiles_url());
+      FUZZ_CHECK(url.ok() && *url == log.tiles_url());
+    }
     FUZZ_CHECK(log.poll_interval_ms() != 0);
     FUZZ_CHECK(origins.insert(log.origin()).second);
   }

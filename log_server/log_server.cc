@@ -517,8 +517,13 @@ absl::Status MakeTilePublisher(const LogServerOptions& o, LogServer::Parts& part
     parts.tiles_http = std::make_unique<TilesHttpServer>(
         parts.tile_store.get(),
         [publisher] {
+          // Tiles are served as soon as they are written, ahead of a
+          // checkpoint that waits for cosignatures: a monitor following
+          // from tiles audits the size it is pushed from them (as it would
+          // from nginx serving the directory).
           const TilePublisherStatus s = publisher->status();
-          return s.has_checkpoint ? s.checkpoint_size : uint64_t{0};
+          return std::max(s.has_checkpoint ? s.checkpoint_size : uint64_t{0},
+                          s.has_tiles ? s.tiles_size : uint64_t{0});
         },
         [publisher] { return publisher->Metrics(); });
     absl::Status serving = parts.tiles_http->Start(o.tiles_listen);

@@ -68,6 +68,7 @@ absl::Status TilePublisher::Restore() {
   status_.has_tiles = true;
   status_.tiles_epoch = (*marker)->epoch;
   tiles_size_ = (*marker)->tree_size;
+  status_.tiles_size = tiles_size_;
   return absl::OkStatus();
 }
 
@@ -233,6 +234,7 @@ absl::Status TilePublisher::WriteTiles(const std::shared_ptr<const PublishedStat
     status_.has_tiles = true;
     status_.tiles_epoch = epoch;
     tiles_size_ = next;
+    status_.tiles_size = next;
   }
   absl::MutexLock lock(&mu_);
   tiles_state_ = state;

@@ -70,6 +70,7 @@ struct TilePublisherStatus {
   uint64_t newest_epoch = 0;      // newest committed epoch it heard of
   bool has_tiles = false;         // tiles of some epoch written since start
   uint64_t tiles_epoch = 0;       // newest epoch whose tiles are written
+  uint64_t tiles_size = 0;        // its tree size
   bool has_checkpoint = false;    // a checkpoint is published (ever)
   uint64_t checkpoint_epoch = 0;  // the epoch of the published checkpoint
   uint64_t checkpoint_size = 0;

@@ -10,10 +10,11 @@
 //
 // Objects come from the TileStore (tile_store.h) the publisher writes to.
 // An object beyond the published tree (a tile whose entries reach past the
-// published checkpoint's size: tiles written before their checkpoint, or
-// never) is 404, as is any path tlog-tiles does not define (the strict
-// parser, core/tiles/tile_path.h: no "..", no temporary files) and any
-// object the store lacks. A store failure is 503 with Retry-After, a
+// larger of the published checkpoint's size and the size whose tiles are
+// all written: tiles of an epoch still being written, or never) is 404, as
+// is any path tlog-tiles does not define (the strict parser,
+// core/tiles/tile_path.h: no "..", no temporary files) and any object the
+// store lacks. A store failure is 503 with Retry-After, a
 // damaged object 500. Full tiles and bundles carry
 // `Cache-Control: public, max-age=604800, immutable`; partial ones and the
 // checkpoint `public, max-age=5`; 404s `no-store`. Other methods get 405.
@@ -35,8 +36,11 @@
 namespace keytrail {
 
 // The answer to one request path (the part of core/http's handler that
-// does not need a socket). `published_size`: the tree size of the
-// checkpoint in the store; `metrics`: the /metrics text (may be empty).
+// does not need a socket). `published_size`: the tree size up to which
+// objects are served (the log server passes the larger of its published
+// checkpoint's and its written tiles' sizes: with required cosignatures
+// the checkpoint waits, the tiles a pushed monitor audits from do not);
+// `metrics`: the /metrics text (may be empty).
 http::ServerResponse ServeTilePath(const std::string& path, tiles::TileStore& store,
                                    uint64_t published_size,
                                    const std::function<std::string()>& metrics);

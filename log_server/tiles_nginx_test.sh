@@ -13,8 +13,6 @@ if [[ -n "${TEST_SRCDIR:-}" && -d "${TEST_SRCDIR}/${TEST_WORKSPACE:-keytrail}" ]
   cd "${TEST_SRCDIR}/${TEST_WORKSPACE:-keytrail}"
 fi
 TMP="${TEST_TMPDIR:?run me with bazel test //log_server:tiles_nginx_test}"
-NGINX=/usr/sbin/nginx
-[[ -x "$NGINX" ]] || die "no nginx: install nginx-light (scripts/install_deps.sh)"
 
 mkdir -p "$TMP/keys"
 cli/keytrail keygen note example.org/tiles-nginx "$TMP/keys/note.key" "$TMP/keys/note.pub" >/dev/null
@@ -50,52 +48,9 @@ wait "$SERVER" || die "log_server exited with $?"
 SIZE="$(sed -n 2p "$TMP/tiles/checkpoint")"
 [[ "$SIZE" -gt 300 ]] || die "the log reached only $SIZE entries"
 
-# nginx as an unprivileged user. Started by real root, its workers would run
-# as nobody, and a 0700 directory on the way (TEST_TMPDIR is under /root)
-# gives 403: so as real root the whole of nginx runs as nobody on a 0755 copy
-# in /tmp (removed on exit). Inside Bazel's sandbox "root" is an unprivileged
-# user namespace that has no nobody: there nginx keeps that user (user
-# root). Otherwise it runs as ourselves on the directory as it is.
-USER_LINE=""
-RUN=()
-if [[ "$(id -u)" == 0 ]] && setpriv --reuid=nobody --regid=nogroup --clear-groups true 2>/dev/null; then
-  NGINX_DIR="$(mktemp -d /tmp/keytrail-nginx.XXXXXX)"
-  chmod 777 "$NGINX_DIR"
-  cp -r "$TMP/tiles" "$NGINX_DIR/tiles"
-  chmod -R a+rX "$NGINX_DIR/tiles"
-  RUN=(setpriv --reuid=nobody --regid=nogroup --clear-groups)
-else
-  NGINX_DIR="$TMP/nginx"
-  mkdir -p "$NGINX_DIR"
-  ln -s "$TMP/tiles" "$NGINX_DIR/tiles"
-  [[ "$(id -u)" == 0 ]] && USER_LINE="user root root;"
-fi
-PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-sed -e "s|@LISTEN@|127.0.0.1:$PORT|" -e "s|@TILES_DIR@|$NGINX_DIR/tiles|" \
-  docs/nginx/tiles.conf >"$NGINX_DIR/tiles.conf"
-cat >"$NGINX_DIR/nginx.conf" <<CONF
-$USER_LINE
-daemon on;
-worker_processes 1;
-pid $NGINX_DIR/nginx.pid;
-error_log $NGINX_DIR/error.log;
-events { worker_connections 64; }
-http {
-  access_log off;
-  client_body_temp_path $NGINX_DIR/client_temp;
-  proxy_temp_path $NGINX_DIR/proxy_temp;
-  fastcgi_temp_path $NGINX_DIR/fastcgi_temp;
-  uwsgi_temp_path $NGINX_DIR/uwsgi_temp;
-  scgi_temp_path $NGINX_DIR/scgi_temp;
-  include $NGINX_DIR/tiles.conf;
-}
-CONF
-chmod a+r "$NGINX_DIR"/*.conf
-"${RUN[@]}" "$NGINX" -p "$NGINX_DIR" -c "$NGINX_DIR/nginx.conf" -e "$NGINX_DIR/error.log" \
-  2>"$TMP/nginx.stderr" || die "nginx did not start: $(cat "$TMP/nginx.stderr")"
-for _ in $(seq 100); do [[ -s "$NGINX_DIR/nginx.pid" ]] && break; sleep 0.05; done
-
-BASE="http://127.0.0.1:$PORT"
+# nginx (testing/nginx_tiles.sh): sets NGINX_DIR, RUN, PORT and BASE.
+source testing/nginx_tiles.sh
+start_nginx_tiles "$TMP/tiles" "$TMP"
 n=0
 # check PATH STATUS [CACHE_CONTROL [CONTENT_TYPE]]
 check() {

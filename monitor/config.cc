@@ -8,6 +8,7 @@
 #include "core/note/ed25519_note.h"
 #include "google/protobuf/io/tokenizer.h"
 #include "google/protobuf/text_format.h"
+#include "monitor/tiles_url.h"
 
 namespace keytrail::monitor {
 namespace {
@@ -49,8 +50,13 @@ absl::StatusOr<v1::MonitorConfig> ParseMonitorConfig(const std::string& text) {
     }
     if (log.note_verifier_key().size() > 1024)
       return Bad(absl::StrCat("log ", log.origin(), ": note key too long"));
-    if (log.grpc_address().empty())
-      return Bad(absl::StrCat("log ", log.origin(), ": no grpc_address"));
+    if (log.grpc_address().empty() && log.tiles_url().empty())
+      return Bad(absl::StrCat("log ", log.origin(), ": no grpc_address and no tiles_url"));
+    if (!log.tiles_url().empty()) {
+      auto url = NormalizeTilesUrl(log.tiles_url());
+      if (!url.ok()) return Bad(absl::StrCat("log ", log.origin(), ": ", url.status().message()));
+      log.set_tiles_url(*url);
+    }
     if (log.poll_interval_ms() == 0) log.set_poll_interval_ms(1000);
   }
   std::set<std::string> peer_names;

@@ -1,5 +1,6 @@
 #include "monitor/config.h"
 
+#include "absl/strings/str_cat.h"
 #include "core/note/ed25519_note.h"
 #include "gtest/gtest.h"
 
@@ -34,6 +35,34 @@ TEST(ConfigTest, ParsesAGoodFile) {
   EXPECT_EQ(config->logs(0).max_epoch_age_ms(), 60000u);
   EXPECT_EQ(config->http_listen(), "127.0.0.1:8081");
   EXPECT_EQ(config->peers(0).name(), "m2");
+}
+
+TEST(ConfigTest, ATilesUrlInsteadOfOrBesidesTheGrpcAddress) {
+  std::string tiles_only = Good(Key("example.org/log"));
+  tiles_only.replace(tiles_only.find("grpc_address"), std::string("grpc_address").size(),
+                     "tiles_url");
+  tiles_only.replace(tiles_only.find("127.0.0.1:8090"), 14, "https://cdn.example/log/");
+  auto config = ParseMonitorConfig(tiles_only);
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->logs(0).tiles_url(), "https://cdn.example/log");  // normalized
+  EXPECT_EQ(config->logs(0).grpc_address(), "");
+  std::string both = Good(Key("example.org/log"));
+  both.insert(both.find("  max_epoch_age_ms"), "  tiles_url: \"http://127.0.0.1:8089\"\n");
+  config = ParseMonitorConfig(both);
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->logs(0).tiles_url(), "http://127.0.0.1:8089");
+  EXPECT_EQ(config->logs(0).grpc_address(), "127.0.0.1:8090");
+  for (const char* bad : {"ftp://x/", "http://x/?k=v", "http://x/#f", "127.0.0.1:8089"}) {
+    std::string text = Good(Key("example.org/log"));
+    text.insert(text.find("  max_epoch_age_ms"), absl::StrCat("  tiles_url: \"", bad, "\"\n"));
+    auto c = ParseMonitorConfig(text);
+    EXPECT_EQ(c.status().code(), absl::StatusCode::kInvalidArgument) << bad;
+    EXPECT_NE(c.status().message().find("tiles URL"), std::string::npos) << c.status();
+  }
+  std::string neither = Good(Key("example.org/log"));
+  neither.erase(neither.find("  grpc_address"),
+                neither.find("  max_epoch") - neither.find("  grpc_address"));
+  EXPECT_EQ(ParseMonitorConfig(neither).status().code(), absl::StatusCode::kInvalidArgument);
 }
 
 TEST(ConfigTest, RejectsBadFiles) {

@@ -54,9 +54,12 @@ absl::StatusOr<std::unique_ptr<Follower>> Follower::Create(FollowerOptions optio
   if (f->options_.storage_health != nullptr) f->options_.storage_health->Add(f->StoragePart());
   f->Publish();
   const AuditState& state = f->auditor_->verified();
-  LogInfo("%s: following %s from size %d (epoch %d)%s", f->origin(), f->options_.log.grpc_address(),
-          state.size, state.size > 0 ? state.last_epoch.epoch : 0,
-          f->keeper_->misbehaving() ? "; MISBEHAVING, evidence on file: not auditing" : "");
+  const v1::FollowedLog& followed = f->options_.log;
+  LogInfo(
+      "%s: following %s from size %d (epoch %d)%s", f->origin(),
+      followed.tiles_url().empty() ? followed.grpc_address() : "tiles at " + followed.tiles_url(),
+      state.size, state.size > 0 ? state.last_epoch.epoch : 0,
+      f->keeper_->misbehaving() ? "; MISBEHAVING, evidence on file: not auditing" : "");
   return f;
 }
 

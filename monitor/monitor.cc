@@ -14,8 +14,10 @@
 #include "core/util/file.h"
 #include "core/util/logging.h"
 #include "grpcpp/health_check_service_interface.h"
+#include "monitor/grpc_log_client.h"
 #include "monitor/metrics.h"
 #include "monitor/status_page.h"
+#include "monitor/tiles_log_client.h"
 
 namespace keytrail::monitor {
 
@@ -40,6 +42,26 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> LogChannel(const v1::FollowedLog&
   grpc::SslCredentialsOptions ssl;
   ssl.pem_root_certs = pem.str();
   return grpc::CreateCustomChannel(log.grpc_address(), grpc::SslCredentials(ssl), args);
+}
+
+absl::StatusOr<std::unique_ptr<LogClient>> MakeLogClient(const v1::FollowedLog& log) {
+  std::unique_ptr<LogClient> grpc_client;
+  if (!log.grpc_address().empty()) {
+    auto channel = LogChannel(log);
+    if (!channel.ok()) return channel.status();
+    grpc_client = std::make_unique<GrpcLogClient>(*std::move(channel));
+  }
+  if (log.tiles_url().empty()) return grpc_client;
+  // Tiles for everything they carry; gRPC, when configured, only for what
+  // they do not (the announced max epoch age), so the follower's reads never
+  // reach the log server.
+  TilesLogClientOptions o;
+  o.base_url = log.tiles_url();
+  o.parameters.max_epoch_age_ms = log.max_epoch_age_ms();
+  o.info = std::move(grpc_client);
+  auto tiles = TilesLogClient::Create(std::move(o));
+  if (!tiles.ok()) return tiles.status();
+  return std::unique_ptr<LogClient>(*std::move(tiles));
 }
 
 absl::Status ClaimDataDir(const std::string& dir, const std::string& record,
@@ -110,9 +132,9 @@ absl::StatusOr<std::unique_ptr<Monitor>> Monitor::Start(MonitorOptions options) 
     if (!log_owned.ok()) {
       return absl::Status(log_owned.code(), absl::StrCat(log.origin(), ": ", log_owned.message()));
     }
-    auto channel = LogChannel(log);
-    if (!channel.ok()) return channel.status();
-    auto follower = Follower::Create(std::move(o), *channel);
+    auto client = MakeLogClient(log);
+    if (!client.ok()) return client.status();
+    auto follower = Follower::Create(std::move(o), *std::move(client));
     if (!follower.ok()) {
       return absl::Status(follower.status().code(),
                           absl::StrCat(log.origin(), ": ", follower.status().message()));

@@ -45,6 +45,7 @@
 #include "monitor/audited_logs.h"
 #include "monitor/follower.h"
 #include "monitor/gossip.h"
+#include "monitor/log_client.h"
 #include "monitor/status_service.h"
 #include "monitor/storage_health.h"
 #include "monitor/witness.h"
@@ -159,6 +160,12 @@ std::string LogDbDir(const std::string& data_dir, const std::string& origin);
 // A channel to a followed log: TLS with its CA file when set, else plaintext.
 // NotFound if the CA file can't be read.
 absl::StatusOr<std::shared_ptr<grpc::Channel>> LogChannel(const v1::FollowedLog& log);
+
+// What the follower reads `log` through: its tiles (TilesLogClient) when it
+// has a tiles_url, asking gRPC only for the log's info when it has a
+// grpc_address too; else gRPC (GrpcLogClient). The errors of LogChannel and
+// TilesLogClient::Create.
+absl::StatusOr<std::unique_ptr<LogClient>> MakeLogClient(const v1::FollowedLog& log);
 
 }  // namespace keytrail::monitor
 

@@ -2,9 +2,12 @@
 # Starts a whole local keytrail deployment on loopback and, the first time,
 # tells the rogue-device story against it (README.md, "The story"):
 #   - a log server on its embedded RocksDB, requiring both monitors'
-#     cosignatures on every checkpoint it serves (--required_cosignatures=2);
+#     cosignatures on every checkpoint it serves (--required_cosignatures=2),
+#     publishing its log as C2SP tlog-tiles and serving them over HTTP
+#     (--tiles_listen);
 #   - two monitors that audit the log, cosign it as tlog-witnesses and gossip
-#     with each other.
+#     with each other: monitor A reads the log over gRPC, monitor B from its
+#     tiles (docs/MONITOR.md §1.1).
 # On a fresh Debian 12 machine it installs what is missing (the run-time set
 # of scripts/install_deps.sh), builds (-c opt) and makes keys on first run.
 # Everything lives under one directory, reused when run again. Services run
@@ -20,9 +23,10 @@
 #
 # Environment:
 #   KEYTRAIL_HOME     the directory (default: ./keytrail-home)
-#   KEYTRAIL_PORTS    five loopback ports: log gRPC, monitor A gRPC, monitor A
-#                     HTTP, monitor B gRPC, monitor B HTTP
-#                     (default: 8090,8091,8092,8093,8094)
+#   KEYTRAIL_PORTS    six loopback ports: log gRPC, monitor A gRPC, monitor A
+#                     HTTP, monitor B gRPC, monitor B HTTP, log tiles HTTP
+#                     (default: 8090,8091,8092,8093,8094,8095; with five,
+#                     the tiles port is 8095)
 #   KEYTRAIL_BIN_DIR  a directory with prebuilt log_server, monitor and
 #                     keytrail binaries: no install, no build (tests use it)
 set -euo pipefail
@@ -41,9 +45,11 @@ for arg in "$@"; do
 done
 
 HOME_DIR="${KEYTRAIL_HOME:-$PWD/keytrail-home}"
-IFS=, read -r LOG_PORT A_GRPC A_HTTP B_GRPC B_HTTP <<<"${KEYTRAIL_PORTS:-8090,8091,8092,8093,8094}"
-for p in "$LOG_PORT" "$A_GRPC" "$A_HTTP" "$B_GRPC" "$B_HTTP"; do
-  [[ "$p" =~ ^[0-9]+$ ]] || { echo "start: KEYTRAIL_PORTS needs five port numbers" >&2; exit 2; }
+IFS=, read -r LOG_PORT A_GRPC A_HTTP B_GRPC B_HTTP TILES_PORT \
+  <<<"${KEYTRAIL_PORTS:-8090,8091,8092,8093,8094,8095}"
+TILES_PORT="${TILES_PORT:-8095}"
+for p in "$LOG_PORT" "$A_GRPC" "$A_HTTP" "$B_GRPC" "$B_HTTP" "$TILES_PORT"; do
+  [[ "$p" =~ ^[0-9]+$ ]] || { echo "start: KEYTRAIL_PORTS needs five or six port numbers" >&2; exit 2; }
 done
 ORIGIN="keytrail.localhost/log"
 
@@ -89,8 +95,15 @@ A_VKEY="$(cat "$K/monitor-a.pub")"
 B_VKEY="$(cat "$K/monitor-b.pub")"
 
 # ---- Monitor configuration (rewritten each start: the ports may change) ----
-monitor_config() {  # NAME GRPC HTTP PEER_NAME PEER_VKEY PEER_HTTP
+monitor_config() {  # NAME GRPC HTTP PEER_NAME PEER_VKEY PEER_HTTP READS_FROM
   mkdir -p "$HOME_DIR/monitor-$1"
+  local source="  grpc_address: \"127.0.0.1:$LOG_PORT\""
+  if [ "$7" = tiles ]; then
+    # Entries, checkpoints and proofs from the public tiles; gRPC only for
+    # the log's info (its max epoch age).
+    source="  tiles_url: \"http://127.0.0.1:$TILES_PORT/\"
+$source"
+  fi
   cat >"$HOME_DIR/monitor-$1/monitor.textproto" <<EOF
 # Written by scripts/start.sh (docs/MONITOR.md explains each field).
 data_dir: "$HOME_DIR/monitor-$1/data"
@@ -100,7 +113,7 @@ http_listen: "127.0.0.1:$3"
 logs {
   origin: "$ORIGIN"
   note_verifier_key: "$NOTE_VKEY"
-  grpc_address: "127.0.0.1:$LOG_PORT"
+$source
   poll_interval_ms: 500
 }
 peers {
@@ -110,8 +123,8 @@ peers {
 }
 EOF
 }
-monitor_config a "$A_GRPC" "$A_HTTP" b "$B_VKEY" "$B_HTTP"
-monitor_config b "$B_GRPC" "$B_HTTP" a "$A_VKEY" "$A_HTTP"
+monitor_config a "$A_GRPC" "$A_HTTP" b "$B_VKEY" "$B_HTTP" grpc
+monitor_config b "$B_GRPC" "$B_HTTP" a "$A_VKEY" "$A_HTTP" tiles
 
 # ---- Start; Ctrl-C (or TERM) stops everything ----
 PIDS=()
@@ -151,10 +164,11 @@ MONITORS="monitor.localhost/a=http://127.0.0.1:$A_HTTP/=$A_VKEY,monitor.localhos
 launch log_server "$BIN/log_server" --listen="127.0.0.1:$LOG_PORT" --data_dir="$HOME_DIR/log" \
   --note_key="$K/note.key" --vrf_key="$K/vrf.key" --write_token_file="$K/write.token" \
   --monitors="$MONITORS" --required_cosignatures=2 --block_cache_mb=64 \
+  --tiles_listen="127.0.0.1:$TILES_PORT" --tiles_port_file="$HOME_DIR/run/log_server.tiles.port" \
   --port_file="$HOME_DIR/run/log_server.port"
 
 # Each binary writes its port file once it serves.
-for f in log_server monitor-a monitor-a.http monitor-b monitor-b.http; do
+for f in log_server log_server.tiles monitor-a monitor-a.http monitor-b monitor-b.http; do
   for _ in $(seq 1 600); do
     [ -s "$HOME_DIR/run/$f.port" ] && break
     for i in "${!PIDS[@]}"; do
@@ -172,8 +186,9 @@ done
 cat <<MSG
 start: keytrail is running on loopback (data in $HOME_DIR):
   log server   127.0.0.1:$LOG_PORT (gRPC)   log "$ORIGIN", key $NOTE_VKEY
-  monitor A    127.0.0.1:$A_GRPC (gRPC)   status page http://127.0.0.1:$A_HTTP/
-  monitor B    127.0.0.1:$B_GRPC (gRPC)   status page http://127.0.0.1:$B_HTTP/
+  log's tiles  http://127.0.0.1:$TILES_PORT/checkpoint (C2SP tlog-tiles; /metrics)
+  monitor A    127.0.0.1:$A_GRPC (gRPC)   status page http://127.0.0.1:$A_HTTP/   reads the log over gRPC
+  monitor B    127.0.0.1:$B_GRPC (gRPC)   status page http://127.0.0.1:$B_HTTP/   reads the log from its tiles
   keys         $K      logs  $HOME_DIR/logs
   try:  $KEYTRAIL monitor status --server=127.0.0.1:$A_GRPC
         $KEYTRAIL info --server=127.0.0.1:$LOG_PORT

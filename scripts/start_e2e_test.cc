@@ -2,8 +2,9 @@
 // KEYTRAIL_HOME, free loopback ports, and the built binaries given through
 // KEYTRAIL_BIN_DIR (bazel can't run inside a test; README.md says how to
 // use it). Checked:
-//   - the first start makes keys, starts the log server and two monitors,
-//     each serving on its port, and tells the story: every step's verdict
+//   - the first start makes keys, starts the log server (with its tiles
+//     served over HTTP) and two monitors (B reading the log from its tiles
+//     alone), each serving on its port, and tells the story: every step's verdict
 //     and both alerts are printed (step 8 needs the monitor to turn a
 //     same-size fork into evidence: branch `monitor`);
 //   - Ctrl-C (SIGINT to the script) stops every service, the script exits
@@ -78,7 +79,7 @@ class StartE2eTest : public testing::Test {
       const std::string name = std::string(b).substr(std::string(b).find('/') + 1);
       ASSERT_EQ(::symlink(target.c_str(), (bin_ + "/" + name).c_str()), 0) << target;
     }
-    ports_ = FreePorts(5);
+    ports_ = FreePorts(6);  // the sixth: the log's tiles over HTTP
   }
 
   // Starts the script; returns once it says the services run (or fails).
@@ -161,6 +162,12 @@ TEST_F(StartE2eTest, FirstStartTellsTheStoryCtrlCStopsAllSecondStartReuses) {
   EXPECT_TRUE(absl::StrContains(out, "the monitor now reports the log MISBEHAVING")) << out;
   const std::string note_pub = ReadFile(data_ + "/keys/note.pub");
   ASSERT_FALSE(note_pub.empty());
+  // Monitor B followed the log from its tiles (and cosigned: the story's
+  // 2 of 2 cosignatures above).
+  const std::string b_log = ReadFile(data_ + "/logs/monitor-b.log");
+  EXPECT_TRUE(
+      absl::StrContains(b_log, absl::StrCat("following tiles at http://127.0.0.1:", ports_[5])))
+      << b_log;
   ASSERT_NO_FATAL_FAILURE(CtrlC());
 
   // Again: same keys and data, no story.

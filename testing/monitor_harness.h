@@ -30,6 +30,8 @@ class MonitorHarness {
   // Before Start: what it follows and whom it gossips with.
   void AddLog(const std::string& origin, const std::string& note_verifier_key,
               const std::string& grpc_address, uint64_t poll_interval_ms = 100);
+  // Any FollowedLog (e.g. one with a tiles_url).
+  void AddLog(const v1::FollowedLog& log) { *config_.add_logs() = log; }
   void AddPeer(const std::string& name, const std::string& cosigner_key, const std::string& url);
   // Where its databases and evidence go (default: dir()/data).
   void SetDataDir(const std::string& data_dir) { config_.set_data_dir(data_dir); }

@@ -5,6 +5,10 @@
 //   tile/<L>/<N>[.p/<W>]           hash tile: level L (0..63), index N,
 //                                  width W (1..255; absent = 256, full)
 //   tile/entries/<N>[.p/<W>]       entry bundle N (entries [256N, 256N + W))
+//   private/epoch/<N>              not tlog-tiles: the sealed private bundle
+//                                  of epoch N (docs/REPLICAS.md), written
+//                                  to a separate, private store; never
+//                                  served by the public tile server
 //
 // <N> is written in 3-digit groups, all but the last prefixed with "x"
 // (1234067 -> x001/x234/067); <L> and <W> are decimal without leading zeros.
@@ -31,14 +35,14 @@ inline constexpr int kTileHeight = 8;
 inline constexpr int kTileWidth = 1 << kTileHeight;  // hashes / entries
 inline constexpr int kMaxTileLevel = 63;
 
-enum class ObjectType { kCheckpoint, kHashTile, kEntryBundle };
+enum class ObjectType { kCheckpoint, kHashTile, kEntryBundle, kPrivateBundle };
 
 // One published object. For the checkpoint only `type` is meaningful.
 struct ObjectId {
   ObjectType type = ObjectType::kCheckpoint;
-  int level = 0;       // hash tiles: 0..63; entry bundles: 0
-  uint64_t index = 0;  // N
-  int width = 0;       // 1..256
+  int level = 0;       // hash tiles: 0..63; entry bundles, private bundles: 0
+  uint64_t index = 0;  // N (for a private bundle: the epoch)
+  int width = 0;       // 1..256 (private bundles: always 256)
   bool partial() const { return width < kTileWidth; }
 };
 bool operator==(const ObjectId& a, const ObjectId& b);
@@ -48,6 +52,8 @@ bool operator==(const ObjectId& a, const ObjectId& b);
 std::string ObjectPath(const ObjectId& id);
 std::string HashTilePath(int level, uint64_t index, int width);
 std::string EntryBundlePath(uint64_t index, int width);
+// private/epoch/<epoch> (docs/REPLICAS.md).
+std::string PrivateBundlePath(uint64_t epoch);
 inline constexpr char kCheckpointPath[] = "checkpoint";
 
 // The object `path` names. InvalidArgument (naming the path) for anything
@@ -70,6 +76,7 @@ std::vector<ObjectId> NewObjects(uint64_t old_size, uint64_t new_size);
 // Whether the hash tile or bundle `id` exists in a tree of `size` entries
 // (tlog-tiles: full tiles it contains, and its partial tiles at that size
 // only). For a reader that must tell "beyond the tree" (404) from "missing".
+// False for a private bundle: it is not part of the public tree.
 bool ExistsInTree(const ObjectId& id, uint64_t size);
 
 }  // namespace tiles

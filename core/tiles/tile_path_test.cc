@@ -160,6 +160,25 @@ TEST(TilePathTest, NewObjectsAcrossEpochsCoverEveryTileOnce) {
   EXPECT_EQ(full_seen.size(), want_full);
 }
 
+TEST(TilePathTest, PrivateBundlePaths) {
+  EXPECT_EQ(PrivateBundlePath(0), "private/epoch/000");
+  EXPECT_EQ(PrivateBundlePath(1234067), "private/epoch/x001/x234/067");
+  for (uint64_t epoch : {uint64_t{0}, uint64_t{999}, uint64_t{1000}, UINT64_MAX}) {
+    auto id = ParseObjectPath(PrivateBundlePath(epoch));
+    ASSERT_TRUE(id.ok()) << id.status();
+    EXPECT_EQ(id->type, ObjectType::kPrivateBundle);
+    EXPECT_EQ(id->index, epoch);
+    EXPECT_FALSE(id->partial());
+    EXPECT_FALSE(ExistsInTree(*id, UINT64_MAX));  // not part of the public tree
+  }
+  for (const char* bad :
+       {"private/epoch", "private/epoch/", "private/epoch/1", "private/epoch/0001",
+        "private/epoch/x000/001", "private/epoch/000.p/5", "private/epoch/000.p",
+        "private/epochs/000", "private/000", "Private/epoch/000", "private/epoch/000/"}) {
+    EXPECT_FALSE(ParseObjectPath(bad).ok()) << bad;
+  }
+}
+
 TEST(TilePathTest, ExistsInTree) {
   auto tile = [](int level, uint64_t index, int width) {
     return ObjectId{ObjectType::kHashTile, level, index, width};

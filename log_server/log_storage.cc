@@ -8,20 +8,21 @@ namespace {
 
 // The column families, in the order Open declares them (docs/STORAGE.md).
 enum Family : size_t {
-  kMeta = 0,   // "config" -> LogConfig, "state" -> LogState, "cosigned" -> CosignedRecord,
-               // "tiles_published" -> TilesPublishedRecord
-  kEntries,    // U64Key(bundle) -> entry bundle (entry_bundles.h)
-  kLogTiles,   // LogTileKey(level, index) -> log tile (core/storage/log_tiles.h)
-  kAccounts,   // account id -> AccountRecord
-  kVersions,   // VersionKey(index, version) -> VersionRecord
-  kMapLeaves,  // index -> map leaf (core/storage/rocks_map_store.h)
-  kMapTiles,   // map tile key -> map tile record (core/map/tiled_map.h)
-  kEpochs,     // U64Key(epoch) -> EpochRecord
+  kMeta = 0,    // "config" -> LogConfig, "state" -> LogState, "cosigned" -> CosignedRecord,
+                // "tiles_published" -> TilesPublishedRecord
+  kEntries,     // U64Key(bundle) -> entry bundle (entry_bundles.h)
+  kLogTiles,    // LogTileKey(level, index) -> log tile (core/storage/log_tiles.h)
+  kAccounts,    // account id -> AccountRecord
+  kVersions,    // VersionKey(index, version) -> VersionRecord
+  kMapLeaves,   // index -> map leaf (core/storage/rocks_map_store.h)
+  kMapTiles,    // map tile key -> map tile record (core/map/tiled_map.h)
+  kEpochs,      // U64Key(epoch) -> EpochRecord
+  kAccountIds,  // index -> AccountIdRecord (the reverse of kAccounts)
 };
 
 std::vector<std::string> FamilyNames() {
-  return {"meta",     "entries",    "log_tiles", "accounts",
-          "versions", "map_leaves", "map_tiles", "epochs"};
+  return {"meta",       "entries",   "log_tiles", "accounts",   "versions",
+          "map_leaves", "map_tiles", "epochs",    "account_ids"};
 }
 
 constexpr absl::string_view kConfigKey = "config";
@@ -79,6 +80,10 @@ absl::StatusOr<std::optional<LogState>> LogReader::GetState() const {
 absl::StatusOr<std::optional<AccountRecord>> LogReader::GetAccount(
     absl::string_view account) const {
   return GetRecord<AccountRecord>(kAccounts, account, DecodeAccountRecord);
+}
+
+absl::StatusOr<std::optional<AccountIdRecord>> LogReader::GetAccountId(const Hash& index) const {
+  return GetRecord<AccountIdRecord>(kAccountIds, HashView(index), DecodeAccountIdRecord);
 }
 
 absl::StatusOr<std::optional<VersionRecord>> LogReader::GetVersion(const Hash& index,
@@ -147,6 +152,8 @@ void EpochBatch::PutConfig(const LogConfig& config) {
 void EpochBatch::PutAccount(absl::string_view account, const AccountRecord& record) {
   std::string value = EncodeAccountRecord(record);
   batch_.Put(storage_.family(kAccounts), ToSlice(account), ToSlice(value));
+  std::string id = EncodeAccountIdRecord(AccountIdRecord{std::string(account)});
+  batch_.Put(storage_.family(kAccountIds), ToSlice(HashView(record.index)), ToSlice(id));
 }
 
 void EpochBatch::PutVersion(const Hash& index, uint64_t version, const VersionRecord& record) {

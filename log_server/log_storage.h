@@ -46,6 +46,9 @@ class LogReader {
   // Where the log stood after the last epoch committed in the snapshot.
   absl::StatusOr<std::optional<LogState>> GetState() const;
   absl::StatusOr<std::optional<AccountRecord>> GetAccount(absl::string_view account) const;
+  // The account at `index` (nullopt for an index no account has, and for
+  // accounts created before the log kept this record: docs/STORAGE.md).
+  absl::StatusOr<std::optional<AccountIdRecord>> GetAccountId(const Hash& index) const;
   absl::StatusOr<std::optional<VersionRecord>> GetVersion(const Hash& index,
                                                           uint64_t version) const;
   // Versions first..last (inclusive) of one index, in order. DataLoss if any
@@ -85,7 +88,8 @@ class EpochBatch {
 
   // The log's identity; written once, with the genesis epoch.
   void PutConfig(const LogConfig& config);
-  // An account's VRF index and proof; written with its first version.
+  // An account's VRF index and proof, and the index's AccountIdRecord;
+  // written with its first version.
   void PutAccount(absl::string_view account, const AccountRecord& record);
   // One version of the account at `index`. RocksDB inserts a batch in
   // order, and its memtable insert is much cheaper when each key lands next

@@ -68,6 +68,8 @@ TEST_F(LogStorageTest, AnEpochBatchIsReadBackAfterCommit) {
   EXPECT_EQ(latest.GetState()->value().frontier, state.frontier);
   EXPECT_EQ(latest.GetAccount("alice")->value().index, Filled(1));
   EXPECT_FALSE(latest.GetAccount("bob")->has_value());
+  EXPECT_EQ(latest.GetAccountId(Filled(1))->value().account, "alice");  // the reverse record
+  EXPECT_FALSE(latest.GetAccountId(Filled(2))->has_value());
   EXPECT_EQ(latest.GetVersion(Filled(1), 2)->value().key_set, "key set 2");
   EXPECT_FALSE(latest.GetVersion(Filled(1), 3)->has_value());
   EXPECT_EQ(latest.GetEpoch(4)->value().checkpoint, "checkpoint");

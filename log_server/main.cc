@@ -100,6 +100,13 @@ ABSL_FLAG(absl::Duration, tiles_retry_min, absl::Milliseconds(100),
           "first wait before retrying a failed tile write (doubles up to --tiles_retry_max)");
 ABSL_FLAG(absl::Duration, tiles_retry_max, absl::Seconds(30),
           "longest wait between retries of a failed tile write");
+ABSL_FLAG(std::string, replica_key_file, "",
+          "file (mode 0600) holding the 32-byte replica key as 64 hex digits (keytrail keygen "
+          "replica); with it, each epoch's sealed private bundle for read replicas is published "
+          "to --private_dir (docs/REPLICAS.md)");
+ABSL_FLAG(std::string, private_dir, "",
+          "directory the private epoch bundles go to (default: <data_dir>/private; never the "
+          "public tiles directory)");
 ABSL_FLAG(std::string, port_file, "",
           "once listening, write the bound port to this file (for --listen=host:0)");
 
@@ -202,6 +209,8 @@ int main(int argc, char** argv) {
   o.publish_tiles = absl::GetFlag(FLAGS_publish_tiles);
   o.tiles_dir = absl::GetFlag(FLAGS_tiles_dir);
   o.tiles_listen = absl::GetFlag(FLAGS_tiles_listen);
+  o.replica_key_file = absl::GetFlag(FLAGS_replica_key_file);
+  o.private_dir = absl::GetFlag(FLAGS_private_dir);
   o.tiles_min_backoff = absl::GetFlag(FLAGS_tiles_retry_min);
   o.tiles_max_backoff = absl::GetFlag(FLAGS_tiles_retry_max);
   if (o.tiles_min_backoff <= absl::ZeroDuration() || o.tiles_max_backoff < o.tiles_min_backoff) {

@@ -268,6 +268,14 @@ absl::StatusOr<std::unique_ptr<LogServer>> LogServer::Start(const LogServerOptio
   auto storage = LogStorage::Open(o.data_dir, o.block_cache_bytes);
   if (!storage.ok()) return storage.status();
   parts->storage = *std::move(storage);
+  // A data directory from before the account_ids records gets them once
+  // (the private epoch bundles for replicas need them: docs/REPLICAS.md).
+  auto backfilled = parts->storage->BackfillAccountIds();
+  if (!backfilled.ok()) return backfilled.status();
+  if (*backfilled > 0) {
+    LogInfo("wrote the account_ids records of %d accounts created before they existed",
+            *backfilled);
+  }
 
   LogConfig config;
   config.origin = signer->name();

@@ -22,8 +22,9 @@ namespace keytrail {
 // epoch implies is missing or damaged (the epoch's or the previous epoch's
 // record, an entry, a version, an account), or an entry is not an update
 // of this epoch; FailedPrecondition naming the index when an account has no
-// account_ids record (created by a log server older than the record:
-// docs/REPLICAS.md); RocksDB errors as LogReader returns them.
+// account_ids record (an older data directory that LogStorage::
+// BackfillAccountIds has not completed); RocksDB errors as LogReader
+// returns them.
 absl::StatusOr<std::vector<replica::PrivatePart>> ReadPrivateParts(const LogReader& reader,
                                                                    uint64_t epoch);
 

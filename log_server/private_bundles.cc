@@ -61,8 +61,8 @@ absl::StatusOr<std::vector<replica::PrivatePart>> ReadPrivateParts(const LogRead
     if (!id->has_value()) {
       return absl::FailedPreconditionError(
           absl::StrCat("index ", HashHex(entry->index),
-                       " has no account_ids record (an account created before log servers kept it; "
-                       "docs/REPLICAS.md)"));
+                       " has no account_ids record (an older data directory not backfilled "
+                       "yet: LogStorage::BackfillAccountIds)"));
     }
     replica::PrivateUpdate update;
     update.account = (*id)->account;

@@ -11,17 +11,15 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <map>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "core/crypto/ecvrf.h"
-#include "core/protocol/entry.h"
-#include "core/replica/bundle_check.h"
 #include "core/replica/private_bundle.h"
 #include "core/tiles/tile_path.h"
 #include "gtest/gtest.h"
 #include "testing/log_server_harness.h"
+#include "testing/private_bundle_checks.h"
 #include "testing/process.h"
 #include "testing/tile_checks.h"
 #include "testing/tile_publication_load.h"
@@ -97,46 +95,13 @@ class PrivateBundlesE2eTest : public testing::Test {
     EXPECT_TRUE(key.ok()) << key.status();
     if (!vrf.ok() || !key.ok()) return 0;
 
-    std::map<std::string, Hash> known;
-    uint64_t checked_total = 0;
-    uint64_t start = 0;  // first entry of the current epoch
-    for (uint64_t i = 0; i < log->entries.size(); ++i) {
-      auto epoch_entry = DecodeEpochEntry(log->entries[i]);
-      if (!epoch_entry.ok()) continue;  // an update entry
-      const uint64_t epoch = epoch_entry->epoch;
-      std::vector<std::string> updates(log->entries.begin() + start, log->entries.begin() + i);
-      EXPECT_EQ(updates.size(), epoch_entry->update_count);
-      std::vector<replica::PrivatePart> parts;
-      for (uint32_t k = 0; k < replica::PrivatePartCount(updates.size()); ++k) {
-        auto sealed = ReadObject(h_->path("private"), tiles::PrivateBundlePath(epoch, k));
-        EXPECT_TRUE(sealed.ok()) << "epoch " << epoch << " part " << k;
-        if (!sealed.ok()) return 0;
-        auto part = replica::OpenPrivatePart(*key, LogServerHarness::kOrigin, epoch, k, *sealed);
-        EXPECT_TRUE(part.ok()) << part.status();
-        if (!part.ok()) return 0;
-        parts.push_back(*part);
-      }
-      // No part beyond the last.
-      EXPECT_FALSE(
-          ReadObject(h_->path("private"),
-                     tiles::PrivateBundlePath(epoch, replica::PrivatePartCount(updates.size())))
-              .ok());
-      auto checked = replica::CheckPrivateBundle(
-          epoch, start, updates, parts, *vrf,
-          [&known](absl::string_view account) -> absl::StatusOr<std::optional<Hash>> {
-            auto it = known.find(std::string(account));
-            if (it == known.end()) return std::optional<Hash>();
-            return std::optional<Hash>(it->second);
-          });
-      EXPECT_TRUE(checked.ok()) << "epoch " << epoch << ": " << checked.status();
-      if (!checked.ok()) return 0;
-      for (const auto& u : *checked) known[u.update.account] = u.entry.index;
-      checked_total += checked->size();
-      start = i + 1;
-    }
+    auto checked = test::CheckPublishedPrivateBundles(
+        *log, [this](const std::string& p) { return ReadObject(h_->path("private"), p); }, *key,
+        LogServerHarness::kOrigin, *vrf);
+    EXPECT_TRUE(checked.ok()) << checked.status();
     // The public tiles directory holds no private object.
     EXPECT_FALSE(ReadObject(tiles, tiles::PrivateBundlePath(1, 0)).ok());
-    return checked_total;
+    return checked.ok() ? *checked : 0;
   }
 
   std::unique_ptr<LogServerHarness> h_;

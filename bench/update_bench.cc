@@ -24,7 +24,9 @@
 // before the update phase is timed it lets publication catch up with the
 // log (reported as the "tiles" row: with --reuse after a run without
 // tiles, or on a fresh --dir/tiles, that is the whole log), so the update
-// phase measures the steady-state cost of publishing.
+// phase measures the steady-state cost of publishing. --replica_bundles adds
+// the sealed private epoch bundles for read replicas (docs/REPLICAS.md) to
+// --dir/private, under a fixed test key, as log_server --replica_key_file.
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -44,6 +46,7 @@
 #include "absl/time/clock.h"
 #include "bench/bench_util.h"
 #include "core/keys/keys.h"
+#include "core/replica/private_bundle.h"
 #include "core/tiles/directory_store.h"
 #include "core/util/logging.h"
 #include "log_server/epoch_builder.h"
@@ -63,6 +66,8 @@ ABSL_FLAG(int64_t, block_cache_mb, 1024, "RocksDB block cache (the server's defa
 ABSL_FLAG(bool, lookup_contexts, true,
           "build each epoch's lookup context as the log server does (false: as before issue 17)");
 ABSL_FLAG(bool, publish_tiles, true, "publish tlog tiles to --dir/tiles as the server does");
+ABSL_FLAG(bool, replica_bundles, false,
+          "with --publish_tiles: also write the private epoch bundles to --dir/private");
 ABSL_FLAG(bool, reuse, false,
           "keep --dir from an earlier run with the same --accounts and skip the create phase");
 
@@ -135,6 +140,7 @@ struct Server {
   std::unique_ptr<UpdatePreparer> preparer;
   std::unique_ptr<Sequencer> sequencer;
   std::unique_ptr<tiles::DirectoryTileStore> tile_store;
+  std::unique_ptr<tiles::DirectoryTileStore> private_store;
   std::unique_ptr<TilePublisher> publisher;
   ~Server() {
     if (sequencer) sequencer->Stop();
@@ -171,8 +177,15 @@ std::unique_ptr<Server> OpenServer(const std::string& dir) {
   }
   if (absl::GetFlag(FLAGS_publish_tiles)) {
     s->tile_store = tiles::DirectoryTileStore::Open(dir + "/tiles").value();
-    s->publisher = std::make_unique<TilePublisher>(s->storage.get(), s->tile_store.get(),
-                                                   TilePublisherOptions());
+    TilePublisherOptions options;
+    if (absl::GetFlag(FLAGS_replica_bundles)) {
+      s->private_store = tiles::DirectoryTileStore::Open(dir + "/private").value();
+      options.private_store = s->private_store.get();
+      options.replica_key = std::make_shared<const replica::ReplicaKey>(
+          replica::ReplicaKey::FromBytes(std::string(32, 'b')).value());
+      options.origin = signer.name();
+    }
+    s->publisher = std::make_unique<TilePublisher>(s->storage.get(), s->tile_store.get(), options);
     if (absl::Status r = s->publisher->Restore(); !r.ok()) {
       std::fprintf(stderr, "update_bench: %s\n", r.ToString().c_str());
       std::exit(1);
@@ -254,6 +267,14 @@ void Row(const std::string& phase, const std::string& what, const std::string& f
     const uint64_t to = server->publisher->status().checkpoint_size;
     Row("tiles", absl::StrCat("catch up from size ", from, " to ", to),
         absl::StrFormat("%.1f s (%.0f entries/s)", s, s > 0 ? (to - from) / s : 0.0));
+    if (server->private_store != nullptr) {
+      const uint64_t bytes = DirectoryBytes(dir + "/private");
+      Row("private",
+          absl::StrCat(server->publisher->status().private_parts_written,
+                       " sealed parts written in this run; store size"),
+          absl::StrFormat("%.2f MB (%.0f B / entry)", bytes / 1e6,
+                          to > 0 ? static_cast<double>(bytes) / to : 0.0));
+    }
   }
 
   std::mt19937_64 seed(1);

@@ -8,6 +8,7 @@
 #include "core/crypto/random.h"
 #include "core/keys/key_file.h"
 #include "core/keys/keys.h"
+#include "core/replica/private_bundle.h"
 
 namespace keytrail::cli {
 namespace {
@@ -15,7 +16,8 @@ namespace {
 constexpr char kUsage[] =
     "usage: keytrail keygen note|vrf|cosigner NAME PRIVATE_FILE PUBLIC_FILE\n"
     "       keytrail keygen account PRIVATE_FILE PUBLIC_FILE\n"
-    "       keytrail keygen token FILE";
+    "       keytrail keygen token FILE\n"
+    "       keytrail keygen replica FILE";
 
 absl::Status Usage(absl::string_view why) {
   return absl::InvalidArgumentError(absl::StrCat(why, "\n", kUsage));
@@ -52,6 +54,19 @@ absl::Status RunKeygen(const std::vector<std::string>& args) {
       return absl::OkStatus();
     }
     std::printf("wrote write token: %s (mode 0600)\n", args[1].c_str());
+    return absl::OkStatus();
+  }
+  if (kind == "replica") {
+    // The key that seals the private epoch bundles for read replicas
+    // (docs/REPLICAS.md): the primary and every replica get the same file.
+    if (args.size() != 2) return Usage("keygen replica: expected FILE");
+    absl::Status s = WritePrivateKeyFile(args[1], replica::ReplicaKey::GenerateFileContents());
+    if (!s.ok()) return s;
+    if (JsonOutput()) {
+      PrintJson({{"kind", "replica"}, {"private_file", args[1]}});
+      return absl::OkStatus();
+    }
+    std::printf("wrote replica key: %s (mode 0600)\n", args[1].c_str());
     return absl::OkStatus();
   }
   if (kind == "account") {

@@ -25,6 +25,7 @@ constexpr char kHelp[] =
     "  keytrail keygen note|vrf|cosigner NAME PRIVATE_FILE PUBLIC_FILE\n"
     "  keytrail keygen account PRIVATE_FILE PUBLIC_FILE\n"
     "  keytrail keygen token FILE\n"
+    "  keytrail keygen replica FILE\n"
     "  keytrail info       --server=HOST:PORT\n"
     "  keytrail checkpoint --server=HOST:PORT\n"
     "  keytrail update     --server=HOST:PORT --token_file=F --account=A\n"

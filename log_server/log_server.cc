@@ -14,6 +14,7 @@
 #include "core/merkle/proof_builder.h"
 #include "core/net/listener.h"
 #include "core/protocol/limits.h"
+#include "core/replica/private_bundle.h"
 #include "core/storage/log_tiles.h"
 #include "core/tiles/directory_store.h"
 #include "core/util/file.h"
@@ -98,6 +99,7 @@ struct LogServer::Parts {
   // Outlives the sequencer (whose last epoch it still publishes); goes
   // before the collector, to which it hands states to push.
   std::shared_ptr<tiles::TileStore> tile_store;
+  std::shared_ptr<tiles::TileStore> private_store;  // with a replica key only
   std::unique_ptr<TilePublisher> publisher;
   std::unique_ptr<TilesHttpServer> tiles_http;  // reads the store and the publisher
   std::unique_ptr<WriteAuthorizer> auth;
@@ -201,7 +203,8 @@ absl::Status StartCollector(const LogServerOptions& o, LogServer::Parts& parts);
 
 // Opens the tile store and makes the publisher (started later, once health
 // reporting exists).
-absl::Status MakeTilePublisher(const LogServerOptions& o, LogServer::Parts& parts);
+absl::Status MakeTilePublisher(const LogServerOptions& o, const std::string& origin,
+                               LogServer::Parts& parts);
 
 // Private key and token files must not be readable by group or others:
 // refused (one line naming the file and its mode) unless the operator says
@@ -265,6 +268,14 @@ absl::StatusOr<std::unique_ptr<LogServer>> LogServer::Start(const LogServerOptio
   auto storage = LogStorage::Open(o.data_dir, o.block_cache_bytes);
   if (!storage.ok()) return storage.status();
   parts->storage = *std::move(storage);
+  // A data directory from before the account_ids records gets them once
+  // (the private epoch bundles for replicas need them: docs/REPLICAS.md).
+  auto backfilled = parts->storage->BackfillAccountIds();
+  if (!backfilled.ok()) return backfilled.status();
+  if (*backfilled > 0) {
+    LogInfo("wrote the account_ids records of %d accounts created before they existed",
+            *backfilled);
+  }
 
   LogConfig config;
   config.origin = signer->name();
@@ -296,7 +307,7 @@ absl::StatusOr<std::unique_ptr<LogServer>> LogServer::Start(const LogServerOptio
   contexts->Publish(parts->published.Get());
   parts->published.OnSet(build_context);
   parts->served.OnSet(build_context);
-  absl::Status publishing = MakeTilePublisher(o, *parts);
+  absl::Status publishing = MakeTilePublisher(o, config.origin, *parts);
   if (!publishing.ok()) return publishing;
   absl::Status collecting = StartCollector(o, *parts);
   if (!collecting.ok()) return collecting;
@@ -398,6 +409,10 @@ absl::StatusOr<std::unique_ptr<LogServer>> LogServer::Start(const LogServerOptio
             parts->tiles_http != nullptr
                 ? absl::StrCat("; serving them over HTTP on port ", parts->tiles_http->port())
                 : std::string());
+    if (parts->private_store != nullptr) {
+      LogInfo("publishing private epoch bundles for replicas to %s",
+              parts->private_store->Describe());
+    }
   }
   g_grpc_log_quiet.store(false);
   return std::unique_ptr<LogServer>(new LogServer(std::move(parts)));
@@ -481,16 +496,49 @@ absl::Status StartCollector(const LogServerOptions& o, LogServer::Parts& parts) 
   return absl::OkStatus();
 }
 
-absl::Status MakeTilePublisher(const LogServerOptions& o, LogServer::Parts& parts) {
+absl::Status MakeTilePublisher(const LogServerOptions& o, const std::string& origin,
+                               LogServer::Parts& parts) {
+  const bool replicas = !o.replica_key_file.empty();
+  if (!replicas && (!o.private_dir.empty() || o.private_store != nullptr)) {
+    return absl::InvalidArgumentError("--private_dir needs --replica_key_file");
+  }
   if (!o.publish_tiles) {
     if (!o.tiles_listen.empty()) {
       return absl::InvalidArgumentError("--tiles_listen needs --publish_tiles");
     }
+    if (replicas) return absl::InvalidArgumentError("--replica_key_file needs --publish_tiles");
     return absl::OkStatus();
+  }
+  const std::string tiles_dir = o.tiles_dir.empty() ? o.data_dir + "/tiles" : o.tiles_dir;
+  TilePublisherOptions p;
+  if (replicas) {
+    auto key = replica::ReplicaKey::FromFile(o.replica_key_file, o.allow_insecure_key_permissions);
+    if (!key.ok()) {
+      return absl::Status(key.status().code(),
+                          absl::StrCat("--replica_key_file: ", key.status().message()));
+    }
+    p.replica_key = std::make_shared<const replica::ReplicaKey>(*std::move(key));
+    p.origin = origin;
+    parts.private_store = o.private_store;
+    if (parts.private_store == nullptr) {
+      const std::string dir = o.private_dir.empty() ? o.data_dir + "/private" : o.private_dir;
+      // The tiles directory is public (served as it is): never put the
+      // private bundles there.
+      if (o.tile_store == nullptr && dir == tiles_dir) {
+        return absl::InvalidArgumentError("--private_dir must not be the tiles directory");
+      }
+      auto store = tiles::DirectoryTileStore::Open(dir);
+      if (!store.ok()) {
+        return absl::Status(store.status().code(),
+                            absl::StrCat("--private_dir: ", store.status().message()));
+      }
+      parts.private_store = *std::move(store);
+    }
+    p.private_store = parts.private_store.get();
   }
   parts.tile_store = o.tile_store;
   if (parts.tile_store == nullptr) {
-    const std::string dir = o.tiles_dir.empty() ? o.data_dir + "/tiles" : o.tiles_dir;
+    const std::string& dir = tiles_dir;
     auto store = tiles::DirectoryTileStore::Open(dir);
     if (!store.ok()) {
       return absl::Status(store.status().code(),
@@ -498,7 +546,6 @@ absl::Status MakeTilePublisher(const LogServerOptions& o, LogServer::Parts& part
     }
     parts.tile_store = *std::move(store);
   }
-  TilePublisherOptions p;
   p.required_cosignatures = o.required_cosignatures;
   p.min_backoff = o.tiles_min_backoff;
   p.max_backoff = o.tiles_max_backoff;

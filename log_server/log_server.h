@@ -87,6 +87,14 @@ struct LogServerOptions {
   std::string tiles_listen;
   absl::Duration tiles_min_backoff = absl::Milliseconds(100);
   absl::Duration tiles_max_backoff = absl::Seconds(30);
+  // Private epoch bundles for read replicas (docs/REPLICAS.md): with a
+  // replica key file (mode 0600, 64 hex digits), each epoch's sealed
+  // bundle parts go to `private_store` if set, else to the directory
+  // `private_dir` (empty: <data_dir>/private), before the epoch's tiles.
+  // Needs publish_tiles. The private directory must not be the tiles one.
+  std::string replica_key_file;
+  std::string private_dir;
+  std::shared_ptr<tiles::TileStore> private_store;
 };
 
 class LogServer {

@@ -8,26 +8,32 @@ namespace {
 
 // The column families, in the order Open declares them (docs/STORAGE.md).
 enum Family : size_t {
-  kMeta = 0,   // "config" -> LogConfig, "state" -> LogState, "cosigned" -> CosignedRecord,
-               // "tiles_published" -> TilesPublishedRecord
-  kEntries,    // U64Key(bundle) -> entry bundle (entry_bundles.h)
-  kLogTiles,   // LogTileKey(level, index) -> log tile (core/storage/log_tiles.h)
-  kAccounts,   // account id -> AccountRecord
-  kVersions,   // VersionKey(index, version) -> VersionRecord
-  kMapLeaves,  // index -> map leaf (core/storage/rocks_map_store.h)
-  kMapTiles,   // map tile key -> map tile record (core/map/tiled_map.h)
-  kEpochs,     // U64Key(epoch) -> EpochRecord
+  kMeta = 0,    // "config" -> LogConfig, "state" -> LogState, "cosigned" -> CosignedRecord,
+                // "tiles_published" -> TilesPublishedRecord
+  kEntries,     // U64Key(bundle) -> entry bundle (entry_bundles.h)
+  kLogTiles,    // LogTileKey(level, index) -> log tile (core/storage/log_tiles.h)
+  kAccounts,    // account id -> AccountRecord
+  kVersions,    // VersionKey(index, version) -> VersionRecord
+  kMapLeaves,   // index -> map leaf (core/storage/rocks_map_store.h)
+  kMapTiles,    // map tile key -> map tile record (core/map/tiled_map.h)
+  kEpochs,      // U64Key(epoch) -> EpochRecord
+  kAccountIds,  // index -> AccountIdRecord (the reverse of kAccounts)
 };
 
 std::vector<std::string> FamilyNames() {
-  return {"meta",     "entries",    "log_tiles", "accounts",
-          "versions", "map_leaves", "map_tiles", "epochs"};
+  return {"meta",       "entries",   "log_tiles", "accounts",   "versions",
+          "map_leaves", "map_tiles", "epochs",    "account_ids"};
 }
 
 constexpr absl::string_view kConfigKey = "config";
 constexpr absl::string_view kStateKey = "state";
 constexpr absl::string_view kCosignedKey = "cosigned";
 constexpr absl::string_view kTilesPublishedKey = "tiles_published";
+constexpr absl::string_view kAccountIdsCompleteKey = "account_ids_complete";
+// The record's whole value: its format byte (it has no fields).
+constexpr absl::string_view kAccountIdsCompleteValue = "\x01";
+// Reverse records per batch while backfilling (~100 bytes each).
+constexpr size_t kBackfillBatch = 10000;
 
 }  // namespace
 
@@ -43,6 +49,41 @@ absl::StatusOr<std::unique_ptr<LogStorage>> LogStorage::Open(const std::string& 
   auto db = Database::Open(data_dir, options);
   if (!db.ok()) return db.status();
   return std::unique_ptr<LogStorage>(new LogStorage(*std::move(db)));
+}
+
+absl::StatusOr<uint64_t> LogStorage::BackfillAccountIds() {
+  auto complete = Reader(nullptr).GetAccountIdsComplete();
+  if (!complete.ok()) return complete.status();
+  if (*complete) return uint64_t{0};
+  // Only the builder writes accounts, and it does not run yet (REQUIRES):
+  // the latest state is stable while we scan it.
+  uint64_t written = 0;
+  EpochBatch batch(*this);
+  size_t pending = 0;
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->raw()->NewIterator(rocksdb::ReadOptions(), family(kAccounts)));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    const absl::string_view account(it->key().data(), it->key().size());
+    auto record = DecodeAccountRecord(absl::string_view(it->value().data(), it->value().size()));
+    if (!record.ok()) return record.status();
+    std::string id = EncodeAccountIdRecord(AccountIdRecord{std::string(account)});
+    batch.batch_.Put(family(kAccountIds), ToSlice(HashView(record->index)), ToSlice(id));
+    ++written;
+    if (++pending == kBackfillBatch) {
+      absl::Status s = Commit(batch);
+      if (!s.ok()) return s;
+      batch.batch_.Clear();
+      pending = 0;
+    }
+  }
+  if (!it->status().ok()) {
+    return absl::UnavailableError(absl::StrCat("reading accounts: ", it->status().ToString()));
+  }
+  // The marker last: a crash before it only means scanning again.
+  batch.PutAccountIdsComplete();
+  absl::Status s = Commit(batch);
+  if (!s.ok()) return s;
+  return written;
 }
 
 absl::StatusOr<LogTileWriter> LogStorage::ResumeLogTiles(uint64_t tree_size) const {
@@ -79,6 +120,20 @@ absl::StatusOr<std::optional<LogState>> LogReader::GetState() const {
 absl::StatusOr<std::optional<AccountRecord>> LogReader::GetAccount(
     absl::string_view account) const {
   return GetRecord<AccountRecord>(kAccounts, account, DecodeAccountRecord);
+}
+
+absl::StatusOr<bool> LogReader::GetAccountIdsComplete() const {
+  auto value = storage_->db_->Get(storage_->family(kMeta), kAccountIdsCompleteKey, snapshot_);
+  if (!value.ok()) return value.status();
+  if (!value->has_value()) return false;
+  if (**value != kAccountIdsCompleteValue) {
+    return absl::DataLossError("stored record: account_ids_complete: not the one valid value");
+  }
+  return true;
+}
+
+absl::StatusOr<std::optional<AccountIdRecord>> LogReader::GetAccountId(const Hash& index) const {
+  return GetRecord<AccountIdRecord>(kAccountIds, HashView(index), DecodeAccountIdRecord);
 }
 
 absl::StatusOr<std::optional<VersionRecord>> LogReader::GetVersion(const Hash& index,
@@ -142,11 +197,20 @@ LogTileReader LogReader::LogTiles() const {
 void EpochBatch::PutConfig(const LogConfig& config) {
   std::string value = EncodeLogConfig(config);
   batch_.Put(storage_.family(kMeta), ToSlice(kConfigKey), ToSlice(value));
+  // A new log writes account_ids from its first account on.
+  PutAccountIdsComplete();
+}
+
+void EpochBatch::PutAccountIdsComplete() {
+  batch_.Put(storage_.family(kMeta), ToSlice(kAccountIdsCompleteKey),
+             ToSlice(kAccountIdsCompleteValue));
 }
 
 void EpochBatch::PutAccount(absl::string_view account, const AccountRecord& record) {
   std::string value = EncodeAccountRecord(record);
   batch_.Put(storage_.family(kAccounts), ToSlice(account), ToSlice(value));
+  std::string id = EncodeAccountIdRecord(AccountIdRecord{std::string(account)});
+  batch_.Put(storage_.family(kAccountIds), ToSlice(HashView(record.index)), ToSlice(id));
 }
 
 void EpochBatch::PutVersion(const Hash& index, uint64_t version, const VersionRecord& record) {

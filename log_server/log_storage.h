@@ -46,6 +46,13 @@ class LogReader {
   // Where the log stood after the last epoch committed in the snapshot.
   absl::StatusOr<std::optional<LogState>> GetState() const;
   absl::StatusOr<std::optional<AccountRecord>> GetAccount(absl::string_view account) const;
+  // The account at `index` (nullopt for an index no account has; complete
+  // for every account once GetAccountIdsComplete: docs/STORAGE.md).
+  absl::StatusOr<std::optional<AccountIdRecord>> GetAccountId(const Hash& index) const;
+  // Whether every account has its account_ids record (meta
+  // `account_ids_complete`: set with the genesis epoch since this record
+  // exists, or by LogStorage::BackfillAccountIds).
+  absl::StatusOr<bool> GetAccountIdsComplete() const;
   absl::StatusOr<std::optional<VersionRecord>> GetVersion(const Hash& index,
                                                           uint64_t version) const;
   // Versions first..last (inclusive) of one index, in order. DataLoss if any
@@ -83,9 +90,13 @@ class EpochBatch {
  public:
   explicit EpochBatch(const LogStorage& storage) : storage_(storage) {}
 
-  // The log's identity; written once, with the genesis epoch.
+  // The log's identity; written once, with the genesis epoch (and with it
+  // the account_ids_complete marker).
   void PutConfig(const LogConfig& config);
-  // An account's VRF index and proof; written with its first version.
+  // Every account has its account_ids record.
+  void PutAccountIdsComplete();
+  // An account's VRF index and proof, and the index's AccountIdRecord;
+  // written with its first version.
   void PutAccount(absl::string_view account, const AccountRecord& record);
   // One version of the account at `index`. RocksDB inserts a batch in
   // order, and its memtable insert is much cheaper when each key lands next
@@ -135,6 +146,15 @@ class LogStorage {
   // last committed. DataLoss if the edge is missing or damaged.
   absl::StatusOr<LogTileWriter> ResumeLogTiles(uint64_t tree_size) const;
   absl::StatusOr<EntryBundleWriter> ResumeEntryBundles(uint64_t tree_size) const;
+
+  // Writes the account_ids record of every account that lacks it (a data
+  // directory made before the record existed), in batches of 10,000, then
+  // the account_ids_complete marker; idempotent, a crash only means
+  // scanning again. Returns how many records it wrote (0, at once, when
+  // the marker is there). DataLoss for a damaged account record; commit
+  // errors as Commit. REQUIRES: nothing else writes meanwhile (call before
+  // the epoch builder starts).
+  absl::StatusOr<uint64_t> BackfillAccountIds();
 
   // Writes the batch atomically and durably (synced): when this returns OK
   // the epoch survives kill -9. Safe to call while other threads read.

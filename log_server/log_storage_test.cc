@@ -6,7 +6,9 @@
 #include "core/map/hasher.h"
 #include "core/merkle/compact_range.h"
 #include "core/merkle/hasher.h"
+#include "core/storage/database.h"
 #include "gtest/gtest.h"
+#include "rocksdb/db.h"
 
 namespace keytrail {
 namespace {
@@ -68,6 +70,8 @@ TEST_F(LogStorageTest, AnEpochBatchIsReadBackAfterCommit) {
   EXPECT_EQ(latest.GetState()->value().frontier, state.frontier);
   EXPECT_EQ(latest.GetAccount("alice")->value().index, Filled(1));
   EXPECT_FALSE(latest.GetAccount("bob")->has_value());
+  EXPECT_EQ(latest.GetAccountId(Filled(1))->value().account, "alice");  // the reverse record
+  EXPECT_FALSE(latest.GetAccountId(Filled(2))->has_value());
   EXPECT_EQ(latest.GetVersion(Filled(1), 2)->value().key_set, "key set 2");
   EXPECT_FALSE(latest.GetVersion(Filled(1), 3)->has_value());
   EXPECT_EQ(latest.GetEpoch(4)->value().checkpoint, "checkpoint");
@@ -143,6 +147,52 @@ TEST_F(LogStorageTest, EntriesAndLogTilesCarryOverBetweenEpochs) {
 
 TEST_F(LogStorageTest, ASecondOpenOfTheSameDirectoryIsRefused) {
   EXPECT_EQ(LogStorage::Open(dir_, 1 << 20).status().code(), absl::StatusCode::kFailedPrecondition);
+}
+
+TEST_F(LogStorageTest, AccountIdsAreBackfilledOnceForAnOlderDirectory) {
+  // A data directory as a log server before account_ids left it: accounts
+  // without their reverse records, and no marker. Written through the raw
+  // database with the families of that time.
+  storage_.reset();
+  const std::string old_dir = dir_ + "-old";
+  {
+    DatabaseOptions options;
+    options.column_families = {"meta",     "entries",    "log_tiles", "accounts",
+                               "versions", "map_leaves", "map_tiles", "epochs"};
+    auto db = Database::Open(old_dir, options);
+    ASSERT_TRUE(db.ok()) << db.status();
+    for (int i = 1; i <= 25001; ++i) {  // three batches
+      Hash index = Filled(0);
+      index[0] = static_cast<uint8_t>(i >> 16);
+      index[1] = static_cast<uint8_t>(i >> 8);
+      index[2] = static_cast<uint8_t>(i);
+      const std::string account = "account-" + std::to_string(i);
+      const std::string record = EncodeAccountRecord(AccountRecord{index, std::string(81, 'p')});
+      ASSERT_TRUE((*db)->raw()->Put(rocksdb::WriteOptions(), (*db)->cf(3), account, record).ok());
+    }
+  }
+  storage_ = LogStorage::Open(old_dir, 1 << 20).value();  // adds the new family
+  Hash last = Filled(0);
+  last[1] = static_cast<uint8_t>(25001 >> 8);
+  last[2] = static_cast<uint8_t>(25001 & 0xff);
+  EXPECT_FALSE(storage_->Reader(nullptr).GetAccountIdsComplete().value());
+  EXPECT_FALSE(storage_->Reader(nullptr).GetAccountId(last)->has_value());
+  auto written = storage_->BackfillAccountIds();
+  ASSERT_TRUE(written.ok()) << written.status();
+  EXPECT_EQ(*written, 25001u);
+  EXPECT_TRUE(storage_->Reader(nullptr).GetAccountIdsComplete().value());
+  EXPECT_EQ(storage_->Reader(nullptr).GetAccountId(last)->value().account, "account-25001");
+  // Once only.
+  EXPECT_EQ(storage_->BackfillAccountIds().value(), 0u);
+}
+
+TEST_F(LogStorageTest, ANewLogHasAllAccountIdsFromItsGenesis) {
+  EXPECT_FALSE(storage_->Reader(nullptr).GetAccountIdsComplete().value());
+  EpochBatch batch(*storage_);
+  batch.PutConfig(LogConfig{"example.org/log", "vkey", std::string(33, 'v')});
+  ASSERT_TRUE(storage_->Commit(batch).ok());
+  EXPECT_TRUE(storage_->Reader(nullptr).GetAccountIdsComplete().value());
+  EXPECT_EQ(storage_->BackfillAccountIds().value(), 0u);
 }
 
 }  // namespace

@@ -100,6 +100,19 @@ ABSL_FLAG(absl::Duration, tiles_retry_min, absl::Milliseconds(100),
           "first wait before retrying a failed tile write (doubles up to --tiles_retry_max)");
 ABSL_FLAG(absl::Duration, tiles_retry_max, absl::Seconds(30),
           "longest wait between retries of a failed tile write");
+ABSL_FLAG(std::string, replica_key_file, "",
+          "file (mode 0600) holding the 32-byte replica key as 64 hex digits (keytrail keygen "
+          "replica); with it, each epoch's sealed private bundle for read replicas is published "
+          "to --private_dir (docs/REPLICAS.md)");
+ABSL_FLAG(std::string, private_dir, "",
+          "directory the private epoch bundles go to (default: <data_dir>/private; never the "
+          "public tiles directory)");
+ABSL_FLAG(std::string, private_s3_bucket, "",
+          "publish the private epoch bundles to this S3 bucket instead of --private_dir "
+          "(endpoint, region and credentials of --tiles_s3_*; a bucket nobody reads anonymously)");
+ABSL_FLAG(std::string, private_s3_prefix, "",
+          "key prefix inside --private_s3_bucket (must differ from --tiles_s3_prefix when the "
+          "buckets are the same)");
 ABSL_FLAG(std::string, port_file, "",
           "once listening, write the bound port to this file (for --listen=host:0)");
 
@@ -202,6 +215,8 @@ int main(int argc, char** argv) {
   o.publish_tiles = absl::GetFlag(FLAGS_publish_tiles);
   o.tiles_dir = absl::GetFlag(FLAGS_tiles_dir);
   o.tiles_listen = absl::GetFlag(FLAGS_tiles_listen);
+  o.replica_key_file = absl::GetFlag(FLAGS_replica_key_file);
+  o.private_dir = absl::GetFlag(FLAGS_private_dir);
   o.tiles_min_backoff = absl::GetFlag(FLAGS_tiles_retry_min);
   o.tiles_max_backoff = absl::GetFlag(FLAGS_tiles_retry_max);
   if (o.tiles_min_backoff <= absl::ZeroDuration() || o.tiles_max_backoff < o.tiles_min_backoff) {
@@ -228,6 +243,26 @@ int main(int argc, char** argv) {
     auto store = keytrail::tiles::S3TileStore::Open(s3);
     if (!store.ok()) return Fail(std::string(store.status().message()));
     o.tile_store = *std::move(store);
+  }
+  // The private bundles in S3: the tiles' endpoint and credentials, a
+  // bucket and prefix of their own.
+  const std::string private_bucket = absl::GetFlag(FLAGS_private_s3_bucket);
+  const std::string private_prefix = absl::GetFlag(FLAGS_private_s3_prefix);
+  if (!private_bucket.empty() || !private_prefix.empty()) {
+    if (s3.endpoint.empty())
+      return Fail("--private_s3_bucket/--private_s3_prefix need --tiles_s3_endpoint");
+    if (o.replica_key_file.empty())
+      return Fail("--private_s3_bucket/--private_s3_prefix need --replica_key_file");
+    if (!o.private_dir.empty()) return Fail("--private_dir and --private_s3_* exclude each other");
+    keytrail::tiles::S3StoreConfig private_s3 = s3;
+    if (!private_bucket.empty()) private_s3.bucket = private_bucket;
+    private_s3.prefix = private_prefix;
+    if (private_s3.bucket == s3.bucket && private_s3.prefix == s3.prefix) {
+      return Fail("--private_s3_prefix must differ from --tiles_s3_prefix in the same bucket");
+    }
+    auto store = keytrail::tiles::S3TileStore::Open(private_s3);
+    if (!store.ok()) return Fail(std::string(store.status().message()));
+    o.private_store = *std::move(store);
   }
 
   // Signals are taken by sigwait below, not by a handler, so every thread

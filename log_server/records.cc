@@ -69,6 +69,17 @@ absl::StatusOr<AccountRecord> ParseAccountRecord(absl::string_view bytes) {
   return rec;
 }
 
+absl::StatusOr<AccountIdRecord> ParseAccountIdRecord(absl::string_view bytes) {
+  constexpr absl::string_view kWhat = "account id record";
+  ByteReader r(bytes);
+  if (absl::Status s = ReadFormat(r, kWhat); !s.ok()) return s;
+  absl::string_view account;
+  if (!r.ReadU16Prefixed(&account)) return TruncatedError(kWhat, "account");
+  if (account.empty()) return absl::InvalidArgumentError("account id record: empty account");
+  if (absl::Status s = r.Finish(kWhat); !s.ok()) return s;
+  return AccountIdRecord{std::string(account)};
+}
+
 absl::StatusOr<VersionRecord> ParseVersionRecord(absl::string_view bytes) {
   constexpr absl::string_view kWhat = "version record";
   ByteReader r(bytes);
@@ -163,6 +174,17 @@ std::string EncodeAccountRecord(const AccountRecord& rec) {
 
 absl::StatusOr<AccountRecord> DecodeAccountRecord(absl::string_view bytes) {
   return FromStorage(ParseAccountRecord(bytes));
+}
+
+std::string EncodeAccountIdRecord(const AccountIdRecord& rec) {
+  ByteWriter w;
+  w.U8(kFormat);
+  w.U16Prefixed(rec.account);
+  return w.Release();
+}
+
+absl::StatusOr<AccountIdRecord> DecodeAccountIdRecord(absl::string_view bytes) {
+  return FromStorage(ParseAccountIdRecord(bytes));
 }
 
 std::string EncodeVersionRecord(const VersionRecord& rec) {

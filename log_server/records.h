@@ -44,6 +44,15 @@ struct AccountRecord {
 std::string EncodeAccountRecord(const AccountRecord& r);
 absl::StatusOr<AccountRecord> DecodeAccountRecord(absl::string_view bytes);
 
+// The account an index belongs to (the reverse of AccountRecord), written
+// with it: what the private epoch bundles (core/replica/private_bundle.h)
+// name each update entry's account from.
+struct AccountIdRecord {
+  std::string account;  // 1..256 bytes
+};
+std::string EncodeAccountIdRecord(const AccountIdRecord& r);
+absl::StatusOr<AccountIdRecord> DecodeAccountIdRecord(absl::string_view bytes);
+
 // One version of an account.
 struct VersionRecord {
   uint64_t epoch = 0;

@@ -57,6 +57,14 @@ TEST(RecordsTest, AccountAndVersionAndEpochRoundTrip) {
   EXPECT_EQ(a2->vrf_proof, a.vrf_proof);
   ExpectStrictDecoding(EncodeAccountRecord(a), DecodeAccountRecord);
 
+  AccountIdRecord id{"alice@example.com"};
+  auto id2 = DecodeAccountIdRecord(EncodeAccountIdRecord(id));
+  ASSERT_TRUE(id2.ok());
+  EXPECT_EQ(id2->account, id.account);
+  ExpectStrictDecoding(EncodeAccountIdRecord(id), DecodeAccountIdRecord);
+  EXPECT_EQ(DecodeAccountIdRecord(std::string("\x01\x00\x00", 3)).status().code(),
+            absl::StatusCode::kDataLoss);  // empty account
+
   VersionRecord v;
   v.epoch = 3;
   v.log_index = 99;

@@ -9,6 +9,7 @@
 #include "core/tiles/tile_codec.h"
 #include "core/tiles/tile_path.h"
 #include "core/util/logging.h"
+#include "log_server/private_bundles.h"
 
 namespace keytrail {
 
@@ -136,6 +137,9 @@ std::string TilePublisher::Metrics() const {
          s.failing ? 1 : 0);
   metric("keytrail_log_tiles_objects_written_total", "counter",
          "Tiles, bundles and checkpoints written since start.", s.objects_written);
+  metric("keytrail_log_private_bundle_parts_written_total", "counter",
+         "Sealed private bundle parts written to the private store since start.",
+         s.private_parts_written);
   metric("keytrail_log_tiles_failed_puts_total", "counter",
          "Writes to the tile store that failed since start (each retried).", s.failed_puts);
   return out;
@@ -146,11 +150,12 @@ bool TilePublisher::stopping() const {
   return stopping_ && absl::Now() >= drain_until_;
 }
 
-bool TilePublisher::PutWithRetry(absl::string_view path, absl::string_view bytes, ObjectKind kind) {
+bool TilePublisher::PutWithRetry(absl::string_view path, absl::string_view bytes, ObjectKind kind,
+                                 tiles::TileStore* store) {
   absl::Duration backoff = options_.min_backoff;
   std::string last_logged;
   while (true) {
-    absl::Status put = store_->Put(path, bytes, kind);
+    absl::Status put = store->Put(path, bytes, kind);
     bool became_ok = false;
     bool became_failing = false;
     {
@@ -167,7 +172,7 @@ bool TilePublisher::PutWithRetry(absl::string_view path, absl::string_view bytes
       }
     }
     if (became_ok) {
-      LogInfo("tiles: writing to %s works again", store_->Describe());
+      LogInfo("tiles: writing to %s works again", store->Describe());
       if (options_.on_health) options_.on_health(true);
     }
     if (put.ok()) return true;
@@ -176,10 +181,10 @@ bool TilePublisher::PutWithRetry(absl::string_view path, absl::string_view bytes
     if (!retryable) backoff = options_.max_backoff;
     if (!retryable) {
       LogError("tiles: writing %s to %s failed (retry in %s): %s", std::string(path),
-               store_->Describe(), absl::FormatDuration(backoff), put.ToString());
+               store->Describe(), absl::FormatDuration(backoff), put.ToString());
     } else if (put.ToString() != last_logged) {
       LogWarning("tiles: writing %s to %s failed (retrying with backoff): %s", std::string(path),
-                 store_->Describe(), put.ToString());
+                 store->Describe(), put.ToString());
       last_logged = put.ToString();
     }
     absl::MutexLock lock(&mu_);
@@ -213,6 +218,12 @@ absl::Status TilePublisher::WriteTiles(const std::shared_ptr<const PublishedStat
       return absl::DataLossError(absl::StrCat("epoch ", epoch, " has tree size ", next,
                                               ", outside ", size, "..", final_size));
     }
+    // The private bundle first: a checkpoint never covers an epoch whose
+    // bundle a replica cannot fetch.
+    if (options_.private_store != nullptr) {
+      absl::Status written = WritePrivateParts(reader, epoch);
+      if (!written.ok()) return written;
+    }
     for (const ObjectId& id : tiles::NewObjects(size, next)) {
       // A drain that runs out stops here, not after a long backlog.
       if (stopping()) return absl::CancelledError("stopping");
@@ -225,7 +236,7 @@ absl::Status TilePublisher::WriteTiles(const std::shared_ptr<const PublishedStat
       auto bytes = ObjectBytes(reader, id);
       if (!bytes.ok()) return bytes.status();
       if (!PutWithRetry(tiles::ObjectPath(id), *bytes,
-                        id.partial() ? ObjectKind::kMutable : ObjectKind::kImmutable)) {
+                        id.partial() ? ObjectKind::kMutable : ObjectKind::kImmutable, store_)) {
         return absl::CancelledError("stopping");
       }
     }
@@ -241,9 +252,25 @@ absl::Status TilePublisher::WriteTiles(const std::shared_ptr<const PublishedStat
   return absl::OkStatus();
 }
 
+absl::Status TilePublisher::WritePrivateParts(const LogReader& reader, uint64_t epoch) {
+  auto parts = ReadPrivateParts(reader, epoch);
+  if (!parts.ok()) return parts.status();
+  for (const replica::PrivatePart& part : *parts) {
+    if (stopping()) return absl::CancelledError("stopping");
+    const std::string sealed = SealPrivatePart(*options_.replica_key, options_.origin, part);
+    if (!PutWithRetry(tiles::PrivateBundlePath(epoch, part.part), sealed, ObjectKind::kImmutable,
+                      options_.private_store)) {
+      return absl::CancelledError("stopping");
+    }
+    absl::MutexLock lock(&mu_);
+    ++status_.private_parts_written;
+  }
+  return absl::OkStatus();
+}
+
 absl::Status TilePublisher::WriteCheckpoint(uint64_t epoch, uint64_t size,
                                             const std::string& note) {
-  if (!PutWithRetry(tiles::kCheckpointPath, note, ObjectKind::kMutable)) {
+  if (!PutWithRetry(tiles::kCheckpointPath, note, ObjectKind::kMutable, store_)) {
     return absl::CancelledError("stopping");
   }
   {

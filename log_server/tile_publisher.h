@@ -24,6 +24,13 @@
 // with identical bytes are success, so this is idempotent). If the store
 // has no `checkpoint` at all (a new, empty store) it starts from size 0.
 //
+// Private bundles (docs/REPLICAS.md): with a private store and a replica
+// key, every epoch's sealed private bundle parts (private_bundles.h) are
+// written create-only to the private store before that epoch's tiles, so
+// before any checkpoint that covers it. Sealing is deterministic, so the
+// rewrite after a restart writes the same bytes (idempotent). Their Puts
+// are retried like the tiles' and count in the same status and metrics.
+//
 // Outages: every failed Put is retried with exponential backoff
 // (min_backoff .. max_backoff) for as long as it fails; retryable codes
 // (tile_store.h IsRetryable) are logged once per change of error, the
@@ -48,6 +55,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "core/replica/private_bundle.h"
 #include "core/tiles/tile_store.h"
 #include "log_server/log_storage.h"
 #include "log_server/published_state.h"
@@ -64,6 +72,12 @@ struct TilePublisherOptions {
   // Called on the publisher's thread when publication starts or stops
   // failing.
   std::function<void(bool ok)> on_health;
+  // Where the sealed private bundles go (not owned; must outlive the
+  // publisher), under `replica_key` for the log `origin`. Null: none are
+  // written. Never the public tile store: it is served to anyone.
+  tiles::TileStore* private_store = nullptr;
+  std::shared_ptr<const replica::ReplicaKey> replica_key;
+  std::string origin;
 };
 
 struct TilePublisherStatus {
@@ -74,10 +88,11 @@ struct TilePublisherStatus {
   bool has_checkpoint = false;    // a checkpoint is published (ever)
   uint64_t checkpoint_epoch = 0;  // the epoch of the published checkpoint
   uint64_t checkpoint_size = 0;
-  bool failing = false;          // the last Put failed
-  std::string last_error;        // of the last failed Put
-  uint64_t objects_written = 0;  // Puts that succeeded since start
-  uint64_t failed_puts = 0;      // Puts that failed since start
+  bool failing = false;                // the last Put failed
+  std::string last_error;              // of the last failed Put
+  uint64_t objects_written = 0;        // Puts that succeeded since start
+  uint64_t failed_puts = 0;            // Puts that failed since start
+  uint64_t private_parts_written = 0;  // private bundle parts Put since start
 };
 
 class TilePublisher {
@@ -114,7 +129,10 @@ class TilePublisher {
   // Writes the tiles of every epoch after tiles_epoch_ up to `state`'s.
   absl::Status WriteTiles(const std::shared_ptr<const PublishedState>& state);
   // Puts one object, retrying until OK or stopping (false).
-  bool PutWithRetry(absl::string_view path, absl::string_view bytes, tiles::ObjectKind kind);
+  bool PutWithRetry(absl::string_view path, absl::string_view bytes, tiles::ObjectKind kind,
+                    tiles::TileStore* store);
+  // Seals and writes the private bundle parts of `epoch` (private_store).
+  absl::Status WritePrivateParts(const LogReader& reader, uint64_t epoch);
   bool CheckpointDueLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status PublishCheckpoint();
   absl::Status WriteCheckpoint(uint64_t epoch, uint64_t size, const std::string& note);

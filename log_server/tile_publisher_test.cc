@@ -1,6 +1,7 @@
 #include "log_server/tile_publisher.h"
 
 #include <cstdlib>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -13,6 +14,8 @@
 #include "core/note/note.h"
 #include "core/protocol/entry.h"
 #include "core/protocol/key_set.h"
+#include "core/replica/bundle_check.h"
+#include "core/replica/private_bundle.h"
 #include "core/tiles/directory_store.h"
 #include "core/tiles/tile_codec.h"
 #include "core/tiles/tile_path.h"
@@ -53,7 +56,10 @@ class RecordingStore : public tiles::TileStore {
     }
     EXPECT_EQ(kind == ObjectKind::kMutable, id->type == ObjectType::kCheckpoint || id->partial())
         << path;
-    if (id->type == ObjectType::kCheckpoint) CheckTilesOf(CheckpointSize(std::string(bytes)));
+    if (id->type == ObjectType::kCheckpoint) {
+      CheckTilesOf(CheckpointSize(std::string(bytes)));
+      if (on_checkpoint_) on_checkpoint_(CheckpointSize(std::string(bytes)));
+    }
     objects_[std::string(path)] = std::string(bytes);
     order_.push_back(std::string(path));
     return absl::OkStatus();
@@ -92,6 +98,8 @@ class RecordingStore : public tiles::TileStore {
     absl::MutexLock lock(&mu_);
     objects_.clear();
   }
+  // Called inside each checkpoint Put with its tree size. Set before use.
+  std::function<void(uint64_t size)> on_checkpoint_;
 
  private:
   // Every tile a client of a checkpoint of `size` may fetch: each full tile,
@@ -457,6 +465,99 @@ TEST_F(TilePublisherTest, ACosignedCheckpointRightAfterARestartIsWritten) {
   }
   EXPECT_EQ(store.objects().at("checkpoint"), more);
   publisher.Stop(absl::Seconds(1));
+}
+
+TEST_F(TilePublisherTest, PrivateBundlesPrecedeTheirCheckpointAndMatchTheEntries) {
+  RecordingStore store;
+  RecordingStore private_store;
+  auto key = std::make_shared<const replica::ReplicaKey>(
+      replica::ReplicaKey::FromBytes(std::string(32, 'r')).value());
+  TilePublisherOptions options;
+  options.private_store = &private_store;
+  options.replica_key = key;
+  options.origin = config_.origin;
+  // The update entries of `epoch`: [first, first + count).
+  auto updates_of = [this](uint64_t epoch, uint64_t* first, uint64_t* count) {
+    const LogReader r = storage_->Reader(nullptr);
+    const uint64_t end = r.GetEpoch(epoch).value()->tree_size;
+    *first = r.GetEpoch(epoch - 1).value()->tree_size;
+    *count = end - 1 - *first;
+  };
+  // At every checkpoint Put: every part of every epoch it covers is there.
+  store.on_checkpoint_ = [&](uint64_t size) {
+    const LogReader r = storage_->Reader(nullptr);
+    for (uint64_t e = 1;; ++e) {
+      auto record = r.GetEpoch(e);
+      if (!record.ok() || !record->has_value() || (*record)->tree_size > size) break;
+      uint64_t first, count;
+      updates_of(e, &first, &count);
+      for (uint64_t k = 0; k < replica::PrivatePartCount(count); ++k) {
+        EXPECT_EQ(private_store.objects().count(tiles::PrivateBundlePath(e, k)), 1u)
+            << "checkpoint of size " << size << " before part " << k << " of epoch " << e;
+      }
+    }
+  };
+  // 300 updates (3 parts, accounts updated several times in one epoch), no
+  // updates, 40 (versions > 1 of accounts made in epoch 1).
+  {
+    TilePublisher publisher(storage_.get(), &store, options);
+    ASSERT_TRUE(publisher.Restore().ok());
+    publisher.Start();
+    for (int n : {300, 0, 40}) publisher.Publish(Epoch(n));
+    WaitForCheckpoint(publisher, 3);
+    EXPECT_EQ(publisher.status().private_parts_written, 4u);
+    EXPECT_NE(publisher.Metrics().find("keytrail_log_private_bundle_parts_written_total 4\n"),
+              std::string::npos);
+    publisher.Stop(absl::Seconds(5));
+  }
+  EXPECT_EQ(private_store.objects().size(), 4u);
+  for (const auto& [path, bytes] : store.objects()) {
+    EXPECT_NE(tiles::ParseObjectPath(path)->type, ObjectType::kPrivateBundle) << path;
+  }
+
+  // Each epoch's parts open under the key for this log, epoch and part, and
+  // check out against the public entries as a replica checks them.
+  std::map<std::string, Hash> known;  // account -> index, epoch by epoch
+  for (uint64_t e = 1; e <= 3; ++e) {
+    uint64_t first, count;
+    updates_of(e, &first, &count);
+    std::vector<replica::PrivatePart> parts;
+    for (uint64_t k = 0; k < replica::PrivatePartCount(count); ++k) {
+      auto part =
+          replica::OpenPrivatePart(*key, config_.origin, e, static_cast<uint32_t>(k),
+                                   private_store.objects().at(tiles::PrivateBundlePath(e, k)));
+      ASSERT_TRUE(part.ok()) << part.status();
+      parts.push_back(*part);
+    }
+    auto entries = storage_->Reader(nullptr).GetEntries(first, count).value();
+    auto checked = replica::CheckPrivateBundle(
+        e, first, entries, parts, vrf_.public_key(),
+        [&known](absl::string_view account) -> absl::StatusOr<std::optional<Hash>> {
+          auto it = known.find(std::string(account));
+          if (it == known.end()) return std::optional<Hash>();
+          return std::optional<Hash>(it->second);
+        });
+    ASSERT_TRUE(checked.ok()) << "epoch " << e << ": " << checked.status();
+    EXPECT_EQ(checked->size(), count);
+    for (const replica::CheckedUpdate& u : *checked) known[u.update.account] = u.entry.index;
+  }
+  EXPECT_EQ(known.size(), accounts_.size());
+
+  // A whole republication (an emptied public store) rewrites the same
+  // sealed bytes: create-only Puts of identical bytes succeed.
+  const auto before = private_store.objects();
+  store.Wipe();
+  {
+    TilePublisher publisher(storage_.get(), &store, options);
+    ASSERT_TRUE(publisher.Restore().ok());
+    publisher.Start();
+    publisher.Publish(builder_->published());
+    WaitForCheckpoint(publisher, 3);
+    EXPECT_FALSE(publisher.status().failing);
+    EXPECT_EQ(publisher.status().private_parts_written, 4u);
+    publisher.Stop(absl::Seconds(5));
+  }
+  EXPECT_EQ(private_store.objects(), before);
 }
 
 }  // namespace

@@ -23,6 +23,9 @@ http::ServerResponse Plain(int status, std::string body) {
 // Whether every entry under `id` lies inside a tree of `size` entries.
 bool InsideTree(const ObjectId& id, uint64_t size) {
   if (id.type == ObjectType::kCheckpoint) return true;
+  // Private bundles are never served here, even from a store that holds
+  // them by mistake (docs/REPLICAS.md).
+  if (id.type == ObjectType::kPrivateBundle) return false;
   const int shift = tiles::kTileHeight * id.level;
   if (shift >= 64) return false;
   const uint64_t hashes = size >> shift;  // nodes at tree level 8L

@@ -56,7 +56,9 @@ TEST(ServeTilePathTest, OnlyObjectsInsideThePublishedTreeReachTheStore) {
   }
   for (const char* beyond :
        {"/tile/0/002", "/tile/0/002.p/89", "/tile/0/003.p/1", "/tile/1/000.p/3", "/tile/1/000",
-        "/tile/2/000.p/1", "/tile/entries/002", "/tile/63/000.p/1"}) {
+        "/tile/2/000.p/1", "/tile/entries/002", "/tile/63/000.p/1",
+        // Private bundles never, even when the store holds them.
+        "/private/epoch/000/0", "/private/epoch/001/3"}) {
     store.last_.clear();
     http::ServerResponse r = ServeTilePath(beyond, store, 600, nullptr);
     EXPECT_EQ(r.status, 404) << beyond;

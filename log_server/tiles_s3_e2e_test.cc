@@ -14,15 +14,21 @@
 
 #include <atomic>
 #include <fstream>
+#include <functional>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "core/crypto/ecvrf.h"
+#include "core/keys/key_file.h"
+#include "core/replica/private_bundle.h"
 #include "core/tiles/s3_store.h"
+#include "core/tiles/tile_path.h"
 #include "gtest/gtest.h"
 #include "testing/health_check.h"
 #include "testing/log_checks.h"
 #include "testing/log_server_harness.h"
+#include "testing/private_bundle_checks.h"
 #include "testing/radosgw.h"
 #include "testing/signed_checkpoint.h"
 #include "testing/tile_checks.h"
@@ -48,7 +54,10 @@ class TilesS3E2eTest : public ::keytrail::test::RadosgwTest {
             "--tiles_s3_prefix=" + prefix, "--tiles_s3_credentials_file=" + credentials};
   }
 
-  void StartServer(const std::string& name) {
+  // `extra(h)`: more flags, made once the harness (and its directory) exists.
+  void StartServer(
+      const std::string& name,
+      const std::function<std::vector<std::string>(LogServerHarness&)>& extra = nullptr) {
     auto h = LogServerHarness::Create(name);
     ASSERT_TRUE(h.ok()) << h.status();
     h_ = *std::move(h);
@@ -56,6 +65,10 @@ class TilesS3E2eTest : public ::keytrail::test::RadosgwTest {
     flags_ = S3Flags(prefix_);
     flags_.insert(flags_.end(),
                   {"--epoch_interval=10ms", "--tiles_retry_min=10ms", "--tiles_retry_max=200ms"});
+    if (extra) {
+      const std::vector<std::string> more = extra(*h_);
+      flags_.insert(flags_.end(), more.begin(), more.end());
+    }
     ASSERT_TRUE(h_->Start(flags_).ok()) << h_->log();
     grpc::ClientContext ctx;
     v1::GetLogInfoResponse info;
@@ -196,6 +209,63 @@ TEST_F(TilesS3E2eTest, BadS3FlagsStopTheServerAtStart) {
   // A bucket without an endpoint.
   EXPECT_FALSE(h_->Start({"--tiles_s3_bucket=b"}).ok());
   EXPECT_NE(h_->log().find("need --tiles_s3_endpoint"), std::string::npos) << h_->log();
+  // Private bundles: without a replica key, or onto the tiles' own prefix.
+  std::vector<std::string> no_key = S3Flags("p");
+  no_key.push_back("--private_s3_prefix=q");
+  EXPECT_FALSE(h_->Start(no_key).ok());
+  EXPECT_NE(h_->log().find("need --replica_key_file"), std::string::npos) << h_->log();
+  const std::string key = h_->path("replica.key");
+  ASSERT_TRUE(WritePrivateKeyFile(key, replica::ReplicaKey::GenerateFileContents()).ok());
+  std::vector<std::string> same = S3Flags("p");
+  same.insert(same.end(), {"--replica_key_file=" + key, "--private_s3_prefix=p"});
+  EXPECT_FALSE(h_->Start(same).ok());
+  EXPECT_NE(h_->log().find("must differ from --tiles_s3_prefix"), std::string::npos) << h_->log();
+}
+
+// The private epoch bundles for read replicas in the same bucket under a
+// prefix of their own (docs/REPLICAS.md): every part of every epoch is
+// there, opens with the replica key and matches the public entries.
+TEST_F(TilesS3E2eTest, PrivateBundlesGoToTheirOwnPrefix) {
+  StartServer("s3-private", [](LogServerHarness& h) -> std::vector<std::string> {
+    const std::string key = h.path("replica.key");
+    EXPECT_TRUE(WritePrivateKeyFile(key, replica::ReplicaKey::GenerateFileContents()).ok());
+    return {"--replica_key_file=" + key, "--private_s3_prefix=s3-private-replicas"};
+  });
+  ++starts_;
+  std::atomic<bool> stop{false};
+  std::thread writer = Writer(&stop, 0);
+  while (acked_.load() < 200) absl::SleepFor(absl::Milliseconds(10));
+  stop = true;
+  writer.join();
+  WaitUntilPublished();
+  auto log = ReadTiles();
+  ASSERT_TRUE(log.ok()) << log.status();
+
+  tiles::S3StoreConfig c;
+  c.endpoint = gw_->endpoint();
+  c.bucket = gw_->bucket();
+  c.prefix = "s3-private-replicas";
+  c.credentials_file = h_->path("s3.credentials");
+  auto private_store = tiles::S3TileStore::Open(c);
+  ASSERT_TRUE(private_store.ok()) << private_store.status();
+  grpc::ClientContext ctx;
+  v1::GetLogInfoResponse info;
+  ASSERT_TRUE(h_->stub().GetLogInfo(&ctx, {}, &info).ok());
+  auto vrf = VrfPublicKey::FromBytes(info.vrf_public_key());
+  ASSERT_TRUE(vrf.ok());
+  auto key = replica::ReplicaKey::FromFile(h_->path("replica.key"), false);
+  ASSERT_TRUE(key.ok()) << key.status();
+  tiles::S3TileStore* store = private_store->get();
+  auto checked = test::CheckPublishedPrivateBundles(
+      *log, [store](const std::string& path) { return store->Get(path); }, *key,
+      LogServerHarness::kOrigin, *vrf);
+  ASSERT_TRUE(checked.ok()) << checked.status();
+  EXPECT_GE(*checked, 200u);
+  // Nothing private under the public tiles' prefix.
+  EXPECT_TRUE(absl::IsNotFound(reader_->Get(tiles::PrivateBundlePath(1, 0)).status()));
+  auto stopped = h_->Stop();
+  ASSERT_TRUE(stopped.ok());
+  EXPECT_EQ(*stopped, 0);
 }
 
 }  // namespace

@@ -165,13 +165,15 @@ http::Request S3TileStore::NewRequest(const std::string& method, absl::string_vi
 }
 
 absl::Status S3TileStore::Put(absl::string_view path, absl::string_view bytes, ObjectKind kind) {
-  if (absl::StatusOr<ObjectId> id = ParseObjectPath(path); !id.ok()) return id.status();
+  absl::StatusOr<ObjectId> id = ParseObjectPath(path);
+  if (!id.ok()) return id.status();
   http::Request r = NewRequest("PUT", path);
   r.body = std::string(bytes);
   r.content_type = path == "checkpoint" ? kCheckpointContentType : kTileContentType;
   const bool immutable = kind == ObjectKind::kImmutable;
-  r.headers.emplace_back("Cache-Control",
-                         immutable ? kImmutableCacheControl : kMutableCacheControl);
+  const char* cache_control = immutable ? kImmutableCacheControl : kMutableCacheControl;
+  if (id->type == ObjectType::kPrivateBundle) cache_control = kPrivateCacheControl;
+  r.headers.emplace_back("Cache-Control", cache_control);
   if (immutable) r.headers.emplace_back("If-None-Match", "*");
   // An answer to a PUT is a short XML error at most.
   r.max_response_body_bytes = 64 * 1024;

@@ -151,6 +151,17 @@ TEST(S3TileStoreTest, MutableObjectsOverwriteWithAShortCache) {
   EXPECT_EQ(s3.objects["/tiles/logs/one/tile/entries/000.p/7"].cache_control, "public, max-age=5");
 }
 
+TEST(S3TileStoreTest, PrivateBundlesAreCreateOnlyAndNeverPubliclyCacheable) {
+  FakeS3 s3;
+  auto store = Open(Config(s3.endpoint()));
+  ASSERT_TRUE(store);
+  ASSERT_TRUE(store->Put("private/epoch/007/0", "sealed", ObjectKind::kImmutable).ok());
+  std::lock_guard<std::mutex> lock(s3.mu);
+  EXPECT_EQ(s3.objects["/tiles/logs/one/private/epoch/007/0"].cache_control, "private, no-store");
+  ASSERT_FALSE(s3.requests.empty());
+  EXPECT_EQ(s3.requests.back().Header("If-None-Match").value_or(""), "*");
+}
+
 TEST(S3TileStoreTest, AnExistingImmutableObjectIsSuccessOnlyWhenIdentical) {
   FakeS3 s3;
   auto store = Open(Config(s3.endpoint()));

@@ -49,7 +49,10 @@ absl::Status BadPath(absl::string_view path, absl::string_view why) {
 void CheckValid(const ObjectId& id) {
   if (id.type == ObjectType::kCheckpoint) return;
   if (id.level < 0 || id.level > kMaxTileLevel || id.width < 1 || id.width > kTileWidth ||
-      (id.type == ObjectType::kEntryBundle && id.level != 0)) {
+      (id.type == ObjectType::kEntryBundle && id.level != 0) ||
+      (id.type == ObjectType::kPrivateBundle &&
+       (id.level != 0 || id.partial() || id.part > kMaxPrivatePart)) ||
+      (id.type != ObjectType::kPrivateBundle && id.part != 0)) {
     std::abort();
   }
 }
@@ -59,12 +62,15 @@ void CheckValid(const ObjectId& id) {
 bool operator==(const ObjectId& a, const ObjectId& b) {
   if (a.type != b.type) return false;
   if (a.type == ObjectType::kCheckpoint) return true;
-  return a.level == b.level && a.index == b.index && a.width == b.width;
+  return a.level == b.level && a.index == b.index && a.width == b.width && a.part == b.part;
 }
 
 std::string ObjectPath(const ObjectId& id) {
   CheckValid(id);
   if (id.type == ObjectType::kCheckpoint) return kCheckpointPath;
+  if (id.type == ObjectType::kPrivateBundle) {
+    return absl::StrCat("private/epoch/", IndexPath(id.index), "/", id.part);
+  }
   std::string out =
       id.type == ObjectType::kEntryBundle ? "tile/entries/" : absl::StrCat("tile/", id.level, "/");
   absl::StrAppend(&out, IndexPath(id.index));
@@ -80,14 +86,23 @@ std::string EntryBundlePath(uint64_t index, int width) {
   return ObjectPath({ObjectType::kEntryBundle, 0, index, width});
 }
 
+std::string PrivateBundlePath(uint64_t epoch, uint32_t part) {
+  return ObjectPath({ObjectType::kPrivateBundle, 0, epoch, kTileWidth, part});
+}
+
 absl::StatusOr<ObjectId> ParseObjectPath(absl::string_view path) {
   if (path == kCheckpointPath) return ObjectId{};
   std::vector<absl::string_view> parts = absl::StrSplit(path, '/');
   // tile, <L> or entries, at least one group, optionally ".p" fused to the
-  // last group and then <W>.
-  if (parts.size() < 3 || parts[0] != "tile") return BadPath(path, "not a tlog-tiles path");
+  // last group and then <W>; or private, epoch, at least one group.
+  const bool private_bundle = parts.size() >= 4 && parts[0] == "private" && parts[1] == "epoch";
+  if (parts.size() < 3 || (parts[0] != "tile" && !private_bundle)) {
+    return BadPath(path, "not a tlog-tiles path");
+  }
   ObjectId id;
-  if (parts[1] == "entries") {
+  if (private_bundle) {
+    id.type = ObjectType::kPrivateBundle;
+  } else if (parts[1] == "entries") {
     id.type = ObjectType::kEntryBundle;
   } else {
     id.type = ObjectType::kHashTile;
@@ -97,8 +112,16 @@ absl::StatusOr<ObjectId> ParseObjectPath(absl::string_view path) {
   }
   id.width = kTileWidth;
   size_t end = parts.size();
+  if (private_bundle) {
+    // The part: canonical decimal (ObjectPath's check below rejects a
+    // leading zero), at most 9 digits.
+    absl::string_view k = parts[end - 1];
+    if (!IsDigits(k) || k.size() > 9) return BadPath(path, "part is not a decimal number");
+    for (char c : k) id.part = id.part * 10 + static_cast<uint32_t>(c - '0');
+    --end;
+  }
   absl::string_view last = parts[end - 1];
-  if (end >= 4 && absl::EndsWith(parts[end - 2], ".p")) {
+  if (!private_bundle && end >= 4 && absl::EndsWith(parts[end - 2], ".p")) {
     if (!ParseSmall(last, 1, kTileWidth - 1, &id.width)) {
       return BadPath(path, "width is not 1..255 in canonical decimal");
     }
@@ -149,6 +172,7 @@ std::vector<ObjectId> NewObjects(uint64_t old_size, uint64_t new_size) {
 
 bool ExistsInTree(const ObjectId& id, uint64_t size) {
   if (id.type == ObjectType::kCheckpoint) return true;
+  if (id.type == ObjectType::kPrivateBundle) return false;
   const int shift = kTileHeight * id.level;
   if (shift >= 64) return false;
   const uint64_t n = size >> shift;  // hashes at tree level 8L

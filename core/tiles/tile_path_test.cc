@@ -160,6 +160,34 @@ TEST(TilePathTest, NewObjectsAcrossEpochsCoverEveryTileOnce) {
   EXPECT_EQ(full_seen.size(), want_full);
 }
 
+TEST(TilePathTest, PrivateBundlePaths) {
+  EXPECT_EQ(PrivateBundlePath(0, 0), "private/epoch/000/0");
+  EXPECT_EQ(PrivateBundlePath(1234067, 12), "private/epoch/x001/x234/067/12");
+  for (uint64_t epoch : {uint64_t{0}, uint64_t{999}, uint64_t{1000}, UINT64_MAX}) {
+    for (uint32_t part : {0u, 1u, 10u, kMaxPrivatePart}) {
+      auto id = ParseObjectPath(PrivateBundlePath(epoch, part));
+      ASSERT_TRUE(id.ok()) << id.status();
+      EXPECT_EQ(id->type, ObjectType::kPrivateBundle);
+      EXPECT_EQ(id->index, epoch);
+      EXPECT_EQ(id->part, part);
+      EXPECT_FALSE(id->partial());
+      EXPECT_FALSE(ExistsInTree(*id, UINT64_MAX));  // not part of the public tree
+    }
+  }
+  EXPECT_FALSE(ObjectId{} == (ObjectId{ObjectType::kPrivateBundle, 0, 0, 256, 1}));
+  EXPECT_FALSE((ObjectId{ObjectType::kPrivateBundle, 0, 0, 256, 0}) ==
+               (ObjectId{ObjectType::kPrivateBundle, 0, 0, 256, 1}));
+  for (const char* bad :
+       {"private/epoch", "private/epoch/", "private/epoch/000", "private/epoch/1/0",
+        "private/epoch/0001/0", "private/epoch/x000/001/0", "private/epoch/000.p/5",
+        "private/epoch/000/00", "private/epoch/000/01", "private/epoch/000/-1",
+        "private/epoch/000/1000000000", "private/epoch/000/", "private/epoch/000/0/",
+        "private/epochs/000/0", "private/000/0", "Private/epoch/000/0", "private/epoch//0",
+        "private/epoch/000/0x1"}) {
+    EXPECT_FALSE(ParseObjectPath(bad).ok()) << bad;
+  }
+}
+
 TEST(TilePathTest, ExistsInTree) {
   auto tile = [](int level, uint64_t index, int width) {
     return ObjectId{ObjectType::kHashTile, level, index, width};

@@ -66,6 +66,9 @@ enum class ObjectKind { kImmutable, kMutable };
 inline constexpr char kImmutableCacheControl[] = "public, max-age=604800, immutable";
 // Cache-Control of partial tiles/bundles and the checkpoint.
 inline constexpr char kMutableCacheControl[] = "public, max-age=5";
+// Cache-Control of private bundles (docs/REPLICAS.md): never cached by a
+// shared cache, whatever their kind.
+inline constexpr char kPrivateCacheControl[] = "private, no-store";
 // Content types tlog-tiles names.
 inline constexpr char kCheckpointContentType[] = "text/plain; charset=utf-8";
 inline constexpr char kTileContentType[] = "application/octet-stream";

@@ -67,7 +67,8 @@ TEST_F(TilesHttpE2eTest, ServesTheTlogTilesWithTheirCachingHeaders) {
   }
   ASSERT_EQ(checkpoint.status, 200);
   // Stop growing, so that what we read holds still.
-  ASSERT_TRUE(h_->Stop().ok());
+  auto stopped = h_->Stop();
+  ASSERT_TRUE(stopped.ok()) << stopped.status() << "\n" << h_->log();
   ASSERT_TRUE(h_->Start({"--epoch_interval=1h", "--max_epoch_age=1h", "--tiles_listen=127.0.0.1:0",
                          "--tiles_port_file=" + h_->path("tiles_port")})
                   .ok());

@@ -22,8 +22,10 @@ double Percentile(std::vector<double> v, double p) {
 
 double Median(std::vector<double> v) {
   if (v.empty()) return 0;
-  std::nth_element(v.begin(), v.begin() + v.size() / 2, v.end());
-  return v[v.size() / 2];
+  std::sort(v.begin(), v.end());
+  const size_t n = v.size();
+  // An even count's median is the mean of the middle two (not the larger).
+  return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 std::string Range(std::vector<double> v, int decimals) {

@@ -20,8 +20,8 @@ std::string Account(uint64_t i);
 // The value at rank floor(p * (n - 1)) of `v` in ascending order (p in
 // [0, 1]); 0 for an empty `v`.
 double Percentile(std::vector<double> v, double p);
-// The value at rank n / 2 of `v` in ascending order (the upper median);
-// 0 for an empty `v`.
+// The median of `v`: the middle value, or the mean of the middle two for an
+// even count; 0 for an empty `v`.
 double Median(std::vector<double> v);
 // " (min-max)" of several rounds with `decimals` digits; "" for fewer than
 // two values.

@@ -25,7 +25,7 @@ TEST(BenchUtilTest, PercentileIsTheFloorRank) {
 
 TEST(BenchUtilTest, MedianAndRange) {
   EXPECT_EQ(Median({3, 1, 2}), 2);
-  EXPECT_EQ(Median({4, 1, 3, 2}), 3);  // the upper one of an even count
+  EXPECT_EQ(Median({4, 1, 3, 2}), 2.5);  // an even count: the mean of the middle two
   EXPECT_EQ(Median({}), 0);
   EXPECT_EQ(Range({2.5, 1.25, 9}, 2), " (1.25-9.00)");
   EXPECT_EQ(Range({7}, 2), "");

@@ -53,6 +53,10 @@ ABSL_FLAG(bool, limits, true,
           "the server's absent-account read limits and proof cache (false: as before issue 9)");
 ABSL_FLAG(int, vrf_workers, 0, "the server's --vrf_workers (0: its default)");
 ABSL_FLAG(int64_t, block_cache_mb, 1024, "the server's RocksDB block cache (its default)");
+ABSL_FLAG(int64_t, warm_cache_mb, 1024, "the server's --warm_cache_mb (0: none, as before)");
+ABSL_FLAG(bool, pin_index_and_filter_blocks, true,
+          "the server's --pin_index_and_filter_blocks (false: as before it existed)");
+ABSL_FLAG(bool, wait_warm, true, "measure once the server's cache warm-up has ended");
 
 namespace keytrail {
 namespace {
@@ -238,6 +242,8 @@ int main(int argc, char** argv) {
   o.vrf_key_file = dir + "/vrf.key";
   o.sequencer.max_epoch_age = absl::Hours(1);  // keep the log still while measuring
   o.block_cache_bytes = static_cast<size_t>(absl::GetFlag(FLAGS_block_cache_mb)) << 20;
+  o.warm_cache_bytes = static_cast<size_t>(absl::GetFlag(FLAGS_warm_cache_mb)) << 20;
+  o.pin_index_and_filter_blocks = absl::GetFlag(FLAGS_pin_index_and_filter_blocks);
   o.limit_vrf_proofs = absl::GetFlag(FLAGS_limits);
   if (!o.limit_vrf_proofs) o.vrf_proof_cache_entries = 0;
   o.vrf_proofs.workers = absl::GetFlag(FLAGS_vrf_workers);
@@ -247,6 +253,7 @@ int main(int argc, char** argv) {
     ::kill(flooder, SIGKILL);
     return 1;
   }
+  if (absl::GetFlag(FLAGS_wait_warm)) (*server)->WaitForWarmCache(absl::InfiniteDuration());
   const int port = (*server)->port();
   auto ordinary_stub = OwnConnection(port);
   {

@@ -63,6 +63,10 @@ ABSL_FLAG(int64_t, lookup_iterators, 16, "the server's --lookup_iterators");
 ABSL_FLAG(int, size_samples, 2000, "answers whose size is measured");
 ABSL_FLAG(int, verify_samples, 200, "answers verified with //verifier");
 ABSL_FLAG(int64_t, block_cache_mb, 1024, "the server's RocksDB block cache (its default)");
+ABSL_FLAG(int64_t, warm_cache_mb, 1024, "the server's --warm_cache_mb (its default)");
+ABSL_FLAG(bool, pin_index_and_filter_blocks, true, "the server's --pin_index_and_filter_blocks");
+ABSL_FLAG(bool, wait_warm, true,
+          "measure once the server's start-up cache warm-up has ended (false: at once)");
 
 namespace keytrail {
 namespace {
@@ -200,6 +204,8 @@ int main(int argc, char** argv) {
   o.vrf_key_file = dir + "/vrf.key";
   o.sequencer.max_epoch_age = absl::Hours(1);  // keep the log still while measuring
   o.block_cache_bytes = static_cast<size_t>(absl::GetFlag(FLAGS_block_cache_mb)) << 20;
+  o.warm_cache_bytes = static_cast<size_t>(absl::GetFlag(FLAGS_warm_cache_mb)) << 20;
+  o.pin_index_and_filter_blocks = absl::GetFlag(FLAGS_pin_index_and_filter_blocks);
   o.lookup_context.map_strata = absl::GetFlag(FLAGS_lookup_map_strata);
   o.lookup_context.consistency_proofs =
       static_cast<size_t>(absl::GetFlag(FLAGS_lookup_consistency_proofs));
@@ -208,6 +214,12 @@ int main(int argc, char** argv) {
   if (!server.ok()) {
     std::fprintf(stderr, "lookup_bench: %s\n", std::string(server.status().message()).c_str());
     return 1;
+  }
+  if (absl::GetFlag(FLAGS_wait_warm)) {
+    const absl::Time warm_start = absl::Now();
+    (*server)->WaitForWarmCache(absl::InfiniteDuration());
+    std::fprintf(stderr, "lookup_bench: waited %.1f s for the cache warm-up\n",
+                 absl::ToDoubleSeconds(absl::Now() - warm_start));
   }
   auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", (*server)->port()),
                                      grpc::InsecureChannelCredentials());

@@ -63,6 +63,8 @@ ABSL_FLAG(int, threads, 2, "client threads preparing and submitting updates");
 ABSL_FLAG(std::string, dir, "/tmp/keytrail-bench", "data directory (wiped first)");
 ABSL_FLAG(int, device_key_bytes, 32, "size of each account's one device key");
 ABSL_FLAG(int64_t, block_cache_mb, 1024, "RocksDB block cache (the server's default)");
+ABSL_FLAG(bool, pin_index_and_filter_blocks, true,
+          "the server's --pin_index_and_filter_blocks (false: as before it existed)");
 ABSL_FLAG(bool, lookup_contexts, true,
           "build each epoch's lookup context as the log server does (false: as before issue 17)");
 ABSL_FLAG(bool, publish_tiles, true, "publish tlog tiles to --dir/tiles as the server does");
@@ -153,7 +155,8 @@ std::unique_ptr<Server> OpenServer(const std::string& dir) {
   auto signer = LoadNoteSigner(dir + "/note.key").value();
   s->vrf = std::make_unique<VrfPrivateKey>(LoadVrfPrivateKey(dir + "/vrf.key").value());
   auto storage = LogStorage::Open(dir + "/data",
-                                  static_cast<size_t>(absl::GetFlag(FLAGS_block_cache_mb)) << 20);
+                                  static_cast<size_t>(absl::GetFlag(FLAGS_block_cache_mb)) << 20,
+                                  nullptr, absl::GetFlag(FLAGS_pin_index_and_filter_blocks));
   if (!storage.ok()) {
     std::fprintf(stderr, "update_bench: %s\n", storage.status().ToString().c_str());
     std::exit(1);

@@ -5,9 +5,11 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdlib>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "core/crypto/ecvrf.h"
 #include "core/keys/keys.h"
@@ -117,6 +119,11 @@ struct LogServer::Parts {
   std::unique_ptr<Listener> listener;  // stopped first: it feeds the server
   int port = 0;
   bool shut_down = false;
+  // The start-up block cache warm-up (warm_cache_bytes): stopped and joined
+  // first at Shutdown, while the storage it reads is open.
+  std::atomic<bool> stop_warming{false};
+  absl::Notification cache_warm;
+  std::thread warmer;
 };
 
 namespace {
@@ -206,6 +213,10 @@ absl::Status StartCollector(const LogServerOptions& o, LogServer::Parts& parts);
 absl::Status MakeTilePublisher(const LogServerOptions& o, const std::string& origin,
                                LogServer::Parts& parts);
 
+// Starts the block cache warm-up (LogServerOptions::warm_cache_bytes) on a
+// thread of its own; with none, marks the cache warm at once.
+void StartCacheWarmer(const LogServerOptions& o, LogServer::Parts& parts);
+
 // Private key and token files must not be readable by group or others:
 // refused (one line naming the file and its mode) unless the operator says
 // otherwise, then only warned about (core/keys: the rule the monitor and the
@@ -231,6 +242,10 @@ int LogServer::port() const { return parts_->port; }
 
 int LogServer::tiles_port() const {
   return parts_->tiles_http != nullptr ? parts_->tiles_http->port() : 0;
+}
+
+bool LogServer::WaitForWarmCache(absl::Duration timeout) const {
+  return parts_->cache_warm.WaitForNotificationWithTimeout(timeout);
 }
 
 std::string LogServer::TileMetrics() const {
@@ -265,7 +280,8 @@ absl::StatusOr<std::unique_ptr<LogServer>> LogServer::Start(const LogServerOptio
   parts->auth = std::make_unique<WriteAuthorizer>(*std::move(auth));
   parts->vrf_key = std::make_unique<VrfPrivateKey>(*std::move(vrf_key));
 
-  auto storage = LogStorage::Open(o.data_dir, o.block_cache_bytes);
+  auto storage =
+      LogStorage::Open(o.data_dir, o.block_cache_bytes, nullptr, o.pin_index_and_filter_blocks);
   if (!storage.ok()) return storage.status();
   parts->storage = *std::move(storage);
   // A data directory from before the account_ids records gets them once
@@ -415,12 +431,15 @@ absl::StatusOr<std::unique_ptr<LogServer>> LogServer::Start(const LogServerOptio
     }
   }
   g_grpc_log_quiet.store(false);
+  StartCacheWarmer(o, *parts);
   return std::unique_ptr<LogServer>(new LogServer(std::move(parts)));
 }
 
 void LogServer::Shutdown(absl::Duration grace) {
   if (parts_ == nullptr || parts_->shut_down) return;
   parts_->shut_down = true;
+  parts_->stop_warming.store(true);
+  if (parts_->warmer.joinable()) parts_->warmer.join();
   parts_->listener->Stop();
   if (parts_->tiles_http != nullptr) parts_->tiles_http->Stop();
   parts_->health->ShutDown();
@@ -494,6 +513,37 @@ absl::Status StartCollector(const LogServerOptions& o, LogServer::Parts& parts) 
   LogInfo("pushing checkpoints to %d monitors; reads need %d cosignatures", o.monitors.size(),
           o.required_cosignatures);
   return absl::OkStatus();
+}
+
+void StartCacheWarmer(const LogServerOptions& o, LogServer::Parts& parts) {
+  const uint64_t budget = std::min(o.warm_cache_bytes, o.block_cache_bytes);
+  if (budget == 0) {
+    parts.cache_warm.Notify();
+    return;
+  }
+  LogServer::Parts* all = &parts;
+  parts.warmer = std::thread([all, budget] {
+    const absl::Time start = absl::Now();
+    LogInfo("warming the block cache for lookups: up to %d MiB", budget >> 20);
+    auto progress = [start](absl::string_view family, uint64_t bytes, uint64_t cache,
+                            uint64_t pinned) {
+      LogInfo(
+          "block cache: read %s (%.1f MiB); cache holds %.1f MiB (%.1f MiB pinned) after %.1f s",
+          family, bytes / 1048576.0, cache / 1048576.0, pinned / 1048576.0,
+          absl::ToDoubleSeconds(absl::Now() - start));
+    };
+    auto read = all->storage->WarmLookupCache(budget, all->stop_warming, progress);
+    if (!read.ok()) {
+      // Lookups still work, reading what is not cached: worth a line, not a stop.
+      LogWarning("block cache warm-up failed: %s", read.status().ToString());
+    } else if (all->stop_warming.load()) {
+      LogInfo("block cache warm-up stopped after %.1f MiB", *read / 1048576.0);
+    } else {
+      LogInfo("block cache warm: %.1f MiB read in %.1f s", *read / 1048576.0,
+              absl::ToDoubleSeconds(absl::Now() - start));
+    }
+    all->cache_warm.Notify();
+  });
 }
 
 absl::Status MakeTilePublisher(const LogServerOptions& o, const std::string& origin,

@@ -41,8 +41,10 @@ constexpr size_t kBackfillBatch = 10000;
 
 absl::StatusOr<std::unique_ptr<LogStorage>> LogStorage::Open(const std::string& data_dir,
                                                              size_t block_cache_bytes,
-                                                             rocksdb::Env* env) {
+                                                             rocksdb::Env* env,
+                                                             bool pin_index_and_filter_blocks) {
   DatabaseOptions options;
+  options.pin_index_and_filter_blocks = pin_index_and_filter_blocks;
   options.env = env;
   options.column_families = FamilyNames();
   options.block_cache_bytes = block_cache_bytes;
@@ -95,6 +97,23 @@ absl::StatusOr<EntryBundleWriter> LogStorage::ResumeEntryBundles(uint64_t tree_s
 }
 
 absl::Status LogStorage::Commit(EpochBatch& batch) { return db_->Commit(&batch.batch_); }
+
+absl::StatusOr<uint64_t> LogStorage::WarmLookupCache(
+    uint64_t max_bytes, const std::atomic<bool>& stop,
+    const std::function<void(absl::string_view, uint64_t, uint64_t, uint64_t)>& progress) const {
+  const std::vector<std::string> names = FamilyNames();
+  uint64_t total = 0;
+  // The order a lookup reads them in; the first are the smallest per
+  // account, so a budget smaller than all three covers the most lookups.
+  for (size_t f : {kAccounts, kMapLeaves, kVersions}) {
+    if (total >= max_bytes || stop.load()) break;
+    auto bytes = db_->WarmCache(family(f), max_bytes - total, stop);
+    if (!bytes.ok()) return bytes.status();
+    total += *bytes;
+    progress(names[f], *bytes, db_->BlockCacheUsage(), db_->BlockCachePinnedUsage());
+  }
+  return total;
+}
 
 // ---- LogReader ----
 

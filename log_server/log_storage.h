@@ -18,7 +18,9 @@
 #ifndef KEYTRAIL_LOG_SERVER_LOG_STORAGE_H_
 #define KEYTRAIL_LOG_SERVER_LOG_STORAGE_H_
 
+#include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -131,9 +133,12 @@ class LogStorage {
   // Opens or creates the database in `data_dir`. FailedPrecondition when
   // another process holds it. `env`: the file system (not owned; null for
   // the default one); tests pass one that fails writes on demand.
+  // `pin_index_and_filter_blocks`: DatabaseOptions' (index and bloom filter
+  // blocks of every table file pinned in the block cache).
   static absl::StatusOr<std::unique_ptr<LogStorage>> Open(const std::string& data_dir,
                                                           size_t block_cache_bytes,
-                                                          rocksdb::Env* env = nullptr);
+                                                          rocksdb::Env* env = nullptr,
+                                                          bool pin_index_and_filter_blocks = true);
 
   // A consistent point-in-time view. REQUIRES: every copy is released
   // before the storage is destroyed.
@@ -165,6 +170,18 @@ class LogStorage {
   // (Database::Resume): OK, Unavailable while it still fails (e.g. the disk
   // is still full), FailedPrecondition when only a restart helps.
   absl::Status Resume() { return db_->Resume(); }
+
+  // Reads what a lookup reads — the accounts, then the map leaves, then the
+  // versions — into the block cache (Database::WarmCache), at most
+  // `max_bytes` of keys and values in all, stopping early when `stop` turns
+  // true. `progress` is called after each family with its name, the bytes
+  // read from it, and the block cache's size and pinned part then. Returns the bytes read;
+  // DataLoss/Unavailable from a damaged or unreadable file. Safe during
+  // reads and commits.
+  absl::StatusOr<uint64_t> WarmLookupCache(
+      uint64_t max_bytes, const std::atomic<bool>& stop,
+      const std::function<void(absl::string_view family, uint64_t bytes, uint64_t cache_bytes,
+                               uint64_t pinned_bytes)>& progress) const;
 
  private:
   friend class LogReader;

@@ -1,7 +1,9 @@
 #include "log_server/log_storage.h"
 
+#include <atomic>
 #include <cstdlib>
 #include <string>
+#include <vector>
 
 #include "core/map/hasher.h"
 #include "core/merkle/compact_range.h"
@@ -143,6 +145,47 @@ TEST_F(LogStorageTest, EntriesAndLogTilesCarryOverBetweenEpochs) {
   // A writer resumed for a size the tiles do not have finds the damage.
   EXPECT_EQ(storage_->ResumeLogTiles(700).status().code(), absl::StatusCode::kDataLoss);
   EXPECT_EQ(storage_->ResumeEntryBundles(700).status().code(), absl::StatusCode::kDataLoss);
+}
+
+// The start-up warm-up reads the three families a lookup reads, in the
+// order it reads them, and stops at its budget or when told to.
+TEST_F(LogStorageTest, WarmLookupCacheReadsAccountsLeavesAndVersionsWithinItsBudget) {
+  EpochBatch batch(*storage_);
+  batch.PutAccount("alice", AccountRecord{Filled(1), std::string(81, 'p')});
+  batch.PutVersion(Filled(1), 1, Version(1));
+  BatchMapWriter map_writer = batch.MapWriter();
+  map_writer.PutLeaf(map::MapLeaf{Filled(1), 1, Filled(3)});
+  ASSERT_TRUE(storage_->Commit(batch).ok());
+
+  std::vector<std::string> families;
+  std::vector<uint64_t> bytes;
+  auto progress = [&](absl::string_view family, uint64_t read, uint64_t, uint64_t) {
+    families.emplace_back(family);
+    bytes.push_back(read);
+  };
+  std::atomic<bool> stop{false};
+  auto all = storage_->WarmLookupCache(1 << 20, stop, progress);
+  ASSERT_TRUE(all.ok()) << all.status();
+  EXPECT_EQ(families, (std::vector<std::string>{"accounts", "map_leaves", "versions"}));
+  ASSERT_EQ(bytes.size(), 3u);
+  for (uint64_t b : bytes) EXPECT_GT(b, 0u);
+  EXPECT_EQ(*all, bytes[0] + bytes[1] + bytes[2]);
+
+  // A budget the accounts use up: the other families are not read.
+  families.clear();
+  bytes.clear();
+  auto some = storage_->WarmLookupCache(1, stop, progress);
+  ASSERT_TRUE(some.ok()) << some.status();
+  EXPECT_EQ(families, std::vector<std::string>{"accounts"});
+  EXPECT_EQ(*some, bytes[0]);
+
+  // Stopped: nothing is read.
+  families.clear();
+  stop.store(true);
+  auto none = storage_->WarmLookupCache(1 << 20, stop, progress);
+  ASSERT_TRUE(none.ok()) << none.status();
+  EXPECT_EQ(*none, 0u);
+  EXPECT_TRUE(families.empty());
 }
 
 TEST_F(LogStorageTest, ASecondOpenOfTheSameDirectoryIsRefused) {

@@ -42,6 +42,12 @@ ABSL_FLAG(std::string, tls_client_ca_file, "",
           "PEM CA: clients with a certificate it signed may write");
 ABSL_FLAG(int64_t, block_cache_mb, 1024,
           "RocksDB block cache size; about 450 bytes per account keeps lookups in memory");
+ABSL_FLAG(bool, pin_index_and_filter_blocks, true,
+          "keep every table file's index and bloom filter blocks pinned in the block cache "
+          "(false: level 0's only)");
+ABSL_FLAG(int64_t, warm_cache_mb, 1024,
+          "at start-up, read up to this many MiB of accounts, map leaves and versions into the "
+          "block cache in the background (capped by --block_cache_mb; 0: none)");
 ABSL_FLAG(std::vector<std::string>, monitors, {},
           "comma-separated monitors to push checkpoints to, each NAME=URL=VKEY "
           "(URL http://host:port, VKEY the monitor's cosignature verifier key)");
@@ -174,6 +180,10 @@ int main(int argc, char** argv) {
   int64_t cache_mb = absl::GetFlag(FLAGS_block_cache_mb);
   if (cache_mb < 1) return Fail("--block_cache_mb must be at least 1");
   o.block_cache_bytes = static_cast<size_t>(cache_mb) << 20;
+  const int64_t warm_mb = absl::GetFlag(FLAGS_warm_cache_mb);
+  if (warm_mb < 0) return Fail("--warm_cache_mb must not be negative");
+  o.warm_cache_bytes = static_cast<size_t>(warm_mb) << 20;
+  o.pin_index_and_filter_blocks = absl::GetFlag(FLAGS_pin_index_and_filter_blocks);
   o.monitors = absl::GetFlag(FLAGS_monitors);
   int64_t required = absl::GetFlag(FLAGS_required_cosignatures);
   if (required < 0) return Fail("--required_cosignatures must not be negative");

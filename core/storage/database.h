@@ -53,6 +53,15 @@ struct DatabaseOptions {
   // with, so changing it needs no migration. Bigger blocks suit a store
   // whose reads are mostly long range scans (the monitor's replay).
   size_t block_bytes = 4 << 10;
+  // Keep every table file's index and bloom filter blocks pinned in the
+  // block cache (charged to it) for as long as the file is open, instead of
+  // only level 0's. Every point read and seek needs them; pinned, a read
+  // finds them without a cache lookup (the same few blocks, looked up under
+  // one cache shard's mutex by every reader, were where concurrent lookups
+  // waited). Their memory: roughly 1-2% of the data (measured in
+  // BENCHMARKS.md), held beyond the cache's LRU. Off by default (the log
+  // server turns it on; other stores keep level 0's pinned only).
+  bool pin_index_and_filter_blocks = false;
   // Create the database if missing (false: NotFound for a missing one).
   bool create_if_missing = true;
   // The file system to use (not owned; must outlive the database). Null:
@@ -84,6 +93,23 @@ class Database {
   absl::StatusOr<std::optional<std::string>> Get(rocksdb::ColumnFamilyHandle* cf,
                                                  absl::string_view key,
                                                  const rocksdb::Snapshot* snapshot) const;
+
+  // Reads `cf` from its first key in order with the block cache filled, so
+  // the data, index and filter blocks of its table files are in memory for
+  // later point reads (a server warming up before lookups hit it). Stops
+  // once `max_bytes` of keys and values were read or `stop` turns true.
+  // Returns the bytes of keys and values read; errors as Get (DataLoss for
+  // a damaged file). What stays cached is bounded by the block cache
+  // (DatabaseOptions::block_cache_bytes), not by this call. Reads the
+  // latest state; safe from any thread, during writes.
+  absl::StatusOr<uint64_t> WarmCache(rocksdb::ColumnFamilyHandle* cf, uint64_t max_bytes,
+                                     const std::atomic<bool>& stop) const;
+
+  // Bytes the block cache holds now (RocksDB's "block-cache-usage"), and of
+  // those the bytes pinned (held by open files or readers: index and
+  // filter blocks with pin_index_and_filter_blocks).
+  uint64_t BlockCacheUsage() const;
+  uint64_t BlockCachePinnedUsage() const;
 
   // Writes the batch atomically and durably (WAL fsync). After a failed
   // write it first calls Resume() and returns Resume's error if that fails:

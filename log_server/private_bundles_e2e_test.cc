@@ -29,16 +29,6 @@ namespace {
 
 using test::LogServerHarness;
 
-absl::StatusOr<std::string> ReadObject(const std::string& dir, const std::string& path) {
-  std::FILE* f = std::fopen((dir + "/" + path).c_str(), "rb");
-  if (f == nullptr) return absl::NotFoundError(path);
-  std::string out;
-  char buf[8192];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) out.append(buf, n);
-  std::fclose(f);
-  return out;
-}
 
 class PrivateBundlesE2eTest : public testing::Test {
  protected:
@@ -81,7 +71,7 @@ class PrivateBundlesE2eTest : public testing::Test {
     const std::string tiles = h_->path("data/tiles");  // the default
     const std::string vkey = info.note_verifier_key();
     auto read = [&] {
-      return test::ReadPublishedLog([&tiles](const std::string& p) { return ReadObject(tiles, p); },
+      return test::ReadPublishedLog(test::DirectoryFetch(tiles),
                                     vkey);
     };
     absl::Status caught_up = test::WaitUntilTilesCaughtUp(*h_, read);
@@ -96,11 +86,11 @@ class PrivateBundlesE2eTest : public testing::Test {
     if (!vrf.ok() || !key.ok()) return 0;
 
     auto checked = test::CheckPublishedPrivateBundles(
-        *log, [this](const std::string& p) { return ReadObject(h_->path("private"), p); }, *key,
+        *log, test::DirectoryFetch(h_->path("private")), *key,
         LogServerHarness::kOrigin, *vrf);
     EXPECT_TRUE(checked.ok()) << checked.status();
     // The public tiles directory holds no private object.
-    EXPECT_FALSE(ReadObject(tiles, tiles::PrivateBundlePath(1, 0)).ok());
+    EXPECT_FALSE(test::DirectoryFetch(tiles)(tiles::PrivateBundlePath(1, 0)).ok());
     return checked.ok() ? *checked : 0;
   }
 

@@ -50,19 +50,7 @@ class TilesE2eTest : public testing::Test {
   absl::StatusOr<test::PublishedLog> ReadTiles() {
     // A store of its own each time: Open also removes temporary files,
     // which would race with the server's; read the files directly instead.
-    const std::string dir = tiles_dir_;
-    return test::ReadPublishedLog(
-        [dir](const std::string& path) -> absl::StatusOr<std::string> {
-          std::FILE* f = std::fopen((dir + "/" + path).c_str(), "rb");
-          if (f == nullptr) return absl::NotFoundError(path);
-          std::string out;
-          char buf[8192];
-          size_t n;
-          while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) out.append(buf, n);
-          std::fclose(f);
-          return out;
-        },
-        vkey_);
+    return test::ReadPublishedLog(test::DirectoryFetch(tiles_dir_), vkey_);
   }
 
   // Updates of fresh accounts until `stop`; counts acknowledgements.

@@ -14,10 +14,6 @@ if [[ -n "${TEST_SRCDIR:-}" && -d "${TEST_SRCDIR}/${TEST_WORKSPACE:-keytrail}" ]
 fi
 TMP="${TEST_TMPDIR:?run me with bazel test //log_server:tiles_nginx_test}"
 
-mkdir -p "$TMP/keys"
-cli/keytrail keygen note example.org/tiles-nginx "$TMP/keys/note.key" "$TMP/keys/note.pub" >/dev/null
-cli/keytrail keygen vrf example.org/tiles-nginx "$TMP/keys/vrf.key" "$TMP/keys/vrf.pub" >/dev/null
-cli/keytrail keygen token "$TMP/keys/write.token" >/dev/null
 
 PIDS=()
 NGINX_DIR=""
@@ -33,23 +29,10 @@ cleanup() {
 trap cleanup EXIT
 
 # A log grown past one full tile by empty epochs, then stopped.
-log_server/log_server --listen=127.0.0.1:0 --port_file="$TMP/port" --data_dir="$TMP/data" \
-  --tiles_dir="$TMP/tiles" --note_key="$TMP/keys/note.key" --vrf_key="$TMP/keys/vrf.key" \
-  --write_token_file="$TMP/keys/write.token" --epoch_interval=5ms --max_epoch_age=5ms \
-  --block_cache_mb=16 >"$TMP/server.log" 2>&1 &
-SERVER=$!
-PIDS+=("$SERVER")
-for _ in $(seq 600); do
-  [[ -s "$TMP/tiles/checkpoint" && "$(sed -n 2p "$TMP/tiles/checkpoint")" -gt 300 ]] && break
-  sleep 0.05
-done
-kill -TERM "$SERVER"
-wait "$SERVER" || die "log_server exited with $?"
-SIZE="$(sed -n 2p "$TMP/tiles/checkpoint")"
-[[ "$SIZE" -gt 300 ]] || die "the log reached only $SIZE entries"
+source testing/nginx_tiles.sh
+grow_log_past_one_tile example.org/tiles-nginx "$TMP"
 
 # nginx (testing/nginx_tiles.sh): sets NGINX_DIR, RUN, PORT and BASE.
-source testing/nginx_tiles.sh
 start_nginx_tiles "$TMP/tiles" "$TMP"
 n=0
 # check PATH STATUS [CACHE_CONTROL [CONTENT_TYPE]]

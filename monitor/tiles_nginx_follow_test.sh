@@ -15,11 +15,7 @@ if [[ -n "${TEST_SRCDIR:-}" && -d "${TEST_SRCDIR}/${TEST_WORKSPACE:-keytrail}" ]
 fi
 TMP="${TEST_TMPDIR:?run me with bazel test //monitor:tiles_nginx_follow_test}"
 
-mkdir -p "$TMP/keys"
 ORIGIN=example.org/tiles-nginx-follow
-cli/keytrail keygen note "$ORIGIN" "$TMP/keys/note.key" "$TMP/keys/note.pub" >/dev/null
-cli/keytrail keygen vrf "$ORIGIN" "$TMP/keys/vrf.key" "$TMP/keys/vrf.pub" >/dev/null
-cli/keytrail keygen token "$TMP/keys/write.token" >/dev/null
 
 PIDS=()
 NGINX_DIR=""
@@ -37,21 +33,9 @@ trap cleanup EXIT
 
 # A log grown past one full tile (and into a level-1 partial) by empty
 # epochs, then stopped: from here on only nginx serves it.
-log_server/log_server --listen=127.0.0.1:0 --port_file="$TMP/port" --data_dir="$TMP/data" \
-  --tiles_dir="$TMP/tiles" --note_key="$TMP/keys/note.key" --vrf_key="$TMP/keys/vrf.key" \
-  --write_token_file="$TMP/keys/write.token" --epoch_interval=5ms --max_epoch_age=5ms \
-  --block_cache_mb=16 >"$TMP/server.log" 2>&1 &
-SERVER=$!
-for _ in $(seq 600); do
-  [[ -s "$TMP/tiles/checkpoint" && "$(sed -n 2p "$TMP/tiles/checkpoint")" -gt 300 ]] && break
-  sleep 0.05
-done
-kill -TERM "$SERVER"
-wait "$SERVER" || die "log_server exited with $?"
-SIZE="$(sed -n 2p "$TMP/tiles/checkpoint")"
-[[ "$SIZE" -gt 300 ]] || die "the log reached only $SIZE entries"
-
 source testing/nginx_tiles.sh
+grow_log_past_one_tile "$ORIGIN" "$TMP"
+
 start_nginx_tiles "$TMP/tiles" "$TMP"
 
 cat >"$TMP/monitor.textproto" <<CONF

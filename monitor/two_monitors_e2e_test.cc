@@ -73,17 +73,8 @@ class TwoMonitorsE2eTest : public testing::Test {
   void StartLog() { ASSERT_NO_FATAL_FAILURE(deployment_.StartLog()); }
 
   void Update(const std::string& account, uint64_t version) {
-    v1::UpdateRequest req;
-    req.set_account(account);
-    req.set_expected_version(version - 1);
-    v1::Device* d = req.mutable_key_set()->add_devices();
-    d->set_device_id("phone");
-    d->set_device_key(absl::StrCat("key of ", account, " ", version));
-    v1::UpdateResponse resp;
-    grpc::ClientContext ctx;
-    log_->Authorize(&ctx);
-    grpc::Status s = log_->stub().Update(&ctx, req, &resp);
-    ASSERT_TRUE(s.ok()) << s.error_message();
+    absl::Status s = log_->UpdateOnePhone(account, version);
+    ASSERT_TRUE(s.ok()) << s;
   }
 
   std::string Checkpoint(bool newest) {

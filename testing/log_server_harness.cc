@@ -73,6 +73,19 @@ void LogServerHarness::Authorize(grpc::ClientContext* context) const {
   context->AddMetadata("authorization", "Bearer " + token_);
 }
 
+absl::Status LogServerHarness::UpdateOnePhone(const std::string& account, uint64_t version) {
+  v1::UpdateRequest req;
+  req.set_account(account);
+  req.set_expected_version(version - 1);
+  v1::Device* d = req.mutable_key_set()->add_devices();
+  d->set_device_id("phone");
+  d->set_device_key(absl::StrCat("key of ", account, " ", version));
+  v1::UpdateResponse resp;
+  grpc::ClientContext ctx;
+  Authorize(&ctx);
+  return FromGrpcStatus(stub_->Update(&ctx, req, &resp), "Update");
+}
+
 absl::StatusOr<std::string> LogServerHarness::Checkpoint(bool newest) {
   v1::GetCheckpointRequest req;
   req.set_newest(newest);

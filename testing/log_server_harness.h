@@ -37,6 +37,10 @@ class LogServerHarness {
   std::shared_ptr<grpc::Channel> channel() { return channel_; }
   // Adds the bearer token to a call.
   void Authorize(grpc::ClientContext* context) const;
+  // Update: `account` at `version` (expected_version = version - 1) with one
+  // device, "phone", whose key names the account and the version. Returns
+  // the call's status as an absl::Status.
+  absl::Status UpdateOnePhone(const std::string& account, uint64_t version);
   // GetCheckpoint: the served checkpoint note, or with `newest` the log's
   // newest (log-signed only); the call's status as an absl::Status on error.
   absl::StatusOr<std::string> Checkpoint(bool newest);

@@ -10,6 +10,12 @@
 # is under /tmp/keytrail-nginx.*), RUN (how nginx was run), PORT and BASE
 # (http://127.0.0.1:PORT).
 #
+# grow_log_past_one_tile ORIGIN TMP: makes keys for ORIGIN under TMP/keys,
+# runs the real log_server (TMP/data, tiles in TMP/tiles) making empty
+# epochs until its published checkpoint passes one full tile (300 entries),
+# stops it cleanly and sets SIZE to the published size. Appends the server's
+# pid to the caller's PIDS while it runs (the caller's cleanup kills it).
+#
 # nginx runs as an unprivileged user. Started by real root, its workers would
 # run as nobody, and a 0700 directory on the way (TEST_TMPDIR is under /root)
 # gives 403: so as real root the whole of nginx runs as nobody on a 0755 copy
@@ -59,4 +65,26 @@ CONF
     2>"$tmp/nginx.stderr" || die "nginx did not start: $(cat "$tmp/nginx.stderr")"
   for _ in $(seq 100); do [[ -s "$NGINX_DIR/nginx.pid" ]] && break; sleep 0.05; done
   BASE="http://127.0.0.1:$PORT"
+}
+
+grow_log_past_one_tile() {
+  local origin="$1" tmp="$2"
+  mkdir -p "$tmp/keys"
+  cli/keytrail keygen note "$origin" "$tmp/keys/note.key" "$tmp/keys/note.pub" >/dev/null
+  cli/keytrail keygen vrf "$origin" "$tmp/keys/vrf.key" "$tmp/keys/vrf.pub" >/dev/null
+  cli/keytrail keygen token "$tmp/keys/write.token" >/dev/null
+  log_server/log_server --listen=127.0.0.1:0 --port_file="$tmp/port" --data_dir="$tmp/data" \
+    --tiles_dir="$tmp/tiles" --note_key="$tmp/keys/note.key" --vrf_key="$tmp/keys/vrf.key" \
+    --write_token_file="$tmp/keys/write.token" --epoch_interval=5ms --max_epoch_age=5ms \
+    --block_cache_mb=16 >"$tmp/server.log" 2>&1 &
+  local server=$!
+  PIDS+=("$server")
+  for _ in $(seq 600); do
+    [[ -s "$tmp/tiles/checkpoint" && "$(sed -n 2p "$tmp/tiles/checkpoint")" -gt 300 ]] && break
+    sleep 0.05
+  done
+  kill -TERM "$server"
+  wait "$server" || die "log_server exited with $?: $(tail -3 "$tmp/server.log")"
+  SIZE="$(sed -n 2p "$tmp/tiles/checkpoint")"
+  [[ "$SIZE" -gt 300 ]] || die "the log reached only $SIZE entries"
 }

@@ -1,5 +1,7 @@
 #include "testing/tile_checks.h"
 
+#include <cerrno>
+#include <cstdio>
 #include <map>
 #include <utility>
 
@@ -12,6 +14,24 @@
 #include "core/tiles/tile_path.h"
 
 namespace keytrail::test {
+
+TileFetch DirectoryFetch(const std::string& dir) {
+  return [dir](const std::string& path) -> absl::StatusOr<std::string> {
+    std::FILE* f = std::fopen((dir + "/" + path).c_str(), "rb");
+    if (f == nullptr) {
+      if (errno == ENOENT) return absl::NotFoundError(path);
+      return absl::InternalError(absl::StrCat("cannot open ", dir, "/", path));
+    }
+    std::string out;
+    char buf[8192];
+    size_t n;
+    while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) out.append(buf, n);
+    const bool failed = std::ferror(f) != 0;
+    std::fclose(f);
+    if (failed) return absl::InternalError(absl::StrCat("cannot read ", dir, "/", path));
+    return out;
+  };
+}
 
 using tiles::ObjectId;
 using tiles::ObjectType;

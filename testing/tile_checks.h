@@ -18,6 +18,12 @@ namespace keytrail::test {
 // Fetches the object at a tlog-tiles path (NotFound when absent).
 using TileFetch = std::function<absl::StatusOr<std::string>(const std::string& path)>;
 
+// A TileFetch that reads `dir`/<path> straight from the file system (not
+// through a DirectoryTileStore, whose Open clears the temporary files a
+// running server is writing): NotFound whose message is exactly the path
+// when the file is absent, Internal naming it when it cannot be read.
+TileFetch DirectoryFetch(const std::string& dir);
+
 struct PublishedLog {
   std::string checkpoint_note;
   note::Checkpoint checkpoint;

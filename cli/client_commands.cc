@@ -22,6 +22,7 @@
 #include "core/keys/keys.h"
 #include "core/protocol/entry.h"
 #include "core/protocol/key_set.h"
+#include "core/protocol/key_set_message.h"
 #include "core/util/file.h"
 #include "grpcpp/grpcpp.h"
 #include "proto/log_service.grpc.pb.h"
@@ -300,15 +301,9 @@ absl::Status Update(KeyTransparencyLog::Stub& stub, const std::vector<std::strin
       return absl::InvalidArgumentError("update: --expected_version leaves no next version");
     }
     absl::Status s = SignKeySet(*account_key, req.account(), req.expected_version() + 1, &key_set);
-    if (!s.ok()) return s;
-    req.mutable_key_set()->set_account_key(*key_set.account_key);
-    req.mutable_key_set()->set_signature(key_set.signature);
+    if (!s.ok()) return s;  // sets key_set.account_key and its signature
   }
-  for (const Device& d : key_set.devices) {
-    v1::Device* p = req.mutable_key_set()->add_devices();
-    p->set_device_id(d.device_id);
-    p->set_device_key(d.device_key);
-  }
+  FillKeySet(key_set, req.mutable_key_set());
   grpc::ClientContext ctx;
   SetDeadline(&ctx);
   ctx.AddMetadata("authorization", "Bearer " + *token);

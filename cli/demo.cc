@@ -32,6 +32,7 @@
 #include "core/note/ed25519_note.h"
 #include "core/note/note.h"
 #include "core/protocol/key_set.h"
+#include "core/protocol/key_set_message.h"
 #include "core/protocol/verification_code.h"
 #include "core/util/file.h"
 #include "core/witness/add_checkpoint.h"
@@ -135,6 +136,7 @@ class Story {
                                              uint64_t expected_version,
                                              const Ed25519PrivateKey* sign_with);
   absl::StatusOr<Outcome> LookupUntil(App& app, const std::string& account, uint64_t version);
+  absl::StatusOr<std::string> ServedCheckpoint();
   absl::Status WaitServed(uint64_t tree_size);
   absl::Status WaitCosigned();
   absl::Status LookUp(Person& who, Person& whom);
@@ -177,15 +179,7 @@ absl::StatusOr<v1::UpdateResponse> Story::Publish(const std::string& account, Ke
   v1::UpdateRequest req;
   req.set_account(account);
   req.set_expected_version(expected_version);
-  if (key_set.account_key) {
-    req.mutable_key_set()->set_account_key(*key_set.account_key);
-    req.mutable_key_set()->set_signature(key_set.signature);
-  }
-  for (const Device& d : key_set.devices) {
-    v1::Device* p = req.mutable_key_set()->add_devices();
-    p->set_device_id(d.device_id);
-    p->set_device_key(d.device_key);
-  }
+  FillKeySet(key_set, req.mutable_key_set());
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(timeout_));
   ctx.AddMetadata("authorization", "Bearer " + token_);
@@ -214,17 +208,24 @@ absl::StatusOr<Outcome> Story::LookupUntil(App& app, const std::string& account,
   }
 }
 
+// The checkpoint note the log serves now (GetCheckpoint, within timeout_).
+absl::StatusOr<std::string> Story::ServedCheckpoint() {
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(timeout_));
+  v1::GetCheckpointResponse resp;
+  absl::Status s = FromGrpcStatus(log_->GetCheckpoint(&ctx, {}, &resp), "GetCheckpoint");
+  if (!s.ok()) return s;
+  return std::move(*resp.mutable_checkpoint());
+}
+
 // Waits until the log serves (with every cosignature) a checkpoint of at
 // least `tree_size` entries.
 absl::Status Story::WaitServed(uint64_t tree_size) {
   const absl::Time end = absl::Now() + wait_;
   while (true) {
-    grpc::ClientContext ctx;
-    ctx.set_deadline(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(timeout_));
-    v1::GetCheckpointResponse resp;
-    absl::Status s = FromGrpcStatus(log_->GetCheckpoint(&ctx, {}, &resp), "GetCheckpoint");
-    if (!s.ok()) return s;
-    auto n = note::ParseNote(resp.checkpoint());
+    absl::StatusOr<std::string> served = ServedCheckpoint();
+    if (!served.ok()) return served.status();
+    auto n = note::ParseNote(*served);
     auto cp =
         n.ok() ? note::ParseCheckpoint(n->text) : absl::StatusOr<note::Checkpoint>(n.status());
     if (cp.ok() && cp->size >= tree_size) return absl::OkStatus();
@@ -250,15 +251,12 @@ absl::Status Story::WaitCosigned() {
   }
   const absl::Time end = absl::Now() + wait_;
   while (true) {
-    grpc::ClientContext ctx;
-    ctx.set_deadline(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(timeout_));
-    v1::GetCheckpointResponse resp;
-    absl::Status s = FromGrpcStatus(log_->GetCheckpoint(&ctx, {}, &resp), "GetCheckpoint");
-    if (!s.ok()) return s;
+    absl::StatusOr<std::string> served = ServedCheckpoint();
+    if (!served.ok()) return served.status();
     size_t cosigned = 0;
     for (const auto& k : keys) {
       const note::NoteVerifier* v[] = {&k};
-      if (note::OpenNote(resp.checkpoint(), v).ok()) ++cosigned;
+      if (note::OpenNote(*served, v).ok()) ++cosigned;
     }
     if (cosigned == keys.size()) return absl::OkStatus();
     if (absl::Now() > end) {

@@ -8,7 +8,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "core/http/client.h"
-#include "core/merkle/hasher.h"
 #include "core/merkle/proof_builder.h"
 #include "core/note/checkpoint.h"
 #include "core/note/note.h"
@@ -96,14 +95,7 @@ class TileHashSource : public merkle::HashSource {
                                                  " hashes, node ", id.ToString(), " needs ",
                                                  offset + count));
     }
-    std::vector<Hash> hashes(row.begin() + offset, row.begin() + offset + count);
-    while (hashes.size() > 1) {
-      for (size_t i = 0; i < hashes.size() / 2; ++i) {
-        hashes[i] = merkle::HashChildren(hashes[2 * i], hashes[2 * i + 1]);
-      }
-      hashes.resize(hashes.size() / 2);
-    }
-    return hashes[0];
+    return tiles::SubtreeRoot(absl::MakeConstSpan(row).subspan(offset, count));
   }
 
   // Tile (level, n) of the tree of size_, decoded; memoized for this proof.

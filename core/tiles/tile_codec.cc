@@ -85,8 +85,8 @@ absl::StatusOr<std::vector<absl::string_view>> ParseEntryBundle(absl::string_vie
   return entries;
 }
 
-Hash FullTileRoot(absl::Span<const Hash> hashes) {
-  if (hashes.size() != static_cast<size_t>(kTileWidth)) std::abort();
+Hash SubtreeRoot(absl::Span<const Hash> hashes) {
+  if (hashes.empty() || (hashes.size() & (hashes.size() - 1)) != 0) std::abort();
   std::vector<Hash> level(hashes.begin(), hashes.end());
   while (level.size() > 1) {
     for (size_t i = 0; i < level.size() / 2; ++i) {
@@ -95,6 +95,11 @@ Hash FullTileRoot(absl::Span<const Hash> hashes) {
     level.resize(level.size() / 2);
   }
   return level[0];
+}
+
+Hash FullTileRoot(absl::Span<const Hash> hashes) {
+  if (hashes.size() != static_cast<size_t>(kTileWidth)) std::abort();
+  return SubtreeRoot(hashes);
 }
 
 }  // namespace tiles

@@ -39,9 +39,14 @@ absl::StatusOr<std::string> EncodeEntryBundle(absl::Span<const std::string> entr
 // into `bytes`, which must outlive them.
 absl::StatusOr<std::vector<absl::string_view>> ParseEntryBundle(absl::string_view bytes, int width);
 
-// The RFC 6962 hash of the subtree whose level-8L nodes are `hashes`: for a
-// full tile at level L, index N, the hash tlog-tiles puts at position N % 256
-// of tile (L + 1, N / 256) (node (8L + 8, N)). REQUIRES: 256 hashes.
+// The RFC 6962 hash of the perfect subtree whose bottom row is `hashes`
+// (node (8L + k, i) from the 2^k hashes of tile level L it covers).
+// REQUIRES: a power of two of hashes (at least 1).
+Hash SubtreeRoot(absl::Span<const Hash> hashes);
+
+// SubtreeRoot of a full tile: for tile (L, N), the hash tlog-tiles puts at
+// position N % 256 of tile (L + 1, N / 256) (node (8L + 8, N)).
+// REQUIRES: 256 hashes.
 Hash FullTileRoot(absl::Span<const Hash> hashes);
 
 }  // namespace tiles

@@ -100,6 +100,15 @@ TEST(FullTileRootTest, IsTheRootOfTheSubtreeOverTheTilesHashes) {
   EXPECT_EQ(FullTileRoot(leaves), range.Root());
 }
 
+TEST(SubtreeRootTest, IsTheRootOfEveryPowerOfTwoRunOfHashes) {
+  for (int n = 1; n <= 256; n *= 2) {
+    std::vector<Hash> leaves = Leaves(n);
+    merkle::CompactRange range;
+    for (const Hash& h : leaves) range.Append(h);
+    EXPECT_EQ(SubtreeRoot(leaves), range.Root()) << n << " hashes";
+  }
+}
+
 }  // namespace
 }  // namespace tiles
 }  // namespace keytrail

@@ -26,15 +26,29 @@ void FillVersion(uint64_t version, const VersionRecord& rec, v1::AccountVersion*
   out->set_log_index(rec.log_index);
 }
 
-absl::Status CheckTreeSize(uint64_t size, const PublishedState& state, absl::string_view field) {
-  if (size > state.log.tree_size) {
-    return absl::OutOfRangeError(
-        absl::StrCat(field, " ", size, " is beyond the log's size ", state.log.tree_size));
-  }
-  return absl::OkStatus();
+}  // namespace
+
+absl::Status LogQueries::CheckServing(const PublishedState* state) const {
+  if (state != nullptr) return absl::OkStatus();
+  return absl::UnavailableError(
+      "behind: this read replica has not verified any checkpoint yet; retry (another server may "
+      "answer)");
 }
 
-}  // namespace
+absl::Status LogQueries::CheckTreeSize(uint64_t size, const PublishedState& state,
+                                       absl::string_view field) const {
+  if (size <= state.log.tree_size) return absl::OkStatus();
+  if (replica_) {
+    // Not evidence of anything: the primary, or another replica behind the
+    // same load balancer, may well be ahead of this one.
+    return absl::UnavailableError(absl::StrCat("behind: ", field, " ", size,
+                                               " is beyond the newest checkpoint this read "
+                                               "replica verified (size ",
+                                               state.log.tree_size, "); retry"));
+  }
+  return absl::OutOfRangeError(
+      absl::StrCat(field, " ", size, " is beyond the log's size ", state.log.tree_size));
+}
 
 std::shared_ptr<const PublishedState> LogQueries::State() const { return served_.Get(); }
 std::shared_ptr<const PublishedState> LogQueries::Newest() const { return published_.Get(); }
@@ -113,7 +127,7 @@ LogQueries::Prefetched LogQueries::Prefetch(absl::string_view account) const {
   Prefetched out;
   out.state = State();
   out.account = std::string(account);
-  if (!ValidateAccountId(account).ok()) return out;
+  if (out.state == nullptr || !ValidateAccountId(account).ok()) return out;
   auto stored = storage_.Reader(out.state->snapshot.get()).GetAccount(account);
   if (!stored.ok()) return out;
   out.read = true;
@@ -129,6 +143,7 @@ bool LogQueries::NeedsVrfProof(const Prefetched& prefetched) const {
 bool LogQueries::NeedsVrfProof(absl::string_view account) const {
   if (!ValidateAccountId(account).ok()) return false;
   auto state = State();
+  if (state == nullptr) return false;
   auto stored = storage_.Reader(state->snapshot.get()).GetAccount(account);
   if (!stored.ok() || stored->has_value()) return false;
   return proof_cache_ == nullptr || !proof_cache_->Get(account).has_value();
@@ -143,6 +158,8 @@ absl::Status LogQueries::Lookup(const v1::LookupRequest& request,
 
 absl::Status LogQueries::Lookup(const Prefetched& prefetched, const v1::LookupRequest& request,
                                 v1::LookupResponse* response) const {
+  absl::Status serving = CheckServing(prefetched.state.get());
+  if (!serving.ok()) return serving;
   const PublishedState& state = *prefetched.state;
   const bool known = prefetched.read && prefetched.account == request.account();
   auto proofs = ProveAccount(state, known ? &prefetched.stored : nullptr, request.account(),
@@ -175,6 +192,8 @@ absl::Status LogQueries::History(const Prefetched& prefetched, const v1::History
     return absl::InvalidArgumentError("since_version: versions start at 1");
   }
   const std::shared_ptr<const PublishedState>& state = prefetched.state;
+  absl::Status serving = CheckServing(state.get());
+  if (!serving.ok()) return serving;
   const bool known = prefetched.read && prefetched.account == request.account();
   auto proofs = ProveAccount(*state, known ? &prefetched.stored : nullptr, request.account(),
                              request.last_verified_size(), response->mutable_log(),
@@ -221,11 +240,13 @@ absl::Status LogQueries::History(const Prefetched& prefetched, const v1::History
 absl::Status LogQueries::GetCheckpoint(const v1::GetCheckpointRequest& request,
                                        v1::GetCheckpointResponse* response) const {
   auto served = State();
+  absl::Status serving = CheckServing(served.get());
+  if (!serving.ok()) return serving;
   if (request.newest()) {
     // The newest log-signed checkpoint, with the cosignatures it has so far
     // (those are on the served copy when it is the same epoch).
     auto newest = Newest();
-    if (newest->log.epoch != served->log.epoch) served = std::move(newest);
+    if (newest != nullptr && newest->log.epoch != served->log.epoch) served = std::move(newest);
   }
   response->set_checkpoint(served->checkpoint);
   return absl::OkStatus();
@@ -234,8 +255,16 @@ absl::Status LogQueries::GetCheckpoint(const v1::GetCheckpointRequest& request,
 absl::Status LogQueries::GetEntries(const v1::GetEntriesRequest& request,
                                     v1::GetEntriesResponse* response) const {
   auto state = Newest();
+  absl::Status serving = CheckServing(state.get());
+  if (!serving.ok()) return serving;
   if (request.count() == 0) return absl::InvalidArgumentError("count: must be at least 1");
   if (request.start() >= state->log.tree_size) {
+    if (replica_) {
+      return absl::UnavailableError(absl::StrCat("behind: start ", request.start(),
+                                                 " is at or beyond the newest checkpoint this read "
+                                                 "replica verified (size ",
+                                                 state->log.tree_size, "); retry"));
+    }
     return absl::OutOfRangeError(absl::StrCat(
         "start ", request.start(), " is at or beyond the log's size ", state->log.tree_size));
   }
@@ -259,7 +288,9 @@ absl::Status LogQueries::GetEntries(const v1::GetEntriesRequest& request,
 absl::Status LogQueries::GetInclusionProof(const v1::GetInclusionProofRequest& request,
                                            v1::GetInclusionProofResponse* response) const {
   auto state = Newest();
-  absl::Status s = CheckTreeSize(request.tree_size(), *state, "tree_size");
+  absl::Status s = CheckServing(state.get());
+  if (!s.ok()) return s;
+  s = CheckTreeSize(request.tree_size(), *state, "tree_size");
   if (!s.ok()) return s;
   if (request.index() >= request.tree_size()) {
     return absl::InvalidArgumentError(
@@ -275,7 +306,9 @@ absl::Status LogQueries::GetInclusionProof(const v1::GetInclusionProofRequest& r
 absl::Status LogQueries::GetConsistencyProof(const v1::GetConsistencyProofRequest& request,
                                              v1::GetConsistencyProofResponse* response) const {
   auto state = Newest();
-  absl::Status s = CheckTreeSize(request.second_size(), *state, "second_size");
+  absl::Status s = CheckServing(state.get());
+  if (!s.ok()) return s;
+  s = CheckTreeSize(request.second_size(), *state, "second_size");
   if (!s.ok()) return s;
   if (request.first_size() == 0 || request.first_size() > request.second_size()) {
     return absl::InvalidArgumentError(absl::StrCat("first_size ", request.first_size(),

@@ -9,7 +9,12 @@
 //                    last_verified_size the log never reached), a start past
 //                    the end, a since_version past the account's next one;
 //   DataLoss         the log's own records are damaged or inconsistent;
-//   Unavailable      storage trouble.
+//   Unavailable      storage trouble; and on a read replica (docs/REPLICAS.md)
+//                    a tree size, last_verified_size or start beyond the
+//                    newest checkpoint it verified ("behind: retry": the
+//                    primary or another replica may be ahead; never
+//                    OutOfRange, which verifiers read as a rollback), and
+//                    every read before it has verified any checkpoint.
 // Thread-safe.
 #ifndef KEYTRAIL_LOG_SERVER_LOG_QUERIES_H_
 #define KEYTRAIL_LOG_SERVER_LOG_QUERIES_H_
@@ -45,17 +50,20 @@ class LogQueries {
   // `proof_cache` (when not null) keeps the VRF proofs computed for absent
   // accounts. `contexts` (when not null) holds what lookups of one epoch
   // share (epoch_context.h); answers are the same with or without it, only
-  // cheaper with it.
+  // cheaper with it. `replica`: answer as a read replica does (above);
+  // its state holders may then be empty.
   LogQueries(const LogStorage& storage, const StateHolder& published, const VrfPrivateKey& vrf_key,
              LogIdentity info, const StateHolder* served = nullptr,
-             VrfProofCache* proof_cache = nullptr, const EpochContexts* contexts = nullptr)
+             VrfProofCache* proof_cache = nullptr, const EpochContexts* contexts = nullptr,
+             bool replica = false)
       : storage_(storage),
         published_(published),
         served_(served != nullptr ? *served : published),
         vrf_key_(vrf_key),
         info_(std::move(info)),
         proof_cache_(proof_cache),
-        contexts_(contexts) {}
+        contexts_(contexts),
+        replica_(replica) {}
 
   // The served state and the account's stored record, read once for both
   // NeedsVrfProof and the answer (Lookup and History with a Prefetched).
@@ -122,6 +130,13 @@ class LogQueries {
   std::shared_ptr<const PublishedState> State() const;
   // The newest committed state (entries, proofs, GetCheckpoint newest).
   std::shared_ptr<const PublishedState> Newest() const;
+  // Unavailable when `state` is null: a replica that has verified nothing
+  // yet (a primary always has its genesis epoch).
+  absl::Status CheckServing(const PublishedState* state) const;
+  // OK when `size` is within `state`'s tree; else OutOfRange, or on a
+  // replica Unavailable (behind).
+  absl::Status CheckTreeSize(uint64_t size, const PublishedState& state,
+                             absl::string_view field) const;
 
   const LogStorage& storage_;
   const StateHolder& published_;
@@ -130,6 +145,7 @@ class LogQueries {
   const LogIdentity info_;
   VrfProofCache* const proof_cache_;
   const EpochContexts* const contexts_;
+  const bool replica_;
 };
 
 }  // namespace keytrail

@@ -1,7 +1,5 @@
 #include "log_server/log_server.h"
 
-#include <grpc/support/log.h>
-
 #include <algorithm>
 #include <atomic>
 #include <cstdlib>
@@ -14,18 +12,16 @@
 #include "core/crypto/ecvrf.h"
 #include "core/keys/keys.h"
 #include "core/merkle/proof_builder.h"
-#include "core/net/listener.h"
 #include "core/protocol/limits.h"
 #include "core/replica/private_bundle.h"
 #include "core/storage/log_tiles.h"
 #include "core/tiles/directory_store.h"
 #include "core/util/file.h"
 #include "core/util/logging.h"
-#include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
-#include "grpcpp/health_check_service_interface.h"
 #include "log_server/cosignature_collector.h"
 #include "log_server/epoch_builder.h"
+#include "log_server/grpc_front.h"
 #include "log_server/log_queries.h"
 #include "log_server/log_service.h"
 #include "log_server/log_storage.h"
@@ -35,56 +31,6 @@
 #include "log_server/write_auth.h"
 
 namespace keytrail {
-namespace {
-
-// gRPC health is SERVING only while the listener accepts connections,
-// commits work and the server is not shutting down, so load balancers and
-// supervisors stop sending traffic when any of them fails.
-class HealthGate {
- public:
-  explicit HealthGate(grpc::HealthCheckServiceInterface* health) : health_(health) { Update(); }
-  void SetListenerFailing(bool failing) {
-    absl::MutexLock lock(&mu_);
-    listener_failing_ = failing;
-    Update();
-  }
-  void SetStorageOk(bool ok) {
-    absl::MutexLock lock(&mu_);
-    storage_ok_ = ok;
-    Update();
-  }
-  // Tile publication has a service of its own: a tile store outage delays
-  // publication but must not take the log out of its load balancer.
-  void SetTilesOk(bool ok) {
-    absl::MutexLock lock(&mu_);
-    tiles_ok_ = ok;
-    Update();
-  }
-  static constexpr char kTilesService[] = "keytrail.v1.TilePublication";
-  // NOT_SERVING for good; later calls change nothing.
-  void ShutDown() {
-    absl::MutexLock lock(&mu_);
-    shut_down_ = true;
-    Update();
-    health_ = nullptr;
-  }
-
- private:
-  void Update() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    if (health_ != nullptr) {
-      health_->SetServingStatus(!listener_failing_ && storage_ok_ && !shut_down_);
-      health_->SetServingStatus(kTilesService, tiles_ok_ && !shut_down_);
-    }
-  }
-  absl::Mutex mu_;
-  grpc::HealthCheckServiceInterface* health_ ABSL_GUARDED_BY(mu_);
-  bool listener_failing_ ABSL_GUARDED_BY(mu_) = false;
-  bool storage_ok_ ABSL_GUARDED_BY(mu_) = true;
-  bool tiles_ok_ ABSL_GUARDED_BY(mu_) = true;
-  bool shut_down_ ABSL_GUARDED_BY(mu_) = false;
-};
-
-}  // namespace
 
 // Declaration order is destruction order reversed: the gRPC server goes
 // first, then the sequencer (which commits what is queued), then storage.
@@ -106,18 +52,16 @@ struct LogServer::Parts {
   std::unique_ptr<TilesHttpServer> tiles_http;  // reads the store and the publisher
   std::unique_ptr<WriteAuthorizer> auth;
   std::unique_ptr<UpdatePreparer> preparer;
-  // Outlives the sequencer and the listener, which report to it.
-  std::unique_ptr<HealthGate> health;
   std::unique_ptr<Sequencer> sequencer;
   std::unique_ptr<VrfProofCache> proof_cache;
   std::unique_ptr<LogQueries> queries;
   // Outlives the service and the gRPC server, whose calls it finishes.
   std::unique_ptr<ProofScheduler> proof_scheduler;
   std::unique_ptr<LogService> service;
-  std::unique_ptr<grpc::experimental::ExternalConnectionAcceptor> acceptor;
-  std::unique_ptr<grpc::Server> server;
-  std::unique_ptr<Listener> listener;  // stopped first: it feeds the server
-  int port = 0;
+  // The listener, gRPC and health: stopped first (Shutdown says in which
+  // steps); the sequencer and the publisher report health to it only
+  // until they are stopped.
+  std::unique_ptr<GrpcFront> front;
   bool shut_down = false;
   // The start-up block cache warm-up (warm_cache_bytes): stopped and joined
   // first at Shutdown, while the storage it reads is open.
@@ -127,81 +71,6 @@ struct LogServer::Parts {
 };
 
 namespace {
-
-// gRPC's own log lines: while the server starts, our one line per failure
-// says what went wrong, so gRPC's are dropped; once it serves, gRPC's errors
-// go to our log, one line each ("grpc: ..."). GRPC_VERBOSITY, if set, still
-// chooses what gRPC emits.
-std::atomic<bool> g_grpc_log_quiet{true};
-
-void ForwardGrpcLog(gpr_log_func_args* args) {
-  if (g_grpc_log_quiet.load() || args->severity != GPR_LOG_SEVERITY_ERROR) return;
-  LogLine(LogLevel::kError, absl::StrCat("grpc: ", args->message));
-}
-
-void TakeOverGrpcLogging() {
-  static const bool done = [] {
-    if (std::getenv("GRPC_VERBOSITY") == nullptr) {
-      gpr_set_log_verbosity(GPR_LOG_SEVERITY_ERROR);
-    }
-    gpr_set_log_function(ForwardGrpcLog);
-    return true;
-  }();
-  (void)done;
-}
-
-// Reads a PEM file and checks it holds a PEM block of `kind` (e.g.
-// "CERTIFICATE", or "PRIVATE KEY" for any "-----BEGIN ... PRIVATE KEY-----"),
-// so a wrong file gets our one clear line instead of a TLS library error.
-absl::StatusOr<std::string> ReadPemFile(const std::string& path, absl::string_view flag,
-                                        absl::string_view kind) {
-  // A certificate chain or a private key: a few KiB; the cap refuses a wrong path.
-  absl::StatusOr<std::string> read = ReadFileToString(path, 1 << 20, FileKind::kSecret);
-  if (!read.ok()) {
-    return absl::Status(read.status().code(), absl::StrCat(flag, ": ", read.status().message()));
-  }
-  std::string pem = *std::move(read);
-  const size_t begin = pem.find("-----BEGIN ");
-  const size_t end_of_label = begin == std::string::npos ? begin : pem.find("-----", begin + 11);
-  const bool found =
-      end_of_label != std::string::npos &&
-      absl::string_view(pem).substr(begin + 11, end_of_label - begin - 11).find(kind) !=
-          absl::string_view::npos &&
-      pem.find("-----END ", end_of_label) != std::string::npos;
-  if (!found) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(flag, ": ", path, " is not a PEM file holding a ", kind));
-  }
-  return pem;
-}
-
-absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ListenerCredentials(
-    const LogServerOptions& o) {
-  if (o.tls_cert_file.empty() != o.tls_key_file.empty()) {
-    return absl::InvalidArgumentError("--tls_cert_file and --tls_key_file go together");
-  }
-  if (o.tls_cert_file.empty()) {
-    if (!o.tls_client_ca_file.empty()) {
-      return absl::InvalidArgumentError("--tls_client_ca_file needs --tls_cert_file");
-    }
-    return grpc::InsecureServerCredentials();
-  }
-  grpc::SslServerCredentialsOptions ssl;
-  auto cert = ReadPemFile(o.tls_cert_file, "--tls_cert_file", "CERTIFICATE");
-  if (!cert.ok()) return cert.status();
-  auto key = ReadPemFile(o.tls_key_file, "--tls_key_file", "PRIVATE KEY");
-  if (!key.ok()) return key.status();
-  ssl.pem_key_cert_pairs.push_back({*key, *cert});
-  if (!o.tls_client_ca_file.empty()) {
-    auto ca = ReadPemFile(o.tls_client_ca_file, "--tls_client_ca_file", "CERTIFICATE");
-    if (!ca.ok()) return ca.status();
-    ssl.pem_root_certs = *ca;
-    // Ask every client for a certificate, verify it when given, but let
-    // readers connect without one.
-    ssl.client_certificate_request = GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY;
-  }
-  return grpc::SslServerCredentials(ssl);
-}
 
 // Starts collecting cosignatures from o.monitors, if any: `published`'s
 // every new state is pushed to them and `served` gets the state reads
@@ -232,13 +101,23 @@ absl::Status CheckSecretFileModes(const LogServerOptions& o) {
   return absl::OkStatus();
 }
 
+GrpcFrontOptions FrontOptions(const LogServerOptions& o) {
+  GrpcFrontOptions front;
+  front.listen_address = o.listen_address;
+  front.tls_cert_file = o.tls_cert_file;
+  front.tls_key_file = o.tls_key_file;
+  front.tls_client_ca_file = o.tls_client_ca_file;
+  front.max_connections = o.max_connections;
+  return front;
+}
+
 }  // namespace
 
 LogServer::LogServer(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}
 
 LogServer::~LogServer() { Shutdown(absl::Seconds(1)); }
 
-int LogServer::port() const { return parts_->port; }
+int LogServer::port() const { return parts_->front->port(); }
 
 int LogServer::tiles_port() const {
   return parts_->tiles_http != nullptr ? parts_->tiles_http->port() : 0;
@@ -254,8 +133,7 @@ std::string LogServer::TileMetrics() const {
 
 absl::StatusOr<std::unique_ptr<LogServer>> LogServer::Start(const LogServerOptions& o) {
   absl::Time start = absl::Now();
-  TakeOverGrpcLogging();
-  g_grpc_log_quiet.store(true);
+  QuietGrpcLogging();
   if (o.data_dir.empty()) return absl::InvalidArgumentError("--data_dir is required");
   if (o.note_key_file.empty()) return absl::InvalidArgumentError("--note_key is required");
   if (o.vrf_key_file.empty()) return absl::InvalidArgumentError("--vrf_key is required");
@@ -271,8 +149,9 @@ absl::StatusOr<std::unique_ptr<LogServer>> LogServer::Start(const LogServerOptio
   }
   auto vrf_key = LoadVrfPrivateKey(o.vrf_key_file);
   if (!vrf_key.ok()) return vrf_key.status();
-  auto credentials = ListenerCredentials(o);
-  if (!credentials.ok()) return credentials.status();
+  const GrpcFrontOptions front = FrontOptions(o);
+  absl::Status tls = GrpcFront::CheckOptions(front);
+  if (!tls.ok()) return tls;
 
   auto parts = std::make_unique<Parts>();
   auto auth = WriteAuthorizer::Create(o.write_token_file, !o.tls_client_ca_file.empty());
@@ -353,50 +232,13 @@ absl::StatusOr<std::unique_ptr<LogServer>> LogServer::Start(const LogServerOptio
   parts->service = std::make_unique<LogService>(*parts->auth, *parts->preparer, *parts->sequencer,
                                                 *parts->queries, parts->proof_scheduler.get());
 
-  // Descriptors: as many as the hard limit allows; a reserve stays free for
-  // RocksDB, gRPC's internals and the log itself, and connections beyond it
-  // (or beyond --max_connections) are shed by the listener.
-  auto budget = ConnectionDescriptorBudget(o.max_connections);
-  if (!budget.ok()) return budget.status();
-  const int fd_limit = budget->fd_limit;
-  const int max_fd = budget->max_fd;
-  auto listener = Listener::Open(o.listen_address);
-  if (!listener.ok()) return listener.status();
-  parts->listener = *std::move(listener);
-  parts->port = parts->listener->port();
-
-  grpc::EnableDefaultHealthCheckService(true);
-  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
-  grpc::ServerBuilder builder_grpc;
-  // gRPC does not listen itself (see listener.h): it gets each connection
-  // the listener accepts, and does TLS on it with `credentials`.
-  parts->acceptor = builder_grpc.experimental().AddExternalConnectionAcceptor(
-      grpc::ServerBuilder::experimental_type::ExternalConnectionType::FROM_FD, *credentials);
-  builder_grpc.RegisterService(parts->service.get());
-  builder_grpc.SetMaxReceiveMessageSize(static_cast<int>(kMaxRequestBytes));
-  parts->server = builder_grpc.BuildAndStart();
-  if (parts->server == nullptr) {
-    return absl::UnavailableError(
-        absl::StrCat("can't start the gRPC server on ", o.listen_address,
-                     o.tls_cert_file.empty() ? "" : " (do the TLS certificate and key match?)"));
-  }
-  parts->health = std::make_unique<HealthGate>(parts->server->GetHealthCheckService());
-  grpc::experimental::ExternalConnectionAcceptor* acceptor = parts->acceptor.get();
-  HealthGate* health = parts->health.get();
-  const int listen_fd = -1;
-  parts->listener->Start(
-      [acceptor, listen_fd](int fd) {
-        grpc::experimental::ExternalConnectionAcceptor::NewConnectionParameters p;
-        p.listener_fd = listen_fd;
-        p.fd = fd;
-        acceptor->HandleNewConnection(&p);
-      },
-      max_fd,
-      // While connections can't be accepted the server is not healthy, so
-      // load balancers and supervisors stop sending it traffic.
-      [health](bool failing) { health->SetListenerFailing(failing); });
-  // While commits fail (a full disk) likewise; the sequencer retries.
-  parts->sequencer->OnStorageHealth([health](bool ok) { health->SetStorageOk(ok); });
+  auto started = GrpcFront::Start(front, parts->service.get());
+  if (!started.ok()) return started.status();
+  parts->front = *std::move(started);
+  GrpcFront* health = parts->front.get();
+  // While commits fail (a full disk) the server is not healthy; the
+  // sequencer retries.
+  parts->sequencer->OnStorageHealth([health](bool ok) { health->SetOk("storage", ok); });
   if (parts->publisher != nullptr) parts->publisher->Start();
   parts->sequencer->Start();
 
@@ -404,8 +246,9 @@ absl::StatusOr<std::unique_ptr<LogServer>> LogServer::Start(const LogServerOptio
   LogInfo(
       "serving origin %s on port %d: epoch %d, tree size %d, %d accounts; "
       "up to %d descriptors (ulimit -n %d); started in %.0f ms",
-      config.origin, parts->port, state->log.epoch, state->log.tree_size, state->map_size, max_fd,
-      fd_limit, absl::ToDoubleMilliseconds(absl::Now() - start));
+      config.origin, parts->front->port(), state->log.epoch, state->log.tree_size, state->map_size,
+      parts->front->max_fd(), parts->front->fd_limit(),
+      absl::ToDoubleMilliseconds(absl::Now() - start));
   if (parts->proof_scheduler != nullptr) {
     LogInfo(
         "absent-account reads: %d VRF workers (nice +%d), at most %d per client, "
@@ -430,7 +273,7 @@ absl::StatusOr<std::unique_ptr<LogServer>> LogServer::Start(const LogServerOptio
               parts->private_store->Describe());
     }
   }
-  g_grpc_log_quiet.store(false);
+  ForwardGrpcErrors();
   StartCacheWarmer(o, *parts);
   return std::unique_ptr<LogServer>(new LogServer(std::move(parts)));
 }
@@ -440,9 +283,8 @@ void LogServer::Shutdown(absl::Duration grace) {
   parts_->shut_down = true;
   parts_->stop_warming.store(true);
   if (parts_->warmer.joinable()) parts_->warmer.join();
-  parts_->listener->Stop();
+  parts_->front->StopAccepting();
   if (parts_->tiles_http != nullptr) parts_->tiles_http->Stop();
-  parts_->health->ShutDown();
   // The sequencer first, while calls can still be answered: it refuses new
   // updates (UNAVAILABLE, nothing written), builds the last epoch from what
   // is queued and finishes each queued call with its real outcome. Stopping
@@ -457,15 +299,14 @@ void LogServer::Shutdown(absl::Duration grace) {
   // before its handler returns and every update has now been answered. They
   // get a short drain, not the whole grace: gRPC also waits for every
   // connection to close until the deadline, and an idle client's never does.
-  parts_->server->Shutdown(std::chrono::system_clock::now() +
-                           absl::ToChronoMilliseconds(std::min(grace, absl::Seconds(1))));
+  parts_->front->Shutdown(absl::Now() + std::min(grace, absl::Seconds(1)));
   // The last epoch's tiles, if the store lets us quickly; the rest is
   // published after the next start.
   if (parts_->publisher != nullptr) {
     parts_->publisher->Stop(std::min(grace, absl::Seconds(2)));
   }
   if (parts_->collector != nullptr) parts_->collector->Stop();
-  parts_->server->Wait();
+  parts_->front->Wait();
   LogInfo("stopped");
 }
 
@@ -599,12 +440,12 @@ absl::Status MakeTilePublisher(const LogServerOptions& o, const std::string& ori
   p.required_cosignatures = o.required_cosignatures;
   p.min_backoff = o.tiles_min_backoff;
   p.max_backoff = o.tiles_max_backoff;
-  LogServer::Parts* all = &parts;  // collector and health exist before Start
+  LogServer::Parts* all = &parts;  // collector and front exist before Start
   p.on_tiles_written = [all](const std::shared_ptr<const PublishedState>& s) {
     if (all->collector != nullptr) all->collector->AllowPush(s);
   };
   p.on_health = [all](bool ok) {
-    if (all->health != nullptr) all->health->SetTilesOk(ok);
+    if (all->front != nullptr) all->front->SetTilesOk(ok);
   };
   parts.publisher = std::make_unique<TilePublisher>(parts.storage.get(), parts.tile_store.get(), p);
   absl::Status restored = parts.publisher->Restore();

@@ -51,26 +51,37 @@ grpc::ServerUnaryReactor* ReadCall(grpc::CallbackServerContext* context, const L
 
 }  // namespace
 
+absl::Status LogService::CheckWritable() const {
+  if (sequencer_ != nullptr) return absl::OkStatus();
+  return absl::FailedPreconditionError(
+      absl::StrCat("this server is a read replica; send updates to the primary",
+                   primary_.empty() ? std::string() : absl::StrCat(" (", primary_, ")")));
+}
+
 grpc::ServerUnaryReactor* LogService::Update(grpc::CallbackServerContext* context,
                                              const v1::UpdateRequest* request,
                                              v1::UpdateResponse* response) {
-  absl::Status s = auth_.Check(*context);
+  absl::Status s = CheckWritable();
   if (!s.ok()) return Finish(context, s);
-  auto prepared = preparer_.Prepare(*request);
+  s = auth_->Check(*context);
+  if (!s.ok()) return Finish(context, s);
+  auto prepared = preparer_->Prepare(*request);
   if (!prepared.ok()) return Finish(context, prepared.status());
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  sequencer_.Submit(*std::move(prepared),
-                    [reactor, response](absl::StatusOr<UpdateOutcome> outcome) {
-                      if (outcome.ok()) FillOutcome(*outcome, response);
-                      reactor->Finish(ToGrpcStatus(outcome.status()));
-                    });
+  sequencer_->Submit(*std::move(prepared),
+                     [reactor, response](absl::StatusOr<UpdateOutcome> outcome) {
+                       if (outcome.ok()) FillOutcome(*outcome, response);
+                       reactor->Finish(ToGrpcStatus(outcome.status()));
+                     });
   return reactor;
 }
 
 grpc::ServerUnaryReactor* LogService::BatchUpdate(grpc::CallbackServerContext* context,
                                                   const v1::BatchUpdateRequest* request,
                                                   v1::BatchUpdateResponse* response) {
-  absl::Status s = auth_.Check(*context);
+  absl::Status s = CheckWritable();
+  if (!s.ok()) return Finish(context, s);
+  s = auth_->Check(*context);
   if (!s.ok()) return Finish(context, s);
   const int n = request->updates_size();
   if (n == 0 || n > static_cast<int>(kMaxBatchUpdates)) {
@@ -90,23 +101,23 @@ grpc::ServerUnaryReactor* LogService::BatchUpdate(grpc::CallbackServerContext* c
   };
   for (int i = 0; i < n; ++i) {
     v1::UpdateResult* result = response->mutable_results(i);
-    auto prepared = preparer_.Prepare(request->updates(i));
+    auto prepared = preparer_->Prepare(request->updates(i));
     if (!prepared.ok()) {
       result->set_code(static_cast<int>(prepared.status().code()));
       result->set_message(std::string(prepared.status().message()));
       continue;
     }
     pending->fetch_add(1);
-    sequencer_.Submit(*std::move(prepared),
-                      [result, finish_one](absl::StatusOr<UpdateOutcome> outcome) {
-                        if (outcome.ok()) {
-                          FillOutcome(*outcome, result->mutable_response());
-                        } else {
-                          result->set_code(static_cast<int>(outcome.status().code()));
-                          result->set_message(std::string(outcome.status().message()));
-                        }
-                        finish_one();
-                      });
+    sequencer_->Submit(*std::move(prepared),
+                       [result, finish_one](absl::StatusOr<UpdateOutcome> outcome) {
+                         if (outcome.ok()) {
+                           FillOutcome(*outcome, result->mutable_response());
+                         } else {
+                           result->set_code(static_cast<int>(outcome.status().code()));
+                           result->set_message(std::string(outcome.status().message()));
+                         }
+                         finish_one();
+                       });
   }
   finish_one();
   return reactor;

@@ -13,6 +13,10 @@
 //
 // Every status comes from the component that produced it, code unchanged
 // (core/grpc/status_convert.h).
+//
+// On a read replica (docs/REPLICAS.md) the service has no writer: Update
+// and BatchUpdate fail with FAILED_PRECONDITION naming the primary, before
+// any credential check (a replica holds none).
 #ifndef KEYTRAIL_LOG_SERVER_LOG_SERVICE_H_
 #define KEYTRAIL_LOG_SERVER_LOG_SERVICE_H_
 
@@ -33,11 +37,15 @@ class LogService final : public v1::KeyTransparencyLog::CallbackService {
   // `proofs` scheduler every read is answered on the calling thread.
   LogService(const WriteAuthorizer& auth, const UpdatePreparer& preparer, Sequencer& sequencer,
              const LogQueries& queries, ProofScheduler* proofs = nullptr)
-      : auth_(auth),
-        preparer_(preparer),
-        sequencer_(sequencer),
+      : auth_(&auth),
+        preparer_(&preparer),
+        sequencer_(&sequencer),
         queries_(queries),
         proofs_(proofs) {}
+  // A read replica's service: reads only. `primary` names where updates
+  // go (an address or a description), for the refusal's message.
+  LogService(const LogQueries& queries, std::string primary, ProofScheduler* proofs = nullptr)
+      : primary_(std::move(primary)), queries_(queries), proofs_(proofs) {}
 
   grpc::ServerUnaryReactor* Update(grpc::CallbackServerContext* context,
                                    const v1::UpdateRequest* request,
@@ -68,9 +76,14 @@ class LogService final : public v1::KeyTransparencyLog::CallbackService {
                                        v1::GetLogInfoResponse* response) override;
 
  private:
-  const WriteAuthorizer& auth_;
-  const UpdatePreparer& preparer_;
-  Sequencer& sequencer_;
+  // FailedPrecondition on a read replica, else OK.
+  absl::Status CheckWritable() const;
+
+  // All null on a read replica.
+  const WriteAuthorizer* const auth_ = nullptr;
+  const UpdatePreparer* const preparer_ = nullptr;
+  Sequencer* const sequencer_ = nullptr;
+  const std::string primary_;
   const LogQueries& queries_;
   ProofScheduler* const proofs_;
 };

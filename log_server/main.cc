@@ -1,4 +1,5 @@
-// log_server: the keytrail log. Flags are documented in docs/OPERATIONS.md;
+// log_server: the keytrail log, or with --replica a read replica of one
+// (docs/REPLICAS.md). Flags are documented in docs/OPERATIONS.md;
 // `log_server --help` lists them.
 //
 // Exits 1 with one line on stderr ("log_server: <why>") when it can't start;
@@ -20,6 +21,7 @@
 #include "core/tiles/s3_store.h"
 #include "core/util/logging.h"
 #include "log_server/log_server.h"
+#include "log_server/replica_server.h"
 
 ABSL_FLAG(std::string, listen, "localhost:8090", "host:port to serve gRPC on (port 0: any)");
 ABSL_FLAG(std::string, data_dir, "", "RocksDB directory (created if missing)");
@@ -121,12 +123,135 @@ ABSL_FLAG(std::string, private_s3_prefix, "",
           "buckets are the same)");
 ABSL_FLAG(std::string, port_file, "",
           "once listening, write the bound port to this file (for --listen=host:0)");
+ABSL_FLAG(bool, replica, false,
+          "run as a read replica (docs/REPLICAS.md): follow the primary's tiles and private "
+          "bundles (--tiles_dir or --tiles_s3_*, --private_dir or --private_s3_*, "
+          "--replica_key_file), verify each epoch, serve reads; needs --note_vkey, not "
+          "--note_key");
+ABSL_FLAG(std::string, note_vkey, "",
+          "replica: the log's note verifier key file (the public file of keytrail keygen note)");
+ABSL_FLAG(std::string, primary, "",
+          "replica: where updates go (named when an update is refused), e.g. log.example:8090");
+ABSL_FLAG(std::vector<std::string>, cosigner_vkeys, {},
+          "replica: comma-separated cosigner verifier keys whose cosignatures "
+          "--required_cosignatures counts (the primary's --monitors' VKEYs)");
+ABSL_FLAG(absl::Duration, replica_poll_interval, absl::Seconds(1),
+          "replica: how often to look for a new checkpoint");
+ABSL_FLAG(absl::Duration, replica_max_staleness, absl::Minutes(5),
+          "replica: health turns NOT_SERVING when the served epoch is older than this");
+ABSL_FLAG(int64_t, replica_max_held_mb, 64,
+          "replica: most MiB of new entries held at once while catching up (beyond: "
+          "verified in one pass, replayed in a second)");
+ABSL_FLAG(std::string, metrics_listen, "",
+          "replica: host:port to serve GET /metrics on (port 0: any; empty: none)");
+ABSL_FLAG(std::string, metrics_port_file, "",
+          "replica: once listening, write the /metrics port to this file");
 
 namespace {
 
 int Fail(const std::string& why) {
   std::fprintf(stderr, "log_server: %s\n", why.c_str());
   return 1;
+}
+
+// Writes `port` to `path` under a temporary name and renames it, so a
+// reader never sees a partial number. "" when done (or no path), else why not.
+std::string WritePortFile(const std::string& flag, const std::string& path, int port) {
+  if (path.empty()) return "";
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << port << "\n";
+    if (!out) return "can't write " + flag + " " + tmp;
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) return "can't write " + flag + " " + path;
+  return "";
+}
+
+// Blocks SIGINT and SIGTERM in every thread (threads inherit the mask from
+// here), so that WaitForSignal takes them.
+sigset_t BlockStopSignals() {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  return signals;
+}
+
+void WaitForSignal(const sigset_t& signals) {
+  int signal_number = 0;
+  sigwait(&signals, &signal_number);
+  keytrail::LogInfo("received signal %d, shutting down", signal_number);
+}
+
+// The read replica: the options the primary and a replica share come from
+// `o` (parsed and checked above); the primary's own flags are refused.
+int RunReplica(const keytrail::LogServerOptions& o) {
+  const std::pair<const char*, bool> primary_only[] = {
+      {"--note_key", !o.note_key_file.empty()},
+      {"--write_token_file", !o.write_token_file.empty()},
+      {"--tls_client_ca_file", !o.tls_client_ca_file.empty()},
+      {"--monitors", !o.monitors.empty()},
+      {"--tiles_listen", !o.tiles_listen.empty()},
+      {"--origin", !o.origin.empty()},
+  };
+  for (const auto& [flag, given] : primary_only) {
+    if (given) {
+      return Fail(std::string(flag) + " is the primary's; a --replica takes none (see --help)");
+    }
+  }
+  keytrail::ReplicaServerOptions r;
+  r.listen_address = o.listen_address;
+  r.data_dir = o.data_dir;
+  r.vrf_key_file = o.vrf_key_file;
+  r.note_vkey_file = absl::GetFlag(FLAGS_note_vkey);
+  r.replica_key_file = o.replica_key_file;
+  r.cosigner_vkeys = absl::GetFlag(FLAGS_cosigner_vkeys);
+  r.required_cosignatures = o.required_cosignatures;
+  r.tile_store = o.tile_store;
+  r.tiles_dir = o.tiles_dir;
+  r.private_store = o.private_store;
+  r.private_dir = o.private_dir;
+  r.primary = absl::GetFlag(FLAGS_primary);
+  r.epoch_interval = o.sequencer.epoch_interval;
+  r.max_epoch_age = o.sequencer.max_epoch_age;
+  r.poll_interval = absl::GetFlag(FLAGS_replica_poll_interval);
+  if (r.poll_interval <= absl::ZeroDuration())
+    return Fail("--replica_poll_interval must be positive");
+  r.max_staleness = absl::GetFlag(FLAGS_replica_max_staleness);
+  if (r.max_staleness <= absl::ZeroDuration())
+    return Fail("--replica_max_staleness must be positive");
+  const int64_t held_mb = absl::GetFlag(FLAGS_replica_max_held_mb);
+  if (held_mb < 1) return Fail("--replica_max_held_mb must be at least 1");
+  r.max_held_entry_bytes = static_cast<size_t>(held_mb) << 20;
+  r.min_backoff = o.tiles_min_backoff;
+  r.max_backoff = o.tiles_max_backoff;
+  r.metrics_listen = absl::GetFlag(FLAGS_metrics_listen);
+  r.tls_cert_file = o.tls_cert_file;
+  r.tls_key_file = o.tls_key_file;
+  r.max_connections = o.max_connections;
+  r.block_cache_bytes = o.block_cache_bytes;
+  r.pin_index_and_filter_blocks = o.pin_index_and_filter_blocks;
+  r.limit_vrf_proofs = o.limit_vrf_proofs;
+  r.vrf_proofs = o.vrf_proofs;
+  r.vrf_proof_cache_entries = o.vrf_proof_cache_entries;
+  r.lookup_context = o.lookup_context;
+  r.allow_insecure_key_permissions = o.allow_insecure_key_permissions;
+
+  const sigset_t signals = BlockStopSignals();
+  auto server = keytrail::ReplicaServer::Start(r);
+  if (!server.ok()) return Fail(std::string(server.status().message()));
+  std::string failed =
+      WritePortFile("--port_file", absl::GetFlag(FLAGS_port_file), (*server)->port());
+  if (failed.empty()) {
+    failed = WritePortFile("--metrics_port_file", absl::GetFlag(FLAGS_metrics_port_file),
+                           (*server)->metrics_port());
+  }
+  if (!failed.empty()) return Fail(failed);
+  WaitForSignal(signals);
+  (*server)->Shutdown();
+  return 0;
 }
 
 }  // namespace
@@ -275,45 +400,20 @@ int main(int argc, char** argv) {
     o.private_store = *std::move(store);
   }
 
-  // Signals are taken by sigwait below, not by a handler, so every thread
-  // must block them; threads inherit the mask from here.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  if (absl::GetFlag(FLAGS_replica)) return RunReplica(o);
+  // Signals are taken by sigwait below, not by a handler.
+  const sigset_t signals = BlockStopSignals();
 
   auto server = keytrail::LogServer::Start(o);
   if (!server.ok()) return Fail(std::string(server.status().message()));
-  const std::string port_file = absl::GetFlag(FLAGS_port_file);
-  if (!port_file.empty()) {
-    // Written under a temporary name and renamed, so a reader never sees a
-    // partial number.
-    std::string tmp = port_file + ".tmp";
-    {
-      std::ofstream out(tmp, std::ios::trunc);
-      out << (*server)->port() << "\n";
-      if (!out) return Fail("can't write --port_file " + tmp);
-    }
-    if (std::rename(tmp.c_str(), port_file.c_str()) != 0) {
-      return Fail("can't write --port_file " + port_file);
-    }
+  std::string failed =
+      WritePortFile("--port_file", absl::GetFlag(FLAGS_port_file), (*server)->port());
+  if (failed.empty()) {
+    failed = WritePortFile("--tiles_port_file", absl::GetFlag(FLAGS_tiles_port_file),
+                           (*server)->tiles_port());
   }
-  const std::string tiles_port_file = absl::GetFlag(FLAGS_tiles_port_file);
-  if (!tiles_port_file.empty()) {
-    std::string tmp = tiles_port_file + ".tmp";
-    {
-      std::ofstream out(tmp, std::ios::trunc);
-      out << (*server)->tiles_port() << "\n";
-      if (!out) return Fail("can't write --tiles_port_file " + tmp);
-    }
-    if (std::rename(tmp.c_str(), tiles_port_file.c_str()) != 0) {
-      return Fail("can't write --tiles_port_file " + tiles_port_file);
-    }
-  }
-  int signal_number = 0;
-  sigwait(&signals, &signal_number);
-  keytrail::LogInfo("received signal %d, shutting down", signal_number);
+  if (!failed.empty()) return Fail(failed);
+  WaitForSignal(signals);
   (*server)->Shutdown();
   return 0;
 }

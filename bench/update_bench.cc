@@ -161,6 +161,12 @@ std::unique_ptr<Server> OpenServer(const std::string& dir) {
     std::fprintf(stderr, "update_bench: %s\n", storage.status().ToString().c_str());
     std::exit(1);
   }
+  // A --reuse'd directory from before the account_ids records gets them,
+  // as log_server does at start (the private bundles need them).
+  if (auto backfilled = (*storage)->BackfillAccountIds(); !backfilled.ok()) {
+    std::fprintf(stderr, "update_bench: %s\n", backfilled.status().ToString().c_str());
+    std::exit(1);
+  }
   s->storage = *std::move(storage);
   LogConfig config{signer.name(), signer.VerifierKey(), s->vrf->public_key().bytes()};
   auto builder = EpochBuilder::Open(s->storage.get(), config, signer, NowMs);

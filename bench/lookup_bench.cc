@@ -25,6 +25,9 @@
 //
 // Memory: the process's resident set after the runs (server and client
 // share the process; the client's part is a few MiB).
+//
+// --replica_dir: the same against a read replica (docs/REPLICAS.md) that
+// replica_bench caught up from --dir's stores, instead of the log itself.
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
@@ -46,6 +49,7 @@
 #include "core/util/logging.h"
 #include "grpcpp/grpcpp.h"
 #include "log_server/log_server.h"
+#include "log_server/replica_server.h"
 #include "proto/log_service.grpc.pb.h"
 #include "verifier/log_trust.h"
 #include "verifier/lookup.h"
@@ -65,6 +69,9 @@ ABSL_FLAG(int, verify_samples, 200, "answers verified with //verifier");
 ABSL_FLAG(int64_t, block_cache_mb, 1024, "the server's RocksDB block cache (its default)");
 ABSL_FLAG(int64_t, warm_cache_mb, 1024, "the server's --warm_cache_mb (its default)");
 ABSL_FLAG(bool, pin_index_and_filter_blocks, true, "the server's --pin_index_and_filter_blocks");
+ABSL_FLAG(std::string, replica_dir, "",
+          "measure a read replica instead: the data directory replica_bench caught up (it "
+          "follows --dir's tiles/ and private/ with the key in <replica_dir>/replica.key)");
 ABSL_FLAG(bool, wait_warm, true,
           "measure once the server's start-up cache warm-up has ended (false: at once)");
 
@@ -197,6 +204,44 @@ int main(int argc, char** argv) {
   const std::string dir = absl::GetFlag(FLAGS_dir);
   const int64_t accounts = absl::GetFlag(FLAGS_accounts);
 
+  // The server measured: the log itself, or a read replica of it.
+  std::unique_ptr<LogServer> log_server;
+  std::unique_ptr<ReplicaServer> replica_server;
+  int port = 0;
+  const std::string replica_dir = absl::GetFlag(FLAGS_replica_dir);
+  if (!replica_dir.empty()) {
+    ReplicaServerOptions r;
+    r.listen_address = "127.0.0.1:0";
+    r.data_dir = replica_dir + "/data";
+    r.vrf_key_file = dir + "/vrf.key";
+    r.note_vkey_file = dir + "/note.pub";
+    r.replica_key_file = replica_dir + "/replica.key";
+    r.tiles_dir = dir + "/tiles";
+    r.private_dir = dir + "/private";
+    r.max_staleness = absl::Hours(24);
+    r.block_cache_bytes = static_cast<size_t>(absl::GetFlag(FLAGS_block_cache_mb)) << 20;
+    r.pin_index_and_filter_blocks = absl::GetFlag(FLAGS_pin_index_and_filter_blocks);
+    r.lookup_context.map_strata = absl::GetFlag(FLAGS_lookup_map_strata);
+    r.lookup_context.consistency_proofs =
+        static_cast<size_t>(absl::GetFlag(FLAGS_lookup_consistency_proofs));
+    r.lookup_context.leaf_iterators = static_cast<size_t>(absl::GetFlag(FLAGS_lookup_iterators));
+    auto replica = ReplicaServer::Start(r);
+    if (!replica.ok()) {
+      std::fprintf(stderr, "lookup_bench: %s\n", std::string(replica.status().message()).c_str());
+      return 1;
+    }
+    replica_server = *std::move(replica);
+    port = replica_server->port();
+    // Serving once it has verified the store's checkpoint again.
+    auto probe = v1::KeyTransparencyLog::NewStub(
+        grpc::CreateChannel(absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials()));
+    for (;;) {
+      grpc::ClientContext ctx;
+      v1::GetCheckpointResponse resp;
+      if (probe->GetCheckpoint(&ctx, {}, &resp).ok()) break;
+      absl::SleepFor(absl::Milliseconds(50));
+    }
+  }
   LogServerOptions o;
   o.listen_address = "127.0.0.1:0";
   o.data_dir = dir + "/data";
@@ -210,19 +255,23 @@ int main(int argc, char** argv) {
   o.lookup_context.consistency_proofs =
       static_cast<size_t>(absl::GetFlag(FLAGS_lookup_consistency_proofs));
   o.lookup_context.leaf_iterators = static_cast<size_t>(absl::GetFlag(FLAGS_lookup_iterators));
-  auto server = LogServer::Start(o);
-  if (!server.ok()) {
-    std::fprintf(stderr, "lookup_bench: %s\n", std::string(server.status().message()).c_str());
-    return 1;
+  if (replica_server == nullptr) {
+    auto server = LogServer::Start(o);
+    if (!server.ok()) {
+      std::fprintf(stderr, "lookup_bench: %s\n", std::string(server.status().message()).c_str());
+      return 1;
+    }
+    log_server = *std::move(server);
+    port = log_server->port();
+    if (absl::GetFlag(FLAGS_wait_warm)) {
+      const absl::Time warm_start = absl::Now();
+      log_server->WaitForWarmCache(absl::InfiniteDuration());
+      std::fprintf(stderr, "lookup_bench: waited %.1f s for the cache warm-up\n",
+                   absl::ToDoubleSeconds(absl::Now() - warm_start));
+    }
   }
-  if (absl::GetFlag(FLAGS_wait_warm)) {
-    const absl::Time warm_start = absl::Now();
-    (*server)->WaitForWarmCache(absl::InfiniteDuration());
-    std::fprintf(stderr, "lookup_bench: waited %.1f s for the cache warm-up\n",
-                 absl::ToDoubleSeconds(absl::Now() - warm_start));
-  }
-  auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", (*server)->port()),
-                                     grpc::InsecureChannelCredentials());
+  auto channel =
+      grpc::CreateChannel(absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials());
   auto stub = v1::KeyTransparencyLog::NewStub(channel);
 
   grpc::ClientContext info_ctx;
@@ -354,6 +403,7 @@ int main(int argc, char** argv) {
   Row("Resident memory of the process (server + client)",
       absl::StrFormat("%.0f MiB", ResidentMiB()));
   ceiling_server->Shutdown();
-  (*server)->Shutdown();
+  if (log_server != nullptr) log_server->Shutdown();
+  if (replica_server != nullptr) replica_server->Shutdown();
   return 0;
 }

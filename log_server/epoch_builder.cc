@@ -47,35 +47,70 @@ absl::Status CheckConfig(const LogConfig& stored, const LogConfig& wanted) {
   return absl::OkStatus();
 }
 
+// Whether `storage` holds a log already (false: a new, empty one), after
+// checking that it is the log `config` names and that a primary (`replica`
+// false) or a replica (true) may write it.
+absl::StatusOr<bool> OpenExisting(const LogStorage& storage, const LogConfig& config,
+                                  bool replica) {
+  const LogReader latest = storage.Reader(nullptr);
+  auto stored = latest.GetConfig();
+  if (!stored.ok()) return stored.status();
+  auto state = latest.GetState();
+  if (!state.ok()) return state.status();
+  auto is_replica = latest.IsReplica();
+  if (!is_replica.ok()) return is_replica.status();
+  if (stored->has_value() != state->has_value()) {
+    return absl::DataLossError("log config and log state records disagree: one is missing");
+  }
+  if (!stored->has_value()) {
+    if (*is_replica) return absl::DataLossError("replica marker without a log state record");
+    return false;
+  }
+  // A replica's directory holds only what the primary published, and its
+  // epoch records may lack checkpoints: a primary writing on it would fork
+  // the log; a replica replaying into the primary's would corrupt it.
+  if (*is_replica && !replica) {
+    return absl::FailedPreconditionError(
+        "data directory belongs to a read replica; a primary log server needs a directory of "
+        "its own");
+  }
+  if (!*is_replica && replica) {
+    return absl::FailedPreconditionError(
+        "data directory was written by a primary log server; a replica needs a directory of its "
+        "own");
+  }
+  absl::Status s = CheckConfig(**stored, config);
+  if (!s.ok()) return s;
+  return true;
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<EpochBuilder>> EpochBuilder::Open(LogStorage* storage,
                                                                  const LogConfig& config,
                                                                  note::Ed25519NoteSigner signer,
                                                                  Clock clock) {
-  auto builder =
-      std::unique_ptr<EpochBuilder>(new EpochBuilder(storage, std::move(signer), std::move(clock)));
-  const LogReader latest = storage->Reader(nullptr);
-  auto stored = latest.GetConfig();
-  if (!stored.ok()) return stored.status();
-  auto state = latest.GetState();
-  if (!state.ok()) return state.status();
-  if (stored->has_value() != state->has_value()) {
-    return absl::DataLossError("log config and log state records disagree: one is missing");
-  }
-  if (stored->has_value()) {
-    absl::Status s = CheckConfig(**stored, config);
-    if (!s.ok()) return s;
-    s = builder->Reload();
-    if (!s.ok()) return s;
-    return builder;
-  }
-  // A new log: the genesis epoch and the config are committed together.
+  auto builder = std::unique_ptr<EpochBuilder>(
+      new EpochBuilder(storage, config, std::move(signer), std::move(clock)));
+  auto existing = OpenExisting(*storage, config, /*replica=*/false);
+  if (!existing.ok()) return existing.status();
   absl::Status s = builder->Reload();
   if (!s.ok()) return s;
-  builder->pending_config_ = config;
+  if (*existing) return builder;
+  // A new log: the genesis epoch and the config are committed together.
   auto genesis = builder->BuildEpoch({});
   if (!genesis.ok()) return genesis.status();
+  return builder;
+}
+
+absl::StatusOr<std::unique_ptr<EpochBuilder>> EpochBuilder::OpenForReplay(LogStorage* storage,
+                                                                          const LogConfig& config) {
+  auto builder =
+      std::unique_ptr<EpochBuilder>(new EpochBuilder(storage, config, std::nullopt, nullptr));
+  auto existing = OpenExisting(*storage, config, /*replica=*/true);
+  if (!existing.ok()) return existing.status();
+  absl::Status s = builder->Reload();
+  if (!s.ok()) return s;
   return builder;
 }
 
@@ -142,14 +177,14 @@ absl::Status EpochBuilder::ResumeStorage() {
 
 std::string EpochBuilder::SignCheckpoint(uint64_t size, const Hash& root) const {
   note::Checkpoint checkpoint;
-  checkpoint.origin = signer_.name();
+  checkpoint.origin = signer_->name();
   checkpoint.size = size;
   checkpoint.root = root;
   std::string text = note::FormatCheckpoint(checkpoint);
   note::Note signed_note;
   signed_note.text = text;
   signed_note.signatures.push_back(
-      note::NoteSignature{signer_.name(), signer_.key_hash(), signer_.Sign(text)});
+      note::NoteSignature{signer_->name(), signer_->key_hash(), signer_->Sign(text)});
   return note::FormatNote(signed_note);
 }
 
@@ -174,11 +209,29 @@ absl::StatusOr<EpochResult> EpochBuilder::BuildEpoch(absl::Span<const PreparedUp
 
 absl::StatusOr<std::unique_ptr<PendingEpoch>> EpochBuilder::SequenceUpdates(
     absl::Span<const PreparedUpdate> updates) {
+  if (!signer_.has_value()) {
+    return absl::FailedPreconditionError("a replica's epoch builder only replays epochs");
+  }
+  return Sequence(updates, state_ ? std::max(clock_(), state_->timestamp_ms) : clock_());
+}
+
+absl::StatusOr<std::unique_ptr<PendingEpoch>> EpochBuilder::SequenceReplayed(
+    absl::Span<const PreparedUpdate> updates, uint64_t timestamp_ms) {
+  if (signer_.has_value()) {
+    return absl::FailedPreconditionError("a primary's epoch builder does not replay epochs");
+  }
+  return Sequence(updates, timestamp_ms);
+}
+
+absl::StatusOr<std::unique_ptr<PendingEpoch>> EpochBuilder::Sequence(
+    absl::Span<const PreparedUpdate> updates, uint64_t timestamp_ms) {
   auto pending = std::make_unique<PendingEpoch>(*storage_);
   const absl::Time start = absl::Now();
   const uint64_t epoch = state_ ? state_->epoch + 1 : 0;
   pending->epoch = epoch;
-  pending->timestamp_ms = state_ ? std::max(clock_(), state_->timestamp_ms) : clock_();
+  pending->timestamp_ms = timestamp_ms;
+  const bool replay = !signer_.has_value();
+  if (replay) pending->update_entries.reserve(updates.size());
   EpochBatch& batch = pending->batch;
   EpochResult& result = pending->result;
   RocksMapReader map_reader = storage_->Reader(nullptr).MapReader();
@@ -226,6 +279,7 @@ absl::StatusOr<std::unique_ptr<PendingEpoch>> EpochBuilder::SequenceUpdates(
     std::string entry = EncodeEntry(UpdateEntry{index, version, epoch, *commitment});
     rec.log_index = range_->size();
     range_->Append(EntryLeafHash(entry), on_node);
+    if (replay) pending->update_entries.push_back(entry);
     entries_->Add(std::move(entry));
     result.outcomes.push_back(UpdateOutcome{version, epoch, rec.log_index, 0});
     versions.push_back(NewVersion{index, version, std::move(rec)});
@@ -277,12 +331,16 @@ absl::Status EpochBuilder::SealEpoch(PendingEpoch& pending) {
   next.tree_size = range_->size();
   next.timestamp_ms = pending.timestamp_ms;
   next.frontier = range_->hashes();
+  pending.map_root = map_root->hash;
+  pending.log_root = range_->Root();
   batch.PutEpoch(pending.epoch,
-                 EpochRecord{next.tree_size, SignCheckpoint(next.tree_size, range_->Root())});
+                 EpochRecord{next.tree_size, signer_.has_value()
+                                                 ? SignCheckpoint(next.tree_size, pending.log_root)
+                                                 : pending.checkpoint});
   batch.PutState(next);
-  if (pending_config_.has_value()) {
-    batch.PutConfig(*pending_config_);
-    pending_config_.reset();
+  if (pending.epoch == 0) {
+    batch.PutConfig(config_);
+    if (!signer_.has_value()) batch.PutReplicaMarker();
   }
 
   // From here on the next epoch builds on this one.

@@ -61,6 +61,17 @@ struct PendingEpoch {
   uint64_t update_count = 0;
   uint64_t timestamp_ms = 0;
   bool sealed = false;
+
+  // Replay mode only (EpochBuilder::OpenForReplay).
+  // Filled by SequenceReplayed: the rebuilt update entries, encoded, in log
+  // order, for the caller to compare with the published ones.
+  std::vector<std::string> update_entries;
+  // Set by the caller before SealEpoch: the checkpoint note stored in the
+  // epoch record (empty for an epoch no checkpoint ends at).
+  std::string checkpoint;
+  // Filled by SealEpoch (both modes): the rebuilt roots.
+  Hash map_root{};
+  Hash log_root{};
 };
 
 // Builds epochs. The work is split in stages so that one epoch's synced
@@ -96,6 +107,19 @@ class EpochBuilder {
                                                             note::Ed25519NoteSigner signer,
                                                             Clock clock);
 
+  // Opens `storage` for a read replica (log_server/epoch_replayer.h), which
+  // rebuilds the primary's epochs from their published entries and private
+  // parts through the same stages: SequenceReplayed instead of
+  // SequenceUpdates (no clock, no random openings), and SealEpoch stores
+  // PendingEpoch::checkpoint instead of signing. A new database gets nothing
+  // yet: the genesis epoch is replayed like any other, and `config` and the
+  // replica marker (LogReader::IsReplica) are written with it. An existing
+  // one must be a replica's (FailedPrecondition for a primary's directory)
+  // of the same log (FailedPrecondition naming the difference). DataLoss
+  // for damaged records.
+  static absl::StatusOr<std::unique_ptr<EpochBuilder>> OpenForReplay(LogStorage* storage,
+                                                                     const LogConfig& config);
+
   // Builds and commits the next epoch (an empty batch makes an epoch with no
   // updates). Errors: storage errors as LogStorage reports them; nothing is
   // committed then, and the builder has reloaded.
@@ -107,10 +131,19 @@ class EpochBuilder {
   // record) into the epoch's batch. Reads the map as last committed, plus
   // the leaves of the last sealed epoch. REQUIRES: the previous epoch is
   // sealed. Errors: storage errors reading a leaf; nothing is written then.
+  // FailedPrecondition in replay mode.
   absl::StatusOr<std::unique_ptr<PendingEpoch>> SequenceUpdates(
       absl::Span<const PreparedUpdate> updates);
+  // Stage 1 in replay mode: as SequenceUpdates, with each update's opening
+  // and (for a first version) VRF proof as published, the epoch's timestamp
+  // `timestamp_ms` (the published epoch entry's), and the rebuilt entries
+  // kept in PendingEpoch::update_entries. FailedPrecondition outside replay
+  // mode.
+  absl::StatusOr<std::unique_ptr<PendingEpoch>> SequenceReplayed(
+      absl::Span<const PreparedUpdate> updates, uint64_t timestamp_ms);
   // Stage 2: applies the epoch's leaf changes to the map, appends the epoch
-  // entry, signs the checkpoint and completes the batch (tiles, entry
+  // entry, signs the checkpoint (replay mode: takes PendingEpoch::
+  // checkpoint) and completes the batch (tiles, entry
   // bundles, epoch and state records). From here on the next epoch builds
   // on this one. REQUIRES: `epoch` is the last one sequenced, and the epoch
   // before it is committed (the map is read from storage). Errors: storage
@@ -136,12 +169,22 @@ class EpochBuilder {
   // full), then Reload's.
   absl::Status ResumeStorage();
 
-  // The state published by the last commit (or found at Open).
+  // The state published by the last commit (or found at Open); null before
+  // a replica's genesis. In replay mode its checkpoint is empty after an
+  // epoch no checkpoint ends at.
   std::shared_ptr<const PublishedState> published() const { return published_; }
+  // Where the last sealed epoch left the log (nullopt before genesis).
+  const std::optional<LogState>& state() const { return state_; }
 
  private:
-  EpochBuilder(LogStorage* storage, note::Ed25519NoteSigner signer, Clock clock)
-      : storage_(storage), signer_(std::move(signer)), clock_(std::move(clock)) {}
+  EpochBuilder(LogStorage* storage, LogConfig config, std::optional<note::Ed25519NoteSigner> signer,
+               Clock clock)
+      : storage_(storage),
+        config_(std::move(config)),
+        signer_(std::move(signer)),
+        clock_(std::move(clock)) {}
+  absl::StatusOr<std::unique_ptr<PendingEpoch>> Sequence(absl::Span<const PreparedUpdate> updates,
+                                                         uint64_t timestamp_ms);
   std::string SignCheckpoint(uint64_t size, const Hash& root) const;
   bool HintIsCurrent(const PreparedUpdate& u) const;
   // The leaf of `index` as of the last sealed epoch.
@@ -149,7 +192,9 @@ class EpochBuilder {
                                                           map::MapReader& reader) const;
 
   LogStorage* storage_;
-  const note::Ed25519NoteSigner signer_;
+  const LogConfig config_;  // written with the genesis epoch
+  // Unset in replay mode (no clock either).
+  const std::optional<note::Ed25519NoteSigner> signer_;
   const Clock clock_;
 
   // All as of the last *sealed* epoch (which may not be committed yet).
@@ -161,7 +206,6 @@ class EpochBuilder {
   absl::flat_hash_map<Hash, map::MapLeaf> sealed_leaves_;
 
   std::shared_ptr<const PublishedState> published_;
-  std::optional<LogConfig> pending_config_;  // written with the genesis epoch
 
   // The indexes each of the last few sealed epochs touched, oldest first:
   // what decides whether a PreparedUpdate's leaf hint is still current.

@@ -9,7 +9,8 @@ namespace {
 // The column families, in the order Open declares them (docs/STORAGE.md).
 enum Family : size_t {
   kMeta = 0,    // "config" -> LogConfig, "state" -> LogState, "cosigned" -> CosignedRecord,
-                // "tiles_published" -> TilesPublishedRecord
+                // "tiles_published" -> TilesPublishedRecord,
+                // "account_ids_complete", "replica" -> the byte 01
   kEntries,     // U64Key(bundle) -> entry bundle (entry_bundles.h)
   kLogTiles,    // LogTileKey(level, index) -> log tile (core/storage/log_tiles.h)
   kAccounts,    // account id -> AccountRecord
@@ -32,6 +33,9 @@ constexpr absl::string_view kTilesPublishedKey = "tiles_published";
 constexpr absl::string_view kAccountIdsCompleteKey = "account_ids_complete";
 // The record's whole value: its format byte (it has no fields).
 constexpr absl::string_view kAccountIdsCompleteValue = "\x01";
+constexpr absl::string_view kReplicaKey = "replica";
+// The replica marker's whole value: its format byte.
+constexpr absl::string_view kReplicaValue = "\x01";
 // Reverse records per batch while backfilling (~100 bytes each).
 constexpr size_t kBackfillBatch = 10000;
 
@@ -151,6 +155,16 @@ absl::StatusOr<bool> LogReader::GetAccountIdsComplete() const {
   return true;
 }
 
+absl::StatusOr<bool> LogReader::IsReplica() const {
+  auto value = storage_->db_->Get(storage_->family(kMeta), kReplicaKey, snapshot_);
+  if (!value.ok()) return value.status();
+  if (!value->has_value()) return false;
+  if (**value != kReplicaValue) {
+    return absl::DataLossError("stored record: replica: not the one valid value");
+  }
+  return true;
+}
+
 absl::StatusOr<std::optional<AccountIdRecord>> LogReader::GetAccountId(const Hash& index) const {
   return GetRecord<AccountIdRecord>(kAccountIds, HashView(index), DecodeAccountIdRecord);
 }
@@ -223,6 +237,10 @@ void EpochBatch::PutConfig(const LogConfig& config) {
 void EpochBatch::PutAccountIdsComplete() {
   batch_.Put(storage_.family(kMeta), ToSlice(kAccountIdsCompleteKey),
              ToSlice(kAccountIdsCompleteValue));
+}
+
+void EpochBatch::PutReplicaMarker() {
+  batch_.Put(storage_.family(kMeta), ToSlice(kReplicaKey), ToSlice(kReplicaValue));
 }
 
 void EpochBatch::PutAccount(absl::string_view account, const AccountRecord& record) {

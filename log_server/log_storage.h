@@ -55,6 +55,10 @@ class LogReader {
   // `account_ids_complete`: set with the genesis epoch since this record
   // exists, or by LogStorage::BackfillAccountIds).
   absl::StatusOr<bool> GetAccountIdsComplete() const;
+  // Whether a read replica wrote this directory (meta `replica`, written
+  // with its replayed genesis epoch): a primary must never open it, and a
+  // replica must never open a primary's. DataLoss for another value.
+  absl::StatusOr<bool> IsReplica() const;
   absl::StatusOr<std::optional<VersionRecord>> GetVersion(const Hash& index,
                                                           uint64_t version) const;
   // Versions first..last (inclusive) of one index, in order. DataLoss if any
@@ -97,6 +101,9 @@ class EpochBatch {
   void PutConfig(const LogConfig& config);
   // Every account has its account_ids record.
   void PutAccountIdsComplete();
+  // Marks the directory as a read replica's (LogReader::IsReplica); written
+  // once, with the replayed genesis epoch.
+  void PutReplicaMarker();
   // An account's VRF index and proof, and the index's AccountIdRecord;
   // written with its first version.
   void PutAccount(absl::string_view account, const AccountRecord& record);

@@ -86,6 +86,13 @@ TEST(RecordsTest, AccountAndVersionAndEpochRoundTrip) {
   EXPECT_EQ(e2->tree_size, 12u);
   EXPECT_EQ(e2->checkpoint, e.checkpoint);
   ExpectStrictDecoding(EncodeEpochRecord(e), DecodeEpochRecord);
+  // A replica's epoch that no checkpoint ends at has none.
+  EpochRecord intermediate{13, ""};
+  auto i2 = DecodeEpochRecord(EncodeEpochRecord(intermediate));
+  ASSERT_TRUE(i2.ok()) << i2.status();
+  EXPECT_EQ(i2->tree_size, 13u);
+  EXPECT_EQ(i2->checkpoint, "");
+  ExpectStrictDecoding(EncodeEpochRecord(intermediate), DecodeEpochRecord);
 
   CosignedRecord c{12, "origin\n12\nroot\n\n— origin sig\n— monitor cosig\n"};
   auto c2 = DecodeCosignedRecord(EncodeCosignedRecord(c));

@@ -11,6 +11,7 @@
 // some of them damaged on purpose.
 #include "log_server/replica_follower.h"
 
+#include <atomic>
 #include <cstdlib>
 #include <map>
 #include <string>
@@ -61,6 +62,30 @@ struct Published {
   std::vector<Epoch> epochs;  // 0..6
 };
 Published* published = nullptr;
+
+// Answers the object at `path` with one bit flipped from its `from`th Get
+// on (a store whose object changes while it is being read).
+class ChangingStore : public tiles::TileStore {
+ public:
+  ChangingStore(tiles::TileStore* inner, std::string path, int from)
+      : inner_(inner), path_(std::move(path)), from_(from) {}
+  absl::Status Put(absl::string_view path, absl::string_view bytes,
+                   tiles::ObjectKind kind) override {
+    return inner_->Put(path, bytes, kind);
+  }
+  absl::StatusOr<std::string> Get(absl::string_view path) override {
+    auto got = inner_->Get(path);
+    if (path == path_ && ++gets_ >= from_ && got.ok()) (*got)[5] ^= 1;
+    return got;
+  }
+  std::string Describe() const override { return "changing store"; }
+
+ private:
+  tiles::TileStore* const inner_;
+  const std::string path_;
+  const int from_;
+  std::atomic<int> gets_{0};
+};
 
 class ReplicaFollowerTest : public testing::Test {
  protected:
@@ -341,6 +366,17 @@ TEST_F(ReplicaFollowerTest, TwoPassCatchUpWithATinyMemoryBound) {
   ASSERT_TRUE(f->Step().ok());
   Serves(2);
   ExpectEpochs(5);
+}
+
+TEST_F(ReplicaFollowerTest, TwoPassCatchUpRefusesABundleThatChanged) {
+  const std::string path = tiles::EntryBundlePath(0, 256);
+  ChangingStore changing(tiles_.get(), path, 2);  // right in pass 1, not in pass 2
+  ReplicaFollowerOptions o = Options();
+  o.tiles = &changing;
+  o.max_entries_held = 10;
+  auto f = Follower(std::move(o));
+  ASSERT_NE(f, nullptr);
+  ExpectStopped(*f, absl::StatusCode::kInvalidArgument, path + ": its entries changed", -1);
 }
 
 TEST_F(ReplicaFollowerTest, PartialBundleGoneMeansTheFullOne) {

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <set>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -139,6 +140,22 @@ absl::StatusOr<uint64_t> CosignatureTimestamp(absl::string_view signature) {
   absl::Status ok = ReadTimestamped(signature, &timestamp, &sig);
   if (!ok.ok()) return ok;
   return timestamp;
+}
+
+size_t CountCosignatures(absl::string_view checkpoint_text, const std::vector<NoteSignature>& lines,
+                         const std::vector<CosignatureVerifier>& cosigners) {
+  std::set<std::string> counted;  // public keys of cosigners that cosigned
+  for (const CosignatureVerifier& c : cosigners) {
+    if (counted.count(c.public_key().bytes()) != 0) continue;
+    for (const NoteSignature& line : lines) {
+      if (line.name != c.name() || line.key_hash != c.key_hash()) continue;
+      if (c.VerifyNoteSignature(checkpoint_text, line.signature)) {
+        counted.insert(c.public_key().bytes());
+        break;
+      }
+    }
+  }
+  return counted.size();
 }
 
 }  // namespace note

@@ -27,6 +27,7 @@
 #include <cstdint>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -122,6 +123,18 @@ absl::StatusOr<CosignatureSigner> ParseCosignatureSignerKey(absl::string_view sk
 // CosignatureVerifier. InvalidArgument unless it is 72 bytes with a
 // timestamp at most 2^63 - 1. Does not verify anything.
 absl::StatusOr<uint64_t> CosignatureTimestamp(absl::string_view signature);
+
+// The number of distinct `cosigners` (by public key: one key listed under
+// two names counts once) with a line in `lines` whose name and key hash are
+// the cosigner's and whose signature verifies over `checkpoint_text` (the
+// note text). `lines` are a parsed note's signature lines, e.g. OpenedNote's
+// `unverified` when the note was opened with the log key alone. A line by an
+// unknown key, or a known cosigner's line that is malformed or does not
+// verify, is ignored, never fatal (docs/DESIGN-NOTES.md, "Cosignatures"):
+// one mangled cosignature only fails to count. Shared by the verifier
+// library and the log server's replica, which demand the same cosignatures.
+size_t CountCosignatures(absl::string_view checkpoint_text, const std::vector<NoteSignature>& lines,
+                         const std::vector<CosignatureVerifier>& cosigners);
 
 }  // namespace note
 }  // namespace keytrail

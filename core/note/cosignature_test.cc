@@ -221,6 +221,27 @@ TEST_F(CosignatureTest, OpensCosignedCheckpointWithMixedVerifiers) {
             StatusCode::kInvalidArgument);
 }
 
+TEST_F(CosignatureTest, CountsDistinctCosignersIgnoringBadLines) {
+  auto note = ParseNote(signed_);
+  ASSERT_TRUE(note.ok());
+  auto other = CosignatureSigner::Generate("witness.example.com/w2").value();
+  NoteSignature broken = other.SignAsNoteSignature(note->text, kTime);
+  broken.signature[30] ^= 0x08;
+  const std::vector<NoteSignature> lines = {signer_->SignAsNoteSignature(note->text, kTime),
+                                            signer_->SignAsNoteSignature(note->text, kTime + 1),
+                                            broken};
+  const std::vector<CosignatureVerifier> both = {signer_->Verifier(), other.Verifier()};
+  EXPECT_EQ(CountCosignatures(note->text, lines, both), 1u);  // twice w1, broken w2
+  EXPECT_EQ(CountCosignatures("other\n", lines, both), 0u);
+  // One key under a second name counts once.
+  auto alias = CosignatureVerifier::Create("alias.example", signer_->Verifier().public_key());
+  ASSERT_TRUE(alias.ok());
+  NoteSignature renamed = lines[0];
+  renamed.name = "alias.example";
+  renamed.key_hash = alias->key_hash();
+  EXPECT_EQ(CountCosignatures(note->text, {lines[0], renamed}, {signer_->Verifier(), *alias}), 1u);
+}
+
 }  // namespace
 }  // namespace note
 }  // namespace keytrail

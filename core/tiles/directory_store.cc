@@ -106,11 +106,33 @@ absl::StatusOr<std::unique_ptr<DirectoryTileStore>> DirectoryTileStore::Open(
     }
     ::closedir(d);
   }
-  return std::unique_ptr<DirectoryTileStore>(new DirectoryTileStore(root));
+  return std::unique_ptr<DirectoryTileStore>(new DirectoryTileStore(root, /*read_only=*/false));
+}
+
+absl::StatusOr<std::unique_ptr<DirectoryTileStore>> DirectoryTileStore::OpenReadOnly(
+    const std::string& root_in) {
+  std::string root = root_in;
+  while (root.size() > 1 && root.back() == '/') root.pop_back();
+  if (root.empty()) return absl::InvalidArgumentError("tile directory: empty path");
+  struct stat st;
+  if (::stat(root.c_str(), &st) != 0) {
+    if (errno == ENOENT) {
+      return absl::NotFoundError(absl::StrCat("tile directory ", root, " does not exist"));
+    }
+    return IoError(errno, "examining", root);
+  }
+  if (!S_ISDIR(st.st_mode)) {
+    return absl::InvalidArgumentError(absl::StrCat("tile directory ", root, " is not a directory"));
+  }
+  return std::unique_ptr<DirectoryTileStore>(new DirectoryTileStore(root, /*read_only=*/true));
 }
 
 absl::Status DirectoryTileStore::Put(absl::string_view path, absl::string_view bytes,
                                      ObjectKind kind) {
+  if (read_only_) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("tile directory ", root_, " is opened read-only: not writing ", path));
+  }
   auto id = ParseObjectPath(path);
   if (!id.ok()) return id.status();
   const std::string full = absl::StrCat(root_, "/", path);

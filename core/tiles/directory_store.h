@@ -10,6 +10,11 @@
 // their parents). A crash leaves the old state or the whole new file at the
 // path, never a part of one; stale temporary files are removed by Open.
 //
+// A reader of another process's live directory (a read replica following
+// the primary's tiles, docs/REPLICAS.md) opens it with OpenReadOnly: that
+// never creates, removes or writes anything (Open would delete the
+// writer's in-flight temporary files), and its Put always fails.
+//
 // Errors (beyond tile_store.h's): a full disk (ENOSPC, EDQUOT) is
 // ResourceExhausted "disk full", permissions PermissionDenied, other I/O
 // failures Unavailable; all name the path and the step.
@@ -34,16 +39,27 @@ class DirectoryTileStore : public TileStore {
   // Creates `root` (and its parents, mode 0755) if missing and empties
   // <root>/.tmp. Errors as for Put; InvalidArgument for an empty root.
   static absl::StatusOr<std::unique_ptr<DirectoryTileStore>> Open(const std::string& root);
+  // A store that only reads `root`, which must exist: nothing on disk is
+  // created, removed or changed, ever. NotFound (naming the path) when root
+  // does not exist, InvalidArgument for an empty root or one that is not a
+  // directory, PermissionDenied/Unavailable when it cannot be examined.
+  // Its Put returns FailedPrecondition "read-only" without touching the
+  // disk; Get is as Open's.
+  static absl::StatusOr<std::unique_ptr<DirectoryTileStore>> OpenReadOnly(const std::string& root);
 
   absl::Status Put(absl::string_view path, absl::string_view bytes, ObjectKind kind) override;
   absl::StatusOr<std::string> Get(absl::string_view path) override;
-  std::string Describe() const override { return "directory " + root_; }
+  std::string Describe() const override {
+    return (read_only_ ? "read-only directory " : "directory ") + root_;
+  }
 
   const std::string& root() const { return root_; }
 
  private:
-  explicit DirectoryTileStore(std::string root) : root_(std::move(root)) {}
+  DirectoryTileStore(std::string root, bool read_only)
+      : root_(std::move(root)), read_only_(read_only) {}
   const std::string root_;  // without a trailing '/'
+  const bool read_only_;
   std::atomic<uint64_t> next_temp_{0};
 };
 

@@ -88,6 +88,39 @@ TEST(DirectoryTileStoreTest, OpenRemovesStaleTemporaryFiles) {
   EXPECT_EQ(::access((root + "/.tmp/123-4").c_str(), F_OK), -1);
 }
 
+TEST(DirectoryTileStoreTest, OpenReadOnlyNeverWrites) {
+  // A writer's live directory, with a temporary file it is writing.
+  const std::string root = TempRoot("read_only_reader");
+  auto writer = DirectoryTileStore::Open(root);
+  ASSERT_TRUE(writer.ok());
+  ASSERT_TRUE((*writer)->Put("checkpoint", "c1", ObjectKind::kMutable).ok());
+  ASSERT_TRUE(WriteFileDurably(root + "/.tmp/123-4", "half a tile").ok());
+
+  auto reader = DirectoryTileStore::OpenReadOnly(root + "/");
+  ASSERT_TRUE(reader.ok()) << reader.status();
+  EXPECT_EQ(::access((root + "/.tmp/123-4").c_str(), F_OK), 0);  // left alone
+  EXPECT_EQ(*(*reader)->Get("checkpoint"), "c1");
+  EXPECT_EQ((*reader)->Get("tile/0/000").status().code(), absl::StatusCode::kNotFound);
+  // Puts are refused before anything touches the disk.
+  absl::Status put = (*reader)->Put("tile/0/000", "x", ObjectKind::kImmutable);
+  EXPECT_EQ(put.code(), absl::StatusCode::kFailedPrecondition) << put;
+  EXPECT_FALSE(IsRetryable(put));
+  EXPECT_EQ(::access((root + "/tile").c_str(), F_OK), -1);
+  EXPECT_EQ((*reader)->Put("checkpoint", "c2", ObjectKind::kMutable).code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(*(*writer)->Get("checkpoint"), "c1");
+  EXPECT_NE((*reader)->Describe().find("read-only"), std::string::npos);
+
+  // A missing directory is not created; a file is not a directory.
+  EXPECT_EQ(DirectoryTileStore::OpenReadOnly(root + "/missing").status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(::access((root + "/missing").c_str(), F_OK), -1);
+  EXPECT_EQ(DirectoryTileStore::OpenReadOnly(root + "/checkpoint").status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(DirectoryTileStore::OpenReadOnly("").status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
 TEST(DirectoryTileStoreTest, UnwritableDirectoryIsPermissionDeniedAndRetryable) {
   if (::geteuid() == 0) GTEST_SKIP() << "root ignores directory modes";
   const std::string root = TempRoot("readonly");

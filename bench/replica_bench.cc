@@ -53,7 +53,7 @@ ABSL_FLAG(int64_t, accounts, 1000000, "accounts in the log (user<i>@bench.exampl
 ABSL_FLAG(bool, catch_up, true, "measure the catch-up from empty");
 ABSL_FLAG(int, verify_samples, 200, "lookups verified against the caught-up replica");
 ABSL_FLAG(int64_t, block_cache_mb, 1024, "the replica's RocksDB block cache");
-ABSL_FLAG(int64_t, max_held_mb, 64, "the replica's --replica_max_held_mb");
+ABSL_FLAG(int64_t, max_entries_held, 65536, "the replica's --replica_max_held_entries");
 ABSL_FLAG(int, propagation_updates, 0, "updates whose propagation delay is measured (0: none)");
 ABSL_FLAG(std::string, propagation_dir, "/tmp/keytrail-bench-propagation",
           "primary and replica of the propagation run (wiped first)");
@@ -104,7 +104,7 @@ ReplicaServerOptions ReplicaOptions(const std::string& keys, const std::string& 
   r.tiles_dir = stores + "/tiles";
   r.private_dir = stores + "/private";
   r.block_cache_bytes = static_cast<size_t>(absl::GetFlag(FLAGS_block_cache_mb)) << 20;
-  r.max_held_entry_bytes = static_cast<size_t>(absl::GetFlag(FLAGS_max_held_mb)) << 20;
+  r.max_entries_held = static_cast<uint64_t>(absl::GetFlag(FLAGS_max_entries_held));
   r.max_staleness = absl::Hours(24);
   return r;
 }

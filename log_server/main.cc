@@ -139,9 +139,9 @@ ABSL_FLAG(absl::Duration, replica_poll_interval, absl::Seconds(1),
           "replica: how often to look for a new checkpoint");
 ABSL_FLAG(absl::Duration, replica_max_staleness, absl::Minutes(5),
           "replica: health turns NOT_SERVING when the served epoch is older than this");
-ABSL_FLAG(int64_t, replica_max_held_mb, 64,
-          "replica: most MiB of new entries held at once while catching up (beyond: "
-          "verified in one pass, replayed in a second)");
+ABSL_FLAG(int64_t, replica_max_held_entries, 65536,
+          "replica: most new entries held at once while catching up (~130 B each; beyond: "
+          "verified in one pass, fetched again and replayed in a second)");
 ABSL_FLAG(std::string, metrics_listen, "",
           "replica: host:port to serve GET /metrics on (port 0: any; empty: none)");
 ABSL_FLAG(std::string, metrics_port_file, "",
@@ -222,9 +222,9 @@ int RunReplica(const keytrail::LogServerOptions& o) {
   r.max_staleness = absl::GetFlag(FLAGS_replica_max_staleness);
   if (r.max_staleness <= absl::ZeroDuration())
     return Fail("--replica_max_staleness must be positive");
-  const int64_t held_mb = absl::GetFlag(FLAGS_replica_max_held_mb);
-  if (held_mb < 1) return Fail("--replica_max_held_mb must be at least 1");
-  r.max_held_entry_bytes = static_cast<size_t>(held_mb) << 20;
+  const int64_t held = absl::GetFlag(FLAGS_replica_max_held_entries);
+  if (held < 1) return Fail("--replica_max_held_entries must be at least 1");
+  r.max_entries_held = static_cast<uint64_t>(held);
   r.min_backoff = o.tiles_min_backoff;
   r.max_backoff = o.tiles_max_backoff;
   r.metrics_listen = absl::GetFlag(FLAGS_metrics_listen);

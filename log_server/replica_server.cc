@@ -174,7 +174,9 @@ absl::StatusOr<std::unique_ptr<ReplicaServer>> ReplicaServer::Start(const Replic
   if (!started.ok()) return started.status();
   parts->front = *std::move(started);
   GrpcFront* health = parts->front.get();
-  health->SetOk("replica", parts->served.Get() != nullptr);
+  // Not healthy until the follower says so (it knows the served epoch's
+  // age).
+  health->SetOk("replica", false);
 
   ReplicaFollowerOptions f;
   f.tiles = parts->tile_store.get();
@@ -188,12 +190,15 @@ absl::StatusOr<std::unique_ptr<ReplicaServer>> ReplicaServer::Start(const Replic
   f.min_backoff = o.min_backoff;
   f.max_backoff = o.max_backoff;
   f.max_staleness = o.max_staleness;
-  f.max_held_entry_bytes = o.max_held_entry_bytes;
+  f.max_entries_held = o.max_entries_held;
   f.sink = parts->replayer.get();
+  f.serving = parts->served.Get();
   StateHolder* served = &parts->served;
-  f.on_served = [served](std::shared_ptr<const PublishedState> s) { served->Set(std::move(s)); };
+  f.on_served = [served](const std::shared_ptr<const PublishedState>& s) { served->Set(s); };
   f.on_health = [health](bool ok) { health->SetOk("replica", ok); };
-  parts->follower = std::make_unique<ReplicaFollower>(std::move(f));
+  auto follower = ReplicaFollower::Create(std::move(f));
+  if (!follower.ok()) return follower.status();
+  parts->follower = *std::move(follower);
   absl::Status metrics = StartMetrics(o, *parts);
   if (!metrics.ok()) return metrics;
   parts->follower->Start();

@@ -62,9 +62,10 @@ struct ReplicaServerOptions {
   absl::Duration min_backoff = absl::Milliseconds(100);
   absl::Duration max_backoff = absl::Seconds(30);
   absl::Duration max_staleness = absl::Minutes(5);
-  // Entries the follower holds at once while it catches up (beyond it,
-  // it verifies in one pass and replays in a second).
-  size_t max_held_entry_bytes = size_t{64} << 20;
+  // New entries the follower holds at once while it catches up (~130
+  // bytes each; beyond it, it verifies in one pass and replays in a
+  // second: replica_follower.h).
+  uint64_t max_entries_held = 1 << 16;
   // host:port for GET /metrics (core/http); empty: none.
   std::string metrics_listen;
   std::string tls_cert_file;

@@ -14,6 +14,7 @@
 #include "absl/time/clock.h"
 #include "core/grpc/status_convert.h"
 #include "core/tiles/s3_store.h"
+#include "core/tiles/tile_path.h"
 #include "gtest/gtest.h"
 #include "proto/log_service.grpc.pb.h"
 #include "testing/log_server_harness.h"

@@ -18,11 +18,14 @@
 #include <vector>
 
 #include "core/crypto/ecvrf.h"
+#include "core/merkle/compact_range.h"
+#include "core/merkle/hasher.h"
 #include "core/note/checkpoint.h"
 #include "core/note/cosignature.h"
 #include "core/note/note.h"
 #include "core/protocol/entry.h"
 #include "core/protocol/key_set.h"
+#include "core/tiles/tile_codec.h"
 #include "core/tiles/tile_path.h"
 #include "gtest/gtest.h"
 #include "log_server/epoch_builder.h"
@@ -437,6 +440,35 @@ TEST_F(ReplicaFollowerTest, FlippedEntryBundleIsARootMismatch) {
   tiles_->Flip(tiles::EntryBundlePath(0, 256), 5);  // inside entry 0's bytes
   ExpectStopped(*f, absl::StatusCode::kInvalidArgument, "root", -1);
   EXPECT_TRUE(sink_.replayed().empty());
+}
+
+TEST_F(ReplicaFollowerTest, UnparsableBundleStops) {
+  auto f = Follower(Options());
+  ASSERT_NE(f, nullptr);
+  tiles_->Set(tiles::EntryBundlePath(0, 256), "not a bundle");
+  ExpectStopped(*f, absl::StatusCode::kInvalidArgument, tiles::EntryBundlePath(0, 256), -1);
+}
+
+TEST_F(ReplicaFollowerTest, CheckpointInsideAnEpochStops) {
+  // The log signs the tree of epoch 0 and epoch 1's updates without its
+  // epoch entry: the entries check, but no epoch ends at the checkpoint.
+  const Published::Epoch& e1 = published->epochs[1];
+  merkle::CompactRange range;
+  range.Append(merkle::HashLeaf(published->epochs[0].epoch_entry));
+  for (const std::string& u : e1.updates) range.Append(merkle::HashLeaf(u));
+  note::Checkpoint cp;
+  cp.origin = kOrigin;
+  cp.size = range.size();
+  cp.root = range.Root();
+  const note::NoteSigner* signers[] = {&*published->signer};
+  tiles_->Set("checkpoint", note::SignNote(note::FormatCheckpoint(cp), signers).value());
+  // Its partial bundle: entries 256..300 (epoch 1's updates 255..299).
+  const std::vector<std::string> tail(e1.updates.begin() + 255, e1.updates.end());
+  ASSERT_EQ(tail.size(), 45u);
+  tiles_->Set(tiles::EntryBundlePath(1, 45), tiles::EncodeEntryBundle(tail).value());
+  auto f = Follower(Options());
+  ASSERT_NE(f, nullptr);
+  ExpectStopped(*f, absl::StatusCode::kInvalidArgument, "not an epoch entry", 0);
 }
 
 TEST_F(ReplicaFollowerTest, CheckpointSignedByAnotherKeyStops) {

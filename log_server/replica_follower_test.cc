@@ -25,6 +25,7 @@
 #include "core/note/note.h"
 #include "core/protocol/entry.h"
 #include "core/protocol/key_set.h"
+#include "core/tiles/directory_store.h"
 #include "core/tiles/tile_codec.h"
 #include "core/tiles/tile_path.h"
 #include "gtest/gtest.h"
@@ -354,6 +355,37 @@ TEST_F(ReplicaFollowerTest, WorkerThreadFollowsUntilStopped) {
   absl::MutexLock lock(&mu_);
   EXPECT_EQ(served_, (std::vector<uint64_t>{5}));
   EXPECT_EQ(health_, (std::vector<bool>{true}));
+}
+
+TEST_F(ReplicaFollowerTest, FollowsDirectoriesOpenedReadOnly) {
+  // The primary's directories as a DirectoryTileStore writes them...
+  const std::string root = std::string(std::getenv("TEST_TMPDIR")) + "/dirs";
+  for (const auto& [dir, objects] :
+       {std::make_pair(std::string("/tiles"), published->tiles[2]),
+        std::make_pair(std::string("/private"), published->private_[2])}) {
+    auto writer = tiles::DirectoryTileStore::Open(root + dir);
+    ASSERT_TRUE(writer.ok()) << writer.status();
+    for (const auto& [path, bytes] : objects) {
+      const bool is_mutable = path == "checkpoint" || tiles::ParseObjectPath(path)->partial();
+      ASSERT_TRUE(
+          (*writer)
+              ->Put(path, bytes,
+                    is_mutable ? tiles::ObjectKind::kMutable : tiles::ObjectKind::kImmutable)
+              .ok());
+    }
+  }
+  // ...read by the replica without touching them.
+  auto tiles = tiles::DirectoryTileStore::OpenReadOnly(root + "/tiles");
+  auto private_dir = tiles::DirectoryTileStore::OpenReadOnly(root + "/private");
+  ASSERT_TRUE(tiles.ok() && private_dir.ok());
+  ReplicaFollowerOptions o = Options();
+  o.tiles = tiles->get();
+  o.private_store = private_dir->get();
+  auto f = Follower(std::move(o));
+  ASSERT_NE(f, nullptr);
+  ASSERT_TRUE(f->Step().ok());
+  Serves(2);
+  ExpectEpochs(5);
 }
 
 TEST_F(ReplicaFollowerTest, TwoPassCatchUpWithATinyMemoryBound) {

@@ -444,10 +444,12 @@ absl::Status ReplicaFollower::Deliver(const Verified& v, ReplicaEpoch& epoch, ui
   }
   auto state = options_.sink->Replay(epoch, last ? &v.note : nullptr);
   if (!state.ok()) {
+    std::string parts = tiles::PrivateBundlePath(epoch.epoch, 0);
+    parts.back() = '*';  // its parts, whatever their number
     return Annotate(state.status(),
                     absl::StrCat("epoch ", epoch.epoch, " (entries ", epoch.first_log_index, "..",
-                                 epoch.first_log_index + epoch.update_entries.size(),
-                                 " and private/epoch/", epoch.epoch, "/*): the replica's storage"));
+                                 epoch.first_log_index + epoch.update_entries.size(), " and ",
+                                 parts, "): the replica's storage"));
   }
   Replayed(epoch.epoch, epoch.first_log_index + epoch.update_entries.size() + 1, timestamp_ms,
            last);

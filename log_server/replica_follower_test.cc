@@ -18,11 +18,15 @@
 #include <vector>
 
 #include "core/crypto/ecvrf.h"
+#include "core/merkle/compact_range.h"
+#include "core/merkle/hasher.h"
 #include "core/note/checkpoint.h"
 #include "core/note/cosignature.h"
 #include "core/note/note.h"
 #include "core/protocol/entry.h"
 #include "core/protocol/key_set.h"
+#include "core/tiles/directory_store.h"
+#include "core/tiles/tile_codec.h"
 #include "core/tiles/tile_path.h"
 #include "gtest/gtest.h"
 #include "log_server/epoch_builder.h"
@@ -353,6 +357,37 @@ TEST_F(ReplicaFollowerTest, WorkerThreadFollowsUntilStopped) {
   EXPECT_EQ(health_, (std::vector<bool>{true}));
 }
 
+TEST_F(ReplicaFollowerTest, FollowsDirectoriesOpenedReadOnly) {
+  // The primary's directories as a DirectoryTileStore writes them...
+  const std::string root = std::string(std::getenv("TEST_TMPDIR")) + "/dirs";
+  for (const auto& [dir, objects] :
+       {std::make_pair(std::string("/tiles"), published->tiles[2]),
+        std::make_pair(std::string("/private"), published->private_[2])}) {
+    auto writer = tiles::DirectoryTileStore::Open(root + dir);
+    ASSERT_TRUE(writer.ok()) << writer.status();
+    for (const auto& [path, bytes] : objects) {
+      const bool is_mutable = path == "checkpoint" || tiles::ParseObjectPath(path)->partial();
+      ASSERT_TRUE(
+          (*writer)
+              ->Put(path, bytes,
+                    is_mutable ? tiles::ObjectKind::kMutable : tiles::ObjectKind::kImmutable)
+              .ok());
+    }
+  }
+  // ...read by the replica without touching them.
+  auto tiles = tiles::DirectoryTileStore::OpenReadOnly(root + "/tiles");
+  auto private_dir = tiles::DirectoryTileStore::OpenReadOnly(root + "/private");
+  ASSERT_TRUE(tiles.ok() && private_dir.ok());
+  ReplicaFollowerOptions o = Options();
+  o.tiles = tiles->get();
+  o.private_store = private_dir->get();
+  auto f = Follower(std::move(o));
+  ASSERT_NE(f, nullptr);
+  ASSERT_TRUE(f->Step().ok());
+  Serves(2);
+  ExpectEpochs(5);
+}
+
 TEST_F(ReplicaFollowerTest, TwoPassCatchUpWithATinyMemoryBound) {
   ReplicaFollowerOptions o = Options();
   o.max_entries_held = 10;  // every catch-up here is bigger
@@ -437,6 +472,35 @@ TEST_F(ReplicaFollowerTest, FlippedEntryBundleIsARootMismatch) {
   tiles_->Flip(tiles::EntryBundlePath(0, 256), 5);  // inside entry 0's bytes
   ExpectStopped(*f, absl::StatusCode::kInvalidArgument, "root", -1);
   EXPECT_TRUE(sink_.replayed().empty());
+}
+
+TEST_F(ReplicaFollowerTest, UnparsableBundleStops) {
+  auto f = Follower(Options());
+  ASSERT_NE(f, nullptr);
+  tiles_->Set(tiles::EntryBundlePath(0, 256), "not a bundle");
+  ExpectStopped(*f, absl::StatusCode::kInvalidArgument, tiles::EntryBundlePath(0, 256), -1);
+}
+
+TEST_F(ReplicaFollowerTest, CheckpointInsideAnEpochStops) {
+  // The log signs the tree of epoch 0 and epoch 1's updates without its
+  // epoch entry: the entries check, but no epoch ends at the checkpoint.
+  const Published::Epoch& e1 = published->epochs[1];
+  merkle::CompactRange range;
+  range.Append(merkle::HashLeaf(published->epochs[0].epoch_entry));
+  for (const std::string& u : e1.updates) range.Append(merkle::HashLeaf(u));
+  note::Checkpoint cp;
+  cp.origin = kOrigin;
+  cp.size = range.size();
+  cp.root = range.Root();
+  const note::NoteSigner* signers[] = {&*published->signer};
+  tiles_->Set("checkpoint", note::SignNote(note::FormatCheckpoint(cp), signers).value());
+  // Its partial bundle: entries 256..300 (epoch 1's updates 255..299).
+  const std::vector<std::string> tail(e1.updates.begin() + 255, e1.updates.end());
+  ASSERT_EQ(tail.size(), 45u);
+  tiles_->Set(tiles::EntryBundlePath(1, 45), tiles::EncodeEntryBundle(tail).value());
+  auto f = Follower(Options());
+  ASSERT_NE(f, nullptr);
+  ExpectStopped(*f, absl::StatusCode::kInvalidArgument, "not an epoch entry", 0);
 }
 
 TEST_F(ReplicaFollowerTest, CheckpointSignedByAnotherKeyStops) {

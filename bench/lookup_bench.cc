@@ -248,6 +248,9 @@ int main(int argc, char** argv) {
   o.note_key_file = dir + "/note.key";
   o.vrf_key_file = dir + "/vrf.key";
   o.sequencer.max_epoch_age = absl::Hours(1);  // keep the log still while measuring
+  // Nor publish tiles meanwhile (a directory without them would get the
+  // whole log written during the measurement).
+  o.publish_tiles = false;
   o.block_cache_bytes = static_cast<size_t>(absl::GetFlag(FLAGS_block_cache_mb)) << 20;
   o.warm_cache_bytes = static_cast<size_t>(absl::GetFlag(FLAGS_warm_cache_mb)) << 20;
   o.pin_index_and_filter_blocks = absl::GetFlag(FLAGS_pin_index_and_filter_blocks);

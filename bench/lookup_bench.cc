@@ -220,6 +220,7 @@ int main(int argc, char** argv) {
     r.private_dir = dir + "/private";
     r.max_staleness = absl::Hours(24);
     r.block_cache_bytes = static_cast<size_t>(absl::GetFlag(FLAGS_block_cache_mb)) << 20;
+    r.warm_cache_bytes = static_cast<size_t>(absl::GetFlag(FLAGS_warm_cache_mb)) << 20;
     r.pin_index_and_filter_blocks = absl::GetFlag(FLAGS_pin_index_and_filter_blocks);
     r.lookup_context.map_strata = absl::GetFlag(FLAGS_lookup_map_strata);
     r.lookup_context.consistency_proofs =
@@ -232,6 +233,7 @@ int main(int argc, char** argv) {
     }
     replica_server = *std::move(replica);
     port = replica_server->port();
+    if (absl::GetFlag(FLAGS_wait_warm)) replica_server->WaitForWarmCache(absl::InfiniteDuration());
     // Serving once it has verified the store's checkpoint again.
     auto probe = v1::KeyTransparencyLog::NewStub(
         grpc::CreateChannel(absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials()));

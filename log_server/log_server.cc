@@ -19,6 +19,7 @@
 #include "core/util/file.h"
 #include "core/util/logging.h"
 #include "grpcpp/grpcpp.h"
+#include "log_server/cache_warmer.h"
 #include "log_server/cosignature_collector.h"
 #include "log_server/epoch_builder.h"
 #include "log_server/grpc_front.h"
@@ -65,9 +66,7 @@ struct LogServer::Parts {
   bool shut_down = false;
   // The start-up block cache warm-up (warm_cache_bytes): stopped and joined
   // first at Shutdown, while the storage it reads is open.
-  std::atomic<bool> stop_warming{false};
-  absl::Notification cache_warm;
-  std::thread warmer;
+  std::unique_ptr<CacheWarmer> warmer;
 };
 
 namespace {
@@ -81,10 +80,6 @@ absl::Status StartCollector(const LogServerOptions& o, LogServer::Parts& parts);
 // reporting exists).
 absl::Status MakeTilePublisher(const LogServerOptions& o, const std::string& origin,
                                LogServer::Parts& parts);
-
-// Starts the block cache warm-up (LogServerOptions::warm_cache_bytes) on a
-// thread of its own; with none, marks the cache warm at once.
-void StartCacheWarmer(const LogServerOptions& o, LogServer::Parts& parts);
 
 // Private key and token files must not be readable by group or others:
 // refused (one line naming the file and its mode) unless the operator says
@@ -124,7 +119,7 @@ int LogServer::tiles_port() const {
 }
 
 bool LogServer::WaitForWarmCache(absl::Duration timeout) const {
-  return parts_->cache_warm.WaitForNotificationWithTimeout(timeout);
+  return parts_->warmer->Wait(timeout);
 }
 
 std::string LogServer::TileMetrics() const {
@@ -274,15 +269,16 @@ absl::StatusOr<std::unique_ptr<LogServer>> LogServer::Start(const LogServerOptio
     }
   }
   ForwardGrpcErrors();
-  StartCacheWarmer(o, *parts);
+  parts->warmer = std::make_unique<CacheWarmer>(
+      *parts->storage, std::min<uint64_t>(o.warm_cache_bytes, o.block_cache_bytes));
+  parts->warmer->Start();
   return std::unique_ptr<LogServer>(new LogServer(std::move(parts)));
 }
 
 void LogServer::Shutdown(absl::Duration grace) {
   if (parts_ == nullptr || parts_->shut_down) return;
   parts_->shut_down = true;
-  parts_->stop_warming.store(true);
-  if (parts_->warmer.joinable()) parts_->warmer.join();
+  parts_->warmer->Stop();
   parts_->front->StopAccepting();
   if (parts_->tiles_http != nullptr) parts_->tiles_http->Stop();
   // The sequencer first, while calls can still be answered: it refuses new
@@ -354,37 +350,6 @@ absl::Status StartCollector(const LogServerOptions& o, LogServer::Parts& parts) 
   LogInfo("pushing checkpoints to %d monitors; reads need %d cosignatures", o.monitors.size(),
           o.required_cosignatures);
   return absl::OkStatus();
-}
-
-void StartCacheWarmer(const LogServerOptions& o, LogServer::Parts& parts) {
-  const uint64_t budget = std::min(o.warm_cache_bytes, o.block_cache_bytes);
-  if (budget == 0) {
-    parts.cache_warm.Notify();
-    return;
-  }
-  LogServer::Parts* all = &parts;
-  parts.warmer = std::thread([all, budget] {
-    const absl::Time start = absl::Now();
-    LogInfo("warming the block cache for lookups: up to %d MiB", budget >> 20);
-    auto progress = [start](absl::string_view family, uint64_t bytes, uint64_t cache,
-                            uint64_t pinned) {
-      LogInfo(
-          "block cache: read %s (%.1f MiB); cache holds %.1f MiB (%.1f MiB pinned) after %.1f s",
-          family, bytes / 1048576.0, cache / 1048576.0, pinned / 1048576.0,
-          absl::ToDoubleSeconds(absl::Now() - start));
-    };
-    auto read = all->storage->WarmLookupCache(budget, all->stop_warming, progress);
-    if (!read.ok()) {
-      // Lookups still work, reading what is not cached: worth a line, not a stop.
-      LogWarning("block cache warm-up failed: %s", read.status().ToString());
-    } else if (all->stop_warming.load()) {
-      LogInfo("block cache warm-up stopped after %.1f MiB", *read / 1048576.0);
-    } else {
-      LogInfo("block cache warm: %.1f MiB read in %.1f s", *read / 1048576.0,
-              absl::ToDoubleSeconds(absl::Now() - start));
-    }
-    all->cache_warm.Notify();
-  });
 }
 
 absl::Status MakeTilePublisher(const LogServerOptions& o, const std::string& origin,

@@ -232,6 +232,7 @@ int RunReplica(const keytrail::LogServerOptions& o) {
   r.tls_key_file = o.tls_key_file;
   r.max_connections = o.max_connections;
   r.block_cache_bytes = o.block_cache_bytes;
+  r.warm_cache_bytes = o.warm_cache_bytes;
   r.pin_index_and_filter_blocks = o.pin_index_and_filter_blocks;
   r.limit_vrf_proofs = o.limit_vrf_proofs;
   r.vrf_proofs = o.vrf_proofs;

@@ -11,6 +11,7 @@
 #include "core/replica/private_bundle.h"
 #include "core/tiles/directory_store.h"
 #include "core/util/logging.h"
+#include "log_server/cache_warmer.h"
 #include "log_server/epoch_replayer.h"
 #include "log_server/grpc_front.h"
 #include "log_server/log_queries.h"
@@ -39,6 +40,7 @@ struct ReplicaServer::Parts {
   std::unique_ptr<GrpcFront> front;
   std::unique_ptr<http::Server> metrics;
   std::unique_ptr<ReplicaFollower> follower;
+  std::unique_ptr<CacheWarmer> warmer;  // reads storage: stopped first
   bool shut_down = false;
 };
 
@@ -202,6 +204,9 @@ absl::StatusOr<std::unique_ptr<ReplicaServer>> ReplicaServer::Start(const Replic
   absl::Status metrics = StartMetrics(o, *parts);
   if (!metrics.ok()) return metrics;
   parts->follower->Start();
+  parts->warmer = std::make_unique<CacheWarmer>(
+      *parts->storage, std::min<uint64_t>(o.warm_cache_bytes, o.block_cache_bytes));
+  parts->warmer->Start();
 
   auto state = parts->served.Get();
   LogInfo(
@@ -228,11 +233,16 @@ int ReplicaServer::metrics_port() const {
   return parts_->metrics != nullptr ? parts_->metrics->port() : 0;
 }
 
+bool ReplicaServer::WaitForWarmCache(absl::Duration timeout) const {
+  return parts_->warmer->Wait(timeout);
+}
+
 std::string ReplicaServer::Metrics() const { return parts_->follower->Metrics(); }
 
 void ReplicaServer::Shutdown(absl::Duration grace) {
   if (parts_ == nullptr || parts_->shut_down) return;
   parts_->shut_down = true;
+  parts_->warmer->Stop();
   parts_->front->StopAccepting();
   if (parts_->metrics != nullptr) parts_->metrics->Stop();
   // The follower first: an epoch being replayed either commits (synced)

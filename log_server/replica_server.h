@@ -72,6 +72,9 @@ struct ReplicaServerOptions {
   std::string tls_key_file;
   int64_t max_connections = 0;
   size_t block_cache_bytes = size_t{1024} << 20;
+  // Read into the block cache at start (cache_warmer.h), as the primary's
+  // warm_cache_bytes; capped by block_cache_bytes; 0: none.
+  size_t warm_cache_bytes = size_t{1024} << 20;
   bool pin_index_and_filter_blocks = true;
   bool limit_vrf_proofs = true;
   ProofSchedulerOptions vrf_proofs;
@@ -87,6 +90,8 @@ class ReplicaServer {
 
   int port() const;
   int metrics_port() const;  // 0 without metrics_listen
+  // As LogServer::WaitForWarmCache.
+  bool WaitForWarmCache(absl::Duration timeout) const;
   // Prometheus text of the follower's state (ReplicaFollower::Metrics).
   std::string Metrics() const;
   // Stops following, then gRPC (answers on their way out get up to

@@ -28,6 +28,8 @@
 //
 // --replica_dir: the same against a read replica (docs/REPLICAS.md) that
 // replica_bench caught up from --dir's stores, instead of the log itself.
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
@@ -140,8 +142,17 @@ class CeilingService final : public v1::KeyTransparencyLog::CallbackService {
   const std::string checkpoint_;
 };
 
+// CPU seconds this process has used (user + system, all threads).
+double ProcessCpuSeconds() {
+  rusage u;
+  getrusage(RUSAGE_SELF, &u);
+  return u.ru_utime.tv_sec + u.ru_utime.tv_usec / 1e6 + u.ru_stime.tv_sec +
+         u.ru_stime.tv_usec / 1e6;
+}
+
 struct Measured {
   double per_second = 0;
+  double cpu_seconds_per_10k = 0;  // server + client, during the measurement
   double p50_ms = 0, p99_ms = 0, p999_ms = 0;
   int64_t errors = 0;
 };
@@ -176,6 +187,7 @@ Measured Drive(const std::function<StartCall(int)>& make_call, int concurrency, 
     load.errors = 0;
   }
   absl::Time start = absl::Now();
+  const double cpu_start = ProcessCpuSeconds();
   absl::SleepFor(absl::Seconds(seconds));
   Measured m;
   std::vector<double> lat;
@@ -188,6 +200,7 @@ Measured Drive(const std::function<StartCall(int)>& make_call, int concurrency, 
   }
   load.control.StopAndWait();
   m.per_second = lat.size() / elapsed;
+  if (!lat.empty()) m.cpu_seconds_per_10k = (ProcessCpuSeconds() - cpu_start) * 1e4 / lat.size();
   m.p50_ms = Percentile(lat, 0.50) / 1000;
   m.p99_ms = Percentile(lat, 0.99) / 1000;
   m.p999_ms = Percentile(lat, 0.999) / 1000;
@@ -377,7 +390,7 @@ int main(int argc, char** argv) {
   for (const std::string& c : absl::GetFlag(FLAGS_concurrency)) {
     const int concurrency = std::atoi(c.c_str());
     if (concurrency < 1) return 1;
-    std::vector<double> lookups, p50, p99, p999, ceilings, ceiling_p99, ratios;
+    std::vector<double> lookups, p50, p99, p999, ceilings, ceiling_p99, ratios, cpu;
     int64_t errors = 0;
     for (int r = 0; r < rounds; ++r) {
       Measured m =
@@ -386,6 +399,7 @@ int main(int argc, char** argv) {
       Measured t =
           Drive([&](int) { return CeilingCall(ceiling_stub.get()); }, concurrency, seconds);
       lookups.push_back(m.per_second);
+      cpu.push_back(m.cpu_seconds_per_10k);
       p50.push_back(m.p50_ms);
       p99.push_back(m.p99_ms);
       p999.push_back(m.p999_ms);
@@ -399,6 +413,8 @@ int main(int argc, char** argv) {
     Row("  latency p50", absl::StrFormat("%.2f ms%s", Median(p50), Range(p50, 2)));
     Row("  latency p99", absl::StrFormat("%.2f ms%s", Median(p99), Range(p99, 2)));
     Row("  latency p99.9", absl::StrFormat("%.2f ms%s", Median(p999), Range(p999, 2)));
+    Row("  CPU seconds per 10^4 lookups (server + client)",
+        absl::StrFormat("%.2f s%s", Median(cpu), Range(cpu, 2)));
     Row(absl::StrFormat("Ceiling: bare unary call, %d B answer, %d in flight",
                         absl::GetFlag(FLAGS_ceiling_bytes), concurrency),
         absl::StrFormat("%.0f /s%s, p99 %.2f ms", Median(ceilings), Range(ceilings, 0),

@@ -16,8 +16,9 @@
 // Propagation (--propagation_updates=N): a primary LogServer and a replica
 // in one process, the primary publishing to fresh directories under
 // --propagation_dir, the replica polling every --poll_interval. N updates,
-// one at a time: from each update's acknowledgement to the replica serving
-// a checkpoint that covers it (its GetCheckpoint polled every millisecond).
+// one at a time, each after a random pause within one poll interval: from
+// each update's acknowledgement to the replica serving a checkpoint that
+// covers it (its GetCheckpoint polled every millisecond).
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -183,7 +184,7 @@ int Propagation() {
       !GenerateVrfKeyPair(kOrigin, pdir + "/vrf.key", pdir + "/vrf.pub").ok() ||
       !WritePrivateKeyFile(pdir + "/replica.key", replica::ReplicaKey::GenerateFileContents())
            .ok() ||
-      !WritePrivateKeyFile(pdir + "/token", "bench-token\n").ok()) {
+      !WritePrivateKeyFile(pdir + "/token", "bench-token-0123456789abcdef\n").ok()) {
     std::fprintf(stderr, "replica_bench: can't write keys to %s\n", pdir.c_str());
     return 1;
   }
@@ -215,14 +216,20 @@ int Propagation() {
   auto primary_stub = StubFor((*primary)->port());
   auto replica_stub = StubFor((*replica)->port());
   std::vector<double> delays_ms;
+  // Updates at random moments of the replica's polling cycle: sent back to
+  // back, each right after the last was seen, they would all land just
+  // after a poll and measure the poll interval itself.
+  std::mt19937_64 rng(5);
+  std::uniform_real_distribution<double> phase(0, absl::ToDoubleMilliseconds(r.poll_interval));
   for (int i = 0; i < n; ++i) {
+    absl::SleepFor(absl::Milliseconds(phase(rng)));
     v1::UpdateRequest req;
     req.set_account(Account(i));
     v1::Device* d = req.mutable_key_set()->add_devices();
     d->set_device_id("phone");
     d->set_device_key(std::string(32, 'k'));
     grpc::ClientContext ctx;
-    ctx.AddMetadata("authorization", "Bearer bench-token");
+    ctx.AddMetadata("authorization", "Bearer bench-token-0123456789abcdef");
     v1::UpdateResponse resp;
     grpc::Status s = primary_stub->Update(&ctx, req, &resp);
     if (!s.ok()) {

@@ -9,6 +9,7 @@
 #ifndef KEYTRAIL_CORE_REPLICA_BUNDLE_CHECK_H_
 #define KEYTRAIL_CORE_REPLICA_BUNDLE_CHECK_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -49,10 +50,16 @@ using KnownIndex = std::function<absl::StatusOr<std::optional<Hash>>(absl::strin
 // (which must know it); no account has two indexes.
 // InvalidArgument naming the log index and what failed; errors of
 // `known_index` as it returns them.
+//
+// `vrf_threads` (>= 1): how many threads verify the VRF proofs (the calling
+// one and vrf_threads - 1 started for the call, only when there are enough
+// proofs to share). One ECVRF verification per new account is most of a
+// replica's catch-up; the result does not depend on it. `known_index` is
+// called on the calling thread only.
 absl::StatusOr<std::vector<CheckedUpdate>> CheckPrivateBundle(
     uint64_t epoch, uint64_t first_log_index, const std::vector<std::string>& entries,
     const std::vector<PrivatePart>& parts, const VrfPublicKey& vrf_key,
-    const KnownIndex& known_index);
+    const KnownIndex& known_index, size_t vrf_threads = 1);
 
 }  // namespace replica
 }  // namespace keytrail

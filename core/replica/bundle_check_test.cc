@@ -17,17 +17,17 @@ namespace {
 constexpr uint64_t kEpoch = 5;
 constexpr uint64_t kFirst = 1000;
 
-// An epoch of `n` updates over accounts a0..a9: each account's first
-// update in the epoch is version 1 (new), later ones count up.
+// An epoch of `n` updates over accounts a0..a<accounts - 1>: each account's
+// first update in the epoch is version 1 (new), later ones count up.
 class BundleCheckTest : public testing::Test {
  protected:
-  void Build(size_t n) {
+  void Build(size_t n, size_t accounts = 10) {
     entries_.clear();
     parts_.clear();
     std::map<std::string, uint64_t> versions;
     for (size_t i = 0; i < n; ++i) {
       PrivateUpdate u;
-      u.account = "a" + std::to_string(i % 10);
+      u.account = "a" + std::to_string(i % accounts);
       u.opening = std::string(32, static_cast<char>('o' + i % 7));
       KeySet ks;
       ks.devices.push_back(Device{"phone", "key-" + std::to_string(i)});
@@ -45,11 +45,12 @@ class BundleCheckTest : public testing::Test {
       parts_.back().updates.push_back(u);
     }
   }
-  absl::StatusOr<std::vector<CheckedUpdate>> Check(const KnownIndex& known = nullptr) {
+  absl::StatusOr<std::vector<CheckedUpdate>> Check(const KnownIndex& known = nullptr,
+                                                   size_t vrf_threads = 1) {
     KnownIndex k = known ? known : [](absl::string_view) -> absl::StatusOr<std::optional<Hash>> {
       return std::optional<Hash>();
     };
-    return CheckPrivateBundle(kEpoch, kFirst, entries_, parts_, vrf_.public_key(), k);
+    return CheckPrivateBundle(kEpoch, kFirst, entries_, parts_, vrf_.public_key(), k, vrf_threads);
   }
 
   VrfPrivateKey vrf_ = VrfPrivateKey::Generate();
@@ -67,6 +68,28 @@ TEST_F(BundleCheckTest, AMatchingBundleJoinsEveryEntry) {
   EXPECT_EQ((*checked)[299].entry.version, 30u);
   Build(0);
   EXPECT_TRUE(Check().ok());
+}
+
+TEST_F(BundleCheckTest, ProofsVerifiedOnSeveralThreadsGiveTheSameAnswer) {
+  Build(300, 280);  // 280 new accounts: enough proofs for 4 threads
+  auto one = Check(nullptr, 1);
+  auto four = Check(nullptr, 4);
+  ASSERT_TRUE(one.ok()) << one.status();
+  ASSERT_TRUE(four.ok()) << four.status();
+  ASSERT_EQ(four->size(), one->size());
+  for (size_t i = 0; i < one->size(); ++i) {
+    EXPECT_EQ((*four)[i].entry, (*one)[i].entry) << i;
+    EXPECT_EQ((*four)[i].update, (*one)[i].update) << i;
+  }
+  // Two bad proofs: the first in log order is reported, as with one thread.
+  (*parts_[2].updates[5].vrf_proof)[40] ^= 1;
+  parts_[1].updates[100].vrf_proof = vrf_.Prove("a0");
+  auto refused_one = Check(nullptr, 1);
+  auto refused_four = Check(nullptr, 4);
+  EXPECT_EQ(refused_one.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(refused_one.status().message().find("entry 1228"), absl::string_view::npos)
+      << refused_one.status();
+  EXPECT_EQ(refused_four.status(), refused_one.status());
 }
 
 TEST_F(BundleCheckTest, EveryMismatchIsRefused) {

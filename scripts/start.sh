@@ -97,8 +97,19 @@ keygen() { "$KEYTRAIL" keygen "$@" >/dev/null; }
 [ -f "$K/note.key" ] || keygen note "$ORIGIN" "$K/note.key" "$K/note.pub"
 [ -f "$K/vrf.key" ] || keygen vrf "$ORIGIN" "$K/vrf.key" "$K/vrf.pub"
 [ -f "$K/write.token" ] || keygen token "$K/write.token"
-# Seals the log's private epoch bundles; the replica opens them with it.
-[ -f "$K/replica.key" ] || keygen replica "$K/replica.key"
+# Seals the log's private epoch bundles; the replica opens them with it. A
+# log started by an older start.sh (data, no replica key) published no
+# private bundles for its earlier epochs, so no replica could catch up with
+# it: that deployment runs without one (--reset makes a new one).
+REPLICA=1
+if [ ! -f "$K/replica.key" ] && [ -d "$HOME_DIR/log" ]; then
+  REPLICA=0
+  echo "start: no read replica: this deployment's log predates it (start.sh --reset for one)"
+fi
+[ -f "$K/replica.key" ] || [ "$REPLICA" = 0 ] || keygen replica "$K/replica.key"
+LOG_REPLICA_FLAGS=()
+[ "$REPLICA" = 0 ] ||
+  LOG_REPLICA_FLAGS=(--replica_key_file="$K/replica.key" --private_dir="$HOME_DIR/private")
 for m in a b; do
   [ -f "$K/monitor-$m.key" ] || keygen cosigner "monitor.localhost/$m" "$K/monitor-$m.key" "$K/monitor-$m.pub"
 done
@@ -182,8 +193,7 @@ launch log_server "$BIN/log_server" --listen="127.0.0.1:$LOG_PORT" --data_dir="$
   --note_key="$K/note.key" --vrf_key="$K/vrf.key" --write_token_file="$K/write.token" \
   --monitors="$MONITORS" --required_cosignatures=2 --block_cache_mb=64 "${EPOCH_FLAGS[@]}" \
   --tiles_listen="127.0.0.1:$TILES_PORT" --tiles_port_file="$HOME_DIR/run/log_server.tiles.port" \
-  --replica_key_file="$K/replica.key" --private_dir="$HOME_DIR/private" \
-  --port_file="$HOME_DIR/run/log_server.port"
+  "${LOG_REPLICA_FLAGS[@]}" --port_file="$HOME_DIR/run/log_server.port"
 # Each binary writes its port file once it serves.
 wait_for() {  # PORT_FILE_NAME...
   local f
@@ -207,27 +217,34 @@ wait_for log_server log_server.tiles
 # refuses to start without it): its own RocksDB, serving only checkpoints
 # both monitors cosigned (the log's --required_cosignatures=2, the apps'
 # policy).
-launch replica "$BIN/log_server" --replica --listen="127.0.0.1:$R_GRPC" \
-  --data_dir="$HOME_DIR/replica" --note_vkey="$K/note.pub" --vrf_key="$K/vrf.key" \
-  --replica_key_file="$K/replica.key" --tiles_dir="$HOME_DIR/log/tiles" \
-  --private_dir="$HOME_DIR/private" --primary="127.0.0.1:$LOG_PORT" \
-  --cosigner_vkeys="$A_VKEY,$B_VKEY" --required_cosignatures=2 --block_cache_mb=64 \
-  "${EPOCH_FLAGS[@]}" --metrics_listen="127.0.0.1:$R_METRICS" \
-  --metrics_port_file="$HOME_DIR/run/replica.metrics.port" --port_file="$HOME_DIR/run/replica.port"
-wait_for monitor-a monitor-a.http monitor-b monitor-b.http replica replica.metrics
+if [ "$REPLICA" = 1 ]; then
+  launch replica "$BIN/log_server" --replica --listen="127.0.0.1:$R_GRPC" \
+    --data_dir="$HOME_DIR/replica" --note_vkey="$K/note.pub" --vrf_key="$K/vrf.key" \
+    --replica_key_file="$K/replica.key" --tiles_dir="$HOME_DIR/log/tiles" \
+    --private_dir="$HOME_DIR/private" --primary="127.0.0.1:$LOG_PORT" \
+    --cosigner_vkeys="$A_VKEY,$B_VKEY" --required_cosignatures=2 --block_cache_mb=64 \
+    "${EPOCH_FLAGS[@]}" --metrics_listen="127.0.0.1:$R_METRICS" \
+    --metrics_port_file="$HOME_DIR/run/replica.metrics.port" --port_file="$HOME_DIR/run/replica.port"
+fi
+wait_for monitor-a monitor-a.http monitor-b monitor-b.http
+[ "$REPLICA" = 0 ] || wait_for replica replica.metrics
 
+REPLICA_LINES=""
+if [ "$REPLICA" = 1 ]; then
+  REPLICA_LINES="  replica      127.0.0.1:$R_GRPC (gRPC)   http://127.0.0.1:$R_METRICS/metrics   a read replica:
+               lookups and proofs may go here (updates go to the log), e.g.
+               $KEYTRAIL checkpoint --server=127.0.0.1:$R_GRPC
+"
+fi
 cat <<MSG
 start: keytrail is running on loopback (data in $HOME_DIR):
   log server   127.0.0.1:$LOG_PORT (gRPC)   log "$ORIGIN", key $NOTE_VKEY
   log's tiles  http://127.0.0.1:$TILES_PORT/checkpoint (C2SP tlog-tiles; /metrics)
   monitor A    127.0.0.1:$A_GRPC (gRPC)   status page http://127.0.0.1:$A_HTTP/   reads the log over gRPC
   monitor B    127.0.0.1:$B_GRPC (gRPC)   status page http://127.0.0.1:$B_HTTP/   reads the log from its tiles
-  replica      127.0.0.1:$R_GRPC (gRPC)   http://127.0.0.1:$R_METRICS/metrics   a read replica:
-               lookups and proofs may go here (updates go to the log)
-  keys         $K      logs  $HOME_DIR/logs
+$REPLICA_LINES  keys         $K      logs  $HOME_DIR/logs
   try:  $KEYTRAIL monitor status --server=127.0.0.1:$A_GRPC
         $KEYTRAIL info --server=127.0.0.1:$LOG_PORT
-        $KEYTRAIL checkpoint --server=127.0.0.1:$R_GRPC
 MSG
 
 # After the story: a new app pins the log at the replica (both monitors'
@@ -282,7 +299,7 @@ if { [ "$FIRST" = 1 ] && [ "$STORY" != -1 ]; } || [ "$STORY" = 1 ]; then
     if wait "$DEMO"; then
       touch "$HOME_DIR/story.told"
       echo "start: the story is told; monitor A now flags this log (see its status page)."
-      read_through_replica "$STORY_DIR/reader"
+      [ "$REPLICA" = 0 ] || read_through_replica "$STORY_DIR/reader"
     else
       echo "start: the story did not go as told (above); the services keep running." >&2
     fi

@@ -262,10 +262,10 @@ read_through_replica() {  # APP_DIR
     # The notes' bodies (origin, size, root); their cosignatures may differ.
     log_cp="$("$KEYTRAIL" checkpoint --server="127.0.0.1:$LOG_PORT" 2>&1 | sed -n 1,3p || true)"
     replica_cp="$("$KEYTRAIL" checkpoint --server="127.0.0.1:$R_GRPC" 2>&1 | sed -n 1,3p || true)"
-    [ "$log_cp" = "$replica_cp" ] && break
+    [[ "$log_cp" = "$replica_cp" && "$replica_cp" = "$ORIGIN"$'\n'* ]] && break
     sleep 1
   done
-  if [ "$log_cp" != "$replica_cp" ]; then
+  if [[ "$log_cp" != "$replica_cp" || "$replica_cp" != "$ORIGIN"$'\n'* ]]; then
     echo "start: the replica did not catch up with the log within 30 s; it says:" >&2
     echo "$replica_cp" | sed 's/^/  /' >&2
     return

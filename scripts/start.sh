@@ -7,7 +7,11 @@
 #     (--tiles_listen);
 #   - two monitors that audit the log, cosign it as tlog-witnesses and gossip
 #     with each other: monitor A reads the log over gRPC, monitor B from its
-#     tiles (docs/MONITOR.md §1.1).
+#     tiles (docs/MONITOR.md §1.1);
+#   - a read replica (log_server --replica, docs/REPLICAS.md): it follows the
+#     log's tiles and sealed private bundles, verifies every epoch (and both
+#     monitors' cosignatures) and answers the log's read calls; updates go to
+#     the log.
 # On a fresh Debian 12 machine it installs what is missing (the run-time set
 # of scripts/install_deps.sh), builds (-c opt) and makes keys on first run.
 # Everything lives under one directory, reused when run again. Services run
@@ -23,10 +27,11 @@
 #
 # Environment:
 #   KEYTRAIL_HOME     the directory (default: ./keytrail-home)
-#   KEYTRAIL_PORTS    six loopback ports: log gRPC, monitor A gRPC, monitor A
-#                     HTTP, monitor B gRPC, monitor B HTTP, log tiles HTTP
-#                     (default: 8090,8091,8092,8093,8094,8095; with five,
-#                     the tiles port is 8095)
+#   KEYTRAIL_PORTS    eight loopback ports: log gRPC, monitor A gRPC, monitor A
+#                     HTTP, monitor B gRPC, monitor B HTTP, log tiles HTTP,
+#                     replica gRPC, replica /metrics HTTP (default:
+#                     8090,8091,8092,8093,8094,8095,8096,8097; with five, six
+#                     or seven, the rest are the defaults)
 #   KEYTRAIL_BIN_DIR  a directory with prebuilt log_server, monitor and
 #                     keytrail binaries: no install, no build (tests use it)
 set -euo pipefail
@@ -45,12 +50,16 @@ for arg in "$@"; do
 done
 
 HOME_DIR="${KEYTRAIL_HOME:-$PWD/keytrail-home}"
-IFS=, read -r LOG_PORT A_GRPC A_HTTP B_GRPC B_HTTP TILES_PORT \
-  <<<"${KEYTRAIL_PORTS:-8090,8091,8092,8093,8094,8095}"
+IFS=, read -r LOG_PORT A_GRPC A_HTTP B_GRPC B_HTTP TILES_PORT R_GRPC R_METRICS EXTRA \
+  <<<"${KEYTRAIL_PORTS:-8090,8091,8092,8093,8094,8095,8096,8097}"
 TILES_PORT="${TILES_PORT:-8095}"
-for p in "$LOG_PORT" "$A_GRPC" "$A_HTTP" "$B_GRPC" "$B_HTTP" "$TILES_PORT"; do
-  [[ "$p" =~ ^[0-9]+$ ]] || { echo "start: KEYTRAIL_PORTS needs five or six port numbers" >&2; exit 2; }
+R_GRPC="${R_GRPC:-8096}"
+R_METRICS="${R_METRICS:-8097}"
+for p in "$LOG_PORT" "$A_GRPC" "$A_HTTP" "$B_GRPC" "$B_HTTP" "$TILES_PORT" "$R_GRPC" \
+  "$R_METRICS"; do
+  [[ "$p" =~ ^[0-9]+$ ]] || { echo "start: KEYTRAIL_PORTS needs five to eight port numbers" >&2; exit 2; }
 done
+[ -z "${EXTRA:-}" ] || { echo "start: KEYTRAIL_PORTS needs five to eight port numbers" >&2; exit 2; }
 ORIGIN="keytrail.localhost/log"
 
 if [ -n "${KEYTRAIL_BIN_DIR:-}" ]; then
@@ -73,8 +82,9 @@ done
 
 if [ "$RESET" = 1 ] && [ -d "$HOME_DIR" ]; then
   echo "start: --reset: deleting the keys and data in $HOME_DIR"
-  rm -rf "$HOME_DIR/keys" "$HOME_DIR/log" "$HOME_DIR/monitor-a" "$HOME_DIR/monitor-b" \
-    "$HOME_DIR/run" "$HOME_DIR/story" "$HOME_DIR/story.told"
+  rm -rf "$HOME_DIR/keys" "$HOME_DIR/log" "$HOME_DIR/private" "$HOME_DIR/replica" \
+    "$HOME_DIR/monitor-a" "$HOME_DIR/monitor-b" "$HOME_DIR/run" "$HOME_DIR/story" \
+    "$HOME_DIR/story.told"
 fi
 
 # ---- Keys (first run) ----
@@ -87,6 +97,19 @@ keygen() { "$KEYTRAIL" keygen "$@" >/dev/null; }
 [ -f "$K/note.key" ] || keygen note "$ORIGIN" "$K/note.key" "$K/note.pub"
 [ -f "$K/vrf.key" ] || keygen vrf "$ORIGIN" "$K/vrf.key" "$K/vrf.pub"
 [ -f "$K/write.token" ] || keygen token "$K/write.token"
+# Seals the log's private epoch bundles; the replica opens them with it. A
+# log started by an older start.sh (data, no replica key) published no
+# private bundles for its earlier epochs, so no replica could catch up with
+# it: that deployment runs without one (--reset makes a new one).
+REPLICA=1
+if [ ! -f "$K/replica.key" ] && [ -d "$HOME_DIR/log" ]; then
+  REPLICA=0
+  echo "start: no read replica: this deployment's log predates it (start.sh --reset for one)"
+fi
+[ -f "$K/replica.key" ] || [ "$REPLICA" = 0 ] || keygen replica "$K/replica.key"
+LOG_REPLICA_FLAGS=()
+[ "$REPLICA" = 0 ] ||
+  LOG_REPLICA_FLAGS=(--replica_key_file="$K/replica.key" --private_dir="$HOME_DIR/private")
 for m in a b; do
   [ -f "$K/monitor-$m.key" ] || keygen cosigner "monitor.localhost/$m" "$K/monitor-$m.key" "$K/monitor-$m.pub"
 done
@@ -161,38 +184,102 @@ launch monitor-a "$BIN/monitor" --config="$HOME_DIR/monitor-a/monitor.textproto"
 launch monitor-b "$BIN/monitor" --config="$HOME_DIR/monitor-b/monitor.textproto" \
   --port_file="$HOME_DIR/run/monitor-b.port" --http_port_file="$HOME_DIR/run/monitor-b.http.port"
 MONITORS="monitor.localhost/a=http://127.0.0.1:$A_HTTP/=$A_VKEY,monitor.localhost/b=http://127.0.0.1:$B_HTTP/=$B_VKEY"
+# The log's epoch flags (their defaults, spelled out): the replica announces
+# the same in GetLogInfo.
+EPOCH_FLAGS=(--epoch_interval=1s --max_epoch_age=60s)
+# The tiles (<data_dir>/tiles) are served over HTTP; the private bundles go
+# beside them, never inside: only the replica reads them, from the disk.
 launch log_server "$BIN/log_server" --listen="127.0.0.1:$LOG_PORT" --data_dir="$HOME_DIR/log" \
   --note_key="$K/note.key" --vrf_key="$K/vrf.key" --write_token_file="$K/write.token" \
-  --monitors="$MONITORS" --required_cosignatures=2 --block_cache_mb=64 \
+  --monitors="$MONITORS" --required_cosignatures=2 --block_cache_mb=64 "${EPOCH_FLAGS[@]}" \
   --tiles_listen="127.0.0.1:$TILES_PORT" --tiles_port_file="$HOME_DIR/run/log_server.tiles.port" \
-  --port_file="$HOME_DIR/run/log_server.port"
-
+  "${LOG_REPLICA_FLAGS[@]}" --port_file="$HOME_DIR/run/log_server.port"
 # Each binary writes its port file once it serves.
-for f in log_server log_server.tiles monitor-a monitor-a.http monitor-b monitor-b.http; do
-  for _ in $(seq 1 600); do
-    [ -s "$HOME_DIR/run/$f.port" ] && break
-    for i in "${!PIDS[@]}"; do
-      if ! kill -0 "${PIDS[$i]}" 2>/dev/null; then
-        echo "start: ${NAMES[$i]} did not start; its log ($HOME_DIR/logs/${NAMES[$i]}.log) ends:" >&2
-        tail -n 20 "$HOME_DIR/logs/${NAMES[$i]}.log" >&2
-        stop_all
-      fi
+wait_for() {  # PORT_FILE_NAME...
+  local f
+  for f in "$@"; do
+    for _ in $(seq 1 600); do
+      [ -s "$HOME_DIR/run/$f.port" ] && break
+      for i in "${!PIDS[@]}"; do
+        if ! kill -0 "${PIDS[$i]}" 2>/dev/null; then
+          echo "start: ${NAMES[$i]} did not start; its log ($HOME_DIR/logs/${NAMES[$i]}.log) ends:" >&2
+          tail -n 20 "$HOME_DIR/logs/${NAMES[$i]}.log" >&2
+          stop_all
+        fi
+      done
+      sleep 0.1
     done
-    sleep 0.1
+    [ -s "$HOME_DIR/run/$f.port" ] || { echo "start: $f did not come up within 60 s" >&2; stop_all; }
   done
-  [ -s "$HOME_DIR/run/$f.port" ] || { echo "start: $f did not come up within 60 s" >&2; stop_all; }
-done
+}
+wait_for log_server log_server.tiles
+# The read replica, once the log has made its tiles directory (the replica
+# refuses to start without it): its own RocksDB, serving only checkpoints
+# both monitors cosigned (the log's --required_cosignatures=2, the apps'
+# policy).
+if [ "$REPLICA" = 1 ]; then
+  launch replica "$BIN/log_server" --replica --listen="127.0.0.1:$R_GRPC" \
+    --data_dir="$HOME_DIR/replica" --note_vkey="$K/note.pub" --vrf_key="$K/vrf.key" \
+    --replica_key_file="$K/replica.key" --tiles_dir="$HOME_DIR/log/tiles" \
+    --private_dir="$HOME_DIR/private" --primary="127.0.0.1:$LOG_PORT" \
+    --cosigner_vkeys="$A_VKEY,$B_VKEY" --required_cosignatures=2 --block_cache_mb=64 \
+    "${EPOCH_FLAGS[@]}" --metrics_listen="127.0.0.1:$R_METRICS" \
+    --metrics_port_file="$HOME_DIR/run/replica.metrics.port" --port_file="$HOME_DIR/run/replica.port"
+fi
+wait_for monitor-a monitor-a.http monitor-b monitor-b.http
+[ "$REPLICA" = 0 ] || wait_for replica replica.metrics
 
+REPLICA_LINES=""
+if [ "$REPLICA" = 1 ]; then
+  REPLICA_LINES="  replica      127.0.0.1:$R_GRPC (gRPC)   http://127.0.0.1:$R_METRICS/metrics   a read replica:
+               lookups and proofs may go here (updates go to the log), e.g.
+               $KEYTRAIL checkpoint --server=127.0.0.1:$R_GRPC
+"
+fi
 cat <<MSG
 start: keytrail is running on loopback (data in $HOME_DIR):
   log server   127.0.0.1:$LOG_PORT (gRPC)   log "$ORIGIN", key $NOTE_VKEY
   log's tiles  http://127.0.0.1:$TILES_PORT/checkpoint (C2SP tlog-tiles; /metrics)
   monitor A    127.0.0.1:$A_GRPC (gRPC)   status page http://127.0.0.1:$A_HTTP/   reads the log over gRPC
   monitor B    127.0.0.1:$B_GRPC (gRPC)   status page http://127.0.0.1:$B_HTTP/   reads the log from its tiles
-  keys         $K      logs  $HOME_DIR/logs
+$REPLICA_LINES  keys         $K      logs  $HOME_DIR/logs
   try:  $KEYTRAIL monitor status --server=127.0.0.1:$A_GRPC
         $KEYTRAIL info --server=127.0.0.1:$LOG_PORT
 MSG
+
+# After the story: a new app pins the log at the replica (both monitors'
+# cosignatures required, as Alice's and Bob's apps do) and looks Alice up
+# there, verified, once the replica serves the log's checkpoint (it polls
+# the tiles every second; it answers UNAVAILABLE before its first verified
+# checkpoint). After the story's last step the log gathers no more
+# cosignatures, so that stays the last checkpoint before monitor A flagged it.
+read_through_replica() {  # APP_DIR
+  local alice log_cp replica_cp i
+  alice="$(grep -o -m1 'alice\.[0-9a-f]*' "$HOME_DIR/logs/story.out" || true)"
+  [ -n "$alice" ] || { echo "start: no account of Alice's in the story's output" >&2; return; }
+  echo "start: a new app reads Alice's account through the replica (127.0.0.1:$R_GRPC)"
+  for i in $(seq 1 30); do
+    # The notes' bodies (origin, size, root); their cosignatures may differ.
+    log_cp="$("$KEYTRAIL" checkpoint --server="127.0.0.1:$LOG_PORT" 2>&1 | sed -n 1,3p || true)"
+    replica_cp="$("$KEYTRAIL" checkpoint --server="127.0.0.1:$R_GRPC" 2>&1 | sed -n 1,3p || true)"
+    [[ "$log_cp" = "$replica_cp" && "$replica_cp" = "$ORIGIN"$'\n'* ]] && break
+    sleep 1
+  done
+  if [[ "$log_cp" != "$replica_cp" || "$replica_cp" != "$ORIGIN"$'\n'* ]]; then
+    echo "start: the replica did not catch up with the log within 30 s; it says:" >&2
+    echo "$replica_cp" | sed 's/^/  /' >&2
+    return
+  fi
+  rm -rf "$1"
+  if "$KEYTRAIL" app pin --dir="$1" --server="127.0.0.1:$R_GRPC" \
+    --monitor_keys="$A_VKEY,$B_VKEY" >"$HOME_DIR/logs/reader.out" 2>&1 &&
+    "$KEYTRAIL" app lookup --dir="$1" --account="$alice" >>"$HOME_DIR/logs/reader.out" 2>&1; then
+    sed 's/^/  /' "$HOME_DIR/logs/reader.out"
+  else
+    echo "start: reading through the replica failed:" >&2
+    sed 's/^/  /' "$HOME_DIR/logs/reader.out" >&2
+  fi
+}
 
 if { [ "$FIRST" = 1 ] && [ "$STORY" != -1 ]; } || [ "$STORY" = 1 ]; then
   if [ -f "$HOME_DIR/story.told" ]; then
@@ -206,12 +293,13 @@ if { [ "$FIRST" = 1 ] && [ "$STORY" != -1 ]; } || [ "$STORY" = 1 ]; then
     "$KEYTRAIL" demo --server="127.0.0.1:$LOG_PORT" --token_file="$K/write.token" \
       --note_key="$K/note.key" --work_dir="$STORY_DIR" \
       --monitors="127.0.0.1:$A_GRPC=http://127.0.0.1:$A_HTTP=$A_VKEY,127.0.0.1:$B_GRPC=http://127.0.0.1:$B_HTTP=$B_VKEY" \
-      </dev/null &
+      </dev/null > >(tee "$HOME_DIR/logs/story.out") &
     # In the background so that Ctrl-C reaches the trap (which stops it too).
     DEMO=$!
     if wait "$DEMO"; then
       touch "$HOME_DIR/story.told"
       echo "start: the story is told; monitor A now flags this log (see its status page)."
+      [ "$REPLICA" = 0 ] || read_through_replica "$STORY_DIR/reader"
     else
       echo "start: the story did not go as told (above); the services keep running." >&2
     fi

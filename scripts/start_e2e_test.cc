@@ -3,27 +3,35 @@
 // KEYTRAIL_BIN_DIR (bazel can't run inside a test; README.md says how to
 // use it). Checked:
 //   - the first start makes keys, starts the log server (with its tiles
-//     served over HTTP) and two monitors (B reading the log from its tiles
-//     alone), each serving on its port, and tells the story: every step's verdict
-//     and both alerts are printed (step 8 needs the monitor to turn a
-//     same-size fork into evidence: branch `monitor`);
+//     served over HTTP), two monitors (B reading the log from its tiles
+//     alone) and a read replica, each serving on its port, and tells the
+//     story: every step's verdict and both alerts are printed (step 8 needs
+//     the monitor to turn a same-size fork into evidence: branch `monitor`),
+//     then a new app's verified lookup of Alice through the replica;
+//   - the replica serves the log's checkpoint (GetCheckpoint, once caught
+//     up), refuses an Update with FAILED_PRECONDITION and answers /metrics
+//     (curl);
 //   - Ctrl-C (SIGINT to the script) stops every service, the script exits
 //     0 and no service process is left;
-//   - a second start reuses the keys and data and does not tell the story
-//     again; Ctrl-C stops it cleanly too.
+//   - a second start reuses the keys and data (the replica serves the
+//     log's checkpoint again) and does not tell the story again; Ctrl-C
+//     stops it cleanly too.
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
@@ -37,7 +45,7 @@ using test::ReadFile;
 using test::Runfile;
 using test::TempDir;
 
-// Five ports free right now (bound together, then released).
+// `n` ports free right now (bound together, then released).
 std::vector<int> FreePorts(int n) {
   std::vector<int> fds, ports;
   for (int i = 0; i < n; ++i) {
@@ -66,6 +74,10 @@ bool Serves(int port) {
   return ok;
 }
 
+// A checkpoint note's body: its text up to the blank line (the signatures
+// follow it).
+std::string NoteBody(const std::string& note) { return note.substr(0, note.find("\n\n")); }
+
 bool Alive(pid_t pid) { return ::kill(pid, 0) == 0 || errno != ESRCH; }
 
 class StartE2eTest : public testing::Test {
@@ -79,7 +91,9 @@ class StartE2eTest : public testing::Test {
       const std::string name = std::string(b).substr(std::string(b).find('/') + 1);
       ASSERT_EQ(::symlink(target.c_str(), (bin_ + "/" + name).c_str()), 0) << target;
     }
-    ports_ = FreePorts(6);  // the sixth: the log's tiles over HTTP
+    // The sixth: the log's tiles over HTTP; the seventh and eighth: the
+    // replica's gRPC and /metrics.
+    ports_ = FreePorts(8);
   }
 
   // Starts the script; returns once it says the services run (or fails).
@@ -108,7 +122,7 @@ class StartE2eTest : public testing::Test {
 
   std::vector<pid_t> ServicePids() {
     std::vector<pid_t> pids;
-    for (const char* name : {"log_server", "monitor-a", "monitor-b"}) {
+    for (const char* name : {"log_server", "monitor-a", "monitor-b", "replica"}) {
       int pid = 0;
       EXPECT_TRUE(absl::SimpleAtoi(
           absl::StripAsciiWhitespace(ReadFile(absl::StrCat(data_, "/run/", name, ".pid"))), &pid))
@@ -116,6 +130,38 @@ class StartE2eTest : public testing::Test {
       pids.push_back(pid);
     }
     return pids;
+  }
+
+  // `keytrail ARGS...`: its exit code and output (stdout and stderr).
+  std::pair<int, std::string> Keytrail(const std::vector<std::string>& args) {
+    const std::string out = absl::StrCat(home_, "/keytrail.", ++runs_, ".out");
+    auto rc = test::RunProgram(bin_ + "/keytrail", args, out);
+    EXPECT_TRUE(rc.ok()) << rc.status();
+    return {rc.ok() ? *rc : -1, ReadFile(out)};
+  }
+
+  std::string Server(int port) { return absl::StrCat("--server=127.0.0.1:", port); }
+
+  // The replica serves the checkpoint the log serves (it polls the tiles
+  // every second: waited for, up to a minute), and returns the replica's
+  // note. Compared are the notes' bodies (origin, size, root): the
+  // cosignatures may differ, as a restarted log gathers a fresh one from
+  // monitor B for a size the replica already serves.
+  std::string ReplicaCaughtUp() {
+    const absl::Time end = absl::Now() + absl::Seconds(60);
+    while (true) {
+      auto [log_rc, log_cp] = Keytrail({"checkpoint", Server(ports_[0])});
+      auto [replica_rc, replica_cp] = Keytrail({"checkpoint", Server(ports_[6])});
+      if (log_rc == 0 && replica_rc == 0 && NoteBody(log_cp) == NoteBody(replica_cp)) {
+        return replica_cp;
+      }
+      if (absl::Now() > end) {
+        ADD_FAILURE() << "the replica did not catch up: log " << log_cp << "\nreplica "
+                      << replica_cp;
+        return "";
+      }
+      absl::SleepFor(absl::Milliseconds(500));
+    }
   }
 
   // Ctrl-C: the script stops everything and exits 0; nothing is left.
@@ -136,6 +182,7 @@ class StartE2eTest : public testing::Test {
   std::vector<int> ports_;
   std::optional<ChildProcess> script_;
   int starts_ = 0;
+  int runs_ = 0;
 };
 
 TEST_F(StartE2eTest, FirstStartTellsTheStoryCtrlCStopsAllSecondStartReuses) {
@@ -162,6 +209,48 @@ TEST_F(StartE2eTest, FirstStartTellsTheStoryCtrlCStopsAllSecondStartReuses) {
   EXPECT_TRUE(absl::StrContains(out, "the monitor now reports the log MISBEHAVING")) << out;
   const std::string note_pub = ReadFile(data_ + "/keys/note.pub");
   ASSERT_FALSE(note_pub.empty());
+
+  // The replica: serves the log's checkpoint (cosigned by both monitors:
+  // it requires them), the story's reader looked Alice up through it at
+  // that checkpoint and saw the rogue tablet (version 2).
+  const std::string served = ReplicaCaughtUp();
+  // A checkpoint note: origin, size, root hash, blank line, signatures.
+  const std::vector<std::string> lines = absl::StrSplit(served, '\n');
+  ASSERT_GE(lines.size(), 2u) << served;
+  const std::string size = lines[1];
+  int64_t size_value = 0;
+  ASSERT_TRUE(absl::SimpleAtoi(size, &size_value)) << served;
+  EXPECT_TRUE(absl::StrContains(served, "— monitor.localhost/a ")) << served;
+  EXPECT_TRUE(absl::StrContains(served, "— monitor.localhost/b ")) << served;
+  for (const std::string& want : {
+           absl::StrCat(
+               "a new app reads Alice's account through the replica (127.0.0.1:", ports_[6], ")"),
+           absl::StrCat("pinned log ", std::string(absl::StripAsciiWhitespace(note_pub)),
+                        " at 127.0.0.1:", ports_[6]),
+           std::string("policy: 2 of 2 monitors must cosign"),
+           absl::StrCat("verified against checkpoint ", size),
+           std::string(": version 2"),
+           std::string("device tablet: key"),
+       }) {
+    EXPECT_TRUE(absl::StrContains(out, want)) << want << "\n" << out;
+  }
+  // Updates go to the log: the replica refuses them.
+  auto [update_rc, update_out] = Keytrail({"update", "--json", Server(ports_[6]),
+                                           "--token_file=" + data_ + "/keys/write.token",
+                                           "--account=carol", "--device=phone=0a0b0c"});
+  EXPECT_NE(update_rc, 0) << update_out;
+  EXPECT_TRUE(absl::StrContains(update_out, "\"FAILED_PRECONDITION\"")) << update_out;
+  EXPECT_TRUE(absl::StrContains(update_out, absl::StrCat("127.0.0.1:", ports_[0])))
+      << update_out;  // names the primary
+  const std::string metrics_out = home_ + "/metrics.out";
+  auto curl = test::RunProgram(
+      "/usr/bin/curl", {"-sS", "-f", absl::StrCat("http://127.0.0.1:", ports_[7], "/metrics")},
+      metrics_out);
+  ASSERT_TRUE(curl.ok()) << curl.status();
+  EXPECT_EQ(*curl, 0) << ReadFile(metrics_out);
+  EXPECT_TRUE(absl::StrContains(ReadFile(metrics_out),
+                                absl::StrCat("keytrail_replica_served_size ", size, "\n")))
+      << ReadFile(metrics_out);
   // Monitor B followed the log from its tiles (and cosigned: the story's
   // 2 of 2 cosignatures above).
   const std::string b_log = ReadFile(data_ + "/logs/monitor-b.log");
@@ -176,6 +265,8 @@ TEST_F(StartE2eTest, FirstStartTellsTheStoryCtrlCStopsAllSecondStartReuses) {
   EXPECT_FALSE(absl::StrContains(second, "telling the story")) << second;
   EXPECT_EQ(ReadFile(data_ + "/keys/note.pub"), note_pub);
   EXPECT_TRUE(absl::StrContains(second, absl::StrCat("127.0.0.1:", ports_[0]))) << second;
+  // Its data reused: the same checkpoint.
+  EXPECT_EQ(NoteBody(ReplicaCaughtUp()), NoteBody(served));
   ASSERT_NO_FATAL_FAILURE(CtrlC());
 }
 

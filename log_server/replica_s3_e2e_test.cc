@@ -2,7 +2,8 @@
 // testing/radosgw.h; skipped where it is not installed): the primary
 // publishes its tiles and sealed private bundles to a bucket, two
 // `log_server --replica` processes follow the bucket. Every lookup through
-// them verifies with the verifier library, a rogue device is seen through
+// them (1,000, spread over both) verifies with the verifier library, a rogue
+// device is seen through
 // both, and with the gateway down they keep answering what they verified
 // and catch up once it is back.
 #include <fstream>
@@ -117,7 +118,7 @@ TEST_F(ReplicaS3E2eTest, ReplicasFollowTheBucketVerifyAndRideOutAnOutage) {
   ASSERT_TRUE(b.WaitForCheckpoint(note, absl::Seconds(60)).ok()) << b.log();
 
   auto app = Verifier::Create(policy_, "").value();
-  for (int i = 0; i < 300; ++i) {
+  for (int i = 0; i < 1000; ++i) {
     ReplicaHarness& r = i % 2 == 0 ? a : b;
     const std::string account = absl::StrCat("user", i % 250);
     v1::LookupRequest req;

@@ -2,10 +2,9 @@
 // testing/radosgw.h; skipped where it is not installed): the primary
 // publishes its tiles and sealed private bundles to a bucket, two
 // `log_server --replica` processes follow the bucket. Every lookup through
-// them (1,000, spread over both) verifies with the verifier library, a rogue
-// device is seen through
-// both, and with the gateway down they keep answering what they verified
-// and catch up once it is back.
+// them (1,000, spread over both) verifies with the verifier library, a
+// rogue device is seen through both, and with the gateway down they keep
+// answering what they verified and catch up once it is back.
 #include <fstream>
 #include <memory>
 #include <string>

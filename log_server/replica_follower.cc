@@ -11,6 +11,8 @@
 #include "core/tiles/tile_codec.h"
 #include "core/tiles/tile_path.h"
 #include "core/util/logging.h"
+#include "log_server/entry_bundle_fetch.h"
+#include "log_server/epoch_assembler.h"
 
 namespace keytrail {
 namespace {
@@ -26,115 +28,6 @@ bool IsBadData(const absl::Status& s) {
 absl::Status Annotate(const absl::Status& s, absl::string_view object) {
   return absl::Status(s.code(), absl::StrCat(object, ": ", s.message()));
 }
-
-// fn(i) for i in [0, n), at most `parallel` at once (the stores' Gets are
-// thread-safe); results in order.
-template <typename T, typename Fn>
-std::vector<absl::StatusOr<T>> FetchAll(size_t n, int parallel, const Fn& fn) {
-  std::vector<absl::StatusOr<T>> out(n);
-  std::atomic<size_t> next{0};
-  auto work = [&] {
-    for (size_t i; (i = next.fetch_add(1)) < n;) out[i] = fn(i);
-  };
-  const size_t threads = std::min<size_t>(n, static_cast<size_t>(std::max(parallel, 1)));
-  std::vector<std::thread> pool;
-  for (size_t t = 1; t < threads; ++t) pool.emplace_back(work);
-  work();
-  for (std::thread& t : pool) t.join();
-  return out;
-}
-
-// The entries [max(start, 256N), min(end, 256N + 256)) of bundle N.
-struct Bundle {
-  std::string path;                          // the object they came from
-  std::shared_ptr<const std::string> bytes;  // what `entries` point into
-  std::vector<absl::string_view> entries;
-};
-
-// Bundle `index` as a reader of a checkpoint of size `end` finds it: the
-// full bundle, or (when the tree ends inside it) the partial bundle of that
-// size, or the full one that replaced it.
-absl::StatusOr<Bundle> FetchBundle(tiles::TileStore& store, uint64_t index, uint64_t start,
-                                   uint64_t end) {
-  const uint64_t lo = index * kWidth;
-  const uint64_t hi = std::min(lo + kWidth, end);
-  std::vector<int> widths;
-  if (lo + kWidth > end) widths.push_back(static_cast<int>(end - lo));
-  widths.push_back(tiles::kTileWidth);
-  for (size_t c = 0; c < widths.size(); ++c) {
-    Bundle b;
-    b.path = tiles::EntryBundlePath(index, widths[c]);
-    auto got = store.Get(b.path);
-    if (absl::IsNotFound(got.status()) && c + 1 < widths.size()) continue;
-    if (!got.ok()) {
-      return Annotate(got.status(), c == 0 ? b.path : b.path + " (nor the partial bundle)");
-    }
-    b.bytes = std::make_shared<const std::string>(*std::move(got));
-    auto parsed = tiles::ParseEntryBundle(*b.bytes, widths[c]);
-    if (!parsed.ok())
-      return Annotate(absl::InvalidArgumentError(parsed.status().message()), b.path);
-    const uint64_t from = std::max(start, lo) - lo;
-    b.entries.assign(parsed->begin() + from, parsed->begin() + (hi - lo));
-    return b;
-  }
-  return absl::InternalError("unreachable");
-}
-
-// Cuts a run of entries into epochs and hands each on.
-class EpochAssembler {
- public:
-  using DeliverFn = std::function<absl::Status(ReplicaEpoch&, uint64_t timestamp_ms, bool last)>;
-  EpochAssembler(uint64_t next_epoch, uint64_t start, uint64_t end, DeliverFn deliver)
-      : end_(end), deliver_(std::move(deliver)) {
-    current_.epoch = next_epoch;
-    current_.first_log_index = start;
-  }
-
-  // Entry `index` of the log, in order.
-  absl::Status Add(absl::string_view entry, uint64_t index) {
-    const std::string where = absl::StrCat(
-        "entry ", index, " (in ", tiles::EntryBundlePath(index / kWidth, tiles::kTileWidth), ")");
-    auto decoded = DecodeEntry(entry);
-    if (!decoded.ok()) return Annotate(decoded.status(), where);
-    if (std::holds_alternative<UpdateEntry>(*decoded)) {
-      current_.update_entries.emplace_back(entry);
-      return absl::OkStatus();
-    }
-    const EpochEntry& e = std::get<EpochEntry>(*decoded);
-    // The epoch number names the parts to fetch and their count: check both
-    // here (the replayer checks the rest).
-    if (e.epoch != current_.epoch) {
-      return absl::InvalidArgumentError(absl::StrCat(where, ": the epoch entry of epoch ", e.epoch,
-                                                     " where epoch ", current_.epoch, " is next"));
-    }
-    if (e.update_count != current_.update_entries.size()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(where, ": epoch ", e.epoch, " counts ", e.update_count, " updates but ",
-                       current_.update_entries.size(), " update entries precede it"));
-    }
-    current_.epoch_entry = std::string(entry);
-    absl::Status delivered = deliver_(current_, e.timestamp_ms, index + 1 == end_);
-    if (!delivered.ok()) return delivered;
-    ReplicaEpoch next;
-    next.epoch = current_.epoch + 1;
-    next.first_log_index = index + 1;
-    current_ = std::move(next);
-    return absl::OkStatus();
-  }
-
-  // After the last entry: the checkpoint must end with an epoch entry.
-  absl::Status Finish() const {
-    if (current_.update_entries.empty()) return absl::OkStatus();
-    return absl::InvalidArgumentError(absl::StrCat("checkpoint: its tree of size ", end_,
-                                                   " ends with ", current_.update_entries.size(),
-                                                   " update entries, not an epoch entry"));
-  }
-
- private:
-  const uint64_t end_;
-  const DeliverFn deliver_;
-  ReplicaEpoch current_;
-};
 
 }  // namespace
 

@@ -4,8 +4,8 @@
 #include <thread>
 #include <utility>
 
-#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "core/crypto/sha256.h"
 #include "core/note/checkpoint.h"
 #include "core/note/note.h"
 #include "core/protocol/entry.h"
@@ -24,8 +24,6 @@ absl::Status Bad(uint64_t epoch, absl::string_view what) {
 // preparers prove on every core, up to 8.
 size_t VrfThreads() { return std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 8); }
 
-std::string Hex(const Hash& h) { return absl::BytesToHexString(HashView(h)); }
-
 // Which fields of a rebuilt update entry differ from the published one.
 std::string EntryDifference(absl::string_view rebuilt, absl::string_view published) {
   auto ours = DecodeUpdateEntry(rebuilt);
@@ -36,10 +34,10 @@ std::string EntryDifference(absl::string_view rebuilt, absl::string_view publish
     if (a == b) return;
     absl::StrAppend(&out, out.empty() ? "" : "; ", name, " ", b, " published, ", a, " rebuilt");
   };
-  field("index", Hex(ours->index), Hex(theirs->index));
+  field("index", HashHex(ours->index), HashHex(theirs->index));
   field("version", absl::StrCat(ours->version), absl::StrCat(theirs->version));
   field("epoch", absl::StrCat(ours->epoch), absl::StrCat(theirs->epoch));
-  field("commitment", Hex(ours->commitment), Hex(theirs->commitment));
+  field("commitment", HashHex(ours->commitment), HashHex(theirs->commitment));
   return out.empty() ? "the encodings differ" : out;
 }
 
@@ -216,12 +214,12 @@ absl::StatusOr<std::shared_ptr<const PublishedState>> EpochReplayer::ReplayOnce(
   if (!sealed.ok()) return sealed;
   if ((*pending)->map_root != entry->map_root) {
     return Bad(number, absl::StrCat("the epoch entry (log index ", epoch_index, ") has map root ",
-                                    Hex(entry->map_root), ", the rebuilt map's is ",
-                                    Hex((*pending)->map_root)));
+                                    HashHex(entry->map_root), ", the rebuilt map's is ",
+                                    HashHex((*pending)->map_root)));
   }
   if (checkpoint.has_value() && checkpoint->root != (*pending)->log_root) {
-    return Bad(number, absl::StrCat("the checkpoint has root ", Hex(checkpoint->root),
-                                    ", the rebuilt tree's is ", Hex((*pending)->log_root)));
+    return Bad(number, absl::StrCat("the checkpoint has root ", HashHex(checkpoint->root),
+                                    ", the rebuilt tree's is ", HashHex((*pending)->log_root)));
   }
 
   auto committed = builder_->CommitEpoch(**pending);

@@ -28,6 +28,17 @@ void FillVersion(uint64_t version, const VersionRecord& rec, v1::AccountVersion*
 
 }  // namespace
 
+LogIdentity IdentityOf(const LogConfig& config, absl::Duration epoch_interval,
+                       absl::Duration max_epoch_age) {
+  LogIdentity info;
+  info.origin = config.origin;
+  info.note_verifier_key = config.note_verifier_key;
+  info.vrf_public_key = config.vrf_public_key;
+  info.epoch_interval_ms = absl::ToInt64Milliseconds(epoch_interval);
+  info.max_epoch_age_ms = absl::ToInt64Milliseconds(max_epoch_age);
+  return info;
+}
+
 absl::Status LogQueries::CheckServing(const PublishedState* state) const {
   if (state != nullptr) return absl::OkStatus();
   return absl::UnavailableError(

@@ -22,15 +22,18 @@
 #include <optional>
 
 #include "absl/status/status.h"
+#include "absl/time/time.h"
 #include "core/crypto/ecvrf.h"
 #include "log_server/epoch_context.h"
 #include "log_server/log_storage.h"
 #include "log_server/published_state.h"
+#include "log_server/records.h"
 #include "log_server/vrf_proof_cache.h"
 #include "proto/keytrail.pb.h"
 
 namespace keytrail {
 
+// What GetLogInfo announces.
 struct LogIdentity {
   std::string origin;
   std::string note_verifier_key;
@@ -38,6 +41,11 @@ struct LogIdentity {
   uint64_t epoch_interval_ms = 0;
   uint64_t max_epoch_age_ms = 0;
 };
+
+// The identity of the log `config` names, with the epoch settings the
+// server was given (a primary's sequencer's; a replica repeats them).
+LogIdentity IdentityOf(const LogConfig& config, absl::Duration epoch_interval,
+                       absl::Duration max_epoch_age);
 
 class LogQueries {
  public:

@@ -180,12 +180,8 @@ absl::StatusOr<std::unique_ptr<LogServer>> LogServer::Start(const LogServerOptio
       std::make_unique<UpdatePreparer>(*parts->storage, *parts->vrf_key, parts->published);
   parts->sequencer =
       std::make_unique<Sequencer>(*std::move(builder), o.sequencer, &parts->published);
-  LogIdentity info;
-  info.origin = config.origin;
-  info.note_verifier_key = config.note_verifier_key;
-  info.vrf_public_key = config.vrf_public_key;
-  info.epoch_interval_ms = absl::ToInt64Milliseconds(o.sequencer.epoch_interval);
-  info.max_epoch_age_ms = absl::ToInt64Milliseconds(o.sequencer.max_epoch_age);
+  const LogIdentity info =
+      IdentityOf(config, o.sequencer.epoch_interval, o.sequencer.max_epoch_age);
   // Lookup contexts for every state reads may answer from: the newest
   // (published) and, with monitors, the cosigned one (served), which
   // shares the snapshot of a published one and so its context.

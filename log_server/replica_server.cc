@@ -50,28 +50,32 @@ absl::Status Named(absl::string_view flag, const absl::Status& s) {
   return absl::Status(s.code(), absl::StrCat(flag, ": ", s.message()));
 }
 
+// One of the primary's stores: `given` (an S3 store) if set, else the
+// directory `dir`, opened for reading only (`what` and `flags` name it in
+// the refusal when neither is given).
+absl::StatusOr<std::shared_ptr<tiles::TileStore>> ReadOnlyStore(
+    std::shared_ptr<tiles::TileStore> given, const std::string& dir, absl::string_view dir_flag,
+    absl::string_view what, absl::string_view flags) {
+  if (given != nullptr) return given;
+  if (dir.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("a replica needs the primary's ", what, ": ", flags));
+  }
+  auto store = tiles::DirectoryTileStore::OpenReadOnly(dir);
+  if (!store.ok()) return Named(dir_flag, store.status());
+  return std::shared_ptr<tiles::TileStore>(*std::move(store));
+}
+
 // The primary's stores, opened for reading only.
 absl::Status OpenStores(const ReplicaServerOptions& o, ReplicaServer::Parts& parts) {
-  parts.tile_store = o.tile_store;
-  if (parts.tile_store == nullptr) {
-    if (o.tiles_dir.empty()) {
-      return absl::InvalidArgumentError(
-          "a replica needs the primary's tiles: --tiles_dir or --tiles_s3_endpoint");
-    }
-    auto store = tiles::DirectoryTileStore::OpenReadOnly(o.tiles_dir);
-    if (!store.ok()) return Named("--tiles_dir", store.status());
-    parts.tile_store = *std::move(store);
-  }
-  parts.private_store = o.private_store;
-  if (parts.private_store == nullptr) {
-    if (o.private_dir.empty()) {
-      return absl::InvalidArgumentError(
-          "a replica needs the primary's private bundles: --private_dir or --private_s3_bucket");
-    }
-    auto store = tiles::DirectoryTileStore::OpenReadOnly(o.private_dir);
-    if (!store.ok()) return Named("--private_dir", store.status());
-    parts.private_store = *std::move(store);
-  }
+  auto tiles = ReadOnlyStore(o.tile_store, o.tiles_dir, "--tiles_dir", "tiles",
+                             "--tiles_dir or --tiles_s3_endpoint");
+  if (!tiles.ok()) return tiles.status();
+  parts.tile_store = *std::move(tiles);
+  auto private_store = ReadOnlyStore(o.private_store, o.private_dir, "--private_dir",
+                                     "private bundles", "--private_dir or --private_s3_bucket");
+  if (!private_store.ok()) return private_store.status();
+  parts.private_store = *std::move(private_store);
   return absl::OkStatus();
 }
 
@@ -155,12 +159,7 @@ absl::StatusOr<std::unique_ptr<ReplicaServer>> ReplicaServer::Start(const Replic
       [contexts](const std::shared_ptr<const PublishedState>& s) { contexts->Publish(s); });
   if (auto served = parts->replayer->served(); served != nullptr) parts->served.Set(served);
 
-  LogIdentity info;
-  info.origin = config.origin;
-  info.note_verifier_key = config.note_verifier_key;
-  info.vrf_public_key = config.vrf_public_key;
-  info.epoch_interval_ms = absl::ToInt64Milliseconds(o.epoch_interval);
-  info.max_epoch_age_ms = absl::ToInt64Milliseconds(o.max_epoch_age);
+  const LogIdentity info = IdentityOf(config, o.epoch_interval, o.max_epoch_age);
   parts->proof_cache = std::make_unique<VrfProofCache>(o.vrf_proof_cache_entries);
   // One state holder for both roles: a replica's newest state is the one
   // it serves (it never holds an unverified epoch's state).

@@ -194,19 +194,25 @@ launch log_server "$BIN/log_server" --listen="127.0.0.1:$LOG_PORT" --data_dir="$
   --monitors="$MONITORS" --required_cosignatures=2 --block_cache_mb=64 "${EPOCH_FLAGS[@]}" \
   --tiles_listen="127.0.0.1:$TILES_PORT" --tiles_port_file="$HOME_DIR/run/log_server.tiles.port" \
   "${LOG_REPLICA_FLAGS[@]}" --port_file="$HOME_DIR/run/log_server.port"
+# When a service is gone: says so (`what` happened) with the end of its log,
+# and stops the others.
+stop_if_one_exited() {  # WHAT
+  local i
+  for i in "${!PIDS[@]}"; do
+    if ! kill -0 "${PIDS[$i]}" 2>/dev/null; then
+      echo "start: ${NAMES[$i]} $1; its log ($HOME_DIR/logs/${NAMES[$i]}.log) ends:" >&2
+      tail -n 20 "$HOME_DIR/logs/${NAMES[$i]}.log" >&2
+      stop_all
+    fi
+  done
+}
 # Each binary writes its port file once it serves.
 wait_for() {  # PORT_FILE_NAME...
   local f
   for f in "$@"; do
     for _ in $(seq 1 600); do
       [ -s "$HOME_DIR/run/$f.port" ] && break
-      for i in "${!PIDS[@]}"; do
-        if ! kill -0 "${PIDS[$i]}" 2>/dev/null; then
-          echo "start: ${NAMES[$i]} did not start; its log ($HOME_DIR/logs/${NAMES[$i]}.log) ends:" >&2
-          tail -n 20 "$HOME_DIR/logs/${NAMES[$i]}.log" >&2
-          stop_all
-        fi
-      done
+      stop_if_one_exited "did not start"
       sleep 0.1
     done
     [ -s "$HOME_DIR/run/$f.port" ] || { echo "start: $f did not come up within 60 s" >&2; stop_all; }
@@ -310,13 +316,7 @@ fi
 echo "start: services running; Ctrl-C stops them"
 # Waits until a service exits by itself (or Ctrl-C runs the trap).
 while true; do
-  for i in "${!PIDS[@]}"; do
-    if ! kill -0 "${PIDS[$i]}" 2>/dev/null; then
-      echo "start: ${NAMES[$i]} exited; its log ($HOME_DIR/logs/${NAMES[$i]}.log) ends:" >&2
-      tail -n 20 "$HOME_DIR/logs/${NAMES[$i]}.log" >&2
-      stop_all
-    fi
-  done
+  stop_if_one_exited "exited"
   sleep 1 &
   wait $! || true
 done

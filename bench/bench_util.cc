@@ -68,4 +68,6 @@ void Table::Row(const std::vector<std::string>& cells) const {
   std::fflush(stdout);
 }
 
+std::string BenchReplicaKeyBytes() { return std::string(32, 'b'); }
+
 }  // namespace keytrail::bench

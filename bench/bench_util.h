@@ -32,6 +32,11 @@ uint64_t DirectoryBytes(const std::string& dir);
 // VmRSS of this process in MiB (0 when /proc/self/status is unreadable).
 double ResidentMiB();
 
+// The 32 bytes of the benchmarks' fixed replica key, which update_bench
+// --replica_bundles seals private bundles with and the replica benchmarks
+// open them with (not a secret: the benchmarks' logs are thrown away).
+std::string BenchReplicaKeyBytes();
+
 // A Markdown table on stdout, one column width per column:
 // "| cell1<pad> | cell2<pad> |", a cell padded with spaces to its width
 // (longer cells are printed whole). Each line is flushed at once, so a

@@ -46,6 +46,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
+#include "bench/bench_replica.h"
 #include "bench/bench_util.h"
 #include "bench/call_slot.h"
 #include "core/util/logging.h"
@@ -223,15 +224,7 @@ int main(int argc, char** argv) {
   int port = 0;
   const std::string replica_dir = absl::GetFlag(FLAGS_replica_dir);
   if (!replica_dir.empty()) {
-    ReplicaServerOptions r;
-    r.listen_address = "127.0.0.1:0";
-    r.data_dir = replica_dir + "/data";
-    r.vrf_key_file = dir + "/vrf.key";
-    r.note_vkey_file = dir + "/note.pub";
-    r.replica_key_file = replica_dir + "/replica.key";
-    r.tiles_dir = dir + "/tiles";
-    r.private_dir = dir + "/private";
-    r.max_staleness = absl::Hours(24);
+    ReplicaServerOptions r = bench::BenchReplicaOptions(dir, replica_dir);
     r.block_cache_bytes = static_cast<size_t>(absl::GetFlag(FLAGS_block_cache_mb)) << 20;
     r.warm_cache_bytes = static_cast<size_t>(absl::GetFlag(FLAGS_warm_cache_mb)) << 20;
     r.pin_index_and_filter_blocks = absl::GetFlag(FLAGS_pin_index_and_filter_blocks);

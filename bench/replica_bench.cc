@@ -31,6 +31,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
+#include "bench/bench_replica.h"
 #include "bench/bench_util.h"
 #include "core/keys/key_file.h"
 #include "core/keys/keys.h"
@@ -71,10 +72,6 @@ using bench::Account;
 const bench::Table kTable({56, 34});
 void Row(const std::string& what, const std::string& figure) { kTable.Row({what, figure}); }
 
-// The bench replica key of update_bench --replica_bundles (32 bytes 'b').
-constexpr char kBenchReplicaKeyHex[] =
-    "6262626262626262626262626262626262626262626262626262626262626262\n";
-
 uint64_t SizeOf(const std::string& note_text) {
   auto n = note::ParseNote(note_text);
   if (!n.ok()) return 0;
@@ -94,19 +91,11 @@ std::unique_ptr<v1::KeyTransparencyLog::Stub> StubFor(int port) {
       grpc::CreateChannel(absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials()));
 }
 
-ReplicaServerOptions ReplicaOptions(const std::string& keys, const std::string& stores,
-                                    const std::string& data, const std::string& replica_key) {
-  ReplicaServerOptions r;
-  r.listen_address = "127.0.0.1:0";
-  r.data_dir = data;
-  r.vrf_key_file = keys + "/vrf.key";
-  r.note_vkey_file = keys + "/note.pub";
-  r.replica_key_file = replica_key;
-  r.tiles_dir = stores + "/tiles";
-  r.private_dir = stores + "/private";
+// BenchReplicaOptions with this bench's flags.
+ReplicaServerOptions ReplicaOptions(const std::string& dir, const std::string& replica_dir) {
+  ReplicaServerOptions r = bench::BenchReplicaOptions(dir, replica_dir);
   r.block_cache_bytes = static_cast<size_t>(absl::GetFlag(FLAGS_block_cache_mb)) << 20;
   r.max_entries_held = static_cast<uint64_t>(absl::GetFlag(FLAGS_max_entries_held));
-  r.max_staleness = absl::Hours(24);
   return r;
 }
 
@@ -116,15 +105,14 @@ int CatchUp() {
   const int64_t accounts = absl::GetFlag(FLAGS_accounts);
   std::filesystem::remove_all(rdir);
   std::filesystem::create_directories(rdir);
-  const std::string key_file = rdir + "/replica.key";
-  if (!WritePrivateKeyFile(key_file, kBenchReplicaKeyHex).ok()) return 1;
+  if (!bench::WriteBenchReplicaKey(rdir).ok()) return 1;
   auto store_note = ReadFileToString(dir + "/tiles/checkpoint", 1 << 20);
   if (!store_note.ok()) {
     std::fprintf(stderr, "replica_bench: %s\n", store_note.status().ToString().c_str());
     return 1;
   }
   const uint64_t size = SizeOf(*store_note);
-  ReplicaServerOptions o = ReplicaOptions(dir, dir, rdir + "/data", key_file);
+  ReplicaServerOptions o = ReplicaOptions(dir, rdir);
   o.poll_interval = absl::Milliseconds(100);
   const absl::Time start = absl::Now();
   auto server = ReplicaServer::Start(o);
@@ -182,7 +170,9 @@ int Propagation() {
   constexpr char kOrigin[] = "bench.example/propagation";
   if (!GenerateNoteKeyPair(kOrigin, pdir + "/note.key", pdir + "/note.pub").ok() ||
       !GenerateVrfKeyPair(kOrigin, pdir + "/vrf.key", pdir + "/vrf.pub").ok() ||
-      !WritePrivateKeyFile(pdir + "/replica.key", replica::ReplicaKey::GenerateFileContents())
+      !std::filesystem::create_directories(pdir + "/replica") ||
+      !WritePrivateKeyFile(pdir + "/replica/replica.key",
+                           replica::ReplicaKey::GenerateFileContents())
            .ok() ||
       !WritePrivateKeyFile(pdir + "/token", "bench-token-0123456789abcdef\n").ok()) {
     std::fprintf(stderr, "replica_bench: can't write keys to %s\n", pdir.c_str());
@@ -199,13 +189,13 @@ int Propagation() {
   p.warm_cache_bytes = 0;
   p.tiles_dir = pdir + "/tiles";
   p.private_dir = pdir + "/private";
-  p.replica_key_file = pdir + "/replica.key";
+  p.replica_key_file = pdir + "/replica/replica.key";
   auto primary = LogServer::Start(p);
   if (!primary.ok()) {
     std::fprintf(stderr, "replica_bench: %s\n", primary.status().ToString().c_str());
     return 1;
   }
-  ReplicaServerOptions r = ReplicaOptions(pdir, pdir, pdir + "/replica", pdir + "/replica.key");
+  ReplicaServerOptions r = ReplicaOptions(pdir, pdir + "/replica");
   r.poll_interval = absl::GetFlag(FLAGS_poll_interval);
   r.block_cache_bytes = size_t{64} << 20;
   auto replica = ReplicaServer::Start(r);

@@ -191,7 +191,7 @@ std::unique_ptr<Server> OpenServer(const std::string& dir) {
       s->private_store = tiles::DirectoryTileStore::Open(dir + "/private").value();
       options.private_store = s->private_store.get();
       options.replica_key = std::make_shared<const replica::ReplicaKey>(
-          replica::ReplicaKey::FromBytes(std::string(32, 'b')).value());
+          replica::ReplicaKey::FromBytes(bench::BenchReplicaKeyBytes()).value());
       options.origin = signer.name();
     }
     s->publisher = std::make_unique<TilePublisher>(s->storage.get(), s->tile_store.get(), options);

@@ -8,6 +8,7 @@
 #include "core/crypto/ecvrf.h"
 #include "core/http/server.h"
 #include "core/keys/keys.h"
+#include "core/net/listener.h"
 #include "core/replica/private_bundle.h"
 #include "core/tiles/directory_store.h"
 #include "core/util/logging.h"
@@ -81,13 +82,10 @@ absl::Status OpenStores(const ReplicaServerOptions& o, ReplicaServer::Parts& par
 
 absl::Status StartMetrics(const ReplicaServerOptions& o, ReplicaServer::Parts& parts) {
   if (o.metrics_listen.empty()) return absl::OkStatus();
-  const size_t colon = o.metrics_listen.rfind(':');
+  std::string host;
   int port = 0;
-  if (colon == std::string::npos || !absl::SimpleAtoi(o.metrics_listen.substr(colon + 1), &port) ||
-      port < 0 || port > 65535) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--metrics_listen: \"", o.metrics_listen, "\" is not host:port"));
-  }
+  absl::Status parsed = SplitHostPort("--metrics_listen", o.metrics_listen, &host, &port);
+  if (!parsed.ok()) return parsed;
   parts.metrics = std::make_unique<http::Server>();
   ReplicaFollower* follower = parts.follower.get();
   parts.metrics->Handle("GET", "/metrics", [follower](const http::ServerRequest&) {
@@ -96,7 +94,7 @@ absl::Status StartMetrics(const ReplicaServerOptions& o, ReplicaServer::Parts& p
     r.body = follower->Metrics();
     return r;
   });
-  absl::Status s = parts.metrics->Start(o.metrics_listen.substr(0, colon), port);
+  absl::Status s = parts.metrics->Start(host, port);
   if (!s.ok()) return Named("--metrics_listen", s);
   return absl::OkStatus();
 }

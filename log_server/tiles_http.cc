@@ -4,6 +4,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "core/net/listener.h"
 #include "core/tiles/tile_path.h"
 
 namespace keytrail {
@@ -86,17 +87,10 @@ TilesHttpServer::TilesHttpServer(tiles::TileStore* store, std::function<uint64_t
 }
 
 absl::Status TilesHttpServer::Start(const std::string& listen) {
-  const size_t colon = listen.rfind(':');
-  int port = -1;
-  if (colon == std::string::npos || !absl::SimpleAtoi(listen.substr(colon + 1), &port) ||
-      port < 0 || port > 65535) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--tiles_listen \"", listen, "\" is not host:port"));
-  }
-  std::string host = listen.substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
-    host = host.substr(1, host.size() - 2);
-  }
+  std::string host;
+  int port = 0;
+  absl::Status parsed = SplitHostPort("--tiles_listen", listen, &host, &port);
+  if (!parsed.ok()) return parsed;
   absl::Status started = server_.Start(host, port);
   if (!started.ok()) {
     return absl::Status(started.code(), absl::StrCat("--tiles_listen: ", started.message()));

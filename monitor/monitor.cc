@@ -11,6 +11,7 @@
 #include "core/crypto/sha256.h"
 #include "core/keys/key_file.h"
 #include "core/keys/keys.h"
+#include "core/net/listener.h"
 #include "core/util/file.h"
 #include "core/util/logging.h"
 #include "grpcpp/health_check_service_interface.h"
@@ -195,15 +196,11 @@ absl::StatusOr<std::unique_ptr<Monitor>> Monitor::Start(MonitorOptions options) 
   m->gossip_->Start();
   if (config.peers_size() > 0) LogInfo("gossip: polling %d peer(s)", config.peers_size());
   if (m->cosigner_.has_value() && !config.http_listen().empty()) {
-    const std::string& listen_http = config.http_listen();
-    const size_t colon = listen_http.rfind(':');
-    int port = -1;
-    if (colon == std::string::npos ||
-        !absl::SimpleAtoi(absl::string_view(listen_http).substr(colon + 1), &port) || port < 0 ||
-        port > 65535) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("http_listen \"", listen_http, "\" is not host:port"));
-    }
+    std::string http_host;
+    int http_port = 0;
+    absl::Status parsed =
+        SplitHostPort("http_listen", config.http_listen(), &http_host, &http_port);
+    if (!parsed.ok()) return parsed;
     auto store = WitnessStore::Open(config.data_dir() + "/witness", m->storage_health_.get(),
                                     m->options_.witness_env);
     if (!store.ok()) return store.status();
@@ -215,7 +212,7 @@ absl::StatusOr<std::unique_ptr<Monitor>> Monitor::Start(MonitorOptions options) 
                             [self](const std::string& name, std::string* bytes) {
                               return FindEvidence(self->Status(), name, bytes);
                             });
-    absl::Status s = m->http_->Start(listen_http.substr(0, colon), port);
+    absl::Status s = m->http_->Start(http_host, http_port);
     if (!s.ok()) return s;
     m->witness_retry_ = std::thread([self] { self->RetryWitnessStorage(); });
     LogInfo("witness: cosigning audited checkpoints as %s on HTTP port %d", m->cosigner_->name(),

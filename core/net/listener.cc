@@ -27,36 +27,6 @@ absl::Status BadAddress(const std::string& what, const std::string& address,
   return absl::InvalidArgumentError(absl::StrCat(what, " \"", address, "\": ", why));
 }
 
-// Splits "host:port" / "[v6]:port" / ":port".
-absl::Status SplitHostPort(const std::string& what, const std::string& address, std::string* host,
-                           int* port) {
-  std::string port_text;
-  if (!address.empty() && address[0] == '[') {
-    const size_t close = address.find(']');
-    if (close == std::string::npos || close + 1 >= address.size() || address[close + 1] != ':') {
-      return BadAddress(what, address, "want [IPv6 address]:port");
-    }
-    *host = address.substr(1, close - 1);
-    port_text = address.substr(close + 2);
-  } else {
-    const size_t colon = address.rfind(':');
-    if (colon == std::string::npos) return BadAddress(what, address, "want host:port");
-    *host = address.substr(0, colon);
-    if (host->find(':') != std::string::npos) {
-      return BadAddress(what, address, "put an IPv6 address in brackets: [::1]:port");
-    }
-    port_text = address.substr(colon + 1);
-  }
-  uint32_t p = 0;
-  if (port_text.empty() || port_text.size() > 5 ||
-      port_text.find_first_not_of("0123456789") != std::string::npos ||
-      !absl::SimpleAtoi(port_text, &p) || p > 65535) {
-    return BadAddress(what, address, "the port must be a number from 0 to 65535");
-  }
-  *port = static_cast<int>(p);
-  return absl::OkStatus();
-}
-
 int BoundPort(int fd) {
   sockaddr_storage ss;
   socklen_t len = sizeof(ss);
@@ -110,6 +80,35 @@ bool IsTransient(int err) {
 }
 
 }  // namespace
+
+absl::Status SplitHostPort(const std::string& what, const std::string& address, std::string* host,
+                           int* port) {
+  std::string port_text;
+  if (!address.empty() && address[0] == '[') {
+    const size_t close = address.find(']');
+    if (close == std::string::npos || close + 1 >= address.size() || address[close + 1] != ':') {
+      return BadAddress(what, address, "want [IPv6 address]:port");
+    }
+    *host = address.substr(1, close - 1);
+    port_text = address.substr(close + 2);
+  } else {
+    const size_t colon = address.rfind(':');
+    if (colon == std::string::npos) return BadAddress(what, address, "want host:port");
+    *host = address.substr(0, colon);
+    if (host->find(':') != std::string::npos) {
+      return BadAddress(what, address, "put an IPv6 address in brackets: [::1]:port");
+    }
+    port_text = address.substr(colon + 1);
+  }
+  uint32_t p = 0;
+  if (port_text.empty() || port_text.size() > 5 ||
+      port_text.find_first_not_of("0123456789") != std::string::npos ||
+      !absl::SimpleAtoi(port_text, &p) || p > 65535) {
+    return BadAddress(what, address, "the port must be a number from 0 to 65535");
+  }
+  *port = static_cast<int>(p);
+  return absl::OkStatus();
+}
 
 absl::StatusOr<std::unique_ptr<Listener>> Listener::Open(const std::string& address,
                                                          const std::string& what,

@@ -31,6 +31,14 @@
 
 namespace keytrail {
 
+// Splits a listen address "host:port", "[v6]:port" or ":port" (every
+// address) into the host (without brackets) and the port (0..65535).
+// InvalidArgument "<what> \"<address>\": <why>" otherwise (`what` names the
+// setting, e.g. "--tiles_listen"). Every server address setting goes
+// through it: the gRPC listener's and core/http's servers'.
+absl::Status SplitHostPort(const std::string& what, const std::string& address, std::string* host,
+                           int* port);
+
 class Listener {
  public:
   // Parses "host:port" ("[v6]:port" for IPv6 literals; an empty host means

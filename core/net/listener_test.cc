@@ -7,6 +7,7 @@
 #include <atomic>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
@@ -56,6 +57,27 @@ TEST(ListenerTest, RejectsMalformedAddresses) {
 
 // Regression (issue 9, bug 2): gRPC bound with SO_REUSEPORT, so a second
 // server started on a used port and took half the connections.
+TEST(SplitHostPortTest, EveryFormAndEveryRefusal) {
+  std::string host;
+  int port = -1;
+  ASSERT_TRUE(SplitHostPort("--x", "127.0.0.1:8090", &host, &port).ok());
+  EXPECT_EQ(host, "127.0.0.1");
+  EXPECT_EQ(port, 8090);
+  ASSERT_TRUE(SplitHostPort("--x", "[::1]:0", &host, &port).ok());
+  EXPECT_EQ(host, "::1");
+  EXPECT_EQ(port, 0);
+  ASSERT_TRUE(SplitHostPort("--x", ":65535", &host, &port).ok());
+  EXPECT_EQ(host, "");
+  EXPECT_EQ(port, 65535);
+  for (const char* bad :
+       {"", "localhost", "localhost:", "localhost:65536", "localhost:-1", "localhost:+80",
+        "localhost:8o", "::1:80", "[::1]80", "[::1:80", "localhost:0000080"}) {
+    absl::Status s = SplitHostPort("--metrics_listen", bad, &host, &port);
+    EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << bad;
+    EXPECT_EQ(s.message().rfind(absl::StrCat("--metrics_listen \"", bad, "\": "), 0), 0u) << s;
+  }
+}
+
 TEST(ListenerTest, SecondListenerOnAUsedPortFails) {
   auto first = Listener::Open("127.0.0.1:0");
   ASSERT_TRUE(first.ok()) << first.status();

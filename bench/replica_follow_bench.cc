@@ -12,14 +12,13 @@
 //
 // Run each setting as its own process: the peak is of the whole process.
 #include <atomic>
-#include <map>
+#include <cstdio>
 #include <thread>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "bench/bench_util.h"
 #include "core/merkle/compact_range.h"
@@ -31,6 +30,7 @@
 #include "core/tiles/tile_codec.h"
 #include "core/tiles/tile_path.h"
 #include "log_server/replica_follower.h"
+#include "testing/memory_tile_store.h"
 
 ABSL_FLAG(uint64_t, entries, 1000000, "log entries (empty epochs)");
 ABSL_FLAG(uint64_t, max_entries_held, 1 << 16, "ReplicaFollowerOptions::max_entries_held");
@@ -40,27 +40,6 @@ namespace keytrail {
 namespace {
 
 constexpr char kOrigin[] = "bench.example/replica";
-
-// The store: objects in a map (thread-safe Gets).
-class MapStore : public tiles::TileStore {
- public:
-  absl::Status Put(absl::string_view path, absl::string_view bytes, tiles::ObjectKind) override {
-    absl::MutexLock lock(&mu_);
-    objects_[std::string(path)] = std::string(bytes);
-    return absl::OkStatus();
-  }
-  absl::StatusOr<std::string> Get(absl::string_view path) override {
-    absl::MutexLock lock(&mu_);
-    auto it = objects_.find(std::string(path));
-    if (it == objects_.end()) return absl::NotFoundError(path);
-    return it->second;
-  }
-  std::string Describe() const override { return "bench map"; }
-
- private:
-  absl::Mutex mu_;
-  std::map<std::string, std::string> objects_;
-};
 
 // Keeps only the tree.
 class TreeSink : public ReplicaSink {
@@ -83,7 +62,7 @@ class TreeSink : public ReplicaSink {
 
 int Run() {
   const uint64_t n = absl::GetFlag(FLAGS_entries);
-  MapStore tiles, private_store;
+  test::MemoryTileStore tiles, private_store;
   merkle::CompactRange range;
   std::vector<std::string> bundle;
   for (uint64_t i = 0; i < n; ++i) {
@@ -91,17 +70,26 @@ int Run() {
     bundle.push_back(EncodeEntry(e));
     range.Append(merkle::HashLeaf(bundle.back()));
     if (bundle.size() == tiles::kTileWidth || i + 1 == n) {
-      (void)tiles.Put(
-          tiles::EntryBundlePath(i / tiles::kTileWidth, static_cast<int>(bundle.size())),
-          tiles::EncodeEntryBundle(bundle).value(), tiles::ObjectKind::kImmutable);
+      absl::Status put =
+          tiles.Put(tiles::EntryBundlePath(i / tiles::kTileWidth, static_cast<int>(bundle.size())),
+                    tiles::EncodeEntryBundle(bundle).value(), tiles::ObjectKind::kImmutable);
+      if (!put.ok()) {
+        std::fprintf(stderr, "replica_follow_bench: %s\n", put.ToString().c_str());
+        return 1;
+      }
       bundle.clear();
     }
   }
   auto signer = note::Ed25519NoteSigner::Generate(kOrigin).value();
   note::Checkpoint cp{kOrigin, n, range.Root(), {}};
   const note::NoteSigner* signers[] = {&signer};
-  (void)tiles.Put("checkpoint", note::SignNote(note::FormatCheckpoint(cp), signers).value(),
-                  tiles::ObjectKind::kMutable);
+  absl::Status put =
+      tiles.Put("checkpoint", note::SignNote(note::FormatCheckpoint(cp), signers).value(),
+                tiles::ObjectKind::kMutable);
+  if (!put.ok()) {
+    std::fprintf(stderr, "replica_follow_bench: %s\n", put.ToString().c_str());
+    return 1;
+  }
 
   TreeSink sink;
   ReplicaFollowerOptions o;

@@ -46,6 +46,37 @@ OddMultiples::OddMultiples(const EC_GROUP* group, const EC_POINT* p, int window,
   }
 }
 
+ChunkedOddMultiples::ChunkedOddMultiples(const EC_GROUP* group, const EC_POINT* p, int window,
+                                         size_t chunk_bytes, size_t chunks, BN_CTX* ctx)
+    : chunk_bytes_(chunk_bytes) {
+  Check(chunk_bytes >= 1 && chunk_bytes <= kMaxScalarBytes && chunks >= 1, "bad chunking");
+  tables_.reserve(chunks);
+  PointPtr shifted = NewPoint(group);
+  Check(EC_POINT_copy(shifted.get(), p) == 1, "copy failed");
+  for (size_t i = 0; i < chunks; ++i) {
+    if (i > 0) {
+      for (size_t bit = 0; bit < 8 * chunk_bytes; ++bit) {
+        Check(EC_POINT_dbl(group, shifted.get(), shifted.get(), ctx) == 1, "doubling failed");
+      }
+    }
+    tables_.emplace_back(group, shifted.get(), window, ctx);
+  }
+}
+
+void ChunkedOddMultiples::AppendTerms(absl::Span<const uint8_t> scalar,
+                                      std::vector<Term>* terms) const {
+  Check(scalar.size() <= chunk_bytes_ * tables_.size(), "scalar too long for its chunks");
+  // Chunk i holds bits [i b, (i + 1) b): counted from the scalar's end.
+  for (size_t i = 0, end = scalar.size(); end > 0; ++i) {
+    const size_t begin = end > chunk_bytes_ ? end - chunk_bytes_ : 0;
+    absl::Span<const uint8_t> chunk = scalar.subspan(begin, end - begin);
+    if (std::any_of(chunk.begin(), chunk.end(), [](uint8_t b) { return b != 0; })) {
+      terms->push_back(Term{chunk, &tables_[i]});
+    }
+    end = begin;
+  }
+}
+
 std::vector<int8_t> Wnaf(absl::Span<const uint8_t> scalar, int window) {
   Check(scalar.size() <= kMaxScalarBytes, "scalar too long");
   Check(window >= 2 && window <= 8, "window width out of range");
@@ -61,15 +92,18 @@ std::vector<int8_t> Wnaf(absl::Span<const uint8_t> scalar, int window) {
   const int half = width / 2;
   std::vector<int8_t> digits;
   digits.reserve(scalar.size() * 8 + 1);
+  // Each pass emits either one nonzero digit or a whole run of zero digits
+  // (up to the next set bit, at most 63 at a time), so the loop runs about
+  // twice per nonzero digit rather than once per bit.
   for (;;) {
     bool zero = true;
     for (uint64_t limb : k) zero = zero && limb == 0;
     if (zero) break;
-    int digit = 0;
+    int shift = 1;
     if (k[0] & 1) {
       // k mod 2^w, taken into (-2^(w-1), 2^(w-1)): subtracting it clears
       // the low w bits, so the next w - 1 digits are 0.
-      digit = static_cast<int>(k[0] & static_cast<uint64_t>(width - 1));
+      int digit = static_cast<int>(k[0] & static_cast<uint64_t>(width - 1));
       if (digit >= half) digit -= width;
       if (digit > 0) {
         k[0] -= static_cast<uint64_t>(digit);  // the low bits are digit's
@@ -80,10 +114,13 @@ std::vector<int8_t> Wnaf(absl::Span<const uint8_t> scalar, int window) {
           carry = k[j] < carry ? 1 : 0;
         }
       }
+      digits.push_back(static_cast<int8_t>(digit));
+    } else {
+      shift = k[0] == 0 ? 63 : __builtin_ctzll(k[0]);
+      digits.insert(digits.end(), static_cast<size_t>(shift), 0);
     }
-    digits.push_back(static_cast<int8_t>(digit));
     for (size_t j = 0; j < kLimbs; ++j) {
-      k[j] = (k[j] >> 1) | (j + 1 < kLimbs ? k[j + 1] << 63 : 0);
+      k[j] = (k[j] >> shift) | (j + 1 < kLimbs ? k[j + 1] << (64 - shift) : 0);
     }
   }
   return digits;

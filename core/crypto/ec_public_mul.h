@@ -79,6 +79,32 @@ struct Term {
   const OddMultiples* table;
 };
 
+// Odd multiples of P, 2^b P, 2^(2b) P, ..., 2^((chunks-1) b) P with
+// b = 8 * chunk_bytes, for a point P whose multiples are wanted often (a
+// fixed base, a public key). A scalar k of up to chunks * chunk_bytes bytes
+// is then the sum of its b-bit chunks k_i times 2^(i b) P, so MultiplyPublic
+// needs b doublings for it instead of one per bit of k: the doublings are
+// paid once here, (chunks - 1) * b of them, plus `chunks` tables of width
+// `window`. Immutable after construction, like OddMultiples.
+class ChunkedOddMultiples {
+ public:
+  // chunk_bytes in [1, 32], chunks >= 1, window as for OddMultiples.
+  // `group` must outlive the tables. Aborts on allocation failure or a
+  // library error.
+  ChunkedOddMultiples(const EC_GROUP* group, const EC_POINT* p, int window, size_t chunk_bytes,
+                      size_t chunks, BN_CTX* ctx);
+
+  // Appends to *terms the terms whose sum is k * P, k = `scalar` big-endian
+  // with at most chunks * chunk_bytes bytes (aborts if longer); all-zero
+  // chunks are left out. The terms point into `scalar` and into this
+  // object: both must outlive their use.
+  void AppendTerms(absl::Span<const uint8_t> scalar, std::vector<Term>* terms) const;
+
+ private:
+  size_t chunk_bytes_;
+  std::vector<OddMultiples> tables_;  // tables_[i]: odd multiples of 2^(i b) P
+};
+
 // Sets *out to the sum of the terms' products (the identity if there are
 // none or every scalar is 0). Aborts on a library error or a scalar longer
 // than 32 bytes.

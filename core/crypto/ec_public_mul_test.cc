@@ -28,6 +28,13 @@ std::vector<uint8_t> RandomScalar(size_t size) {
   return s;
 }
 
+// The scalar `top` followed by size - 1 zero bytes.
+std::vector<uint8_t> OneBitThenZeros(size_t size, uint8_t top) {
+  std::vector<uint8_t> s(size, 0);
+  s[0] = top;
+  return s;
+}
+
 class EcPublicMulTest : public testing::Test {
  protected:
   EcPublicMulTest()
@@ -79,6 +86,23 @@ class EcPublicMulTest : public testing::Test {
     }
   }
 
+  // The terms of ChunkedOddMultiples of p with each chunking that covers
+  // `scalar`, summed by MultiplyPublic, equal the library's scalar * p.
+  void ExpectChunkedAgrees(const std::vector<uint8_t>& scalar, const EC_POINT* p) {
+    PointPtr want = Reference({scalar}, {p});
+    for (size_t chunk_bytes : {1, 4, 5, 16, 32}) {
+      const size_t chunks = (32 + chunk_bytes - 1) / chunk_bytes;
+      ChunkedOddMultiples table(group_, p, 5, chunk_bytes, chunks, ctx_);
+      std::vector<Term> terms;
+      table.AppendTerms(scalar, &terms);
+      EXPECT_LE(terms.size(), chunks);
+      PointPtr got(EC_POINT_new(group_));
+      MultiplyPublic(group_, terms, got.get(), ctx_);
+      EXPECT_EQ(EC_POINT_cmp(group_, got.get(), want.get(), ctx_), 0)
+          << "chunk bytes " << chunk_bytes;
+    }
+  }
+
   EC_GROUP* group_;
   BN_CTX* ctx_;
 };
@@ -91,7 +115,11 @@ TEST_F(EcPublicMulTest, WnafDigitsSumToTheScalarAndAreSparse) {
                                                std::vector<uint8_t>(32, 0xff),
                                                std::vector<uint8_t>(16, 0xff),
                                                RandomScalar(32),
-                                               RandomScalar(16)};
+                                               RandomScalar(16),
+                                               // runs of zero digits longer than one limb
+                                               OneBitThenZeros(32, 0x01),
+                                               OneBitThenZeros(32, 0x80),
+                                               OneBitThenZeros(9, 0x01)};
   for (int w = 2; w <= 8; ++w) {
     for (const std::vector<uint8_t>& s : scalars) {
       std::vector<int8_t> digits = Wnaf(s, w);
@@ -158,6 +186,63 @@ TEST_F(EcPublicMulTest, DegenerateAdditions) {
   ExpectAgrees({k, k_plus_1}, {p.get(), neg.get()});  // +-P
   ExpectAgrees({Bytes{0x03}, Bytes{0x01}, Bytes{0x02}}, {p.get(), p.get(), neg.get()});
   ExpectAgrees({}, {});  // the empty sum
+}
+
+TEST_F(EcPublicMulTest, ChunkedTablesAgreeWithTheLibrary) {
+  PointPtr p = RandomPoint();
+  for (int round = 0; round < 4; ++round) {
+    ExpectChunkedAgrees(RandomScalar(32), p.get());
+    ExpectChunkedAgrees(RandomScalar(16), p.get());  // shorter than the chunks cover
+    ExpectChunkedAgrees(RandomScalar(3), p.get());   // shorter than one chunk
+  }
+  ExpectChunkedAgrees({}, p.get());
+  ExpectChunkedAgrees(Bytes(32, 0xff), p.get());  // above n
+  ExpectChunkedAgrees(OneBitThenZeros(32, 0x80), p.get());
+  ExpectChunkedAgrees(OneBitThenZeros(17, 0x01), p.get());
+}
+
+TEST_F(EcPublicMulTest, ChunkedTablesLeaveZeroChunksOut) {
+  PointPtr p = RandomPoint();
+  ChunkedOddMultiples table(group_, p.get(), 4, /*chunk_bytes=*/4, /*chunks=*/8, ctx_);
+  std::vector<Term> terms;
+  table.AppendTerms(Bytes(32, 0), &terms);
+  EXPECT_TRUE(terms.empty());
+  PointPtr got(EC_POINT_new(group_));
+  MultiplyPublic(group_, terms, got.get(), ctx_);
+  EXPECT_EQ(EC_POINT_is_at_infinity(group_, got.get()), 1);
+
+  // Only chunks 7 (the top byte) and 0 (the last byte) are nonzero: two
+  // terms, each 4 bytes of the scalar, the low chunk first.
+  Bytes k(32, 0);
+  k[0] = 0x12;
+  k[31] = 0x34;
+  table.AppendTerms(k, &terms);
+  ASSERT_EQ(terms.size(), 2u);
+  EXPECT_EQ(terms[0].scalar.data(), k.data() + 28);
+  EXPECT_EQ(terms[0].scalar.size(), 4u);
+  EXPECT_EQ(terms[1].scalar.data(), k.data());
+  EXPECT_EQ(terms[1].scalar.size(), 4u);
+  MultiplyPublic(group_, terms, got.get(), ctx_);
+  PointPtr want = Reference({k}, {p.get()});
+  EXPECT_EQ(EC_POINT_cmp(group_, got.get(), want.get(), ctx_), 0);
+}
+
+// U = s*B + c*(-Y) as ecvrf.cc sums it: two chunked tables, their terms
+// in one Straus loop.
+TEST_F(EcPublicMulTest, TwoChunkedTablesInOneSum) {
+  PointPtr b = RandomPoint(), y = RandomPoint();
+  ChunkedOddMultiples b_table(group_, b.get(), 7, 4, 8, ctx_);
+  ChunkedOddMultiples y_table(group_, y.get(), 5, 4, 4, ctx_);
+  for (int round = 0; round < 4; ++round) {
+    Bytes s = RandomScalar(32), c = RandomScalar(16);
+    std::vector<Term> terms;
+    b_table.AppendTerms(s, &terms);
+    y_table.AppendTerms(c, &terms);
+    PointPtr got(EC_POINT_new(group_));
+    MultiplyPublic(group_, terms, got.get(), ctx_);
+    PointPtr want = Reference({s, c}, {b.get(), y.get()});
+    EXPECT_EQ(EC_POINT_cmp(group_, got.get(), want.get(), ctx_), 0);
+  }
 }
 
 }  // namespace

@@ -12,6 +12,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <initializer_list>
+#include <memory>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/types/span.h"
@@ -32,6 +34,7 @@ struct BnFree {
 struct BnClearFree {  // for secrets: zeroes the limbs before freeing
   void operator()(BIGNUM* p) const { BN_clear_free(p); }
 };
+using ec_public_mul::ChunkedOddMultiples;
 using ec_public_mul::OddMultiples;
 using ec_public_mul::PointPtr;
 using CtxPtr = std::unique_ptr<BN_CTX, BnCtxFree>;
@@ -125,7 +128,10 @@ void MarkSecret(BIGNUM* b) {
 //    generic ladder, about 3.5x slower than OpenSSL's (and with both scalars
 //    set it runs a comb for B and then that ladder). Sharing the doublings, adding about once per 6
 //    bits, and precomputing tables for B and for each key's -Y more than halves the time of Verify
-//    (BENCHMARKS.md, "Verifier library").
+//    (BENCHMARKS.md, "Verifier library"). The tables of B and -Y are chunked (ChunkedOddMultiples:
+//    of B, 2^32 B, ..., 2^224 B and of -Y, ..., 2^96 (-Y)), so U's sum needs 32 doublings instead
+//    of 128; V's s*H needs all 256, as H is new each time (BENCHMARKS.md, "Issue 17, the client
+//    side under BoringSSL").
 #if defined(OPENSSL_IS_BORINGSSL)
 constexpr bool kOwnPublicMultiply = true;
 #else
@@ -139,6 +145,14 @@ constexpr bool kOwnPublicMultiply = false;
 // operations).
 constexpr int kBaseWindow = 7;
 constexpr int kPointWindow = 5;
+// U = s*B + c*(-Y) is summed from chunks of this many bytes of s and c, each
+// with its own table (kBaseChunks of B, kKeyChunks of each key's -Y), so
+// its Straus loop runs 8 * kUChunkBytes doublings. The key's chunked tables
+// cost (kKeyChunks - 1) * 8 * kUChunkBytes doublings once, when it is
+// decoded; B's once per process.
+constexpr size_t kUChunkBytes = 4;
+constexpr size_t kBaseChunks = 32 / kUChunkBytes;
+constexpr size_t kKeyChunks = 16 / kUChunkBytes;
 
 // The group and the constants derived from it, set up once and only read
 // afterwards (EC_POINT_mul and friends take the group const; the BIGNUMs and
@@ -153,11 +167,10 @@ struct Curve {
   BIGNUM* b;
   BIGNUM* sqrt_exponent;    // (p + 1) / 4, as p = 3 (mod 4)
   BN_MONT_CTX* field_mont;  // for arithmetic mod p
-  // Only when kOwnPublicMultiply: odd multiples of B and of 2^128 * B, so
-  // that s*B is two 128-bit multiplications sharing 128 doublings with
-  // c*(-Y).
-  OddMultiples* base_table;
-  OddMultiples* base_shifted_table;
+  // Only when kOwnPublicMultiply: odd multiples of B, 2^32 B, ...,
+  // 2^224 B, so that s*B is eight 32-bit multiplications sharing 32
+  // doublings with c*(-Y)'s chunks.
+  ChunkedOddMultiples* base_tables;
 };
 
 const Curve& P256() {
@@ -189,19 +202,12 @@ const Curve& P256() {
               BN_MONT_CTX_set(c->order_mont, c->order, ctx.get()) == 1 &&
               BN_MONT_CTX_set(c->field_mont, c->p, ctx.get()) == 1,
           "Montgomery contexts");
-    c->base_table = nullptr;
-    c->base_shifted_table = nullptr;
+    c->base_tables = nullptr;
     if (kOwnPublicMultiply) {
       const EC_POINT* base = EC_GROUP_get0_generator(c->group);
-      PointPtr shifted(EC_POINT_new(c->group));
-      Check(base != nullptr && shifted != nullptr && EC_POINT_copy(shifted.get(), base) == 1,
-            "P-256 generator");
-      for (int i = 0; i < 128; ++i) {
-        Check(EC_POINT_dbl(c->group, shifted.get(), shifted.get(), ctx.get()) == 1,
-              "doubling failed");
-      }
-      c->base_table = new OddMultiples(c->group, base, kBaseWindow, ctx.get());
-      c->base_shifted_table = new OddMultiples(c->group, shifted.get(), kBaseWindow, ctx.get());
+      Check(base != nullptr, "P-256 generator");
+      c->base_tables = new ChunkedOddMultiples(c->group, base, kBaseWindow, kUChunkBytes,
+                                               kBaseChunks, ctx.get());
     }
     return c;
   }();
@@ -415,11 +421,11 @@ void GenerateNonce(const uint8_t x[kScalarSize], absl::string_view h_string,
 }  // namespace
 
 // The public point, negated: -Y, for U = s*B + c*(-Y) in one EC_POINT_mul;
-// when kOwnPublicMultiply, the odd multiples of -Y instead. Read-only once
-// built.
+// when kOwnPublicMultiply, the chunked odd multiples of -Y instead.
+// Read-only once built.
 struct VrfPublicPoint {
   PointPtr neg_y;
-  std::unique_ptr<const OddMultiples> neg_y_table;
+  std::unique_ptr<const ChunkedOddMultiples> neg_y_tables;
 };
 
 // The secret scalar x in the forms Prove uses. Read-only once built; every
@@ -440,8 +446,8 @@ std::shared_ptr<const VrfPublicPoint> MakePublicPoint(PointPtr y, BN_CTX* ctx) {
   Check(EC_POINT_invert(P256().group, y.get(), ctx) == 1, "point negation failed");
   auto point = std::make_shared<VrfPublicPoint>();
   if (kOwnPublicMultiply) {
-    point->neg_y_table =
-        std::make_unique<const OddMultiples>(P256().group, y.get(), kPointWindow, ctx);
+    point->neg_y_tables = std::make_unique<const ChunkedOddMultiples>(
+        P256().group, y.get(), kPointWindow, kUChunkBytes, kKeyChunks, ctx);
   }
   point->neg_y = std::move(y);
   return point;
@@ -494,11 +500,12 @@ absl::StatusOr<Hash> VrfPublicKey::Verify(absl::string_view alpha, absl::string_
   Check(EC_POINT_invert(curve.group, gamma.get(), ctx.get()) == 1, "point negation failed");
   if (kOwnPublicMultiply) {
     // Variable time is fine: s, c, H, Gamma and Y are all public.
-    // U = s_lo*B + s_hi*(2^128 B) + c*(-Y), with s = s_hi * 2^128 + s_lo.
-    const ec_public_mul::Term u_terms[] = {
-        {absl::MakeConstSpan(s_octets + kScalarSize / 2, kScalarSize / 2), curve.base_table},
-        {absl::MakeConstSpan(s_octets, kScalarSize / 2), curve.base_shifted_table},
-        {absl::MakeConstSpan(U8(c_string), kChallengeSize), point_->neg_y_table.get()}};
+    // U = sum of s_i * (2^(32 i) B) + sum of c_j * (2^(32 j) (-Y)), the
+    // 32-bit chunks s_i of s and c_j of c.
+    std::vector<ec_public_mul::Term> u_terms;
+    u_terms.reserve(kBaseChunks + kKeyChunks);
+    curve.base_tables->AppendTerms(absl::MakeConstSpan(s_octets, kScalarSize), &u_terms);
+    point_->neg_y_tables->AppendTerms(absl::MakeConstSpan(U8(c_string), kChallengeSize), &u_terms);
     ec_public_mul::MultiplyPublic(curve.group, u_terms, u.get(), ctx.get());
     const OddMultiples h_table(curve.group, h.get(), kPointWindow, ctx.get());
     const OddMultiples neg_gamma_table(curve.group, gamma.get(), kPointWindow, ctx.get());

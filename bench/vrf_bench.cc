@@ -99,5 +99,22 @@ void BM_HashToCurve(benchmark::State& state) {
 }
 BENCHMARK(BM_HashToCurve);
 
+// Decoding a public key: under BoringSSL this also builds the key's tables
+// for Verify (chunked odd multiples of -Y), paid once per key, e.g. when a
+// verifier reads its policy.
+void BM_PublicKeyFromBytes(benchmark::State& state) {
+  const std::string raw = GetInputs().key.public_key().bytes();
+  for (auto _ : state) {
+    absl::StatusOr<VrfPublicKey> key = VrfPublicKey::FromBytes(raw);
+    if (!key.ok()) {
+      state.SkipWithError("public key did not decode");
+      break;
+    }
+    benchmark::DoNotOptimize(*key);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_PublicKeyFromBytes);
+
 }  // namespace
 }  // namespace keytrail

@@ -143,8 +143,9 @@ constexpr bool kOwnPublicMultiply = false;
 // (32 points each); a public key's when it is decoded, a proof's Gamma and H
 // per Verify (8 points each, about 1/30 of a verification's point
 // operations).
-constexpr int kBaseWindow = 7;
+constexpr int kBaseWindow = 8;
 constexpr int kPointWindow = 5;
+constexpr int kKeyWindow = 6;
 // U = s*B + c*(-Y) is summed from chunks of this many bytes of s and c, each
 // with its own table (kBaseChunks of B, kKeyChunks of each key's -Y), so
 // its Straus loop runs 8 * kUChunkBytes doublings. The key's chunked tables
@@ -163,8 +164,8 @@ struct Curve {
   const BIGNUM* order;      // n
   BN_MONT_CTX* order_mont;  // for arithmetic mod n
   BIGNUM* p;                // the field prime
-  BIGNUM* a;                // -3 mod p
-  BIGNUM* b;
+  BIGNUM* a_mont;           // a = -3 mod p, times R mod p (Montgomery form)
+  BIGNUM* b_mont;           // b, times R mod p
   BIGNUM* sqrt_exponent;    // (p + 1) / 4, as p = 3 (mod 4)
   BN_MONT_CTX* field_mont;  // for arithmetic mod p
   // Only when kOwnPublicMultiply: odd multiples of B, 2^32 B, ...,
@@ -182,13 +183,13 @@ const Curve& P256() {
     Check(c->order != nullptr, "P-256 incomplete");
     CtxPtr ctx(BN_CTX_new());
     c->p = BN_new();
-    c->a = BN_new();
-    c->b = BN_new();
+    c->a_mont = BN_new();
+    c->b_mont = BN_new();
     c->sqrt_exponent = BN_new();
     BnPtr want_p(BN_bin2bn(kP, sizeof(kP), nullptr));
     BnPtr want_n(BN_bin2bn(kN, sizeof(kN), nullptr));
-    Check(ctx && c->p && c->a && c->b && c->sqrt_exponent && want_p && want_n &&
-              EC_GROUP_get_curve_GFp(c->group, c->p, c->a, c->b, ctx.get()) == 1,
+    Check(ctx && c->p && c->a_mont && c->b_mont && c->sqrt_exponent && want_p && want_n &&
+              EC_GROUP_get_curve_GFp(c->group, c->p, c->a_mont, c->b_mont, ctx.get()) == 1,
           "P-256 parameters unavailable");
     Check(BN_cmp(c->p, want_p.get()) == 0 && BN_cmp(c->order, want_n.get()) == 0 &&
               BN_mod_word(c->p, 4) == 3,
@@ -200,7 +201,9 @@ const Curve& P256() {
     c->field_mont = BN_MONT_CTX_new();
     Check(c->order_mont != nullptr && c->field_mont != nullptr &&
               BN_MONT_CTX_set(c->order_mont, c->order, ctx.get()) == 1 &&
-              BN_MONT_CTX_set(c->field_mont, c->p, ctx.get()) == 1,
+              BN_MONT_CTX_set(c->field_mont, c->p, ctx.get()) == 1 &&
+              BN_to_montgomery(c->a_mont, c->a_mont, c->field_mont, ctx.get()) == 1 &&
+              BN_to_montgomery(c->b_mont, c->b_mont, c->field_mont, ctx.get()) == 1,
           "Montgomery contexts");
     c->base_tables = nullptr;
     if (kOwnPublicMultiply) {
@@ -243,15 +246,26 @@ bool Decompress(const uint8_t* x_octets, int y_bit, EC_POINT* out, BN_CTX* ctx) 
   BIGNUM* rhs = BN_CTX_get(ctx);
   BIGNUM* y = BN_CTX_get(ctx);
   BIGNUM* t = BN_CTX_get(ctx);
-  Check(t != nullptr && BN_bin2bn(x_octets, kScalarSize, x) != nullptr &&
+  BIGNUM* x_mont = BN_CTX_get(ctx);
+  BIGNUM* rhs_mont = BN_CTX_get(ctx);
+  // In Montgomery form (v * R mod p), where every product is one
+  // Montgomery multiplication and no step divides; x < p and the curve's
+  // constants are reduced, so the modular additions need no division either.
+  Check(rhs_mont != nullptr && BN_bin2bn(x_octets, kScalarSize, x) != nullptr &&
             // rhs = (x^2 + a) * x + b
-            BN_mod_sqr(t, x, c.p, ctx) == 1 && BN_mod_add(t, t, c.a, c.p, ctx) == 1 &&
-            BN_mod_mul(t, t, x, c.p, ctx) == 1 && BN_mod_add(rhs, t, c.b, c.p, ctx) == 1 &&
-            // y = rhs^((p+1)/4), a root of rhs iff rhs is a square
+            BN_to_montgomery(x_mont, x, c.field_mont, ctx) == 1 &&
+            BN_mod_mul_montgomery(t, x_mont, x_mont, c.field_mont, ctx) == 1 &&
+            BN_mod_add_quick(t, t, c.a_mont, c.p) == 1 &&
+            BN_mod_mul_montgomery(t, t, x_mont, c.field_mont, ctx) == 1 &&
+            BN_mod_add_quick(rhs_mont, t, c.b_mont, c.p) == 1 &&
+            BN_from_montgomery(rhs, rhs_mont, c.field_mont, ctx) == 1 &&
+            // y = rhs^((p+1)/4), a root of rhs iff rhs is a square:
+            // (y R)^2 R^-1 = y^2 R against rhs R
             BN_mod_exp_mont(y, rhs, c.sqrt_exponent, c.p, ctx, c.field_mont) == 1 &&
-            BN_mod_sqr(t, y, c.p, ctx) == 1,
+            BN_to_montgomery(t, y, c.field_mont, ctx) == 1 &&
+            BN_mod_mul_montgomery(t, t, t, c.field_mont, ctx) == 1,
         "field arithmetic failed");
-  bool ok = BN_cmp(t, rhs) == 0;
+  bool ok = BN_cmp(t, rhs_mont) == 0;
   // y = 0 has no negative to switch to (it cannot occur: P-256 has no point
   // of order 2; checked anyway, as SEC1 says).
   if (ok && BN_is_odd(y) != y_bit) {
@@ -447,7 +461,7 @@ std::shared_ptr<const VrfPublicPoint> MakePublicPoint(PointPtr y, BN_CTX* ctx) {
   auto point = std::make_shared<VrfPublicPoint>();
   if (kOwnPublicMultiply) {
     point->neg_y_tables = std::make_unique<const ChunkedOddMultiples>(
-        P256().group, y.get(), kPointWindow, kUChunkBytes, kKeyChunks, ctx);
+        P256().group, y.get(), kKeyWindow, kUChunkBytes, kKeyChunks, ctx);
   }
   point->neg_y = std::move(y);
   return point;

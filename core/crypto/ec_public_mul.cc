@@ -33,16 +33,14 @@ OddMultiples::OddMultiples(const EC_GROUP* group, const EC_POINT* p, int window,
   const size_t count = size_t{1} << (window - 2);  // 1, 3, ..., 2^(w-1) - 1
   PointPtr twice = NewPoint(group);
   Check(EC_POINT_dbl(group, twice.get(), p, ctx) == 1, "doubling failed");
+  multiples_.reserve(count);
   for (size_t i = 0; i < count; ++i) {
-    PointPtr pos = NewPoint(group);
-    PointPtr neg = NewPoint(group);
-    Check(
-        (i == 0 ? EC_POINT_copy(pos.get(), p)
-                : EC_POINT_add(group, pos.get(), positive_.back().get(), twice.get(), ctx)) == 1 &&
-            EC_POINT_copy(neg.get(), pos.get()) == 1 && EC_POINT_invert(group, neg.get(), ctx) == 1,
-        "table point failed");
-    positive_.push_back(std::move(pos));
-    negative_.push_back(std::move(neg));
+    PointPtr multiple = NewPoint(group);
+    Check((i == 0 ? EC_POINT_copy(multiple.get(), p)
+                  : EC_POINT_add(group, multiple.get(), multiples_.back().get(), twice.get(),
+                                 ctx)) == 1,
+          "table point failed");
+    multiples_.push_back(std::move(multiple));
   }
 }
 
@@ -145,12 +143,22 @@ void MultiplyPublic(const EC_GROUP* group, absl::Span<const Term> terms, EC_POIN
     }
     for (size_t t = 0; t < terms.size(); ++t) {
       if (i >= digits[t].size() || digits[t][i] == 0) continue;
-      const EC_POINT* addend = terms[t].table->Get(digits[t][i]);
-      if (started) {
+      const int digit = digits[t][i];
+      const EC_POINT* addend = terms[t].table->Get(digit > 0 ? digit : -digit);
+      if (!started) {
+        Check(
+            EC_POINT_copy(out, addend) == 1 && (digit > 0 || EC_POINT_invert(group, out, ctx) == 1),
+            "copy failed");
+        started = true;
+      } else if (digit > 0) {
         Check(EC_POINT_add(group, out, out, addend, ctx) == 1, "addition failed");
       } else {
-        Check(EC_POINT_copy(out, addend) == 1, "copy failed");
-        started = true;
+        // out - addend = -((-out) + addend): two negations, no table of
+        // negated points.
+        Check(EC_POINT_invert(group, out, ctx) == 1 &&
+                  EC_POINT_add(group, out, out, addend, ctx) == 1 &&
+                  EC_POINT_invert(group, out, ctx) == 1,
+              "subtraction failed");
       }
     }
   }

@@ -50,10 +50,12 @@ struct PointFree {
 };
 using PointPtr = std::unique_ptr<EC_POINT, PointFree>;
 
-// The odd multiples P, 3P, 5P, ..., (2^(w-1) - 1)P of one point and their
-// negations, for width-w NAF digits. Building costs one doubling and
-// 2^(w-2) - 1 additions: worth it per point for w = 5 (the table is used
-// for about 128-256 bits of scalar); a fixed point's table can be kept.
+// The odd multiples P, 3P, 5P, ..., (2^(w-1) - 1)P of one point, for
+// width-w NAF digits. Building costs one doubling and 2^(w-2) - 1
+// additions: worth it per point for w = 5 (the table is used for about
+// 128-256 bits of scalar); a fixed point's table can be kept. Negative
+// digits are not stored: MultiplyPublic subtracts instead (a negation is
+// about 50x cheaper than an addition), which halves the tables' memory.
 class OddMultiples {
  public:
   // Window width w in [2, 8]. `group` must outlive the table. Aborts on
@@ -61,15 +63,12 @@ class OddMultiples {
   OddMultiples(const EC_GROUP* group, const EC_POINT* p, int window, BN_CTX* ctx);
 
   int window() const { return window_; }
-  // digit * P for an odd digit with |digit| < 2^(w-1).
-  const EC_POINT* Get(int digit) const {
-    return digit > 0 ? positive_[(digit - 1) / 2].get() : negative_[(-digit - 1) / 2].get();
-  }
+  // digit * P for an odd digit with 0 < digit < 2^(w-1).
+  const EC_POINT* Get(int digit) const { return multiples_[(digit - 1) / 2].get(); }
 
  private:
   int window_;
-  std::vector<PointPtr> positive_;  // positive_[i] = (2i + 1) P
-  std::vector<PointPtr> negative_;  // negative_[i] = -(2i + 1) P
+  std::vector<PointPtr> multiples_;  // multiples_[i] = (2i + 1) P
 };
 
 // One term k * P: k is `scalar`, big-endian, at most 32 bytes (public!),

@@ -126,12 +126,16 @@ void MarkSecret(BIGNUM* b) {
 //    EC_POINT_add/EC_POINT_dbl. Debian's Android BoringSSL has no P-256
 //    specific code: EC_POINT_mul of an arbitrary point is a constant-time
 //    generic ladder, about 3.5x slower than OpenSSL's (and with both scalars
-//    set it runs a comb for B and then that ladder). Sharing the doublings, adding about once per 6
-//    bits, and precomputing tables for B and for each key's -Y more than halves the time of Verify
-//    (BENCHMARKS.md, "Verifier library"). The tables of B and -Y are chunked (ChunkedOddMultiples:
-//    of B, 2^32 B, ..., 2^224 B and of -Y, ..., 2^96 (-Y)), so U's sum needs 32 doublings instead
-//    of 128; V's s*H needs all 256, as H is new each time (BENCHMARKS.md, "Issue 17, the client
-//    side under BoringSSL").
+//    set it runs a comb for B and then that ladder). Sharing the doublings,
+//    adding about once per 6 bits, and precomputing tables for B and for
+//    each key's -Y more than halves the time of Verify (BENCHMARKS.md,
+//    "Verifier library"). The tables of B and -Y are chunked
+//    (ChunkedOddMultiples: of B, 2^32 B, ..., 2^224 B and of -Y, ...,
+//    2^96 (-Y)), so U's sum needs 32 doublings instead of 128; V's s*H
+//    needs all 256, as H is new each time (BENCHMARKS.md, "Issue 17, the
+//    client side under BoringSSL"). There a doubling costs ~0.31 us and an
+//    addition ~0.54 us whether or not a point is affine, so mixed additions
+//    with affine tables would gain nothing.
 #if defined(OPENSSL_IS_BORINGSSL)
 constexpr bool kOwnPublicMultiply = true;
 #else
@@ -139,10 +143,13 @@ constexpr bool kOwnPublicMultiply = false;
 #endif
 
 // Window widths for ec_public_mul's tables: a table of width w holds
-// 2^(w-2) odd multiples. The base point's tables are built once per process
-// (32 points each); a public key's when it is decoded, a proof's Gamma and H
-// per Verify (8 points each, about 1/30 of a verification's point
-// operations).
+// 2^(w-2) odd multiples. The base point's 8 tables are built once per
+// process (64 points each: ~0.5 ms, ~123 KB under BoringSSL); a public
+// key's 4 when it is decoded (16 points each: ~70 us, ~15 KB); a proof's
+// Gamma and H per Verify (8 points each, about 1/30 of a verification's
+// point operations). Wider tables for B and -Y cut U's additions (a digit
+// per w + 1 bits); measured: 7 -> 8 for B and 5 -> 6 for -Y took ~2.5% off
+// Verify.
 constexpr int kBaseWindow = 8;
 constexpr int kPointWindow = 5;
 constexpr int kKeyWindow = 6;

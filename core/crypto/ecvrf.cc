@@ -144,8 +144,8 @@ constexpr bool kOwnPublicMultiply = false;
 
 // Window widths for ec_public_mul's tables: a table of width w holds
 // 2^(w-2) odd multiples. The base point's 8 tables are built once per
-// process (64 points each: ~0.5 ms, ~123 KB under BoringSSL); a public
-// key's 4 when it is decoded (16 points each: ~70 us, ~15 KB); a proof's
+// process (64 points each: ~0.5 ms, ~130 KB under BoringSSL); a public
+// key's 4 when it is decoded (16 points each: ~70 us, ~16 KB); a proof's
 // Gamma and H per Verify (8 points each, about 1/30 of a verification's
 // point operations). Wider tables for B and -Y cut U's additions (a digit
 // per w + 1 bits); measured: 7 -> 8 for B and 5 -> 6 for -Y took ~2.5% off

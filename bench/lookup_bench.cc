@@ -50,6 +50,7 @@
 #include "bench/bench_util.h"
 #include "bench/call_slot.h"
 #include "core/util/logging.h"
+#include "core/util/server_process.h"
 #include "grpcpp/grpcpp.h"
 #include "log_server/log_server.h"
 #include "log_server/replica_server.h"
@@ -213,6 +214,7 @@ Measured Drive(const std::function<StartCall(int)>& make_call, int concurrency, 
 
 int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
+  keytrail::ConfigureServerProcess();  // as the servers' mains
   using namespace keytrail;
   SetLogProgramName("lookup_bench");
   const std::string dir = absl::GetFlag(FLAGS_dir);

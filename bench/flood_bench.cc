@@ -40,6 +40,7 @@
 #include "bench/bench_util.h"
 #include "bench/call_slot.h"
 #include "core/util/logging.h"
+#include "core/util/server_process.h"
 #include "grpcpp/grpcpp.h"
 #include "log_server/log_server.h"
 #include "proto/log_service.grpc.pb.h"
@@ -216,6 +217,7 @@ void Measure(const std::string& phase, Tally* ordinary, int flood_commands, int 
 
 int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
+  keytrail::ConfigureServerProcess();  // as the servers' mains
   using namespace keytrail;
   SetLogProgramName("flood_bench");
   // The flooder is forked before this process starts any thread (gRPC's

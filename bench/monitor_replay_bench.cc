@@ -76,6 +76,7 @@
 #include "core/protocol/chain.h"
 #include "core/protocol/entry.h"
 #include "core/util/file.h"
+#include "core/util/server_process.h"
 #include "monitor/auditor.h"
 #include "monitor/follower.h"
 #include "monitor/grpc_log_client.h"
@@ -526,5 +527,6 @@ int Run() {
 
 int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
+  keytrail::ConfigureServerProcess();  // as the servers' mains
   return keytrail::Run();
 }

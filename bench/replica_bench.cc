@@ -40,6 +40,7 @@
 #include "core/replica/private_bundle.h"
 #include "core/util/file.h"
 #include "core/util/logging.h"
+#include "core/util/server_process.h"
 #include "grpcpp/grpcpp.h"
 #include "log_server/log_server.h"
 #include "log_server/replica_server.h"
@@ -254,6 +255,7 @@ int Propagation() {
 
 int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
+  keytrail::ConfigureServerProcess();  // as the servers' mains
   keytrail::SetLogProgramName("replica_bench");
   if (absl::GetFlag(FLAGS_catch_up)) {
     if (int rc = keytrail::CatchUp(); rc != 0) return rc;

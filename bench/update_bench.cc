@@ -49,6 +49,7 @@
 #include "core/replica/private_bundle.h"
 #include "core/tiles/directory_store.h"
 #include "core/util/logging.h"
+#include "core/util/server_process.h"
 #include "log_server/epoch_builder.h"
 #include "log_server/epoch_context.h"
 #include "log_server/log_storage.h"
@@ -322,6 +323,7 @@ void Row(const std::string& phase, const std::string& what, const std::string& f
 
 int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
+  keytrail::ConfigureServerProcess();  // as the servers' mains
   using namespace keytrail;
   SetLogProgramName("update_bench");
   const std::string dir = absl::GetFlag(FLAGS_dir);

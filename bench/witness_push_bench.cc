@@ -42,6 +42,7 @@
 #include "core/note/checkpoint.h"
 #include "core/note/cosignature.h"
 #include "core/note/note.h"
+#include "core/util/server_process.h"
 #include "log_server/witness_client.h"
 #include "proto/log_service.grpc.pb.h"
 #include "testing/log_server_harness.h"
@@ -220,5 +221,6 @@ int Run() {
 
 int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
+  keytrail::ConfigureServerProcess();  // as the servers' mains
   return keytrail::Run();
 }

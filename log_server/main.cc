@@ -20,6 +20,7 @@
 #include "absl/time/time.h"
 #include "core/tiles/s3_store.h"
 #include "core/util/logging.h"
+#include "core/util/server_process.h"
 #include "log_server/log_server.h"
 #include "log_server/replica_server.h"
 
@@ -275,6 +276,7 @@ int main(int argc, char** argv) {
   std::vector<char*> rest = absl::ParseCommandLine(argc, argv);
   if (rest.size() > 1) return Fail(std::string("unexpected argument: ") + rest[1]);
   keytrail::SetLogProgramName("log_server");
+  keytrail::ConfigureServerProcess();
 
   keytrail::LogServerOptions o;
   o.listen_address = absl::GetFlag(FLAGS_listen);

@@ -23,6 +23,7 @@
 #include "absl/flags/usage.h"
 #include "absl/time/time.h"
 #include "core/util/logging.h"
+#include "core/util/server_process.h"
 #include "monitor/config.h"
 #include "monitor/monitor.h"
 
@@ -99,6 +100,7 @@ int main(int argc, char** argv) {
   std::vector<char*> rest = absl::ParseCommandLine(argc, argv);
   if (rest.size() > 1) return Fail(std::string("unexpected argument: ") + rest[1]);
   keytrail::SetLogProgramName("monitor");
+  keytrail::ConfigureServerProcess();
   if (absl::GetFlag(FLAGS_config).empty()) return Fail("--config is required");
   auto config = keytrail::monitor::LoadMonitorConfig(absl::GetFlag(FLAGS_config));
   if (!config.ok()) return Fail(std::string(config.status().message()));

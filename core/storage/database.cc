@@ -174,6 +174,21 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(const std::string& path
     return FromRocksStatus(s, absl::StrCat("opening database ", path));
   }
   db->db_.reset(raw);
+  // What the replay left in memtables (see avoid_flush_during_recovery)
+  // stays there until new writes fill a memtable: every seek searches a skip
+  // list of up to max_total_wal_size (the log server's lookups, whose map
+  // proofs seek, got much faster once it was flushed: BENCHMARKS.md
+  // "Lookups, third pass"), and every later start replays it again. So flush
+  // it now, in the background: opening and serving do not wait, and a failed
+  // flush is a background error like that of any flush a write starts.
+  if (!db->AllMemtablesEmpty()) {
+    rocksdb::FlushOptions flush;
+    flush.wait = false;
+    flush.allow_write_stall = true;
+    // Not scheduling it is no error for opening (the data is in the log, as
+    // before); a failure of the flush itself reaches ErrorListener.
+    raw->Flush(flush, db->handles_).PermitUncheckedError();
+  }
   return db;
 }
 

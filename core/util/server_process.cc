@@ -1,0 +1,11 @@
+#include "core/util/server_process.h"
+
+#include "absl/synchronization/mutex.h"
+
+namespace keytrail {
+
+void ConfigureServerProcess() {
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+}
+
+}  // namespace keytrail

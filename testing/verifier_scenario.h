@@ -40,6 +40,13 @@ Result DoHistory(Verifier* v, const FakeLog& log, absl::string_view account);
 // The serialized answers DoLookup / DoHistory would hand over.
 std::string LookupAnswer(const Verifier& v, const FakeLog& log, absl::string_view account);
 std::string HistoryAnswer(const Verifier& v, const FakeLog& log, absl::string_view account);
+// The serialized BatchLookupResponse `log` gives to `request` (a serialized
+// BatchLookupRequest, e.g. Verifier::BatchLookupRequest's): the log proof
+// once, then each account's Lookup answer less its log proof. Aborts if the
+// request does not parse, or if the log proof followed by an answer is not,
+// byte for byte, that account's Lookup answer (docs/PROTOCOL.md "Batch
+// lookups").
+std::string BatchLookupAnswer(const FakeLog& log, absl::string_view request);
 
 }  // namespace verifier
 }  // namespace keytrail

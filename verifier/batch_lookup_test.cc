@@ -23,30 +23,6 @@ bool HasAlert(const std::vector<Alert>& alerts, AlertKind kind) {
   return false;
 }
 
-// What the log answers to `request` (a serialized BatchLookupRequest): the
-// first account's log proof once, then each account's Lookup answer less its
-// log proof. Checks on the way that the log proof followed by an answer is,
-// byte for byte, that account's Lookup answer (the field numbers
-// AccountAnswer keeps from LookupResponse).
-std::string BatchAnswer(const FakeLog& log, const std::string& request) {
-  v1::BatchLookupRequest req;
-  EXPECT_TRUE(req.ParseFromString(request));
-  v1::BatchLookupResponse batch;
-  for (int i = 0; i < req.accounts_size(); ++i) {
-    const v1::LookupResponse one = log.Lookup(req.accounts(i), req.last_verified_size());
-    if (i == 0) *batch.mutable_log() = one.log();
-    v1::AccountAnswer* a = batch.add_answers();
-    a->set_vrf_proof(one.vrf_proof());
-    a->set_map_proof(one.map_proof());
-    if (one.has_current()) *a->mutable_current() = one.current();
-    a->set_previous_head(one.previous_head());
-    v1::LookupResponse log_only;
-    *log_only.mutable_log() = batch.log();
-    EXPECT_EQ(log_only.SerializeAsString() + a->SerializeAsString(), one.SerializeAsString());
-  }
-  return batch.SerializeAsString();
-}
-
 class BatchLookupTest : public testing::Test {
  protected:
   BatchLookupTest() {
@@ -63,7 +39,7 @@ class BatchLookupTest : public testing::Test {
   BatchResult DoBatch(Verifier* v, const std::vector<std::string>& accounts) {
     auto request = v->BatchLookupRequest(accounts);
     EXPECT_TRUE(request.ok()) << request.status();
-    return v->HandleBatchLookup(accounts, BatchAnswer(log_, *request), Now(log_));
+    return v->HandleBatchLookup(accounts, BatchLookupAnswer(log_, *request), Now(log_));
   }
 
   uint64_t t_ = kT0 + 1000;
@@ -117,7 +93,7 @@ TEST_F(BatchLookupTest, ALaterBatchCarriesOneConsistencyProofAndRaisesAlerts) {
   v1::BatchLookupRequest req;
   ASSERT_TRUE(req.ParseFromString(*request));
   EXPECT_EQ(req.last_verified_size(), before);
-  const std::string answer = BatchAnswer(log_, *request);
+  const std::string answer = BatchLookupAnswer(log_, *request);
   v1::BatchLookupResponse parsed;
   ASSERT_TRUE(parsed.ParseFromString(answer));
   EXPECT_FALSE(parsed.log().consistency_proof().empty());
@@ -140,7 +116,7 @@ TEST_F(BatchLookupTest, PrefixesAreAnswersAndMalformedBatchesChangeNothing) {
   auto request = v_->BatchLookupRequest(accounts);
   ASSERT_TRUE(request.ok());
   v1::BatchLookupResponse full;
-  ASSERT_TRUE(full.ParseFromString(BatchAnswer(log_, *request)));
+  ASSERT_TRUE(full.ParseFromString(BatchLookupAnswer(log_, *request)));
   const std::string before = v_->SaveState();
 
   v1::BatchLookupResponse none = full;
@@ -175,7 +151,7 @@ TEST_F(BatchLookupTest, ABadAnswerIsRejectedAlone) {
   auto request = v_->BatchLookupRequest(accounts);
   ASSERT_TRUE(request.ok());
   v1::BatchLookupResponse batch;
-  ASSERT_TRUE(batch.ParseFromString(BatchAnswer(log_, *request)));
+  ASSERT_TRUE(batch.ParseFromString(BatchLookupAnswer(log_, *request)));
   (*batch.mutable_answers(1)->mutable_map_proof())[5] ^= 1;
   BatchResult b = v_->HandleBatchLookup(accounts, batch.SerializeAsString(), Now(log_));
   ASSERT_TRUE(b.status.ok()) << b.status;
@@ -186,7 +162,7 @@ TEST_F(BatchLookupTest, ABadAnswerIsRejectedAlone) {
   EXPECT_TRUE(b.results[2].status.ok()) << b.results[2].status;
   // An answer given for another account (the third is bob's) does not pass.
   v1::BatchLookupResponse swapped;
-  ASSERT_TRUE(swapped.ParseFromString(BatchAnswer(log_, *request)));
+  ASSERT_TRUE(swapped.ParseFromString(BatchLookupAnswer(log_, *request)));
   *swapped.mutable_answers(2) = swapped.answers(0);
   b = v_->HandleBatchLookup(accounts, swapped.SerializeAsString(), Now(log_));
   ASSERT_EQ(b.results.size(), 3u);
@@ -207,7 +183,7 @@ TEST_F(BatchLookupTest, AForkedLogProofRejectsTheBatchOnce) {
   const std::vector<std::string> accounts = {"bob", "carol"};
   auto request = v_->BatchLookupRequest(accounts);
   ASSERT_TRUE(request.ok());
-  BatchResult b = v_->HandleBatchLookup(accounts, BatchAnswer(other, *request), Now(log_));
+  BatchResult b = v_->HandleBatchLookup(accounts, BatchLookupAnswer(other, *request), Now(log_));
   EXPECT_EQ(b.status.code(), absl::StatusCode::kInvalidArgument);
   ASSERT_EQ(b.alerts.size(), 1u);
   EXPECT_EQ(b.alerts[0].kind, AlertKind::kLogForked);

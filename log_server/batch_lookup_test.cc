@@ -370,5 +370,29 @@ TEST_F(BatchLookupServiceTest, ASchedulerRefusalFailsTheCall) {
   EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAVAILABLE) << s.error_message();
 }
 
+TEST_F(BatchLookupServiceTest, AccountsPastTheOneMebibyteCutAreNotProved) {
+  std::vector<PreparedUpdate> updates;
+  std::vector<std::string> accounts = {Absent(1)};
+  for (int i = 0; i < 20; ++i) {
+    accounts.push_back(Account(i));
+    updates.push_back(Update(Account(i), 7, kMaxDeviceKeySize));
+  }
+  accounts.push_back(Absent(2));
+  Epoch(updates);
+  Serve(ProofSchedulerOptions{});
+  const v1::BatchLookupRequest request = Batch(accounts);
+  v1::BatchLookupResponse response;
+  grpc::Status s = Call(request, &response);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_LT(response.answers_size(), 20);
+  EXPECT_LE(response.ByteSizeLong(), kMaxAnswerBytes);
+  ExpectLookups(*queries_, request, response);
+  // Absent(1) was proved; Absent(2), past the cut, was not.
+  EXPECT_EQ(scheduler_->counts().run, 1u);
+  v1::BatchLookupResponse direct;
+  ASSERT_TRUE(queries_->BatchLookup(request, &direct).ok());
+  EXPECT_EQ(response.SerializeAsString(), direct.SerializeAsString());
+}
+
 }  // namespace
 }  // namespace keytrail

@@ -7,9 +7,12 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
 #include "core/crypto/ecvrf.h"
 #include "core/note/note.h"
 #include "core/protocol/key_set.h"
@@ -22,6 +25,7 @@
 #include "log_server/log_service.h"
 #include "log_server/proof_scheduler.h"
 #include "log_server/published_state.h"
+#include "log_server/vrf_proof_cache.h"
 #include "proto/log_service.grpc.pb.h"
 
 namespace keytrail {
@@ -289,8 +293,8 @@ TEST_F(BatchLookupTest, AnAnswerOverOneMebibyteIsItsFirstAnswersThatFit) {
 // for reads), with its own ProofScheduler.
 class BatchLookupServiceTest : public BatchLookupTest {
  protected:
-  void Serve(const ProofSchedulerOptions& options) {
-    queries_.emplace(*storage_, holder_, vrf_, LogIdentity{});
+  void Serve(const ProofSchedulerOptions& options, VrfProofCache* proof_cache = nullptr) {
+    queries_.emplace(*storage_, holder_, vrf_, LogIdentity{}, nullptr, proof_cache);
     scheduler_ = std::make_unique<ProofScheduler>(options);
     service_ = std::make_unique<LogService>(*queries_, "primary", scheduler_.get());
     grpc::ServerBuilder builder;
@@ -368,6 +372,39 @@ TEST_F(BatchLookupServiceTest, ASchedulerRefusalFailsTheCall) {
   scheduler_->Stop();
   s = Call(Batch({Absent(1), Absent(2)}), &response);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAVAILABLE) << s.error_message();
+}
+
+TEST_F(BatchLookupServiceTest, AfterARefusalTheBatchsOtherProofsAreSkipped) {
+  SmallLog();
+  VrfProofCache cache(100);  // holds every proof computed
+  ProofSchedulerOptions options;
+  options.workers = 1;
+  options.max_queued = 1;
+  Serve(options, &cache);
+  // Another client's call holds the one worker, so of the batch's two
+  // proofs the second (or both, if that call is still queued) is refused.
+  absl::Notification release;
+  scheduler_->Submit(
+      "ipv4:192.0.2.1", [&release] { release.WaitForNotification(); }, [](const absl::Status&) {});
+  grpc::Status s;
+  v1::BatchLookupResponse response;
+  std::thread call([&] { s = Call(Batch({Absent(1), Absent(2)}), &response); });
+  // Waits for the refusal (bounded, so a broken scheduler fails the test
+  // rather than hanging it).
+  const absl::Time give_up = absl::Now() + absl::Seconds(30);
+  while (scheduler_->counts().refused_queue == 0 && absl::Now() < give_up) {
+    absl::SleepFor(absl::Milliseconds(1));
+  }
+  release.Notify();
+  call.join();
+  EXPECT_GE(scheduler_->counts().refused_queue, 1u);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << s.error_message();
+  EXPECT_EQ(cache.size(), 0u);  // the one that ran after the refusal proved nothing
+
+  // With the worker free, a proof is computed (and cached).
+  s = Call(Batch({Absent(1)}), &response);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(cache.size(), 1u);
 }
 
 TEST_F(BatchLookupServiceTest, AccountsPastTheOneMebibyteCutAreNotProved) {

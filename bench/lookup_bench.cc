@@ -511,22 +511,25 @@ int main(int argc, char** argv) {
                    : absl::StrFormat("Answers/s, BatchLookup of %d, %d calls in flight", batch,
                                      concurrency),
         absl::StrFormat("%.0f /s%s (%d errors)", Median(lookups), Range(lookups, 0), errors));
+    if (batch > 1) Row("  latency of a call (all its answers)", "");
     Row("  latency p50", absl::StrFormat("%.2f ms%s", Median(p50), Range(p50, 2)));
     Row("  latency p99", absl::StrFormat("%.2f ms%s", Median(p99), Range(p99, 2)));
     Row("  latency p99.9", absl::StrFormat("%.2f ms%s", Median(p999), Range(p999, 2)));
-    Row("  CPU seconds per 10^4 lookups (server + client)",
+    Row(batch == 1 ? "  CPU seconds per 10^4 lookups (server + client)"
+                   : "  CPU seconds per 10^4 answers (server + client)",
         absl::StrFormat("%.2f s%s", Median(cpu), Range(cpu, 2)));
     Row(absl::StrFormat("Ceiling: bare unary call, %d B answer, %d in flight",
                         absl::GetFlag(FLAGS_ceiling_bytes), concurrency),
         absl::StrFormat("%.0f /s%s, p99 %.2f ms", Median(ceilings), Range(ceilings, 0),
                         Median(ceiling_p99)));
-    Row("  lookups / ceiling", absl::StrFormat("%.2f%s", Median(ratios), Range(ratios, 2)));
+    Row(batch == 1 ? "  lookups / ceiling" : "  answers/s / ceiling calls/s",
+        absl::StrFormat("%.2f%s", Median(ratios), Range(ratios, 2)));
     // The same comparison by CPU time rather than by rate: less moved by
     // other processes taking the cores, which lower both rates at once
     // only if they take the same share during both phases.
     Row("  CPU seconds per 10^4 ceiling calls (server + client)",
         absl::StrFormat("%.2f s%s", Median(ceiling_cpu), Range(ceiling_cpu, 2)));
-    Row("  ceiling CPU / lookup CPU",
+    Row(batch == 1 ? "  ceiling CPU / lookup CPU" : "  ceiling CPU per call / CPU per answer",
         absl::StrFormat("%.2f%s", Median(cpu_ratios), Range(cpu_ratios, 2)));
   }
   Row("Resident memory of the process (server + client)",

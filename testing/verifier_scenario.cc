@@ -22,6 +22,15 @@ std::unique_ptr<Verifier> NewVerifier(const Policy& policy, absl::string_view st
 
 uint64_t Now(const FakeLog& log) { return log.timestamp_ms() + 1000; }
 
+bool HasAlert(const std::vector<Alert>& alerts, AlertKind kind) {
+  for (const Alert& a : alerts) {
+    if (a.kind == kind) return true;
+  }
+  return false;
+}
+
+bool HasAlert(const Result& r, AlertKind kind) { return HasAlert(r.alerts, kind); }
+
 std::string LookupAnswer(const Verifier& v, const FakeLog& log, absl::string_view account) {
   v1::LookupRequest req;
   if (!req.ParseFromString(v.LookupRequest(account))) abort();

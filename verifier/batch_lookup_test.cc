@@ -16,13 +16,6 @@ namespace {
 
 constexpr uint64_t kT0 = FakeLog::kGenesisTimeMs;
 
-bool HasAlert(const std::vector<Alert>& alerts, AlertKind kind) {
-  for (const Alert& a : alerts) {
-    if (a.kind == kind) return true;
-  }
-  return false;
-}
-
 class BatchLookupTest : public testing::Test {
  protected:
   BatchLookupTest() {

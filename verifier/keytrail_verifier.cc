@@ -209,6 +209,7 @@ kt_code kt_verifier_handle_batch_lookup(kt_verifier* v, const uint8_t* const* ac
                                         size_t response_len, uint64_t now_ms, kt_result** results,
                                         size_t* answered) {
   *answered = 0;
+  if (n == 0) return KT_INVALID_ARGUMENT;  // no room for even the reason
   keytrail::verifier::BatchResult b =
       v->v->HandleBatchLookup(Accounts(accounts, lens, n), View(response, response_len), now_ms);
   if (!b.status.ok()) {

@@ -133,7 +133,7 @@ kt_code kt_verifier_batch_lookup_request(const kt_verifier* v, const uint8_t* co
  * the batch was rejected as a whole (unparsable, or its shared log proof
  * failed), nothing changed, *answered is 0 and results[0] holds the reason
  * and the log's alerts (a fork, a rollback...). Free each result set with
- * kt_result_free. */
+ * kt_result_free. n = 0 is KT_INVALID_ARGUMENT with nothing set. */
 kt_code kt_verifier_handle_batch_lookup(kt_verifier* v, const uint8_t* const* accounts,
                                         const size_t* lens, size_t n, const uint8_t* response,
                                         size_t response_len, uint64_t now_ms, kt_result** results,

@@ -218,6 +218,9 @@ int main(void) {
     const record* batch = get("batch_bob_carol");
     kt_result* results[2] = {NULL, NULL};
     size_t answered = 99;
+    CHECK(kt_verifier_handle_batch_lookup(v, accounts, lens, 0, batch->data, batch->len, now,
+                                          results, &answered) == KT_INVALID_ARGUMENT);
+    CHECK(answered == 0 && results[0] == NULL);
     /* Cut short: rejected as a whole, the reason in results[0]. */
     CHECK(kt_verifier_handle_batch_lookup(v, accounts, lens, 2, batch->data, batch->len - 1, now,
                                           results, &answered) == KT_INVALID_ARGUMENT);

@@ -6,15 +6,17 @@
 //
 // SetUp() opens the storage and the builder (genesis is then published, and
 // its tree size is sizes_[0]); a failure there is a fatal gtest failure of
-// the test. Update() makes a PreparedUpdate as UpdatePreparer would (VRF proof,
-// index, encoded key set); Epoch() builds one epoch of updates, records its
-// tree size in sizes_, and sets holder_ to the new state (so LogQueries built
-// on holder_ answer from it). A failed epoch is a non-fatal test failure.
+// the test. Update() makes a PreparedUpdate (the account's VRF proof and
+// index, the encoded key set; no expected version); Epoch() builds one epoch
+// of updates, records its tree size in sizes_, and sets holder_ to the new
+// state (so LogQueries built on holder_ answer from it). A failed epoch is a
+// non-fatal test failure.
 //
 // Ownership: the fixture owns the signer, the VRF key, the storage and the
-// builder (the builder borrows the storage and the clock, both outlive it:
-// members are destroyed in reverse order). Not thread-safe: use it from the
-// test's thread (what a test hands to other threads is its own concern).
+// builder; the builder keeps its own copy of the signer and borrows the
+// storage and the clock (now_ms_), both declared before it and so outliving
+// it. Not thread-safe: use it from the test's thread (what a test hands to
+// other threads is its own concern).
 #ifndef KEYTRAIL_LOG_SERVER_REAL_EPOCH_LOG_FIXTURE_H_
 #define KEYTRAIL_LOG_SERVER_REAL_EPOCH_LOG_FIXTURE_H_
 

@@ -3,7 +3,6 @@
 // request's limits; one state for the whole batch; the 1 MiB bound; and,
 // through the gRPC service, absent accounts proved by the ProofScheduler
 // one call each, and its refusals failing the call.
-#include <cstdlib>
 #include <memory>
 #include <optional>
 #include <string>
@@ -13,8 +12,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
-#include "core/crypto/ecvrf.h"
-#include "core/note/note.h"
 #include "core/protocol/key_set.h"
 #include "core/protocol/limits.h"
 #include "grpcpp/grpcpp.h"
@@ -25,6 +22,7 @@
 #include "log_server/log_service.h"
 #include "log_server/proof_scheduler.h"
 #include "log_server/published_state.h"
+#include "log_server/real_epoch_log_fixture.h"
 #include "log_server/vrf_proof_cache.h"
 #include "proto/log_service.grpc.pb.h"
 
@@ -50,50 +48,20 @@ std::string LogField(const v1::LogProof& log) {
   return only_log.SerializeAsString();
 }
 
-// A log of real epochs (EpochBuilder on RocksDB), as epoch_context_test's.
-class BatchLookupTest : public testing::Test {
+// A log of real epochs (EpochBuilder on RocksDB), served by holder_.
+class BatchLookupTest : public test::RealEpochLogTest {
  protected:
-  void SetUp() override {
-    const char* base = std::getenv("TEST_TMPDIR");
-    dir_ = std::string(base ? base : "/tmp") + "/" +
-           testing::UnitTest::GetInstance()->current_test_info()->name();
-    signer_ = note::Ed25519NoteSigner::Generate("example.org/batch-lookup").value();
-    LogConfig config;
-    config.origin = signer_->name();
-    config.note_verifier_key = signer_->VerifierKey();
-    config.vrf_public_key = vrf_.public_key().bytes();
-    auto storage = LogStorage::Open(dir_, 8 << 20);
-    ASSERT_TRUE(storage.ok()) << storage.status();
-    storage_ = *std::move(storage);
-    auto builder = EpochBuilder::Open(storage_.get(), config, *signer_, [this] { return now_ms_; });
-    ASSERT_TRUE(builder.ok()) << builder.status();
-    builder_ = *std::move(builder);
-    sizes_.push_back(builder_->published()->log.tree_size);
-  }
+  BatchLookupTest() : RealEpochLogTest("example.org/batch-lookup") {}
 
+  using RealEpochLogTest::Update;
   // A new version of `account`: `devices` devices with keys of `key_bytes`.
   PreparedUpdate Update(const std::string& account, int devices = 1, size_t key_bytes = 3) {
-    PreparedUpdate u;
-    u.account = account;
-    u.account_record.vrf_proof = vrf_.Prove(u.account);
-    u.account_record.index = VrfProofToHash(u.account_record.vrf_proof).value();
     KeySet ks;
     for (int d = 0; d < devices; ++d) {
       ks.devices.push_back(
           Device{absl::StrCat("device", d, "-", ++version_), std::string(key_bytes, 'k')});
     }
-    u.key_set = EncodeKeySet(ks).value();
-    return u;
-  }
-
-  // One epoch of `updates`; sets the served state to it.
-  std::shared_ptr<const PublishedState> Epoch(const std::vector<PreparedUpdate>& updates) {
-    now_ms_ += 1000;
-    auto result = builder_->BuildEpoch(updates);
-    EXPECT_TRUE(result.ok()) << result.status();
-    sizes_.push_back(builder_->published()->log.tree_size);
-    holder_.Set(builder_->published());
-    return builder_->published();
+    return Update(account, ks);
   }
 
   // Two epochs: accounts 0..9, then 10..19 and a second version of 0..4.
@@ -104,17 +72,6 @@ class BatchLookupTest : public testing::Test {
     for (int i = 10; i < 20; ++i) second.push_back(Update(Account(i)));
     for (int i = 0; i < 5; ++i) second.push_back(Update(Account(i), 2));
     Epoch(second);
-  }
-
-  // Lookup's answer (status and bytes).
-  static std::string LookupAnswer(const LogQueries& queries, const std::string& account,
-                                  uint64_t last_verified_size) {
-    v1::LookupRequest request;
-    request.set_account(account);
-    request.set_last_verified_size(last_verified_size);
-    v1::LookupResponse response;
-    absl::Status s = queries.Lookup(request, &response);
-    return absl::StrCat(s.ToString(), "|", response.SerializeAsString());
   }
 
   // Every answer of `response` with its log proof is the account's Lookup
@@ -131,15 +88,7 @@ class BatchLookupTest : public testing::Test {
     }
   }
 
-  VrfPrivateKey vrf_ = VrfPrivateKey::Generate();
-  std::optional<note::Ed25519NoteSigner> signer_;
-  std::string dir_;
-  uint64_t now_ms_ = 1764300000000;
   int version_ = 0;
-  std::vector<uint64_t> sizes_;
-  std::unique_ptr<LogStorage> storage_;
-  std::unique_ptr<EpochBuilder> builder_;
-  StateHolder holder_;
 };
 
 TEST_F(BatchLookupTest, EachAnswerWithTheLogProofIsTheAccountsLookupAnswer) {

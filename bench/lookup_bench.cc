@@ -28,6 +28,14 @@
 // Memory: the process's resident set after the runs (server and client
 // share the process; the client's part is a few MiB).
 //
+// --batch=N (N > 1): BatchLookup calls of N random accounts each
+// (docs/PROTOCOL.md "Batch lookups": one log proof for the N answers)
+// instead of Lookup calls; --concurrency then counts calls in flight, the
+// rates count verified answers (calls x N), latency is per call, and the
+// sampled batches are verified answer by answer as Lookup answers. The
+// ceiling stays the bare single call (set --ceiling_bytes to the batch's
+// answer size to compare like with like).
+//
 // --replica_dir: the same against a read replica (docs/REPLICAS.md) that
 // replica_bench caught up from --dir's stores, instead of the log itself.
 #include <sys/resource.h>
@@ -51,6 +59,7 @@
 #include "bench/bench_replica.h"
 #include "bench/bench_util.h"
 #include "bench/call_slot.h"
+#include "core/protocol/limits.h"
 #include "core/util/logging.h"
 #include "core/util/server_process.h"
 #include "grpcpp/grpcpp.h"
@@ -78,6 +87,9 @@ ABSL_FLAG(bool, pin_index_and_filter_blocks, true, "the server's --pin_index_and
 ABSL_FLAG(std::string, replica_dir, "",
           "measure a read replica instead: the data directory replica_bench caught up (it "
           "follows --dir's tiles/ and private/ with the key in <replica_dir>/replica.key)");
+ABSL_FLAG(int, batch, 1,
+          "accounts per call: 1 = Lookup; 2..128 = BatchLookup of that many random accounts, "
+          "rates in verified answers per second");
 ABSL_FLAG(bool, wait_warm, true,
           "measure once the server's start-up cache warm-up has ended (false: at once)");
 
@@ -112,6 +124,25 @@ StartCall LookupCall(v1::KeyTransparencyLog::Stub* stub, uint64_t seed, int64_t 
     st->request.set_account(Account(st->rng() % accounts));
     st->response.Clear();
     stub->async()->Lookup(ctx, &st->request, &st->response, std::move(done));
+  };
+}
+
+// A BatchLookup of `batch` random existing accounts per call.
+StartCall BatchLookupCall(v1::KeyTransparencyLog::Stub* stub, uint64_t seed, int64_t accounts,
+                          int batch) {
+  struct State {
+    std::mt19937_64 rng;
+    v1::BatchLookupRequest request;
+    v1::BatchLookupResponse response;
+  };
+  auto st = std::make_shared<State>();
+  st->rng.seed(seed);
+  return [stub, st, accounts, batch](grpc::ClientContext* ctx,
+                                     std::function<void(grpc::Status)> done) {
+    st->request.clear_accounts();
+    for (int i = 0; i < batch; ++i) st->request.add_accounts(Account(st->rng() % accounts));
+    st->response.Clear();
+    stub->async()->BatchLookup(ctx, &st->request, &st->response, std::move(done));
   };
 }
 
@@ -164,6 +195,56 @@ struct Measured {
 const bench::Table kTable({52, 30});
 
 void Row(const std::string& what, const std::string& figure) { kTable.Row({what, figure}); }
+
+// Sizes of BatchLookup answers of `batch` random accounts (`samples`
+// answers in all), the first `verify` batches verified answer by answer:
+// the batch's log proof followed by answer i is account i's Lookup answer.
+// False (and a line on stderr) when a call fails or an answer does not verify.
+bool MeasureBatchSizes(v1::KeyTransparencyLog::Stub* stub, const verifier::LogTrust& trust,
+                       const verifier::TrustedCheckpoint& last, int64_t accounts, int batch,
+                       int samples, int verify) {
+  std::mt19937_64 rng(7);
+  double total = 0, log = 0, max_size = 0;
+  const int calls = std::max(1, samples / batch);
+  for (int c = 0; c < calls; ++c) {
+    v1::BatchLookupRequest req;
+    for (int i = 0; i < batch; ++i) req.add_accounts(Account(rng() % accounts));
+    req.set_last_verified_size(last.size);
+    v1::BatchLookupResponse resp;
+    grpc::ClientContext ctx;
+    grpc::Status s = stub->BatchLookup(&ctx, req, &resp);
+    if (!s.ok() || resp.answers_size() != batch) {
+      std::fprintf(stderr, "lookup_bench: BatchLookup: %s (%d answers of %d)\n",
+                   s.error_message().c_str(), resp.answers_size(), batch);
+      return false;
+    }
+    for (int i = 0; c < verify && i < batch; ++i) {
+      v1::LookupResponse one;
+      *one.mutable_log() = resp.log();
+      const v1::AccountAnswer& a = resp.answers(i);
+      one.set_vrf_proof(a.vrf_proof());
+      one.set_map_proof(a.map_proof());
+      *one.mutable_current() = a.current();
+      one.set_previous_head(a.previous_head());
+      auto v = verifier::VerifyLookup(trust, req.accounts(i), one, last, 0);
+      if (!v.ok() || !v->current) {
+        std::fprintf(stderr, "lookup_bench: batch answer for %s does not verify: %s\n",
+                     req.accounts(i).c_str(),
+                     v.ok() ? "absent" : std::string(v.status().message()).c_str());
+        return false;
+      }
+    }
+    const double size = static_cast<double>(resp.ByteSizeLong());
+    total += size;
+    max_size = std::max(max_size, size);
+    log += resp.log().ByteSizeLong();
+  }
+  Row(absl::StrFormat("BatchLookup answer, %d of %d accounts (mean of %d)", batch, accounts, calls),
+      absl::StrFormat("%.0f B (max %.0f B)", total / calls, max_size));
+  Row("  per account", absl::StrFormat("%.0f B", total / calls / batch));
+  Row("  of which the shared log proof", absl::StrFormat("%.0f B", log / calls));
+  return true;
+}
 
 // `concurrency` slots of `make_call` for a second of warm-up and `seconds`
 // of measurement.
@@ -314,6 +395,16 @@ int main(int argc, char** argv) {
   }
 
   kTable.Header({"what", "figure"});
+  const int batch = absl::GetFlag(FLAGS_batch);
+  if (batch < 1 || batch > static_cast<int>(kMaxBatchLookups)) {
+    std::fprintf(stderr, "lookup_bench: --batch must be 1..%zu\n", kMaxBatchLookups);
+    return 1;
+  }
+  if (batch > 1 &&
+      !MeasureBatchSizes(stub.get(), trust, last, accounts, batch,
+                         absl::GetFlag(FLAGS_size_samples), absl::GetFlag(FLAGS_verify_samples))) {
+    return 1;
+  }
 
   // Answer sizes (and verification of a sample).
   std::mt19937_64 rng(7);
@@ -391,9 +482,16 @@ int main(int argc, char** argv) {
         cpu_ratios;
     int64_t errors = 0;
     for (int r = 0; r < rounds; ++r) {
-      Measured m =
-          Drive([&](int i) { return LookupCall(stub.get(), 1000 + 100 * r + i, accounts); },
-                concurrency, seconds);
+      Measured m = Drive(
+          [&](int i) {
+            const uint64_t seed = 1000 + 100 * r + i;
+            return batch == 1 ? LookupCall(stub.get(), seed, accounts)
+                              : BatchLookupCall(stub.get(), seed, accounts, batch);
+          },
+          concurrency, seconds);
+      // Rates and CPU per answer (a BatchLookup call holds `batch`).
+      m.per_second *= batch;
+      m.cpu_seconds_per_10k /= batch;
       Measured t =
           Drive([&](int) { return CeilingCall(ceiling_stub.get()); }, concurrency, seconds);
       lookups.push_back(m.per_second);
@@ -409,24 +507,29 @@ int main(int argc, char** argv) {
                                                      : 0);
       errors += m.errors + t.errors;
     }
-    Row(absl::StrFormat("Lookups/s over gRPC, loopback, %d in flight", concurrency),
+    Row(batch == 1 ? absl::StrFormat("Lookups/s over gRPC, loopback, %d in flight", concurrency)
+                   : absl::StrFormat("Answers/s, BatchLookup of %d, %d calls in flight", batch,
+                                     concurrency),
         absl::StrFormat("%.0f /s%s (%d errors)", Median(lookups), Range(lookups, 0), errors));
+    if (batch > 1) Row("  latency of a call (all its answers)", "");
     Row("  latency p50", absl::StrFormat("%.2f ms%s", Median(p50), Range(p50, 2)));
     Row("  latency p99", absl::StrFormat("%.2f ms%s", Median(p99), Range(p99, 2)));
     Row("  latency p99.9", absl::StrFormat("%.2f ms%s", Median(p999), Range(p999, 2)));
-    Row("  CPU seconds per 10^4 lookups (server + client)",
+    Row(batch == 1 ? "  CPU seconds per 10^4 lookups (server + client)"
+                   : "  CPU seconds per 10^4 answers (server + client)",
         absl::StrFormat("%.2f s%s", Median(cpu), Range(cpu, 2)));
     Row(absl::StrFormat("Ceiling: bare unary call, %d B answer, %d in flight",
                         absl::GetFlag(FLAGS_ceiling_bytes), concurrency),
         absl::StrFormat("%.0f /s%s, p99 %.2f ms", Median(ceilings), Range(ceilings, 0),
                         Median(ceiling_p99)));
-    Row("  lookups / ceiling", absl::StrFormat("%.2f%s", Median(ratios), Range(ratios, 2)));
+    Row(batch == 1 ? "  lookups / ceiling" : "  answers/s / ceiling calls/s",
+        absl::StrFormat("%.2f%s", Median(ratios), Range(ratios, 2)));
     // The same comparison by CPU time rather than by rate: less moved by
     // other processes taking the cores, which lower both rates at once
     // only if they take the same share during both phases.
     Row("  CPU seconds per 10^4 ceiling calls (server + client)",
         absl::StrFormat("%.2f s%s", Median(ceiling_cpu), Range(ceiling_cpu, 2)));
-    Row("  ceiling CPU / lookup CPU",
+    Row(batch == 1 ? "  ceiling CPU / lookup CPU" : "  ceiling CPU per call / CPU per answer",
         absl::StrFormat("%.2f%s", Median(cpu_ratios), Range(cpu_ratios, 2)));
   }
   Row("Resident memory of the process (server + client)",

@@ -7,6 +7,9 @@
 //    checkpoint's signatures are remembered (log_proof.h CheckpointCache),
 //    everything else (consistency, epoch inclusion, freshness, VRF, map,
 //    chain) verified each time;
+//  - the same 64 accounts as one BatchLookup answer (docs/PROTOCOL.md
+//    "Batch lookups") checked by a fresh verifier: the log proof once, each
+//    answer as a Lookup answer; reported per answer;
 //  - one History answer of 10 versions;
 //  - the saved state of 1,000 contacts: its size and the time to load it.
 //
@@ -51,6 +54,10 @@ struct Fixture {
     auto v = NewVerifier(policy);
     lookup = LookupAnswer(*v, log, Account(7));
     for (int i = 0; i < kGroup; ++i) group.push_back(LookupAnswer(*v, log, Account(100 + i)));
+    std::vector<std::string> members;
+    for (int i = 0; i < kGroup; ++i) members.push_back(Account(100 + i));
+    batch_accounts = members;
+    batch = BatchLookupAnswer(log, v->BatchLookupRequest(members).value());
     history = HistoryAnswer(*v, log, "busy@bench.example");
     for (int i = 0; i < kAccounts; ++i) {
       if (!DoLookup(v.get(), log, Account(i)).status.ok()) abort();
@@ -59,8 +66,9 @@ struct Fixture {
   }
   FakeLog log;
   Policy policy;
-  std::string lookup, history, state;
-  std::vector<std::string> group;  // answers for Account(100 + i)
+  std::string lookup, history, state, batch;
+  std::vector<std::string> batch_accounts;  // Account(100 + i), the batch's
+  std::vector<std::string> group;           // answers for Account(100 + i)
 };
 
 const Fixture& F() {
@@ -93,6 +101,23 @@ void BM_VerifyLookupUnderVerifiedCheckpoint(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_VerifyLookupUnderVerifiedCheckpoint)->Unit(benchmark::kMicrosecond);
+
+void BM_VerifyBatchLookupOfGroup(benchmark::State& state) {
+  const Fixture& f = F();
+  for (auto _ : state) {
+    state.PauseTiming();
+    auto v = NewVerifier(f.policy);
+    state.ResumeTiming();
+    BatchResult b = v->HandleBatchLookup(f.batch_accounts, f.batch, Now(f.log));
+    if (!b.status.ok() || b.results.size() != kGroup) state.SkipWithError("batch rejected");
+  }
+  state.counters["answer_bytes"] = f.batch.size();
+  // Seconds per answer (printed with an SI prefix: 200u is 200 µs).
+  state.counters["per_answer"] =
+      benchmark::Counter(static_cast<double>(state.iterations()) * kGroup,
+                         benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+}
+BENCHMARK(BM_VerifyBatchLookupOfGroup)->Unit(benchmark::kMicrosecond);
 
 void BM_VerifyHistoryTenVersions(benchmark::State& state) {
   const Fixture& f = F();

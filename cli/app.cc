@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <utility>
@@ -12,6 +13,7 @@
 #include "core/grpc/status_convert.h"
 #include "core/note/checkpoint.h"
 #include "core/note/note.h"
+#include "core/protocol/limits.h"
 #include "core/util/file.h"
 #include "grpcpp/grpcpp.h"
 
@@ -226,6 +228,51 @@ absl::StatusOr<Outcome> App::Lookup(const std::string& account) {
   absl::Status s = FromGrpcStatus(g, "Lookup");
   if (!s.ok()) return s;
   return Finish(verifier_->HandleLookup(account, resp.SerializeAsString(), NowMs()));
+}
+
+absl::StatusOr<std::vector<Outcome>> App::LookupGroup(const std::vector<std::string>& accounts) {
+  std::vector<Outcome> out;
+  size_t next = 0;
+  while (next < accounts.size()) {
+    const std::vector<std::string> part(
+        accounts.begin() + next,
+        accounts.begin() + next + std::min(kMaxBatchLookups, accounts.size() - next));
+    auto request = verifier_->BatchLookupRequest(part);
+    if (!request.ok()) return request.status();
+    v1::BatchLookupRequest req;
+    if (!req.ParseFromString(*request)) {
+      return absl::InternalError("app: the verifier built a bad BatchLookupRequest");
+    }
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(timeout_));
+    v1::BatchLookupResponse resp;
+    grpc::Status g = stub_->BatchLookup(&ctx, req, &resp);
+    verifier::Result whole;  // a call rejected as a whole
+    if (g.error_code() == grpc::StatusCode::OUT_OF_RANGE) {
+      whole = verifier_->ReportOutOfRange();
+      if (whole.status.ok()) whole.status = FromGrpcStatus(g, "BatchLookup");
+    } else {
+      absl::Status s = FromGrpcStatus(g, "BatchLookup");
+      if (!s.ok()) return s;
+      verifier::BatchResult b =
+          verifier_->HandleBatchLookup(part, resp.SerializeAsString(), NowMs());
+      whole.status = b.status;
+      whole.alerts = std::move(b.alerts);
+      for (verifier::Result& r : b.results) {
+        auto o = Finish(std::move(r));
+        if (!o.ok()) return o.status();
+        out.push_back(*std::move(o));
+      }
+      next += b.results.size();
+    }
+    if (!whole.status.ok()) {
+      auto o = Finish(std::move(whole));
+      if (!o.ok()) return o.status();
+      out.push_back(*std::move(o));
+      return out;
+    }
+  }
+  return out;
 }
 
 absl::StatusOr<Outcome> App::Watch(const std::string& account) {

@@ -75,6 +75,16 @@ class App {
   // An error only when the log could not be asked (or storage failed): a
   // rejected answer is in Outcome::result.status, with its alerts.
   absl::StatusOr<Outcome> Lookup(const std::string& account);
+  // Looks several accounts up at once (a group chat's members) with
+  // BatchLookup: one log proof per call, each answer handled as Lookup's
+  // (docs/PROTOCOL.md "Batch lookups"). At most kMaxBatchLookups accounts a
+  // call; what the log leaves for a later call (its 1 MiB bound) is asked
+  // again. One Outcome per account, in order; when a call is rejected as a
+  // whole (its log proof fails, OUT_OF_RANGE) its Outcome, with the log's
+  // alerts, is the last and the accounts after it are not looked up. An
+  // error only as Lookup's (the log could not be asked, storage failed, or
+  // a bad account id: InvalidArgument naming it).
+  absl::StatusOr<std::vector<Outcome>> LookupGroup(const std::vector<std::string>& accounts);
   // Fetches every version of `account` since the last verified one
   // (following pages): watching a contact sees each change.
   absl::StatusOr<Outcome> Watch(const std::string& account);

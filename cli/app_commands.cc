@@ -30,6 +30,9 @@ ABSL_FLAG(absl::Duration, max_age, absl::Minutes(10),
 ABSL_FLAG(std::string, own_account_key, "",
           "the own account's public account key, hex (app account): a key set of the own "
           "account with any other account key, or none, raises an alert");
+ABSL_FLAG(std::vector<std::string>, accounts, {},
+          "several accounts to look up at once, comma-separated, with BatchLookup (app lookup; "
+          "instead of --account)");
 ABSL_FLAG(std::string, code, "", "the verification code the contact's phone shows (app verify)");
 ABSL_FLAG(std::string, checkpoint_file, "", "a signed checkpoint note (app observe)");
 ABSL_FLAG(std::string, proof_file, "",
@@ -88,6 +91,36 @@ absl::StatusOr<bool> Report(const Outcome& o, uint64_t checkpoint_size) {
                                                              o.result.status.message()));
   }
   return !o.alerts.empty();
+}
+
+// A group lookup's outcomes: each as Report shows one (JSON: {"answers":
+// [...]}); the first rejection is the error, else whether any alert was
+// raised.
+absl::StatusOr<bool> ReportGroup(const std::vector<Outcome>& outcomes, uint64_t checkpoint_size) {
+  if (JsonOutput()) {
+    json answers = json::array();
+    for (const Outcome& o : outcomes) {
+      json j = OutcomeJson(o);
+      j["checkpoint_size"] = checkpoint_size;
+      answers.push_back(std::move(j));
+    }
+    PrintJson({{"answers", answers}});
+  } else {
+    Human(absl::StrCat("verified against checkpoint ", checkpoint_size));
+    for (const Outcome& o : outcomes) {
+      if (o.result.status.ok() && o.result.account) PrintAccount(*o.result.account);
+      PrintAlerts(o.alerts);
+    }
+  }
+  bool alerts = false;
+  for (const Outcome& o : outcomes) {
+    if (!o.result.status.ok()) {
+      return absl::Status(o.result.status.code(), absl::StrCat("the log's answer does not verify: ",
+                                                               o.result.status.message()));
+    }
+    alerts = alerts || !o.alerts.empty();
+  }
+  return alerts;
 }
 
 absl::StatusOr<std::string> ReadInput(const std::string& path, const char* what) {
@@ -163,6 +196,14 @@ absl::StatusOr<bool> RunAppCommand(int argc, char** argv) {
     if (devices.empty()) return absl::InvalidArgumentError("app enroll: --device is required");
     if (JsonOutput()) PrintJson({{"enrolled", devices}});
     return false;
+  }
+  if (command == "lookup" && !absl::GetFlag(FLAGS_accounts).empty()) {
+    if (!account.empty()) {
+      return absl::InvalidArgumentError("app lookup: give --account or --accounts, not both");
+    }
+    auto outcomes = a.LookupGroup(absl::GetFlag(FLAGS_accounts));
+    if (!outcomes.ok()) return outcomes.status();
+    return ReportGroup(*outcomes, a.verifier().last_verified_size());
   }
   if (command == "lookup" || command == "watch") {
     if (account.empty()) return absl::InvalidArgumentError("app: --account is required");

@@ -295,6 +295,26 @@ TEST_F(DemoE2eTest, TheAppCli) {
   CliRun stored = Keytrail({"app", "alerts", "--json", "--dir=" + carol});
   EXPECT_EQ(stored.doc["alerts"].size(), 1u) << stored.out;
 
+  // A group chat's members at once (BatchLookup): more than one call holds
+  // (128 accounts), each answer verified as a Lookup, in the given order.
+  std::string members = "carol";
+  for (int i = 0; i < 130; ++i) members += absl::StrCat(",member", i, "@example.org");
+  CliRun group = Keytrail({"app", "lookup", "--json", "--dir=" + carol, "--accounts=" + members});
+  EXPECT_EQ(group.rc, 0) << group.out << group.err;
+  ASSERT_EQ(group.doc["answers"].size(), 131u) << group.out;
+  EXPECT_EQ(group.doc["answers"][0]["account"]["account"], "carol");
+  EXPECT_EQ(group.doc["answers"][0]["account"]["version"], 2);
+  EXPECT_EQ(group.doc["answers"][130]["account"]["account"], "member129@example.org");
+  for (const json& a : group.doc["answers"]) {
+    EXPECT_TRUE(a["verified"].get<bool>()) << a;
+    EXPECT_TRUE(a["alerts"].empty()) << a;
+  }
+  EXPECT_EQ(group.doc["answers"][130]["account"]["version"], 0);
+  CliRun both =
+      Keytrail({"app", "lookup", "--dir=" + carol, "--account=carol", "--accounts=carol,dan"});
+  EXPECT_EQ(both.rc, 2) << both.err;
+  EXPECT_TRUE(absl::StrContains(both.err, "not both")) << both.err;
+
   // Errors: one line, non-zero exit, and a JSON error document with --json.
   CliRun bad =
       Keytrail({"app", "lookup", "--json", "--dir=" + TempDir("never_pinned"), "--account=x"});

@@ -45,6 +45,7 @@ constexpr char kHelp[] =
     "  keytrail app account --dir=D --account=A      (the own account)\n"
     "  keytrail app enroll  --dir=D --device=ID=HEXKEY,...\n"
     "  keytrail app lookup  --dir=D --account=A      (own account or a contact)\n"
+    "  keytrail app lookup  --dir=D --accounts=A,B,C (several at once: BatchLookup)\n"
     "  keytrail app watch   --dir=D --account=A      (every version since the last)\n"
     "  keytrail app code    --dir=D [--account=CONTACT]\n"
     "  keytrail app verify  --dir=D --account=CONTACT --code=DIGITS\n"

@@ -31,6 +31,7 @@
 #include "fuzz/add_checkpoint_check.h"
 #include "fuzz/fixed_keys.h"
 #include "monitor/config.h"
+#include "testing/verifier_scenario.h"
 #include "verifier/history.h"
 #include "verifier/lookup.h"
 #include "verifier/verifier.h"
@@ -383,6 +384,31 @@ void Main() {
       Write("history_fuzzer", absl::StrCat(accounts[a], "_since_", since),
             absl::StrCat(std::string(1, selector), history.SerializeAsString()));
     }
+  }
+
+  // batch lookups: count byte || selector byte || BatchLookupResponse, for
+  // a fresh verifier (last_verified_size 0). Each must verify in full.
+  const std::vector<std::vector<int>> batches = {{0}, {0, 1}, {1, 3, 2}, {0, 1, 2, 3}, {2, 2}};
+  for (const std::vector<int>& picks : batches) {
+    v1::BatchLookupRequest request;
+    std::vector<std::string> names;
+    int selector = 0;
+    std::string name = "batch";
+    for (size_t i = 0; i < picks.size(); ++i) {
+      names.push_back(accounts[picks[i]]);
+      request.add_accounts(accounts[picks[i]]);
+      selector |= picks[i] << (2 * i);
+      absl::StrAppend(&name, "_", accounts[picks[i]]);
+    }
+    const std::string answer = verifier::BatchLookupAnswer(log, request.SerializeAsString());
+    auto v = verifier::Verifier::Create(FixedPolicy(), "");
+    Check(v.status(), "batch verifier");
+    const verifier::BatchResult b = (*v)->HandleBatchLookup(names, answer, now);
+    Check(b.status, name);
+    for (const verifier::Result& r : b.results) Check(r.status, name);
+    Write("batch_lookup_fuzzer", name,
+          absl::StrCat(std::string(1, static_cast<char>(picks.size() - 1)),
+                       std::string(1, static_cast<char>(selector)), answer));
   }
 
   AddCheckpointSeeds();

@@ -1,7 +1,6 @@
 #include "log_server/epoch_context.h"
 
 #include <atomic>
-#include <cstdlib>
 #include <map>
 #include <random>
 #include <string>
@@ -11,14 +10,13 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
-#include "core/crypto/ecvrf.h"
-#include "core/note/note.h"
 #include "core/protocol/key_set.h"
 #include "core/storage/rocks_map_store.h"
 #include "gtest/gtest.h"
 #include "log_server/epoch_builder.h"
 #include "log_server/log_queries.h"
 #include "log_server/published_state.h"
+#include "log_server/real_epoch_log_fixture.h"
 
 namespace keytrail {
 namespace {
@@ -27,35 +25,16 @@ std::string Account(int i) { return absl::StrCat("user", i, "@example.org"); }
 
 // A log of real epochs (EpochBuilder on RocksDB), answered by a LogQueries
 // without contexts (`Plain`, the reference) and one with them.
-class EpochContextTest : public testing::Test {
+class EpochContextTest : public test::RealEpochLogTest {
  protected:
-  void SetUp() override {
-    const char* base = std::getenv("TEST_TMPDIR");
-    dir_ = std::string(base ? base : "/tmp") + "/" +
-           testing::UnitTest::GetInstance()->current_test_info()->name();
-    signer_ = note::Ed25519NoteSigner::Generate("example.org/test-log").value();
-    LogConfig config;
-    config.origin = signer_->name();
-    config.note_verifier_key = signer_->VerifierKey();
-    config.vrf_public_key = vrf_.public_key().bytes();
-    auto storage = LogStorage::Open(dir_, 8 << 20);
-    ASSERT_TRUE(storage.ok()) << storage.status();
-    storage_ = *std::move(storage);
-    auto builder = EpochBuilder::Open(storage_.get(), config, *signer_, [this] { return now_ms_; });
-    ASSERT_TRUE(builder.ok()) << builder.status();
-    builder_ = *std::move(builder);
-    sizes_.push_back(builder_->published()->log.tree_size);
-  }
+  EpochContextTest() : RealEpochLogTest("example.org/test-log") {}
 
+  using RealEpochLogTest::Epoch;
+  using RealEpochLogTest::Update;
   PreparedUpdate Update(int account, int device) {
-    PreparedUpdate u;
-    u.account = Account(account);
-    u.account_record.vrf_proof = vrf_.Prove(u.account);
-    u.account_record.index = VrfProofToHash(u.account_record.vrf_proof).value();
     KeySet ks;
     ks.devices.push_back(Device{absl::StrCat("device", device), "key"});
-    u.key_set = EncodeKeySet(ks).value();
-    return u;
+    return Update(Account(account), ks);
   }
 
   // One epoch creating accounts [first, first + count) and updating every
@@ -64,24 +43,10 @@ class EpochContextTest : public testing::Test {
     std::vector<PreparedUpdate> batch;
     for (int i = first; i < first + count; ++i) batch.push_back(Update(i, 1));
     for (int i = 0; i < first; i += 7) batch.push_back(Update(i, ++device_));
-    now_ms_ += 1000;
-    auto result = builder_->BuildEpoch(batch);
-    EXPECT_TRUE(result.ok()) << result.status();
-    sizes_.push_back(builder_->published()->log.tree_size);
     accounts_ = first + count;
-    return builder_->published();
+    return Epoch(batch);
   }
 
-  // The Lookup answer (status and bytes) of `queries` on `state`.
-  static std::string Answer(const LogQueries& queries, const std::string& account,
-                            uint64_t last_verified_size) {
-    v1::LookupRequest request;
-    request.set_account(account);
-    request.set_last_verified_size(last_verified_size);
-    v1::LookupResponse response;
-    absl::Status s = queries.Lookup(request, &response);
-    return absl::StrCat(s.ToString(), "|", response.SerializeAsString());
-  }
   static std::string HistoryAnswer(const LogQueries& queries, const std::string& account,
                                    uint64_t last_verified_size) {
     v1::HistoryRequest request;
@@ -103,8 +68,8 @@ class EpochContextTest : public testing::Test {
       for (uint64_t size : {uint64_t{0}, sizes_.front(), sizes_[sizes_.size() / 2], sizes_.back(),
                             sizes_.back() + 1}) {
         SCOPED_TRACE(absl::StrCat(account, " from ", size));
-        const std::string want = Answer(plain, account, size);
-        EXPECT_EQ(Answer(cached, account, size), want);
+        const std::string want = LookupAnswer(plain, account, size);
+        EXPECT_EQ(LookupAnswer(cached, account, size), want);
         v1::LookupRequest request;
         request.set_account(account);
         request.set_last_verified_size(size);
@@ -118,15 +83,8 @@ class EpochContextTest : public testing::Test {
     }
   }
 
-  VrfPrivateKey vrf_ = VrfPrivateKey::Generate();
-  std::optional<note::Ed25519NoteSigner> signer_;
-  std::string dir_;
-  uint64_t now_ms_ = 1764300000000;
   int device_ = 1;
   int accounts_ = 0;
-  std::vector<uint64_t> sizes_;
-  std::unique_ptr<LogStorage> storage_;
-  std::unique_ptr<EpochBuilder> builder_;
 };
 
 TEST_F(EpochContextTest, AnswersAreTheSameWithAndWithoutContexts) {
@@ -226,7 +184,8 @@ TEST_F(EpochContextTest, CachesStayWithinTheirBounds) {
   LogQueries cached(*storage_, holder, vrf_, {}, nullptr, nullptr, &two);
   for (size_t i = 0; i + 1 < sizes_.size(); ++i) {
     for (int repeat = 0; repeat < 2; ++repeat) {
-      EXPECT_EQ(Answer(cached, Account(5), sizes_[i]), Answer(plain, Account(5), sizes_[i]));
+      EXPECT_EQ(LookupAnswer(cached, Account(5), sizes_[i]),
+                LookupAnswer(plain, Account(5), sizes_[i]));
     }
   }
   EXPECT_EQ(context->cached_consistency_proofs(), 2u);

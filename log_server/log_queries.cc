@@ -13,6 +13,7 @@
 #include "core/protocol/limits_message.h"
 #include "core/storage/log_tiles.h"
 #include "core/storage/rocks_map_store.h"
+#include "google/protobuf/io/coded_stream.h"
 #include "log_server/account_index.h"
 
 namespace keytrail {
@@ -90,16 +91,22 @@ absl::Status LogQueries::FillLogProof(const PublishedState& state, const EpochCo
   return absl::OkStatus();
 }
 
-absl::StatusOr<LogQueries::AccountProofs> LogQueries::ProveAccount(
-    const PublishedState& state, const std::optional<AccountRecord>* stored,
-    absl::string_view account, uint64_t last_verified_size, v1::LogProof* log,
-    std::string* vrf_proof, std::string* map_proof) const {
+absl::StatusOr<std::shared_ptr<const EpochContext>> LogQueries::StartAnswer(
+    const PublishedState& state, absl::string_view account, uint64_t last_verified_size,
+    v1::LogProof* log) const {
   absl::Status s = ValidateAccountId(account);
   if (!s.ok()) return s;
   std::shared_ptr<const EpochContext> context =
       contexts_ != nullptr ? contexts_->For(state) : nullptr;
   s = FillLogProof(state, context.get(), last_verified_size, log);
   if (!s.ok()) return s;
+  return context;
+}
+
+absl::StatusOr<LogQueries::AccountProofs> LogQueries::ProveAccount(
+    const PublishedState& state, const EpochContext* context,
+    const std::optional<AccountRecord>* stored, absl::string_view account, std::string* vrf_proof,
+    std::string* map_proof) const {
   const LogReader reader = storage_.Reader(state.snapshot.get());
   AccountProofs out;
   if (stored != nullptr && stored->has_value()) {
@@ -134,9 +141,34 @@ absl::StatusOr<LogQueries::AccountProofs> LogQueries::ProveAccount(
   return out;
 }
 
+template <typename Answer>
+absl::Status LogQueries::AnswerAccount(const PublishedState& state, const EpochContext* context,
+                                       const std::optional<AccountRecord>* stored,
+                                       absl::string_view account, Answer* out) const {
+  auto proofs = ProveAccount(state, context, stored, account, out->mutable_vrf_proof(),
+                             out->mutable_map_proof());
+  if (!proofs.ok()) return proofs.status();
+  if (proofs->current_version == 0) return absl::OkStatus();
+  auto rec = storage_.Reader(state.snapshot.get())
+                 .GetVersion(proofs->account.index, proofs->current_version);
+  if (!rec.ok()) return rec.status();
+  if (!rec->has_value()) {
+    return absl::DataLossError(
+        absl::StrCat("version ", proofs->current_version, " of a mapped account is missing"));
+  }
+  FillVersion(proofs->current_version, **rec, out->mutable_current());
+  out->set_previous_head(HashString((*rec)->previous_head));
+  return absl::OkStatus();
+}
+
 LogQueries::Prefetched LogQueries::Prefetch(absl::string_view account) const {
+  return PrefetchFrom(State(), account);
+}
+
+LogQueries::Prefetched LogQueries::PrefetchFrom(std::shared_ptr<const PublishedState> state,
+                                                absl::string_view account) const {
   Prefetched out;
-  out.state = State();
+  out.state = std::move(state);
   out.account = std::string(account);
   if (out.state == nullptr || !ValidateAccountId(account).ok()) return out;
   auto stored = storage_.Reader(out.state->snapshot.get()).GetAccount(account);
@@ -172,21 +204,114 @@ absl::Status LogQueries::Lookup(const Prefetched& prefetched, const v1::LookupRe
   absl::Status serving = CheckServing(prefetched.state.get());
   if (!serving.ok()) return serving;
   const PublishedState& state = *prefetched.state;
+  auto context =
+      StartAnswer(state, request.account(), request.last_verified_size(), response->mutable_log());
+  if (!context.ok()) return context.status();
   const bool known = prefetched.read && prefetched.account == request.account();
-  auto proofs = ProveAccount(state, known ? &prefetched.stored : nullptr, request.account(),
-                             request.last_verified_size(), response->mutable_log(),
-                             response->mutable_vrf_proof(), response->mutable_map_proof());
-  if (!proofs.ok()) return proofs.status();
-  if (proofs->current_version == 0) return absl::OkStatus();
-  auto rec = storage_.Reader(state.snapshot.get())
-                 .GetVersion(proofs->account.index, proofs->current_version);
-  if (!rec.ok()) return rec.status();
-  if (!rec->has_value()) {
-    return absl::DataLossError(
-        absl::StrCat("version ", proofs->current_version, " of a mapped account is missing"));
+  return AnswerAccount(state, context->get(), known ? &prefetched.stored : nullptr,
+                       request.account(), response);
+}
+
+absl::Status LogQueries::CheckBatchLookup(const v1::BatchLookupRequest& request) {
+  const int n = request.accounts_size();
+  if (n == 0 || n > static_cast<int>(kMaxBatchLookups)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("accounts: a batch holds 1..", kMaxBatchLookups, " accounts, got ", n));
   }
-  FillVersion(proofs->current_version, **rec, response->mutable_current());
-  response->set_previous_head(HashString((*rec)->previous_head));
+  for (int i = 0; i < n; ++i) {
+    absl::Status s = ValidateAccountId(request.accounts(i));
+    if (!s.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("accounts[", i, "]: ", s.message()));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<LogQueries::Batch> LogQueries::BeginBatchLookup(
+    const v1::BatchLookupRequest& request, v1::BatchLookupResponse* response) const {
+  response->Clear();
+  absl::Status s = CheckBatchLookup(request);
+  if (!s.ok()) return s;
+  Batch batch;
+  // The one state of the whole batch: Prefetch would take the served
+  // state once per account, and an epoch published in between would
+  // split the batch across two checkpoints.
+  batch.state = State();
+  s = CheckServing(batch.state.get());
+  if (!s.ok()) return s;
+  batch.context = contexts_ != nullptr ? contexts_->For(*batch.state) : nullptr;
+  s = FillLogProof(*batch.state, batch.context.get(), request.last_verified_size(),
+                   response->mutable_log());
+  if (!s.ok()) return s;
+  batch.accounts.reserve(request.accounts_size());
+  for (const std::string& account : request.accounts()) {
+    batch.accounts.push_back(PrefetchFrom(batch.state, account));
+    response->add_answers();
+  }
+  return batch;
+}
+
+absl::Status LogQueries::AnswerBatchAccount(const Batch& batch, size_t i,
+                                            v1::AccountAnswer* answer) const {
+  const Prefetched& prefetched = batch.accounts[i];
+  return AnswerAccount(*batch.state, batch.context.get(),
+                       prefetched.read ? &prefetched.stored : nullptr, prefetched.account, answer);
+}
+
+namespace {
+
+// The bytes a length-delimited field of `size` bytes (number < 16) adds to
+// its message: tag, length, contents.
+size_t FieldBytes(size_t size) {
+  return 1 + google::protobuf::io::CodedOutputStream::VarintSize64(size) + size;
+}
+
+}  // namespace
+
+absl::Status LogQueries::AnswerBatch(const Batch& batch, bool defer_proofs,
+                                     v1::BatchLookupResponse* response,
+                                     std::vector<size_t>* deferred) const {
+  // The response's size so far, the deferred answers not counted: once it
+  // passes the bound, the accounts after this one can't be in the answer
+  // (TrimBatchAnswers keeps at most this prefix), so they cost nothing.
+  size_t bytes = FieldBytes(response->log().ByteSizeLong());
+  for (size_t i = 0; i < batch.accounts.size(); ++i) {
+    if (defer_proofs && NeedsVrfProof(batch.accounts[i])) {
+      deferred->push_back(i);
+      continue;
+    }
+    v1::AccountAnswer* answer = response->mutable_answers(static_cast<int>(i));
+    absl::Status s = AnswerBatchAccount(batch, i, answer);
+    if (!s.ok()) return s;
+    bytes += FieldBytes(answer->ByteSizeLong());
+    if (bytes > kMaxAnswerBytes) {
+      const int keep = static_cast<int>(i) + 1;
+      response->mutable_answers()->DeleteSubrange(keep, response->answers_size() - keep);
+      break;
+    }
+  }
+  return absl::OkStatus();
+}
+
+void LogQueries::TrimBatchAnswers(v1::BatchLookupResponse* response) {
+  size_t bytes = FieldBytes(response->log().ByteSizeLong());
+  int keep = 0;
+  for (; keep < response->answers_size(); ++keep) {
+    const size_t cost = FieldBytes(response->answers(keep).ByteSizeLong());
+    if (keep > 0 && bytes + cost > kMaxAnswerBytes) break;
+    bytes += cost;
+  }
+  response->mutable_answers()->DeleteSubrange(keep, response->answers_size() - keep);
+}
+
+absl::Status LogQueries::BatchLookup(const v1::BatchLookupRequest& request,
+                                     v1::BatchLookupResponse* response) const {
+  auto batch = BeginBatchLookup(request, response);
+  if (!batch.ok()) return batch.status();
+  std::vector<size_t> deferred;
+  absl::Status s = AnswerBatch(*batch, /*defer_proofs=*/false, response, &deferred);
+  if (!s.ok()) return s;
+  TrimBatchAnswers(response);
   return absl::OkStatus();
 }
 
@@ -205,10 +330,13 @@ absl::Status LogQueries::History(const Prefetched& prefetched, const v1::History
   const std::shared_ptr<const PublishedState>& state = prefetched.state;
   absl::Status serving = CheckServing(state.get());
   if (!serving.ok()) return serving;
+  auto context =
+      StartAnswer(*state, request.account(), request.last_verified_size(), response->mutable_log());
+  if (!context.ok()) return context.status();
   const bool known = prefetched.read && prefetched.account == request.account();
-  auto proofs = ProveAccount(*state, known ? &prefetched.stored : nullptr, request.account(),
-                             request.last_verified_size(), response->mutable_log(),
-                             response->mutable_vrf_proof(), response->mutable_map_proof());
+  auto proofs =
+      ProveAccount(*state, context->get(), known ? &prefetched.stored : nullptr, request.account(),
+                   response->mutable_vrf_proof(), response->mutable_map_proof());
   if (!proofs.ok()) return proofs.status();
   const uint64_t since = request.since_version();
   const uint64_t current = proofs->current_version;

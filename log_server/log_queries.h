@@ -4,7 +4,8 @@
 //
 // Status codes (carried unchanged to gRPC):
 //   InvalidArgument  a malformed request (bad account id, since_version 0,
-//                    count 0, first_size 0 or > second_size, index >= size);
+//                    count 0, first_size 0 or > second_size, index >= size,
+//                    a BatchLookup of 0 or over 128 accounts);
 //   OutOfRange       a tree size beyond the log's current size (including a
 //                    last_verified_size the log never reached), a start past
 //                    the end, a since_version past the account's next one;
@@ -19,9 +20,12 @@
 #ifndef KEYTRAIL_LOG_SERVER_LOG_QUERIES_H_
 #define KEYTRAIL_LOG_SERVER_LOG_QUERIES_H_
 
+#include <memory>
 #include <optional>
+#include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "core/crypto/ecvrf.h"
 #include "log_server/epoch_context.h"
@@ -92,6 +96,45 @@ class LogQueries {
   absl::Status History(const Prefetched& prefetched, const v1::HistoryRequest& request,
                        v1::HistoryResponse* response) const;
 
+  // BatchLookup (docs/PROTOCOL.md "Batch lookups"), in steps so the
+  // service can send the accounts that need a VRF proof to its
+  // ProofScheduler one by one (each costs its client what one Lookup
+  // would). Every answer of a batch comes from the one served state
+  // BeginBatchLookup took, even if an epoch is published meanwhile.
+  struct Batch {
+    std::shared_ptr<const PublishedState> state;
+    std::shared_ptr<const EpochContext> context;  // of `state`; may be null
+    std::vector<Prefetched> accounts;             // request order, from `state`
+  };
+  // OK, or InvalidArgument: no account or more than kMaxBatchLookups
+  // ("accounts: a batch holds 1..128 accounts, got N"), or a malformed
+  // account ("accounts[3]: account id: ..."), the first one named.
+  static absl::Status CheckBatchLookup(const v1::BatchLookupRequest& request);
+  // Clears `response`, checks the request (above), takes the served state
+  // once, reads every account from it, fills response->log as Lookup would
+  // (the same errors: OutOfRange, Unavailable...) and gives response one
+  // empty answer per account, to be filled in place.
+  absl::StatusOr<Batch> BeginBatchLookup(const v1::BatchLookupRequest& request,
+                                         v1::BatchLookupResponse* response) const;
+  // Fills `answer` with account i's answer from batch.state: byte for
+  // byte what Lookup of it answers from that state, less the log proof.
+  // Thread-safe, also for several answers of one batch at once.
+  absl::Status AnswerBatchAccount(const Batch& batch, size_t i, v1::AccountAnswer* answer) const;
+  // Answers response->answers in order on this thread, except (when
+  // `defer_proofs`) those that need a VRF proof now (NeedsVrfProof),
+  // whose indexes go to `deferred`, left for AnswerBatchAccount. Stops
+  // once the answers so far pass kMaxAnswerBytes and drops the answers
+  // after that point: no account after it can be in the answer.
+  absl::Status AnswerBatch(const Batch& batch, bool defer_proofs, v1::BatchLookupResponse* response,
+                           std::vector<size_t>* deferred) const;
+  // Keeps the longest prefix of response->answers whose whole response
+  // fits kMaxAnswerBytes, at least one answer; drops the rest.
+  static void TrimBatchAnswers(v1::BatchLookupResponse* response);
+  // The whole batch on this thread: BeginBatchLookup, AnswerBatch,
+  // TrimBatchAnswers.
+  absl::Status BatchLookup(const v1::BatchLookupRequest& request,
+                           v1::BatchLookupResponse* response) const;
+
   // Whether a Lookup or History of `account` would compute a VRF proof
   // now: a well-formed account id the served state does not know and whose
   // proof is not cached. The service sends those to its ProofScheduler
@@ -125,13 +168,30 @@ class LogQueries {
     uint64_t current_version = 0;
     Hash current_head{};
   };
+  // The VRF and map proofs of `account` (already validated) in `state`.
   // `stored` (when not null): the account's record as read from `state`
-  // by Prefetch, so it is not read again.
+  // by Prefetch, so it is not read again. `context`: `state`'s, or null.
   absl::StatusOr<AccountProofs> ProveAccount(const PublishedState& state,
+                                             const EpochContext* context,
                                              const std::optional<AccountRecord>* stored,
-                                             absl::string_view account, uint64_t last_verified_size,
-                                             v1::LogProof* log, std::string* vrf_proof,
+                                             absl::string_view account, std::string* vrf_proof,
                                              std::string* map_proof) const;
+  // What Lookup and BatchLookup answer of one account, less the log proof:
+  // vrf_proof, map_proof, current and previous_head of `out` (a
+  // LookupResponse or an AccountAnswer: the same fields, so both share
+  // this one code path and their bytes). Arguments as ProveAccount's.
+  template <typename Answer>
+  absl::Status AnswerAccount(const PublishedState& state, const EpochContext* context,
+                             const std::optional<AccountRecord>* stored, absl::string_view account,
+                             Answer* out) const;
+  // What Lookup and History start with: checks `account`, fills `log` for
+  // `last_verified_size`, and returns `state`'s context (null without).
+  absl::StatusOr<std::shared_ptr<const EpochContext>> StartAnswer(const PublishedState& state,
+                                                                  absl::string_view account,
+                                                                  uint64_t last_verified_size,
+                                                                  v1::LogProof* log) const;
+  Prefetched PrefetchFrom(std::shared_ptr<const PublishedState> state,
+                          absl::string_view account) const;
   absl::Status FillLogProof(const PublishedState& state, const EpochContext* context,
                             uint64_t last_verified_size, v1::LogProof* log) const;
   // The state Lookup, History and GetCheckpoint answer with.

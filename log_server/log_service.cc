@@ -2,8 +2,12 @@
 
 #include <atomic>
 #include <memory>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "core/grpc/status_convert.h"
 #include "core/protocol/limits.h"
 
@@ -48,6 +52,41 @@ grpc::ServerUnaryReactor* ReadCall(grpc::CallbackServerContext* context, const L
       [reactor](const absl::Status& refusal) { reactor->Finish(ToGrpcStatus(refusal)); });
   return reactor;
 }
+
+// A batch lookup waiting for its accounts' VRF proofs: one count per
+// account sent to the scheduler, plus one held while they are submitted.
+// The first failure (a refusal, an error, the caller gone) is the call's
+// status, and the accounts not proved yet are then not proved at all.
+class PendingBatch {
+ public:
+  PendingBatch(LogQueries::Batch batch, int count) : batch_(std::move(batch)), pending_(count) {}
+
+  const LogQueries::Batch& batch() const { return batch_; }
+  bool failed() const { return failed_.load(std::memory_order_acquire); }
+  void Fail(const absl::Status& status) {
+    absl::MutexLock lock(&mu_);
+    if (status_.ok()) status_ = status;
+    failed_.store(true, std::memory_order_release);
+  }
+  // Counts one down; the last one finishes the call.
+  void Done(grpc::ServerUnaryReactor* reactor, v1::BatchLookupResponse* response) {
+    if (pending_.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+    absl::Status status;
+    {
+      absl::MutexLock lock(&mu_);
+      status = status_;
+    }
+    if (status.ok()) LogQueries::TrimBatchAnswers(response);
+    reactor->Finish(ToGrpcStatus(status));
+  }
+
+ private:
+  const LogQueries::Batch batch_;
+  std::atomic<int> pending_;
+  std::atomic<bool> failed_{false};
+  absl::Mutex mu_;
+  absl::Status status_ ABSL_GUARDED_BY(mu_);
+};
 
 }  // namespace
 
@@ -131,6 +170,51 @@ grpc::ServerUnaryReactor* LogService::Lookup(grpc::CallbackServerContext* contex
                   [queries, request, response](const LogQueries::Prefetched& prefetched) {
                     return queries->Lookup(prefetched, *request, response);
                   });
+}
+
+grpc::ServerUnaryReactor* LogService::BatchLookup(grpc::CallbackServerContext* context,
+                                                  const v1::BatchLookupRequest* request,
+                                                  v1::BatchLookupResponse* response) {
+  auto batch = queries_.BeginBatchLookup(*request, response);
+  if (!batch.ok()) return Finish(context, batch.status());
+  std::vector<size_t> deferred;
+  absl::Status s = queries_.AnswerBatch(*batch, proofs_ != nullptr, response, &deferred);
+  if (!s.ok() || deferred.empty()) {
+    if (s.ok()) LogQueries::TrimBatchAnswers(response);
+    return Finish(context, s);
+  }
+  // Each account to prove is a scheduler call of its own, answered in
+  // place: the answers are distinct elements of a response sized before
+  // any is submitted.
+  auto pending =
+      std::make_shared<PendingBatch>(*std::move(batch), static_cast<int>(deferred.size()) + 1);
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  const LogQueries* queries = &queries_;
+  const std::string client = ClientOfPeer(context->peer());
+  for (size_t i : deferred) {
+    proofs_->Submit(
+        client,
+        [context, reactor, response, queries, pending, i]() {
+          // After a failure, or once the caller gave up (cancelled, or its
+          // deadline passed), the remaining accounts cost no proof.
+          if (!pending->failed()) {
+            if (context->IsCancelled()) {
+              pending->Fail(absl::CancelledError("the call was cancelled"));
+            } else {
+              absl::Status s = queries->AnswerBatchAccount(
+                  pending->batch(), i, response->mutable_answers(static_cast<int>(i)));
+              if (!s.ok()) pending->Fail(s);
+            }
+          }
+          pending->Done(reactor, response);
+        },
+        [reactor, response, pending](const absl::Status& refusal) {
+          pending->Fail(refusal);
+          pending->Done(reactor, response);
+        });
+  }
+  pending->Done(reactor, response);
+  return reactor;
 }
 
 grpc::ServerUnaryReactor* LogService::History(grpc::CallbackServerContext* context,

@@ -56,6 +56,13 @@ class LogService final : public v1::KeyTransparencyLog::CallbackService {
   grpc::ServerUnaryReactor* Lookup(grpc::CallbackServerContext* context,
                                    const v1::LookupRequest* request,
                                    v1::LookupResponse* response) override;
+  // Every account that needs a VRF proof is one ProofScheduler call of its
+  // own (so a batch costs its client what its Lookups would); the call
+  // finishes when all are answered, or fails with the first refusal or
+  // error. The others are answered on the calling thread.
+  grpc::ServerUnaryReactor* BatchLookup(grpc::CallbackServerContext* context,
+                                        const v1::BatchLookupRequest* request,
+                                        v1::BatchLookupResponse* response) override;
   grpc::ServerUnaryReactor* History(grpc::CallbackServerContext* context,
                                     const v1::HistoryRequest* request,
                                     v1::HistoryResponse* response) override;

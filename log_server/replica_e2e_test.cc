@@ -209,6 +209,33 @@ TEST_F(ReplicaE2eTest, ReplicasAnswerAsThePrimaryAndEveryAnswerVerifies) {
             << account << " at " << last_verified;
       }
     }
+    // BatchLookup too (present, absent and repeated accounts): the same
+    // bytes, and each answer with the batch's log proof is the Lookup
+    // answer.
+    v1::BatchLookupRequest breq;
+    for (const char* account : {"user0", "nobody", "alice", "user299", "user0"}) {
+      breq.add_accounts(account);
+    }
+    breq.set_last_verified_size(1);
+    v1::BatchLookupResponse b1, b2;
+    grpc::ClientContext bc1, bc2;
+    ASSERT_TRUE(primary_->stub().BatchLookup(&bc1, breq, &b1).ok());
+    ASSERT_TRUE(r->stub().BatchLookup(&bc2, breq, &b2).ok());
+    EXPECT_EQ(b2.SerializeAsString(), b1.SerializeAsString());
+    ASSERT_EQ(b2.answers_size(), breq.accounts_size());
+    v1::LookupResponse log_only;
+    *log_only.mutable_log() = b2.log();
+    for (int i = 0; i < b2.answers_size(); ++i) {
+      v1::LookupRequest req;
+      req.set_account(breq.accounts(i));
+      req.set_last_verified_size(1);
+      v1::LookupResponse lookup;
+      grpc::ClientContext c;
+      ASSERT_TRUE(r->stub().Lookup(&c, req, &lookup).ok());
+      EXPECT_EQ(log_only.SerializeAsString() + b2.answers(i).SerializeAsString(),
+                lookup.SerializeAsString())
+          << breq.accounts(i);
+    }
     v1::HistoryRequest hreq;
     hreq.set_account("user30");
     hreq.set_since_version(1);

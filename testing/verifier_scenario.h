@@ -7,9 +7,11 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/strings/string_view.h"
 #include "testing/fake_log.h"
+#include "verifier/alert.h"
 #include "verifier/policy.h"
 #include "verifier/verifier.h"
 
@@ -37,9 +39,19 @@ uint64_t Now(const FakeLog& log);
 // back.
 Result DoLookup(Verifier* v, const FakeLog& log, absl::string_view account);
 Result DoHistory(Verifier* v, const FakeLog& log, absl::string_view account);
+// Whether `alerts` (or a result's) hold one of `kind`.
+bool HasAlert(const std::vector<Alert>& alerts, AlertKind kind);
+bool HasAlert(const Result& r, AlertKind kind);
 // The serialized answers DoLookup / DoHistory would hand over.
 std::string LookupAnswer(const Verifier& v, const FakeLog& log, absl::string_view account);
 std::string HistoryAnswer(const Verifier& v, const FakeLog& log, absl::string_view account);
+// The serialized BatchLookupResponse `log` gives to `request` (a serialized
+// BatchLookupRequest, e.g. Verifier::BatchLookupRequest's): the log proof
+// once, then each account's Lookup answer less its log proof. Aborts if the
+// request does not parse, or if the log proof followed by an answer is not,
+// byte for byte, that account's Lookup answer (docs/PROTOCOL.md "Batch
+// lookups").
+std::string BatchLookupAnswer(const FakeLog& log, absl::string_view request);
 
 }  // namespace verifier
 }  // namespace keytrail

@@ -7,7 +7,9 @@
 //      History of "alice" again;
 //   4. alice signs her key set again ({"phone"}, version 3); History;
 //   5. the operator adds device "tablet" to it under the version-3
-//      signature (version 4); History.
+//      signature (version 4); History;
+//   6. a BatchLookup of "bob" and "carol" (who has no key set), under the
+//      same checkpoint.
 // TEST-ONLY (a genrule runs it).
 #include <cstdio>
 #include <string>
@@ -72,7 +74,14 @@ int Main() {
   answer = HistoryAnswer(*v, log, "alice");
   Put("history_alice_4", answer);
   r = v->HandleHistory("alice", answer, Now(log));
-  return r.status.ok() && r.alerts.size() == 2 ? 0 : 1;  // unenrolled, unsigned
+  if (!r.status.ok() || r.alerts.size() != 2) return 1;  // unenrolled, unsigned
+
+  auto request = v->BatchLookupRequest({"bob", "carol"});
+  if (!request.ok()) return 1;
+  answer = BatchLookupAnswer(log, *request);
+  Put("batch_bob_carol", answer);
+  BatchResult b = v->HandleBatchLookup({"bob", "carol"}, answer, Now(log));
+  return b.status.ok() && b.results.size() == 2 ? 0 : 1;
 }
 
 }  // namespace

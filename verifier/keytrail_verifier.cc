@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
@@ -90,6 +91,14 @@ kt_code Finish(Result result, kt_result** out) {
 void Borrow(const std::string& s, const uint8_t** data, size_t* len) {
   *data = reinterpret_cast<const uint8_t*>(s.data());
   *len = s.size();
+}
+
+// The C API's accounts, as the C++ API takes them.
+std::vector<std::string> Accounts(const uint8_t* const* accounts, const size_t* lens, size_t n) {
+  std::vector<std::string> out;
+  out.reserve(n);
+  for (size_t i = 0; i < n; ++i) out.emplace_back(View(accounts[i], lens[i]));
+  return out;
 }
 
 }  // namespace
@@ -184,6 +193,33 @@ kt_code kt_verifier_handle_history(kt_verifier* v, const uint8_t* account, size_
                                    kt_result** out) {
   return Finish(
       v->v->HandleHistory(View(account, account_len), View(response, response_len), now_ms), out);
+}
+
+kt_code kt_verifier_batch_lookup_request(const kt_verifier* v, const uint8_t* const* accounts,
+                                         const size_t* lens, size_t n, kt_buffer* out,
+                                         kt_buffer* error) {
+  auto request = v->v->BatchLookupRequest(Accounts(accounts, lens, n));
+  if (!request.ok()) return Code(request.status(), error);
+  Fill(out, *request);
+  return KT_OK;
+}
+
+kt_code kt_verifier_handle_batch_lookup(kt_verifier* v, const uint8_t* const* accounts,
+                                        const size_t* lens, size_t n, const uint8_t* response,
+                                        size_t response_len, uint64_t now_ms, kt_result** results,
+                                        size_t* answered) {
+  *answered = 0;
+  if (n == 0) return KT_INVALID_ARGUMENT;  // no room for even the reason
+  keytrail::verifier::BatchResult b =
+      v->v->HandleBatchLookup(Accounts(accounts, lens, n), View(response, response_len), now_ms);
+  if (!b.status.ok()) {
+    Result whole;
+    whole.status = b.status;
+    whole.alerts = std::move(b.alerts);
+    return Finish(std::move(whole), &results[0]);
+  }
+  for (Result& r : b.results) Finish(std::move(r), &results[(*answered)++]);
+  return KT_OK;
 }
 
 kt_code kt_verifier_observe_checkpoint(kt_verifier* v, const uint8_t* note, size_t note_len,

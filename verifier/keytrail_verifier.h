@@ -117,6 +117,27 @@ kt_code kt_verifier_handle_lookup(kt_verifier* v, const uint8_t* account, size_t
 kt_code kt_verifier_handle_history(kt_verifier* v, const uint8_t* account, size_t account_len,
                                    const uint8_t* response, size_t response_len, uint64_t now_ms,
                                    kt_result** out);
+
+/* Several accounts under one checkpoint (docs/PROTOCOL.md "Batch lookups"):
+ * the serialized keytrail.v1.BatchLookupRequest for the n accounts
+ * accounts[i] (lens[i] bytes each), 1 <= n <= 128. KT_INVALID_ARGUMENT,
+ * naming the count or the bad account, otherwise. */
+kt_code kt_verifier_batch_lookup_request(const kt_verifier* v, const uint8_t* const* accounts,
+                                         const size_t* lens, size_t n, kt_buffer* out,
+                                         kt_buffer* error);
+/* Check the serialized BatchLookupResponse the log returned to that request
+ * (the same accounts). `results` has room for n. On KT_OK results[0 ..
+ * *answered) are set, results[i] being accounts[i]'s, as
+ * kt_verifier_handle_lookup gives it (each with its own code); the log
+ * answered a prefix when *answered < n: ask again for the rest. Otherwise
+ * the batch was rejected as a whole (unparsable, or its shared log proof
+ * failed), nothing changed, *answered is 0 and results[0] holds the reason
+ * and the log's alerts (a fork, a rollback...). Free each result set with
+ * kt_result_free. n = 0 is KT_INVALID_ARGUMENT with nothing set. */
+kt_code kt_verifier_handle_batch_lookup(kt_verifier* v, const uint8_t* const* accounts,
+                                        const size_t* lens, size_t n, const uint8_t* response,
+                                        size_t response_len, uint64_t now_ms, kt_result** results,
+                                        size_t* answered);
 /* A checkpoint note from elsewhere with a consistency proof (may be empty). */
 kt_code kt_verifier_observe_checkpoint(kt_verifier* v, const uint8_t* note, size_t note_len,
                                        const uint8_t* proof, size_t proof_len, kt_result** out);

@@ -202,6 +202,45 @@ int main(void) {
   }
   kt_result_free(r);
 
+  /* A group chat: bob and carol in one BatchLookup, each answer checked as
+   * a Lookup. */
+  {
+    const uint8_t* accounts[2] = {(const uint8_t*)"bob", (const uint8_t*)"carol"};
+    const size_t lens[2] = {3, 5};
+    CHECK(kt_verifier_batch_lookup_request(v, accounts, lens, 0, &request, &error) ==
+          KT_INVALID_ARGUMENT);
+    CHECK(error.len > 0 && strstr((const char*)error.data, "accounts") != NULL);
+    kt_buffer_free(&error);
+    CHECK(kt_verifier_batch_lookup_request(v, accounts, lens, 2, &request, &error) == KT_OK);
+    CHECK(request.len > 0);
+    kt_buffer_free(&request);
+
+    const record* batch = get("batch_bob_carol");
+    kt_result* results[2] = {NULL, NULL};
+    size_t answered = 99;
+    CHECK(kt_verifier_handle_batch_lookup(v, accounts, lens, 0, batch->data, batch->len, now,
+                                          results, &answered) == KT_INVALID_ARGUMENT);
+    CHECK(answered == 0 && results[0] == NULL);
+    /* Cut short: rejected as a whole, the reason in results[0]. */
+    CHECK(kt_verifier_handle_batch_lookup(v, accounts, lens, 2, batch->data, batch->len - 1, now,
+                                          results, &answered) == KT_INVALID_ARGUMENT);
+    CHECK(answered == 0);
+    CHECK(results[0] != NULL && strlen(kt_result_message(results[0])) > 0);
+    kt_result_free(results[0]);
+    results[0] = NULL;
+    CHECK(kt_verifier_handle_batch_lookup(v, accounts, lens, 2, batch->data, batch->len, now,
+                                          results, &answered) == KT_OK);
+    CHECK(answered == 2);
+    if (answered == 2) {
+      CHECK(kt_result_code(results[0]) == KT_OK && kt_result_version(results[0]) == 1);
+      CHECK(kt_result_device_count(results[0]) == 2);
+      CHECK(kt_result_code(results[1]) == KT_OK && kt_result_has_account(results[1]));
+      CHECK(kt_result_version(results[1]) == 0);
+      kt_result_free(results[0]);
+      kt_result_free(results[1]);
+    }
+  }
+
   /* Damaged state: a clear error, no handle. */
   kt_verifier* bad = NULL;
   CHECK(kt_verifier_new(policy, BYTES("\xff\xff\xff"), &bad, &error) == KT_DATA_LOSS);

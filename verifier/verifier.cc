@@ -7,6 +7,7 @@
 #include "core/merkle/hash_list.h"
 #include "core/merkle/verify.h"
 #include "core/protocol/chain.h"
+#include "core/protocol/limits.h"
 #include "core/protocol/verification_code.h"
 #include "proto/keytrail.pb.h"
 #include "verifier/account_alerts.h"
@@ -250,6 +251,70 @@ Result Verifier::HandleLookup(absl::string_view account, absl::string_view respo
   acc.verified = it != contacts_.end() && it->second.verified();
   out.account = std::move(acc);
   out.alerts = std::move(alerts);
+  return out;
+}
+
+absl::StatusOr<std::string> Verifier::BatchLookupRequest(
+    absl::Span<const std::string> accounts) const {
+  if (accounts.empty() || accounts.size() > kMaxBatchLookups) {
+    return absl::InvalidArgumentError(absl::StrCat("accounts: a batch holds 1..", kMaxBatchLookups,
+                                                   " accounts, got ", accounts.size()));
+  }
+  v1::BatchLookupRequest r;
+  for (size_t i = 0; i < accounts.size(); ++i) {
+    absl::Status valid = ValidateAccountId(accounts[i]);
+    if (!valid.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("accounts[", i, "]: ", valid.message()));
+    }
+    r.add_accounts(accounts[i]);
+  }
+  r.set_last_verified_size(last_.size);
+  return r.SerializeAsString();
+}
+
+BatchResult Verifier::HandleBatchLookup(absl::Span<const std::string> accounts,
+                                        absl::string_view response, uint64_t now_ms) {
+  BatchResult out;
+  v1::BatchLookupResponse r;
+  if (!r.ParseFromArray(response.data(), static_cast<int>(response.size()))) {
+    out.status = absl::InvalidArgumentError("response: does not parse as a BatchLookupResponse");
+    return out;
+  }
+  if (r.answers_size() < 1 || static_cast<size_t>(r.answers_size()) > accounts.size()) {
+    out.status = absl::InvalidArgumentError(absl::StrCat(
+        "answers: ", r.answers_size(), " answers to a batch of ", accounts.size(), " accounts"));
+    return out;
+  }
+  // The shared log proof once: a failure (and the log alerts it brings) is
+  // the batch's, not repeated for every account.
+  auto log = VerifyLogProof(trust_, r.log(), last_, now_ms, &checkpoints_);
+  if (!log.ok()) {
+    out.status = log.status();
+    out.alerts = LogAlerts(trust_, log_vkey_, r.log(), checkpoint_, now_ms);
+    return out;
+  }
+  // Each answer is then handled as the Lookup answer it is. Once one has
+  // verified, the batch's checkpoint is the stored one, and the log would
+  // answer a Lookup sent then with an empty consistency proof: so is the
+  // answer rebuilt (what was proven stays proven; the checkpoint itself is
+  // checked again against the stored one, equal size and root).
+  v1::LookupResponse one;
+  std::string bytes;
+  for (int i = 0; i < r.answers_size(); ++i) {
+    const v1::AccountAnswer& a = r.answers(i);
+    one.Clear();
+    *one.mutable_log() = r.log();
+    if (checkpoint_.has_value() && checkpoint_->note == r.log().checkpoint()) {
+      one.mutable_log()->clear_consistency_proof();
+    }
+    one.set_vrf_proof(a.vrf_proof());
+    one.set_map_proof(a.map_proof());
+    if (a.has_current()) *one.mutable_current() = a.current();
+    one.set_previous_head(a.previous_head());
+    bytes.clear();
+    one.SerializeToString(&bytes);
+    out.results.push_back(HandleLookup(accounts[static_cast<size_t>(i)], bytes, now_ms));
+  }
   return out;
 }
 

@@ -30,6 +30,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/types/span.h"
 #include "core/protocol/key_set.h"
 #include "proto/verifier_state.pb.h"
 #include "verifier/account_version.h"
@@ -70,6 +71,23 @@ struct Result {
   // What the user should be told; possible with either status (a fork is
   // both a rejected answer and an alert).
   std::vector<Alert> alerts;
+};
+
+// What HandleBatchLookup did.
+struct BatchResult {
+  // OK: the batch's shared log proof verified, and each answered account was
+  // handled as HandleLookup handles one (its own Result in `results`).
+  // InvalidArgument naming the failed check: the batch as a whole was
+  // rejected (unparsable, answers for accounts not asked about, or its log
+  // proof failed); `results` is empty and the state unchanged.
+  absl::Status status;
+  // The log's alerts when its shared log proof failed (a fork, a rollback,
+  // a stale log...), once for the batch rather than once per account.
+  std::vector<Alert> alerts;
+  // One per answered account: results[i] is accounts[i]'s. The log answers
+  // a prefix of the batch when all answers would pass 1 MiB (at least one):
+  // the app sends a BatchLookupRequest for accounts[results.size()..].
+  std::vector<Result> results;
 };
 
 class Verifier {
@@ -120,6 +138,19 @@ class Verifier {
   // checked as account_alerts.h says. A Lookup that jumps several versions
   // checks only the newest: use History to watch every change.
   Result HandleLookup(absl::string_view account, absl::string_view response, uint64_t now_ms);
+
+  // Several accounts under one checkpoint (docs/PROTOCOL.md "Batch
+  // lookups"): a group chat's members, say. The serialized
+  // BatchLookupRequest for `accounts` (1..kMaxBatchLookups of them, each
+  // 1..256 bytes; InvalidArgument naming the count or the bad account
+  // otherwise).
+  absl::StatusOr<std::string> BatchLookupRequest(absl::Span<const std::string> accounts) const;
+  // Checks the serialized BatchLookupResponse the log gave to that request
+  // (the same `accounts`): its log proof once, then each answer exactly as
+  // HandleLookup checks that account's Lookup answer (which answer i with
+  // the batch's log proof is), with the same alerts and state changes.
+  BatchResult HandleBatchLookup(absl::Span<const std::string> accounts, absl::string_view response,
+                                uint64_t now_ms);
   Result HandleHistory(absl::string_view account, absl::string_view response, uint64_t now_ms);
 
   // A checkpoint the app got elsewhere (a monitor's endpoint, a contact's

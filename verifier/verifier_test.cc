@@ -20,13 +20,6 @@ namespace {
 
 constexpr uint64_t kT0 = FakeLog::kGenesisTimeMs;
 
-bool HasAlert(const Result& r, AlertKind kind) {
-  for (const Alert& a : r.alerts) {
-    if (a.kind == kind) return true;
-  }
-  return false;
-}
-
 class VerifierTest : public testing::Test {
  protected:
   VerifierTest() {

@@ -38,6 +38,9 @@ constexpr size_t kMaxOpeningSize = 64;
 constexpr size_t kOpeningSize = 32;
 // Updates in one BatchUpdate call: 1..1000.
 constexpr size_t kMaxBatchUpdates = 1000;
+// Accounts in one BatchLookup call: 1..128. Its answer is bounded by
+// kMaxAnswerBytes like a History page: the answers that fit, at least one.
+constexpr size_t kMaxBatchLookups = 128;
 // One gRPC request: 8 MiB.
 constexpr size_t kMaxRequestBytes = size_t{8} << 20;
 // Versions in one History answer (one page; more follow in further pages).

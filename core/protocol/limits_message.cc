@@ -15,6 +15,7 @@ void FillLimits(v1::Limits* out) {
   out->set_max_history_versions(kMaxHistoryVersions);
   out->set_max_entries_per_request(kMaxEntriesPerRequest);
   out->set_max_answer_bytes(static_cast<uint32_t>(kMaxAnswerBytes));
+  out->set_max_batch_lookups(kMaxBatchLookups);
 }
 
 }  // namespace keytrail

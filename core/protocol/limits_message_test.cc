@@ -20,6 +20,7 @@ TEST(FillLimitsTest, EachFieldIsItsConstant) {
   EXPECT_EQ(limits.max_history_versions(), kMaxHistoryVersions);
   EXPECT_EQ(limits.max_entries_per_request(), kMaxEntriesPerRequest);
   EXPECT_EQ(limits.max_answer_bytes(), kMaxAnswerBytes);
+  EXPECT_EQ(limits.max_batch_lookups(), kMaxBatchLookups);
 }
 
 // Every limit is positive, so a field left at 0 is one FillLimits forgot:

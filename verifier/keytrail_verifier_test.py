@@ -48,6 +48,12 @@ def load_lib():
                                                       ctypes.POINTER(vp)]),
         "kt_verifier_handle_lookup": (ctypes.c_int, [vp, u8p, sz, u8p, sz, ctypes.c_uint64,
                                                      ctypes.POINTER(vp)]),
+        "kt_verifier_batch_lookup_request": (ctypes.c_int, [vp, ctypes.POINTER(u8p),
+                                                            ctypes.POINTER(sz), sz, buf, buf]),
+        "kt_verifier_handle_batch_lookup": (ctypes.c_int, [vp, ctypes.POINTER(u8p),
+                                                           ctypes.POINTER(sz), sz, u8p, sz,
+                                                           ctypes.c_uint64, ctypes.POINTER(vp),
+                                                           ctypes.POINTER(sz)]),
         "kt_result_free": (None, [vp]),
         "kt_result_code": (ctypes.c_int, [vp]),
         "kt_result_message": (ctypes.c_char_p, [vp]),
@@ -153,6 +159,46 @@ class CApiFromPython(unittest.TestCase):
                          [KT_ALERT_UNENROLLED_DEVICE, KT_ALERT_IDENTITY_CHANGED])
         self.assertIn("rogue", alerts[0][1])
         self.assertIn("account key was removed", alerts[1][1])
+        self.lib.kt_verifier_free(v)
+
+    def test_group_lookup(self):
+        code, v, err = self.new_verifier()
+        self.assertEqual(code, KT_OK, err)
+        names = [b"bob", b"carol"]
+        accounts = (ctypes.c_char_p * 2)(*names)
+        lens = (ctypes.c_size_t * 2)(*[len(n) for n in names])
+        req, err = Buffer(), Buffer()
+        self.assertEqual(self.lib.kt_verifier_batch_lookup_request(v, accounts, lens, 2,
+                                                                   ctypes.byref(req),
+                                                                   ctypes.byref(err)), KT_OK)
+        self.assertIn(b"carol", req.take(self.lib))
+        self.assertEqual(self.lib.kt_verifier_batch_lookup_request(v, accounts, lens, 0,
+                                                                   ctypes.byref(req),
+                                                                   ctypes.byref(err)),
+                         KT_INVALID_ARGUMENT)
+        self.assertIn(b"accounts", err.take(self.lib))
+
+        def handle(answer):
+            results = (ctypes.c_void_p * 2)()
+            answered = ctypes.c_size_t(99)
+            code = self.lib.kt_verifier_handle_batch_lookup(v, accounts, lens, 2, answer,
+                                                            len(answer), self.now, results,
+                                                            ctypes.byref(answered))
+            out = []
+            for i in range(max(answered.value, 1 if results[0] else 0)):
+                out.append((self.lib.kt_result_code(results[i]),
+                            self.lib.kt_result_message(results[i]).decode(),
+                            self.lib.kt_result_version(results[i])))
+                self.lib.kt_result_free(results[i])
+            return code, answered.value, out
+
+        batch = self.rec["batch_bob_carol"]
+        code, answered, out = handle(batch[:-1])
+        self.assertEqual((code, answered), (KT_INVALID_ARGUMENT, 0))
+        self.assertTrue(out[0][1])
+        code, answered, out = handle(batch)
+        self.assertEqual((code, answered), (KT_OK, 2), out)
+        self.assertEqual([(c, version) for c, _, version in out], [(KT_OK, 1), (KT_OK, 0)])
         self.lib.kt_verifier_free(v)
 
     def test_damaged_state_is_a_clear_error(self):

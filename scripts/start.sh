@@ -254,16 +254,18 @@ $REPLICA_LINES  keys         $K      logs  $HOME_DIR/logs
 MSG
 
 # After the story: a new app pins the log at the replica (both monitors'
-# cosignatures required, as Alice's and Bob's apps do) and looks Alice up
-# there, verified, once the replica serves the log's checkpoint (it polls
+# cosignatures required, as Alice's and Bob's apps do) and looks Alice and
+# Bob up there in one BatchLookup (a group chat's members), verified, once the replica serves the log's checkpoint (it polls
 # the tiles every second; it answers UNAVAILABLE before its first verified
 # checkpoint). After the story's last step the log gathers no more
 # cosignatures, so that stays the last checkpoint before monitor A flagged it.
 read_through_replica() {  # APP_DIR
-  local alice log_cp replica_cp i
+  local alice bob log_cp replica_cp i
   alice="$(grep -o -m1 'alice\.[0-9a-f]*' "$HOME_DIR/logs/story.out" || true)"
-  [ -n "$alice" ] || { echo "start: no account of Alice's in the story's output" >&2; return; }
-  echo "start: a new app reads Alice's account through the replica (127.0.0.1:$R_GRPC)"
+  bob="$(grep -o -m1 'bob\.[0-9a-f]*' "$HOME_DIR/logs/story.out" || true)"
+  [ -n "$alice" ] && [ -n "$bob" ] ||
+    { echo "start: no accounts of Alice's and Bob's in the story's output" >&2; return; }
+  echo "start: a new app reads Alice's and Bob's accounts through the replica in one BatchLookup (127.0.0.1:$R_GRPC)"
   for i in $(seq 1 30); do
     # The notes' bodies (origin, size, root); their cosignatures may differ.
     log_cp="$("$KEYTRAIL" checkpoint --server="127.0.0.1:$LOG_PORT" 2>&1 | sed -n 1,3p || true)"
@@ -279,7 +281,7 @@ read_through_replica() {  # APP_DIR
   rm -rf "$1"
   if "$KEYTRAIL" app pin --dir="$1" --server="127.0.0.1:$R_GRPC" \
     --monitor_keys="$A_VKEY,$B_VKEY" >"$HOME_DIR/logs/reader.out" 2>&1 &&
-    "$KEYTRAIL" app lookup --dir="$1" --account="$alice" >>"$HOME_DIR/logs/reader.out" 2>&1; then
+    "$KEYTRAIL" app lookup --dir="$1" --accounts="$alice,$bob" >>"$HOME_DIR/logs/reader.out" 2>&1; then
     sed 's/^/  /' "$HOME_DIR/logs/reader.out"
   else
     echo "start: reading through the replica failed:" >&2

@@ -7,7 +7,8 @@
 //     alone) and a read replica, each serving on its port, and tells the
 //     story: every step's verdict and both alerts are printed (step 8 needs
 //     the monitor to turn a same-size fork into evidence: branch `monitor`),
-//     then a new app's verified lookup of Alice through the replica;
+//     then a new app's verified lookup of Alice and Bob through the replica
+//     (one BatchLookup);
 //   - the replica serves the log's checkpoint (GetCheckpoint, once caught
 //     up), refuses an Update with FAILED_PRECONDITION and answers /metrics
 //     (curl);
@@ -212,7 +213,8 @@ TEST_F(StartE2eTest, FirstStartTellsTheStoryCtrlCStopsAllSecondStartReuses) {
 
   // The replica: serves the log's checkpoint (cosigned by both monitors:
   // it requires them), the story's reader looked Alice up through it at
-  // that checkpoint and saw the rogue tablet (version 2).
+  // that checkpoint (with Bob, in one BatchLookup) and saw the rogue tablet
+  // (version 2).
   const std::string served = ReplicaCaughtUp();
   // A checkpoint note: origin, size, root hash, blank line, signatures.
   const std::vector<std::string> lines = absl::StrSplit(served, '\n');
@@ -223,14 +225,15 @@ TEST_F(StartE2eTest, FirstStartTellsTheStoryCtrlCStopsAllSecondStartReuses) {
   EXPECT_TRUE(absl::StrContains(served, "— monitor.localhost/a ")) << served;
   EXPECT_TRUE(absl::StrContains(served, "— monitor.localhost/b ")) << served;
   for (const std::string& want : {
-           absl::StrCat(
-               "a new app reads Alice's account through the replica (127.0.0.1:", ports_[6], ")"),
+           absl::StrCat("a new app reads Alice's and Bob's accounts through the replica in one "
+                        "BatchLookup (127.0.0.1:",
+                        ports_[6], ")"),
            absl::StrCat("pinned log ", std::string(absl::StripAsciiWhitespace(note_pub)),
                         " at 127.0.0.1:", ports_[6]),
            std::string("policy: 2 of 2 monitors must cosign"),
-           absl::StrCat("verified against checkpoint ", size),
-           std::string(": version 2"),
+           absl::StrCat("verified against checkpoint ", size), std::string(": version 2"),
            std::string("device tablet: key"),
+           std::string("\n  bob."),  // Bob's account, in the same answer
        }) {
     EXPECT_TRUE(absl::StrContains(out, want)) << want << "\n" << out;
   }

@@ -59,6 +59,7 @@
 #include "bench/bench_replica.h"
 #include "bench/bench_util.h"
 #include "bench/call_slot.h"
+#include "core/protocol/batch_lookup.h"
 #include "core/protocol/limits.h"
 #include "core/util/logging.h"
 #include "core/util/server_process.h"
@@ -218,14 +219,10 @@ bool MeasureBatchSizes(v1::KeyTransparencyLog::Stub* stub, const verifier::LogTr
                    s.error_message().c_str(), resp.answers_size(), batch);
       return false;
     }
+    const std::string prefix = LookupAnswerPrefix(resp.log());
     for (int i = 0; c < verify && i < batch; ++i) {
       v1::LookupResponse one;
-      *one.mutable_log() = resp.log();
-      const v1::AccountAnswer& a = resp.answers(i);
-      one.set_vrf_proof(a.vrf_proof());
-      one.set_map_proof(a.map_proof());
-      *one.mutable_current() = a.current();
-      one.set_previous_head(a.previous_head());
+      if (!one.ParseFromString(prefix + resp.answers(i).SerializeAsString())) return false;
       auto v = verifier::VerifyLookup(trust, req.accounts(i), one, last, 0);
       if (!v.ok() || !v->current) {
         std::fprintf(stderr, "lookup_bench: batch answer for %s does not verify: %s\n",

@@ -23,7 +23,9 @@ using namespace keytrail;
 namespace {
 const char* const kAccounts[] = {"alice", "bob", "carol", "dave"};
 
-// `message` as protobuf field 1 (length-delimited): tag, varint length, bytes.
+// `message` as protobuf field 1 (length-delimited): tag, varint length,
+// bytes. Encoded by hand rather than with LookupAnswerPrefix, which the
+// verifier uses, so that the two are checked against each other.
 std::string AsField1(const std::string& message) {
   std::string out(1, '\x0a');
   for (uint64_t n = message.size();; n >>= 7) {

@@ -3,6 +3,8 @@
 // request's limits; one state for the whole batch; the 1 MiB bound; and,
 // through the gRPC service, absent accounts proved by the ProofScheduler
 // one call each, and its refusals failing the call.
+#include "core/protocol/batch_lookup.h"
+
 #include <memory>
 #include <optional>
 #include <string>
@@ -40,14 +42,6 @@ v1::BatchLookupRequest Batch(const std::vector<std::string>& accounts,
   return request;
 }
 
-// The bytes of a LookupResponse holding only `log`: field 1, as in a
-// BatchLookupResponse.
-std::string LogField(const v1::LogProof& log) {
-  v1::LookupResponse only_log;
-  *only_log.mutable_log() = log;
-  return only_log.SerializeAsString();
-}
-
 // A log of real epochs (EpochBuilder on RocksDB), served by holder_.
 class BatchLookupTest : public test::RealEpochLogTest {
  protected:
@@ -80,7 +74,7 @@ class BatchLookupTest : public test::RealEpochLogTest {
                             const v1::BatchLookupResponse& response) {
     ASSERT_GE(response.answers_size(), 1);
     ASSERT_LE(response.answers_size(), request.accounts_size());
-    const std::string log = LogField(response.log());
+    const std::string log = LookupAnswerPrefix(response.log());
     for (int i = 0; i < response.answers_size(); ++i) {
       SCOPED_TRACE(absl::StrCat("answer ", i, ": ", request.accounts(i)));
       EXPECT_EQ(absl::StrCat("OK|", log, response.answers(i).SerializeAsString()),
@@ -192,7 +186,7 @@ TEST_F(BatchLookupTest, TheWholeBatchIsAnsweredFromOneState) {
     lookup.set_account(request.accounts(i));
     v1::LookupResponse want;
     ASSERT_TRUE(queries.Lookup(from_first, lookup, &want).ok());
-    EXPECT_EQ(LogField(response.log()) + response.answers(i).SerializeAsString(),
+    EXPECT_EQ(LookupAnswerPrefix(response.log()) + response.answers(i).SerializeAsString(),
               want.SerializeAsString());
   }
 }
@@ -222,7 +216,7 @@ TEST_F(BatchLookupTest, AnAnswerOverOneMebibyteIsItsFirstAnswersThatFit) {
   ASSERT_TRUE(queries.Lookup(lookup, &next).ok());
   v1::BatchLookupResponse more = response;
   ASSERT_TRUE(more.add_answers()->ParseFromString(
-      next.SerializeAsString().substr(LogField(response.log()).size())));
+      next.SerializeAsString().substr(LookupAnswerPrefix(response.log()).size())));
   EXPECT_GT(more.ByteSizeLong(), kMaxAnswerBytes);
 
   // The rest, asked for again, make the second page.

@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "core/protocol/batch_lookup.h"
 #include "proto/keytrail.pb.h"
 
 namespace keytrail {
@@ -49,9 +50,9 @@ std::string BatchLookupAnswer(const FakeLog& log, absl::string_view request) {
     a->set_map_proof(one.map_proof());
     if (one.has_current()) *a->mutable_current() = one.current();
     a->set_previous_head(one.previous_head());
-    v1::LookupResponse log_only;
-    *log_only.mutable_log() = batch.log();
-    if (log_only.SerializeAsString() + a->SerializeAsString() != one.SerializeAsString()) abort();
+    if (LookupAnswerPrefix(batch.log()) + a->SerializeAsString() != one.SerializeAsString()) {
+      abort();
+    }
   }
   return batch.SerializeAsString();
 }

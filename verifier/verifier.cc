@@ -6,6 +6,7 @@
 #include "core/crypto/ed25519.h"
 #include "core/merkle/hash_list.h"
 #include "core/merkle/verify.h"
+#include "core/protocol/batch_lookup.h"
 #include "core/protocol/chain.h"
 #include "core/protocol/limits.h"
 #include "core/protocol/verification_code.h"
@@ -293,27 +294,24 @@ BatchResult Verifier::HandleBatchLookup(absl::Span<const std::string> accounts,
     out.alerts = LogAlerts(trust_, log_vkey_, r.log(), checkpoint_, now_ms);
     return out;
   }
-  // Each answer is then handled as the Lookup answer it is. Once one has
-  // verified, the batch's checkpoint is the stored one, and the log would
-  // answer a Lookup sent then with an empty consistency proof: so is the
-  // answer rebuilt (what was proven stays proven; the checkpoint itself is
-  // checked again against the stored one, equal size and root).
-  v1::LookupResponse one;
-  std::string bytes;
+  // Each answer is then handled as the Lookup answer it is: the log proof's
+  // bytes followed by the answer's. Once one has verified, the batch's
+  // checkpoint is the stored one, and the log would answer a Lookup sent
+  // then with an empty consistency proof: so are the answers after it
+  // rebuilt (what was proven stays proven; the checkpoint itself is checked
+  // again against the stored one, equal size and root).
+  const std::string as_sent = LookupAnswerPrefix(r.log());
+  std::string as_stored;  // the log proof without its consistency proof
   for (int i = 0; i < r.answers_size(); ++i) {
-    const v1::AccountAnswer& a = r.answers(i);
-    one.Clear();
-    *one.mutable_log() = r.log();
-    if (checkpoint_.has_value() && checkpoint_->note == r.log().checkpoint()) {
-      one.mutable_log()->clear_consistency_proof();
+    const bool stored = checkpoint_.has_value() && checkpoint_->note == r.log().checkpoint();
+    if (stored && as_stored.empty()) {
+      v1::LogProof log = r.log();
+      log.clear_consistency_proof();
+      as_stored = LookupAnswerPrefix(log);
     }
-    one.set_vrf_proof(a.vrf_proof());
-    one.set_map_proof(a.map_proof());
-    if (a.has_current()) *one.mutable_current() = a.current();
-    one.set_previous_head(a.previous_head());
-    bytes.clear();
-    one.SerializeToString(&bytes);
-    out.results.push_back(HandleLookup(accounts[static_cast<size_t>(i)], bytes, now_ms));
+    out.results.push_back(
+        HandleLookup(accounts[static_cast<size_t>(i)],
+                     (stored ? as_stored : as_sent) + r.answers(i).SerializeAsString(), now_ms));
   }
   return out;
 }

@@ -96,9 +96,14 @@ absl::StatusOr<std::shared_ptr<const EpochContext>> LogQueries::StartAnswer(
     v1::LogProof* log) const {
   absl::Status s = ValidateAccountId(account);
   if (!s.ok()) return s;
+  return StartLogProof(state, last_verified_size, log);
+}
+
+absl::StatusOr<std::shared_ptr<const EpochContext>> LogQueries::StartLogProof(
+    const PublishedState& state, uint64_t last_verified_size, v1::LogProof* log) const {
   std::shared_ptr<const EpochContext> context =
       contexts_ != nullptr ? contexts_->For(state) : nullptr;
-  s = FillLogProof(state, context.get(), last_verified_size, log);
+  absl::Status s = FillLogProof(state, context.get(), last_verified_size, log);
   if (!s.ok()) return s;
   return context;
 }
@@ -239,10 +244,9 @@ absl::StatusOr<LogQueries::Batch> LogQueries::BeginBatchLookup(
   batch.state = State();
   s = CheckServing(batch.state.get());
   if (!s.ok()) return s;
-  batch.context = contexts_ != nullptr ? contexts_->For(*batch.state) : nullptr;
-  s = FillLogProof(*batch.state, batch.context.get(), request.last_verified_size(),
-                   response->mutable_log());
-  if (!s.ok()) return s;
+  auto context = StartLogProof(*batch.state, request.last_verified_size(), response->mutable_log());
+  if (!context.ok()) return context.status();
+  batch.context = *std::move(context);
   batch.accounts.reserve(request.accounts_size());
   for (const std::string& account : request.accounts()) {
     batch.accounts.push_back(PrefetchFrom(batch.state, account));

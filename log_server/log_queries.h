@@ -184,8 +184,13 @@ class LogQueries {
   absl::Status AnswerAccount(const PublishedState& state, const EpochContext* context,
                              const std::optional<AccountRecord>* stored, absl::string_view account,
                              Answer* out) const;
-  // What Lookup and History start with: checks `account`, fills `log` for
-  // `last_verified_size`, and returns `state`'s context (null without).
+  // What Lookup, History and BatchLookup start with: fills `log` for
+  // `last_verified_size` from `state` and returns `state`'s context (null
+  // without one), which their answers use too.
+  absl::StatusOr<std::shared_ptr<const EpochContext>> StartLogProof(const PublishedState& state,
+                                                                    uint64_t last_verified_size,
+                                                                    v1::LogProof* log) const;
+  // StartLogProof for one account's answer, once `account` is checked.
   absl::StatusOr<std::shared_ptr<const EpochContext>> StartAnswer(const PublishedState& state,
                                                                   absl::string_view account,
                                                                   uint64_t last_verified_size,

@@ -211,6 +211,12 @@ absl::StatusOr<Outcome> App::Finish(verifier::Result result) {
   return out;
 }
 
+verifier::Result App::OutOfRange(const grpc::Status& g, const char* call) const {
+  verifier::Result r = verifier_->ReportOutOfRange();
+  if (r.status.ok()) r.status = FromGrpcStatus(g, call);
+  return r;
+}
+
 absl::StatusOr<Outcome> App::Lookup(const std::string& account) {
   v1::LookupRequest req;
   if (!req.ParseFromString(verifier_->LookupRequest(account))) {
@@ -220,11 +226,7 @@ absl::StatusOr<Outcome> App::Lookup(const std::string& account) {
   ctx.set_deadline(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(timeout_));
   v1::LookupResponse resp;
   grpc::Status g = stub_->Lookup(&ctx, req, &resp);
-  if (g.error_code() == grpc::StatusCode::OUT_OF_RANGE) {
-    verifier::Result r = verifier_->ReportOutOfRange();
-    if (r.status.ok()) r.status = FromGrpcStatus(g, "Lookup");
-    return Finish(std::move(r));
-  }
+  if (g.error_code() == grpc::StatusCode::OUT_OF_RANGE) return Finish(OutOfRange(g, "Lookup"));
   absl::Status s = FromGrpcStatus(g, "Lookup");
   if (!s.ok()) return s;
   return Finish(verifier_->HandleLookup(account, resp.SerializeAsString(), NowMs()));
@@ -249,8 +251,7 @@ absl::StatusOr<std::vector<Outcome>> App::LookupGroup(const std::vector<std::str
     grpc::Status g = stub_->BatchLookup(&ctx, req, &resp);
     verifier::Result whole;  // a call rejected as a whole
     if (g.error_code() == grpc::StatusCode::OUT_OF_RANGE) {
-      whole = verifier_->ReportOutOfRange();
-      if (whole.status.ok()) whole.status = FromGrpcStatus(g, "BatchLookup");
+      whole = OutOfRange(g, "BatchLookup");
     } else {
       absl::Status s = FromGrpcStatus(g, "BatchLookup");
       if (!s.ok()) return s;
@@ -287,11 +288,7 @@ absl::StatusOr<Outcome> App::Watch(const std::string& account) {
     ctx.set_deadline(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(timeout_));
     v1::HistoryResponse resp;
     grpc::Status g = stub_->History(&ctx, req, &resp);
-    if (g.error_code() == grpc::StatusCode::OUT_OF_RANGE) {
-      verifier::Result r = verifier_->ReportOutOfRange();
-      if (r.status.ok()) r.status = FromGrpcStatus(g, "History");
-      return Finish(std::move(r));
-    }
+    if (g.error_code() == grpc::StatusCode::OUT_OF_RANGE) return Finish(OutOfRange(g, "History"));
     absl::Status s = FromGrpcStatus(g, "History");
     if (!s.ok()) return s;
     verifier::Result r = verifier_->HandleHistory(account, resp.SerializeAsString(), NowMs());

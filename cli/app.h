@@ -99,6 +99,10 @@ class App {
   App() = default;
   absl::Status Save();
   absl::StatusOr<Outcome> Finish(verifier::Result result);
+  // The log answered `call` with OUT_OF_RANGE (status `g`): its tree is
+  // smaller than one it showed, a possible rollback (the verifier's alert),
+  // and the server's status as the result's when the verifier raises none.
+  verifier::Result OutOfRange(const grpc::Status& g, const char* call) const;
 
   std::string dir_;
   std::string server_;

@@ -1,5 +1,6 @@
 #include "cli/app_commands.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -73,12 +74,24 @@ void PrintAlerts(const std::vector<SavedAlert>& alerts) {
   }
 }
 
+// One outcome's --json document.
+json OutcomeDocument(const Outcome& o, uint64_t checkpoint_size) {
+  json j = OutcomeJson(o);
+  j["checkpoint_size"] = checkpoint_size;
+  return j;
+}
+
+// The error main reports for a rejected answer; OK for one that verified.
+absl::Status Rejection(const Outcome& o) {
+  if (o.result.status.ok()) return absl::OkStatus();
+  return absl::Status(o.result.status.code(), absl::StrCat("the log's answer does not verify: ",
+                                                           o.result.status.message()));
+}
+
 // Prints an outcome; the verdict for main.
 absl::StatusOr<bool> Report(const Outcome& o, uint64_t checkpoint_size) {
   if (JsonOutput()) {
-    json j = OutcomeJson(o);
-    j["checkpoint_size"] = checkpoint_size;
-    PrintJson(j);
+    PrintJson(OutcomeDocument(o, checkpoint_size));
   } else {
     if (o.result.status.ok()) {
       Human(absl::StrCat("verified against checkpoint ", checkpoint_size));
@@ -86,27 +99,24 @@ absl::StatusOr<bool> Report(const Outcome& o, uint64_t checkpoint_size) {
     }
     PrintAlerts(o.alerts);
   }
-  if (!o.result.status.ok()) {
-    return absl::Status(o.result.status.code(), absl::StrCat("the log's answer does not verify: ",
-                                                             o.result.status.message()));
-  }
+  absl::Status rejected = Rejection(o);
+  if (!rejected.ok()) return rejected;
   return !o.alerts.empty();
 }
 
-// A group lookup's outcomes: each as Report shows one (JSON: {"answers":
-// [...]}); the first rejection is the error, else whether any alert was
-// raised.
+// A group lookup's outcomes, each as Report shows one (JSON: {"answers":
+// [...]}), under one checkpoint line when any verified; the verdict is the
+// first rejection, else whether any alert was raised.
 absl::StatusOr<bool> ReportGroup(const std::vector<Outcome>& outcomes, uint64_t checkpoint_size) {
   if (JsonOutput()) {
     json answers = json::array();
-    for (const Outcome& o : outcomes) {
-      json j = OutcomeJson(o);
-      j["checkpoint_size"] = checkpoint_size;
-      answers.push_back(std::move(j));
-    }
+    for (const Outcome& o : outcomes) answers.push_back(OutcomeDocument(o, checkpoint_size));
     PrintJson({{"answers", answers}});
   } else {
-    Human(absl::StrCat("verified against checkpoint ", checkpoint_size));
+    if (std::any_of(outcomes.begin(), outcomes.end(),
+                    [](const Outcome& o) { return o.result.status.ok(); })) {
+      Human(absl::StrCat("verified against checkpoint ", checkpoint_size));
+    }
     for (const Outcome& o : outcomes) {
       if (o.result.status.ok() && o.result.account) PrintAccount(*o.result.account);
       PrintAlerts(o.alerts);
@@ -114,10 +124,8 @@ absl::StatusOr<bool> ReportGroup(const std::vector<Outcome>& outcomes, uint64_t 
   }
   bool alerts = false;
   for (const Outcome& o : outcomes) {
-    if (!o.result.status.ok()) {
-      return absl::Status(o.result.status.code(), absl::StrCat("the log's answer does not verify: ",
-                                                               o.result.status.message()));
-    }
+    absl::Status rejected = Rejection(o);
+    if (!rejected.ok()) return rejected;
     alerts = alerts || !o.alerts.empty();
   }
   return alerts;

@@ -222,7 +222,10 @@ bool MeasureBatchSizes(v1::KeyTransparencyLog::Stub* stub, const verifier::LogTr
     const std::string prefix = LookupAnswerPrefix(resp.log());
     for (int i = 0; c < verify && i < batch; ++i) {
       v1::LookupResponse one;
-      if (!one.ParseFromString(prefix + resp.answers(i).SerializeAsString())) return false;
+      if (!one.ParseFromString(prefix + resp.answers(i).SerializeAsString())) {
+        std::fprintf(stderr, "lookup_bench: batch answer %d is no LookupResponse\n", i);
+        return false;
+      }
       auto v = verifier::VerifyLookup(trust, req.accounts(i), one, last, 0);
       if (!v.ok() || !v->current) {
         std::fprintf(stderr, "lookup_bench: batch answer for %s does not verify: %s\n",
